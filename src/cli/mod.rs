@@ -1,0 +1,127 @@
+//! Command line: clap parsing, reading inputs, printing, exit codes.
+//! The only module that uses `anyhow`.
+//!
+//! Exit codes: 0 reachable, 1 unreachable / partial / unknown, 2 error.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use reach::engine::{self, QuerySpec, Verdict};
+use reach::ingest::Loader;
+use reach::model::Network;
+use reach::render::Report;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "reach",
+    version,
+    about = "Proves whether a client can reach a target port in AWS, and why not"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+struct Inputs {
+    /// AWS CLI `describe-*` JSON: a file or a directory (read recursively). Repeatable.
+    #[arg(long = "snapshot", value_name = "PATH")]
+    snapshots: Vec<PathBuf>,
+    /// The project's YAML model of a network. Repeatable.
+    #[arg(long = "model", value_name = "FILE")]
+    models: Vec<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Can SRC reach DST:PORT, both ways? `SRC->DST:PORT[/tcp|udp|icmp]`
+    Check {
+        #[command(flatten)]
+        inputs: Inputs,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Source ports of the client (default: the ephemeral range of whoever opens the connection).
+        #[arg(long, value_name = "RANGE")]
+        src_port: Option<String>,
+        /// `SRC->DST:PORT[/tcp|udp|icmp]`; SRC is an IP, i-…, eni-… or `internet`; DST an IP, i-… or eni-….
+        query: String,
+    },
+}
+
+fn load(inputs: &Inputs) -> Result<Network> {
+    if inputs.snapshots.is_empty() && inputs.models.is_empty() {
+        bail!("no input: give --snapshot PATH or --model FILE");
+    }
+    let mut loader = Loader::new();
+    for p in &inputs.snapshots {
+        loader.add_snapshot_path(p)?;
+    }
+    for p in &inputs.models {
+        loader.add_model_path(p)?;
+    }
+    Ok(loader.finish()?)
+}
+
+fn run(cli: Cli) -> Result<Verdict> {
+    match cli.command {
+        Command::Check {
+            inputs,
+            format,
+            src_port,
+            query,
+        } => {
+            let spec = QuerySpec::parse(&query)?;
+            let src_ports = src_port
+                .as_deref()
+                .map(engine::parse_port_range)
+                .transpose()
+                .context("--src-port")?;
+            let net = load(&inputs)?;
+            let q = engine::Query::resolve(&net, spec, src_ports)?;
+            let analysis = engine::check(&net, q);
+            let report = Report::new(&analysis, &net);
+            let out = match format {
+                Format::Json => report.to_json() + "\n",
+                Format::Text => report.to_text(std::io::stdout().is_terminal()),
+            };
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(out.as_bytes())?;
+            stdout.flush()?;
+            // Warnings (skipped resource types) also go to stderr, where CI logs show them.
+            for w in &report.warnings {
+                eprintln!("warning: {w}");
+            }
+            Ok(analysis.verdict)
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli) {
+        Ok(Verdict::Reachable) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! The path engine: pushes packet *sets* through the model, forward and back.
+//!
+//! It walks routes, network ACLs, security groups and gateways, and reports
+//! every leaf of the walk (arrived, dropped, unknown) to a [`Sink`] together
+//! with the hops that led there. It never formats output and never calls a
+//! solver; causes are data ([`Cause`]) that `explain` turns into sentences.
+
+mod flow;
+mod query;
+pub mod rules;
+mod walk;
+
+use std::collections::BTreeSet;
+
+pub use flow::Flow;
+pub use query::{DstSpec, Query, QuerySpec, SrcSpec, Start, parse_port_range};
+
+use crate::hs::PacketSet;
+use crate::model::Network;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EngineError {
+    #[error("query `{token}`: {message}")]
+    Query { token: String, message: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Direction {
+    Forward,
+    Return,
+}
+
+impl Direction {
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Forward => "forward",
+            Direction::Return => "return",
+        }
+    }
+}
+
+/// One component a packet met, and what it did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hop {
+    /// AWS ID (`sg-…`, `acl-…`, `rtb-…`, `igw-…`, ...).
+    pub component: String,
+    /// `security-group`, `network-acl`, `route-table`, `internet-gateway`,
+    /// `nat-gateway`, `vpc-peering`, `network-interface`, `internet`.
+    pub kind: &'static str,
+    /// `allow`, `allow-stateful`, `route`, `translate`, `forward`, `deliver`.
+    pub action: &'static str,
+    /// The rule that matched (rule number, route, translation).
+    pub rule: String,
+}
+
+/// Why packets stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// No rule of the interface's groups allows it.
+    SecurityGroup {
+        eni: String,
+        groups: Vec<String>,
+        inbound: bool,
+    },
+    NaclDeny {
+        acl: String,
+        rule: u16,
+        inbound: bool,
+        entry: String,
+    },
+    NaclDefaultDeny {
+        acl: String,
+        inbound: bool,
+    },
+    NoRoute {
+        rtb: String,
+        subnet: String,
+    },
+    Blackhole {
+        rtb: String,
+        route: String,
+    },
+    NoPublicIp {
+        eni: String,
+        igw: String,
+    },
+    NoInternetGateway {
+        vpc: String,
+    },
+    GatewayNotAttached {
+        gateway: String,
+        vpc: String,
+    },
+    NatNoUnsolicited {
+        nat: String,
+    },
+    NatUnavailable {
+        nat: String,
+        state: String,
+    },
+    /// A reply routed to a NAT gateway that did not translate the request.
+    NatAsymmetric {
+        nat: String,
+    },
+    PeeringInactive {
+        pcx: String,
+        status: String,
+    },
+    PeeringNotAttached {
+        pcx: String,
+        vpc: String,
+    },
+    PeeringNoTransit {
+        pcx: String,
+        vpc: String,
+    },
+    NoInterface {
+        vpc: String,
+    },
+    NotADestination {
+        component: String,
+    },
+    PrivateOnInternet,
+    /// Arrived at an interface other than the one the query names.
+    OtherInterface {
+        reached: String,
+        expected: String,
+    },
+    /// The reply arrived somewhere other than the requester.
+    ReturnElsewhere {
+        reached: String,
+    },
+}
+
+impl Cause {
+    /// The AWS ID and kind of the component that dropped.
+    pub fn component(&self) -> (String, &'static str) {
+        use Cause::*;
+        match self {
+            SecurityGroup { groups, eni, .. } => (
+                groups.first().cloned().unwrap_or_else(|| eni.clone()),
+                "security-group",
+            ),
+            NaclDeny { acl, .. } | NaclDefaultDeny { acl, .. } => (acl.clone(), "network-acl"),
+            NoRoute { rtb, .. } | Blackhole { rtb, .. } => (rtb.clone(), "route-table"),
+            NoPublicIp { igw, .. } => (igw.clone(), "internet-gateway"),
+            NoInternetGateway { vpc } => (vpc.clone(), "vpc"),
+            GatewayNotAttached { gateway, .. } => (gateway.clone(), "internet-gateway"),
+            NatNoUnsolicited { nat } | NatUnavailable { nat, .. } | NatAsymmetric { nat } => {
+                (nat.clone(), "nat-gateway")
+            }
+            PeeringInactive { pcx, .. }
+            | PeeringNotAttached { pcx, .. }
+            | PeeringNoTransit { pcx, .. } => (pcx.clone(), "vpc-peering"),
+            NoInterface { vpc } => (vpc.clone(), "vpc"),
+            NotADestination { component } => (component.clone(), "nat-gateway"),
+            PrivateOnInternet => ("internet".into(), "internet"),
+            OtherInterface { reached, .. } | ReturnElsewhere { reached } => {
+                (reached.clone(), "network-interface")
+            }
+        }
+    }
+}
+
+/// How a branch of the walk ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum End {
+    /// Delivered to this interface.
+    Arrived {
+        eni: String,
+    },
+    /// Left the snapshot onto the internet toward a host outside it.
+    Internet,
+    Dropped(Cause),
+    /// The snapshot lacks what is needed to go on.
+    Unknown {
+        component: String,
+        reason: String,
+    },
+}
+
+/// A leaf of the walk: the hops taken, how it ended, and the packets.
+#[derive(Clone, Debug)]
+pub struct Leaf {
+    pub direction: Direction,
+    pub hops: Vec<Hop>,
+    pub end: End,
+    pub flow: Flow,
+    /// Connection state the forward walk created (for the return walk).
+    pub(crate) state: walk::Conntrack,
+}
+
+/// Receives what the engine finds, as it finds it.
+pub trait Sink {
+    fn leaf(&mut self, leaf: Leaf);
+    fn assume(&mut self, text: String);
+}
+
+/// A sink that keeps everything.
+#[derive(Default, Debug)]
+pub struct Collect {
+    pub leaves: Vec<Leaf>,
+    pub assumptions: BTreeSet<String>,
+}
+
+impl Sink for Collect {
+    fn leaf(&mut self, leaf: Leaf) {
+        self.leaves.push(leaf);
+    }
+    fn assume(&mut self, text: String) {
+        self.assumptions.insert(text);
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Reachable,
+    Unreachable,
+    Partial,
+    Unknown,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Reachable => "reachable",
+            Verdict::Unreachable => "unreachable",
+            Verdict::Partial => "partial",
+            Verdict::Unknown => "unknown",
+        }
+    }
+
+    /// Reachable for all of `want` if `all` covers it; for none if `some` is empty.
+    fn of(want: &PacketSet, all: &PacketSet, some: &PacketSet) -> Verdict {
+        if want.is_subset(all) && !want.is_empty() {
+            Verdict::Reachable
+        } else if some.intersect(want).is_empty() {
+            Verdict::Unreachable
+        } else {
+            Verdict::Partial
+        }
+    }
+}
+
+/// One end-to-end path: forward leaf plus, when it arrived, one return leaf.
+#[derive(Clone, Debug)]
+pub struct Path {
+    pub verdict: Verdict,
+    pub forward: Leaf,
+    pub back: Option<Leaf>,
+}
+
+impl Path {
+    /// The leaf where this path's packets stopped, if they did.
+    pub fn stop(&self) -> Option<&Leaf> {
+        match (&self.forward.end, &self.back) {
+            (End::Dropped(_) | End::Unknown { .. }, _) => Some(&self.forward),
+            (_, Some(b)) if matches!(b.end, End::Dropped(_) | End::Unknown { .. }) => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// The answer to a query.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    pub query: Query,
+    pub verdict: Verdict,
+    /// Every packet asked about.
+    pub packets: PacketSet,
+    /// Packets that get there and back whatever the network chooses.
+    pub reachable: PacketSet,
+    /// Packets that get there and back for some network choice.
+    pub reachable_some: PacketSet,
+    /// Packets whose fate the snapshot cannot decide.
+    pub undecided: PacketSet,
+    pub paths: Vec<Path>,
+    pub assumptions: Vec<String>,
+}
+
+/// Answers one query: walks forward from the source, then every arrival back.
+pub fn check(net: &Network, query: Query) -> Analysis {
+    let packets = query.packets();
+    let mut sink = Collect::default();
+    for a in &query.assumptions {
+        sink.assume(a.clone());
+    }
+    walk::forward(net, &query, Flow::new(packets.clone()), &mut sink);
+    let forward = std::mem::take(&mut sink.leaves);
+    let mut paths = Vec::new();
+    for leaf in forward {
+        let arrived = match &leaf.end {
+            End::Arrived { eni } => match &query.dst_eni {
+                Some(want) if want != eni => {
+                    let mut l = leaf.clone();
+                    l.end = End::Dropped(Cause::OtherInterface {
+                        reached: eni.clone(),
+                        expected: want.clone(),
+                    });
+                    paths.push(Path {
+                        verdict: Verdict::Unreachable,
+                        forward: l,
+                        back: None,
+                    });
+                    continue;
+                }
+                _ => true,
+            },
+            End::Internet => true,
+            _ => false,
+        };
+        if !arrived {
+            paths.push(Path {
+                verdict: if matches!(leaf.end, End::Unknown { .. }) {
+                    Verdict::Unknown
+                } else {
+                    Verdict::Unreachable
+                },
+                forward: leaf,
+                back: None,
+            });
+            continue;
+        }
+        walk::back(net, &query, &leaf, &mut sink);
+        for mut b in std::mem::take(&mut sink.leaves) {
+            let elsewhere = match (&b.end, &query.start) {
+                (End::Arrived { eni }, Start::Interface { eni: src, .. }) if eni != src => {
+                    Some(eni.clone())
+                }
+                (End::Arrived { eni }, Start::Internet { .. }) => Some(eni.clone()),
+                (End::Internet, Start::Interface { .. }) => Some("internet".to_string()),
+                _ => None,
+            };
+            if let Some(reached) = elsewhere {
+                b.end = End::Dropped(Cause::ReturnElsewhere { reached });
+            }
+            let ok = matches!(b.end, End::Arrived { .. } | End::Internet);
+            let verdict = if ok {
+                Verdict::of(&leaf.flow.some, &b.flow.all, &b.flow.some)
+            } else if matches!(b.end, End::Unknown { .. }) {
+                Verdict::Unknown
+            } else {
+                Verdict::Unreachable
+            };
+            paths.push(Path {
+                verdict,
+                forward: leaf.clone(),
+                back: Some(b),
+            });
+        }
+    }
+    let mut reachable = PacketSet::empty();
+    let mut reachable_some = PacketSet::empty();
+    let mut undecided = PacketSet::empty();
+    for p in &paths {
+        let last = p.back.as_ref().unwrap_or(&p.forward);
+        match (&last.end, p.verdict) {
+            (End::Unknown { .. }, _) => undecided = undecided.union(&last.flow.some),
+            (_, Verdict::Reachable | Verdict::Partial) => {
+                reachable = reachable.union(&last.flow.all);
+                reachable_some = reachable_some.union(&last.flow.some);
+            }
+            _ => {}
+        }
+    }
+    reachable.coalesce();
+    reachable_some.coalesce();
+    let mut verdict = Verdict::of(&packets, &reachable, &reachable_some);
+    if verdict != Verdict::Reachable && !undecided.is_empty() {
+        verdict = Verdict::Unknown;
+    }
+    Analysis {
+        query,
+        verdict,
+        packets,
+        reachable,
+        reachable_some,
+        undecided,
+        paths,
+        assumptions: sink.assumptions.into_iter().collect(),
+    }
+}

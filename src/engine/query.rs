@@ -1,0 +1,361 @@
+//! `SRC->DST:PORT[/proto]`: parsing (pure syntax) and resolution against a network.
+
+use std::net::IpAddr;
+
+use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
+use crate::model::{Interface, Network, Platform, Protocol};
+
+use super::EngineError;
+use super::rules;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SrcSpec {
+    Internet,
+    Ip(IpAddr),
+    Instance(String),
+    Eni(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DstSpec {
+    Ip(IpAddr),
+    Instance(String),
+    Eni(String),
+}
+
+/// A query as the user wrote it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuerySpec {
+    pub text: String,
+    pub src: SrcSpec,
+    pub dst: DstSpec,
+    pub protocol: Protocol,
+    /// Destination ports (tcp/udp) or ICMP type (icmp), inclusive.
+    pub ports: (u16, u16),
+}
+
+fn bad(token: &str, message: impl Into<String>) -> EngineError {
+    EngineError::Query {
+        token: token.to_string(),
+        message: message.into(),
+    }
+}
+
+fn parse_range(tok: &str, max: u16) -> Result<(u16, u16), EngineError> {
+    let one = |s: &str| -> Result<u16, EngineError> {
+        s.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|v| *v <= max)
+            .ok_or_else(|| bad(tok, format!("expected a number 0-{max} or a range N-M")))
+    };
+    match tok.split_once('-') {
+        Some((a, b)) => {
+            let (a, b) = (one(a)?, one(b)?);
+            if a > b {
+                return Err(bad(tok, "range start is above its end"));
+            }
+            Ok((a, b))
+        }
+        None => {
+            let v = one(tok)?;
+            Ok((v, v))
+        }
+    }
+}
+
+/// Parses a port range `N` or `N-M` (used for `--src-port` too).
+pub fn parse_port_range(tok: &str) -> Result<(u16, u16), EngineError> {
+    parse_range(tok, u16::MAX)
+}
+
+impl QuerySpec {
+    pub fn parse(text: &str) -> Result<QuerySpec, EngineError> {
+        let (src, rest) = text
+            .split_once("->")
+            .ok_or_else(|| bad(text, "expected SRC->DST:PORT[/tcp|udp|icmp]"))?;
+        let (rest, protocol) = match rest.rsplit_once('/') {
+            Some((r, p)) if !p.contains(':') && !p.contains(']') => {
+                let proto = match p.to_ascii_lowercase().as_str() {
+                    "tcp" => Protocol::TCP,
+                    "udp" => Protocol::UDP,
+                    "icmp" => Protocol::ICMP,
+                    "icmpv6" => Protocol::ICMPV6,
+                    _ => return Err(bad(p, "protocol must be tcp, udp, icmp or icmpv6")),
+                };
+                (r, proto)
+            }
+            _ => (rest, Protocol::TCP),
+        };
+        let (dst, port) = if let Some(r) = rest.strip_prefix('[') {
+            let (a, p) = r
+                .split_once("]:")
+                .ok_or_else(|| bad(rest, "expected [IPv6]:PORT"))?;
+            (a, p)
+        } else {
+            rest.rsplit_once(':')
+                .ok_or_else(|| bad(rest, "expected DST:PORT"))?
+        };
+        let max = if protocol.is_icmp() { 255 } else { u16::MAX };
+        let ports = parse_range(port, max)?;
+        let src =
+            match src.trim() {
+                "internet" => SrcSpec::Internet,
+                s if s.starts_with("i-") => SrcSpec::Instance(s.into()),
+                s if s.starts_with("eni-") => SrcSpec::Eni(s.into()),
+                s => SrcSpec::Ip(s.parse().map_err(|_| {
+                    bad(s, "source must be an IP address, i-…, eni-… or `internet`")
+                })?),
+            };
+        let dst = match dst.trim() {
+            s if s.starts_with("i-") => DstSpec::Instance(s.into()),
+            s if s.starts_with("eni-") => DstSpec::Eni(s.into()),
+            s => DstSpec::Ip(
+                s.parse()
+                    .map_err(|_| bad(s, "destination must be an IP address, i-… or eni-…"))?,
+            ),
+        };
+        Ok(QuerySpec {
+            text: text.to_string(),
+            src,
+            dst,
+            protocol,
+            ports,
+        })
+    }
+}
+
+/// Where the query's packets start.
+#[derive(Clone, Debug)]
+pub enum Start {
+    /// Leaves this interface from its address.
+    Interface { eni: String, ip: IpAddr },
+    /// Enters from the internet, from these addresses.
+    Internet { sources: IntervalSet },
+}
+
+/// A query resolved against a network.
+#[derive(Clone, Debug)]
+pub struct Query {
+    pub spec: QuerySpec,
+    pub start: Start,
+    pub dst_ip: IpAddr,
+    /// The interface the user named as destination, if any.
+    pub dst_eni: Option<String>,
+    pub src_ports: (u16, u16),
+    /// Assumptions made while resolving, stated in the output.
+    pub assumptions: Vec<String>,
+}
+
+fn instance_eni<'n>(net: &'n Network, id: &str, token: &str) -> Result<&'n Interface, EngineError> {
+    let inst = net
+        .instances
+        .get(id)
+        .ok_or_else(|| bad(token, "no such instance in the input"))?;
+    inst.interfaces
+        .iter()
+        .find_map(|e| net.interfaces.get(e))
+        .ok_or_else(|| bad(token, "the instance has no network interface in the input"))
+}
+
+fn eni<'n>(net: &'n Network, id: &str) -> Result<&'n Interface, EngineError> {
+    net.interfaces
+        .get(id)
+        .ok_or_else(|| bad(id, "no such network interface in the input"))
+}
+
+fn primary(i: &Interface, token: &str) -> Result<IpAddr, EngineError> {
+    i.primary_ip()
+        .ok_or_else(|| bad(token, "the network interface has no private IP address"))
+}
+
+/// The ephemeral range a host opens connections from (aws-semantics.md §1).
+fn ephemeral(net: &Network, i: &Interface, assumptions: &mut Vec<String>) -> (u16, u16) {
+    match i.instance.as_ref().and_then(|id| net.instances.get(id)) {
+        Some(inst) if inst.platform == Platform::Windows => {
+            assumptions.push(format!(
+                "{} runs Windows: source ports 49152-65535 (--src-port overrides)",
+                inst.id
+            ));
+            (49152, 65535)
+        }
+        Some(inst) => {
+            assumptions.push(format!(
+                "{} is assumed to run Linux: source ports 32768-60999 (--src-port overrides)",
+                inst.id
+            ));
+            (32768, 60999)
+        }
+        None => {
+            assumptions.push(format!(
+                "{} is not an instance: source ports 1024-65535 (--src-port overrides)",
+                i.id
+            ));
+            (1024, 65535)
+        }
+    }
+}
+
+impl Query {
+    pub fn resolve(
+        net: &Network,
+        spec: QuerySpec,
+        src_ports: Option<(u16, u16)>,
+    ) -> Result<Query, EngineError> {
+        let mut assumptions = Vec::new();
+        let (dst_ip, dst_eni) = match &spec.dst {
+            DstSpec::Ip(ip) => (*ip, None),
+            DstSpec::Instance(id) => {
+                let i = instance_eni(net, id, id)?;
+                (primary(i, id)?, Some(i.id.clone()))
+            }
+            DstSpec::Eni(id) => {
+                let i = eni(net, id)?;
+                (primary(i, id)?, Some(i.id.clone()))
+            }
+        };
+        let (start, default_ports) = match &spec.src {
+            SrcSpec::Internet => {
+                assumptions.push(
+                    "`internet` means every public address: all IPv4 outside private and special-purpose blocks (RFC 1918, 6598, loopback, link-local, multicast) and 2000::/3, except the public IPs of the input; their clients use source ports 1024-65535"
+                        .to_string(),
+                );
+                // Hosts outside the input: the input's own public IPs are not "the internet".
+                let own = net
+                    .interfaces
+                    .values()
+                    .flat_map(|i| i.private_ips.iter().filter_map(|p| p.public))
+                    .chain(net.nat_gateways.values().filter_map(|n| n.public_ip))
+                    .map(|a| Interval::point(hs::addr(a)));
+                (
+                    Start::Internet {
+                        sources: rules::internet_addresses()
+                            .difference(&IntervalSet::from_intervals(own)),
+                    },
+                    (1024, 65535),
+                )
+            }
+            SrcSpec::Instance(id) => {
+                let i = instance_eni(net, id, id)?;
+                let ports = ephemeral(net, i, &mut assumptions);
+                (
+                    Start::Interface {
+                        eni: i.id.clone(),
+                        ip: primary(i, id)?,
+                    },
+                    ports,
+                )
+            }
+            SrcSpec::Eni(id) => {
+                let i = eni(net, id)?;
+                let ports = ephemeral(net, i, &mut assumptions);
+                (
+                    Start::Interface {
+                        eni: i.id.clone(),
+                        ip: primary(i, id)?,
+                    },
+                    ports,
+                )
+            }
+            SrcSpec::Ip(ip) => {
+                let token = ip.to_string();
+                let owners: Vec<&Interface> = net.interfaces_with_ip(*ip).collect();
+                match owners.as_slice() {
+                    [one] => {
+                        let ports = ephemeral(net, one, &mut assumptions);
+                        (
+                            Start::Interface {
+                                eni: one.id.clone(),
+                                ip: *ip,
+                            },
+                            ports,
+                        )
+                    }
+                    [_, _, ..] => {
+                        return Err(bad(
+                            &token,
+                            format!(
+                                "the address belongs to several interfaces ({}): name one with eni-…",
+                                owners
+                                    .iter()
+                                    .map(|i| i.id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ));
+                    }
+                    [] if rules::internet_addresses().contains(hs::addr(*ip)) => {
+                        assumptions.push(format!(
+                            "{ip} is not in the input: treated as a host on the internet using source ports 1024-65535"
+                        ));
+                        (
+                            Start::Internet {
+                                sources: IntervalSet::from_interval(Interval::point(hs::addr(*ip))),
+                            },
+                            (1024, 65535),
+                        )
+                    }
+                    [] => {
+                        return Err(bad(
+                            &token,
+                            "no network interface in the input has this private address",
+                        ));
+                    }
+                }
+            }
+        };
+        Ok(Query {
+            spec,
+            start,
+            dst_ip,
+            dst_eni,
+            src_ports: src_ports.unwrap_or(default_ports),
+            assumptions,
+        })
+    }
+
+    /// Every packet the query asks about, in original coordinates.
+    pub fn packets(&self) -> PacketSet {
+        let src = match &self.start {
+            Start::Interface { ip, .. } => {
+                IntervalSet::from_interval(Interval::point(hs::addr(*ip)))
+            }
+            Start::Internet { sources } => sources.clone(),
+        };
+        let point = |v: u128| IntervalSet::from_interval(Interval::point(v));
+        let range = |(a, b): (u16, u16)| {
+            IntervalSet::from_interval(Interval {
+                lo: u128::from(a),
+                hi: u128::from(b),
+            })
+        };
+        let proto = match self.spec.protocol {
+            Protocol::Number(n) => n,
+            Protocol::All => 6,
+        };
+        // An IPv6 destination with an `icmp` query means ICMPv6.
+        let proto = if proto == 1 && self.dst_ip.is_ipv6() {
+            58
+        } else {
+            proto
+        };
+        // Sources are of the destination's address family.
+        let family = if self.dst_ip.is_ipv4() {
+            hs::all_v4()
+        } else {
+            hs::all_v6()
+        };
+        let mut fields = vec![
+            (Field::Proto, point(u128::from(proto))),
+            (Field::Src, src.intersect(&family)),
+            (Field::Dst, point(hs::addr(self.dst_ip))),
+        ];
+        if self.spec.protocol.is_icmp() {
+            fields.push((Field::IcmpType, range(self.spec.ports)));
+        } else {
+            fields.push((Field::DstPort, range(self.spec.ports)));
+            fields.push((Field::SrcPort, range(self.src_ports)));
+        }
+        PacketSet::product(&fields)
+    }
+}

@@ -1,0 +1,915 @@
+//! The walk: one function per place a packet can be, each emitting hops and
+//! leaves. The same functions serve the forward and the return walk; the
+//! return walk differs only in connection state (stateful SGs, NAT).
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use crate::hs::{self, Field, Interval, IntervalSet, Origin as Src, PacketSet};
+use crate::model::{Action, Interface, NatGateway, Network, RouteState, Target};
+
+use super::rules::{self, Side};
+use super::{Cause, Direction, End, Flow, Hop, Leaf, Query, Sink, Start};
+
+/// Ports a NAT gateway translates to (aws-semantics.md §1).
+const NAT_PORTS: (u16, u16) = (1024, 65535);
+/// A walk longer than this is a routing loop.
+const MAX_HOPS: usize = 64;
+
+/// Connection state created by the forward walk.
+#[derive(Clone, Debug, Default)]
+pub struct Conntrack {
+    /// Interfaces whose security groups saw the request.
+    enis: BTreeSet<String>,
+    /// NAT translations: gateway, and what source and source port it replaced.
+    nats: Vec<(String, Src, Src)>,
+}
+
+#[derive(Clone, Copy)]
+enum Node<'n> {
+    Eni(&'n Interface),
+    Nat(&'n NatGateway),
+}
+
+impl<'n> Node<'n> {
+    fn id(&self) -> &'n str {
+        match self {
+            Node::Eni(i) => &i.id,
+            Node::Nat(n) => &n.id,
+        }
+    }
+    fn subnet(&self) -> &'n str {
+        match self {
+            Node::Eni(i) => &i.subnet,
+            Node::Nat(n) => &n.subnet,
+        }
+    }
+    fn vpc(&self) -> &'n str {
+        match self {
+            Node::Eni(i) => &i.vpc,
+            Node::Nat(n) => &n.vpc,
+        }
+    }
+}
+
+/// Where a packet crosses into its destination's subnet from.
+#[derive(Clone, Copy)]
+enum Cross<'a> {
+    /// From a subnet of the same VPC (no ACL between two ENIs of one subnet).
+    Subnet(&'a str),
+    /// From outside the VPC (internet gateway, peering).
+    Outside,
+}
+
+struct Walk<'n, 's> {
+    net: &'n Network,
+    dir: Direction,
+    sink: &'s mut dyn Sink,
+}
+
+/// The path so far.
+#[derive(Clone, Default)]
+struct Trail {
+    hops: Vec<Hop>,
+    ct: Conntrack,
+}
+
+impl Trail {
+    fn with(&self, hop: Hop) -> Trail {
+        let mut t = self.clone();
+        t.hops.push(hop);
+        t
+    }
+}
+
+fn point(ip: IpAddr) -> IntervalSet {
+    IntervalSet::from_interval(Interval::point(hs::addr(ip)))
+}
+
+fn hop(component: &str, kind: &'static str, action: &'static str, rule: impl Into<String>) -> Hop {
+    Hop {
+        component: component.to_string(),
+        kind,
+        action,
+        rule: rule.into(),
+    }
+}
+
+pub(super) fn forward(net: &Network, q: &Query, flow: Flow, sink: &mut dyn Sink) {
+    let mut w = Walk {
+        net,
+        dir: Direction::Forward,
+        sink,
+    };
+    let trail = Trail::default();
+    match &q.start {
+        Start::Interface { eni, .. } => match w.node_of_eni(eni) {
+            Some(node) => w.at_node(node, flow, trail),
+            None => w.unknown(flow, trail, eni, "the interface is not in the input"),
+        },
+        Start::Internet { .. } => w.on_internet(flow, trail),
+    }
+}
+
+pub(super) fn back(net: &Network, q: &Query, arrived: &Leaf, sink: &mut dyn Sink) {
+    let mut w = Walk {
+        net,
+        dir: Direction::Return,
+        sink,
+    };
+    let mut flow = arrived.flow.reversed();
+    if q.spec.protocol.is_icmp() {
+        // Echo request (8, or 128 for ICMPv6) is answered by echo reply (0 / 129).
+        let (req, rep) = if q.dst_ip.is_ipv6() {
+            (128, 129)
+        } else {
+            (8, 0)
+        };
+        if flow.current(Field::IcmpType) == IntervalSet::from_interval(Interval::point(req)) {
+            flow.rewrite(
+                Field::IcmpType,
+                Src::Const(IntervalSet::from_interval(Interval::point(rep))),
+            );
+        } else {
+            w.sink.assume(
+                "the ICMP type asked about has no reply: return path checked as for the same type"
+                    .into(),
+            );
+        }
+    }
+    let trail = Trail {
+        hops: Vec::new(),
+        ct: arrived.state.clone(),
+    };
+    match &arrived.end {
+        End::Arrived { eni } => match w.node_of_eni(eni) {
+            Some(node) => w.at_node(node, flow, trail),
+            None => w.unknown(flow, trail, eni, "the interface is not in the input"),
+        },
+        _ => w.on_internet(flow, trail),
+    }
+}
+
+impl<'n> Walk<'n, '_> {
+    fn leaf(&mut self, flow: Flow, trail: Trail, end: End) {
+        if flow.is_empty() {
+            return;
+        }
+        self.sink.leaf(Leaf {
+            direction: self.dir,
+            hops: trail.hops,
+            end,
+            flow,
+            state: trail.ct,
+        });
+    }
+
+    fn drop(&mut self, flow: Flow, trail: Trail, cause: Cause) {
+        self.leaf(flow, trail, End::Dropped(cause));
+    }
+
+    fn unknown(&mut self, flow: Flow, trail: Trail, component: &str, reason: impl Into<String>) {
+        self.leaf(
+            flow,
+            trail,
+            End::Unknown {
+                component: component.to_string(),
+                reason: reason.into(),
+            },
+        );
+    }
+
+    fn node_of_eni(&self, eni: &str) -> Option<Node<'n>> {
+        let i = self.net.interfaces.get(eni)?;
+        Some(match self.net.nat_gateway_by_interface(eni) {
+            Some(n) => Node::Nat(n),
+            None => Node::Eni(i),
+        })
+    }
+
+    fn node_by_private_ip(&self, vpc: &str, ip: IpAddr) -> Option<Node<'n>> {
+        if let Some(n) = self
+            .net
+            .nat_gateways
+            .values()
+            .find(|n| n.vpc == vpc && n.private_ip == Some(ip))
+        {
+            return Some(Node::Nat(n));
+        }
+        let i = self.net.interface_by_private_ip(vpc, ip)?;
+        self.node_of_eni(&i.id)
+    }
+
+    /// Public IP -> (node, private IP).
+    fn node_by_public_ip(&self, ip: IpAddr) -> Option<(Node<'n>, IpAddr)> {
+        if let Some(n) = self
+            .net
+            .nat_gateways
+            .values()
+            .find(|n| n.public_ip == Some(ip))
+        {
+            return n.private_ip.map(|p| (Node::Nat(n), p));
+        }
+        let (i, private) = self.net.interface_by_public_ip(ip)?;
+        Some((self.node_of_eni(&i.id)?, private))
+    }
+
+    /// Leaves a node toward the packet's destination.
+    fn at_node(&mut self, node: Node<'n>, flow: Flow, mut trail: Trail) {
+        if trail.hops.len() > MAX_HOPS {
+            return self.unknown(
+                flow,
+                trail,
+                node.id(),
+                "routing loop: the walk exceeded 64 hops",
+            );
+        }
+        let flow = match node {
+            Node::Eni(i) => {
+                let Some(f) = self.security_groups(i, Side::Egress, flow, &mut trail) else {
+                    return;
+                };
+                f
+            }
+            Node::Nat(_) => flow,
+        };
+        self.route(node, flow, trail);
+    }
+
+    /// Security groups of an interface; `None` when nothing passes.
+    fn security_groups(
+        &mut self,
+        i: &'n Interface,
+        side: Side,
+        flow: Flow,
+        trail: &mut Trail,
+    ) -> Option<Flow> {
+        let stateful = self.dir == Direction::Return && trail.ct.enis.contains(&i.id);
+        if stateful {
+            for g in &i.groups {
+                trail.hops.push(hop(
+                    g,
+                    "security-group",
+                    "allow-stateful",
+                    format!(
+                        "{} reply of an allowed connection (security groups are stateful)",
+                        if side == Side::Ingress {
+                            "inbound"
+                        } else {
+                            "outbound"
+                        }
+                    ),
+                ));
+            }
+            return Some(flow);
+        }
+        let img = flow.image();
+        let mut allowed = PacketSet::empty();
+        let mut maybe = PacketSet::empty();
+        let mut matched = Vec::new();
+        let mut unknown_peers = Vec::new();
+        for g in &i.groups {
+            let Some(sg) = self.net.security_groups.get(g) else {
+                unknown_peers.push(format!("{g} is not in the input"));
+                maybe = PacketSet::all();
+                continue;
+            };
+            let rules = match side {
+                Side::Ingress => &sg.ingress,
+                Side::Egress => &sg.egress,
+            };
+            for r in rules {
+                match rules::sg_rule_set(self.net, r, side) {
+                    Ok(set) => {
+                        if set.overlaps(&img) {
+                            matched.push(hop(
+                                &sg.id,
+                                "security-group",
+                                "allow",
+                                rules::describe_sg_rule(r, side),
+                            ));
+                        }
+                        allowed = allowed.union(&set.intersect(&img));
+                    }
+                    Err(may) => {
+                        if may.overlaps(&img) {
+                            unknown_peers.push(format!(
+                                "{} {}: entries of {} are not in the input",
+                                sg.id,
+                                rules::describe_sg_rule(r, side),
+                                r.peer.describe()
+                            ));
+                            maybe = maybe.union(&may.intersect(&img));
+                        }
+                    }
+                }
+            }
+        }
+        let (pass, rest) = flow.split(&allowed);
+        let (undecided, blocked) = rest.split(&maybe);
+        if !undecided.is_empty() {
+            let comp = i.groups.first().cloned().unwrap_or_else(|| i.id.clone());
+            self.unknown(undecided, trail.clone(), &comp, unknown_peers.join("; "));
+        }
+        if !blocked.is_empty() {
+            let mut t = trail.clone();
+            for g in &i.groups {
+                t.hops.push(hop(
+                    g,
+                    "security-group",
+                    "deny",
+                    format!(
+                        "no {} rule matches",
+                        if side == Side::Ingress {
+                            "inbound"
+                        } else {
+                            "outbound"
+                        }
+                    ),
+                ));
+            }
+            self.drop(
+                blocked,
+                t,
+                Cause::SecurityGroup {
+                    eni: i.id.clone(),
+                    groups: i.groups.clone(),
+                    inbound: side == Side::Ingress,
+                },
+            );
+        }
+        if pass.is_empty() {
+            return None;
+        }
+        if self.dir == Direction::Forward {
+            trail.ct.enis.insert(i.id.clone());
+        }
+        trail.hops.extend(matched);
+        Some(pass)
+    }
+
+    /// A subnet's network ACL, one direction; `None` when nothing passes.
+    fn nacl(&mut self, subnet: &str, side: Side, flow: Flow, trail: &mut Trail) -> Option<Flow> {
+        let Some(acl) = self.net.nacl_of(subnet) else {
+            self.unknown(
+                flow,
+                trail.clone(),
+                subnet,
+                "no network ACL association for this subnet in the input",
+            );
+            return None;
+        };
+        let entries = match side {
+            Side::Ingress => &acl.inbound,
+            Side::Egress => &acl.outbound,
+        };
+        let inbound = side == Side::Ingress;
+        let base = trail.clone();
+        // The allowed region on the wire, exactly: what allow rules take first.
+        let img = flow.image();
+        let mut taken = PacketSet::empty();
+        let mut allowed = PacketSet::empty();
+        // Attribution: which rule takes which packets, in rule order.
+        let mut rest = flow.clone();
+        for e in entries {
+            if rest.is_empty() {
+                break;
+            }
+            let set = rules::nacl_entry_set(e, side).intersect(&img);
+            if set.is_empty() {
+                continue;
+            }
+            let first = set.difference(&taken);
+            taken = taken.union(&set);
+            let (hit, miss) = rest.split(&set);
+            rest = miss;
+            match e.action {
+                Action::Allow => {
+                    allowed = allowed.union(&first);
+                    if !hit.is_empty() {
+                        trail.hops.push(hop(
+                            &acl.id,
+                            "network-acl",
+                            "allow",
+                            rules::describe_nacl_entry(e, side),
+                        ));
+                    }
+                }
+                Action::Deny => self.drop(
+                    hit,
+                    base.with(hop(
+                        &acl.id,
+                        "network-acl",
+                        "deny",
+                        rules::describe_nacl_entry(e, side),
+                    )),
+                    Cause::NaclDeny {
+                        acl: acl.id.clone(),
+                        rule: e.number,
+                        inbound,
+                        entry: rules::describe_nacl_entry(e, side),
+                    },
+                ),
+            }
+        }
+        let star = format!(
+            "{} rule *: deny all",
+            if inbound { "inbound" } else { "outbound" }
+        );
+        self.drop(
+            rest,
+            base.with(hop(&acl.id, "network-acl", "deny", star)),
+            Cause::NaclDefaultDeny {
+                acl: acl.id.clone(),
+                inbound,
+            },
+        );
+        let (pass, _) = flow.split(&allowed);
+        (!pass.is_empty()).then_some(pass)
+    }
+
+    /// Looks the destination up in the node's subnet route table and follows each route that matches.
+    fn route(&mut self, node: Node<'n>, flow: Flow, trail: Trail) {
+        let net = self.net;
+        let Some(rtb) = net.route_table_of(node.subnet()) else {
+            return self.unknown(
+                flow,
+                trail,
+                node.subnet(),
+                "no route table for this subnet (and no main table for its VPC) in the input",
+            );
+        };
+        let routes = match rules::expanded_routes(net, &rtb.routes) {
+            Ok(r) => r,
+            Err(pl) => {
+                return self.unknown(
+                    flow,
+                    trail,
+                    &rtb.id,
+                    format!("a route goes to prefix list {pl}, whose entries are not in the input"),
+                );
+            }
+        };
+        let mut rest = flow;
+        for (cidr, r) in routes {
+            if rest.is_empty() {
+                break;
+            }
+            let (hit, miss) = rest.split_field(Field::Dst, &rules::cidr_set(&cidr));
+            rest = miss;
+            if hit.is_empty() {
+                continue;
+            }
+            let desc = format!("{} -> {}", r.dest.describe(), r.target.id());
+            if r.state == RouteState::Blackhole {
+                self.drop(
+                    hit,
+                    trail.with(hop(
+                        &rtb.id,
+                        "route-table",
+                        "route",
+                        format!("{desc} (blackhole)"),
+                    )),
+                    Cause::Blackhole {
+                        rtb: rtb.id.clone(),
+                        route: desc,
+                    },
+                );
+                continue;
+            }
+            let t = trail.with(hop(&rtb.id, "route-table", "route", desc));
+            match &r.target {
+                Target::Local => self.deliver(node.vpc(), Cross::Subnet(node.subnet()), hit, t),
+                Target::InternetGateway(id) => self.via_igw(node, id, hit, t),
+                Target::NatGateway(id) => self.via_nat(node, id, hit, t),
+                Target::VpcPeering(id) => self.via_peering(node, id, hit, t),
+                other => {
+                    let what = match other {
+                        Target::EgressOnlyInternetGateway(_) => "egress-only internet gateways",
+                        Target::TransitGateway(_) => "transit gateways",
+                        Target::VirtualPrivateGateway(_) => "virtual private gateways",
+                        Target::NetworkInterface(_) | Target::Instance(_) => {
+                            "appliance routes (network interface or instance targets)"
+                        }
+                        Target::VpcEndpoint(_) => "gateway VPC endpoints",
+                        _ => "this route target",
+                    };
+                    self.unknown(
+                        hit,
+                        t,
+                        other.id(),
+                        format!("the model does not follow {what} yet"),
+                    );
+                }
+            }
+        }
+        self.drop(
+            rest,
+            trail,
+            Cause::NoRoute {
+                rtb: rtb.id.clone(),
+                subnet: node.subnet().to_string(),
+            },
+        );
+    }
+
+    /// ACLs of the subnet boundary crossed: the sender's outbound (same VPC) then the receiver's inbound.
+    fn cross(
+        &mut self,
+        from: Cross<'_>,
+        to_subnet: &str,
+        flow: Flow,
+        trail: &mut Trail,
+    ) -> Option<Flow> {
+        match from {
+            Cross::Subnet(s) if s == to_subnet => Some(flow),
+            Cross::Subnet(s) => {
+                let f = self.nacl(s, Side::Egress, flow, trail)?;
+                self.nacl(to_subnet, Side::Ingress, f, trail)
+            }
+            Cross::Outside => self.nacl(to_subnet, Side::Ingress, flow, trail),
+        }
+    }
+
+    /// Delivers inside a VPC to whichever interface holds the destination address.
+    fn deliver(&mut self, vpc: &str, from: Cross<'_>, flow: Flow, trail: Trail) {
+        let dsts = flow.current(Field::Dst);
+        let mut rest = flow;
+        let candidates: Vec<IpAddr> = match dsts.intervals() {
+            [i] if i.lo == i.hi => vec![hs::addr_of(i.lo)],
+            _ => self
+                .net
+                .interfaces
+                .values()
+                .filter(|i| i.vpc == vpc)
+                .flat_map(|i| {
+                    i.private_ips
+                        .iter()
+                        .map(|p| p.address)
+                        .chain(i.ipv6.iter().copied())
+                })
+                .chain(
+                    self.net
+                        .nat_gateways
+                        .values()
+                        .filter(|n| n.vpc == vpc)
+                        .filter_map(|n| n.private_ip),
+                )
+                .filter(|a| dsts.contains(hs::addr(*a)))
+                .collect(),
+        };
+        for ip in candidates {
+            let Some(node) = self.node_by_private_ip(vpc, ip) else {
+                continue;
+            };
+            let (hit, miss) = rest.split_field(Field::Dst, &point(ip));
+            rest = miss;
+            self.deliver_to(node, from, hit, trail.clone());
+        }
+        self.drop(
+            rest,
+            trail,
+            Cause::NoInterface {
+                vpc: vpc.to_string(),
+            },
+        );
+    }
+
+    fn deliver_to(&mut self, node: Node<'n>, from: Cross<'_>, flow: Flow, mut trail: Trail) {
+        if flow.is_empty() {
+            return;
+        }
+        let Some(flow) = self.cross(from, node.subnet(), flow, &mut trail) else {
+            return;
+        };
+        match node {
+            Node::Nat(n) => self.drop(
+                flow,
+                trail,
+                Cause::NotADestination {
+                    component: n.id.clone(),
+                },
+            ),
+            Node::Eni(i) => {
+                let Some(flow) = self.security_groups(i, Side::Ingress, flow, &mut trail) else {
+                    return;
+                };
+                trail.hops.push(hop(
+                    &i.id,
+                    "network-interface",
+                    "deliver",
+                    match &i.instance {
+                        Some(inst) => format!("delivered to {inst}"),
+                        None => "delivered".to_string(),
+                    },
+                ));
+                self.leaf(flow, trail, End::Arrived { eni: i.id.clone() });
+            }
+        }
+    }
+
+    /// Out through an internet gateway: the private source becomes its public IP.
+    fn via_igw(&mut self, node: Node<'n>, igw_id: &str, flow: Flow, mut trail: Trail) {
+        let Some(igw) = self.net.internet_gateways.get(igw_id) else {
+            return self.unknown(
+                flow,
+                trail,
+                igw_id,
+                "the internet gateway is not in the input",
+            );
+        };
+        if !igw.vpcs.iter().any(|v| v == node.vpc()) {
+            return self.drop(
+                flow,
+                trail,
+                Cause::GatewayNotAttached {
+                    gateway: igw.id.clone(),
+                    vpc: node.vpc().to_string(),
+                },
+            );
+        }
+        let Some(mut flow) = self.nacl(node.subnet(), Side::Egress, flow, &mut trail) else {
+            return;
+        };
+        let pairs: Vec<(IpAddr, Option<IpAddr>)> = match node {
+            Node::Eni(i) => i
+                .private_ips
+                .iter()
+                .map(|p| (p.address, p.public))
+                .chain(i.ipv6.iter().map(|a| (*a, Some(*a))))
+                .collect(),
+            Node::Nat(n) => n.private_ip.map(|p| (p, n.public_ip)).into_iter().collect(),
+        };
+        for (private, public) in pairs {
+            let (hit, miss) = flow.split_field(Field::Src, &point(private));
+            flow = miss;
+            if hit.is_empty() {
+                continue;
+            }
+            match public {
+                Some(p) if p == private => self.on_internet(
+                    hit,
+                    trail.with(hop(
+                        &igw.id,
+                        "internet-gateway",
+                        "forward",
+                        format!("{p} (IPv6, no translation)"),
+                    )),
+                ),
+                Some(p) => {
+                    let mut hit = hit;
+                    hit.rewrite(Field::Src, Src::Const(point(p)));
+                    let t = trail.with(hop(
+                        &igw.id,
+                        "internet-gateway",
+                        "translate",
+                        format!("source {private} -> {p}"),
+                    ));
+                    self.on_internet(hit, t);
+                }
+                None => self.drop(
+                    hit,
+                    trail.clone(),
+                    Cause::NoPublicIp {
+                        eni: node.id().to_string(),
+                        igw: igw.id.clone(),
+                    },
+                ),
+            }
+        }
+        self.drop(
+            flow,
+            trail,
+            Cause::NoPublicIp {
+                eni: node.id().to_string(),
+                igw: igw.id.clone(),
+            },
+        );
+    }
+
+    /// On the internet: to a public IP of the snapshot, or out of it.
+    fn on_internet(&mut self, flow: Flow, trail: Trail) {
+        let dsts = flow.current(Field::Dst);
+        let mut rest = flow;
+        let publics: Vec<IpAddr> = match dsts.intervals() {
+            [i] if i.lo == i.hi => vec![hs::addr_of(i.lo)],
+            _ => self
+                .net
+                .interfaces
+                .values()
+                .flat_map(|i| i.private_ips.iter().filter_map(|p| p.public))
+                .chain(self.net.nat_gateways.values().filter_map(|n| n.public_ip))
+                .filter(|a| dsts.contains(hs::addr(*a)))
+                .collect(),
+        };
+        for ip in publics {
+            let Some((node, private)) = self.node_by_public_ip(ip) else {
+                continue;
+            };
+            let (hit, miss) = rest.split_field(Field::Dst, &point(ip));
+            rest = miss;
+            if !hit.is_empty() {
+                self.internet_entry(node, ip, private, hit, trail.clone());
+            }
+        }
+        let (private, outside) = rest.split_field(Field::Dst, &rules::special_addresses());
+        self.drop(private, trail.clone(), Cause::PrivateOnInternet);
+        if !outside.is_empty() && self.dir == Direction::Forward {
+            self.sink.assume(format!(
+                "{} is outside the input: assumed to accept the connection and answer",
+                outside.current(Field::Dst).summary(Field::Dst)
+            ));
+        }
+        self.leaf(
+            outside,
+            trail.with(hop(
+                "internet",
+                "internet",
+                "deliver",
+                "host outside the input",
+            )),
+            End::Internet,
+        );
+    }
+
+    /// In through the internet gateway of the VPC owning a public IP.
+    fn internet_entry(
+        &mut self,
+        node: Node<'n>,
+        public: IpAddr,
+        private: IpAddr,
+        mut flow: Flow,
+        trail: Trail,
+    ) {
+        let Some(igw) = self.net.igw_of_vpc(node.vpc()) else {
+            return self.drop(
+                flow,
+                trail,
+                Cause::NoInternetGateway {
+                    vpc: node.vpc().to_string(),
+                },
+            );
+        };
+        flow.rewrite(Field::Dst, Src::Const(point(private)));
+        let mut trail = trail.with(hop(
+            &igw.id,
+            "internet-gateway",
+            "translate",
+            format!("destination {public} -> {private}"),
+        ));
+        match node {
+            Node::Eni(_) => self.deliver_to(node, Cross::Outside, flow, trail),
+            Node::Nat(n) => {
+                let Some(entry) = trail
+                    .ct
+                    .nats
+                    .iter()
+                    .rev()
+                    .find(|(id, _, _)| id == &n.id)
+                    .cloned()
+                else {
+                    let t = trail.with(hop(
+                        &n.id,
+                        "nat-gateway",
+                        "deny",
+                        "no connection to translate back (inbound, unsolicited)",
+                    ));
+                    return self.drop(flow, t, Cause::NatNoUnsolicited { nat: n.id.clone() });
+                };
+                let Some(mut flow) = self.nacl(&n.subnet, Side::Ingress, flow, &mut trail) else {
+                    return;
+                };
+                flow.rewrite(Field::Dst, entry.1);
+                flow.rewrite(Field::DstPort, entry.2);
+                let t = trail.with(hop(
+                    &n.id,
+                    "nat-gateway",
+                    "translate",
+                    format!("destination {private} -> the connection's original source (reply)"),
+                ));
+                self.at_node(node, flow, t);
+            }
+        }
+    }
+
+    /// Into a NAT gateway: the source becomes its private IP and a port it picks.
+    fn via_nat(&mut self, node: Node<'n>, nat_id: &str, flow: Flow, mut trail: Trail) {
+        let Some(nat) = self.net.nat_gateways.get(nat_id) else {
+            return self.unknown(flow, trail, nat_id, "the NAT gateway is not in the input");
+        };
+        if self.dir == Direction::Return {
+            return self.drop(
+                flow,
+                trail,
+                Cause::NatAsymmetric {
+                    nat: nat.id.clone(),
+                },
+            );
+        }
+        if nat.state != "available" {
+            return self.drop(
+                flow,
+                trail,
+                Cause::NatUnavailable {
+                    nat: nat.id.clone(),
+                    state: nat.state.clone(),
+                },
+            );
+        }
+        let Some(private) = nat.private_ip else {
+            return self.unknown(
+                flow,
+                trail,
+                nat_id,
+                "the NAT gateway's private IP is not in the input",
+            );
+        };
+        let Some(mut flow) =
+            self.cross(Cross::Subnet(node.subnet()), &nat.subnet, flow, &mut trail)
+        else {
+            return;
+        };
+        trail.ct.nats.push((
+            nat.id.clone(),
+            flow.view.get(Field::Src).clone(),
+            flow.view.get(Field::SrcPort).clone(),
+        ));
+        flow.rewrite(Field::Src, Src::Const(point(private)));
+        flow.rewrite(
+            Field::SrcPort,
+            Src::Const(IntervalSet::from_interval(Interval {
+                lo: u128::from(NAT_PORTS.0),
+                hi: u128::from(NAT_PORTS.1),
+            })),
+        );
+        let t = trail.with(hop(
+            &nat.id,
+            "nat-gateway",
+            "translate",
+            format!(
+                "source -> {private}, source port {}-{}",
+                NAT_PORTS.0, NAT_PORTS.1
+            ),
+        ));
+        self.at_node(Node::Nat(nat), flow, t);
+    }
+
+    /// Across a VPC peering connection into the peer VPC.
+    fn via_peering(&mut self, node: Node<'n>, pcx_id: &str, flow: Flow, mut trail: Trail) {
+        let net = self.net;
+        let Some(pcx) = net.peerings.get(pcx_id) else {
+            return self.unknown(
+                flow,
+                trail,
+                pcx_id,
+                "the peering connection is not in the input",
+            );
+        };
+        if pcx.status != "active" {
+            return self.drop(
+                flow,
+                trail,
+                Cause::PeeringInactive {
+                    pcx: pcx.id.clone(),
+                    status: pcx.status.clone(),
+                },
+            );
+        }
+        let Some(other) = pcx.other_side(node.vpc()) else {
+            return self.drop(
+                flow,
+                trail,
+                Cause::PeeringNotAttached {
+                    pcx: pcx.id.clone(),
+                    vpc: node.vpc().to_string(),
+                },
+            );
+        };
+        let Some(vpc) = net.vpcs.get(other) else {
+            return self.unknown(flow, trail, other, "the peer VPC is not in the input");
+        };
+        let Some(flow) = self.nacl(node.subnet(), Side::Egress, flow, &mut trail) else {
+            return;
+        };
+        let inside = vpc
+            .cidrs
+            .iter()
+            .fold(IntervalSet::empty(), |a, c| a.union(&rules::cidr_set(c)));
+        let (hit, miss) = flow.split_field(Field::Dst, &inside);
+        self.drop(
+            miss,
+            trail.clone(),
+            Cause::PeeringNoTransit {
+                pcx: pcx.id.clone(),
+                vpc: vpc.id.clone(),
+            },
+        );
+        let t = trail.with(hop(
+            &pcx.id,
+            "vpc-peering",
+            "forward",
+            format!("{} -> {}", node.vpc(), vpc.id),
+        ));
+        self.deliver(&vpc.id, Cross::Outside, hit, t);
+    }
+}

@@ -1,0 +1,206 @@
+//! Turns engine causes into sentences: why packets stopped, and the rule that
+//! would have to change. Knows AWS vocabulary; knows nothing of output formats.
+
+use std::net::IpAddr;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+
+use crate::engine::{Cause, Direction, Flow};
+use crate::hs::{self, Field, IntervalSet};
+
+/// A reason and, when one exists, the change that would let the packets through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explanation {
+    pub reason: String,
+    pub fix: Option<String>,
+}
+
+fn proto_and_ports(flow: &Flow) -> String {
+    let proto = flow.current(Field::Proto);
+    let p = proto.summary(Field::Proto);
+    if p == "icmp" || p == "icmpv6" {
+        format!(
+            "{p} type {}",
+            flow.current(Field::IcmpType).summary(Field::IcmpType)
+        )
+    } else {
+        format!(
+            "{p} {}",
+            flow.current(Field::DstPort).summary(Field::DstPort)
+        )
+    }
+}
+
+/// Addresses for a suggested rule: the CIDRs when there are a few, else the
+/// smallest prefix covering them all (e.g. `0.0.0.0/0` for the internet).
+fn peer_text(set: &IntervalSet) -> String {
+    let cidrs: Vec<_> = set.intervals().iter().flat_map(|i| hs::cidrs(*i)).collect();
+    if cidrs.len() <= 4 {
+        return set.summary(Field::Src);
+    }
+    let (Some(first), Some(last)) = (set.intervals().first(), set.intervals().last()) else {
+        return set.summary(Field::Src);
+    };
+    let (lo, hi) = (hs::addr_of(first.lo), hs::addr_of(last.hi));
+    let cover = match (lo, hi) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let len = (u32::from(a) ^ u32::from(b)).leading_zeros() as u8;
+            IpNet::V4(Ipv4Net::new(a, len).map(|n| n.trunc()).unwrap_or_default())
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            let len = (u128::from(a) ^ u128::from(b)).leading_zeros() as u8;
+            IpNet::V6(Ipv6Net::new(a, len).map(|n| n.trunc()).unwrap_or_default())
+        }
+        _ => return "0.0.0.0/0 and ::/0".into(),
+    };
+    format!("{cover} ({} ranges)", cidrs.len())
+}
+
+/// Explains why `flow` stopped with `cause`, met in `direction`.
+pub fn explain(cause: &Cause, flow: &Flow, direction: Direction) -> Explanation {
+    let what = proto_and_ports(flow);
+    let src = peer_text(&flow.current(Field::Src));
+    let dst = peer_text(&flow.current(Field::Dst));
+    let (reason, fix) = match cause {
+        Cause::SecurityGroup {
+            eni,
+            groups,
+            inbound: true,
+        } => (
+            format!(
+                "no inbound rule of {} (on {eni}) allows {what} from {src}",
+                groups.join(", ")
+            ),
+            Some(format!(
+                "add an inbound rule to {}: {what} from {src}",
+                groups
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or("a security group of the interface")
+            )),
+        ),
+        Cause::SecurityGroup {
+            eni,
+            groups,
+            inbound: false,
+        } => (
+            format!(
+                "no outbound rule of {} (on {eni}) allows {what} to {dst}",
+                groups.join(", ")
+            ),
+            Some(format!(
+                "add an outbound rule to {}: {what} to {dst}",
+                groups
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or("a security group of the interface")
+            )),
+        ),
+        Cause::NaclDeny {
+            acl,
+            rule,
+            inbound,
+            entry,
+        } => (
+            format!("{acl} {entry} matches first"),
+            Some(format!(
+                "allow {what} {} {} in {acl} with a rule numbered below {rule}, or change rule {rule}",
+                if *inbound { "from" } else { "to" },
+                if *inbound { &src } else { &dst }
+            )),
+        ),
+        Cause::NaclDefaultDeny { acl, inbound } => (
+            format!(
+                "no {} rule of {acl} matches, so the final `*` rule denies{}",
+                if *inbound { "inbound" } else { "outbound" },
+                if direction == Direction::Return {
+                    " (network ACLs are stateless: the reply, to the client's ephemeral ports, needs its own rule)"
+                } else {
+                    ""
+                }
+            ),
+            Some(format!(
+                "add an {} allow rule to {acl}: {what} {} {}",
+                if *inbound { "inbound" } else { "outbound" },
+                if *inbound { "from" } else { "to" },
+                if *inbound { &src } else { &dst }
+            )),
+        ),
+        Cause::NoRoute { rtb, subnet } => (
+            format!("{rtb} (the route table of {subnet}) has no route for {dst}"),
+            Some(format!("add a route for {dst} to {rtb}")),
+        ),
+        Cause::Blackhole { rtb, route } => (
+            format!("route {route} in {rtb} is a blackhole: its target no longer exists"),
+            Some(format!(
+                "point the route in {rtb} at a live target, or delete it"
+            )),
+        ),
+        Cause::NoPublicIp { eni, igw } => (
+            format!("{eni} has no public or Elastic IP for {src}, so {igw} cannot translate it"),
+            Some(format!(
+                "associate an Elastic IP with {eni}, or route through a NAT gateway"
+            )),
+        ),
+        Cause::NoInternetGateway { vpc } => (
+            format!("{vpc} has no internet gateway attached"),
+            Some(format!("attach an internet gateway to {vpc}")),
+        ),
+        Cause::GatewayNotAttached { gateway, vpc } => (
+            format!("{gateway} is not attached to {vpc}"),
+            Some(format!(
+                "attach {gateway} to {vpc}, or route to its own gateway"
+            )),
+        ),
+        Cause::NatNoUnsolicited { nat } => (
+            format!(
+                "{nat} is a NAT gateway: it answers only connections opened from inside, never unsolicited inbound ones"
+            ),
+            None,
+        ),
+        Cause::NatUnavailable { nat, state } => {
+            (format!("{nat} is `{state}`, not `available`"), None)
+        }
+        Cause::NatAsymmetric { nat } => (
+            format!(
+                "the reply is routed to {nat}, which did not carry the request: asymmetric routing breaks the connection"
+            ),
+            Some("route the reply back the way the request came (same gateway)".into()),
+        ),
+        Cause::PeeringInactive { pcx, status } => {
+            (format!("{pcx} is `{status}`, not `active`"), None)
+        }
+        Cause::PeeringNotAttached { pcx, vpc } => (format!("{pcx} does not connect {vpc}"), None),
+        Cause::PeeringNoTransit { pcx, vpc } => (
+            format!(
+                "{dst} is not in {vpc}: VPC peering {pcx} carries traffic only to addresses of the peer VPC (no transit)"
+            ),
+            None,
+        ),
+        Cause::NoInterface { vpc } => (
+            format!("no network interface in {vpc} has address {dst}"),
+            None,
+        ),
+        Cause::NotADestination { component } => (
+            format!("{component} is a NAT gateway: it forwards traffic, it is not a destination"),
+            None,
+        ),
+        Cause::PrivateOnInternet => (
+            format!(
+                "{dst} is a private or special-purpose address: the internet does not route it"
+            ),
+            None,
+        ),
+        Cause::OtherInterface { reached, expected } => (
+            format!(
+                "routing delivers {dst} to {reached}, not to {expected} (overlapping address space)"
+            ),
+            None,
+        ),
+        Cause::ReturnElsewhere { reached } => (
+            format!("the reply to {dst} is routed to {reached}, not back to the requester"),
+            None,
+        ),
+    };
+    Explanation { reason, fix }
+}

@@ -1,0 +1,609 @@
+//! Reads AWS CLI JSON snapshots and the project's YAML models into a
+//! validated [`Network`](crate::model::Network).
+//!
+//! [`Loader`] accumulates documents (`add_*`), then [`Loader::finish`] merges
+//! them, applies AWS's implicit defaults to YAML designs, and checks references.
+//! Every error names the file, and for a resource problem the resource and field.
+
+mod aws;
+mod common;
+mod error;
+mod yaml;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use ipnet::IpNet;
+
+use crate::model::{
+    Instance, Interface, InternetGateway, NatGateway, Network, NetworkAcl, Origin, Peering,
+    PrefixList, RouteTable, SecurityGroup, Subnet, Vpc,
+};
+
+pub use error::IngestError;
+use error::resource;
+
+/// Accumulates documents, then lowers/validates into a Network.
+#[derive(Default)]
+pub struct Loader {
+    st: State,
+    yaml: Vec<(Arc<str>, yaml::Model)>,
+}
+
+impl Loader {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A file or a directory read recursively (files ending .json are AWS documents,
+    /// .yaml/.yml are YAML models; other files ignored; sorted order for determinism).
+    /// IO happens here. A file named directly must be .json, .yaml or .yml.
+    pub fn add_snapshot_path(&mut self, path: &Path) -> Result<(), IngestError> {
+        self.add_path(path)
+    }
+
+    /// Same as [`Loader::add_snapshot_path`]: the file extension decides the format.
+    pub fn add_model_path(&mut self, path: &Path) -> Result<(), IngestError> {
+        self.add_path(path)
+    }
+
+    /// No IO: `file` is only used in messages/origins.
+    pub fn add_json(&mut self, file: &str, text: &str) -> Result<(), IngestError> {
+        aws::add_document(&mut self.st, &Arc::from(file), text)
+    }
+
+    /// No IO: `file` is only used in messages/origins.
+    pub fn add_yaml(&mut self, file: &str, text: &str) -> Result<(), IngestError> {
+        let file: Arc<str> = Arc::from(file);
+        let model = yaml::parse(&file, text)?;
+        self.st.yaml_files.insert(file.clone());
+        self.yaml.push((file, model));
+        Ok(())
+    }
+
+    /// Lowers everything into the model, applies AWS implicit defaults, checks references.
+    pub fn finish(self) -> Result<Network, IngestError> {
+        let Loader { mut st, yaml } = self;
+        yaml::lower_all(&mut st, &yaml)?;
+        st.merge_instance_interfaces();
+        st.synthesize_nat_interfaces();
+        st.apply_addresses();
+        st.apply_prefix_list_entries();
+        st.check_references()?;
+        st.check_group_pairs()?;
+        let mut net = st.net;
+        net.warnings.extend(st.warnings);
+        Ok(net)
+    }
+
+    fn add_path(&mut self, path: &Path) -> Result<(), IngestError> {
+        let name = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|e| io_err(&name, "cannot read", &e))?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            collect_files(path, 0, &mut files)?;
+            files.sort();
+            for f in files {
+                if let Some(kind) = format_of(&f) {
+                    self.add_file(&f, kind)?;
+                }
+            }
+            Ok(())
+        } else {
+            match format_of(path) {
+                Some(kind) => self.add_file(path, kind),
+                None => Err(IngestError::Io {
+                    file: name,
+                    message: "not a .json, .yaml or .yml file".into(),
+                }),
+            }
+        }
+    }
+
+    fn add_file(&mut self, path: &Path, kind: Format) -> Result<(), IngestError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| io_err(&name, "cannot read", &e))?;
+        match kind {
+            Format::Json => self.add_json(&name, &text),
+            Format::Yaml => self.add_yaml(&name, &text),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Format {
+    Json,
+    Yaml,
+}
+
+fn format_of(path: &Path) -> Option<Format> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "json" => Some(Format::Json),
+        "yaml" | "yml" => Some(Format::Yaml),
+        _ => None,
+    }
+}
+
+/// Directory depth limit, against symlink loops.
+const MAX_DEPTH: usize = 32;
+
+fn collect_files(
+    dir: &Path,
+    depth: usize,
+    out: &mut Vec<std::path::PathBuf>,
+) -> Result<(), IngestError> {
+    let name = dir.display().to_string();
+    if depth > MAX_DEPTH {
+        return Err(IngestError::Io {
+            file: name,
+            message: format!("directories nested deeper than {MAX_DEPTH} levels (symlink loop?)"),
+        });
+    }
+    let rd = std::fs::read_dir(dir).map_err(|e| io_err(&name, "cannot list directory", &e))?;
+    for entry in rd {
+        let entry = entry.map_err(|e| io_err(&name, "cannot list directory", &e))?;
+        let p = entry.path();
+        // `metadata` follows symlinks, so a linked file or folder is read like a real one.
+        let meta = std::fs::metadata(&p)
+            .map_err(|e| io_err(&p.display().to_string(), "cannot read", &e))?;
+        if meta.is_dir() {
+            collect_files(&p, depth + 1, out)?;
+        } else if format_of(&p).is_some() {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn io_err(file: &str, what: &str, e: &std::io::Error) -> IngestError {
+    let text = e.to_string();
+    let mut chars = text.chars();
+    let text = match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => text,
+    };
+    IngestError::Io {
+        file: file.to_string(),
+        message: format!("{what}: {text}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Accumulated state
+// ---------------------------------------------------------------------------
+
+/// Which kinds some document could have declared: a reference to a kind is
+/// checked only when that kind was loaded.
+#[derive(Default, Debug)]
+pub(crate) struct Loaded {
+    pub vpcs: bool,
+    pub subnets: bool,
+    pub security_groups: bool,
+}
+
+/// A security-group rule naming another group, checked at the end.
+#[derive(Debug)]
+pub(crate) struct GroupRef {
+    /// Field path for messages (`IpPermissions[0].UserIdGroupPairs[1].GroupId`).
+    pub field: String,
+    pub group: String,
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct GroupRefs {
+    pub owner: Option<String>,
+    pub refs: Vec<GroupRef>,
+}
+
+/// An Elastic IP association, applied at the end.
+#[derive(Debug)]
+pub(crate) struct Address {
+    pub origin: Origin,
+    pub resource: String,
+    pub public: std::net::IpAddr,
+    pub interface: Option<String>,
+    pub private: Option<std::net::IpAddr>,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub net: Network,
+    pub warnings: Vec<String>,
+    /// Interfaces read from `Reservations` (a `NetworkInterfaces` document wins).
+    pub instance_enis: BTreeMap<String, Interface>,
+    pub group_refs: BTreeMap<String, GroupRefs>,
+    pub addresses: Vec<Address>,
+    /// `ManagedPrefixListEntries` (and `PrefixLists` `Cidrs`): id -> entries.
+    pub pl_entries: BTreeMap<String, (Origin, Vec<IpNet>)>,
+    pub loaded: Loaded,
+    pub yaml_files: BTreeSet<Arc<str>>,
+}
+
+/// Model types that carry an [`Origin`], for merging.
+pub(crate) trait HasOrigin: Clone + PartialEq {
+    fn origin(&self) -> &Origin;
+    fn origin_mut(&mut self) -> &mut Origin;
+}
+
+macro_rules! has_origin {
+    ($($t:ty),*) => {$(
+        impl HasOrigin for $t {
+            fn origin(&self) -> &Origin { &self.origin }
+            fn origin_mut(&mut self) -> &mut Origin { &mut self.origin }
+        }
+    )*};
+}
+has_origin!(
+    Vpc,
+    Subnet,
+    RouteTable,
+    SecurityGroup,
+    NetworkAcl,
+    Interface,
+    Instance,
+    InternetGateway,
+    NatGateway,
+    Peering,
+    PrefixList
+);
+
+/// Inserts `new`; an ID seen before is replaced, with a warning when the two differ.
+pub(crate) fn merge<T: HasOrigin>(
+    map: &mut BTreeMap<String, T>,
+    warnings: &mut Vec<String>,
+    kind: &str,
+    id: &str,
+    new: T,
+) {
+    if let Some(old) = map.get(id) {
+        let mut same = old.clone();
+        *same.origin_mut() = new.origin().clone();
+        if same != new {
+            warnings.push(format!(
+                "`{}`: {} replaces the one from `{}`, which differs",
+                new.origin().file,
+                resource(kind, id),
+                old.origin().file
+            ));
+        }
+    }
+    map.insert(id.to_string(), new);
+}
+
+impl State {
+    pub fn set_nacl_of_subnet(&mut self, subnet: &str, acl: &str, file: &str) {
+        if let Some(old) = self.net.nacl_of_subnet.get(subnet)
+            && old != acl
+        {
+            self.warnings.push(format!(
+                "`{file}`: subnet `{subnet}` is associated with network acl `{acl}`, replacing `{old}`"
+            ));
+        }
+        self.net
+            .nacl_of_subnet
+            .insert(subnet.to_string(), acl.to_string());
+    }
+
+    /// Interfaces known only from `Reservations` are added; for ones also in a
+    /// `NetworkInterfaces` document, that one wins but gets `instance` if missing.
+    fn merge_instance_interfaces(&mut self) {
+        for (id, eni) in std::mem::take(&mut self.instance_enis) {
+            match self.net.interfaces.get_mut(&id) {
+                Some(e) => {
+                    if e.instance.is_none() {
+                        e.instance = eni.instance;
+                    }
+                }
+                None => {
+                    self.net.interfaces.insert(id, eni);
+                }
+            }
+        }
+    }
+
+    /// A snapshot NAT gateway whose interface the input lacks gets one from its own data.
+    fn synthesize_nat_interfaces(&mut self) {
+        let mut new = Vec::new();
+        for nat in self.net.nat_gateways.values() {
+            let (Some(eni), Some(ip)) = (&nat.interface, nat.private_ip) else {
+                continue;
+            };
+            if !nat_is_live(&nat.state) || self.net.interfaces.contains_key(eni) {
+                continue;
+            }
+            new.push(Interface {
+                id: eni.clone(),
+                vpc: nat.vpc.clone(),
+                subnet: nat.subnet.clone(),
+                private_ips: vec![crate::model::PrivateIp {
+                    address: ip,
+                    public: nat.public_ip,
+                }],
+                ipv6: Vec::new(),
+                groups: Vec::new(),
+                instance: None,
+                kind: "nat_gateway".into(),
+                description: Some(format!("Interface for NAT Gateway {}", nat.id)),
+                origin: nat.origin.clone(),
+            });
+        }
+        for eni in new {
+            self.net.interfaces.insert(eni.id.clone(), eni);
+        }
+    }
+
+    /// Elastic IPs: set `public` on the associated private IP when it has none.
+    fn apply_addresses(&mut self) {
+        for a in std::mem::take(&mut self.addresses) {
+            let Some(eni_id) = &a.interface else { continue };
+            let Some(eni) = self.net.interfaces.get_mut(eni_id) else {
+                self.warnings.push(format!(
+                    "`{}`: {}: field `NetworkInterfaceId`: no network interface `{eni_id}` in the input; elastic ip `{}` not applied",
+                    a.origin.file, a.resource, a.public
+                ));
+                continue;
+            };
+            let slot = match a.private {
+                Some(p) => eni.private_ips.iter_mut().find(|x| x.address == p),
+                None => eni.private_ips.first_mut(),
+            };
+            match slot {
+                Some(s) if s.public.is_none() => s.public = Some(a.public),
+                Some(s) if s.public != Some(a.public) => self.warnings.push(format!(
+                    "`{}`: {}: elastic ip `{}` conflicts with public ip `{}` already on network interface `{eni_id}`; kept the latter",
+                    a.origin.file,
+                    a.resource,
+                    a.public,
+                    s.public.map(|p| p.to_string()).unwrap_or_default()
+                )),
+                Some(_) => {}
+                None => self.warnings.push(format!(
+                    "`{}`: {}: field `PrivateIpAddress`: network interface `{eni_id}` has no private ip `{}`; elastic ip `{}` not applied",
+                    a.origin.file,
+                    a.resource,
+                    a.private.map(|p| p.to_string()).unwrap_or_default(),
+                    a.public
+                )),
+            }
+        }
+    }
+
+    fn apply_prefix_list_entries(&mut self) {
+        for (id, (origin, entries)) in std::mem::take(&mut self.pl_entries) {
+            let pl = self
+                .net
+                .prefix_lists
+                .entry(id.clone())
+                .or_insert_with(|| PrefixList {
+                    id: id.clone(),
+                    name: None,
+                    entries: None,
+                    origin: origin.clone(),
+                });
+            pl.entries = Some(entries);
+        }
+    }
+
+    fn check_references(&mut self) -> Result<(), IngestError> {
+        let mut ck = Checker {
+            loaded: &self.loaded,
+            warned: BTreeSet::new(),
+            warnings: Vec::new(),
+        };
+        let net = &self.net;
+        let field = |o: &Origin, j: &str, y: &str| {
+            if self.yaml_files.contains(&o.file) {
+                y
+            } else {
+                j
+            }
+            .to_string()
+        };
+        for s in net.subnets.values() {
+            let r = resource("subnet", &s.id);
+            ck.check(
+                Kind::Vpc,
+                net.vpcs.contains_key(&s.vpc),
+                &s.origin,
+                &r,
+                field(&s.origin, "VpcId", "vpc"),
+                &s.vpc,
+            )?;
+        }
+        for sg in net.security_groups.values() {
+            let r = resource("security group", &sg.id);
+            ck.check(
+                Kind::Vpc,
+                net.vpcs.contains_key(&sg.vpc),
+                &sg.origin,
+                &r,
+                field(&sg.origin, "VpcId", "vpc"),
+                &sg.vpc,
+            )?;
+        }
+        for rt in net.route_tables.values() {
+            let r = resource("route table", &rt.id);
+            ck.check(
+                Kind::Vpc,
+                net.vpcs.contains_key(&rt.vpc),
+                &rt.origin,
+                &r,
+                field(&rt.origin, "VpcId", "vpc"),
+                &rt.vpc,
+            )?;
+            for s in &rt.subnets {
+                ck.check(
+                    Kind::Subnet,
+                    net.subnets.contains_key(s),
+                    &rt.origin,
+                    &r,
+                    field(&rt.origin, "Associations.SubnetId", "subnets"),
+                    s,
+                )?;
+            }
+        }
+        for acl in net.network_acls.values() {
+            let r = resource("network acl", &acl.id);
+            ck.check(
+                Kind::Vpc,
+                net.vpcs.contains_key(&acl.vpc),
+                &acl.origin,
+                &r,
+                field(&acl.origin, "VpcId", "vpc"),
+                &acl.vpc,
+            )?;
+        }
+        for (subnet, acl_id) in &net.nacl_of_subnet {
+            let Some(acl) = net.network_acls.get(acl_id) else {
+                continue;
+            };
+            let r = resource("network acl", acl_id);
+            ck.check(
+                Kind::Subnet,
+                net.subnets.contains_key(subnet),
+                &acl.origin,
+                &r,
+                field(&acl.origin, "Associations.SubnetId", "subnets"),
+                subnet,
+            )?;
+        }
+        for eni in net.interfaces.values() {
+            let r = resource("network interface", &eni.id);
+            ck.check(
+                Kind::Subnet,
+                net.subnets.contains_key(&eni.subnet),
+                &eni.origin,
+                &r,
+                field(&eni.origin, "SubnetId", "subnet"),
+                &eni.subnet,
+            )?;
+            for g in &eni.groups {
+                ck.check(
+                    Kind::SecurityGroup,
+                    net.security_groups.contains_key(g),
+                    &eni.origin,
+                    &r,
+                    field(&eni.origin, "Groups.GroupId", "groups"),
+                    g,
+                )?;
+            }
+        }
+        for nat in net.nat_gateways.values().filter(|n| nat_is_live(&n.state)) {
+            let r = resource("nat gateway", &nat.id);
+            ck.check(
+                Kind::Subnet,
+                net.subnets.contains_key(&nat.subnet),
+                &nat.origin,
+                &r,
+                field(&nat.origin, "SubnetId", "subnet"),
+                &nat.subnet,
+            )?;
+        }
+        let warnings = ck.warnings;
+        self.warnings.extend(warnings);
+        Ok(())
+    }
+
+    /// Rules naming a group the input lacks: an error, unless the group belongs
+    /// to another account (then a warning).
+    fn check_group_pairs(&mut self) -> Result<(), IngestError> {
+        for (sg_id, refs) in &self.group_refs {
+            let Some(sg) = self.net.security_groups.get(sg_id) else {
+                continue;
+            };
+            for gr in &refs.refs {
+                if self.net.security_groups.contains_key(&gr.group) {
+                    continue;
+                }
+                let cross = match (&gr.user, &refs.owner) {
+                    (Some(u), Some(o)) => u != o,
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                };
+                if cross {
+                    self.warnings.push(format!(
+                        "`{}`: {}: field `{}`: security group `{}` of account `{}` is not in the input; the rule matches nothing",
+                        sg.origin.file,
+                        resource("security group", sg_id),
+                        gr.field,
+                        gr.group,
+                        gr.user.as_deref().unwrap_or("?")
+                    ));
+                } else {
+                    return Err(IngestError::UnknownRef {
+                        file: sg.origin.file.to_string(),
+                        resource: resource("security group", sg_id),
+                        field: gr.field.clone(),
+                        kind: "security group".into(),
+                        id: gr.group.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// NAT gateways AWS still lists after deletion (or failure) have no live interface.
+pub(crate) fn nat_is_live(state: &str) -> bool {
+    !matches!(state, "deleted" | "deleting" | "failed")
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Vpc,
+    Subnet,
+    SecurityGroup,
+}
+
+struct Checker<'a> {
+    loaded: &'a Loaded,
+    warned: BTreeSet<Kind>,
+    warnings: Vec<String>,
+}
+
+impl Checker<'_> {
+    fn check(
+        &mut self,
+        kind: Kind,
+        exists: bool,
+        origin: &Origin,
+        resource: &str,
+        field: String,
+        id: &str,
+    ) -> Result<(), IngestError> {
+        let (loaded, name, doc, section) = match kind {
+            Kind::Vpc => (self.loaded.vpcs, "vpc", "Vpcs", "vpcs"),
+            Kind::Subnet => (self.loaded.subnets, "subnet", "Subnets", "subnets"),
+            Kind::SecurityGroup => (
+                self.loaded.security_groups,
+                "security group",
+                "SecurityGroups",
+                "security_groups",
+            ),
+        };
+        if !loaded {
+            if self.warned.insert(kind) {
+                self.warnings.push(format!(
+                    "no `{doc}` document or `{section}` model section: {name} references not checked"
+                ));
+            }
+            return Ok(());
+        }
+        if exists {
+            return Ok(());
+        }
+        Err(IngestError::UnknownRef {
+            file: origin.file.to_string(),
+            resource: resource.to_string(),
+            field,
+            kind: name.into(),
+            id: id.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

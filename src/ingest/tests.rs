@@ -1,0 +1,1007 @@
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use ipnet::IpNet;
+
+use super::*;
+use crate::model::{Action, Peer, Platform, PortMatch, Protocol, RouteDest, RouteState, Target};
+
+/// `shared/fixtures/batfish` beside the crate, else the workplace's copy.
+fn fixtures() -> PathBuf {
+    let rel = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/batfish");
+    if rel.is_dir() {
+        rel
+    } else {
+        PathBuf::from("/work/shared/fixtures/batfish")
+    }
+}
+
+fn load_fixture(name: &str) -> Network {
+    let mut l = Loader::new();
+    l.add_snapshot_path(&fixtures().join(name))
+        .expect("fixture loads");
+    l.finish().expect("fixture validates")
+}
+
+fn net(s: &str) -> IpNet {
+    s.parse().expect("test cidr")
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().expect("test ip")
+}
+
+fn skipped_kinds(n: &Network) -> Vec<&str> {
+    let mut k: Vec<&str> = n.skipped.iter().map(|s| s.kind.as_str()).collect();
+    k.sort();
+    k
+}
+
+// ---------------------------------------------------------------- fixtures
+
+#[test]
+fn fixture_public_subnet() {
+    let n = load_fixture("public-subnet");
+    assert_eq!(
+        skipped_kinds(&n),
+        [
+            "AvailabilityZones",
+            "CustomerGateways",
+            "VpcEndpoints",
+            "VpnConnections",
+            "VpnGateways"
+        ]
+    );
+    let az = n
+        .skipped
+        .iter()
+        .find(|s| s.kind == "AvailabilityZones")
+        .expect("skipped");
+    assert_eq!(az.count, 3);
+    assert!(az.file.ends_with("AvailabilityZones.json"));
+    assert_eq!(
+        (
+            n.vpcs.len(),
+            n.subnets.len(),
+            n.route_tables.len(),
+            n.security_groups.len()
+        ),
+        (1, 1, 2, 2)
+    );
+    assert_eq!(
+        (
+            n.network_acls.len(),
+            n.interfaces.len(),
+            n.instances.len(),
+            n.internet_gateways.len(),
+            n.nat_gateways.len()
+        ),
+        (1, 1, 1, 1, 0)
+    );
+    assert!(n.warnings.is_empty(), "{:?}", n.warnings);
+
+    let (eni, private) = n
+        .interface_by_public_ip(ip("18.216.80.133"))
+        .expect("public ip");
+    assert_eq!(eni.id, "eni-00064850627e198ee");
+    assert_eq!(private, ip("10.0.0.91"));
+    assert_eq!(eni.instance.as_deref(), Some("i-06669a407b2ef3ae5"));
+    assert_eq!(eni.groups, ["sg-09ccba6656672061b"]);
+    assert_eq!(
+        eni.description.as_deref(),
+        Some("Primary network interface")
+    );
+    assert!(eni.origin.file.ends_with("NetworkInterfaces.json"));
+
+    let inst = &n.instances["i-06669a407b2ef3ae5"];
+    assert_eq!(inst.interfaces, ["eni-00064850627e198ee"]);
+    assert_eq!(inst.platform, Platform::Linux);
+    assert_eq!(inst.state.as_deref(), Some("running"));
+
+    let rt = n
+        .route_table_of("subnet-0bb82ae8b3ea5dc78")
+        .expect("route table");
+    assert_eq!(rt.id, "rtb-0489000c9e6c299e8");
+    assert_eq!(rt.routes[0].target, Target::Local);
+    assert_eq!(
+        rt.routes[1].target,
+        Target::InternetGateway("igw-0a409e562d251f766".into())
+    );
+    assert_eq!(rt.routes[1].dest, RouteDest::Cidr(net("0.0.0.0/0")));
+    assert!(n.route_tables["rtb-0a7b14443588910ad"].main);
+
+    let acl = n.nacl_of("subnet-0bb82ae8b3ea5dc78").expect("nacl");
+    assert!(acl.is_default);
+    assert_eq!(
+        (acl.inbound.len(), acl.outbound.len()),
+        (1, 1),
+        "32767 dropped"
+    );
+    assert_eq!(acl.inbound[0].action, Action::Allow);
+
+    let sg = &n.security_groups["sg-09ccba6656672061b"];
+    assert_eq!(sg.name, "launch-wizard-1");
+    assert_eq!(sg.ingress.len(), 1);
+    assert_eq!(sg.ingress[0].protocol, Protocol::TCP);
+    assert_eq!(sg.ingress[0].ports, PortMatch::Ports { from: 22, to: 22 });
+    assert_eq!(sg.ingress[0].peer, Peer::Cidr(net("0.0.0.0/0")));
+    assert_eq!(sg.ingress[0].index, 1);
+    let dflt = &n.security_groups["sg-038ae1875ef3e82ec"];
+    assert_eq!(
+        dflt.ingress[0].peer,
+        Peer::Group("sg-038ae1875ef3e82ec".into())
+    );
+    assert_eq!(dflt.ingress[0].protocol, Protocol::All);
+    assert_eq!(dflt.egress[0].ports, PortMatch::Any);
+    assert_eq!(
+        n.igw_of_vpc("vpc-0672bce73895d7252").map(|g| g.id.as_str()),
+        Some("igw-0a409e562d251f766")
+    );
+}
+
+#[test]
+fn fixture_nat_gateway() {
+    let n = load_fixture("nat-gateway");
+    assert!(n.skipped.is_empty());
+    assert!(n.warnings.is_empty(), "{:?}", n.warnings);
+    assert_eq!(
+        (
+            n.subnets.len(),
+            n.route_tables.len(),
+            n.security_groups.len()
+        ),
+        (3, 3, 3)
+    );
+    assert_eq!(
+        (n.network_acls.len(), n.interfaces.len(), n.instances.len()),
+        (2, 4, 3)
+    );
+
+    let nat = &n.nat_gateways["nat-07ab4846da51f4612"];
+    assert_eq!(nat.private_ip, Some(ip("10.1.250.210")));
+    assert_eq!(nat.public_ip, Some(ip("3.135.127.225")));
+    assert_eq!(nat.interface.as_deref(), Some("eni-017aaec115610308a"));
+    assert_eq!(
+        (nat.state.as_str(), nat.connectivity.as_str()),
+        ("available", "public")
+    );
+    assert_eq!(nat.subnet, "subnet-0428892a357fa1f94");
+    let eni = &n.interfaces["eni-017aaec115610308a"];
+    assert_eq!(eni.kind, "nat_gateway");
+    assert!(eni.groups.is_empty());
+    assert_eq!(
+        n.nat_gateway_by_interface("eni-017aaec115610308a")
+            .map(|g| g.id.as_str()),
+        Some("nat-07ab4846da51f4612")
+    );
+
+    let rt = n.route_table_of("subnet-06f469bcee42e408e").expect("rt");
+    assert_eq!(
+        rt.routes[1].target,
+        Target::NatGateway("nat-07ab4846da51f4612".into())
+    );
+
+    let acl = &n.network_acls["acl-0792adae678b88f85"];
+    assert_eq!(acl.inbound.len(), 2);
+    assert_eq!(acl.inbound[0].protocol, Protocol::ICMP);
+    assert_eq!(
+        acl.inbound[0].ports,
+        PortMatch::Icmp {
+            icmp_type: None,
+            code: None
+        }
+    );
+    assert_eq!(acl.inbound[0].cidr, net("10.1.1.0/24"));
+    assert_eq!(acl.inbound[1].number, 200);
+    assert_eq!(
+        n.nacl_of_subnet["subnet-02ff259e663e9613e"],
+        "acl-0380e24eb934b075e"
+    );
+
+    let sg = &n.security_groups["sg-0253af84ae6485905"];
+    assert_eq!(
+        sg.ingress[1].ports,
+        PortMatch::Icmp {
+            icmp_type: Some(8),
+            code: Some(0)
+        }
+    );
+    assert_eq!(sg.ingress[1].description.as_deref(), Some("ICMP Access"));
+    assert_eq!(sg.ingress[1].index, 2);
+    assert_eq!(n.members_of_group("sg-0253af84ae6485905").count(), 3);
+}
+
+#[test]
+fn fixture_vpc_peering() {
+    let n = load_fixture("vpc-peering");
+    assert_eq!(skipped_kinds(&n), ["AvailabilityZones"]);
+    assert!(n.warnings.is_empty(), "{:?}", n.warnings);
+    assert_eq!(
+        (
+            n.vpcs.len(),
+            n.subnets.len(),
+            n.peerings.len(),
+            n.security_groups.len()
+        ),
+        (3, 3, 2, 6)
+    );
+    assert_eq!(
+        (n.interfaces.len(), n.instances.len(), n.route_tables.len()),
+        (3, 3, 3)
+    );
+    // Disassociated CIDRs are not the VPC's.
+    assert_eq!(
+        n.vpcs["vpc-00a31ce9d0c06675c"].cidrs,
+        [net("192.168.0.0/16")]
+    );
+
+    let p = &n.peerings["pcx-0b89b559e3319d6cf"];
+    assert_eq!(
+        (p.requester_vpc.as_str(), p.accepter_vpc.as_str()),
+        ("vpc-0404e08ceddf7f650", "vpc-00a31ce9d0c06675c")
+    );
+    assert_eq!(p.status, "active");
+
+    let rt = &n.route_tables["rtb-017c36290c9baf017"];
+    let bh = rt
+        .routes
+        .iter()
+        .find(|r| r.state == RouteState::Blackhole)
+        .expect("blackhole route");
+    assert_eq!(bh.dest, RouteDest::Cidr(net("0.0.0.0/0")));
+    assert_eq!(
+        bh.target,
+        Target::InternetGateway("igw-0a2c9ae201b441bff".into())
+    );
+    assert_eq!(
+        rt.routes[1].target,
+        Target::VpcPeering("pcx-0b89b559e3319d6cf".into())
+    );
+    assert_eq!(
+        n.route_table_of("subnet-006a19c846f047bd7")
+            .map(|t| t.id.as_str()),
+        Some("rtb-0891861fffaea6d52")
+    );
+}
+
+// ---------------------------------------------------------------- bad input
+
+fn json_err(file: &str, text: &str) -> IngestError {
+    let mut l = Loader::new();
+    match l.add_json(file, text) {
+        Err(e) => e,
+        Ok(()) => l.finish().expect_err("should fail"),
+    }
+}
+
+fn yaml_err(text: &str) -> IngestError {
+    let mut l = Loader::new();
+    match l.add_yaml("m.yaml", text) {
+        Err(e) => e,
+        Ok(()) => l.finish().expect_err("should fail"),
+    }
+}
+
+#[test]
+fn malformed_json() {
+    let e = json_err(
+        "snap/Subnets.json",
+        "{\"Subnets\": [\n  {\"SubnetId\": \"subnet-1\",}\n]}",
+    );
+    assert!(matches!(e, IngestError::Parse { .. }), "{e:?}");
+    let m = e.to_string();
+    assert!(m.starts_with("`snap/Subnets.json`: invalid json: "), "{m}");
+    assert!(m.contains("line 2"), "{m}");
+    let e = json_err("a.json", "[1, 2]");
+    assert!(matches!(e, IngestError::Parse { .. }), "{e:?}");
+}
+
+#[test]
+fn malformed_yaml() {
+    let e = yaml_err("vpcs:\n  - {id: vpc-a, cidr: [10.0.0.0/16}\n");
+    assert!(matches!(e, IngestError::Parse { .. }), "{e:?}");
+    let m = e.to_string();
+    assert!(m.starts_with("`m.yaml`: invalid yaml: "), "{m}");
+    assert!(m.contains("line 2"), "{m}");
+    assert!(!m.contains('\n'));
+}
+
+#[test]
+fn missing_required_field() {
+    let e = json_err(
+        "snap/Subnets.json",
+        r#"{"Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "AvailabilityZone": "a"}]}"#,
+    );
+    assert_eq!(
+        e.to_string(),
+        "`snap/Subnets.json`: subnet `subnet-1`: field `CidrBlock`: missing"
+    );
+    let e = json_err(
+        "snap/Subnets.json",
+        r#"{"Subnets": [{"SubnetId": "subnet-1", "CidrBlock": "10.0.0.0/24"}]}"#,
+    );
+    assert_eq!(
+        e,
+        IngestError::Field {
+            file: "snap/Subnets.json".into(),
+            resource: "subnet `subnet-1`".into(),
+            field: "VpcId".into(),
+            message: "missing".into(),
+        }
+    );
+    // Nested path, and an item without its ID is named by position.
+    let e = json_err(
+        "sg.json",
+        r#"{"SecurityGroups": [{"VpcId": "v", "IpPermissions": []}]}"#,
+    );
+    assert_eq!(
+        e.to_string(),
+        "`sg.json`: SecurityGroups[0]: field `GroupId`: missing"
+    );
+    let e = json_err(
+        "sg.json",
+        r#"{"SecurityGroups": [{"GroupId": "sg-1", "VpcId": "v", "IpPermissions": [{"IpProtocol": "tcp", "IpRanges": [{}]}]}]}"#,
+    );
+    assert_eq!(
+        e.to_string(),
+        "`sg.json`: security group `sg-1`: field `IpPermissions[0].IpRanges[0].CidrIp`: missing"
+    );
+    // Mistyped.
+    let e = json_err("v.json", r#"{"Vpcs": [{"VpcId": 5}]}"#);
+    assert!(
+        matches!(&e, IngestError::Field { field, .. } if field == "VpcId"),
+        "{e:?}"
+    );
+    // YAML missing field, with line/column.
+    let e = yaml_err("subnets:\n  - {id: subnet-1, cidr: 10.0.0.0/24}\n");
+    assert!(
+        matches!(&e, IngestError::Field { resource, field, .. } if resource == "subnet `subnet-1`" && field == "vpc"),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("missing at line 2"), "{e}");
+}
+
+#[test]
+fn unknown_reference() {
+    let e = yaml_err(
+        "vpcs: [{id: vpc-a, cidr: 10.0.0.0/16}]\n\
+         subnets: [{id: subnet-1, vpc: vpc-a, cidr: 10.0.0.0/24}]\n\
+         interfaces: [{id: eni-1, subnet: subnet-9, ip: 10.0.0.5}]\n",
+    );
+    assert_eq!(
+        e.to_string(),
+        "`m.yaml`: network interface `eni-1`: field `subnet`: no subnet `subnet-9` in the input"
+    );
+    assert!(matches!(e, IngestError::UnknownRef { .. }));
+
+    let mut l = Loader::new();
+    l.add_json(
+        "v.json",
+        r#"{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}]}"#,
+    )
+    .expect("vpcs");
+    l.add_json(
+        "s.json",
+        r#"{"Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-2", "CidrBlock": "10.0.0.0/24"}]}"#,
+    )
+    .expect("subnets");
+    let e = l.finish().expect_err("unknown vpc");
+    assert_eq!(
+        e,
+        IngestError::UnknownRef {
+            file: "s.json".into(),
+            resource: "subnet `subnet-1`".into(),
+            field: "VpcId".into(),
+            kind: "vpc".into(),
+            id: "vpc-2".into(),
+        }
+    );
+}
+
+#[test]
+fn unchecked_reference_kind_warns_once() {
+    let mut l = Loader::new();
+    l.add_json(
+        "s.json",
+        r#"{"Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-2", "CidrBlock": "10.0.0.0/24"},
+                        {"SubnetId": "subnet-2", "VpcId": "vpc-3", "CidrBlock": "10.0.1.0/24"}]}"#,
+    )
+    .expect("subnets");
+    let n = l.finish().expect("no vpcs loaded: not checked");
+    assert_eq!(
+        n.warnings,
+        ["no `Vpcs` document or `vpcs` model section: vpc references not checked"]
+    );
+}
+
+#[test]
+fn unparsable_cidr() {
+    let e = json_err(
+        "snap/Subnets.json",
+        r#"{"Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.0.0/33"}]}"#,
+    );
+    assert_eq!(
+        e.to_string(),
+        "`snap/Subnets.json`: subnet `subnet-1`: field `CidrBlock`: invalid cidr `10.0.0.0/33`"
+    );
+    let e = yaml_err("vpcs:\n  - id: vpc-a\n    cidr: 10.0.0.1/16\n");
+    let m = e.to_string();
+    assert!(
+        m.starts_with(
+            "`m.yaml`: vpc `vpc-a`: field `cidr`: invalid cidr `10.0.0.1/16`: host bits set"
+        ),
+        "{m}"
+    );
+    assert!(m.contains("line 3"), "{m}");
+    let e = yaml_err(
+        "security_groups:\n  - id: sg-1\n    vpc: v\n    ingress: [{proto: tcp, ports: 22, from: [10.0.0.0/8, nope]}]\n",
+    );
+    assert!(
+        matches!(&e, IngestError::Field { field, message, .. } if field == "ingress[0].from[1]" && message.starts_with("invalid cidr `nope`")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn unknown_yaml_key() {
+    let e = yaml_err("subnets:\n  - {id: subnet-1, vpcc: vpc-a, cidr: 10.0.0.0/24}\n");
+    assert!(matches!(&e, IngestError::Field { .. }), "{e:?}");
+    let m = e.to_string();
+    assert!(
+        m.starts_with("`m.yaml`: subnet `subnet-1`: field `vpcc`: unknown field `vpcc`"),
+        "{m}"
+    );
+    assert!(m.contains("line 2"), "{m}");
+    let e = yaml_err("subnetz: []\n");
+    assert!(
+        e.to_string()
+            .starts_with("`m.yaml`: model: field `subnetz`: unknown field `subnetz`"),
+        "{e}"
+    );
+    let e = yaml_err(
+        "route_tables:\n  - id: rtb-1\n    vpc: v\n    routes:\n      - {dest: 0.0.0.0/0, taget: igw-1}\n",
+    );
+    assert!(
+        matches!(&e, IngestError::Field { resource, field, .. } if resource == "route table `rtb-1`" && field == "routes[0].taget"),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn yaml_rule_checks() {
+    let e = yaml_err(
+        "security_groups:\n  - {id: sg-1, vpc: v, ingress: [{proto: icmp, ports: 22, from: 0.0.0.0/0}]}\n",
+    );
+    assert!(
+        matches!(&e, IngestError::Field { field, .. } if field == "ingress[0].ports"),
+        "{e:?}"
+    );
+    let e = yaml_err(
+        "security_groups:\n  - {id: sg-1, vpc: v, ingress: [{proto: tcp, to: 0.0.0.0/0}]}\n",
+    );
+    assert!(
+        matches!(&e, IngestError::Field { field, .. } if field == "ingress[0].to"),
+        "{e:?}"
+    );
+    let e = yaml_err(
+        "network_acls:\n  - {id: a, vpc: v, inbound: [{rule: 100, proto: all, cidr: 0.0.0.0/0, action: allow}, {rule: 100, proto: all, cidr: 0.0.0.0/0, action: deny}]}\n",
+    );
+    assert!(
+        matches!(&e, IngestError::Field { field, .. } if field == "inbound[1].rule"),
+        "{e:?}"
+    );
+    let e = yaml_err(
+        "security_groups:\n  - {id: sg-1, vpc: v, ingress: [{proto: tcp, ports: 22, from: sg-nope}]}\n",
+    );
+    assert_eq!(
+        e.to_string(),
+        "`m.yaml`: security group `sg-1`: field `ingress[0].from`: no security group `sg-nope` in the input"
+    );
+}
+
+// ---------------------------------------------------------------- yaml model
+
+/// The reference example of NOTES.md.
+pub(crate) const EXAMPLE: &str = r#"
+vpcs:
+  - {id: vpc-a, cidr: 10.0.0.0/16}
+  - {id: vpc-b, cidrs: [10.1.0.0/16, "2600:1f18::/56"]}
+subnets:
+  - {id: subnet-pub, vpc: vpc-a, cidr: 10.0.0.0/24, az: us-east-1a, route_table: rtb-pub, nacl: acl-web}
+  - {id: subnet-priv, vpc: vpc-a, cidr: 10.0.1.0/24}
+  - {id: subnet-b, vpc: vpc-b, cidr: 10.1.0.0/24}
+route_tables:
+  - id: rtb-pub
+    vpc: vpc-a
+    main: true
+    routes:
+      - {dest: 0.0.0.0/0, target: igw-a}
+      - {dest: pl-123abc, target: vpce-1}
+      - {dest: 10.9.0.0/16, target: pcx-1, state: blackhole}
+      - {dest: "::/0", target: eigw-a}
+security_groups:
+  - id: sg-web
+    vpc: vpc-a
+    name: web
+    ingress:
+      - {proto: tcp, ports: 22, from: 0.0.0.0/0, description: ssh}
+      - {proto: tcp, ports: 8000-8080, from: [pl-123abc, sg-web]}
+      - {proto: icmp, type: 8, from: 10.0.0.0/8}
+    egress:
+      - {proto: all, to: 0.0.0.0/0}
+  - {id: sg-db, vpc: vpc-a, ingress: [{proto: 6, ports: 5432, from: sg-web}], egress: []}
+network_acls:
+  - id: acl-web
+    vpc: vpc-a
+    inbound:
+      - {rule: 200, proto: all, cidr: 0.0.0.0/0, action: deny}
+      - {rule: 100, proto: tcp, ports: 22, cidr: 0.0.0.0/0, action: allow}
+    outbound:
+      - {rule: 100, proto: all, cidr: 0.0.0.0/0, action: allow}
+interfaces:
+  - {id: eni-web, subnet: subnet-pub, ip: 10.0.0.10, public_ip: 3.3.3.3, groups: [sg-web], instance: i-web}
+  - {id: eni-db, subnet: subnet-priv, ips: [10.0.1.20, 10.0.1.21], groups: [sg-db], instance: i-db}
+  - {id: eni-b, subnet: subnet-b, ip: 10.1.0.7, ipv6: ["2600:1f18::7"]}
+instances:
+  - {id: i-web, platform: windows}
+internet_gateways: [{id: igw-a, vpc: vpc-a}]
+egress_only_internet_gateways: [{id: eigw-a, vpc: vpc-a}]
+nat_gateways: [{id: nat-a, subnet: subnet-pub, private_ip: 10.0.0.5, public_ip: 3.4.5.6}]
+peerings: [{id: pcx-1, requester: vpc-a, accepter: vpc-b}]
+prefix_lists: [{id: pl-123abc, name: corp, cidrs: [192.0.2.0/24]}]
+"#;
+
+fn load_example() -> Network {
+    let mut l = Loader::new();
+    l.add_yaml("models/example.yaml", EXAMPLE)
+        .expect("example parses");
+    l.finish().expect("example validates")
+}
+
+#[test]
+fn yaml_model_round() {
+    let n = load_example();
+    assert!(n.warnings.is_empty(), "{:?}", n.warnings);
+    assert!(n.skipped.is_empty());
+    assert_eq!(
+        n.vpcs["vpc-b"].cidrs,
+        [net("10.1.0.0/16"), net("2600:1f18::/56")]
+    );
+    assert_eq!(n.subnets["subnet-pub"].az.as_deref(), Some("us-east-1a"));
+    assert_eq!(n.vpcs["vpc-a"].origin.file.as_ref(), "models/example.yaml");
+
+    // Route tables: explicit association, local routes first, main fallback.
+    let rt = n.route_table_of("subnet-pub").expect("rt");
+    assert_eq!(rt.id, "rtb-pub");
+    assert_eq!(rt.subnets, ["subnet-pub"]);
+    assert_eq!(rt.routes.len(), 5);
+    assert_eq!(
+        (&rt.routes[0].dest, &rt.routes[0].target),
+        (&RouteDest::Cidr(net("10.0.0.0/16")), &Target::Local)
+    );
+    assert_eq!(rt.routes[1].target, Target::InternetGateway("igw-a".into()));
+    assert_eq!(rt.routes[2].dest, RouteDest::PrefixList("pl-123abc".into()));
+    assert_eq!(rt.routes[2].target, Target::VpcEndpoint("vpce-1".into()));
+    assert_eq!(rt.routes[3].state, RouteState::Blackhole);
+    assert_eq!(
+        rt.routes[4].target,
+        Target::EgressOnlyInternetGateway("eigw-a".into())
+    );
+    assert_eq!(
+        n.route_table_of("subnet-priv").map(|t| t.id.as_str()),
+        Some("rtb-pub"),
+        "main table"
+    );
+    let main_b = n.route_table_of("subnet-b").expect("implicit main table");
+    assert_eq!(main_b.id, "rtb-main-vpc-b");
+    assert!(main_b.main);
+    assert_eq!(main_b.routes.len(), 2, "a local route per vpc cidr");
+    assert!(main_b.routes.iter().all(|r| r.target == Target::Local));
+
+    // Network ACLs: declared one sorted; default ones created and associated.
+    let acl = n.nacl_of("subnet-pub").expect("acl-web");
+    assert_eq!(acl.id, "acl-web");
+    assert_eq!(
+        acl.inbound.iter().map(|e| e.number).collect::<Vec<_>>(),
+        [100, 200]
+    );
+    assert_eq!(acl.inbound[0].ports, PortMatch::Ports { from: 22, to: 22 });
+    let dflt = n.nacl_of("subnet-priv").expect("default acl");
+    assert_eq!(dflt.id, "acl-default-vpc-a");
+    assert!(dflt.is_default);
+    assert_eq!(dflt.inbound.len(), 1);
+    assert_eq!(
+        (
+            dflt.inbound[0].number,
+            dflt.inbound[0].action,
+            dflt.inbound[0].protocol
+        ),
+        (100, Action::Allow, Protocol::All)
+    );
+    assert_eq!(
+        n.nacl_of("subnet-b").map(|a| a.inbound.len()),
+        Some(2),
+        "ipv6 vpc: rule 101 for ::/0"
+    );
+
+    // Security groups.
+    let web = &n.security_groups["sg-web"];
+    assert_eq!(web.name, "web");
+    assert_eq!(web.ingress.len(), 4);
+    assert_eq!(web.ingress[0].description.as_deref(), Some("ssh"));
+    assert_eq!(
+        web.ingress[1].ports,
+        PortMatch::Ports {
+            from: 8000,
+            to: 8080
+        }
+    );
+    assert_eq!(web.ingress[1].peer, Peer::PrefixList("pl-123abc".into()));
+    assert_eq!(
+        (web.ingress[2].peer.clone(), web.ingress[2].index),
+        (Peer::Group("sg-web".into()), 3)
+    );
+    assert_eq!(
+        web.ingress[3].ports,
+        PortMatch::Icmp {
+            icmp_type: Some(8),
+            code: None
+        }
+    );
+    assert_eq!(web.egress.len(), 1);
+    let db = &n.security_groups["sg-db"];
+    assert_eq!(
+        (db.name.as_str(), db.ingress[0].protocol),
+        ("sg-db", Protocol::TCP)
+    );
+    assert!(db.egress.is_empty(), "egress: [] means nothing");
+    let dsg = &n.security_groups["sg-default-vpc-b"];
+    assert_eq!(dsg.name, "default");
+    assert_eq!(dsg.ingress[0].peer, Peer::Group("sg-default-vpc-b".into()));
+    assert_eq!(dsg.egress[0].peer, Peer::Cidr(net("0.0.0.0/0")));
+    assert!(n.security_groups.contains_key("sg-default-vpc-a"));
+
+    // Interfaces and instances.
+    let eni_b = &n.interfaces["eni-b"];
+    assert_eq!(
+        (eni_b.vpc.as_str(), eni_b.groups.clone()),
+        ("vpc-b", vec!["sg-default-vpc-b".to_string()])
+    );
+    assert_eq!(eni_b.ipv6, [ip("2600:1f18::7")]);
+    assert_eq!(eni_b.kind, "interface");
+    let db = &n.interfaces["eni-db"];
+    assert_eq!(db.primary_ip(), Some(ip("10.0.1.20")));
+    assert_eq!(db.private_ips.len(), 2);
+    assert_eq!(
+        n.interface_by_public_ip(ip("3.3.3.3"))
+            .map(|(e, _)| e.id.as_str()),
+        Some("eni-web")
+    );
+    assert_eq!(n.instances["i-web"].platform, Platform::Windows);
+    assert_eq!(n.instances["i-web"].interfaces, ["eni-web"]);
+    let idb = &n.instances["i-db"];
+    assert_eq!(
+        (idb.platform, idb.interfaces.clone()),
+        (Platform::Linux, vec!["eni-db".to_string()])
+    );
+
+    // Gateways, peering, prefix list.
+    let nat = &n.nat_gateways["nat-a"];
+    assert_eq!(
+        (
+            nat.vpc.as_str(),
+            nat.connectivity.as_str(),
+            nat.interface.as_deref()
+        ),
+        ("vpc-a", "public", Some("eni-nat-a"))
+    );
+    let nat_eni = &n.interfaces["eni-nat-a"];
+    assert_eq!(nat_eni.kind, "nat_gateway");
+    assert_eq!(nat_eni.private_ips[0].public, Some(ip("3.4.5.6")));
+    assert_eq!(n.igw_of_vpc("vpc-a").map(|g| g.id.as_str()), Some("igw-a"));
+    assert!(n.internet_gateways["eigw-a"].egress_only);
+    assert_eq!(n.peerings["pcx-1"].other_side("vpc-b"), Some("vpc-a"));
+    assert_eq!(n.peerings["pcx-1"].status, "active");
+    assert_eq!(
+        n.prefix_lists["pl-123abc"].entries,
+        Some(vec![net("192.0.2.0/24")])
+    );
+    assert_eq!(n.prefix_lists["pl-123abc"].name.as_deref(), Some("corp"));
+}
+
+#[test]
+fn yaml_ip_outside_subnet() {
+    let e = yaml_err(
+        "vpcs: [{id: vpc-a, cidr: 10.0.0.0/16}]\n\
+         subnets: [{id: subnet-1, vpc: vpc-a, cidr: 10.0.0.0/24}]\n\
+         interfaces: [{id: eni-1, subnet: subnet-1, ips: [10.0.0.5, 10.0.9.9]}]\n",
+    );
+    assert_eq!(
+        e.to_string(),
+        "`m.yaml`: network interface `eni-1`: field `ips[1]`: `10.0.9.9` is not in subnet `subnet-1` (10.0.0.0/24)"
+    );
+}
+
+#[test]
+fn yaml_overlays_snapshot() {
+    // A what-if model on top of a snapshot: a new interface in a snapshot subnet.
+    let mut l = Loader::new();
+    l.add_snapshot_path(&fixtures().join("public-subnet"))
+        .expect("snapshot");
+    l.add_yaml(
+        "whatif.yaml",
+        "interfaces: [{id: eni-new, subnet: subnet-0bb82ae8b3ea5dc78, ip: 10.0.0.99}]\n",
+    )
+    .expect("model");
+    let n = l.finish().expect("valid");
+    // No `groups`: the VPC's default group, found by its name.
+    assert_eq!(n.interfaces["eni-new"].groups, ["sg-038ae1875ef3e82ec"]);
+    assert_eq!(n.instances.len(), 1);
+}
+
+#[test]
+fn empty_yaml_is_empty_model() {
+    let mut l = Loader::new();
+    l.add_yaml("e.yaml", "").expect("empty");
+    l.add_yaml("c.yaml", "# only a comment\n").expect("comment");
+    let n = l.finish().expect("valid");
+    assert!(n.vpcs.is_empty());
+}
+
+// ---------------------------------------------------------------- merging
+
+#[test]
+fn merge_same_kind() {
+    let a = r#"{"Subnets": [
+        {"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.0.0/24"},
+        {"SubnetId": "subnet-2", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"}]}"#;
+    let b = r#"{"Subnets": [
+        {"SubnetId": "subnet-2", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"},
+        {"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.9.0/24"},
+        {"SubnetId": "subnet-3", "VpcId": "vpc-1", "CidrBlock": "10.0.3.0/24"}],
+        "NextToken": "abc", "ResponseMetadata": {"RequestId": "x"}}"#;
+    let vpcs = r#"{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}]}"#;
+    let mut l = Loader::new();
+    l.add_json("acct1/Vpcs.json", vpcs).expect("vpcs");
+    l.add_json("acct1/Subnets.json", a).expect("a");
+    l.add_json("acct2/Subnets.json", b).expect("b");
+    let n = l.finish().expect("valid");
+    assert_eq!(n.subnets.len(), 3);
+    assert_eq!(
+        n.subnets["subnet-1"].cidrs,
+        [net("10.0.9.0/24")],
+        "later wins"
+    );
+    assert_eq!(
+        n.subnets["subnet-1"].origin.file.as_ref(),
+        "acct2/Subnets.json"
+    );
+    assert_eq!(
+        n.subnets["subnet-2"].origin.file.as_ref(),
+        "acct2/Subnets.json"
+    );
+    assert!(n.skipped.is_empty(), "pagination keys are not kinds");
+    assert_eq!(
+        n.warnings,
+        [
+            "`acct2/Subnets.json`: subnet `subnet-1` replaces the one from `acct1/Subnets.json`, which differs"
+        ]
+    );
+}
+
+#[test]
+fn security_group_pairs_across_accounts() {
+    let doc = |user: &str| {
+        format!(
+            r#"{{"SecurityGroups": [{{"GroupId": "sg-1", "GroupName": "a", "VpcId": "vpc-1", "OwnerId": "111",
+               "IpPermissions": [{{"IpProtocol": "udp", "FromPort": 53, "ToPort": 53,
+                  "UserIdGroupPairs": [{{"GroupId": "sg-other", "UserId": "{user}"}}]}}]}}]}}"#
+        )
+    };
+    let mut l = Loader::new();
+    l.add_json("sg.json", &doc("222")).expect("parse");
+    let n = l.finish().expect("cross-account: warning only");
+    assert_eq!(
+        n.security_groups["sg-1"].ingress[0].peer,
+        Peer::Group("sg-other".into())
+    );
+    assert_eq!(
+        n.security_groups["sg-1"].ingress[0].ports,
+        PortMatch::Ports { from: 53, to: 53 }
+    );
+    assert_eq!(n.warnings.len(), 2, "{:?}", n.warnings);
+    assert!(
+        n.warnings
+            .iter()
+            .any(|w| w.contains("`sg-other` of account `222`"))
+    );
+
+    let mut l = Loader::new();
+    l.add_json("sg.json", &doc("111")).expect("parse");
+    let e = l.finish().expect_err("same account: error");
+    assert_eq!(
+        e.to_string(),
+        "`sg.json`: security group `sg-1`: field `IpPermissions[0].UserIdGroupPairs[0].GroupId`: no security group `sg-other` in the input"
+    );
+}
+
+#[test]
+fn reservations_addresses_prefix_lists() {
+    let mut l = Loader::new();
+    l.add_json(
+        "r.json",
+        r#"{"Reservations": [{"ReservationId": "r-1", "Instances": [{"InstanceId": "i-1", "Platform": "windows",
+            "State": {"Name": "stopped"},
+            "NetworkInterfaces": [{"NetworkInterfaceId": "eni-1", "VpcId": "vpc-1", "SubnetId": "subnet-1",
+               "PrivateIpAddress": "10.0.0.5",
+               "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.0.6", "Primary": false},
+                                      {"PrivateIpAddress": "10.0.0.5", "Primary": true}],
+               "Groups": [{"GroupId": "sg-1"}]}]}]}]}"#,
+    )
+    .expect("reservations");
+    l.add_json(
+        "a.json",
+        r#"{"Addresses": [{"PublicIp": "3.3.3.3", "AllocationId": "eipalloc-1", "NetworkInterfaceId": "eni-1", "PrivateIpAddress": "10.0.0.6"},
+                          {"PublicIp": "4.4.4.4", "NetworkInterfaceId": "eni-gone"},
+                          {"PublicIp": "5.5.5.5"}]}"#,
+    )
+    .expect("addresses");
+    l.add_json(
+        "pl.json",
+        r#"{"PrefixLists": [{"PrefixListId": "pl-1", "PrefixListName": "s3", "Cidrs": ["52.216.0.0/15"]},
+                            {"PrefixListId": "pl-2", "PrefixListName": "corp"}],
+            "ManagedPrefixListEntries": [{"PrefixListId": "pl-2", "Entries": [{"Cidr": "192.0.2.0/24"}]}]}"#,
+    )
+    .expect("prefix lists");
+    l.add_json(
+        "x.json",
+        r#"{"VpcEndpoints": [{}, {}], "TransitGateways": []}"#,
+    )
+    .expect("skipped");
+    let n = l.finish().expect("valid");
+    let eni = &n.interfaces["eni-1"];
+    assert_eq!(eni.instance.as_deref(), Some("i-1"));
+    assert_eq!(eni.primary_ip(), Some(ip("10.0.0.5")), "primary first");
+    assert_eq!(
+        eni.private_ips[1].public,
+        Some(ip("3.3.3.3")),
+        "elastic ip on its private ip"
+    );
+    assert_eq!(eni.kind, "interface");
+    assert_eq!(n.instances["i-1"].platform, Platform::Windows);
+    assert_eq!(n.instances["i-1"].state.as_deref(), Some("stopped"));
+    assert!(
+        n.warnings.iter().any(|w| w.contains("eni-gone")),
+        "{:?}",
+        n.warnings
+    );
+    assert_eq!(
+        n.prefix_lists["pl-1"].entries,
+        Some(vec![net("52.216.0.0/15")])
+    );
+    assert_eq!(
+        n.prefix_lists["pl-2"].entries,
+        Some(vec![net("192.0.2.0/24")])
+    );
+    assert_eq!(n.prefix_lists["pl-2"].name.as_deref(), Some("corp"));
+    assert_eq!(n.skipped.len(), 2);
+    assert_eq!(
+        (n.skipped[0].kind.as_str(), n.skipped[0].count),
+        ("TransitGateways", 0)
+    );
+    assert_eq!(
+        (n.skipped[1].kind.as_str(), n.skipped[1].count),
+        ("VpcEndpoints", 2)
+    );
+}
+
+#[test]
+fn network_interfaces_document_wins_over_reservations() {
+    let eni = |ip: &str, attach: &str| {
+        format!(
+            r#"{{"NetworkInterfaceId": "eni-1", "VpcId": "vpc-1", "SubnetId": "subnet-1", "PrivateIpAddress": "{ip}"{attach}}}"#
+        )
+    };
+    let mut l = Loader::new();
+    l.add_json(
+        "n.json",
+        &format!(r#"{{"NetworkInterfaces": [{}]}}"#, eni("10.0.0.9", "")),
+    )
+    .expect("enis");
+    l.add_json(
+        "r.json",
+        &format!(r#"{{"Reservations": [{{"Instances": [{{"InstanceId": "i-1", "NetworkInterfaces": [{}]}}]}}]}}"#, eni("10.0.0.5", "")),
+    )
+    .expect("reservations");
+    let n = l.finish().expect("valid");
+    assert_eq!(n.interfaces["eni-1"].primary_ip(), Some(ip("10.0.0.9")));
+    assert_eq!(n.interfaces["eni-1"].instance.as_deref(), Some("i-1"));
+}
+
+#[test]
+fn nacl_entries_ports_and_ipv6() {
+    let mut l = Loader::new();
+    l.add_json(
+        "acl.json",
+        r#"{"NetworkAcls": [{"NetworkAclId": "acl-1", "VpcId": "vpc-1", "Entries": [
+            {"RuleNumber": 32768, "Egress": false, "Protocol": "-1", "RuleAction": "deny", "Ipv6CidrBlock": "::/0"},
+            {"RuleNumber": 120, "Egress": false, "Protocol": "6", "RuleAction": "allow", "Ipv6CidrBlock": "::/0"},
+            {"RuleNumber": 110, "Egress": false, "Protocol": "17", "RuleAction": "deny", "CidrBlock": "10.0.0.0/8", "PortRange": {"From": 53, "To": 53}},
+            {"RuleNumber": 100, "Egress": false, "Protocol": "1", "RuleAction": "allow", "CidrBlock": "0.0.0.0/0", "IcmpTypeCode": {"Type": 3, "Code": -1}}
+        ]}]}"#,
+    )
+    .expect("acl");
+    let n = l.finish().expect("valid");
+    let acl = &n.network_acls["acl-1"];
+    assert_eq!(
+        acl.inbound.iter().map(|e| e.number).collect::<Vec<_>>(),
+        [100, 110, 120]
+    );
+    assert_eq!(
+        acl.inbound[0].ports,
+        PortMatch::Icmp {
+            icmp_type: Some(3),
+            code: None
+        }
+    );
+    assert_eq!(acl.inbound[1].ports, PortMatch::Ports { from: 53, to: 53 });
+    assert_eq!(
+        acl.inbound[2].ports,
+        PortMatch::Ports { from: 0, to: 65535 }
+    );
+    assert_eq!(acl.inbound[2].cidr, net("::/0"));
+
+    let e = json_err(
+        "acl.json",
+        r#"{"NetworkAcls": [{"NetworkAclId": "acl-1", "VpcId": "v", "Entries": [{"RuleNumber": 1, "Egress": false, "Protocol": "tcp", "RuleAction": "maybe", "CidrBlock": "0.0.0.0/0"}]}]}"#,
+    );
+    assert_eq!(
+        e.to_string(),
+        "`acl.json`: network acl `acl-1`: field `Entries[0].RuleAction`: invalid action `maybe`: expected `allow` or `deny`"
+    );
+}
+
+// ---------------------------------------------------------------- paths
+
+#[test]
+fn directory_walk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sub = dir.path().join("acct2");
+    std::fs::create_dir(&sub).expect("mkdir");
+    std::fs::write(
+        dir.path().join("Vpcs.json"),
+        r#"{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}]}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        sub.join("s.json"),
+        r#"{"Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"}]}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        sub.join("m.yml"),
+        "subnets: [{id: subnet-2, vpc: vpc-1, cidr: 10.0.2.0/24}]\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("README.txt"), "not input").expect("write");
+    let mut l = Loader::new();
+    l.add_snapshot_path(dir.path()).expect("walk");
+    let n = l.finish().expect("valid");
+    assert_eq!(n.subnets.len(), 2);
+    assert!(n.subnets["subnet-1"].origin.file.ends_with("s.json"));
+
+    let mut l = Loader::new();
+    let e = l
+        .add_model_path(&dir.path().join("missing.yaml"))
+        .expect_err("io");
+    assert!(matches!(e, IngestError::Io { .. }), "{e:?}");
+    assert!(e.to_string().contains("missing.yaml"));
+    std::fs::write(dir.path().join("bad.json"), "{").expect("write");
+    let e = Loader::new()
+        .add_snapshot_path(dir.path())
+        .expect_err("bad json");
+    assert!(
+        matches!(&e, IngestError::Parse { file, .. } if file.ends_with("bad.json")),
+        "{e:?}"
+    );
+}

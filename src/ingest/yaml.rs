@@ -1,0 +1,1151 @@
+//! The project's YAML model: a concise, hand-written form of a network.
+//!
+//! Parsing checks the shape (unknown keys are errors, values are parsed with
+//! their exact path and line/column); lowering happens in `finish`, after all
+//! documents are in, and adds what AWS would add implicitly (default network
+//! ACL and security group, main route table, `local` routes, NAT interfaces).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use ipnet::IpNet;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use serde_json::Value;
+
+use super::common::{Ip, Net, OneOrMany, PortRange, Proto, fmt_segments, parse_net};
+use super::error::{IngestError, field_err, one_line, resource, split_serde};
+use super::{GroupRef, GroupRefs, State, merge};
+use crate::model::{
+    Action, Instance, Interface, InternetGateway, NaclEntry, NatGateway, NetworkAcl, Origin, Peer,
+    Peering, Platform, PortMatch, PrefixList, PrivateIp, Protocol, Route, RouteDest, RouteState,
+    RouteTable, SecurityGroup, SgRule, Subnet, Target, Vpc,
+};
+
+// ---------------------------------------------------------------------------
+// Document shape
+// ---------------------------------------------------------------------------
+
+/// One YAML model document. A section that is present (even `[]`) counts as
+/// loaded for reference checks.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Model {
+    vpcs: Option<Vec<VpcY>>,
+    subnets: Option<Vec<SubnetY>>,
+    route_tables: Option<Vec<RouteTableY>>,
+    security_groups: Option<Vec<SecurityGroupY>>,
+    network_acls: Option<Vec<NaclY>>,
+    interfaces: Option<Vec<InterfaceY>>,
+    instances: Option<Vec<InstanceY>>,
+    internet_gateways: Option<Vec<IgwY>>,
+    egress_only_internet_gateways: Option<Vec<IgwY>>,
+    nat_gateways: Option<Vec<NatY>>,
+    peerings: Option<Vec<PeeringY>>,
+    prefix_lists: Option<Vec<PrefixListY>>,
+}
+
+/// Human name of a section's resources, for messages.
+fn kind_of_section(section: &str) -> &'static str {
+    match section {
+        "vpcs" => "vpc",
+        "subnets" => "subnet",
+        "route_tables" => "route table",
+        "security_groups" => "security group",
+        "network_acls" => "network acl",
+        "interfaces" => "network interface",
+        "instances" => "instance",
+        "internet_gateways" => "internet gateway",
+        "egress_only_internet_gateways" => "egress-only internet gateway",
+        "nat_gateways" => "nat gateway",
+        "peerings" => "vpc peering connection",
+        "prefix_lists" => "prefix list",
+        _ => "resource",
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VpcY {
+    id: String,
+    cidr: Option<Net>,
+    #[serde(default)]
+    cidrs: Vec<Net>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubnetY {
+    id: String,
+    vpc: String,
+    cidr: Option<Net>,
+    #[serde(default)]
+    cidrs: Vec<Net>,
+    az: Option<String>,
+    route_table: Option<String>,
+    nacl: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteTableY {
+    id: String,
+    vpc: String,
+    #[serde(default)]
+    main: bool,
+    #[serde(default)]
+    routes: Vec<RouteY>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteY {
+    dest: Dest,
+    target: String,
+    #[serde(default)]
+    state: StateY,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum StateY {
+    #[default]
+    Active,
+    Blackhole,
+}
+
+/// A route destination: a CIDR or `pl-…`.
+#[derive(Debug)]
+struct Dest(RouteDest);
+
+impl<'de> Deserialize<'de> for Dest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.starts_with("pl-") {
+            Ok(Dest(RouteDest::PrefixList(s)))
+        } else {
+            parse_net(&s)
+                .map(|n| Dest(RouteDest::Cidr(n)))
+                .map_err(de::Error::custom)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecurityGroupY {
+    id: String,
+    vpc: String,
+    name: Option<String>,
+    #[serde(default)]
+    ingress: Vec<RuleY>,
+    /// Omitted: AWS's default for a new group (all traffic out).
+    egress: Option<Vec<RuleY>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleY {
+    proto: Proto,
+    ports: Option<PortRange>,
+    r#type: Option<u8>,
+    code: Option<u8>,
+    from: Option<OneOrMany<PeerY>>,
+    to: Option<OneOrMany<PeerY>>,
+    description: Option<String>,
+}
+
+/// A security-group peer: a CIDR, `pl-…` or `sg-…`.
+#[derive(Debug)]
+struct PeerY(Peer);
+
+impl<'de> Deserialize<'de> for PeerY {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = PeerY;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a cidr, `pl-…` or `sg-…`")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<PeerY, E> {
+                if s.starts_with("sg-") {
+                    Ok(PeerY(Peer::Group(s.to_string())))
+                } else if s.starts_with("pl-") {
+                    Ok(PeerY(Peer::PrefixList(s.to_string())))
+                } else {
+                    parse_net(s)
+                        .map(|n| PeerY(Peer::Cidr(n)))
+                        .map_err(|m| E::custom(format!("{m}: expected a cidr, `pl-…` or `sg-…`")))
+                }
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NaclY {
+    id: String,
+    vpc: String,
+    #[serde(default)]
+    default: bool,
+    #[serde(default)]
+    inbound: Vec<NaclEntryY>,
+    #[serde(default)]
+    outbound: Vec<NaclEntryY>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NaclEntryY {
+    rule: u16,
+    proto: Proto,
+    ports: Option<PortRange>,
+    r#type: Option<u8>,
+    code: Option<u8>,
+    cidr: Net,
+    action: ActionY,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ActionY {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InterfaceY {
+    id: String,
+    subnet: String,
+    ip: Option<Ip>,
+    #[serde(default)]
+    ips: Vec<Ip>,
+    public_ip: Option<Ip>,
+    #[serde(default)]
+    ipv6: Vec<Ip>,
+    groups: Option<Vec<String>>,
+    instance: Option<String>,
+    kind: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstanceY {
+    id: String,
+    #[serde(default)]
+    platform: PlatformY,
+    state: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum PlatformY {
+    #[default]
+    Linux,
+    Windows,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IgwY {
+    id: String,
+    vpc: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NatY {
+    id: String,
+    subnet: String,
+    private_ip: Ip,
+    public_ip: Option<Ip>,
+    interface: Option<String>,
+    connectivity: Option<ConnectivityY>,
+    state: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ConnectivityY {
+    Public,
+    Private,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PeeringY {
+    id: String,
+    requester: String,
+    accepter: String,
+    status: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrefixListY {
+    id: String,
+    name: Option<String>,
+    cidrs: Option<Vec<Net>>,
+}
+
+// ---------------------------------------------------------------------------
+// Parsing
+// ---------------------------------------------------------------------------
+
+fn yaml_message(e: &serde_saphyr::Error) -> String {
+    one_line(&e.without_snippet().to_string())
+}
+
+/// Parses a YAML model: syntax errors are `Parse`, shape errors `Field`
+/// (with the item's `id` when it has one), both with line/column.
+pub(crate) fn parse(file: &Arc<str>, text: &str) -> Result<Model, IngestError> {
+    // Untyped first: syntax errors, and the IDs for naming a bad item.
+    let value: Value = serde_saphyr::from_str(text).map_err(|e| IngestError::Parse {
+        file: file.to_string(),
+        message: format!("invalid yaml: {}", yaml_message(&e)),
+    })?;
+    if !matches!(value, Value::Object(_) | Value::Null) {
+        return Err(IngestError::Parse {
+            file: file.to_string(),
+            message: "expected a mapping of sections (`vpcs:`, `subnets:`, ...) at the top".into(),
+        });
+    }
+    let mut path = None;
+    let typed = serde_saphyr::with_deserializer_from_str(text, |de| {
+        serde_path_to_error::deserialize::<_, Option<Model>>(de).map_err(|e| {
+            path = Some(e.path().clone());
+            e.into_inner()
+        })
+    });
+    match typed {
+        Ok(m) => Ok(m.unwrap_or_default()),
+        Err(e) => {
+            let segs: Vec<serde_path_to_error::Segment> = path
+                .map(|p| p.iter().cloned().collect())
+                .unwrap_or_default();
+            Err(shape_error(file, &value, &segs, &yaml_message(&e)))
+        }
+    }
+}
+
+fn shape_error(
+    file: &str,
+    value: &Value,
+    segs: &[serde_path_to_error::Segment],
+    message: &str,
+) -> IngestError {
+    use serde_path_to_error::Segment;
+    let (res, rest) = match segs {
+        [Segment::Map { key }, Segment::Seq { index }, rest @ ..] => {
+            let id = value
+                .get(key)
+                .and_then(|s| s.get(index))
+                .and_then(|i| i.get("id"))
+                .and_then(|v| match v {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                });
+            let res = match id {
+                Some(id) => resource(kind_of_section(key), &id),
+                None => format!("{key}[{index}]"),
+            };
+            (res, rest)
+        }
+        _ => ("model".to_string(), segs),
+    };
+    let (field, message) = split_serde(&fmt_segments(rest), message);
+    field_err(file, &res, field, message)
+}
+
+// ---------------------------------------------------------------------------
+// Lowering
+// ---------------------------------------------------------------------------
+
+struct Cx<'a> {
+    file: &'a str,
+    origin: Origin,
+}
+
+impl Cx<'_> {
+    fn err(&self, res: &str, field: impl Into<String>, message: impl Into<String>) -> IngestError {
+        field_err(self.file, res, field, message)
+    }
+    fn unknown(&self, res: &str, field: &str, kind: &str, id: &str) -> IngestError {
+        IngestError::UnknownRef {
+            file: self.file.to_string(),
+            resource: res.to_string(),
+            field: field.to_string(),
+            kind: kind.to_string(),
+            id: id.to_string(),
+        }
+    }
+}
+
+fn default_sg_id(vpc: &str) -> String {
+    format!("sg-default-{vpc}")
+}
+
+/// The VPC's default security group: named `default`, or `sg-default-<vpc>`.
+fn default_sg_of(st: &State, vpc: &str) -> Option<String> {
+    let fallback = default_sg_id(vpc);
+    st.net
+        .security_groups
+        .values()
+        .find(|g| g.vpc == vpc && (g.name == "default" || g.id == fallback))
+        .map(|g| g.id.clone())
+}
+
+fn default_nacl_of(st: &State, vpc: &str) -> Option<String> {
+    st.net
+        .network_acls
+        .values()
+        .find(|a| a.vpc == vpc && a.is_default)
+        .map(|a| a.id.clone())
+}
+
+fn all_v4() -> IpNet {
+    IpNet::V4(ipnet::Ipv4Net::default())
+}
+
+fn all_v6() -> IpNet {
+    IpNet::V6(ipnet::Ipv6Net::default())
+}
+
+/// Lowers every YAML document (in load order) into `st`, then applies AWS's implicit defaults.
+pub(crate) fn lower_all(st: &mut State, docs: &[(Arc<str>, Model)]) -> Result<(), IngestError> {
+    let mut yaml_vpcs: Vec<String> = Vec::new();
+    let mut yaml_tables: Vec<String> = Vec::new();
+    let mut yaml_instances: Vec<String> = Vec::new();
+    // subnet -> (cx index, route_table, nacl)
+    let mut subnet_links: BTreeMap<String, (usize, Option<String>, Option<String>)> =
+        BTreeMap::new();
+
+    let cxs: Vec<Cx> = docs
+        .iter()
+        .map(|(f, _)| Cx {
+            file: f,
+            origin: Origin::new(f.clone()),
+        })
+        .collect();
+
+    for (n, (cx, (_, m))) in cxs.iter().zip(docs).enumerate() {
+        if m.vpcs.is_some() {
+            st.loaded.vpcs = true;
+            st.loaded.security_groups = true; // each YAML VPC gets its default group
+        }
+        if m.subnets.is_some() {
+            st.loaded.subnets = true;
+        }
+        if m.security_groups.is_some() {
+            st.loaded.security_groups = true;
+        }
+        for v in m.vpcs.iter().flatten() {
+            let res = resource("vpc", &v.id);
+            let cidrs: Vec<IpNet> = v.cidr.iter().chain(&v.cidrs).map(|n| n.0).collect();
+            if cidrs.is_empty() {
+                return Err(cx.err(&res, "cidr", "missing (or `cidrs`)"));
+            }
+            let vpc = Vpc {
+                id: v.id.clone(),
+                cidrs,
+                origin: cx.origin.clone(),
+            };
+            merge(&mut st.net.vpcs, &mut st.warnings, "vpc", &v.id, vpc);
+            yaml_vpcs.push(v.id.clone());
+        }
+        for p in m.prefix_lists.iter().flatten() {
+            let pl = PrefixList {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                entries: p.cidrs.as_ref().map(|c| c.iter().map(|n| n.0).collect()),
+                origin: cx.origin.clone(),
+            };
+            merge(
+                &mut st.net.prefix_lists,
+                &mut st.warnings,
+                "prefix list",
+                &p.id,
+                pl,
+            );
+        }
+        for g in m.security_groups.iter().flatten() {
+            lower_sg(st, cx, g)?;
+        }
+        for a in m.network_acls.iter().flatten() {
+            lower_nacl(st, cx, a)?;
+        }
+        for t in m.route_tables.iter().flatten() {
+            let rt = RouteTable {
+                id: t.id.clone(),
+                vpc: t.vpc.clone(),
+                main: t.main,
+                subnets: Vec::new(),
+                routes: t
+                    .routes
+                    .iter()
+                    .map(|r| Route {
+                        dest: r.dest.0.clone(),
+                        target: Target::from_id(&r.target),
+                        state: match r.state {
+                            StateY::Active => RouteState::Active,
+                            StateY::Blackhole => RouteState::Blackhole,
+                        },
+                    })
+                    .collect(),
+                origin: cx.origin.clone(),
+            };
+            merge(
+                &mut st.net.route_tables,
+                &mut st.warnings,
+                "route table",
+                &t.id,
+                rt,
+            );
+            yaml_tables.push(t.id.clone());
+        }
+        for s in m.subnets.iter().flatten() {
+            let res = resource("subnet", &s.id);
+            let cidrs: Vec<IpNet> = s.cidr.iter().chain(&s.cidrs).map(|n| n.0).collect();
+            if cidrs.is_empty() {
+                return Err(cx.err(&res, "cidr", "missing (or `cidrs`)"));
+            }
+            let subnet = Subnet {
+                id: s.id.clone(),
+                vpc: s.vpc.clone(),
+                cidrs,
+                az: s.az.clone(),
+                origin: cx.origin.clone(),
+            };
+            merge(
+                &mut st.net.subnets,
+                &mut st.warnings,
+                "subnet",
+                &s.id,
+                subnet,
+            );
+            subnet_links.insert(s.id.clone(), (n, s.route_table.clone(), s.nacl.clone()));
+        }
+        for (list, egress_only) in [
+            (&m.internet_gateways, false),
+            (&m.egress_only_internet_gateways, true),
+        ] {
+            for g in list.iter().flatten() {
+                let igw = InternetGateway {
+                    id: g.id.clone(),
+                    vpcs: g.vpc.iter().cloned().collect(),
+                    egress_only,
+                    origin: cx.origin.clone(),
+                };
+                let kind = if egress_only {
+                    "egress-only internet gateway"
+                } else {
+                    "internet gateway"
+                };
+                merge(
+                    &mut st.net.internet_gateways,
+                    &mut st.warnings,
+                    kind,
+                    &g.id,
+                    igw,
+                );
+            }
+        }
+        for p in m.peerings.iter().flatten() {
+            let peering = Peering {
+                id: p.id.clone(),
+                requester_vpc: p.requester.clone(),
+                accepter_vpc: p.accepter.clone(),
+                status: p.status.clone().unwrap_or_else(|| "active".into()),
+                origin: cx.origin.clone(),
+            };
+            merge(
+                &mut st.net.peerings,
+                &mut st.warnings,
+                "vpc peering connection",
+                &p.id,
+                peering,
+            );
+        }
+        for i in m.instances.iter().flatten() {
+            let inst = Instance {
+                id: i.id.clone(),
+                interfaces: Vec::new(),
+                platform: match i.platform {
+                    PlatformY::Linux => Platform::Linux,
+                    PlatformY::Windows => Platform::Windows,
+                },
+                state: Some(i.state.clone().unwrap_or_else(|| "running".into())),
+                origin: cx.origin.clone(),
+            };
+            merge(
+                &mut st.net.instances,
+                &mut st.warnings,
+                "instance",
+                &i.id,
+                inst,
+            );
+            yaml_instances.push(i.id.clone());
+        }
+    }
+
+    add_vpc_defaults(st, &yaml_vpcs, &mut yaml_tables);
+
+    // Subnet associations: explicit, else the VPC's default network ACL.
+    for (subnet_id, (n, rt, acl)) in &subnet_links {
+        let cx = &cxs[*n];
+        let res = resource("subnet", subnet_id);
+        let Some(vpc) = st.net.subnets.get(subnet_id).map(|s| s.vpc.clone()) else {
+            continue;
+        };
+        if let Some(rt_id) = rt {
+            let Some(table) = st.net.route_tables.get_mut(rt_id) else {
+                return Err(cx.unknown(&res, "route_table", "route table", rt_id));
+            };
+            if table.vpc != vpc {
+                return Err(cx.err(
+                    &res,
+                    "route_table",
+                    format!(
+                        "route table `{rt_id}` is in vpc `{}`, the subnet in `{vpc}`",
+                        table.vpc
+                    ),
+                ));
+            }
+            if !table.subnets.contains(subnet_id) {
+                table.subnets.push(subnet_id.clone());
+            }
+        }
+        match acl {
+            Some(acl_id) => {
+                let Some(a) = st.net.network_acls.get(acl_id) else {
+                    return Err(cx.unknown(&res, "nacl", "network acl", acl_id));
+                };
+                if a.vpc != vpc {
+                    return Err(cx.err(
+                        &res,
+                        "nacl",
+                        format!(
+                            "network acl `{acl_id}` is in vpc `{}`, the subnet in `{vpc}`",
+                            a.vpc
+                        ),
+                    ));
+                }
+                st.set_nacl_of_subnet(subnet_id, acl_id, cx.file);
+            }
+            None => {
+                if !st.net.nacl_of_subnet.contains_key(subnet_id)
+                    && let Some(d) = default_nacl_of(st, &vpc)
+                {
+                    st.net.nacl_of_subnet.insert(subnet_id.clone(), d);
+                }
+            }
+        }
+    }
+
+    // Interfaces and NAT gateways need their subnet's VPC.
+    let mut iface_instances: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (cx, (_, m)) in cxs.iter().zip(docs) {
+        for i in m.interfaces.iter().flatten() {
+            let eni = lower_interface(st, cx, i)?;
+            if let Some(inst) = &eni.instance {
+                iface_instances
+                    .entry(inst.clone())
+                    .or_default()
+                    .push(eni.id.clone());
+            }
+            let id = eni.id.clone();
+            merge(
+                &mut st.net.interfaces,
+                &mut st.warnings,
+                "network interface",
+                &id,
+                eni,
+            );
+        }
+        for g in m.nat_gateways.iter().flatten() {
+            lower_nat(st, cx, g)?;
+        }
+    }
+
+    add_local_routes(st, &yaml_tables);
+
+    // Instances: those named by an interface exist implicitly; their interfaces are the ones naming them.
+    for (inst, mut enis) in iface_instances {
+        enis.sort();
+        enis.dedup();
+        match st.net.instances.get_mut(&inst) {
+            Some(i) => {
+                for e in enis {
+                    if !i.interfaces.contains(&e) {
+                        i.interfaces.push(e);
+                    }
+                }
+            }
+            None => {
+                let origin = st
+                    .net
+                    .interfaces
+                    .get(enis.first().map(String::as_str).unwrap_or_default())
+                    .map(|e| e.origin.clone())
+                    .unwrap_or_else(|| Origin::new(""));
+                st.net.instances.insert(
+                    inst.clone(),
+                    Instance {
+                        id: inst,
+                        interfaces: enis,
+                        platform: Platform::Linux,
+                        state: Some("running".into()),
+                        origin,
+                    },
+                );
+            }
+        }
+    }
+    for id in yaml_instances {
+        if st
+            .net
+            .instances
+            .get(&id)
+            .is_some_and(|i| i.interfaces.is_empty())
+        {
+            st.warnings
+                .push(format!("instance `{id}` has no network interface"));
+        }
+    }
+    Ok(())
+}
+
+/// Per YAML VPC: a default network ACL, a default security group and a main
+/// route table, each unless one is declared.
+fn add_vpc_defaults(st: &mut State, vpcs: &[String], yaml_tables: &mut Vec<String>) {
+    for vpc_id in vpcs {
+        let Some(vpc) = st.net.vpcs.get(vpc_id).cloned() else {
+            continue;
+        };
+        let has_v6 = vpc.cidrs.iter().any(|c| matches!(c, IpNet::V6(_)));
+        if default_nacl_of(st, vpc_id).is_none() {
+            let mut entries = vec![NaclEntry {
+                number: 100,
+                action: Action::Allow,
+                protocol: Protocol::All,
+                cidr: all_v4(),
+                ports: PortMatch::Any,
+            }];
+            if has_v6 {
+                entries.push(NaclEntry {
+                    number: 101,
+                    cidr: all_v6(),
+                    ..entries[0].clone()
+                });
+            }
+            let id = format!("acl-default-{vpc_id}");
+            st.net.network_acls.insert(
+                id.clone(),
+                NetworkAcl {
+                    id,
+                    vpc: vpc_id.clone(),
+                    is_default: true,
+                    inbound: entries.clone(),
+                    outbound: entries,
+                    origin: vpc.origin.clone(),
+                },
+            );
+        }
+        if default_sg_of(st, vpc_id).is_none() {
+            let id = default_sg_id(vpc_id);
+            let rule = |peer: Peer, index: usize| SgRule {
+                protocol: Protocol::All,
+                ports: PortMatch::Any,
+                peer,
+                description: None,
+                index,
+            };
+            // AWS: all outbound IPv4, and all outbound IPv6 when the VPC has an IPv6 CIDR.
+            let mut egress = vec![rule(Peer::Cidr(all_v4()), 1)];
+            if vpc.cidrs.iter().any(|c| matches!(c, IpNet::V6(_))) {
+                egress.push(rule(Peer::Cidr(IpNet::V6(ipnet::Ipv6Net::default())), 2));
+            }
+            st.net.security_groups.insert(
+                id.clone(),
+                SecurityGroup {
+                    id: id.clone(),
+                    name: "default".into(),
+                    vpc: vpc_id.clone(),
+                    ingress: vec![rule(Peer::Group(id.clone()), 1)],
+                    egress,
+                    origin: vpc.origin.clone(),
+                },
+            );
+        }
+        let has_main = st
+            .net
+            .route_tables
+            .values()
+            .any(|t| t.main && &t.vpc == vpc_id);
+        if !has_main {
+            let id = format!("rtb-main-{vpc_id}");
+            st.net.route_tables.insert(
+                id.clone(),
+                RouteTable {
+                    id: id.clone(),
+                    vpc: vpc_id.clone(),
+                    main: true,
+                    subnets: Vec::new(),
+                    routes: Vec::new(),
+                    origin: vpc.origin.clone(),
+                },
+            );
+            yaml_tables.push(id);
+        }
+    }
+}
+
+/// Each YAML route table gets a `local` route per CIDR of its VPC, first, unless declared.
+fn add_local_routes(st: &mut State, tables: &[String]) {
+    for id in tables {
+        let Some(vpc) = st.net.route_tables.get(id).map(|t| t.vpc.clone()) else {
+            continue;
+        };
+        let Some(cidrs) = st.net.vpcs.get(&vpc).map(|v| v.cidrs.clone()) else {
+            continue;
+        };
+        let Some(table) = st.net.route_tables.get_mut(id) else {
+            continue;
+        };
+        let mut at = 0;
+        for c in cidrs {
+            let dest = RouteDest::Cidr(c);
+            if !table.routes.iter().any(|r| r.dest == dest) {
+                table.routes.insert(
+                    at,
+                    Route {
+                        dest,
+                        target: Target::Local,
+                        state: RouteState::Active,
+                    },
+                );
+                at += 1;
+            }
+        }
+    }
+}
+
+/// Ports/type/code of a YAML rule, checked against the protocol.
+fn rule_ports(
+    p: Protocol,
+    ports: Option<PortRange>,
+    icmp_type: Option<u8>,
+    code: Option<u8>,
+) -> Result<PortMatch, (&'static str, String)> {
+    if p.has_ports() {
+        if icmp_type.is_some() || code.is_some() {
+            let f = if icmp_type.is_some() { "type" } else { "code" };
+            return Err((f, format!("only for icmp, not {}", p.name())));
+        }
+        let r = ports.unwrap_or(PortRange { from: 0, to: 65535 });
+        Ok(PortMatch::Ports {
+            from: r.from,
+            to: r.to,
+        })
+    } else if p.is_icmp() {
+        if ports.is_some() {
+            return Err((
+                "ports",
+                format!("only for tcp and udp, not {} (use `type`/`code`)", p.name()),
+            ));
+        }
+        if code.is_some() && icmp_type.is_none() {
+            return Err(("code", "needs `type`".into()));
+        }
+        Ok(PortMatch::Icmp { icmp_type, code })
+    } else if ports.is_some() {
+        Err(("ports", format!("only for tcp and udp, not {}", p.name())))
+    } else if icmp_type.is_some() || code.is_some() {
+        let f = if icmp_type.is_some() { "type" } else { "code" };
+        Err((f, format!("only for icmp, not {}", p.name())))
+    } else {
+        Ok(PortMatch::Any)
+    }
+}
+
+fn lower_sg(st: &mut State, cx: &Cx, g: &SecurityGroupY) -> Result<(), IngestError> {
+    let res = resource("security group", &g.id);
+    let mut refs = GroupRefs::default();
+    let mut lower_dir = |rules: &[RuleY], ingress: bool| -> Result<Vec<SgRule>, IngestError> {
+        let (key, want, other) = if ingress {
+            ("ingress", "from", "to")
+        } else {
+            ("egress", "to", "from")
+        };
+        let mut out = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            let (peers, wrong) = if ingress {
+                (&r.from, &r.to)
+            } else {
+                (&r.to, &r.from)
+            };
+            if wrong.is_some() {
+                return Err(cx.err(
+                    &res,
+                    format!("{key}[{i}].{other}"),
+                    format!("not allowed in an {key} rule: use `{want}`"),
+                ));
+            }
+            let peers = match peers {
+                Some(p) if !p.0.is_empty() => &p.0,
+                _ => return Err(cx.err(&res, format!("{key}[{i}].{want}"), "missing")),
+            };
+            let protocol = r.proto.0;
+            let ports = rule_ports(protocol, r.ports, r.r#type, r.code)
+                .map_err(|(f, m)| cx.err(&res, format!("{key}[{i}].{f}"), m))?;
+            for p in peers {
+                if let Peer::Group(gid) = &p.0 {
+                    refs.refs.push(GroupRef {
+                        field: format!("{key}[{i}].{want}"),
+                        group: gid.clone(),
+                        user: None,
+                    });
+                }
+                out.push(SgRule {
+                    protocol,
+                    ports,
+                    peer: p.0.clone(),
+                    description: r.description.clone(),
+                    index: out.len() + 1,
+                });
+            }
+        }
+        Ok(out)
+    };
+    let ingress = lower_dir(&g.ingress, true)?;
+    let egress = match &g.egress {
+        Some(rules) => lower_dir(rules, false)?,
+        None => [all_v4(), all_v6()]
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| SgRule {
+                protocol: Protocol::All,
+                ports: PortMatch::Any,
+                peer: Peer::Cidr(n),
+                description: None,
+                index: i + 1,
+            })
+            .collect(),
+    };
+    let name = g.name.clone().unwrap_or_else(|| {
+        if g.id == default_sg_id(&g.vpc) {
+            "default".into()
+        } else {
+            g.id.clone()
+        }
+    });
+    let sg = SecurityGroup {
+        id: g.id.clone(),
+        name,
+        vpc: g.vpc.clone(),
+        ingress,
+        egress,
+        origin: cx.origin.clone(),
+    };
+    merge(
+        &mut st.net.security_groups,
+        &mut st.warnings,
+        "security group",
+        &g.id,
+        sg,
+    );
+    st.group_refs.insert(g.id.clone(), refs);
+    Ok(())
+}
+
+fn lower_nacl(st: &mut State, cx: &Cx, a: &NaclY) -> Result<(), IngestError> {
+    let res = resource("network acl", &a.id);
+    let lower_dir = |entries: &[NaclEntryY], key: &str| -> Result<Vec<NaclEntry>, IngestError> {
+        let mut out: Vec<NaclEntry> = Vec::new();
+        for (i, e) in entries.iter().enumerate() {
+            if !(1..=32766).contains(&e.rule) {
+                return Err(cx.err(
+                    &res,
+                    format!("{key}[{i}].rule"),
+                    format!("invalid rule number `{}`: expected 1 to 32766", e.rule),
+                ));
+            }
+            if out.iter().any(|o| o.number == e.rule) {
+                return Err(cx.err(
+                    &res,
+                    format!("{key}[{i}].rule"),
+                    format!("duplicate rule number `{}`", e.rule),
+                ));
+            }
+            let ports = rule_ports(e.proto.0, e.ports, e.r#type, e.code)
+                .map_err(|(f, m)| cx.err(&res, format!("{key}[{i}].{f}"), m))?;
+            out.push(NaclEntry {
+                number: e.rule,
+                action: match e.action {
+                    ActionY::Allow => Action::Allow,
+                    ActionY::Deny => Action::Deny,
+                },
+                protocol: e.proto.0,
+                cidr: e.cidr.0,
+                ports,
+            });
+        }
+        out.sort_by_key(|e| e.number);
+        Ok(out)
+    };
+    let acl = NetworkAcl {
+        id: a.id.clone(),
+        vpc: a.vpc.clone(),
+        is_default: a.default,
+        inbound: lower_dir(&a.inbound, "inbound")?,
+        outbound: lower_dir(&a.outbound, "outbound")?,
+        origin: cx.origin.clone(),
+    };
+    merge(
+        &mut st.net.network_acls,
+        &mut st.warnings,
+        "network acl",
+        &a.id,
+        acl,
+    );
+    Ok(())
+}
+
+fn subnet_vpc(
+    st: &State,
+    cx: &Cx,
+    res: &str,
+    subnet: &str,
+) -> Result<(String, Vec<IpNet>), IngestError> {
+    st.net
+        .subnets
+        .get(subnet)
+        .map(|s| (s.vpc.clone(), s.cidrs.clone()))
+        .ok_or_else(|| cx.unknown(res, "subnet", "subnet", subnet))
+}
+
+fn check_in_subnet(
+    cx: &Cx,
+    res: &str,
+    field: &str,
+    ip: IpAddr,
+    subnet: &str,
+    cidrs: &[IpNet],
+) -> Result<(), IngestError> {
+    if cidrs.iter().any(|c| c.contains(&ip)) {
+        return Ok(());
+    }
+    let list: Vec<String> = cidrs.iter().map(ToString::to_string).collect();
+    Err(cx.err(
+        res,
+        field,
+        format!("`{ip}` is not in subnet `{subnet}` ({})", list.join(", ")),
+    ))
+}
+
+fn lower_interface(st: &State, cx: &Cx, i: &InterfaceY) -> Result<Interface, IngestError> {
+    let res = resource("network interface", &i.id);
+    let (vpc, cidrs) = subnet_vpc(st, cx, &res, &i.subnet)?;
+    let addrs: Vec<IpAddr> = i.ip.iter().chain(&i.ips).map(|a| a.0).collect();
+    if addrs.is_empty() {
+        return Err(cx.err(&res, "ip", "missing (or `ips`)"));
+    }
+    for (n, a) in addrs.iter().enumerate() {
+        let field = if i.ip.is_some() && n == 0 {
+            "ip".to_string()
+        } else {
+            format!("ips[{}]", n - usize::from(i.ip.is_some()))
+        };
+        check_in_subnet(cx, &res, &field, *a, &i.subnet, &cidrs)?;
+    }
+    let groups = match &i.groups {
+        Some(g) => g.clone(),
+        None => vec![default_sg_of(st, &vpc).ok_or_else(|| {
+            cx.err(
+                &res,
+                "groups",
+                format!("missing, and vpc `{vpc}` has no default security group in the input"),
+            )
+        })?],
+    };
+    let public = i.public_ip.map(|p| p.0);
+    Ok(Interface {
+        id: i.id.clone(),
+        vpc,
+        subnet: i.subnet.clone(),
+        private_ips: addrs
+            .iter()
+            .enumerate()
+            .map(|(n, a)| PrivateIp {
+                address: *a,
+                public: if n == 0 { public } else { None },
+            })
+            .collect(),
+        ipv6: i.ipv6.iter().map(|a| a.0).collect(),
+        groups,
+        instance: i.instance.clone(),
+        kind: i.kind.clone().unwrap_or_else(|| "interface".into()),
+        description: i.description.clone(),
+        origin: cx.origin.clone(),
+    })
+}
+
+fn lower_nat(st: &mut State, cx: &Cx, g: &NatY) -> Result<(), IngestError> {
+    let res = resource("nat gateway", &g.id);
+    let (vpc, cidrs) = subnet_vpc(st, cx, &res, &g.subnet)?;
+    check_in_subnet(cx, &res, "private_ip", g.private_ip.0, &g.subnet, &cidrs)?;
+    let eni_id = g
+        .interface
+        .clone()
+        .unwrap_or_else(|| format!("eni-{}", g.id));
+    let public_ip = g.public_ip.map(|p| p.0);
+    if !st.net.interfaces.contains_key(&eni_id) {
+        st.net.interfaces.insert(
+            eni_id.clone(),
+            Interface {
+                id: eni_id.clone(),
+                vpc: vpc.clone(),
+                subnet: g.subnet.clone(),
+                private_ips: vec![PrivateIp {
+                    address: g.private_ip.0,
+                    public: public_ip,
+                }],
+                ipv6: Vec::new(),
+                groups: Vec::new(),
+                instance: None,
+                kind: "nat_gateway".into(),
+                description: Some(format!("Interface for NAT Gateway {}", g.id)),
+                origin: cx.origin.clone(),
+            },
+        );
+    }
+    let nat = NatGateway {
+        id: g.id.clone(),
+        vpc,
+        subnet: g.subnet.clone(),
+        state: g.state.clone().unwrap_or_else(|| "available".into()),
+        connectivity: match g.connectivity {
+            Some(ConnectivityY::Private) => "private".into(),
+            _ => "public".into(),
+        },
+        private_ip: Some(g.private_ip.0),
+        public_ip,
+        interface: Some(eni_id),
+        origin: cx.origin.clone(),
+    };
+    merge(
+        &mut st.net.nat_gateways,
+        &mut st.warnings,
+        "nat gateway",
+        &g.id,
+        nat,
+    );
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! `reach`: an offline verifier of AWS network reachability.
+//!
+//! Layers, bottom up: [`hs`] (packet-set algebra, knows nothing of AWS),
+//! [`model`] (validated network data), [`ingest`] (file formats into the model),
+//! [`engine`] (walks packet sets through the model), [`render`] (output types).
+//! The binary's `cli` module is the only place with `anyhow`.
+
+pub mod engine;
+pub mod explain;
+pub mod hs;
+pub mod ingest;
+pub mod model;
+pub mod render;

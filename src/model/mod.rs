@@ -1,0 +1,479 @@
+//! Plain, validated network data: what `ingest` produces and `engine` walks.
+//!
+//! Every rule and resource keeps where it came from ([`Origin`]) so a trace can
+//! name the file, the AWS resource and the rule number. Nothing here does IO,
+//! knows a file format, or knows about packet sets.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use ipnet::IpNet;
+
+/// Where a resource was read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The file (snapshot document or YAML model) that declared it.
+    pub file: Arc<str>,
+}
+
+impl Origin {
+    pub fn new(file: impl Into<Arc<str>>) -> Self {
+        Origin { file: file.into() }
+    }
+}
+
+/// IP protocol as AWS rules spell it: a number, or all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Protocol {
+    All,
+    Number(u8),
+}
+
+impl Protocol {
+    pub const TCP: Protocol = Protocol::Number(6);
+    pub const UDP: Protocol = Protocol::Number(17);
+    pub const ICMP: Protocol = Protocol::Number(1);
+    pub const ICMPV6: Protocol = Protocol::Number(58);
+
+    /// Parses AWS spellings: `-1`, `all`, `tcp`, `udp`, `icmp`, `icmpv6`, or a number.
+    pub fn parse(s: &str) -> Option<Protocol> {
+        match s.to_ascii_lowercase().as_str() {
+            "-1" | "all" => Some(Protocol::All),
+            "tcp" => Some(Protocol::TCP),
+            "udp" => Some(Protocol::UDP),
+            "icmp" => Some(Protocol::ICMP),
+            "icmpv6" | "icmp6" => Some(Protocol::ICMPV6),
+            n => n.parse::<u8>().ok().map(Protocol::Number),
+        }
+    }
+
+    pub fn name(self) -> String {
+        match self {
+            Protocol::All => "all".into(),
+            Protocol::Number(6) => "tcp".into(),
+            Protocol::Number(17) => "udp".into(),
+            Protocol::Number(1) => "icmp".into(),
+            Protocol::Number(58) => "icmpv6".into(),
+            Protocol::Number(n) => format!("proto {n}"),
+        }
+    }
+
+    pub fn has_ports(self) -> bool {
+        matches!(self, Protocol::Number(6) | Protocol::Number(17))
+    }
+
+    pub fn is_icmp(self) -> bool {
+        matches!(self, Protocol::Number(1) | Protocol::Number(58))
+    }
+}
+
+/// What a rule matches beyond the protocol: a destination port range (tcp/udp),
+/// an ICMP type/code (`None` = all), or everything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortMatch {
+    Any,
+    Ports {
+        from: u16,
+        to: u16,
+    },
+    Icmp {
+        icmp_type: Option<u8>,
+        code: Option<u8>,
+    },
+}
+
+impl PortMatch {
+    pub fn describe(&self) -> String {
+        match *self {
+            PortMatch::Any => String::new(),
+            PortMatch::Ports { from, to } if from == to => format!(" {from}"),
+            PortMatch::Ports { from, to } if from == 0 && to == 65535 => " all ports".into(),
+            PortMatch::Ports { from, to } => format!(" {from}-{to}"),
+            PortMatch::Icmp {
+                icmp_type: None, ..
+            } => " all types".into(),
+            PortMatch::Icmp {
+                icmp_type: Some(t),
+                code: None,
+            } => format!(" type {t}"),
+            PortMatch::Icmp {
+                icmp_type: Some(t),
+                code: Some(c),
+            } => format!(" type {t} code {c}"),
+        }
+    }
+}
+
+/// A security-group rule's peer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Peer {
+    Cidr(IpNet),
+    PrefixList(String),
+    /// The private IPs of the interfaces carrying this group.
+    Group(String),
+}
+
+impl Peer {
+    pub fn describe(&self) -> String {
+        match self {
+            Peer::Cidr(n) => n.to_string(),
+            Peer::PrefixList(p) => p.clone(),
+            Peer::Group(g) => g.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SgRule {
+    pub protocol: Protocol,
+    pub ports: PortMatch,
+    pub peer: Peer,
+    pub description: Option<String>,
+    /// 1-based position among the group's rules of this direction, for traces.
+    pub index: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecurityGroup {
+    pub id: String,
+    pub name: String,
+    pub vpc: String,
+    pub ingress: Vec<SgRule>,
+    pub egress: Vec<SgRule>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Allow,
+    Deny,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NaclEntry {
+    pub number: u16,
+    pub action: Action,
+    pub protocol: Protocol,
+    pub cidr: IpNet,
+    pub ports: PortMatch,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetworkAcl {
+    pub id: String,
+    pub vpc: String,
+    pub is_default: bool,
+    /// Sorted by rule number; the implicit `*` deny is not listed.
+    pub inbound: Vec<NaclEntry>,
+    pub outbound: Vec<NaclEntry>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RouteDest {
+    Cidr(IpNet),
+    PrefixList(String),
+}
+
+impl RouteDest {
+    pub fn describe(&self) -> String {
+        match self {
+            RouteDest::Cidr(n) => n.to_string(),
+            RouteDest::PrefixList(p) => p.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Local,
+    InternetGateway(String),
+    EgressOnlyInternetGateway(String),
+    NatGateway(String),
+    VpcPeering(String),
+    TransitGateway(String),
+    VirtualPrivateGateway(String),
+    NetworkInterface(String),
+    Instance(String),
+    VpcEndpoint(String),
+    /// Any target the model does not walk yet (carrier gateway, local gateway, ...).
+    Other(String),
+}
+
+impl Target {
+    pub fn id(&self) -> &str {
+        match self {
+            Target::Local => "local",
+            Target::InternetGateway(s)
+            | Target::EgressOnlyInternetGateway(s)
+            | Target::NatGateway(s)
+            | Target::VpcPeering(s)
+            | Target::TransitGateway(s)
+            | Target::VirtualPrivateGateway(s)
+            | Target::NetworkInterface(s)
+            | Target::Instance(s)
+            | Target::VpcEndpoint(s)
+            | Target::Other(s) => s,
+        }
+    }
+
+    /// Classifies a target ID by its AWS prefix.
+    pub fn from_id(id: &str) -> Target {
+        let p = |pre: &str| id.starts_with(pre);
+        if id == "local" {
+            Target::Local
+        } else if p("igw-") {
+            Target::InternetGateway(id.into())
+        } else if p("eigw-") {
+            Target::EgressOnlyInternetGateway(id.into())
+        } else if p("nat-") {
+            Target::NatGateway(id.into())
+        } else if p("pcx-") {
+            Target::VpcPeering(id.into())
+        } else if p("tgw-") {
+            Target::TransitGateway(id.into())
+        } else if p("vgw-") {
+            Target::VirtualPrivateGateway(id.into())
+        } else if p("eni-") {
+            Target::NetworkInterface(id.into())
+        } else if p("i-") {
+            Target::Instance(id.into())
+        } else if p("vpce-") {
+            Target::VpcEndpoint(id.into())
+        } else {
+            Target::Other(id.into())
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteState {
+    Active,
+    Blackhole,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub dest: RouteDest,
+    pub target: Target,
+    pub state: RouteState,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteTable {
+    pub id: String,
+    pub vpc: String,
+    pub main: bool,
+    /// Explicitly associated subnets.
+    pub subnets: Vec<String>,
+    pub routes: Vec<Route>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Vpc {
+    pub id: String,
+    pub cidrs: Vec<IpNet>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subnet {
+    pub id: String,
+    pub vpc: String,
+    pub cidrs: Vec<IpNet>,
+    pub az: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrivateIp {
+    pub address: IpAddr,
+    /// Public or Elastic IPv4 mapped 1:1 to it by the internet gateway.
+    pub public: Option<IpAddr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interface {
+    pub id: String,
+    pub vpc: String,
+    pub subnet: String,
+    /// Primary first.
+    pub private_ips: Vec<PrivateIp>,
+    pub ipv6: Vec<IpAddr>,
+    pub groups: Vec<String>,
+    pub instance: Option<String>,
+    /// `interface`, `nat_gateway`, ... as AWS reports `InterfaceType`.
+    pub kind: String,
+    pub description: Option<String>,
+    pub origin: Origin,
+}
+
+impl Interface {
+    pub fn primary_ip(&self) -> Option<IpAddr> {
+        self.private_ips.first().map(|p| p.address)
+    }
+
+    pub fn has_ip(&self, ip: IpAddr) -> bool {
+        self.private_ips.iter().any(|p| p.address == ip) || self.ipv6.contains(&ip)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    Linux,
+    Windows,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Instance {
+    pub id: String,
+    pub interfaces: Vec<String>,
+    pub platform: Platform,
+    pub state: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InternetGateway {
+    pub id: String,
+    pub vpcs: Vec<String>,
+    /// True for egress-only internet gateways (IPv6, outbound-initiated only).
+    pub egress_only: bool,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NatGateway {
+    pub id: String,
+    pub vpc: String,
+    pub subnet: String,
+    pub state: String,
+    /// `public` or `private`.
+    pub connectivity: String,
+    pub private_ip: Option<IpAddr>,
+    pub public_ip: Option<IpAddr>,
+    pub interface: Option<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Peering {
+    pub id: String,
+    pub requester_vpc: String,
+    pub accepter_vpc: String,
+    pub status: String,
+    pub origin: Origin,
+}
+
+impl Peering {
+    /// The VPC on the other side of `vpc`, if `vpc` is one side.
+    pub fn other_side(&self, vpc: &str) -> Option<&str> {
+        if self.requester_vpc == vpc {
+            Some(&self.accepter_vpc)
+        } else if self.accepter_vpc == vpc {
+            Some(&self.requester_vpc)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrefixList {
+    pub id: String,
+    pub name: Option<String>,
+    /// `None` when the snapshot names the list but not its entries.
+    pub entries: Option<Vec<IpNet>>,
+    pub origin: Origin,
+}
+
+/// A resource type found in input but not modelled; reported, never silently dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub file: Arc<str>,
+    pub kind: String,
+    pub count: usize,
+}
+
+/// The whole network. Maps are keyed by AWS ID.
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    pub vpcs: BTreeMap<String, Vpc>,
+    pub subnets: BTreeMap<String, Subnet>,
+    pub route_tables: BTreeMap<String, RouteTable>,
+    pub security_groups: BTreeMap<String, SecurityGroup>,
+    pub network_acls: BTreeMap<String, NetworkAcl>,
+    /// Subnet -> network ACL association.
+    pub nacl_of_subnet: BTreeMap<String, String>,
+    pub interfaces: BTreeMap<String, Interface>,
+    pub instances: BTreeMap<String, Instance>,
+    pub internet_gateways: BTreeMap<String, InternetGateway>,
+    pub nat_gateways: BTreeMap<String, NatGateway>,
+    pub peerings: BTreeMap<String, Peering>,
+    pub prefix_lists: BTreeMap<String, PrefixList>,
+    pub skipped: Vec<Skipped>,
+    pub warnings: Vec<String>,
+}
+
+impl Network {
+    /// The route table governing a subnet: its explicit association, else the main table of its VPC.
+    pub fn route_table_of(&self, subnet: &str) -> Option<&RouteTable> {
+        let vpc = &self.subnets.get(subnet)?.vpc;
+        self.route_tables
+            .values()
+            .find(|rt| rt.subnets.iter().any(|s| s == subnet))
+            .or_else(|| {
+                self.route_tables
+                    .values()
+                    .find(|rt| rt.main && &rt.vpc == vpc)
+            })
+    }
+
+    pub fn nacl_of(&self, subnet: &str) -> Option<&NetworkAcl> {
+        self.network_acls.get(self.nacl_of_subnet.get(subnet)?)
+    }
+
+    /// Interfaces of a VPC holding `ip` as a private (or IPv6) address.
+    pub fn interface_by_private_ip(&self, vpc: &str, ip: IpAddr) -> Option<&Interface> {
+        self.interfaces
+            .values()
+            .find(|i| i.vpc == vpc && i.has_ip(ip))
+    }
+
+    /// Every interface, any VPC, holding `ip` as a private address.
+    pub fn interfaces_with_ip(&self, ip: IpAddr) -> impl Iterator<Item = &Interface> {
+        self.interfaces.values().filter(move |i| i.has_ip(ip))
+    }
+
+    /// The interface and private IP a public IP maps to.
+    pub fn interface_by_public_ip(&self, ip: IpAddr) -> Option<(&Interface, IpAddr)> {
+        self.interfaces.values().find_map(|i| {
+            i.private_ips
+                .iter()
+                .find(|p| p.public == Some(ip))
+                .map(|p| (i, p.address))
+        })
+    }
+
+    /// The internet gateway (not egress-only) attached to a VPC.
+    pub fn igw_of_vpc(&self, vpc: &str) -> Option<&InternetGateway> {
+        self.internet_gateways
+            .values()
+            .find(|g| !g.egress_only && g.vpcs.iter().any(|v| v == vpc))
+    }
+
+    pub fn nat_gateway_by_interface(&self, eni: &str) -> Option<&NatGateway> {
+        self.nat_gateways
+            .values()
+            .find(|n| n.interface.as_deref() == Some(eni))
+    }
+
+    /// Interfaces carrying security group `sg`.
+    pub fn members_of_group<'a>(&'a self, sg: &'a str) -> impl Iterator<Item = &'a Interface> + 'a {
+        self.interfaces
+            .values()
+            .filter(move |i| i.groups.iter().any(|g| g == sg))
+    }
+}

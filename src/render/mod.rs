@@ -1,0 +1,349 @@
+//! Output: the only place with `Serialize` types. Builds one [`Report`] from
+//! an analysis, then prints it as JSON (stable, documented in the README) or
+//! as text for a person.
+
+use serde::Serialize;
+
+use crate::engine::{Analysis, Cause, End, Hop, Leaf, Path, Verdict};
+use crate::explain::explain;
+use crate::model::Network;
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub verdict: &'static str,
+    pub query: QueryOut,
+    pub paths: Vec<PathOut>,
+    pub blocked_by: Vec<BlockOut>,
+    pub unknown: Vec<UnknownOut>,
+    /// Packets that get there and back (summaries, one line per box).
+    pub reachable_packets: Vec<String>,
+    /// Packets of the query that do not.
+    pub unreachable_packets: Vec<String>,
+    pub assumptions: Vec<String>,
+    pub warnings: Vec<String>,
+    pub skipped: Vec<SkippedOut>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct QueryOut {
+    pub text: String,
+    pub source: String,
+    pub destination: String,
+    pub protocol: String,
+    pub ports: String,
+    pub source_ports: String,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct HopOut {
+    pub component: String,
+    pub kind: &'static str,
+    pub action: &'static str,
+    pub rule: String,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct PathOut {
+    pub verdict: &'static str,
+    pub hops: Vec<HopOut>,
+    pub return_hops: Vec<HopOut>,
+    /// Where this path's packets stop, if they do: `forward` or `return`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stops: Option<&'static str>,
+    pub packets: Vec<String>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct BlockOut {
+    pub component: String,
+    pub kind: &'static str,
+    pub direction: &'static str,
+    pub rule: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    pub packets: Vec<String>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct UnknownOut {
+    pub component: String,
+    pub direction: &'static str,
+    pub reason: String,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct SkippedOut {
+    pub file: String,
+    pub kind: String,
+    pub count: usize,
+}
+
+const MAX_LINES: usize = 8;
+
+fn hops(h: &[Hop]) -> Vec<HopOut> {
+    h.iter()
+        .map(|h| HopOut {
+            component: h.component.clone(),
+            kind: h.kind,
+            action: h.action,
+            rule: h.rule.clone(),
+        })
+        .collect()
+}
+
+fn rule_of(cause: &Cause) -> String {
+    match cause {
+        Cause::SecurityGroup { inbound, .. } => format!(
+            "no matching {} rule",
+            if *inbound { "inbound" } else { "outbound" }
+        ),
+        Cause::NaclDeny { rule, inbound, .. } => format!(
+            "{} rule {rule}",
+            if *inbound { "inbound" } else { "outbound" }
+        ),
+        Cause::NaclDefaultDeny { inbound, .. } => format!(
+            "{} rule * (32767, deny all)",
+            if *inbound { "inbound" } else { "outbound" }
+        ),
+        Cause::NoRoute { .. } => "no matching route".into(),
+        Cause::Blackhole { route, .. } => format!("{route} (blackhole)"),
+        _ => String::new(),
+    }
+}
+
+fn block(leaf: &Leaf, cause: &Cause) -> Vec<BlockOut> {
+    let e = explain(cause, &leaf.flow, leaf.direction);
+    let (component, kind) = cause.component();
+    let mut out = vec![BlockOut {
+        component,
+        kind,
+        direction: leaf.direction.name(),
+        rule: rule_of(cause),
+        reason: e.reason.clone(),
+        fix: e.fix.clone(),
+        packets: leaf.flow.some.summary(MAX_LINES),
+    }];
+    // Every group of the interface could carry the missing rule.
+    if let Cause::SecurityGroup { groups, .. } = cause {
+        for g in groups.iter().skip(1) {
+            let mut b = out[0].clone();
+            b.component = g.clone();
+            out.push(b);
+        }
+    }
+    out
+}
+
+impl Report {
+    pub fn new(a: &Analysis, net: &Network) -> Report {
+        let q = &a.query;
+        let mut blocked_by: Vec<BlockOut> = Vec::new();
+        let mut unknown = Vec::new();
+        let mut paths = Vec::new();
+        // Forward stops first, then return stops: the order packets meet them.
+        let stops = |p: &Path| p.stop().map(|l| (l.direction, l.clone()));
+        let mut all_stops: Vec<_> = a.paths.iter().filter_map(stops).collect();
+        all_stops.sort_by_key(|(d, _)| *d);
+        for (_, leaf) in &all_stops {
+            match &leaf.end {
+                End::Dropped(c) => {
+                    for b in block(leaf, c) {
+                        if !blocked_by.iter().any(|x: &BlockOut| {
+                            x.component == b.component
+                                && x.rule == b.rule
+                                && x.direction == b.direction
+                                && x.reason == b.reason
+                        }) {
+                            blocked_by.push(b);
+                        }
+                    }
+                }
+                End::Unknown { component, reason } => unknown.push(UnknownOut {
+                    component: component.clone(),
+                    direction: leaf.direction.name(),
+                    reason: reason.clone(),
+                }),
+                _ => {}
+            }
+        }
+        for p in &a.paths {
+            let last = p.back.as_ref().unwrap_or(&p.forward);
+            paths.push(PathOut {
+                verdict: p.verdict.name(),
+                hops: hops(&p.forward.hops),
+                return_hops: p.back.as_ref().map(|b| hops(&b.hops)).unwrap_or_default(),
+                stops: p.stop().map(|l| l.direction.name()),
+                packets: last.flow.some.summary(MAX_LINES),
+            });
+        }
+        let src_ports = if q.spec.protocol.has_ports() {
+            format!("{}-{}", q.src_ports.0, q.src_ports.1)
+        } else {
+            String::new()
+        };
+        let ports = if q.spec.ports.0 == q.spec.ports.1 {
+            q.spec.ports.0.to_string()
+        } else {
+            format!("{}-{}", q.spec.ports.0, q.spec.ports.1)
+        };
+        let mut warnings = net.warnings.clone();
+        warnings.extend(
+            net.skipped
+                .iter()
+                .map(|s| format!("skipped {} {} in {}: not modelled", s.count, s.kind, s.file)),
+        );
+        let unreachable = a.packets.difference(&a.reachable);
+        Report {
+            verdict: a.verdict.name(),
+            query: QueryOut {
+                text: q.spec.text.clone(),
+                source: match &q.spec.src {
+                    crate::engine::SrcSpec::Internet => "internet".into(),
+                    crate::engine::SrcSpec::Ip(ip) => ip.to_string(),
+                    crate::engine::SrcSpec::Instance(s) | crate::engine::SrcSpec::Eni(s) => {
+                        s.clone()
+                    }
+                },
+                destination: q.dst_ip.to_string(),
+                protocol: q.spec.protocol.name(),
+                ports,
+                source_ports: src_ports,
+            },
+            paths,
+            blocked_by,
+            unknown,
+            reachable_packets: a.reachable.summary(MAX_LINES),
+            unreachable_packets: if a.verdict == Verdict::Reachable {
+                Vec::new()
+            } else {
+                unreachable.summary(MAX_LINES)
+            },
+            assumptions: a.assumptions.clone(),
+            warnings,
+            skipped: net
+                .skipped
+                .iter()
+                .map(|s| SkippedOut {
+                    file: s.file.to_string(),
+                    kind: s.kind.clone(),
+                    count: s.count,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// Text for a person; ANSI colour only when `color`.
+    pub fn to_text(&self, color: bool) -> String {
+        use std::fmt::Write;
+        let paint = |code: &str, s: &str| {
+            if color {
+                format!("\x1b[{code}m{s}\x1b[0m")
+            } else {
+                s.to_string()
+            }
+        };
+        let verdict_color = match self.verdict {
+            "reachable" => "1;32",
+            "unreachable" => "1;31",
+            _ => "1;33",
+        };
+        let mut o = String::new();
+        let q = &self.query;
+        let _ = writeln!(
+            o,
+            "{}: {} -> {}:{}/{}",
+            paint(verdict_color, self.verdict),
+            q.source,
+            q.destination,
+            q.ports,
+            q.protocol
+        );
+        if !self.reachable_packets.is_empty() && self.verdict != "reachable" {
+            let _ = writeln!(o, "  gets through: {}", self.reachable_packets.join("; "));
+        }
+        if !self.unreachable_packets.is_empty() && self.verdict != "unreachable" {
+            let short = self.unreachable_packets.len() <= 3
+                && self.unreachable_packets.iter().all(|l| l.len() <= 120);
+            if short {
+                let _ = writeln!(o, "  does not: {}", self.unreachable_packets.join("; "));
+            } else {
+                let _ = writeln!(
+                    o,
+                    "  does not: the rest of the query (listed in --format json)"
+                );
+            }
+        }
+        for (n, p) in self.paths.iter().enumerate() {
+            let _ = writeln!(o, "\npath {} ({}):", n + 1, p.verdict);
+            let step = |o: &mut String, i: usize, h: &HopOut| {
+                let _ = writeln!(
+                    o,
+                    "  {:>2}. {:<24} {:<17} {:<14} {}",
+                    i + 1,
+                    h.component,
+                    h.kind,
+                    h.action,
+                    h.rule
+                );
+            };
+            let _ = writeln!(o, "  forward");
+            for (i, h) in p.hops.iter().enumerate() {
+                step(&mut o, i, h);
+            }
+            if !p.return_hops.is_empty() {
+                let _ = writeln!(o, "  return");
+                for (i, h) in p.return_hops.iter().enumerate() {
+                    step(&mut o, i, h);
+                }
+            }
+            if let Some(d) = p.stops {
+                let _ = writeln!(o, "  {} here ({d})", paint("31", "stops"));
+            }
+        }
+        if !self.blocked_by.is_empty() {
+            let _ = writeln!(o, "\nblocked by:");
+            for b in &self.blocked_by {
+                let rule = if b.rule.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", b.rule)
+                };
+                let _ = writeln!(
+                    o,
+                    "  - {} ({}{rule}, {}): {}",
+                    paint("1", &b.component),
+                    b.kind,
+                    b.direction,
+                    b.reason
+                );
+                if let Some(f) = &b.fix {
+                    let _ = writeln!(o, "    fix: {f}");
+                }
+            }
+        }
+        if !self.unknown.is_empty() {
+            let _ = writeln!(o, "\nunknown (the input lacks something needed):");
+            for u in &self.unknown {
+                let _ = writeln!(o, "  - {} ({}): {}", u.component, u.direction, u.reason);
+            }
+        }
+        if !self.assumptions.is_empty() {
+            let _ = writeln!(o, "\nassumptions:");
+            for a in &self.assumptions {
+                let _ = writeln!(o, "  - {a}");
+            }
+        }
+        if !self.warnings.is_empty() {
+            let _ = writeln!(o, "\nwarnings:");
+            for w in &self.warnings {
+                let _ = writeln!(o, "  - {w}");
+            }
+        }
+        o
+    }
+}

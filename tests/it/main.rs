@@ -1,0 +1,8 @@
+//! The one integration-test binary: fixtures, CLI output, bad input.
+
+mod bad_input;
+mod cli;
+mod fixtures;
+mod models;
+mod semantics;
+mod support;
