@@ -389,6 +389,77 @@ pub struct PrefixList {
     pub origin: Origin,
 }
 
+/// How Client VPN users authenticate; only directory and federated (SAML)
+/// authentication carry groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientVpnAuthType {
+    Certificate,
+    Directory,
+    Federated,
+}
+
+/// A target network association: a subnet, and the ENI Client VPN creates in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientVpnAssociation {
+    /// `cvpn-assoc-…`.
+    pub id: String,
+    pub subnet: String,
+    /// `associated` when it carries traffic.
+    pub status: String,
+    /// The association's network interface (description `ClientVPN Endpoint
+    /// resource`), when the input has it.
+    pub interface: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientVpnRoute {
+    pub dest: IpNet,
+    /// The association subnet traffic to `dest` leaves through.
+    pub target_subnet: String,
+    /// `active` when it carries traffic.
+    pub status: String,
+    /// `associate` (added with an association) or `add-route`.
+    pub origin: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientVpnAuthRule {
+    pub dest: IpNet,
+    pub access_all: bool,
+    /// AD group SID or IdP group ID.
+    pub group: Option<String>,
+    /// `active` when it grants.
+    pub status: String,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientVpnEndpoint {
+    /// `cvpn-endpoint-…`.
+    pub id: String,
+    pub vpc: String,
+    pub client_cidr: IpNet,
+    pub split_tunnel: bool,
+    /// `available`, `pending-associate`, ...
+    pub status: String,
+    /// Applied to the association ENIs (the VPC default group when none given).
+    pub security_groups: Vec<String>,
+    pub auth: Vec<ClientVpnAuthType>,
+    pub associations: Vec<ClientVpnAssociation>,
+    pub routes: Vec<ClientVpnRoute>,
+    pub auth_rules: Vec<ClientVpnAuthRule>,
+    pub origin: Origin,
+}
+
+impl ClientVpnEndpoint {
+    /// True when users carry groups (directory or federated authentication).
+    pub fn has_groups(&self) -> bool {
+        self.auth
+            .iter()
+            .any(|a| matches!(a, ClientVpnAuthType::Directory | ClientVpnAuthType::Federated))
+    }
+}
+
 /// A resource type found in input but not modelled; reported, never silently dropped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
@@ -413,6 +484,7 @@ pub struct Network {
     pub nat_gateways: BTreeMap<String, NatGateway>,
     pub peerings: BTreeMap<String, Peering>,
     pub prefix_lists: BTreeMap<String, PrefixList>,
+    pub client_vpn_endpoints: BTreeMap<String, ClientVpnEndpoint>,
     pub skipped: Vec<Skipped>,
     pub warnings: Vec<String>,
 }
