@@ -54,6 +54,13 @@ enum Command {
         /// Source ports of the client (default: the ephemeral range of whoever opens the connection).
         #[arg(long, value_name = "RANGE")]
         src_port: Option<String>,
+        /// For `client`: a group of the user (SAML / AD group ID). Repeatable.
+        /// Without it, the answer covers every group the authorization rules name.
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
+        /// For `client`: use only this access endpoint (`cvpn-endpoint-…`).
+        #[arg(long, value_name = "ENDPOINT")]
+        via: Option<String>,
         /// `SRC->DST:PORT[/tcp|udp|icmp]`; SRC is an IP, i-…, eni-… or `internet`; DST an IP, i-… or eni-….
         query: String,
     },
@@ -79,6 +86,8 @@ fn run(cli: Cli) -> Result<Verdict> {
             inputs,
             format,
             src_port,
+            groups,
+            via,
             query,
         } => {
             let spec = QuerySpec::parse(&query)?;
@@ -88,7 +97,12 @@ fn run(cli: Cli) -> Result<Verdict> {
                 .transpose()
                 .context("--src-port")?;
             let net = load(&inputs)?;
-            let q = engine::Query::resolve(&net, spec, src_ports)?;
+            let opts = engine::QueryOptions {
+                src_ports,
+                groups,
+                via,
+            };
+            let q = engine::Query::resolve_with(&net, spec, &opts)?;
             let analysis = engine::check(&net, q);
             let report = Report::new(&analysis, &net);
             let out = match format {

@@ -5,6 +5,7 @@
 //! with the hops that led there. It never formats output and never calls a
 //! solver; causes are data ([`Cause`]) that `explain` turns into sentences.
 
+pub mod client;
 mod flow;
 mod query;
 pub mod rules;
@@ -12,8 +13,9 @@ mod walk;
 
 use std::collections::BTreeSet;
 
+pub use client::{Access, Via};
 pub use flow::Flow;
-pub use query::{DstSpec, Query, QuerySpec, SrcSpec, Start, parse_port_range};
+pub use query::{DstSpec, Query, QueryOptions, QuerySpec, SrcSpec, Start, parse_port_range};
 
 use crate::hs::PacketSet;
 use crate::model::Network;
@@ -130,6 +132,35 @@ pub enum Cause {
     ReturnElsewhere {
         reached: String,
     },
+    /// The Client VPN endpoint is not `available` (or has no associated subnet).
+    CvpnUnavailable {
+        endpoint: String,
+        status: String,
+    },
+    /// Split tunnel on and no Client VPN route: the client sends it elsewhere.
+    SplitTunnelBypass {
+        endpoint: String,
+    },
+    /// Full tunnel and no Client VPN route: the endpoint drops it.
+    CvpnNoRoute {
+        endpoint: String,
+    },
+    NotAuthorized {
+        endpoint: String,
+        /// The most specific rules covering the destination (they decide).
+        deciding: Vec<String>,
+        groups: Vec<String>,
+        /// A less specific rule that would have allowed the user.
+        shadowed: Option<String>,
+    },
+    /// This association has no Client VPN route for the destination.
+    CvpnAssociationNoRoute {
+        endpoint: String,
+        association: String,
+        subnet: String,
+        /// The destination CIDR to route via this association's subnet.
+        suggest: String,
+    },
 }
 
 impl Cause {
@@ -158,6 +189,11 @@ impl Cause {
             OtherInterface { reached, .. } | ReturnElsewhere { reached } => {
                 (reached.clone(), "network-interface")
             }
+            CvpnUnavailable { endpoint, .. }
+            | SplitTunnelBypass { endpoint }
+            | CvpnNoRoute { endpoint }
+            | NotAuthorized { endpoint, .. } => (endpoint.clone(), "client-vpn-endpoint"),
+            CvpnAssociationNoRoute { endpoint, .. } => (endpoint.clone(), "client-vpn-route"),
         }
     }
 }
@@ -248,6 +284,8 @@ pub struct Path {
     pub verdict: Verdict,
     pub forward: Leaf,
     pub back: Option<Leaf>,
+    /// The access path (Client VPN endpoint, association, group), if any.
+    pub via: Option<Via>,
 }
 
 impl Path {
@@ -275,11 +313,30 @@ pub struct Analysis {
     /// Packets whose fate the snapshot cannot decide.
     pub undecided: PacketSet,
     pub paths: Vec<Path>,
+    /// For `client`: the verdict per endpoint and user group.
+    pub access: Vec<Access>,
     pub assumptions: Vec<String>,
+}
+
+/// Where a reply must arrive for the connection to work.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Back {
+    /// The requesting interface (or Client VPN association).
+    Eni(String),
+    /// A host on the internet.
+    Internet,
 }
 
 /// Answers one query: walks forward from the source, then every arrival back.
 pub fn check(net: &Network, query: Query) -> Analysis {
+    let back_to = match &query.start {
+        Start::Client { endpoints } => {
+            let endpoints = endpoints.clone();
+            return client::check_client(net, query, &endpoints);
+        }
+        Start::Interface { eni, .. } => Back::Eni(eni.clone()),
+        Start::Internet { .. } => Back::Internet,
+    };
     let packets = query.packets();
     let mut sink = Collect::default();
     for a in &query.assumptions {
@@ -287,6 +344,30 @@ pub fn check(net: &Network, query: Query) -> Analysis {
     }
     walk::forward(net, &query, Flow::new(packets.clone()), &mut sink);
     let forward = std::mem::take(&mut sink.leaves);
+    let paths = finish_paths(net, &query, forward, &back_to, &mut sink);
+    let (verdict, reachable, reachable_some, undecided) = tally(&packets, &paths);
+    Analysis {
+        query,
+        verdict,
+        packets,
+        reachable,
+        reachable_some,
+        undecided,
+        paths,
+        access: Vec::new(),
+        assumptions: sink.assumptions.into_iter().collect(),
+    }
+}
+
+/// Turns forward leaves into paths: each arrival is walked back, and the reply
+/// must reach `back_to`.
+pub(crate) fn finish_paths(
+    net: &Network,
+    query: &Query,
+    forward: Vec<Leaf>,
+    back_to: &Back,
+    sink: &mut Collect,
+) -> Vec<Path> {
     let mut paths = Vec::new();
     for leaf in forward {
         let arrived = match &leaf.end {
@@ -301,6 +382,7 @@ pub fn check(net: &Network, query: Query) -> Analysis {
                         verdict: Verdict::Unreachable,
                         forward: l,
                         back: None,
+                        via: None,
                     });
                     continue;
                 }
@@ -318,17 +400,16 @@ pub fn check(net: &Network, query: Query) -> Analysis {
                 },
                 forward: leaf,
                 back: None,
+                via: None,
             });
             continue;
         }
-        walk::back(net, &query, &leaf, &mut sink);
+        walk::back(net, query, &leaf, sink);
         for mut b in std::mem::take(&mut sink.leaves) {
-            let elsewhere = match (&b.end, &query.start) {
-                (End::Arrived { eni }, Start::Interface { eni: src, .. }) if eni != src => {
-                    Some(eni.clone())
-                }
-                (End::Arrived { eni }, Start::Internet { .. }) => Some(eni.clone()),
-                (End::Internet, Start::Interface { .. }) => Some("internet".to_string()),
+            let elsewhere = match (&b.end, back_to) {
+                (End::Arrived { eni }, Back::Eni(src)) if eni != src => Some(eni.clone()),
+                (End::Arrived { eni }, Back::Internet) => Some(eni.clone()),
+                (End::Internet, Back::Eni(_)) => Some("internet".to_string()),
                 _ => None,
             };
             if let Some(reached) = elsewhere {
@@ -346,13 +427,23 @@ pub fn check(net: &Network, query: Query) -> Analysis {
                 verdict,
                 forward: leaf.clone(),
                 back: Some(b),
+                via: None,
             });
         }
     }
+    paths
+}
+
+/// The verdict over `packets`, and the packets that get there and back
+/// (for every network choice, for some) and those left undecided.
+pub(crate) fn tally(
+    packets: &PacketSet,
+    paths: &[Path],
+) -> (Verdict, PacketSet, PacketSet, PacketSet) {
     let mut reachable = PacketSet::empty();
     let mut reachable_some = PacketSet::empty();
     let mut undecided = PacketSet::empty();
-    for p in &paths {
+    for p in paths {
         let last = p.back.as_ref().unwrap_or(&p.forward);
         match (&last.end, p.verdict) {
             (End::Unknown { .. }, _) => undecided = undecided.union(&last.flow.some),
@@ -365,18 +456,9 @@ pub fn check(net: &Network, query: Query) -> Analysis {
     }
     reachable.coalesce();
     reachable_some.coalesce();
-    let mut verdict = Verdict::of(&packets, &reachable, &reachable_some);
+    let mut verdict = Verdict::of(packets, &reachable, &reachable_some);
     if verdict != Verdict::Reachable && !undecided.is_empty() {
         verdict = Verdict::Unknown;
     }
-    Analysis {
-        query,
-        verdict,
-        packets,
-        reachable,
-        reachable_some,
-        undecided,
-        paths,
-        assumptions: sink.assumptions.into_iter().collect(),
-    }
+    (verdict, reachable, reachable_some, undecided)
 }

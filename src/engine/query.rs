@@ -11,6 +11,8 @@ use super::rules;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SrcSpec {
     Internet,
+    /// A Client VPN user.
+    Client,
     Ip(IpAddr),
     Instance(String),
     Eni(String),
@@ -98,15 +100,18 @@ impl QuerySpec {
         };
         let max = if protocol.is_icmp() { 255 } else { u16::MAX };
         let ports = parse_range(port, max)?;
-        let src =
-            match src.trim() {
-                "internet" => SrcSpec::Internet,
-                s if s.starts_with("i-") => SrcSpec::Instance(s.into()),
-                s if s.starts_with("eni-") => SrcSpec::Eni(s.into()),
-                s => SrcSpec::Ip(s.parse().map_err(|_| {
-                    bad(s, "source must be an IP address, i-…, eni-… or `internet`")
-                })?),
-            };
+        let src = match src.trim() {
+            "internet" => SrcSpec::Internet,
+            "client" => SrcSpec::Client,
+            s if s.starts_with("i-") => SrcSpec::Instance(s.into()),
+            s if s.starts_with("eni-") => SrcSpec::Eni(s.into()),
+            s => SrcSpec::Ip(s.parse().map_err(|_| {
+                bad(
+                    s,
+                    "source must be an IP address, i-…, eni-…, `internet` or `client`",
+                )
+            })?),
+        };
         let dst = match dst.trim() {
             s if s.starts_with("i-") => DstSpec::Instance(s.into()),
             s if s.starts_with("eni-") => DstSpec::Eni(s.into()),
@@ -132,6 +137,19 @@ pub enum Start {
     Interface { eni: String, ip: IpAddr },
     /// Enters from the internet, from these addresses.
     Internet { sources: IntervalSet },
+    /// A Client VPN user, through these endpoints.
+    Client { endpoints: Vec<String> },
+}
+
+/// How a query is asked beyond its text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueryOptions {
+    /// The client's source ports (default: the opener's ephemeral range).
+    pub src_ports: Option<(u16, u16)>,
+    /// The user's groups (SAML / AD group IDs), for `client`; empty = ask for every group.
+    pub groups: Vec<String>,
+    /// The one access endpoint to use (`cvpn-endpoint-…`), for `client`.
+    pub via: Option<String>,
 }
 
 /// A query resolved against a network.
@@ -143,6 +161,8 @@ pub struct Query {
     /// The interface the user named as destination, if any.
     pub dst_eni: Option<String>,
     pub src_ports: (u16, u16),
+    /// The user's groups as given (`--group`), for `client`.
+    pub groups: Vec<String>,
     /// Assumptions made while resolving, stated in the output.
     pub assumptions: Vec<String>,
 }
@@ -197,11 +217,36 @@ fn ephemeral(net: &Network, i: &Interface, assumptions: &mut Vec<String>) -> (u1
 }
 
 impl Query {
+    /// Resolves with only a source-port override.
     pub fn resolve(
         net: &Network,
         spec: QuerySpec,
         src_ports: Option<(u16, u16)>,
     ) -> Result<Query, EngineError> {
+        Query::resolve_with(
+            net,
+            spec,
+            &QueryOptions {
+                src_ports,
+                ..QueryOptions::default()
+            },
+        )
+    }
+
+    pub fn resolve_with(
+        net: &Network,
+        spec: QuerySpec,
+        opts: &QueryOptions,
+    ) -> Result<Query, EngineError> {
+        let src_ports = opts.src_ports;
+        if !matches!(spec.src, SrcSpec::Client) {
+            if let Some(v) = &opts.via {
+                return Err(bad(v, "--via applies to `client` queries only"));
+            }
+            if let Some(g) = opts.groups.first() {
+                return Err(bad(g, "--group applies to `client` queries only"));
+            }
+        }
         let mut assumptions = Vec::new();
         let (dst_ip, dst_eni) = match &spec.dst {
             DstSpec::Ip(ip) => (*ip, None),
@@ -234,6 +279,21 @@ impl Query {
                     },
                     (1024, 65535),
                 )
+            }
+            SrcSpec::Client => {
+                let endpoints: Vec<String> = match &opts.via {
+                    Some(v) if net.client_vpn_endpoints.contains_key(v) => vec![v.clone()],
+                    Some(v) => return Err(bad(v, "no such access endpoint in the input")),
+                    None => net.client_vpn_endpoints.keys().cloned().collect(),
+                };
+                if endpoints.is_empty() {
+                    return Err(bad("client", "the input has no Client VPN endpoint"));
+                }
+                assumptions.push(
+                    "a VPN client's source port is irrelevant inside the VPC: the association ENI translates it to one of 1024-65535"
+                        .to_string(),
+                );
+                (Start::Client { endpoints }, (1024, 65535))
             }
             SrcSpec::Instance(id) => {
                 let i = instance_eni(net, id, id)?;
@@ -310,18 +370,26 @@ impl Query {
             dst_ip,
             dst_eni,
             src_ports: src_ports.unwrap_or(default_ports),
+            groups: opts.groups.clone(),
             assumptions,
         })
     }
 
     /// Every packet the query asks about, in original coordinates.
+    /// For `client`, the source is the endpoint's client CIDR ([`Query::packets_from`]).
     pub fn packets(&self) -> PacketSet {
         let src = match &self.start {
             Start::Interface { ip, .. } => {
                 IntervalSet::from_interval(Interval::point(hs::addr(*ip)))
             }
             Start::Internet { sources } => sources.clone(),
+            Start::Client { .. } => hs::all_v4().union(&hs::all_v6()),
         };
+        self.packets_from(src)
+    }
+
+    /// The query's packets from these source addresses.
+    pub fn packets_from(&self, src: IntervalSet) -> PacketSet {
         let point = |v: u128| IntervalSet::from_interval(Interval::point(v));
         let range = |(a, b): (u16, u16)| {
             IntervalSet::from_interval(Interval {

@@ -6,7 +6,10 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use crate::hs::{self, Field, Interval, IntervalSet, Origin as Src, PacketSet};
-use crate::model::{Action, Interface, NatGateway, Network, RouteState, Target};
+use crate::model::{
+    Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, RouteState,
+    Target,
+};
 
 use super::rules::{self, Side};
 use super::{Cause, Direction, End, Flow, Hop, Leaf, Query, Sink, Start};
@@ -26,9 +29,11 @@ pub struct Conntrack {
 }
 
 #[derive(Clone, Copy)]
-enum Node<'n> {
+pub(super) enum Node<'n> {
     Eni(&'n Interface),
     Nat(&'n NatGateway),
+    /// A Client VPN association: its ENI source-NATs client traffic.
+    Cvpn(&'n ClientVpnEndpoint, &'n ClientVpnAssociation),
 }
 
 impl<'n> Node<'n> {
@@ -36,20 +41,49 @@ impl<'n> Node<'n> {
         match self {
             Node::Eni(i) => &i.id,
             Node::Nat(n) => &n.id,
+            Node::Cvpn(_, a) => &a.id,
         }
     }
     fn subnet(&self) -> &'n str {
         match self {
             Node::Eni(i) => &i.subnet,
             Node::Nat(n) => &n.subnet,
+            Node::Cvpn(_, a) => &a.subnet,
         }
     }
     fn vpc(&self) -> &'n str {
         match self {
             Node::Eni(i) => &i.vpc,
             Node::Nat(n) => &n.vpc,
+            Node::Cvpn(e, _) => &e.vpc,
         }
     }
+}
+
+/// The addresses a Client VPN association translates client traffic to: its
+/// ENI's private IP when the input has the ENI, else (stated as an
+/// assumption) any address of its subnet.
+pub(super) fn association_addresses(
+    net: &Network,
+    a: &ClientVpnAssociation,
+) -> Option<IntervalSet> {
+    if let Some(i) = a.interface.as_ref().and_then(|e| net.interfaces.get(e)) {
+        return Some(IntervalSet::from_intervals(
+            i.private_ips
+                .iter()
+                .map(|p| Interval::point(hs::addr(p.address))),
+        ));
+    }
+    let subnet = net.subnets.get(&a.subnet)?;
+    Some(
+        subnet
+            .cidrs
+            .iter()
+            .filter(|c| matches!(c, ipnet::IpNet::V4(_)))
+            .fold(IntervalSet::empty(), |acc, c| {
+                acc.union(&rules::cidr_set(c))
+            }),
+    )
 }
 
 /// Where a packet crosses into its destination's subnet from.
@@ -108,7 +142,78 @@ pub(super) fn forward(net: &Network, q: &Query, flow: Flow, sink: &mut dyn Sink)
             None => w.unknown(flow, trail, eni, "the interface is not in the input"),
         },
         Start::Internet { .. } => w.on_internet(flow, trail),
+        Start::Client { .. } => w.unknown(
+            flow,
+            trail,
+            "client",
+            "a client query starts at an association (engine bug)",
+        ),
     }
+}
+
+/// From a Client VPN association: the client's packets, already authorized and
+/// routed to this association, are source-NATed by its ENI and enter the VPC.
+pub(super) fn from_association(
+    net: &Network,
+    ep: &ClientVpnEndpoint,
+    assoc: &ClientVpnAssociation,
+    mut flow: Flow,
+    hops: Vec<Hop>,
+    sink: &mut dyn Sink,
+) {
+    let mut w = Walk {
+        net,
+        dir: Direction::Forward,
+        sink,
+    };
+    let mut trail = Trail {
+        hops,
+        ct: Conntrack::default(),
+    };
+    let Some(addrs) = association_addresses(net, assoc) else {
+        return w.unknown(
+            flow,
+            trail,
+            &assoc.subnet,
+            "the association's subnet is not in the input",
+        );
+    };
+    let what = match assoc
+        .interface
+        .as_ref()
+        .filter(|e| net.interfaces.contains_key(*e))
+    {
+        Some(eni) => format!(
+            "source -> {} ({eni}), source port {}-{}",
+            addrs.summary(Field::Src),
+            NAT_PORTS.0,
+            NAT_PORTS.1
+        ),
+        None => {
+            w.sink.assume(format!(
+                "the ENI of {} is not in the input: client traffic is assumed to leave from some address of {} ({}) carrying the endpoint's security groups",
+                assoc.id,
+                assoc.subnet,
+                addrs.summary(Field::Src)
+            ));
+            format!(
+                "source -> an address of {}, source port {}-{}",
+                assoc.subnet, NAT_PORTS.0, NAT_PORTS.1
+            )
+        }
+    };
+    flow.rewrite(Field::Src, Src::Const(addrs));
+    flow.rewrite(
+        Field::SrcPort,
+        Src::Const(IntervalSet::from_interval(Interval {
+            lo: u128::from(NAT_PORTS.0),
+            hi: u128::from(NAT_PORTS.1),
+        })),
+    );
+    trail
+        .hops
+        .push(hop(&assoc.id, "client-vpn-association", "translate", what));
+    w.at_node(Node::Cvpn(ep, assoc), flow, trail);
 }
 
 pub(super) fn back(net: &Network, q: &Query, arrived: &Leaf, sink: &mut dyn Sink) {
@@ -150,6 +255,18 @@ pub(super) fn back(net: &Network, q: &Query, arrived: &Leaf, sink: &mut dyn Sink
     }
 }
 
+fn association_of_eni<'n>(
+    net: &'n Network,
+    eni: &str,
+) -> Option<(&'n ClientVpnEndpoint, &'n ClientVpnAssociation)> {
+    net.client_vpn_endpoints.values().find_map(|e| {
+        e.associations
+            .iter()
+            .find(|a| a.interface.as_deref() == Some(eni))
+            .map(|a| (e, a))
+    })
+}
+
 impl<'n> Walk<'n, '_> {
     fn leaf(&mut self, flow: Flow, trail: Trail, end: End) {
         if flow.is_empty() {
@@ -180,6 +297,17 @@ impl<'n> Walk<'n, '_> {
     }
 
     fn node_of_eni(&self, eni: &str) -> Option<Node<'n>> {
+        if let Some((e, a)) = association_of_eni(self.net, eni) {
+            return Some(Node::Cvpn(e, a));
+        }
+        if let Some((e, a)) = self
+            .net
+            .client_vpn_endpoints
+            .values()
+            .find_map(|e| e.associations.iter().find(|a| a.id == eni).map(|a| (e, a)))
+        {
+            return Some(Node::Cvpn(e, a));
+        }
         let i = self.net.interfaces.get(eni)?;
         Some(match self.net.nat_gateway_by_interface(eni) {
             Some(n) => Node::Nat(n),
@@ -226,7 +354,17 @@ impl<'n> Walk<'n, '_> {
         }
         let flow = match node {
             Node::Eni(i) => {
-                let Some(f) = self.security_groups(i, Side::Egress, flow, &mut trail) else {
+                let Some(f) =
+                    self.security_groups(&i.id, &i.groups, Side::Egress, flow, &mut trail)
+                else {
+                    return;
+                };
+                f
+            }
+            Node::Cvpn(e, a) => {
+                let Some(f) =
+                    self.security_groups(&a.id, &e.security_groups, Side::Egress, flow, &mut trail)
+                else {
                     return;
                 };
                 f
@@ -239,14 +377,15 @@ impl<'n> Walk<'n, '_> {
     /// Security groups of an interface; `None` when nothing passes.
     fn security_groups(
         &mut self,
-        i: &'n Interface,
+        owner: &str,
+        groups: &[String],
         side: Side,
         flow: Flow,
         trail: &mut Trail,
     ) -> Option<Flow> {
-        let stateful = self.dir == Direction::Return && trail.ct.enis.contains(&i.id);
+        let stateful = self.dir == Direction::Return && trail.ct.enis.contains(owner);
         if stateful {
-            for g in &i.groups {
+            for g in groups {
                 trail.hops.push(hop(
                     g,
                     "security-group",
@@ -268,7 +407,7 @@ impl<'n> Walk<'n, '_> {
         let mut maybe = PacketSet::empty();
         let mut matched = Vec::new();
         let mut unknown_peers = Vec::new();
-        for g in &i.groups {
+        for g in groups {
             let Some(sg) = self.net.security_groups.get(g) else {
                 unknown_peers.push(format!("{g} is not in the input"));
                 maybe = PacketSet::all();
@@ -308,12 +447,12 @@ impl<'n> Walk<'n, '_> {
         let (pass, rest) = flow.split(&allowed);
         let (undecided, blocked) = rest.split(&maybe);
         if !undecided.is_empty() {
-            let comp = i.groups.first().cloned().unwrap_or_else(|| i.id.clone());
+            let comp = groups.first().cloned().unwrap_or_else(|| owner.to_string());
             self.unknown(undecided, trail.clone(), &comp, unknown_peers.join("; "));
         }
         if !blocked.is_empty() {
             let mut t = trail.clone();
-            for g in &i.groups {
+            for g in groups {
                 t.hops.push(hop(
                     g,
                     "security-group",
@@ -332,8 +471,8 @@ impl<'n> Walk<'n, '_> {
                 blocked,
                 t,
                 Cause::SecurityGroup {
-                    eni: i.id.clone(),
-                    groups: i.groups.clone(),
+                    eni: owner.to_string(),
+                    groups: groups.to_vec(),
                     inbound: side == Side::Ingress,
                 },
             );
@@ -342,7 +481,7 @@ impl<'n> Walk<'n, '_> {
             return None;
         }
         if self.dir == Direction::Forward {
-            trail.ct.enis.insert(i.id.clone());
+            trail.ct.enis.insert(owner.to_string());
         }
         trail.hops.extend(matched);
         Some(pass)
@@ -533,8 +672,25 @@ impl<'n> Walk<'n, '_> {
 
     /// Delivers inside a VPC to whichever interface holds the destination address.
     fn deliver(&mut self, vpc: &str, from: Cross<'_>, flow: Flow, trail: Trail) {
-        let dsts = flow.current(Field::Dst);
         let mut rest = flow;
+        // Replies to a Client VPN association's translated address go back to it.
+        if self.dir == Direction::Return {
+            let net = self.net;
+            for e in net.client_vpn_endpoints.values().filter(|e| e.vpc == vpc) {
+                for a in &e.associations {
+                    if !trail.ct.enis.contains(&a.id) {
+                        continue;
+                    }
+                    let Some(addrs) = association_addresses(net, a) else {
+                        continue;
+                    };
+                    let (hit, miss) = rest.split_field(Field::Dst, &addrs);
+                    rest = miss;
+                    self.deliver_to(Node::Cvpn(e, a), from, hit, trail.clone());
+                }
+            }
+        }
+        let dsts = rest.current(Field::Dst);
         let candidates: Vec<IpAddr> = match dsts.intervals() {
             [i] if i.lo == i.hi => vec![hs::addr_of(i.lo)],
             _ => self
@@ -590,8 +746,37 @@ impl<'n> Walk<'n, '_> {
                     component: n.id.clone(),
                 },
             ),
+            Node::Cvpn(e, a) => {
+                if self.dir == Direction::Forward {
+                    return self.drop(
+                        flow,
+                        trail,
+                        Cause::NotADestination {
+                            component: a.id.clone(),
+                        },
+                    );
+                }
+                let Some(flow) = self.security_groups(
+                    &a.id,
+                    &e.security_groups,
+                    Side::Ingress,
+                    flow,
+                    &mut trail,
+                ) else {
+                    return;
+                };
+                trail.hops.push(hop(
+                    &a.id,
+                    "client-vpn-association",
+                    "translate",
+                    "destination -> the VPN client (reply)",
+                ));
+                self.leaf(flow, trail, End::Arrived { eni: a.id.clone() });
+            }
             Node::Eni(i) => {
-                let Some(flow) = self.security_groups(i, Side::Ingress, flow, &mut trail) else {
+                let Some(flow) =
+                    self.security_groups(&i.id, &i.groups, Side::Ingress, flow, &mut trail)
+                else {
                     return;
                 };
                 trail.hops.push(hop(
@@ -639,6 +824,8 @@ impl<'n> Walk<'n, '_> {
                 .chain(i.ipv6.iter().map(|a| (*a, Some(*a))))
                 .collect(),
             Node::Nat(n) => n.private_ip.map(|p| (p, n.public_ip)).into_iter().collect(),
+            // Association ENIs have no public IP: the internet only through a NAT gateway.
+            Node::Cvpn(..) => Vec::new(),
         };
         for (private, public) in pairs {
             let (hit, miss) = flow.split_field(Field::Src, &point(private));
@@ -758,7 +945,7 @@ impl<'n> Walk<'n, '_> {
             format!("destination {public} -> {private}"),
         ));
         match node {
-            Node::Eni(_) => self.deliver_to(node, Cross::Outside, flow, trail),
+            Node::Eni(_) | Node::Cvpn(..) => self.deliver_to(node, Cross::Outside, flow, trail),
             Node::Nat(n) => {
                 let Some(entry) = trail
                     .ct

@@ -5,8 +5,9 @@ use std::net::IpAddr;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-use crate::engine::{Cause, Direction, Flow};
+use crate::engine::{Cause, Direction, Flow, Via};
 use crate::hs::{self, Field, IntervalSet};
+use crate::model::{Action, Network, Peer};
 
 /// A reason and, when one exists, the change that would let the packets through.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -201,6 +202,143 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction) -> Explanation 
             format!("the reply to {dst} is routed to {reached}, not back to the requester"),
             None,
         ),
+        Cause::CvpnUnavailable { endpoint, status } => (
+            format!(
+                "{endpoint} is `{status}`: an endpoint carries traffic only when `available` with an associated target network"
+            ),
+            Some(format!(
+                "associate a target network (subnet) with {endpoint}"
+            )),
+        ),
+        Cause::SplitTunnelBypass { endpoint } => (
+            format!(
+                "split tunnel is on and {endpoint}'s route table has no route for {dst}: the client sends it over its own network, never into the VPC"
+            ),
+            Some(format!(
+                "add a Client VPN route for {dst} to {endpoint} (and an authorization rule)"
+            )),
+        ),
+        Cause::CvpnNoRoute { endpoint } => (
+            format!(
+                "{endpoint} has no Client VPN route for {dst}: with split tunnel off the client sends everything into the tunnel, and the endpoint drops it"
+            ),
+            Some(format!("add a Client VPN route for {dst} to {endpoint}")),
+        ),
+        Cause::NotAuthorized {
+            endpoint,
+            deciding,
+            groups,
+            shadowed,
+        } => {
+            let user = if groups.is_empty() {
+                "a user in none of the rules' groups".to_string()
+            } else {
+                format!("groups {}", groups.join(", "))
+            };
+            let reason = match (deciding.as_slice(), shadowed) {
+                ([], _) => format!(
+                    "no authorization rule of {endpoint} covers {dst}: Client VPN denies by default"
+                ),
+                (d, Some(s)) => format!(
+                    "the most specific authorization rule(s) for {dst} ({}) do not include {user}; {s} would, but loses to the more specific rule",
+                    d.join(", ")
+                ),
+                (d, None) => format!(
+                    "the most specific authorization rule(s) for {dst} ({}) do not include {user}",
+                    d.join(", ")
+                ),
+            };
+            (
+                reason,
+                Some(format!(
+                    "add an authorization rule to {endpoint} for {dst} granting {user}"
+                )),
+            )
+        }
+        Cause::CvpnAssociationNoRoute {
+            endpoint,
+            association,
+            subnet,
+            suggest,
+        } => (
+            format!(
+                "{association} ({subnet}) has no Client VPN route for {dst}: a client cannot choose its association, so connections that land on it fail"
+            ),
+            Some(format!(
+                "add the Client VPN route {suggest} -> {subnet} to {endpoint}"
+            )),
+        ),
     };
     Explanation { reason, fix }
+}
+
+/// The Client VPN trap: rules on the target that allow the *client CIDR* have
+/// no effect on VPN traffic, because the association ENI source-NATs it.
+/// Returns a note naming those rules and what would work instead.
+pub fn client_cidr_trap(net: &Network, cause: &Cause, via: &Via) -> Option<String> {
+    let ep = net.client_vpn_endpoints.get(&via.endpoint)?;
+    let client = ep.client_cidr;
+    let assoc = ep
+        .associations
+        .iter()
+        .find(|a| Some(&a.id) == via.association.as_ref())?;
+    let subnet_cidr = net
+        .subnets
+        .get(&assoc.subnet)
+        .and_then(|s| s.cidrs.first())
+        .map(|c| c.to_string())
+        .unwrap_or_else(|| assoc.subnet.clone());
+    let overlaps = |c: &IpNet| c.contains(&client.network()) || client.contains(&c.network());
+    let mut hits = Vec::new();
+    match cause {
+        Cause::SecurityGroup {
+            groups,
+            inbound: true,
+            ..
+        } => {
+            for g in groups.iter().filter_map(|g| net.security_groups.get(g)) {
+                for r in &g.ingress {
+                    if let Peer::Cidr(c) = &r.peer
+                        && overlaps(c)
+                        && c.prefix_len() > 0
+                    {
+                        hits.push(format!("{} inbound rule {} ({c})", g.id, r.index));
+                    }
+                }
+            }
+        }
+        Cause::NaclDefaultDeny { acl, inbound } | Cause::NaclDeny { acl, inbound, .. } => {
+            if let Some(a) = net.network_acls.get(acl) {
+                let entries = if *inbound { &a.inbound } else { &a.outbound };
+                for e in entries.iter().filter(|e| {
+                    e.action == Action::Allow && overlaps(&e.cidr) && e.cidr.prefix_len() > 0
+                }) {
+                    hits.push(format!(
+                        "{acl} {} rule {} ({})",
+                        if *inbound { "inbound" } else { "outbound" },
+                        e.number,
+                        e.cidr
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    if hits.is_empty() {
+        return None;
+    }
+    let sgs = if ep.security_groups.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "the endpoint's security group {} or ",
+            ep.security_groups.join(", ")
+        )
+    };
+    Some(format!(
+        "{} allow(s) the client CIDR {client}, which has no effect on Client VPN traffic: {} translates the source to its ENI's address in {} ({subnet_cidr}); allow {sgs}{subnet_cidr} instead",
+        hits.join(", "),
+        assoc.id,
+        assoc.subnet
+    ))
 }

@@ -454,9 +454,12 @@ pub struct ClientVpnEndpoint {
 impl ClientVpnEndpoint {
     /// True when users carry groups (directory or federated authentication).
     pub fn has_groups(&self) -> bool {
-        self.auth
-            .iter()
-            .any(|a| matches!(a, ClientVpnAuthType::Directory | ClientVpnAuthType::Federated))
+        self.auth.iter().any(|a| {
+            matches!(
+                a,
+                ClientVpnAuthType::Directory | ClientVpnAuthType::Federated
+            )
+        })
     }
 }
 

@@ -4,14 +4,17 @@
 
 use serde::Serialize;
 
-use crate::engine::{Analysis, Cause, End, Hop, Leaf, Path, Verdict};
-use crate::explain::explain;
+use crate::engine::{Analysis, Cause, End, Hop, Leaf, Path, Verdict, Via};
+use crate::explain::{client_cidr_trap, explain};
 use crate::model::Network;
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct Report {
     pub verdict: &'static str,
     pub query: QueryOut,
+    /// For `client` queries: the verdict per access endpoint and user group.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub access: Vec<AccessOut>,
     pub paths: Vec<PathOut>,
     pub blocked_by: Vec<BlockOut>,
     pub unknown: Vec<UnknownOut>,
@@ -35,6 +38,33 @@ pub struct QueryOut {
 }
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct AccessOut {
+    pub endpoint: String,
+    /// The user's group(s); absent = a user in none of the endpoint's groups
+    /// (or certificate authentication).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub verdict: &'static str,
+    pub associations: Vec<AssociationOut>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct AssociationOut {
+    pub association: String,
+    pub subnet: String,
+    pub verdict: &'static str,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct ViaOut {
+    pub endpoint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub association: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct HopOut {
     pub component: String,
     pub kind: &'static str,
@@ -45,6 +75,8 @@ pub struct HopOut {
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct PathOut {
     pub verdict: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<ViaOut>,
     pub hops: Vec<HopOut>,
     pub return_hops: Vec<HopOut>,
     /// Where this path's packets stop, if they do: `forward` or `return`.
@@ -62,6 +94,9 @@ pub struct BlockOut {
     pub reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// A trap worth knowing (e.g. a rule allowing the Client VPN client CIDR).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     pub packets: Vec<String>,
 }
 
@@ -112,7 +147,7 @@ fn rule_of(cause: &Cause) -> String {
     }
 }
 
-fn block(leaf: &Leaf, cause: &Cause) -> Vec<BlockOut> {
+fn block(leaf: &Leaf, cause: &Cause, via: Option<&Via>, net: &Network) -> Vec<BlockOut> {
     let e = explain(cause, &leaf.flow, leaf.direction);
     let (component, kind) = cause.component();
     let mut out = vec![BlockOut {
@@ -122,6 +157,7 @@ fn block(leaf: &Leaf, cause: &Cause) -> Vec<BlockOut> {
         rule: rule_of(cause),
         reason: e.reason.clone(),
         fix: e.fix.clone(),
+        note: via.and_then(|v| client_cidr_trap(net, cause, v)),
         packets: leaf.flow.some.summary(MAX_LINES),
     }];
     // Every group of the interface could carry the missing rule.
@@ -142,13 +178,13 @@ impl Report {
         let mut unknown = Vec::new();
         let mut paths = Vec::new();
         // Forward stops first, then return stops: the order packets meet them.
-        let stops = |p: &Path| p.stop().map(|l| (l.direction, l.clone()));
+        let stops = |p: &Path| p.stop().map(|l| (l.direction, l.clone(), p.via.clone()));
         let mut all_stops: Vec<_> = a.paths.iter().filter_map(stops).collect();
-        all_stops.sort_by_key(|(d, _)| *d);
-        for (_, leaf) in &all_stops {
+        all_stops.sort_by_key(|(d, _, _)| *d);
+        for (_, leaf, via) in &all_stops {
             match &leaf.end {
                 End::Dropped(c) => {
-                    for b in block(leaf, c) {
+                    for b in block(leaf, c, via.as_ref(), net) {
                         if !blocked_by.iter().any(|x: &BlockOut| {
                             x.component == b.component
                                 && x.rule == b.rule
@@ -171,6 +207,11 @@ impl Report {
             let last = p.back.as_ref().unwrap_or(&p.forward);
             paths.push(PathOut {
                 verdict: p.verdict.name(),
+                via: p.via.as_ref().map(|v| ViaOut {
+                    endpoint: v.endpoint.clone(),
+                    association: v.association.clone(),
+                    group: v.group.clone(),
+                }),
                 hops: hops(&p.forward.hops),
                 return_hops: p.back.as_ref().map(|b| hops(&b.hops)).unwrap_or_default(),
                 stops: p.stop().map(|l| l.direction.name()),
@@ -200,6 +241,7 @@ impl Report {
                 text: q.spec.text.clone(),
                 source: match &q.spec.src {
                     crate::engine::SrcSpec::Internet => "internet".into(),
+                    crate::engine::SrcSpec::Client => "client".into(),
                     crate::engine::SrcSpec::Ip(ip) => ip.to_string(),
                     crate::engine::SrcSpec::Instance(s) | crate::engine::SrcSpec::Eni(s) => {
                         s.clone()
@@ -210,6 +252,24 @@ impl Report {
                 ports,
                 source_ports: src_ports,
             },
+            access: a
+                .access
+                .iter()
+                .map(|x| AccessOut {
+                    endpoint: x.endpoint.clone(),
+                    group: x.group.clone(),
+                    verdict: x.verdict.name(),
+                    associations: x
+                        .associations
+                        .iter()
+                        .map(|(id, subnet, v)| AssociationOut {
+                            association: id.clone(),
+                            subnet: subnet.clone(),
+                            verdict: v.name(),
+                        })
+                        .collect(),
+                })
+                .collect(),
             paths,
             blocked_by,
             unknown,
@@ -247,11 +307,7 @@ impl Report {
                 s.to_string()
             }
         };
-        let verdict_color = match self.verdict {
-            "reachable" => "1;32",
-            "unreachable" => "1;31",
-            _ => "1;33",
-        };
+        let verdict_color = verdict_color_of(self.verdict);
         let mut o = String::new();
         let q = &self.query;
         let _ = writeln!(
@@ -278,8 +334,50 @@ impl Report {
                 );
             }
         }
+        if !self.access.is_empty() {
+            let _ = writeln!(o, "\naccess:");
+            for x in &self.access {
+                let who = x
+                    .group
+                    .as_deref()
+                    .map(|g| format!("group {g}"))
+                    .unwrap_or_else(|| "no group".into());
+                let assocs = x
+                    .associations
+                    .iter()
+                    .map(|a| format!("{} ({}) {}", a.association, a.subnet, a.verdict))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let _ = writeln!(
+                    o,
+                    "  {} {who}: {}{}",
+                    x.endpoint,
+                    paint(verdict_color_of(x.verdict), x.verdict),
+                    if assocs.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [{assocs}]")
+                    }
+                );
+            }
+        }
         for (n, p) in self.paths.iter().enumerate() {
-            let _ = writeln!(o, "\npath {} ({}):", n + 1, p.verdict);
+            let via = p
+                .via
+                .as_ref()
+                .map(|v| {
+                    let mut parts = vec![v.endpoint.clone()];
+                    parts.extend(v.association.clone());
+                    parts.push(
+                        v.group
+                            .as_deref()
+                            .map(|g| format!("group {g}"))
+                            .unwrap_or_else(|| "no group".into()),
+                    );
+                    format!(" via {}", parts.join(", "))
+                })
+                .unwrap_or_default();
+            let _ = writeln!(o, "\npath {}{via} ({}):", n + 1, p.verdict);
             let step = |o: &mut String, i: usize, h: &HopOut| {
                 let _ = writeln!(
                     o,
@@ -324,6 +422,9 @@ impl Report {
                 if let Some(f) = &b.fix {
                     let _ = writeln!(o, "    fix: {f}");
                 }
+                if let Some(n) = &b.note {
+                    let _ = writeln!(o, "    note: {n}");
+                }
             }
         }
         if !self.unknown.is_empty() {
@@ -345,5 +446,13 @@ impl Report {
             }
         }
         o
+    }
+}
+
+fn verdict_color_of(v: &str) -> &'static str {
+    match v {
+        "reachable" => "1;32",
+        "unreachable" => "1;31",
+        _ => "1;33",
     }
 }
