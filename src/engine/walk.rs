@@ -795,6 +795,14 @@ impl<'n> Walk<'n, '_> {
 
     /// Out through an internet gateway: the private source becomes its public IP.
     fn via_igw(&mut self, node: Node<'n>, igw_id: &str, flow: Flow, mut trail: Trail) {
+        if let Node::Cvpn(_, a) = node {
+            return self.unknown(
+                flow,
+                trail,
+                &a.id,
+                "Client VPN association ENIs reach the internet through an internet gateway with AWS-assigned public IPs that describe-* does not show: not modelled yet (route 0.0.0.0/0 of the associated subnet to a NAT gateway is)",
+            );
+        }
         let Some(igw) = self.net.internet_gateways.get(igw_id) else {
             return self.unknown(
                 flow,

@@ -248,10 +248,15 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction) -> Explanation 
                     d.join(", ")
                 ),
             };
+            let grant = if groups.is_empty() {
+                "AccessAll, or add the user to a granted group".to_string()
+            } else {
+                user.clone()
+            };
             (
                 reason,
                 Some(format!(
-                    "add an authorization rule to {endpoint} for {dst} granting {user}"
+                    "add an authorization rule to {endpoint} for {dst} granting {grant}"
                 )),
             )
         }

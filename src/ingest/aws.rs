@@ -12,11 +12,14 @@ use serde_json::Value;
 
 use super::common::{Ip, Net, Proto, aws_ports, fmt_path, icmp_part};
 use super::error::{IngestError, field_err, one_line, resource, split_serde};
-use super::{Address, GroupRef, GroupRefs, State, merge};
+use super::{
+    Address, CvpnPart, DeferredRef, GroupRef, GroupRefs, Kind as RefKind, State, merge, yaml,
+};
 use crate::model::{
-    Action, Instance, Interface, InternetGateway, NaclEntry, NatGateway, NetworkAcl, Origin, Peer,
-    Peering, Platform, PortMatch, PrefixList, PrivateIp, Protocol, Route, RouteDest, RouteState,
-    RouteTable, SecurityGroup, SgRule, Skipped, Subnet, Target, Vpc,
+    Action, ClientVpnAssociation, ClientVpnAuthRule, ClientVpnAuthType, ClientVpnEndpoint,
+    ClientVpnRoute, Instance, Interface, InternetGateway, NaclEntry, NatGateway, NetworkAcl,
+    Origin, Peer, Peering, Platform, PortMatch, PrefixList, PrivateIp, Protocol, Route, RouteDest,
+    RouteState, RouteTable, SecurityGroup, SgRule, Skipped, Subnet, Target, Vpc,
 };
 
 /// Parses one JSON document and lowers what it holds into `st`.
@@ -38,7 +41,9 @@ pub(crate) fn add_document(st: &mut State, file: &Arc<str>, text: &str) -> Resul
         if key == "NextToken" || key == "ResponseMetadata" {
             continue;
         }
-        let Some(kind) = Kind::of(key) else {
+        let kind = Kind::of(key)
+            .filter(|k| !matches!(k, Kind::ClientVpnRoutes) || is_client_vpn_routes(&map, value));
+        let Some(kind) = kind else {
             let count = match value {
                 Value::Array(a) => a.len(),
                 Value::Null => 0,
@@ -55,7 +60,10 @@ pub(crate) fn add_document(st: &mut State, file: &Arc<str>, text: &str) -> Resul
             return Err(field_err(f, "document", key, "expected a list"));
         };
         for (i, item) in items.iter().enumerate() {
-            let id = item.get(kind.id_field()).and_then(Value::as_str);
+            let id = kind
+                .id_field()
+                .and_then(|f| item.get(f))
+                .and_then(Value::as_str);
             let res = match id {
                 Some(id) => resource(kind.name(), id),
                 None => format!("{key}[{i}]"),
@@ -70,6 +78,21 @@ pub(crate) fn add_document(st: &mut State, file: &Arc<str>, text: &str) -> Resul
         kind.mark_loaded(st);
     }
     Ok(())
+}
+
+/// `Routes` is also what `search-transit-gateway-routes` (and the local
+/// gateway one) print: a `Routes` document is Client VPN routes unless no
+/// item has a `ClientVpnEndpointId` or it has `AdditionalRoutesAvailable`.
+fn is_client_vpn_routes(doc: &serde_json::Map<String, Value>, value: &Value) -> bool {
+    if doc.contains_key("AdditionalRoutesAvailable") {
+        return false;
+    }
+    match value {
+        Value::Array(items) => {
+            items.is_empty() || items.iter().any(|i| i.get("ClientVpnEndpointId").is_some())
+        }
+        _ => true,
+    }
 }
 
 struct Ctx<'a> {
@@ -111,6 +134,10 @@ enum Kind {
     Addresses,
     PrefixLists,
     ManagedPrefixListEntries,
+    ClientVpnEndpoints,
+    ClientVpnTargetNetworks,
+    ClientVpnRoutes,
+    ClientVpnAuthorizationRules,
 }
 
 impl Kind {
@@ -130,6 +157,10 @@ impl Kind {
             "Addresses" => Kind::Addresses,
             "PrefixLists" => Kind::PrefixLists,
             "ManagedPrefixListEntries" => Kind::ManagedPrefixListEntries,
+            "ClientVpnEndpoints" => Kind::ClientVpnEndpoints,
+            "ClientVpnTargetNetworks" => Kind::ClientVpnTargetNetworks,
+            "Routes" => Kind::ClientVpnRoutes,
+            "AuthorizationRules" => Kind::ClientVpnAuthorizationRules,
             _ => return None,
         })
     }
@@ -149,11 +180,16 @@ impl Kind {
             Kind::VpcPeeringConnections => "vpc peering connection",
             Kind::Addresses => "address",
             Kind::PrefixLists | Kind::ManagedPrefixListEntries => "prefix list",
+            Kind::ClientVpnEndpoints => "client vpn endpoint",
+            Kind::ClientVpnTargetNetworks => "client vpn association",
+            Kind::ClientVpnRoutes => "client vpn route",
+            Kind::ClientVpnAuthorizationRules => "client vpn authorization rule",
         }
     }
 
-    fn id_field(self) -> &'static str {
-        match self {
+    /// The field naming an item in messages; items without one are named `Key[index]`.
+    fn id_field(self) -> Option<&'static str> {
+        Some(match self {
             Kind::Vpcs => "VpcId",
             Kind::Subnets => "SubnetId",
             Kind::RouteTables => "RouteTableId",
@@ -167,7 +203,10 @@ impl Kind {
             Kind::VpcPeeringConnections => "VpcPeeringConnectionId",
             Kind::Addresses => "PublicIp",
             Kind::PrefixLists | Kind::ManagedPrefixListEntries => "PrefixListId",
-        }
+            Kind::ClientVpnEndpoints => "ClientVpnEndpointId",
+            Kind::ClientVpnTargetNetworks => "AssociationId",
+            Kind::ClientVpnRoutes | Kind::ClientVpnAuthorizationRules => return None,
+        })
     }
 
     fn mark_loaded(self, st: &mut State) {
@@ -175,6 +214,9 @@ impl Kind {
             Kind::Vpcs => st.loaded.vpcs = true,
             Kind::Subnets => st.loaded.subnets = true,
             Kind::SecurityGroups => st.loaded.security_groups = true,
+            Kind::ClientVpnTargetNetworks => st.loaded.cvpn_target_networks = true,
+            Kind::ClientVpnRoutes => st.loaded.cvpn_routes = true,
+            Kind::ClientVpnAuthorizationRules => st.loaded.cvpn_auth_rules = true,
             _ => {}
         }
     }
@@ -207,7 +249,12 @@ impl Kind {
                     g.internet_gateway_id
                 };
                 let Some(id) = id else {
-                    return Err(cx.err(self.id_field(), "missing"));
+                    let f = if egress_only {
+                        "EgressOnlyInternetGatewayId"
+                    } else {
+                        "InternetGatewayId"
+                    };
+                    return Err(cx.err(f, "missing"));
                 };
                 let vpcs = g
                     .attachments
@@ -276,6 +323,53 @@ impl Kind {
                 let entries = p.entries.into_iter().map(|e| e.cidr.0).collect();
                 st.pl_entries
                     .insert(p.prefix_list_id, (cx.origin.clone(), entries));
+                Ok(())
+            }
+            Kind::ClientVpnEndpoints => lower_cvpn_endpoint(st, cx, cx.de(item)?),
+            Kind::ClientVpnTargetNetworks => {
+                let d: CvpnTargetNetworkDto = cx.de(item)?;
+                st.cvpn.associations.push(CvpnPart {
+                    origin: cx.origin.clone(),
+                    resource: cx.res.to_string(),
+                    endpoint: d.client_vpn_endpoint_id,
+                    item: ClientVpnAssociation {
+                        id: d.association_id,
+                        subnet: d.target_network_id,
+                        status: status_code(d.status),
+                        interface: None,
+                    },
+                });
+                Ok(())
+            }
+            Kind::ClientVpnRoutes => {
+                let d: CvpnRouteDto = cx.de(item)?;
+                st.cvpn.routes.push(CvpnPart {
+                    origin: cx.origin.clone(),
+                    resource: cx.res.to_string(),
+                    endpoint: d.client_vpn_endpoint_id,
+                    item: ClientVpnRoute {
+                        dest: d.destination_cidr.0,
+                        target_subnet: d.target_subnet,
+                        status: status_code(d.status),
+                        origin: d.origin.filter(|o| !o.is_empty()),
+                    },
+                });
+                Ok(())
+            }
+            Kind::ClientVpnAuthorizationRules => {
+                let d: CvpnAuthRuleDto = cx.de(item)?;
+                st.cvpn.rules.push(CvpnPart {
+                    origin: cx.origin.clone(),
+                    resource: cx.res.to_string(),
+                    endpoint: d.client_vpn_endpoint_id,
+                    item: ClientVpnAuthRule {
+                        dest: d.destination_cidr.0,
+                        access_all: d.access_all,
+                        group: d.group_id.filter(|g| !g.is_empty()),
+                        status: status_code(d.status),
+                        description: d.description.filter(|s| !s.is_empty()),
+                    },
+                });
                 Ok(())
             }
         }
@@ -638,6 +732,70 @@ struct PlEntriesDto {
 #[serde(rename_all = "PascalCase")]
 struct PlEntryDto {
     cidr: Net,
+}
+
+/// `Status: {Code, Message}` of the Client VPN describe calls.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct StatusCodeDto {
+    code: Option<String>,
+}
+
+/// `Status.Code`, `unknown` when absent.
+fn status_code(s: Option<StatusCodeDto>) -> String {
+    s.and_then(|s| s.code)
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CvpnEndpointDto {
+    client_vpn_endpoint_id: String,
+    vpc_id: String,
+    client_cidr_block: Net,
+    #[serde(default)]
+    split_tunnel: bool,
+    status: Option<StatusCodeDto>,
+    security_group_ids: Option<Vec<String>>,
+    authentication_options: Option<Vec<CvpnAuthOptionDto>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CvpnAuthOptionDto {
+    r#type: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CvpnTargetNetworkDto {
+    association_id: String,
+    target_network_id: String,
+    client_vpn_endpoint_id: String,
+    status: Option<StatusCodeDto>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CvpnRouteDto {
+    client_vpn_endpoint_id: String,
+    destination_cidr: Net,
+    target_subnet: String,
+    status: Option<StatusCodeDto>,
+    origin: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CvpnAuthRuleDto {
+    client_vpn_endpoint_id: String,
+    destination_cidr: Net,
+    group_id: Option<String>,
+    #[serde(default)]
+    access_all: bool,
+    status: Option<StatusCodeDto>,
+    description: Option<String>,
 }
 
 // ---------------------------------------------------------------------------
@@ -1104,6 +1262,228 @@ fn lower_prefix_list(st: &mut State, cx: &Ctx, d: PrefixListDto) {
                 origin: cx.origin.clone(),
             };
             st.net.prefix_lists.insert(d.prefix_list_id, pl);
+        }
+    }
+}
+
+fn lower_cvpn_endpoint(st: &mut State, cx: &Ctx, d: CvpnEndpointDto) -> Result<(), IngestError> {
+    let mut auth = Vec::new();
+    for (i, a) in d.authentication_options.iter().flatten().enumerate() {
+        let t = match a.r#type.as_str() {
+            "certificate-authentication" => ClientVpnAuthType::Certificate,
+            "directory-service-authentication" => ClientVpnAuthType::Directory,
+            "federated-authentication" => ClientVpnAuthType::Federated,
+            other => {
+                return Err(cx.err(
+                    format!("AuthenticationOptions[{i}].Type"),
+                    format!(
+                        "invalid authentication type `{other}`: expected `certificate-authentication`, \
+                         `directory-service-authentication` or `federated-authentication`"
+                    ),
+                ));
+            }
+        };
+        push_unique(&mut auth, t);
+    }
+    let id = d.client_vpn_endpoint_id;
+    let security_groups = d.security_group_ids.unwrap_or_default();
+    if security_groups.is_empty() {
+        st.cvpn.default_sg.insert(id.clone());
+    }
+    let ep = ClientVpnEndpoint {
+        id: id.clone(),
+        vpc: d.vpc_id,
+        client_cidr: d.client_cidr_block.0,
+        split_tunnel: d.split_tunnel,
+        status: status_code(d.status),
+        security_groups,
+        auth,
+        associations: Vec::new(),
+        routes: Vec::new(),
+        auth_rules: Vec::new(),
+        origin: cx.origin.clone(),
+    };
+    merge(
+        &mut st.net.client_vpn_endpoints,
+        &mut st.warnings,
+        "client vpn endpoint",
+        &id,
+        ep,
+    );
+    Ok(())
+}
+
+/// The description AWS gives a Client VPN association's network interface.
+pub(crate) const CVPN_ENI_DESCRIPTION: &str = "ClientVPN Endpoint resource";
+
+fn unknown_endpoint<T>(p: &CvpnPart<T>) -> IngestError {
+    IngestError::UnknownRef {
+        file: p.origin.file.to_string(),
+        resource: p.resource.clone(),
+        field: "ClientVpnEndpointId".into(),
+        kind: "client vpn endpoint".into(),
+        id: p.endpoint.clone(),
+    }
+}
+
+/// Attaches the target networks, routes and authorization rules read from
+/// their own documents to their endpoints; gives snapshot endpoints what a
+/// missing document implies (VPC default group, association routes, warnings);
+/// links each association to its network interface.
+pub(crate) fn attach_client_vpn(st: &mut State) -> Result<(), IngestError> {
+    let parts = std::mem::take(&mut st.cvpn);
+
+    for id in &parts.default_sg {
+        let Some(ep) = st.net.client_vpn_endpoints.get(id) else {
+            continue;
+        };
+        if !ep.security_groups.is_empty() {
+            continue;
+        }
+        match yaml::default_sg_of(st, &ep.vpc) {
+            Some(g) => {
+                if let Some(ep) = st.net.client_vpn_endpoints.get_mut(id) {
+                    ep.security_groups = vec![g];
+                }
+            }
+            None => st.warnings.push(format!(
+                "`{}`: {}: field `SecurityGroupIds`: missing, and vpc `{}` has no default security group in the input; the endpoint has no security group",
+                ep.origin.file,
+                resource("client vpn endpoint", id),
+                ep.vpc
+            )),
+        }
+    }
+
+    for p in parts.associations {
+        let Some(ep) = st.net.client_vpn_endpoints.get_mut(&p.endpoint) else {
+            return Err(unknown_endpoint(&p));
+        };
+        st.deferred_refs.push(DeferredRef {
+            kind: RefKind::Subnet,
+            origin: p.origin,
+            resource: p.resource,
+            field: "TargetNetworkId".into(),
+            id: p.item.subnet.clone(),
+        });
+        match ep.associations.iter_mut().find(|a| a.id == p.item.id) {
+            Some(a) => *a = p.item,
+            None => ep.associations.push(p.item),
+        }
+    }
+    for p in parts.routes {
+        let Some(ep) = st.net.client_vpn_endpoints.get_mut(&p.endpoint) else {
+            return Err(unknown_endpoint(&p));
+        };
+        st.deferred_refs.push(DeferredRef {
+            kind: RefKind::Subnet,
+            origin: p.origin,
+            resource: p.resource,
+            field: "TargetSubnet".into(),
+            id: p.item.target_subnet.clone(),
+        });
+        push_unique(&mut ep.routes, p.item);
+    }
+    for p in parts.rules {
+        let Some(ep) = st.net.client_vpn_endpoints.get_mut(&p.endpoint) else {
+            return Err(unknown_endpoint(&p));
+        };
+        push_unique(&mut ep.auth_rules, p.item);
+    }
+
+    // Snapshot endpoints: what a missing document implies.
+    for ep in st.net.client_vpn_endpoints.values_mut() {
+        if st.yaml_files.contains(&ep.origin.file) {
+            continue;
+        }
+        if !st.loaded.cvpn_target_networks {
+            st.warnings.push(format!(
+                "no `ClientVpnTargetNetworks` document: `{}` has no associations, so carries no traffic",
+                ep.id
+            ));
+        }
+        if !st.loaded.cvpn_routes && !ep.associations.is_empty() {
+            let cidrs = st.net.vpcs.get(&ep.vpc).map(|v| v.cidrs.clone());
+            let mut msg = format!(
+                "no `Routes` document: assumed only the routes Client VPN adds on association for `{}`",
+                ep.id
+            );
+            match cidrs {
+                Some(cidrs) => {
+                    for a in ep.associations.iter().filter(|a| a.status == "associated") {
+                        for c in &cidrs {
+                            push_unique(
+                                &mut ep.routes,
+                                ClientVpnRoute {
+                                    dest: *c,
+                                    target_subnet: a.subnet.clone(),
+                                    status: "active".into(),
+                                    origin: Some("associate".into()),
+                                },
+                            );
+                        }
+                    }
+                }
+                None => msg.push_str(&format!(
+                    " (vpc `{}` is not in the input: none added)",
+                    ep.vpc
+                )),
+            }
+            st.warnings.push(msg);
+        }
+        if !st.loaded.cvpn_auth_rules {
+            st.warnings.push(format!(
+                "no `AuthorizationRules` document: nothing is authorized on `{}`",
+                ep.id
+            ));
+        }
+    }
+
+    link_association_interfaces(st);
+    Ok(())
+}
+
+/// An association without an interface gets the `ClientVPN Endpoint resource`
+/// interface in its subnet not taken by another association: one carrying
+/// exactly the endpoint's groups if any, else the first by ID.
+fn link_association_interfaces(st: &mut State) {
+    let net = &mut st.net;
+    let mut taken: std::collections::BTreeSet<String> = net
+        .client_vpn_endpoints
+        .values()
+        .flat_map(|e| e.associations.iter().filter_map(|a| a.interface.clone()))
+        .collect();
+    for ep in net.client_vpn_endpoints.values_mut() {
+        let mut want = ep.security_groups.clone();
+        want.sort();
+        want.dedup();
+        for a in ep.associations.iter_mut().filter(|a| a.interface.is_none()) {
+            let candidates: Vec<&Interface> = net
+                .interfaces
+                .values()
+                .filter(|i| {
+                    i.subnet == a.subnet
+                        && !taken.contains(&i.id)
+                        && i.description
+                            .as_deref()
+                            .is_some_and(|d| d.starts_with(CVPN_ENI_DESCRIPTION))
+                })
+                .collect();
+            let same_groups = |i: &&&Interface| {
+                let mut g = i.groups.clone();
+                g.sort();
+                g.dedup();
+                g == want
+            };
+            let pick = candidates
+                .iter()
+                .find(same_groups)
+                .or(candidates.first())
+                .map(|i| i.id.clone());
+            if let Some(id) = pick {
+                taken.insert(id.clone());
+                a.interface = Some(id);
+            }
         }
     }
 }

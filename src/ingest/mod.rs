@@ -17,8 +17,9 @@ use std::sync::Arc;
 use ipnet::IpNet;
 
 use crate::model::{
-    Instance, Interface, InternetGateway, NatGateway, Network, NetworkAcl, Origin, Peering,
-    PrefixList, RouteTable, SecurityGroup, Subnet, Vpc,
+    ClientVpnAssociation, ClientVpnAuthRule, ClientVpnEndpoint, ClientVpnRoute, Instance,
+    Interface, InternetGateway, NatGateway, Network, NetworkAcl, Origin, Peering, PrefixList,
+    RouteTable, SecurityGroup, Subnet, Vpc,
 };
 
 pub use error::IngestError;
@@ -70,6 +71,7 @@ impl Loader {
         st.synthesize_nat_interfaces();
         st.apply_addresses();
         st.apply_prefix_list_entries();
+        aws::attach_client_vpn(&mut st)?;
         st.check_references()?;
         st.check_group_pairs()?;
         let mut net = st.net;
@@ -180,6 +182,42 @@ pub(crate) struct Loaded {
     pub vpcs: bool,
     pub subnets: bool,
     pub security_groups: bool,
+    /// A `ClientVpnTargetNetworks` (describe-client-vpn-target-networks) document.
+    pub cvpn_target_networks: bool,
+    /// A `Routes` (describe-client-vpn-routes) document.
+    pub cvpn_routes: bool,
+    /// An `AuthorizationRules` (describe-client-vpn-authorization-rules) document.
+    pub cvpn_auth_rules: bool,
+}
+
+/// A reference found while lowering whose owner keeps no origin of its own
+/// (a Client VPN association or route), checked with the others at the end.
+#[derive(Debug)]
+pub(crate) struct DeferredRef {
+    pub kind: Kind,
+    pub origin: Origin,
+    pub resource: String,
+    pub field: String,
+    pub id: String,
+}
+
+/// A Client VPN part (association, route, authorization rule) read from its
+/// own document, attached to its endpoint in `finish`.
+#[derive(Debug)]
+pub(crate) struct CvpnPart<T> {
+    pub origin: Origin,
+    pub resource: String,
+    pub endpoint: String,
+    pub item: T,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct CvpnParts {
+    pub associations: Vec<CvpnPart<ClientVpnAssociation>>,
+    pub routes: Vec<CvpnPart<ClientVpnRoute>>,
+    pub rules: Vec<CvpnPart<ClientVpnAuthRule>>,
+    /// Snapshot endpoints listed without `SecurityGroupIds`: the VPC default group applies.
+    pub default_sg: BTreeSet<String>,
 }
 
 /// A security-group rule naming another group, checked at the end.
@@ -219,6 +257,8 @@ pub(crate) struct State {
     pub pl_entries: BTreeMap<String, (Origin, Vec<IpNet>)>,
     pub loaded: Loaded,
     pub yaml_files: BTreeSet<Arc<str>>,
+    pub cvpn: CvpnParts,
+    pub deferred_refs: Vec<DeferredRef>,
 }
 
 /// Model types that carry an [`Origin`], for merging.
@@ -246,7 +286,8 @@ has_origin!(
     InternetGateway,
     NatGateway,
     Peering,
-    PrefixList
+    PrefixList,
+    ClientVpnEndpoint
 );
 
 /// Inserts `new`; an ID seen before is replaced, with a warning when the two differ.
@@ -469,6 +510,42 @@ impl State {
                 subnet,
             )?;
         }
+        for ep in net.client_vpn_endpoints.values() {
+            let r = resource("client vpn endpoint", &ep.id);
+            ck.check(
+                Kind::Vpc,
+                net.vpcs.contains_key(&ep.vpc),
+                &ep.origin,
+                &r,
+                field(&ep.origin, "VpcId", "vpc"),
+                &ep.vpc,
+            )?;
+            for g in &ep.security_groups {
+                ck.check(
+                    Kind::SecurityGroup,
+                    net.security_groups.contains_key(g),
+                    &ep.origin,
+                    &r,
+                    field(&ep.origin, "SecurityGroupIds", "security_groups"),
+                    g,
+                )?;
+            }
+        }
+        for d in &self.deferred_refs {
+            let exists = match d.kind {
+                Kind::Vpc => net.vpcs.contains_key(&d.id),
+                Kind::Subnet => net.subnets.contains_key(&d.id),
+                Kind::SecurityGroup => net.security_groups.contains_key(&d.id),
+            };
+            ck.check(
+                d.kind,
+                exists,
+                &d.origin,
+                &d.resource,
+                d.field.clone(),
+                &d.id,
+            )?;
+        }
         for eni in net.interfaces.values() {
             let r = resource("network interface", &eni.id);
             ck.check(
@@ -551,8 +628,8 @@ pub(crate) fn nat_is_live(state: &str) -> bool {
     !matches!(state, "deleted" | "deleting" | "failed")
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Kind {
     Vpc,
     Subnet,
     SecurityGroup,

@@ -19,9 +19,10 @@ use super::common::{Ip, Net, OneOrMany, PortRange, Proto, fmt_segments, parse_ne
 use super::error::{IngestError, field_err, one_line, resource, split_serde};
 use super::{GroupRef, GroupRefs, State, merge};
 use crate::model::{
-    Action, Instance, Interface, InternetGateway, NaclEntry, NatGateway, NetworkAcl, Origin, Peer,
-    Peering, Platform, PortMatch, PrefixList, PrivateIp, Protocol, Route, RouteDest, RouteState,
-    RouteTable, SecurityGroup, SgRule, Subnet, Target, Vpc,
+    Action, ClientVpnAssociation, ClientVpnAuthRule, ClientVpnAuthType, ClientVpnEndpoint,
+    ClientVpnRoute, Instance, Interface, InternetGateway, NaclEntry, NatGateway, NetworkAcl,
+    Origin, Peer, Peering, Platform, PortMatch, PrefixList, PrivateIp, Protocol, Route, RouteDest,
+    RouteState, RouteTable, SecurityGroup, SgRule, Subnet, Target, Vpc,
 };
 
 // ---------------------------------------------------------------------------
@@ -45,6 +46,7 @@ pub(crate) struct Model {
     nat_gateways: Option<Vec<NatY>>,
     peerings: Option<Vec<PeeringY>>,
     prefix_lists: Option<Vec<PrefixListY>>,
+    client_vpn_endpoints: Option<Vec<CvpnY>>,
 }
 
 /// Human name of a section's resources, for messages.
@@ -62,6 +64,7 @@ fn kind_of_section(section: &str) -> &'static str {
         "nat_gateways" => "nat gateway",
         "peerings" => "vpc peering connection",
         "prefix_lists" => "prefix list",
+        "client_vpn_endpoints" => "client vpn endpoint",
         _ => "resource",
     }
 }
@@ -294,6 +297,62 @@ struct PrefixListY {
     cidrs: Option<Vec<Net>>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CvpnY {
+    id: String,
+    vpc: String,
+    client_cidr: Net,
+    /// AWS's default: all client traffic goes through the VPN.
+    #[serde(default)]
+    split_tunnel: bool,
+    status: Option<String>,
+    auth: Option<OneOrMany<AuthY>>,
+    security_groups: Option<Vec<String>>,
+    #[serde(default)]
+    associations: Vec<CvpnAssocY>,
+    #[serde(default)]
+    routes: Vec<CvpnRouteY>,
+    authorization: Option<Vec<CvpnAuthY>>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum AuthY {
+    Certificate,
+    Directory,
+    Federated,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CvpnAssocY {
+    subnet: String,
+    id: Option<String>,
+    status: Option<String>,
+    interface: Option<String>,
+    ip: Option<Ip>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CvpnRouteY {
+    dest: Net,
+    subnet: String,
+    status: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CvpnAuthY {
+    dest: Net,
+    #[serde(default)]
+    access_all: bool,
+    group: Option<String>,
+    status: Option<String>,
+    description: Option<String>,
+}
+
 // ---------------------------------------------------------------------------
 // Parsing
 // ---------------------------------------------------------------------------
@@ -393,7 +452,7 @@ fn default_sg_id(vpc: &str) -> String {
 }
 
 /// The VPC's default security group: named `default`, or `sg-default-<vpc>`.
-fn default_sg_of(st: &State, vpc: &str) -> Option<String> {
+pub(crate) fn default_sg_of(st: &State, vpc: &str) -> Option<String> {
     let fallback = default_sg_id(vpc);
     st.net
         .security_groups
@@ -671,6 +730,13 @@ pub(crate) fn lower_all(st: &mut State, docs: &[(Arc<str>, Model)]) -> Result<()
         }
         for g in m.nat_gateways.iter().flatten() {
             lower_nat(st, cx, g)?;
+        }
+    }
+
+    // Client VPN endpoints need subnets, security groups and interfaces.
+    for (cx, (_, m)) in cxs.iter().zip(docs) {
+        for e in m.client_vpn_endpoints.iter().flatten() {
+            lower_client_vpn(st, cx, e)?;
         }
     }
 
@@ -1146,6 +1212,260 @@ fn lower_nat(st: &mut State, cx: &Cx, g: &NatY) -> Result<(), IngestError> {
         "nat gateway",
         &g.id,
         nat,
+    );
+    Ok(())
+}
+
+fn lower_client_vpn(st: &mut State, cx: &Cx, e: &CvpnY) -> Result<(), IngestError> {
+    let res = resource("client vpn endpoint", &e.id);
+    let auth = match &e.auth {
+        None => vec![ClientVpnAuthType::Certificate],
+        Some(list) if list.0.is_empty() => {
+            return Err(cx.err(
+                &res,
+                "auth",
+                "empty: expected `certificate`, `directory` or `federated`",
+            ));
+        }
+        Some(list) => {
+            let mut out = Vec::new();
+            for a in &list.0 {
+                let t = match a {
+                    AuthY::Certificate => ClientVpnAuthType::Certificate,
+                    AuthY::Directory => ClientVpnAuthType::Directory,
+                    AuthY::Federated => ClientVpnAuthType::Federated,
+                };
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+            out
+        }
+    };
+    let security_groups = match &e.security_groups {
+        Some(g) => g.clone(),
+        None => vec![default_sg_of(st, &e.vpc).ok_or_else(|| {
+            cx.err(
+                &res,
+                "security_groups",
+                format!(
+                    "missing, and vpc `{}` has no default security group in the input",
+                    e.vpc
+                ),
+            )
+        })?],
+    };
+
+    let mut associations: Vec<ClientVpnAssociation> = Vec::new();
+    for (i, a) in e.associations.iter().enumerate() {
+        let field = |f: &str| format!("associations[{i}].{f}");
+        let (vpc, cidrs) = st
+            .net
+            .subnets
+            .get(&a.subnet)
+            .map(|s| (s.vpc.clone(), s.cidrs.clone()))
+            .ok_or_else(|| cx.unknown(&res, &field("subnet"), "subnet", &a.subnet))?;
+        if vpc != e.vpc {
+            return Err(cx.err(
+                &res,
+                field("subnet"),
+                format!(
+                    "subnet `{}` is in vpc `{vpc}`, the endpoint in `{}`",
+                    a.subnet, e.vpc
+                ),
+            ));
+        }
+        if associations.iter().any(|x| x.subnet == a.subnet) {
+            return Err(cx.err(
+                &res,
+                field("subnet"),
+                format!("subnet `{}` is associated twice", a.subnet),
+            ));
+        }
+        let id =
+            a.id.clone()
+                .unwrap_or_else(|| format!("cvpn-assoc-{}", a.subnet));
+        if associations.iter().any(|x| x.id == id) {
+            return Err(cx.err(&res, field("id"), format!("duplicate association `{id}`")));
+        }
+        let interface = match (&a.interface, a.ip) {
+            (Some(_), Some(_)) => {
+                return Err(cx.err(&res, field("ip"), "not with `interface`"));
+            }
+            (Some(eni_id), None) => {
+                let eni = st
+                    .net
+                    .interfaces
+                    .get(eni_id)
+                    .or_else(|| st.instance_enis.get(eni_id))
+                    .ok_or_else(|| {
+                        cx.unknown(&res, &field("interface"), "network interface", eni_id)
+                    })?;
+                if eni.subnet != a.subnet {
+                    return Err(cx.err(
+                        &res,
+                        field("interface"),
+                        format!(
+                            "network interface `{eni_id}` is in subnet `{}`, the association in `{}`",
+                            eni.subnet, a.subnet
+                        ),
+                    ));
+                }
+                Some(eni_id.clone())
+            }
+            (None, Some(ip)) => {
+                check_in_subnet(cx, &res, &field("ip"), ip.0, &a.subnet, &cidrs)?;
+                let eni_id = format!("eni-{id}");
+                let eni = Interface {
+                    id: eni_id.clone(),
+                    vpc,
+                    subnet: a.subnet.clone(),
+                    private_ips: vec![PrivateIp {
+                        address: ip.0,
+                        public: None,
+                    }],
+                    ipv6: Vec::new(),
+                    groups: security_groups.clone(),
+                    instance: None,
+                    kind: "client_vpn".into(),
+                    description: Some(super::aws::CVPN_ENI_DESCRIPTION.into()),
+                    origin: cx.origin.clone(),
+                };
+                merge(
+                    &mut st.net.interfaces,
+                    &mut st.warnings,
+                    "network interface",
+                    &eni_id,
+                    eni,
+                );
+                Some(eni_id)
+            }
+            (None, None) => None,
+        };
+        associations.push(ClientVpnAssociation {
+            id,
+            subnet: a.subnet.clone(),
+            status: a.status.clone().unwrap_or_else(|| "associated".into()),
+            interface,
+        });
+    }
+
+    // AWS adds a route to each VPC CIDR through each associated subnet.
+    let mut routes: Vec<ClientVpnRoute> = Vec::new();
+    let vpc_cidrs = st
+        .net
+        .vpcs
+        .get(&e.vpc)
+        .map(|v| v.cidrs.clone())
+        .unwrap_or_default();
+    for a in associations.iter().filter(|a| a.status == "associated") {
+        for c in &vpc_cidrs {
+            let declared = e
+                .routes
+                .iter()
+                .any(|r| r.dest.0 == *c && r.subnet == a.subnet);
+            if !declared {
+                routes.push(ClientVpnRoute {
+                    dest: *c,
+                    target_subnet: a.subnet.clone(),
+                    status: "active".into(),
+                    origin: Some("associate".into()),
+                });
+            }
+        }
+    }
+    for (i, r) in e.routes.iter().enumerate() {
+        if !associations.iter().any(|a| a.subnet == r.subnet) {
+            let list: Vec<&str> = associations.iter().map(|a| a.subnet.as_str()).collect();
+            return Err(cx.err(
+                &res,
+                format!("routes[{i}].subnet"),
+                format!(
+                    "subnet `{}` is not associated with the endpoint (associations: {})",
+                    r.subnet,
+                    if list.is_empty() {
+                        "none".to_string()
+                    } else {
+                        list.join(", ")
+                    }
+                ),
+            ));
+        }
+        let implicit = vpc_cidrs.contains(&r.dest.0);
+        let route = ClientVpnRoute {
+            dest: r.dest.0,
+            target_subnet: r.subnet.clone(),
+            status: r.status.clone().unwrap_or_else(|| "active".into()),
+            origin: Some(if implicit { "associate" } else { "add-route" }.into()),
+        };
+        if !routes.contains(&route) {
+            routes.push(route);
+        }
+    }
+
+    let mut auth_rules = Vec::new();
+    for (i, r) in e.authorization.iter().flatten().enumerate() {
+        let group = match (r.access_all, &r.group) {
+            (true, Some(_)) => {
+                return Err(cx.err(
+                    &res,
+                    format!("authorization[{i}].group"),
+                    "not with `access_all: true`: exactly one of the two",
+                ));
+            }
+            (false, None) => {
+                return Err(cx.err(
+                    &res,
+                    format!("authorization[{i}].access_all"),
+                    "missing: exactly one of `access_all: true` and `group`",
+                ));
+            }
+            (_, g) => g.clone(),
+        };
+        if group.as_deref() == Some("") {
+            return Err(cx.err(&res, format!("authorization[{i}].group"), "empty"));
+        }
+        auth_rules.push(ClientVpnAuthRule {
+            dest: r.dest.0,
+            access_all: r.access_all,
+            group,
+            status: r.status.clone().unwrap_or_else(|| "active".into()),
+            description: r.description.clone(),
+        });
+    }
+    if e.authorization.is_none() {
+        st.warnings.push(format!(
+            "`{}`: {res}: no `authorization`: nothing is authorized",
+            cx.file
+        ));
+    }
+
+    let status = e.status.clone().unwrap_or_else(|| {
+        if associations.iter().any(|a| a.status == "associated") {
+            "available".into()
+        } else {
+            "pending-associate".into()
+        }
+    });
+    let ep = ClientVpnEndpoint {
+        id: e.id.clone(),
+        vpc: e.vpc.clone(),
+        client_cidr: e.client_cidr.0,
+        split_tunnel: e.split_tunnel,
+        status,
+        security_groups,
+        auth,
+        associations,
+        routes,
+        auth_rules,
+        origin: cx.origin.clone(),
+    };
+    merge(
+        &mut st.net.client_vpn_endpoints,
+        &mut st.warnings,
+        "client vpn endpoint",
+        &e.id,
+        ep,
     );
     Ok(())
 }

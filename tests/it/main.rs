@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod client_vpn;
 mod fixtures;
 mod models;
 mod semantics;
