@@ -7,6 +7,7 @@
 
 pub mod engine;
 pub mod explain;
+pub mod generate;
 pub mod hs;
 pub mod ingest;
 pub mod model;
