@@ -122,15 +122,6 @@ fn route_for<'e>(
         .max_by_key(|r| r.dest.prefix_len())
 }
 
-fn hop(component: &str, kind: &'static str, action: &'static str, rule: impl Into<String>) -> Hop {
-    Hop {
-        component: component.to_string(),
-        kind,
-        action,
-        rule: rule.into(),
-    }
-}
-
 fn stopped(hops: Vec<Hop>, packets: &PacketSet, cause: Cause, via: Via) -> Path {
     Path {
         verdict: Verdict::Unreachable,
@@ -143,6 +134,16 @@ fn stopped(hops: Vec<Hop>, packets: &PacketSet, cause: Cause, via: Via) -> Path 
         },
         back: None,
         via: Some(via),
+    }
+}
+
+/// A user whose traffic stops before any association.
+fn stopped_before_associations(endpoint: &str, group: &Option<String>) -> Access {
+    Access {
+        endpoint: endpoint.to_string(),
+        group: group.clone(),
+        verdict: Verdict::Unreachable,
+        associations: Vec::new(),
     }
 }
 
@@ -229,7 +230,7 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
                 association: association.map(str::to_string),
                 group: label.clone(),
             };
-            let mut hops = vec![hop(
+            let mut hops = vec![Hop::new(
                 &ep.id,
                 "client-vpn-endpoint",
                 "connect",
@@ -262,12 +263,7 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
                     },
                     via(None),
                 ));
-                access.push(Access {
-                    endpoint: ep.id.clone(),
-                    group: label.clone(),
-                    verdict: Verdict::Unreachable,
-                    associations: Vec::new(),
-                });
+                access.push(stopped_before_associations(&ep.id, &label));
                 continue;
             }
             // Split tunnel and the Client VPN route table.
@@ -282,15 +278,10 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
                     }
                 };
                 paths.push(stopped(hops, &packets, cause, via(None)));
-                access.push(Access {
-                    endpoint: ep.id.clone(),
-                    group: label.clone(),
-                    verdict: Verdict::Unreachable,
-                    associations: Vec::new(),
-                });
+                access.push(stopped_before_associations(&ep.id, &label));
                 continue;
             }
-            hops.push(hop(&ep.id, "client-vpn-endpoint", "route", if ep.split_tunnel {
+            hops.push(Hop::new(&ep.id, "client-vpn-endpoint", "route", if ep.split_tunnel {
                 format!("split tunnel: {dst} is in the Client VPN route table, so it enters the tunnel")
             } else {
                 "full tunnel: all traffic enters the tunnel".to_string()
@@ -309,22 +300,17 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
                     shadowed: authz.shadowed.map(describe_auth_rule),
                 };
                 let mut h = hops.clone();
-                h.push(hop(
+                h.push(Hop::new(
                     &ep.id,
                     "client-vpn-endpoint",
                     "deny",
                     "no authorization rule grants this user",
                 ));
                 paths.push(stopped(h, &packets, cause, via(None)));
-                access.push(Access {
-                    endpoint: ep.id.clone(),
-                    group: label.clone(),
-                    verdict: Verdict::Unreachable,
-                    associations: Vec::new(),
-                });
+                access.push(stopped_before_associations(&ep.id, &label));
                 continue;
             }
-            hops.push(hop(
+            hops.push(Hop::new(
                 &ep.id,
                 "client-vpn-endpoint",
                 "allow",
@@ -360,7 +346,7 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
                     continue;
                 };
                 let mut h = hops.clone();
-                h.push(hop(
+                h.push(Hop::new(
                     &ep.id,
                     "client-vpn-route",
                     "route",

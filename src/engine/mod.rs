@@ -55,6 +55,22 @@ pub struct Hop {
     pub rule: String,
 }
 
+impl Hop {
+    pub fn new(
+        component: &str,
+        kind: &'static str,
+        action: &'static str,
+        rule: impl Into<String>,
+    ) -> Hop {
+        Hop {
+            component: component.to_string(),
+            kind,
+            action,
+            rule: rule.into(),
+        }
+    }
+}
+
 /// Why packets stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cause {

@@ -120,15 +120,6 @@ fn point(ip: IpAddr) -> IntervalSet {
     IntervalSet::from_interval(Interval::point(hs::addr(ip)))
 }
 
-fn hop(component: &str, kind: &'static str, action: &'static str, rule: impl Into<String>) -> Hop {
-    Hop {
-        component: component.to_string(),
-        kind,
-        action,
-        rule: rule.into(),
-    }
-}
-
 pub(super) fn forward(net: &Network, q: &Query, flow: Flow, sink: &mut dyn Sink) {
     let mut w = Walk {
         net,
@@ -210,9 +201,12 @@ pub(super) fn from_association(
             hi: u128::from(NAT_PORTS.1),
         })),
     );
-    trail
-        .hops
-        .push(hop(&assoc.id, "client-vpn-association", "translate", what));
+    trail.hops.push(Hop::new(
+        &assoc.id,
+        "client-vpn-association",
+        "translate",
+        what,
+    ));
     w.at_node(Node::Cvpn(ep, assoc), flow, trail);
 }
 
@@ -386,7 +380,7 @@ impl<'n> Walk<'n, '_> {
         let stateful = self.dir == Direction::Return && trail.ct.enis.contains(owner);
         if stateful {
             for g in groups {
-                trail.hops.push(hop(
+                trail.hops.push(Hop::new(
                     g,
                     "security-group",
                     "allow-stateful",
@@ -421,7 +415,7 @@ impl<'n> Walk<'n, '_> {
                 match rules::sg_rule_set(self.net, r, side) {
                     Ok(set) => {
                         if set.overlaps(&img) {
-                            matched.push(hop(
+                            matched.push(Hop::new(
                                 &sg.id,
                                 "security-group",
                                 "allow",
@@ -453,7 +447,7 @@ impl<'n> Walk<'n, '_> {
         if !blocked.is_empty() {
             let mut t = trail.clone();
             for g in groups {
-                t.hops.push(hop(
+                t.hops.push(Hop::new(
                     g,
                     "security-group",
                     "deny",
@@ -526,7 +520,7 @@ impl<'n> Walk<'n, '_> {
                 Action::Allow => {
                     allowed = allowed.union(&first);
                     if !hit.is_empty() {
-                        trail.hops.push(hop(
+                        trail.hops.push(Hop::new(
                             &acl.id,
                             "network-acl",
                             "allow",
@@ -536,7 +530,7 @@ impl<'n> Walk<'n, '_> {
                 }
                 Action::Deny => self.drop(
                     hit,
-                    base.with(hop(
+                    base.with(Hop::new(
                         &acl.id,
                         "network-acl",
                         "deny",
@@ -557,7 +551,7 @@ impl<'n> Walk<'n, '_> {
         );
         self.drop(
             rest,
-            base.with(hop(&acl.id, "network-acl", "deny", star)),
+            base.with(Hop::new(&acl.id, "network-acl", "deny", star)),
             Cause::NaclDefaultDeny {
                 acl: acl.id.clone(),
                 inbound,
@@ -603,7 +597,7 @@ impl<'n> Walk<'n, '_> {
             if r.state == RouteState::Blackhole {
                 self.drop(
                     hit,
-                    trail.with(hop(
+                    trail.with(Hop::new(
                         &rtb.id,
                         "route-table",
                         "route",
@@ -616,7 +610,7 @@ impl<'n> Walk<'n, '_> {
                 );
                 continue;
             }
-            let t = trail.with(hop(&rtb.id, "route-table", "route", desc));
+            let t = trail.with(Hop::new(&rtb.id, "route-table", "route", desc));
             match &r.target {
                 Target::Local => self.deliver(node.vpc(), Cross::Subnet(node.subnet()), hit, t),
                 Target::InternetGateway(id) => self.via_igw(node, id, hit, t),
@@ -765,7 +759,7 @@ impl<'n> Walk<'n, '_> {
                 ) else {
                     return;
                 };
-                trail.hops.push(hop(
+                trail.hops.push(Hop::new(
                     &a.id,
                     "client-vpn-association",
                     "translate",
@@ -779,7 +773,7 @@ impl<'n> Walk<'n, '_> {
                 else {
                     return;
                 };
-                trail.hops.push(hop(
+                trail.hops.push(Hop::new(
                     &i.id,
                     "network-interface",
                     "deliver",
@@ -844,7 +838,7 @@ impl<'n> Walk<'n, '_> {
             match public {
                 Some(p) if p == private => self.on_internet(
                     hit,
-                    trail.with(hop(
+                    trail.with(Hop::new(
                         &igw.id,
                         "internet-gateway",
                         "forward",
@@ -854,7 +848,7 @@ impl<'n> Walk<'n, '_> {
                 Some(p) => {
                     let mut hit = hit;
                     hit.rewrite(Field::Src, Src::Const(point(p)));
-                    let t = trail.with(hop(
+                    let t = trail.with(Hop::new(
                         &igw.id,
                         "internet-gateway",
                         "translate",
@@ -917,7 +911,7 @@ impl<'n> Walk<'n, '_> {
         }
         self.leaf(
             outside,
-            trail.with(hop(
+            trail.with(Hop::new(
                 "internet",
                 "internet",
                 "deliver",
@@ -946,7 +940,7 @@ impl<'n> Walk<'n, '_> {
             );
         };
         flow.rewrite(Field::Dst, Src::Const(point(private)));
-        let mut trail = trail.with(hop(
+        let mut trail = trail.with(Hop::new(
             &igw.id,
             "internet-gateway",
             "translate",
@@ -963,7 +957,7 @@ impl<'n> Walk<'n, '_> {
                     .find(|(id, _, _)| id == &n.id)
                     .cloned()
                 else {
-                    let t = trail.with(hop(
+                    let t = trail.with(Hop::new(
                         &n.id,
                         "nat-gateway",
                         "deny",
@@ -976,7 +970,7 @@ impl<'n> Walk<'n, '_> {
                 };
                 flow.rewrite(Field::Dst, entry.1);
                 flow.rewrite(Field::DstPort, entry.2);
-                let t = trail.with(hop(
+                let t = trail.with(Hop::new(
                     &n.id,
                     "nat-gateway",
                     "translate",
@@ -1037,7 +1031,7 @@ impl<'n> Walk<'n, '_> {
                 hi: u128::from(NAT_PORTS.1),
             })),
         );
-        let t = trail.with(hop(
+        let t = trail.with(Hop::new(
             &nat.id,
             "nat-gateway",
             "translate",
@@ -1099,7 +1093,7 @@ impl<'n> Walk<'n, '_> {
                 vpc: vpc.id.clone(),
             },
         );
-        let t = trail.with(hop(
+        let t = trail.with(Hop::new(
             &pcx.id,
             "vpc-peering",
             "forward",
