@@ -3,7 +3,9 @@
 use ipnet::IpNet;
 
 use crate::hs::{self, Cube, Field, Interval, IntervalSet, PacketSet};
-use crate::model::{Action, NaclEntry, Network, Peer, PortMatch, Protocol, RouteDest, SgRule};
+use crate::model::{
+    Action, ClientVpnAssociation, NaclEntry, Network, Peer, PortMatch, Protocol, RouteDest, SgRule,
+};
 
 /// Which address a rule's peer constrains.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +67,20 @@ pub fn peer_addresses(net: &Network, peer: &Peer) -> Option<IntervalSet> {
         Peer::Cidr(c) => Some(cidr_set(c)),
         Peer::PrefixList(id) => prefix_list_addresses(net, id),
         Peer::Group(g) => {
+            // Client VPN associations whose ENI the input lacks carry the
+            // endpoint's groups from some address of their subnet.
+            let unlisted = net
+                .client_vpn_endpoints
+                .values()
+                .filter(|e| e.security_groups.contains(g))
+                .flat_map(|e| e.associations.iter())
+                .filter(|a| {
+                    a.interface
+                        .as_ref()
+                        .is_none_or(|i| !net.interfaces.contains_key(i))
+                })
+                .filter_map(|a| association_addresses(net, a))
+                .fold(IntervalSet::empty(), |acc, s| acc.union(&s));
             let pts = net.members_of_group(g).flat_map(|i| {
                 i.private_ips
                     .iter()
@@ -73,7 +89,7 @@ pub fn peer_addresses(net: &Network, peer: &Peer) -> Option<IntervalSet> {
                     .map(|a| Interval::point(hs::addr(a)))
                     .collect::<Vec<_>>()
             });
-            Some(IntervalSet::from_intervals(pts))
+            Some(IntervalSet::from_intervals(pts).union(&unlisted))
         }
     }
 }
@@ -200,4 +216,25 @@ pub fn special_addresses() -> IntervalSet {
     BLOCKS.iter().fold(IntervalSet::empty(), |acc, b| {
         acc.union(&cidr_set(&b.parse().expect("static cidr")))
     })
+}
+
+/// The addresses a Client VPN association translates client traffic to: its
+/// ENI's private IP when the input has the ENI, else (stated as an
+/// assumption) any address of its subnet.
+pub fn association_addresses(net: &Network, a: &ClientVpnAssociation) -> Option<IntervalSet> {
+    if let Some(i) = a.interface.as_ref().and_then(|e| net.interfaces.get(e)) {
+        return Some(IntervalSet::from_intervals(
+            i.private_ips
+                .iter()
+                .map(|p| Interval::point(hs::addr(p.address))),
+        ));
+    }
+    let subnet = net.subnets.get(&a.subnet)?;
+    Some(
+        subnet
+            .cidrs
+            .iter()
+            .filter(|c| matches!(c, ipnet::IpNet::V4(_)))
+            .fold(IntervalSet::empty(), |acc, c| acc.union(&cidr_set(c))),
+    )
 }

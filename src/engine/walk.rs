@@ -60,32 +60,6 @@ impl<'n> Node<'n> {
     }
 }
 
-/// The addresses a Client VPN association translates client traffic to: its
-/// ENI's private IP when the input has the ENI, else (stated as an
-/// assumption) any address of its subnet.
-pub(super) fn association_addresses(
-    net: &Network,
-    a: &ClientVpnAssociation,
-) -> Option<IntervalSet> {
-    if let Some(i) = a.interface.as_ref().and_then(|e| net.interfaces.get(e)) {
-        return Some(IntervalSet::from_intervals(
-            i.private_ips
-                .iter()
-                .map(|p| Interval::point(hs::addr(p.address))),
-        ));
-    }
-    let subnet = net.subnets.get(&a.subnet)?;
-    Some(
-        subnet
-            .cidrs
-            .iter()
-            .filter(|c| matches!(c, ipnet::IpNet::V4(_)))
-            .fold(IntervalSet::empty(), |acc, c| {
-                acc.union(&rules::cidr_set(c))
-            }),
-    )
-}
-
 /// Where a packet crosses into its destination's subnet from.
 #[derive(Clone, Copy)]
 enum Cross<'a> {
@@ -161,7 +135,7 @@ pub(super) fn from_association(
         hops,
         ct: Conntrack::default(),
     };
-    let Some(addrs) = association_addresses(net, assoc) else {
+    let Some(addrs) = rules::association_addresses(net, assoc) else {
         return w.unknown(
             flow,
             trail,
@@ -675,7 +649,7 @@ impl<'n> Walk<'n, '_> {
                     if !trail.ct.enis.contains(&a.id) {
                         continue;
                     }
-                    let Some(addrs) = association_addresses(net, a) else {
+                    let Some(addrs) = rules::association_addresses(net, a) else {
                         continue;
                     };
                     let (hit, miss) = rest.split_field(Field::Dst, &addrs);

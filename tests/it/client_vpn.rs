@@ -487,3 +487,31 @@ fn via_picks_one_endpoint_and_rejects_unknown_ones() {
         bad.stderr
     );
 }
+
+#[test]
+fn association_without_its_eni_still_carries_the_endpoint_groups() {
+    // Without the ENI, the source is "an address of the association's subnet carrying
+    // the endpoint's security groups": a target SG that references the endpoint SG
+    // must admit it, and the output must say what it assumed.
+    let text = std::fs::read_to_string(root().join(SEED4)).unwrap();
+    let no_eni: String = text
+        .lines()
+        .filter(|l| !l.contains("ip: 192.168.10.97"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(no_eni, text, "the seed model changed: update this test");
+    let r = ask(
+        &load_text("no-eni.yaml", &no_eni),
+        "client->192.168.1.63:22",
+        &[],
+        None,
+    );
+    assert_eq!(r.verdict, "reachable", "{}", r.to_text(false));
+    assert!(
+        r.assumptions
+            .iter()
+            .any(|a| a.contains("is not in the input") && a.contains("192.168.10.0/24")),
+        "{:?}",
+        r.assumptions
+    );
+}
