@@ -58,9 +58,13 @@ enum Command {
         /// Without it, the answer covers every group the authorization rules name.
         #[arg(long = "group", value_name = "GROUP")]
         groups: Vec<String>,
-        /// For `client`: use only this access endpoint (`cvpn-endpoint-…`).
+        /// For `client`: use only this access endpoint (`cvpn-endpoint-…` or `vae-…`).
         #[arg(long, value_name = "ENDPOINT")]
         via: Option<String>,
+        /// For `client`: Verified Access trust data, a JSON object keyed by
+        /// trust provider `PolicyReferenceName` (OIDC claims, device posture).
+        #[arg(long, value_name = "FILE.json")]
+        context: Option<PathBuf>,
         /// `SRC->DST:PORT[/tcp|udp|icmp]`; SRC is an IP, i-…, eni-… or `internet`; DST an IP, i-… or eni-….
         query: String,
     },
@@ -80,6 +84,21 @@ fn load(inputs: &Inputs) -> Result<Network> {
     Ok(loader.finish()?)
 }
 
+/// Reads `--context FILE.json`: a JSON object.
+fn read_context(path: &std::path::Path) -> Result<engine::va::UserContext> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).with_context(|| format!("`{file}`: cannot read"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("`{file}`: invalid json: {e}"))?;
+    if !value.is_object() {
+        bail!("`{file}`: --context: expected a json object keyed by trust provider reference name");
+    }
+    Ok(engine::va::UserContext {
+        source: file,
+        value,
+    })
+}
+
 fn run(cli: Cli) -> Result<Verdict> {
     match cli.command {
         Command::Check {
@@ -88,6 +107,7 @@ fn run(cli: Cli) -> Result<Verdict> {
             src_port,
             groups,
             via,
+            context,
             query,
         } => {
             let spec = QuerySpec::parse(&query)?;
@@ -96,11 +116,13 @@ fn run(cli: Cli) -> Result<Verdict> {
                 .map(engine::parse_port_range)
                 .transpose()
                 .context("--src-port")?;
+            let context = context.as_deref().map(read_context).transpose()?;
             let net = load(&inputs)?;
             let opts = engine::QueryOptions {
                 src_ports,
                 groups,
                 via,
+                context,
             };
             let q = engine::Query::resolve_with(&net, spec, &opts)?;
             let analysis = engine::check(&net, q);

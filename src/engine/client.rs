@@ -11,12 +11,14 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use crate::hs::PacketSet;
-use crate::model::{ClientVpnAuthRule, ClientVpnEndpoint, ClientVpnRoute, Network};
+use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
+use crate::model::{ClientVpnAuthRule, ClientVpnEndpoint, ClientVpnRoute, Network, VaEndpoint};
 
+use super::va::{self, PolicyOutcome, User};
 use super::walk;
 use super::{
-    Analysis, Back, Cause, Collect, Direction, End, Flow, Hop, Leaf, Path, Query, Sink, Verdict,
+    Analysis, Back, Cause, Collect, Direction, End, Flow, Hop, Leaf, Path, Query, QueryOptions,
+    Sink, Verdict,
 };
 
 /// Which access path a [`Path`] took.
@@ -175,25 +177,43 @@ fn any_of(vs: &[Verdict]) -> Verdict {
     }
 }
 
-/// The group sets to answer for on one endpoint: the user's (`--group`), or
-/// every group its rules name plus a user in none of them.
-fn users(ep: &ClientVpnEndpoint, given: &[String]) -> Vec<(Option<String>, Vec<String>)> {
-    if !given.is_empty() {
-        return vec![(Some(given.join(",")), given.to_vec())];
+/// The users a `client` query is answered for: the one `--group` (or
+/// `--context`) describes, else every group the endpoints' authorization rules
+/// and Verified Access policies name, each alone, plus a user in none of them.
+pub(super) fn users(net: &Network, endpoints: &[String], opts: &QueryOptions) -> Vec<User> {
+    if !opts.groups.is_empty() {
+        return vec![User {
+            label: Some(opts.groups.join(",")),
+            groups: opts.groups.clone(),
+        }];
     }
-    if !ep.has_groups() {
-        return vec![(None, Vec::new())];
+    if let Some(c) = &opts.context {
+        return vec![User {
+            label: Some(format!("the user of {}", c.source)),
+            groups: Vec::new(),
+        }];
     }
-    let groups: BTreeSet<&String> = ep
-        .auth_rules
+    let mut groups: BTreeSet<String> = endpoints
         .iter()
+        .filter_map(|e| net.client_vpn_endpoints.get(e))
+        .filter(|e| e.has_groups())
+        .flat_map(|e| e.auth_rules.iter())
         .filter(|r| r.status == "active")
-        .filter_map(|r| r.group.as_ref())
+        .filter_map(|r| r.group.clone())
         .collect();
+    if endpoints.iter().any(|e| net.va_endpoints.contains_key(e)) {
+        groups.extend(va::policy_groups(net));
+    }
     groups
         .into_iter()
-        .map(|g| (Some(g.clone()), vec![g.clone()]))
-        .chain(std::iter::once((None, Vec::new())))
+        .map(|g| User {
+            label: Some(g.clone()),
+            groups: vec![g],
+        })
+        .chain(std::iter::once(User {
+            label: None,
+            groups: Vec::new(),
+        }))
         .collect()
 }
 
@@ -206,6 +226,7 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
     let mut paths = Vec::new();
     let mut access = Vec::new();
     let mut all_packets = PacketSet::empty();
+    let mut agnostic = BTreeSet::new();
     for ep in endpoints
         .iter()
         .filter_map(|id| net.client_vpn_endpoints.get(id))
@@ -224,7 +245,18 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
                 a.id, a.subnet, a.status
             ));
         }
-        for (label, groups) in users(ep, &query.groups) {
+        // Certificate users carry no groups: one answer serves every user.
+        let for_users: Vec<(Option<String>, Vec<String>)> = if ep.has_groups() {
+            query
+                .users
+                .iter()
+                .map(|u| (u.label.clone(), u.groups.clone()))
+                .collect()
+        } else {
+            agnostic.insert(ep.id.clone());
+            vec![(None, Vec::new())]
+        };
+        for (label, groups) in for_users {
             let via = |association: Option<&str>| Via {
                 endpoint: ep.id.clone(),
                 association: association.map(str::to_string),
@@ -372,16 +404,57 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
             });
         }
     }
-    // A user reaches the target if any endpoint works for them; the verdict is
-    // reachable only if every user (group) does.
-    let labels: BTreeSet<Option<String>> = access.iter().map(|a| a.group.clone()).collect();
+    // Verified Access endpoints.
+    let va_eps: Vec<&VaEndpoint> = endpoints
+        .iter()
+        .filter_map(|id| net.va_endpoints.get(id))
+        .collect();
+    let leads_here = |ep: &VaEndpoint| match va::target_addresses(net, ep) {
+        Ok((set, _)) => set.contains(hs::addr(dst)),
+        Err(_) => true,
+    };
+    let only_va = endpoints.len() == va_eps.len();
+    let any_here = va_eps.iter().any(|e| leads_here(e));
+    for ep in va_eps {
+        if !leads_here(ep) && endpoints.len() > 1 && (any_here || !only_va) {
+            if let Ok((_, desc)) = va::target_addresses(net, ep) {
+                sink.assume(format!(
+                    "{} sends traffic to {desc}, not to {dst}: not an access path for this query",
+                    ep.id
+                ));
+            }
+            continue;
+        }
+        let packets = query.packets();
+        all_packets = all_packets.union(&packets);
+        for (i, user) in query.users.iter().enumerate() {
+            check_va(
+                net,
+                &query,
+                ep,
+                i,
+                user,
+                &packets,
+                &mut paths,
+                &mut access,
+                &mut sink,
+            );
+        }
+    }
+    // A user reaches the target if any access path works for them; the
+    // verdict is reachable only if every user (group) does.
+    let mut labels: BTreeSet<Option<String>> =
+        query.users.iter().map(|u| u.label.clone()).collect();
+    if labels.is_empty() {
+        labels.insert(None);
+    }
     let per_user: Vec<Verdict> = labels
         .iter()
         .map(|l| {
             any_of(
                 &access
                     .iter()
-                    .filter(|a| &a.group == l)
+                    .filter(|a| &a.group == l || agnostic.contains(&a.endpoint))
                     .map(|a| a.verdict)
                     .collect::<Vec<_>>(),
             )
@@ -400,6 +473,252 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
         access,
         assumptions: sink.assumptions.into_iter().collect(),
     }
+}
+
+fn user_text(user: &User, only: bool) -> String {
+    match &user.label {
+        Some(l) if user.groups.is_empty() => l.clone(),
+        Some(l) => format!("user in group {l}"),
+        None if only => "any user (no rule or policy names a group)".to_string(),
+        None => "user in none of the groups the rules and policies name".to_string(),
+    }
+}
+
+fn policy_hop(c: &va::PolicyCheck) -> Hop {
+    let kind = if c.level == "group" {
+        "verified-access-group"
+    } else {
+        "verified-access-endpoint"
+    };
+    let (action, detail) = match &c.outcome {
+        PolicyOutcome::Missing if c.level == "group" => {
+            ("deny", "no group policy: denies every request".to_string())
+        }
+        PolicyOutcome::Missing => (
+            "pass",
+            "no endpoint policy: the group policy decides".into(),
+        ),
+        PolicyOutcome::Disabled if c.level == "group" => {
+            ("deny", "group policy disabled: denies every request".into())
+        }
+        PolicyOutcome::Disabled => (
+            "pass",
+            "endpoint policy disabled: the group policy decides".into(),
+        ),
+        PolicyOutcome::Permitted(by) => (
+            "allow",
+            format!("{} policy permits: {}", c.level, by.join(" ")),
+        ),
+        PolicyOutcome::NotPermitted => (
+            "deny",
+            format!("no permit statement of the {} policy applies", c.level),
+        ),
+        PolicyOutcome::Forbidden(by) => (
+            "deny",
+            format!("{} policy forbids: {}", c.level, by.join(" ")),
+        ),
+    };
+    Hop::new(&c.owner, kind, action, detail)
+}
+
+/// One user through one Verified Access endpoint: status, the Cedar
+/// decision, the endpoint's target, protocol and ports, then from the
+/// endpoint's network interfaces in each of its subnets the VPC path, both ways.
+#[allow(clippy::too_many_arguments)]
+fn check_va(
+    net: &Network,
+    query: &Query,
+    ep: &VaEndpoint,
+    user_index: usize,
+    user: &User,
+    packets: &PacketSet,
+    paths: &mut Vec<Path>,
+    access: &mut Vec<Access>,
+    sink: &mut Collect,
+) {
+    let via = |subnet: Option<&str>| Via {
+        endpoint: ep.id.clone(),
+        association: subnet.map(str::to_string),
+        group: user.label.clone(),
+    };
+    let stop = |paths: &mut Vec<Path>, access: &mut Vec<Access>, hops: Vec<Hop>, cause: Cause| {
+        paths.push(stopped(hops, packets, cause, via(None)));
+        access.push(stopped_before_associations(&ep.id, &user.label));
+    };
+    let mut hops = vec![Hop::new(
+        &ep.id,
+        "verified-access-endpoint",
+        "connect",
+        format!(
+            "{} ({} endpoint)",
+            user_text(user, query.users.len() == 1),
+            ep.target.kind()
+        ),
+    )];
+    if ep.status != "active" {
+        let cause = Cause::VaUnavailable {
+            endpoint: ep.id.clone(),
+            status: ep.status.clone(),
+        };
+        return stop(paths, access, hops, cause);
+    }
+    let Some(decision) = query
+        .va_decisions
+        .iter()
+        .find(|d| d.endpoint == ep.id && d.user == user_index)
+    else {
+        let mut f = Flow::new(packets.clone());
+        f.all = PacketSet::empty();
+        paths.push(Path {
+            verdict: Verdict::Unknown,
+            forward: Leaf {
+                direction: Direction::Forward,
+                hops,
+                end: End::Unknown {
+                    component: ep.id.clone(),
+                    reason: "no policy decision was made for this user (engine bug)".into(),
+                },
+                flow: f,
+                state: Default::default(),
+            },
+            back: None,
+            via: Some(via(None)),
+        });
+        return;
+    };
+    hops.extend(decision.checks.iter().map(policy_hop));
+    if !decision.allowed {
+        let cause = Cause::VaDenied {
+            endpoint: ep.id.clone(),
+            checks: decision.checks.clone(),
+            groups: user.groups.clone(),
+        };
+        return stop(paths, access, hops, cause);
+    }
+    let (targets, desc) = match va::target_addresses(net, ep) {
+        Ok(t) => t,
+        Err(reason) => {
+            paths.push(Path {
+                verdict: Verdict::Unknown,
+                forward: Leaf {
+                    direction: Direction::Forward,
+                    hops,
+                    end: End::Unknown {
+                        component: ep.id.clone(),
+                        reason,
+                    },
+                    flow: Flow::new(packets.clone()),
+                    state: Default::default(),
+                },
+                back: None,
+                via: Some(via(None)),
+            });
+            access.push(Access {
+                endpoint: ep.id.clone(),
+                group: user.label.clone(),
+                verdict: Verdict::Unknown,
+                associations: Vec::new(),
+            });
+            return;
+        }
+    };
+    if !targets.contains(hs::addr(query.dst_ip)) {
+        let cause = Cause::VaElsewhere {
+            endpoint: ep.id.clone(),
+            leads_to: desc,
+        };
+        return stop(paths, access, hops, cause);
+    }
+    if ep.protocol != "tcp" {
+        sink.assume(format!(
+            "{} is an `{}` endpoint: only that protocol over TCP is carried",
+            ep.id, ep.protocol
+        ));
+    }
+    // Only TCP to the endpoint's ports is carried.
+    let ports = IntervalSet::from_intervals(ep.ports.iter().map(|(a, b)| Interval {
+        lo: u128::from(*a),
+        hi: u128::from(*b),
+    }));
+    let carried = PacketSet::product(&[
+        (Field::Proto, IntervalSet::from_interval(Interval::point(6))),
+        (Field::DstPort, ports),
+    ]);
+    let (hit, miss) = Flow::new(packets.clone()).split(&carried);
+    let mut refused = Vec::new();
+    if !miss.is_empty() {
+        refused.push(Path {
+            verdict: Verdict::Unreachable,
+            forward: Leaf {
+                direction: Direction::Forward,
+                hops: hops.clone(),
+                end: End::Dropped(Cause::VaNotCarried {
+                    endpoint: ep.id.clone(),
+                    protocol: ep.protocol.clone(),
+                    ports: ep.ports.clone(),
+                }),
+                flow: miss,
+                state: Default::default(),
+            },
+            back: None,
+            via: Some(via(None)),
+        });
+    }
+    hops.push(Hop::new(
+        &ep.id,
+        "verified-access-endpoint",
+        "forward",
+        format!("to {desc}"),
+    ));
+    if ep.subnets.is_empty() || hit.is_empty() {
+        if !hit.is_empty() {
+            refused.push(Path {
+                verdict: Verdict::Unknown,
+                forward: Leaf {
+                    direction: Direction::Forward,
+                    hops,
+                    end: End::Unknown {
+                        component: ep.id.clone(),
+                        reason: "the endpoint's subnets are not in the input: where its traffic enters the VPC is unknown".into(),
+                    },
+                    flow: hit,
+                    state: Default::default(),
+                },
+                back: None,
+                via: Some(via(None)),
+            });
+        }
+        let (v, ..) = super::tally(packets, &refused);
+        paths.extend(refused);
+        access.push(Access {
+            endpoint: ep.id.clone(),
+            group: user.label.clone(),
+            verdict: v,
+            associations: Vec::new(),
+        });
+        return;
+    }
+    let mut per_subnet = Vec::new();
+    let mut verdicts = Vec::new();
+    for subnet in &ep.subnets {
+        walk::from_va(net, ep, subnet, hit.clone(), hops.clone(), sink);
+        let forward = std::mem::take(&mut sink.leaves);
+        let mut ps = super::finish_paths(net, query, forward, &Back::Eni(ep.id.clone()), sink);
+        ps.extend(refused.iter().cloned());
+        let (v, ..) = super::tally(packets, &ps);
+        for p in &mut ps {
+            p.via = Some(via(Some(subnet)));
+        }
+        paths.extend(ps);
+        per_subnet.push((subnet.clone(), subnet.clone(), v));
+        verdicts.push(v);
+    }
+    access.push(Access {
+        endpoint: ep.id.clone(),
+        group: user.label.clone(),
+        verdict: all_of(&verdicts),
+        associations: per_subnet,
+    });
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod client;
 mod flow;
 mod query;
 pub mod rules;
+pub mod va;
 mod walk;
 
 use std::collections::BTreeSet;
@@ -24,6 +25,9 @@ use crate::model::Network;
 pub enum EngineError {
     #[error("query `{token}`: {message}")]
     Query { token: String, message: String },
+    /// A Verified Access policy that does not parse or evaluate.
+    #[error("verified access policy of `{owner}`: {message}")]
+    Policy { owner: String, message: String },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -177,6 +181,28 @@ pub enum Cause {
         /// The destination CIDR to route via this association's subnet.
         suggest: String,
     },
+    /// The Verified Access endpoint is not `active`.
+    VaUnavailable {
+        endpoint: String,
+        status: String,
+    },
+    /// The Verified Access policies deny this user.
+    VaDenied {
+        endpoint: String,
+        checks: Vec<va::PolicyCheck>,
+        groups: Vec<String>,
+    },
+    /// The endpoint leads elsewhere than the destination.
+    VaElsewhere {
+        endpoint: String,
+        leads_to: String,
+    },
+    /// The endpoint carries another protocol or other ports.
+    VaNotCarried {
+        endpoint: String,
+        protocol: String,
+        ports: Vec<(u16, u16)>,
+    },
 }
 
 impl Cause {
@@ -210,6 +236,19 @@ impl Cause {
             | CvpnNoRoute { endpoint }
             | NotAuthorized { endpoint, .. } => (endpoint.clone(), "client-vpn-endpoint"),
             CvpnAssociationNoRoute { endpoint, .. } => (endpoint.clone(), "client-vpn-route"),
+            VaDenied {
+                checks, endpoint, ..
+            } => checks
+                .iter()
+                .find(|c| !c.allows())
+                .map(|c| match c.level {
+                    "group" => (c.owner.clone(), "verified-access-group"),
+                    _ => (c.owner.clone(), "verified-access-endpoint"),
+                })
+                .unwrap_or_else(|| (endpoint.clone(), "verified-access-endpoint")),
+            VaUnavailable { endpoint, .. }
+            | VaElsewhere { endpoint, .. }
+            | VaNotCarried { endpoint, .. } => (endpoint.clone(), "verified-access-endpoint"),
         }
     }
 }

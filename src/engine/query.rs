@@ -6,7 +6,9 @@ use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
 use crate::model::{Interface, Network, Platform, Protocol};
 
 use super::EngineError;
+use super::client;
 use super::rules;
+use super::va::{self, User, UserContext, VaDecision};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SrcSpec {
@@ -142,14 +144,16 @@ pub enum Start {
 }
 
 /// How a query is asked beyond its text.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueryOptions {
     /// The client's source ports (default: the opener's ephemeral range).
     pub src_ports: Option<(u16, u16)>,
     /// The user's groups (SAML / AD group IDs), for `client`; empty = ask for every group.
     pub groups: Vec<String>,
-    /// The one access endpoint to use (`cvpn-endpoint-…`), for `client`.
+    /// The one access endpoint to use (`cvpn-endpoint-…` or `vae-…`), for `client`.
     pub via: Option<String>,
+    /// Verified Access trust data (`--context FILE.json`), for `client`.
+    pub context: Option<UserContext>,
 }
 
 /// A query resolved against a network.
@@ -165,6 +169,11 @@ pub struct Query {
     pub groups: Vec<String>,
     /// Assumptions made while resolving, stated in the output.
     pub assumptions: Vec<String>,
+    /// For `client`: the users answered for (one per group asked, or every
+    /// group the rules and policies name plus a user in none).
+    pub users: Vec<User>,
+    /// For `client`: the Verified Access policy decision per endpoint and user.
+    pub va_decisions: Vec<VaDecision>,
 }
 
 fn instance_eni<'n>(net: &'n Network, id: &str, token: &str) -> Result<&'n Interface, EngineError> {
@@ -246,8 +255,13 @@ impl Query {
             if let Some(g) = opts.groups.first() {
                 return Err(bad(g, "--group applies to `client` queries only"));
             }
+            if let Some(c) = &opts.context {
+                return Err(bad(&c.source, "--context applies to `client` queries only"));
+            }
         }
         let mut assumptions = Vec::new();
+        let mut users = Vec::new();
+        let mut va_decisions = Vec::new();
         let (dst_ip, dst_eni) = match &spec.dst {
             DstSpec::Ip(ip) => (*ip, None),
             DstSpec::Instance(id) => {
@@ -282,17 +296,41 @@ impl Query {
             }
             SrcSpec::Client => {
                 let endpoints: Vec<String> = match &opts.via {
-                    Some(v) if net.client_vpn_endpoints.contains_key(v) => vec![v.clone()],
+                    Some(v)
+                        if net.client_vpn_endpoints.contains_key(v)
+                            || net.va_endpoints.contains_key(v) =>
+                    {
+                        vec![v.clone()]
+                    }
                     Some(v) => return Err(bad(v, "no such access endpoint in the input")),
-                    None => net.client_vpn_endpoints.keys().cloned().collect(),
+                    None => net
+                        .client_vpn_endpoints
+                        .keys()
+                        .chain(net.va_endpoints.keys())
+                        .cloned()
+                        .collect(),
                 };
                 if endpoints.is_empty() {
-                    return Err(bad("client", "the input has no Client VPN endpoint"));
+                    return Err(bad(
+                        "client",
+                        "the input has no Client VPN or Verified Access endpoint",
+                    ));
                 }
-                assumptions.push(
-                    "a VPN client's source port is irrelevant inside the VPC: the association ENI translates it to one of 1024-65535"
-                        .to_string(),
-                );
+                if endpoints
+                    .iter()
+                    .any(|e| net.client_vpn_endpoints.contains_key(e))
+                {
+                    assumptions.push(
+                        "a VPN client's source port is irrelevant inside the VPC: the association ENI translates it to one of 1024-65535"
+                            .to_string(),
+                    );
+                }
+                users = client::users(net, &endpoints, opts);
+                for e in endpoints.iter().filter_map(|e| net.va_endpoints.get(e)) {
+                    for (i, u) in users.iter().enumerate() {
+                        va_decisions.push(va::decide(net, e, i, u, opts.context.as_ref())?);
+                    }
+                }
                 (Start::Client { endpoints }, (1024, 65535))
             }
             SrcSpec::Instance(id) => {
@@ -372,6 +410,8 @@ impl Query {
             src_ports: src_ports.unwrap_or(default_ports),
             groups: opts.groups.clone(),
             assumptions,
+            users,
+            va_decisions,
         })
     }
 

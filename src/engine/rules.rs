@@ -81,6 +81,14 @@ pub fn peer_addresses(net: &Network, peer: &Peer) -> Option<IntervalSet> {
                 })
                 .filter_map(|a| association_addresses(net, a))
                 .fold(IntervalSet::empty(), |acc, s| acc.union(&s));
+            // So do Verified Access endpoints' interfaces, in their subnets.
+            let unlisted = net
+                .va_endpoints
+                .values()
+                .filter(|e| e.security_groups.contains(g))
+                .flat_map(|e| e.subnets.iter())
+                .filter_map(|s| subnet_addresses(net, s))
+                .fold(unlisted, |acc, s| acc.union(&s));
             let pts = net.members_of_group(g).flat_map(|i| {
                 i.private_ips
                     .iter()
@@ -221,6 +229,18 @@ pub fn special_addresses() -> IntervalSet {
 /// The addresses a Client VPN association translates client traffic to: its
 /// ENI's private IP when the input has the ENI, else (stated as an
 /// assumption) any address of its subnet.
+/// A subnet's IPv4 addresses.
+pub fn subnet_addresses(net: &Network, subnet: &str) -> Option<IntervalSet> {
+    let subnet = net.subnets.get(subnet)?;
+    Some(
+        subnet
+            .cidrs
+            .iter()
+            .filter(|c| matches!(c, ipnet::IpNet::V4(_)))
+            .fold(IntervalSet::empty(), |acc, c| acc.union(&cidr_set(c))),
+    )
+}
+
 pub fn association_addresses(net: &Network, a: &ClientVpnAssociation) -> Option<IntervalSet> {
     if let Some(i) = a.interface.as_ref().and_then(|e| net.interfaces.get(e)) {
         return Some(IntervalSet::from_intervals(

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use crate::hs::{self, Field, Interval, IntervalSet, Origin as Src, PacketSet};
 use crate::model::{
     Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, RouteState,
-    Target,
+    Target, VaEndpoint,
 };
 
 use super::rules::{self, Side};
@@ -34,6 +34,8 @@ pub(super) enum Node<'n> {
     Nat(&'n NatGateway),
     /// A Client VPN association: its ENI source-NATs client traffic.
     Cvpn(&'n ClientVpnEndpoint, &'n ClientVpnAssociation),
+    /// A Verified Access endpoint's network interfaces in one of its subnets.
+    Va(&'n VaEndpoint, &'n str),
 }
 
 impl<'n> Node<'n> {
@@ -42,6 +44,7 @@ impl<'n> Node<'n> {
             Node::Eni(i) => &i.id,
             Node::Nat(n) => &n.id,
             Node::Cvpn(_, a) => &a.id,
+            Node::Va(e, _) => &e.id,
         }
     }
     fn subnet(&self) -> &'n str {
@@ -49,6 +52,7 @@ impl<'n> Node<'n> {
             Node::Eni(i) => &i.subnet,
             Node::Nat(n) => &n.subnet,
             Node::Cvpn(_, a) => &a.subnet,
+            Node::Va(_, s) => s,
         }
     }
     fn vpc(&self) -> &'n str {
@@ -56,6 +60,7 @@ impl<'n> Node<'n> {
             Node::Eni(i) => &i.vpc,
             Node::Nat(n) => &n.vpc,
             Node::Cvpn(e, _) => &e.vpc,
+            Node::Va(e, _) => &e.vpc,
         }
     }
 }
@@ -182,6 +187,72 @@ pub(super) fn from_association(
         what,
     ));
     w.at_node(Node::Cvpn(ep, assoc), flow, trail);
+}
+
+/// From a Verified Access endpoint: the user's connection, already allowed
+/// by the policies, leaves the endpoint's network interfaces in `subnet`
+/// (some address of it; AWS does not list them) carrying the endpoint's
+/// security groups, from a port the endpoint picks.
+pub(super) fn from_va(
+    net: &Network,
+    ep: &VaEndpoint,
+    subnet: &str,
+    mut flow: Flow,
+    hops: Vec<Hop>,
+    sink: &mut dyn Sink,
+) {
+    let mut w = Walk {
+        net,
+        dir: Direction::Forward,
+        sink,
+    };
+    let mut trail = Trail {
+        hops,
+        ct: Conntrack::default(),
+    };
+    let Some(subnet) = ep.subnets.iter().find(|s| *s == subnet) else {
+        return;
+    };
+    let Some(addrs) = rules::subnet_addresses(net, subnet) else {
+        return w.unknown(
+            flow,
+            trail,
+            subnet,
+            "the endpoint's subnet is not in the input",
+        );
+    };
+    let groups = if ep.security_groups.is_empty() {
+        "no security group".to_string()
+    } else {
+        ep.security_groups.join(", ")
+    };
+    w.sink.assume(format!(
+        "{} enters the VPC from Verified Access network interfaces in {subnet} ({}) carrying {groups}, from source ports {}-{}; AWS does not list those interfaces, so any address of the subnet is assumed (aws-semantics.md §7)",
+        ep.id,
+        addrs.summary(Field::Src),
+        NAT_PORTS.0,
+        NAT_PORTS.1
+    ));
+    flow.rewrite(Field::Src, Src::Const(addrs.clone()));
+    flow.rewrite(
+        Field::SrcPort,
+        Src::Const(IntervalSet::from_interval(Interval {
+            lo: u128::from(NAT_PORTS.0),
+            hi: u128::from(NAT_PORTS.1),
+        })),
+    );
+    trail.hops.push(Hop::new(
+        &ep.id,
+        "verified-access-endpoint",
+        "translate",
+        format!(
+            "source -> an address of {subnet} ({}), source port {}-{}",
+            addrs.summary(Field::Src),
+            NAT_PORTS.0,
+            NAT_PORTS.1
+        ),
+    ));
+    w.at_node(Node::Va(ep, subnet), flow, trail);
 }
 
 pub(super) fn back(net: &Network, q: &Query, arrived: &Leaf, sink: &mut dyn Sink) {
@@ -332,6 +403,14 @@ impl<'n> Walk<'n, '_> {
             Node::Cvpn(e, a) => {
                 let Some(f) =
                     self.security_groups(&a.id, &e.security_groups, Side::Egress, flow, &mut trail)
+                else {
+                    return;
+                };
+                f
+            }
+            Node::Va(e, _) => {
+                let Some(f) =
+                    self.security_groups(&e.id, &e.security_groups, Side::Egress, flow, &mut trail)
                 else {
                     return;
                 };
@@ -657,6 +736,20 @@ impl<'n> Walk<'n, '_> {
                     self.deliver_to(Node::Cvpn(e, a), from, hit, trail.clone());
                 }
             }
+            // And replies to a Verified Access endpoint's interfaces go back to them.
+            for e in net.va_endpoints.values().filter(|e| e.vpc == vpc) {
+                if !trail.ct.enis.contains(&e.id) {
+                    continue;
+                }
+                for s in &e.subnets {
+                    let Some(addrs) = rules::subnet_addresses(net, s) else {
+                        continue;
+                    };
+                    let (hit, miss) = rest.split_field(Field::Dst, &addrs);
+                    rest = miss;
+                    self.deliver_to(Node::Va(e, s), from, hit, trail.clone());
+                }
+            }
         }
         let dsts = rest.current(Field::Dst);
         let candidates: Vec<IpAddr> = match dsts.intervals() {
@@ -741,6 +834,33 @@ impl<'n> Walk<'n, '_> {
                 ));
                 self.leaf(flow, trail, End::Arrived { eni: a.id.clone() });
             }
+            Node::Va(e, _) => {
+                if self.dir == Direction::Forward {
+                    return self.drop(
+                        flow,
+                        trail,
+                        Cause::NotADestination {
+                            component: e.id.clone(),
+                        },
+                    );
+                }
+                let Some(flow) = self.security_groups(
+                    &e.id,
+                    &e.security_groups,
+                    Side::Ingress,
+                    flow,
+                    &mut trail,
+                ) else {
+                    return;
+                };
+                trail.hops.push(Hop::new(
+                    &e.id,
+                    "verified-access-endpoint",
+                    "translate",
+                    "destination -> the Verified Access user (reply)",
+                ));
+                self.leaf(flow, trail, End::Arrived { eni: e.id.clone() });
+            }
             Node::Eni(i) => {
                 let Some(flow) =
                     self.security_groups(&i.id, &i.groups, Side::Ingress, flow, &mut trail)
@@ -801,7 +921,7 @@ impl<'n> Walk<'n, '_> {
                 .collect(),
             Node::Nat(n) => n.private_ip.map(|p| (p, n.public_ip)).into_iter().collect(),
             // Association ENIs have no public IP: the internet only through a NAT gateway.
-            Node::Cvpn(..) => Vec::new(),
+            Node::Cvpn(..) | Node::Va(..) => Vec::new(),
         };
         for (private, public) in pairs {
             let (hit, miss) = flow.split_field(Field::Src, &point(private));
@@ -921,7 +1041,9 @@ impl<'n> Walk<'n, '_> {
             format!("destination {public} -> {private}"),
         ));
         match node {
-            Node::Eni(_) | Node::Cvpn(..) => self.deliver_to(node, Cross::Outside, flow, trail),
+            Node::Eni(_) | Node::Cvpn(..) | Node::Va(..) => {
+                self.deliver_to(node, Cross::Outside, flow, trail)
+            }
             Node::Nat(n) => {
                 let Some(entry) = trail
                     .ct

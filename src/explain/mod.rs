@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+use crate::engine::va::PolicyOutcome;
 use crate::engine::{Cause, Direction, Flow, Via};
 use crate::hs::{self, Field, IntervalSet};
 use crate::model::{Action, Network, Peer};
@@ -273,6 +274,98 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction) -> Explanation 
                 "add the Client VPN route {suggest} -> {subnet} to {endpoint}"
             )),
         ),
+        Cause::VaUnavailable { endpoint, status } => (
+            format!(
+                "{endpoint} is `{status}`: a Verified Access endpoint carries traffic only when `active`"
+            ),
+            None,
+        ),
+        Cause::VaDenied {
+            endpoint,
+            checks,
+            groups,
+        } => {
+            let user = if groups.is_empty() {
+                "a user in none of the groups the policies name".to_string()
+            } else {
+                format!("a user in {}", groups.join(", "))
+            };
+            let why: Vec<String> = checks
+                .iter()
+                .filter(|c| !c.allows())
+                .map(|c| {
+                    let what = format!("the {} policy of {}", c.level, c.owner);
+                    match &c.outcome {
+                        PolicyOutcome::Missing => {
+                            format!("{} has no policy, which denies every request", c.owner)
+                        }
+                        PolicyOutcome::Disabled => {
+                            format!("{what} is disabled, which denies every request")
+                        }
+                        PolicyOutcome::NotPermitted => {
+                            format!("no permit statement of {what} applies")
+                        }
+                        PolicyOutcome::Forbidden(by) => {
+                            format!("{what} forbids it: {}", by.join(" "))
+                        }
+                        PolicyOutcome::Permitted(_) => String::new(),
+                    }
+                })
+                .collect();
+            let fix = checks
+                .iter()
+                .find(|c| !c.allows())
+                .map(|c| match &c.outcome {
+                    PolicyOutcome::Forbidden(_) => format!(
+                        "narrow the forbid statement of {} so it does not apply to {user}",
+                        c.owner
+                    ),
+                    _ => format!(
+                        "add a permit statement for {user} to the {} policy of {} (and enable it)",
+                        c.level, c.owner
+                    ),
+                });
+            (
+                format!(
+                    "Verified Access denies {user} on {endpoint}: {}",
+                    why.join("; ")
+                ),
+                fix,
+            )
+        }
+        Cause::VaElsewhere { endpoint, leads_to } => (
+            format!("{endpoint} sends traffic to {leads_to}, not to {dst}"),
+            None,
+        ),
+        Cause::VaNotCarried {
+            endpoint,
+            protocol,
+            ports,
+        } => {
+            let ranges = ports
+                .iter()
+                .map(|(a, b)| {
+                    if a == b {
+                        a.to_string()
+                    } else {
+                        format!("{a}-{b}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let tcp = flow.current(Field::Proto).summary(Field::Proto) == "tcp";
+            (
+                format!(
+                    "{endpoint} carries {protocol} to port(s) {ranges} only, not {}",
+                    proto_and_ports(flow)
+                ),
+                Some(if tcp {
+                    format!("add the ports to {endpoint}'s port ranges (or use another endpoint)")
+                } else {
+                    "Verified Access endpoints carry TCP only: use a Client VPN endpoint for other protocols".to_string()
+                }),
+            )
+        }
     };
     Explanation { reason, fix }
 }

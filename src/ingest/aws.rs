@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::common::{Ip, Net, Proto, aws_ports, fmt_path, icmp_part};
 use super::error::{IngestError, field_err, one_line, resource, split_serde};
 use super::{
-    Address, CvpnPart, DeferredRef, GroupRef, GroupRefs, Kind as RefKind, State, merge, yaml,
+    Address, CvpnPart, DeferredRef, GroupRef, GroupRefs, Kind as RefKind, State, merge, va, yaml,
 };
 use crate::model::{
     Action, ClientVpnAssociation, ClientVpnAuthRule, ClientVpnAuthType, ClientVpnEndpoint,
@@ -138,6 +138,12 @@ enum Kind {
     ClientVpnTargetNetworks,
     ClientVpnRoutes,
     ClientVpnAuthorizationRules,
+    VaInstances,
+    VaTrustProviders,
+    VaGroups,
+    VaEndpoints,
+    VaGroupPolicies,
+    VaEndpointPolicies,
 }
 
 impl Kind {
@@ -161,6 +167,12 @@ impl Kind {
             "ClientVpnTargetNetworks" => Kind::ClientVpnTargetNetworks,
             "Routes" => Kind::ClientVpnRoutes,
             "AuthorizationRules" => Kind::ClientVpnAuthorizationRules,
+            "VerifiedAccessInstances" => Kind::VaInstances,
+            "VerifiedAccessTrustProviders" => Kind::VaTrustProviders,
+            "VerifiedAccessGroups" => Kind::VaGroups,
+            "VerifiedAccessEndpoints" => Kind::VaEndpoints,
+            "VerifiedAccessGroupPolicies" => Kind::VaGroupPolicies,
+            "VerifiedAccessEndpointPolicies" => Kind::VaEndpointPolicies,
             _ => return None,
         })
     }
@@ -184,6 +196,12 @@ impl Kind {
             Kind::ClientVpnTargetNetworks => "client vpn association",
             Kind::ClientVpnRoutes => "client vpn route",
             Kind::ClientVpnAuthorizationRules => "client vpn authorization rule",
+            Kind::VaInstances => "verified access instance",
+            Kind::VaTrustProviders => "verified access trust provider",
+            Kind::VaGroups => "verified access group",
+            Kind::VaEndpoints => "verified access endpoint",
+            Kind::VaGroupPolicies => "verified access group policy",
+            Kind::VaEndpointPolicies => "verified access endpoint policy",
         }
     }
 
@@ -206,6 +224,10 @@ impl Kind {
             Kind::ClientVpnEndpoints => "ClientVpnEndpointId",
             Kind::ClientVpnTargetNetworks => "AssociationId",
             Kind::ClientVpnRoutes | Kind::ClientVpnAuthorizationRules => return None,
+            Kind::VaInstances => "VerifiedAccessInstanceId",
+            Kind::VaTrustProviders => "VerifiedAccessTrustProviderId",
+            Kind::VaGroups | Kind::VaGroupPolicies => "VerifiedAccessGroupId",
+            Kind::VaEndpoints | Kind::VaEndpointPolicies => "VerifiedAccessEndpointId",
         })
     }
 
@@ -354,6 +376,26 @@ impl Kind {
                         origin: d.origin.filter(|o| !o.is_empty()),
                     },
                 });
+                Ok(())
+            }
+            Kind::VaInstances => {
+                va::lower_instance(st, cx.file, cx.origin, cx.de(item)?);
+                Ok(())
+            }
+            Kind::VaTrustProviders => {
+                va::lower_trust_provider(st, cx.file, cx.origin, cx.de(item)?)
+            }
+            Kind::VaGroups => {
+                va::lower_group(st, cx.origin, cx.de(item)?);
+                Ok(())
+            }
+            Kind::VaEndpoints => va::lower_endpoint(st, cx.file, cx.origin, cx.de(item)?),
+            Kind::VaGroupPolicies => {
+                va::add_group_policy(st, cx.origin, cx.res, cx.de(item)?);
+                Ok(())
+            }
+            Kind::VaEndpointPolicies => {
+                va::add_endpoint_policy(st, cx.origin, cx.res, cx.de(item)?);
                 Ok(())
             }
             Kind::ClientVpnAuthorizationRules => {

@@ -151,6 +151,14 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
                 let v = T::deserialize(de::value::StrDeserializer::<E>::new(s))?;
                 Ok(OneOrMany(vec![v]))
             }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+                let v = T::deserialize(de::value::I64Deserializer::<E>::new(n))?;
+                Ok(OneOrMany(vec![v]))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+                let v = T::deserialize(de::value::U64Deserializer::<E>::new(n))?;
+                Ok(OneOrMany(vec![v]))
+            }
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
                 while let Some(v) = seq.next_element()? {

@@ -8,6 +8,7 @@
 mod aws;
 mod common;
 mod error;
+mod va;
 mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,7 +20,7 @@ use ipnet::IpNet;
 use crate::model::{
     ClientVpnAssociation, ClientVpnAuthRule, ClientVpnEndpoint, ClientVpnRoute, Instance,
     Interface, InternetGateway, NatGateway, Network, NetworkAcl, Origin, Peering, PrefixList,
-    RouteTable, SecurityGroup, Subnet, Vpc,
+    RouteTable, SecurityGroup, Subnet, VaEndpoint, VaGroup, VaInstance, Vpc,
 };
 
 pub use error::IngestError;
@@ -72,6 +73,7 @@ impl Loader {
         st.apply_addresses();
         st.apply_prefix_list_entries();
         aws::attach_client_vpn(&mut st)?;
+        va::finish(&mut st)?;
         st.check_references()?;
         st.check_group_pairs()?;
         let mut net = st.net;
@@ -259,6 +261,7 @@ pub(crate) struct State {
     pub yaml_files: BTreeSet<Arc<str>>,
     pub cvpn: CvpnParts,
     pub deferred_refs: Vec<DeferredRef>,
+    pub va: va::VaParts,
 }
 
 /// Model types that carry an [`Origin`], for merging.
@@ -287,7 +290,10 @@ has_origin!(
     NatGateway,
     Peering,
     PrefixList,
-    ClientVpnEndpoint
+    ClientVpnEndpoint,
+    VaInstance,
+    VaGroup,
+    VaEndpoint
 );
 
 /// Inserts `new`; an ID seen before is replaced, with a warning when the two differ.

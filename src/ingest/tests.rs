@@ -887,14 +887,15 @@ fn reservations_addresses_prefix_lists() {
         Some(vec![net("192.0.2.0/24")])
     );
     assert_eq!(n.prefix_lists["pl-2"].name.as_deref(), Some("corp"));
+    // In document order (serde_json keeps it: `preserve_order`, which cedar-policy enables).
     assert_eq!(n.skipped.len(), 2);
     assert_eq!(
         (n.skipped[0].kind.as_str(), n.skipped[0].count),
-        ("TransitGateways", 0)
+        ("VpcEndpoints", 2)
     );
     assert_eq!(
         (n.skipped[1].kind.as_str(), n.skipped[1].count),
-        ("VpcEndpoints", 2)
+        ("TransitGateways", 0)
     );
 }
 

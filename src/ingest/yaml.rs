@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::common::{Ip, Net, OneOrMany, PortRange, Proto, fmt_segments, parse_net};
 use super::error::{IngestError, field_err, one_line, resource, split_serde};
-use super::{GroupRef, GroupRefs, State, merge};
+use super::{GroupRef, GroupRefs, State, merge, va};
 use crate::model::{
     Action, ClientVpnAssociation, ClientVpnAuthRule, ClientVpnAuthType, ClientVpnEndpoint,
     ClientVpnRoute, Instance, Interface, InternetGateway, NaclEntry, NatGateway, NetworkAcl,
@@ -47,6 +47,10 @@ pub(crate) struct Model {
     peerings: Option<Vec<PeeringY>>,
     prefix_lists: Option<Vec<PrefixListY>>,
     client_vpn_endpoints: Option<Vec<CvpnY>>,
+    verified_access_instances: Option<Vec<va::InstanceY>>,
+    verified_access_trust_providers: Option<Vec<va::TrustProviderY>>,
+    verified_access_groups: Option<Vec<va::GroupY>>,
+    verified_access_endpoints: Option<Vec<va::EndpointY>>,
 }
 
 /// Human name of a section's resources, for messages.
@@ -65,6 +69,10 @@ fn kind_of_section(section: &str) -> &'static str {
         "peerings" => "vpc peering connection",
         "prefix_lists" => "prefix list",
         "client_vpn_endpoints" => "client vpn endpoint",
+        "verified_access_instances" => "verified access instance",
+        "verified_access_trust_providers" => "verified access trust provider",
+        "verified_access_groups" => "verified access group",
+        "verified_access_endpoints" => "verified access endpoint",
         _ => "resource",
     }
 }
@@ -737,6 +745,21 @@ pub(crate) fn lower_all(st: &mut State, docs: &[(Arc<str>, Model)]) -> Result<()
     for (cx, (_, m)) in cxs.iter().zip(docs) {
         for e in m.client_vpn_endpoints.iter().flatten() {
             lower_client_vpn(st, cx, e)?;
+        }
+    }
+
+    for (cx, (_, m)) in cxs.iter().zip(docs) {
+        for i in m.verified_access_instances.iter().flatten() {
+            va::lower_yaml_instance(st, &cx.origin, i);
+        }
+        for t in m.verified_access_trust_providers.iter().flatten() {
+            va::lower_yaml_trust_provider(st, &cx.origin, t);
+        }
+        for g in m.verified_access_groups.iter().flatten() {
+            va::lower_yaml_group(st, &cx.origin, g);
+        }
+        for e in m.verified_access_endpoints.iter().flatten() {
+            va::lower_yaml_endpoint(st, cx.file, &cx.origin, e)?;
         }
     }
 

@@ -463,6 +463,99 @@ impl ClientVpnEndpoint {
     }
 }
 
+/// An AWS Verified Access instance: the trust providers its policies read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaInstance {
+    /// `vai-…`.
+    pub id: String,
+    pub trust_providers: Vec<String>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VaTrustKind {
+    /// Identity: IAM Identity Center or OIDC.
+    User,
+    /// Device posture: Jamf, CrowdStrike, JumpCloud.
+    Device,
+}
+
+/// A trust provider: its data reaches policies as `context.<reference>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaTrustProvider {
+    /// `vatp-…`.
+    pub id: String,
+    pub kind: VaTrustKind,
+    /// `iam-identity-center`, `oidc`, `jamf`, `crowdstrike`, `jumpcloud`.
+    pub provider: String,
+    /// `PolicyReferenceName`.
+    pub reference: String,
+    pub origin: Origin,
+}
+
+/// A Cedar policy document attached to a group or an endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaPolicy {
+    pub enabled: bool,
+    /// Cedar text (checked to parse when read).
+    pub document: String,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaGroup {
+    /// `vagr-…`.
+    pub id: String,
+    pub instance: String,
+    /// No policy (or a disabled one) denies every request.
+    pub policy: Option<VaPolicy>,
+    pub origin: Origin,
+}
+
+/// Where a Verified Access endpoint sends its traffic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VaTarget {
+    /// `network-interface`: the ENI's primary private IP.
+    NetworkInterface(String),
+    /// `cidr`: any address of the CIDR.
+    Cidr(IpNet),
+    /// `load-balancer`: the load balancer's ARN.
+    LoadBalancer(String),
+    /// `rds`: the instance, cluster or proxy ARN, or the RDS endpoint name.
+    Rds(String),
+}
+
+impl VaTarget {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            VaTarget::NetworkInterface(_) => "network-interface",
+            VaTarget::Cidr(_) => "cidr",
+            VaTarget::LoadBalancer(_) => "load-balancer",
+            VaTarget::Rds(_) => "rds",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaEndpoint {
+    /// `vae-…`.
+    pub id: String,
+    pub group: String,
+    pub target: VaTarget,
+    /// `tcp`, `http` or `https`.
+    pub protocol: String,
+    /// Inclusive port ranges carried.
+    pub ports: Vec<(u16, u16)>,
+    /// Where its network interfaces are (for `network-interface`, the ENI's subnet).
+    pub subnets: Vec<String>,
+    pub vpc: String,
+    pub security_groups: Vec<String>,
+    /// `active` when it carries traffic.
+    pub status: String,
+    pub policy: Option<VaPolicy>,
+    pub origin: Origin,
+}
+
 /// A resource type found in input but not modelled; reported, never silently dropped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
@@ -488,6 +581,10 @@ pub struct Network {
     pub peerings: BTreeMap<String, Peering>,
     pub prefix_lists: BTreeMap<String, PrefixList>,
     pub client_vpn_endpoints: BTreeMap<String, ClientVpnEndpoint>,
+    pub va_instances: BTreeMap<String, VaInstance>,
+    pub va_trust_providers: BTreeMap<String, VaTrustProvider>,
+    pub va_groups: BTreeMap<String, VaGroup>,
+    pub va_endpoints: BTreeMap<String, VaEndpoint>,
     pub skipped: Vec<Skipped>,
     pub warnings: Vec<String>,
 }

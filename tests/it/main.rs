@@ -7,3 +7,4 @@ mod fixtures;
 mod models;
 mod semantics;
 mod support;
+mod verified_access;

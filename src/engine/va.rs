@@ -1,0 +1,494 @@
+//! AWS Verified Access (aws-semantics.md §7): Cedar policy decisions with the
+//! real Cedar engine, and where an endpoint sends its traffic.
+//!
+//! A document allows when a `permit` applies and no `forbid` does. The group
+//! policy must allow (a group without a policy, or with a disabled one,
+//! denies); an endpoint policy, when enabled, must allow too. The Cedar
+//! `context` holds each trust provider's data under its `PolicyReferenceName`:
+//! built from `--group` as IAM Identity Center builds it (`groups` is a record
+//! keyed by group ID), or read whole from `--context FILE.json`.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+use cedar_policy::{
+    Authorizer, Context, Decision, Effect, Entities, EntityUid, PolicySet, Request,
+};
+use serde_json::{Map, Value, json};
+
+use crate::hs::{self, Interval, IntervalSet};
+use crate::model::{Network, VaEndpoint, VaPolicy, VaTarget, VaTrustKind};
+
+use super::EngineError;
+
+/// Trust data given with `--context FILE.json`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UserContext {
+    /// Where it came from (the file name), for messages.
+    pub source: String,
+    /// A JSON object keyed by trust provider `PolicyReferenceName`.
+    pub value: Value,
+}
+
+/// One user the query is answered for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    /// `None`: a user in none of the groups the rules and policies name.
+    pub label: Option<String>,
+    pub groups: Vec<String>,
+}
+
+/// What one policy document said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyOutcome {
+    /// The owner has no policy.
+    Missing,
+    /// The policy exists but `PolicyEnabled` is false.
+    Disabled,
+    /// These permit statements apply and no forbid does.
+    Permitted(Vec<String>),
+    /// No permit statement applies.
+    NotPermitted,
+    /// These forbid statements apply (forbid beats permit).
+    Forbidden(Vec<String>),
+}
+
+/// One document's check: its owner (`vagr-…` or `vae-…`) and outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyCheck {
+    pub owner: String,
+    /// `group` or `endpoint`.
+    pub level: &'static str,
+    pub outcome: PolicyOutcome,
+}
+
+impl PolicyCheck {
+    pub fn allows(&self) -> bool {
+        match (&self.outcome, self.level) {
+            (PolicyOutcome::Permitted(_), _) => true,
+            // An endpoint without an (enabled) policy leaves the decision to the group.
+            (PolicyOutcome::Missing | PolicyOutcome::Disabled, "endpoint") => true,
+            _ => false,
+        }
+    }
+}
+
+/// The access decision for one user on one endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaDecision {
+    pub endpoint: String,
+    pub user: usize,
+    pub allowed: bool,
+    /// Group first, then endpoint.
+    pub checks: Vec<PolicyCheck>,
+}
+
+fn policy_err(owner: &str, message: impl Into<String>) -> EngineError {
+    EngineError::Policy {
+        owner: owner.to_string(),
+        message: message.into(),
+    }
+}
+
+/// The Cedar context for `user` on endpoint `ep`.
+fn context_for(net: &Network, ep: &VaEndpoint, user: &User, given: Option<&UserContext>) -> Value {
+    let mut obj = match given.map(|c| &c.value) {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    let instance = net.va_groups.get(&ep.group).map(|g| g.instance.as_str());
+    let providers = net
+        .va_instances
+        .get(instance.unwrap_or_default())
+        .map(|i| i.trust_providers.clone())
+        .unwrap_or_default();
+    for t in providers
+        .iter()
+        .filter_map(|t| net.va_trust_providers.get(t))
+    {
+        if t.kind != VaTrustKind::User
+            || t.provider != "iam-identity-center"
+            || t.reference.is_empty()
+            || obj.contains_key(&t.reference)
+        {
+            continue;
+        }
+        let groups: Map<String, Value> = user
+            .groups
+            .iter()
+            .map(|g| (g.clone(), json!({ "group_name": g })))
+            .collect();
+        obj.insert(t.reference.clone(), json!({ "groups": groups }));
+    }
+    Value::Object(obj)
+}
+
+/// One line of a statement's source, for traces.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Evaluates one policy document for a request.
+fn evaluate(
+    owner: &str,
+    policy: &VaPolicy,
+    request: &Request,
+) -> Result<PolicyOutcome, EngineError> {
+    if !policy.enabled {
+        return Ok(PolicyOutcome::Disabled);
+    }
+    let set = PolicySet::from_str(&policy.document).map_err(|e| {
+        policy_err(
+            owner,
+            format!("invalid cedar policy: {}", one_line(&e.to_string())),
+        )
+    })?;
+    let response = Authorizer::new().is_authorized(request, &set, &Entities::empty());
+    let errors: Vec<String> = response
+        .diagnostics()
+        .errors()
+        .map(|e| one_line(&e.to_string()))
+        .collect();
+    if !errors.is_empty() {
+        return Err(policy_err(
+            owner,
+            format!(
+                "evaluation failed: {} (the trust data the policy reads can be given with --context FILE.json)",
+                errors.join("; ")
+            ),
+        ));
+    }
+    let statements: Vec<String> = response
+        .diagnostics()
+        .reason()
+        .filter_map(|id| set.policy(id))
+        .map(|p| one_line(&p.to_string()))
+        .collect();
+    Ok(match response.decision() {
+        Decision::Allow => PolicyOutcome::Permitted(statements),
+        Decision::Deny if statements.is_empty() => PolicyOutcome::NotPermitted,
+        Decision::Deny => {
+            // Only the satisfied forbids are reasons for a deny.
+            let forbids = response
+                .diagnostics()
+                .reason()
+                .filter_map(|id| set.policy(id))
+                .filter(|p| p.effect() == Effect::Forbid)
+                .map(|p| one_line(&p.to_string()))
+                .collect();
+            PolicyOutcome::Forbidden(forbids)
+        }
+    })
+}
+
+/// Decides whether `user` may use endpoint `ep`.
+pub fn decide(
+    net: &Network,
+    ep: &VaEndpoint,
+    user_index: usize,
+    user: &User,
+    given: Option<&UserContext>,
+) -> Result<VaDecision, EngineError> {
+    let context = context_for(net, ep, user, given);
+    let context = Context::from_json_value(context, None).map_err(|e| {
+        policy_err(
+            &ep.id,
+            format!("invalid context: {}", one_line(&e.to_string())),
+        )
+    })?;
+    let uid = |s: &str| EntityUid::from_str(s).map_err(|e| policy_err(&ep.id, e.to_string()));
+    let request = Request::new(
+        uid(r#"User::"reach-user""#)?,
+        uid(r#"Action::"connect""#)?,
+        uid(&format!("Endpoint::{:?}", ep.id))?,
+        context,
+        None,
+    )
+    .map_err(|e| policy_err(&ep.id, e.to_string()))?;
+    let group = net.va_groups.get(&ep.group);
+    let group_outcome = match group.and_then(|g| g.policy.as_ref()) {
+        None => PolicyOutcome::Missing,
+        Some(p) => evaluate(&ep.group, p, &request)?,
+    };
+    let endpoint_outcome = match &ep.policy {
+        None => PolicyOutcome::Missing,
+        Some(p) => evaluate(&ep.id, p, &request)?,
+    };
+    let checks = vec![
+        PolicyCheck {
+            owner: ep.group.clone(),
+            level: "group",
+            outcome: group_outcome,
+        },
+        PolicyCheck {
+            owner: ep.id.clone(),
+            level: "endpoint",
+            outcome: endpoint_outcome,
+        },
+    ];
+    Ok(VaDecision {
+        endpoint: ep.id.clone(),
+        user: user_index,
+        allowed: checks.iter().all(PolicyCheck::allows),
+        checks,
+    })
+}
+
+/// Group IDs a policy tests (`context.<ref>.groups has "<id>"`, or
+/// `.groups.contains("<id>")`), to enumerate users when `--group` is not given.
+pub fn policy_groups(net: &Network) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let docs = net
+        .va_groups
+        .values()
+        .filter_map(|g| g.policy.as_ref())
+        .chain(net.va_endpoints.values().filter_map(|e| e.policy.as_ref()));
+    for p in docs {
+        let Ok(set) = PolicySet::from_str(&p.document) else {
+            continue;
+        };
+        for policy in set.policies() {
+            if let Ok(est) = policy.to_json() {
+                collect_groups(&est, &mut out);
+            }
+        }
+    }
+    out
+}
+
+fn is_groups_access(v: &Value) -> bool {
+    v.get(".")
+        .and_then(|d| d.get("attr"))
+        .and_then(Value::as_str)
+        == Some("groups")
+}
+
+fn collect_groups(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(h) = m.get("has")
+                && h.get("left").is_some_and(is_groups_access)
+                && let Some(a) = h.get("attr").and_then(Value::as_str)
+            {
+                out.insert(a.to_string());
+            }
+            if let Some(c) = m.get("contains")
+                && c.get("left").is_some_and(is_groups_access)
+                && let Some(s) = c
+                    .get("right")
+                    .and_then(|r| r.get("Value"))
+                    .and_then(Value::as_str)
+            {
+                out.insert(s.to_string());
+            }
+            for x in m.values() {
+                collect_groups(x, out);
+            }
+        }
+        Value::Array(a) => {
+            for x in a {
+                collect_groups(x, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The addresses an endpoint sends traffic to, or why the input cannot tell.
+pub fn target_addresses(net: &Network, ep: &VaEndpoint) -> Result<(IntervalSet, String), String> {
+    let point = |ip: std::net::IpAddr| Interval::point(hs::addr(ip));
+    match &ep.target {
+        VaTarget::NetworkInterface(eni) => {
+            let i = net
+                .interfaces
+                .get(eni)
+                .ok_or_else(|| format!("network interface `{eni}` is not in the input"))?;
+            let ip = i
+                .primary_ip()
+                .ok_or_else(|| format!("network interface `{eni}` has no private address"))?;
+            Ok((
+                IntervalSet::from_interval(point(ip)),
+                format!("{eni}'s primary private IP {ip}"),
+            ))
+        }
+        VaTarget::Cidr(c) => Ok((super::rules::cidr_set(c), format!("any address of {c}"))),
+        VaTarget::LoadBalancer(arn) => {
+            // An ELB's interfaces are described `ELB app/<name>/<id>` (or net/…).
+            let suffix = arn
+                .split_once(":loadbalancer/")
+                .map(|(_, s)| s)
+                .unwrap_or(arn);
+            let want = format!("ELB {suffix}");
+            let ips: Vec<_> = net
+                .interfaces
+                .values()
+                .filter(|i| i.description.as_deref() == Some(want.as_str()))
+                .flat_map(|i| i.private_ips.iter().map(|p| point(p.address)))
+                .collect();
+            if ips.is_empty() {
+                return Err(format!(
+                    "the input has no network interface of load balancer `{arn}` (description `{want}`)"
+                ));
+            }
+            Ok((
+                IntervalSet::from_intervals(ips),
+                format!("the addresses of load balancer {suffix}"),
+            ))
+        }
+        VaTarget::Rds(db) => {
+            // describe-network-interfaces does not say which database an RDS
+            // interface serves; any RDS interface of the endpoint's VPC is taken.
+            let ips: Vec<_> = net
+                .interfaces
+                .values()
+                .filter(|i| i.vpc == ep.vpc)
+                .filter(|i| i.description.as_deref() == Some("RDSNetworkInterface"))
+                .flat_map(|i| i.private_ips.iter().map(|p| point(p.address)))
+                .collect();
+            if ips.is_empty() {
+                return Err(format!(
+                    "the input has no RDS network interface (description `RDSNetworkInterface`) in `{}` for `{db}`",
+                    ep.vpc
+                ));
+            }
+            Ok((
+                IntervalSet::from_intervals(ips),
+                format!(
+                    "an RDS network interface of {} (assumed to serve {db})",
+                    ep.vpc
+                ),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Origin, VaGroup, VaInstance, VaTrustProvider};
+
+    fn net(group_policy: Option<&str>, endpoint_policy: Option<&str>) -> (Network, VaEndpoint) {
+        let o = Origin::new("t.yaml");
+        let pol = |d: &str| VaPolicy {
+            enabled: true,
+            document: d.to_string(),
+            origin: o.clone(),
+        };
+        let mut n = Network::default();
+        n.va_trust_providers.insert(
+            "vatp-1".into(),
+            VaTrustProvider {
+                id: "vatp-1".into(),
+                kind: VaTrustKind::User,
+                provider: "iam-identity-center".into(),
+                reference: "idc".into(),
+                origin: o.clone(),
+            },
+        );
+        n.va_instances.insert(
+            "vai-1".into(),
+            VaInstance {
+                id: "vai-1".into(),
+                trust_providers: vec!["vatp-1".into()],
+                origin: o.clone(),
+            },
+        );
+        n.va_groups.insert(
+            "vagr-1".into(),
+            VaGroup {
+                id: "vagr-1".into(),
+                instance: "vai-1".into(),
+                policy: group_policy.map(pol),
+                origin: o.clone(),
+            },
+        );
+        let ep = VaEndpoint {
+            id: "vae-1".into(),
+            group: "vagr-1".into(),
+            target: VaTarget::Cidr("10.0.0.0/24".parse().unwrap()),
+            protocol: "tcp".into(),
+            ports: vec![(22, 22)],
+            subnets: vec![],
+            vpc: "vpc-1".into(),
+            security_groups: vec![],
+            status: "active".into(),
+            policy: endpoint_policy.map(pol),
+            origin: o,
+        };
+        n.va_endpoints.insert("vae-1".into(), ep.clone());
+        (n, ep)
+    }
+
+    fn user(g: &[&str]) -> User {
+        User {
+            label: g.first().map(|s| s.to_string()),
+            groups: g.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    const DEV: &str =
+        r#"permit(principal, action, resource) when { context.idc.groups has "dev-id" };"#;
+
+    #[test]
+    fn group_policy_reads_the_identity_center_groups_record() {
+        let (n, ep) = net(Some(DEV), None);
+        assert!(
+            decide(&n, &ep, 0, &user(&["dev-id"]), None)
+                .unwrap()
+                .allowed
+        );
+        let d = decide(&n, &ep, 0, &user(&["ops-id"]), None).unwrap();
+        assert!(!d.allowed);
+        assert_eq!(d.checks[0].outcome, PolicyOutcome::NotPermitted);
+        assert_eq!(policy_groups(&n), BTreeSet::from(["dev-id".to_string()]));
+    }
+
+    #[test]
+    fn forbid_beats_permit_and_names_the_statement() {
+        let doc = format!(
+            "{DEV}\nforbid(principal, action, resource) when {{ context.idc.groups has \"contractor\" }};"
+        );
+        let (n, ep) = net(Some(&doc), None);
+        let d = decide(&n, &ep, 0, &user(&["dev-id", "contractor"]), None).unwrap();
+        assert!(!d.allowed);
+        match &d.checks[0].outcome {
+            PolicyOutcome::Forbidden(by) => assert!(by[0].starts_with("forbid("), "{by:?}"),
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn endpoint_policy_narrows_and_missing_group_policy_denies() {
+        let (n, ep) = net(Some("permit(principal, action, resource);"), Some(DEV));
+        assert!(
+            decide(&n, &ep, 0, &user(&["dev-id"]), None)
+                .unwrap()
+                .allowed
+        );
+        assert!(
+            !decide(&n, &ep, 0, &user(&["ops-id"]), None)
+                .unwrap()
+                .allowed
+        );
+        let (n, ep) = net(None, Some(DEV));
+        let d = decide(&n, &ep, 0, &user(&["dev-id"]), None).unwrap();
+        assert!(!d.allowed);
+        assert_eq!(d.checks[0].outcome, PolicyOutcome::Missing);
+    }
+
+    #[test]
+    fn a_policy_reading_absent_trust_data_is_an_error_naming_its_owner() {
+        let (n, ep) = net(
+            Some(r#"permit(principal, action, resource) when { context.jamf.risk == "LOW" };"#),
+            None,
+        );
+        let e = decide(&n, &ep, 0, &user(&[]), None).unwrap_err();
+        assert!(e.to_string().contains("`vagr-1`"), "{e}");
+        assert!(e.to_string().contains("--context"), "{e}");
+        let ctx = UserContext {
+            source: "ctx.json".into(),
+            value: json!({"jamf": {"risk": "LOW"}}),
+        };
+        assert!(decide(&n, &ep, 0, &user(&[]), Some(&ctx)).unwrap().allowed);
+    }
+}
