@@ -5,5 +5,7 @@ mod cli;
 mod client_vpn;
 mod fixtures;
 mod models;
+#[cfg(feature = "z3")]
+mod prove;
 mod semantics;
 mod support;
