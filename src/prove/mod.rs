@@ -470,9 +470,17 @@ fn scope_name(scope: &Scope) -> String {
     }
 }
 
-/// What the engine says about one packet at one scope and association:
-/// (gets there and back for every choice, for some choice, undecided).
-fn engine_on(a: &Analysis, scope: &Scope, p: &Packet) -> (bool, bool, bool) {
+/// What the engine says about one packet at one scope and association.
+#[derive(Clone, Copy, Debug)]
+struct EngineSays {
+    /// Gets there and back for every network choice.
+    all: bool,
+    /// For some choice.
+    some: bool,
+    undecided: bool,
+}
+
+fn engine_on(a: &Analysis, scope: &Scope, p: &Packet) -> EngineSays {
     let pt = p.fields();
     let (all, some, undecided) = match scope {
         Scope::Query => (
@@ -491,11 +499,11 @@ fn engine_on(a: &Analysis, scope: &Scope, p: &Packet) -> (bool, bool, bool) {
             }
         }
     };
-    (
-        all.contains(&pt),
-        some.contains(&pt),
-        undecided.contains(&pt),
-    )
+    EngineSays {
+        all: all.contains(&pt),
+        some: some.contains(&pt),
+        undecided: undecided.contains(&pt),
+    }
 }
 
 fn check_scope(
@@ -512,14 +520,13 @@ fn check_scope(
     let claim = claim(net, analysis, &scope)?;
     let at = scope_name(&scope);
     // Replay each packet the solver found, alone, and check it against the full analysis too.
-    let checks: [(&Option<Packet>, &str, fn((bool, bool, bool)) -> bool); 3] = [
-        (&w.fails, "fails for this choice", |(all, _, _)| !all),
-        (&w.reaches, "gets there and back", |(_, some, _)| some),
-        (
-            &w.undecided,
-            "cannot be decided from the input",
-            |(_, _, u)| u,
-        ),
+    type Agrees = fn(EngineSays) -> bool;
+    let checks: [(&Option<Packet>, &str, Agrees); 3] = [
+        (&w.fails, "fails for this choice", |e| !e.all),
+        (&w.reaches, "gets there and back", |e| e.some),
+        (&w.undecided, "cannot be decided from the input", |e| {
+            e.undecided
+        }),
     ];
     for (found, what, agrees) in checks {
         let Some(p) = found else { continue };
@@ -531,7 +538,7 @@ fn check_scope(
                 return Err(ProveError::Disagree {
                     detail: format!(
                         "{name} finds that this packet {what}{at}, the engine ({which}) does not: it says reachable for every choice: {}, for some: {}, undecided: {}",
-                        on.0, on.1, on.2
+                        on.all, on.some, on.undecided
                     ),
                     packet: p.to_string(),
                 });
@@ -582,5 +589,157 @@ fn sample_packet(f: [u128; 7]) -> Packet {
         icmp_code: narrow8(f[6]),
         association: None,
         choices: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::QuerySpec;
+    use crate::ingest::Loader;
+
+    /// A solver that answers what it is told (tests of `cross_check` without z3).
+    struct Canned(Witnesses);
+
+    impl Solver for Canned {
+        fn name(&self) -> &'static str {
+            "canned"
+        }
+        fn witnesses(
+            &mut self,
+            _: &Network,
+            _: &engine::Query,
+            _: &Scope,
+        ) -> Result<Witnesses, ProveError> {
+            Ok(self.0.clone())
+        }
+    }
+
+    fn two_tier() -> Network {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/two-tier.yaml"),
+        )
+        .unwrap();
+        let mut l = Loader::new();
+        l.add_yaml("two-tier.yaml", &text).unwrap();
+        l.finish().unwrap()
+    }
+
+    fn analyse(net: &Network, q: &str) -> Analysis {
+        let q = engine::Query::resolve(net, QuerySpec::parse(q).unwrap(), None).unwrap();
+        engine::check(net, q)
+    }
+
+    fn packet(a: &Analysis) -> Packet {
+        sample_packet(a.packets.sample().unwrap())
+    }
+
+    #[test]
+    fn witnesses_decide_the_verdict() {
+        let p = Some(sample_packet([6, 1, 2, 3, 4, 0, 0]));
+        let w = |fails: &Option<Packet>, reaches: &Option<Packet>, undecided: &Option<Packet>| {
+            Witnesses {
+                fails: fails.clone(),
+                reaches: reaches.clone(),
+                undecided: undecided.clone(),
+                queries: 3,
+            }
+            .verdict()
+        };
+        assert_eq!(w(&None, &p, &None), Verdict::Reachable);
+        assert_eq!(w(&p, &p, &None), Verdict::Partial);
+        assert_eq!(w(&p, &None, &None), Verdict::Unreachable);
+        assert_eq!(w(&p, &p, &p), Verdict::Unknown);
+        assert_eq!(w(&None, &None, &None), Verdict::Unreachable);
+    }
+
+    #[test]
+    fn a_witness_the_engine_does_not_reproduce_is_a_disagreement() {
+        let net = two_tier();
+        let a = analyse(&net, "i-app->93.184.216.34:80");
+        assert_eq!(a.verdict, Verdict::Unreachable);
+        // A solver claiming a packet gets through where the engine drops it.
+        let mut s = Canned(Witnesses {
+            fails: None,
+            reaches: Some(packet(&a)),
+            undecided: None,
+            queries: 3,
+        });
+        let e = cross_check(&net, &a, &mut s).unwrap_err();
+        assert!(matches!(e, ProveError::Disagree { .. }), "{e}");
+        let msg = e.to_string();
+        assert!(msg.starts_with("engine and solver disagree: "), "{msg}");
+        assert!(msg.contains("tcp 10.0.2.35:"), "{msg}");
+    }
+
+    #[test]
+    fn agreeing_answers_prove_the_verdict() {
+        let net = two_tier();
+        let a = analyse(&net, "i-app->93.184.216.34:80");
+        let mut s = Canned(Witnesses {
+            fails: Some(packet(&a)),
+            reaches: None,
+            undecided: None,
+            queries: 3,
+        });
+        let p = cross_check(&net, &a, &mut s).unwrap();
+        assert_eq!(p.verdict, Verdict::Unreachable);
+        assert_eq!((p.queries, p.replayed), (3, 1));
+    }
+
+    #[cfg(feature = "z3")]
+    mod planted {
+        use super::*;
+
+        /// An engine bug planted in its answer: one packet dropped from
+        /// `reachable` and the verdict turned to partial.
+        #[test]
+        fn z3_catches_a_packet_missing_from_reachable() {
+            let net = two_tier();
+            let mut a = analyse(&net, "i-bastion->10.0.2.35:22");
+            assert_eq!(a.verdict, Verdict::Reachable);
+            let victim = a.packets.sample().unwrap();
+            let one = sample_packet(victim).set();
+            a.reachable = a.reachable.difference(&one);
+            a.reachable_some = a.reachable_some.difference(&one);
+            a.verdict = Verdict::Partial;
+            let e = cross_check(&net, &a, &mut z3::Z3Solver::new()).unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.starts_with("engine and solver disagree: "), "{msg}");
+            assert!(
+                msg.contains("the engine says partial, z3 proves reachable"),
+                "{msg}"
+            );
+            assert!(msg.contains(&sample_packet(victim).to_string()), "{msg}");
+        }
+
+        #[test]
+        fn z3_catches_a_flipped_verdict() {
+            let net = two_tier();
+            let mut a = analyse(&net, "i-app->93.184.216.34:80");
+            a.verdict = Verdict::Reachable;
+            let e = cross_check(&net, &a, &mut z3::Z3Solver::new()).unwrap_err();
+            assert!(matches!(e, ProveError::Disagree { .. }), "{e}");
+            assert!(
+                e.to_string()
+                    .contains("the engine says reachable, z3 proves unreachable"),
+                "{e}"
+            );
+        }
+
+        #[test]
+        fn z3_catches_a_reply_the_engine_lets_through() {
+            // Claim the NAT path works on port 80 (blocked by the private ACL).
+            let net = two_tier();
+            let good = analyse(&net, "i-app->93.184.216.34:443");
+            let mut a = analyse(&net, "i-app->93.184.216.34:80");
+            a.reachable = a.packets.clone();
+            a.reachable_some = a.packets.clone();
+            a.verdict = good.verdict;
+            let e = cross_check(&net, &a, &mut z3::Z3Solver::new()).unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.contains("engine and solver disagree"), "{msg}");
+            assert!(msg.contains("-> 93.184.216.34:80"), "{msg}");
+        }
     }
 }

@@ -124,3 +124,28 @@ fn check_prove_prints_the_proof_and_prove_leads_with_it() {
         "cvpn-endpoint-0ba1234567890c60d"
     );
 }
+
+/// A known engine imprecision the prover found (tests/data header): when the
+/// engine is fixed, this turns into an agreement on `unreachable` — then move
+/// the model into `SEED_CASES`.
+#[test]
+fn the_prover_catches_the_engines_lost_address_correlation() {
+    let file = "tests/data/seed-004-prove-split-subnet-halves.yaml";
+    let r = reach(&["check", "--model", file, "client->192.168.1.63:22"]);
+    assert!(r.stdout.starts_with("partial:"), "{}", r.stdout);
+    let r = reach(&[
+        "check",
+        "--prove",
+        "--model",
+        file,
+        "client->192.168.1.63:22",
+    ]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(
+            "error: engine and solver disagree: the engine says partial (through cvpn-endpoint-0ba1234567890c60d, a user in no group), z3 proves unreachable; packet tcp 172.31.0.0:1024 -> 192.168.1.63:22"
+        ),
+        "{}",
+        r.stderr
+    );
+}
