@@ -222,10 +222,13 @@ pub fn cross_check(
     let mut replayed = 0;
     match &query.start {
         Start::Client { endpoints } => {
-            for ep in endpoints
-                .iter()
-                .filter_map(|id| net.client_vpn_endpoints.get(id))
-            {
+            for id in endpoints {
+                // Another kind of access endpoint (e.g. Verified Access) has no encoding yet.
+                let ep = net.client_vpn_endpoints.get(id).ok_or_else(|| {
+                    ProveError::Unsupported(format!(
+                        "access endpoint `{id}` is not a Client VPN endpoint: only Client VPN access paths are encoded"
+                    ))
+                })?;
                 for (label, groups) in users(ep, &query.groups) {
                     let scope = Scope::Client {
                         endpoint: ep.id.clone(),
