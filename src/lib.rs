@@ -2,7 +2,9 @@
 //!
 //! Layers, bottom up: [`hs`] (packet-set algebra, knows nothing of AWS),
 //! [`model`] (validated network data), [`ingest`] (file formats into the model),
-//! [`engine`] (walks packet sets through the model), [`render`] (output types).
+//! [`engine`] (walks packet sets through the model), [`prove`] (cross-checks
+//! the engine's verdicts with an SMT solver, z3 behind the `z3` feature),
+//! [`render`] (output types).
 //! The binary's `cli` module is the only place with `anyhow`.
 
 pub mod engine;
@@ -11,4 +13,5 @@ pub mod generate;
 pub mod hs;
 pub mod ingest;
 pub mod model;
+pub mod prove;
 pub mod render;

@@ -1,7 +1,8 @@
 //! Command line: clap parsing, reading inputs, printing, exit codes.
 //! The only module that uses `anyhow`.
 //!
-//! Exit codes: 0 reachable, 1 unreachable / partial / unknown, 2 error.
+//! Exit codes: 0 reachable, 1 unreachable / partial / unknown, 2 error
+//! (including `engine and solver disagree` under `--prove`).
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use reach::engine::{self, QuerySpec, Verdict};
 use reach::ingest::Loader;
 use reach::model::Network;
+use reach::prove;
 use reach::render::Report;
 
 #[derive(Parser, Debug)]
@@ -42,31 +44,47 @@ struct Inputs {
     models: Vec<PathBuf>,
 }
 
+/// The options of `check` and `prove`.
+#[derive(clap::Args, Debug)]
+struct Ask {
+    #[command(flatten)]
+    inputs: Inputs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Source ports of the client (default: the ephemeral range of whoever opens the connection).
+    #[arg(long, value_name = "RANGE")]
+    src_port: Option<String>,
+    /// For `client`: a group of the user (SAML / AD group ID). Repeatable.
+    /// Without it, the answer covers every group the authorization rules name.
+    #[arg(long = "group", value_name = "GROUP")]
+    groups: Vec<String>,
+    /// For `client`: use only this access endpoint (`cvpn-endpoint-…` or `vae-…`).
+    #[arg(long, value_name = "ENDPOINT")]
+    via: Option<String>,
+    /// For `client`: Verified Access trust data, a JSON object keyed by
+    /// trust provider `PolicyReferenceName` (OIDC claims, device posture).
+    #[arg(long, value_name = "FILE.json")]
+    context: Option<PathBuf>,
+    /// `SRC->DST:PORT[/tcp|udp|icmp]`; SRC is an IP, i-…, eni-… or `internet`; DST an IP, i-… or eni-….
+    query: String,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Can SRC reach DST:PORT, both ways? `SRC->DST:PORT[/tcp|udp|icmp]`
     Check {
         #[command(flatten)]
-        inputs: Inputs,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "text")]
-        format: Format,
-        /// Source ports of the client (default: the ephemeral range of whoever opens the connection).
-        #[arg(long, value_name = "RANGE")]
-        src_port: Option<String>,
-        /// For `client`: a group of the user (SAML / AD group ID). Repeatable.
-        /// Without it, the answer covers every group the authorization rules name.
-        #[arg(long = "group", value_name = "GROUP")]
-        groups: Vec<String>,
-        /// For `client`: use only this access endpoint (`cvpn-endpoint-…` or `vae-…`).
-        #[arg(long, value_name = "ENDPOINT")]
-        via: Option<String>,
-        /// For `client`: Verified Access trust data, a JSON object keyed by
-        /// trust provider `PolicyReferenceName` (OIDC claims, device posture).
-        #[arg(long, value_name = "FILE.json")]
-        context: Option<PathBuf>,
-        /// `SRC->DST:PORT[/tcp|udp|icmp]`; SRC is an IP, i-…, eni-… or `internet`; DST an IP, i-… or eni-….
-        query: String,
+        ask: Ask,
+        /// Also prove the verdict with z3 (needs a build with `--features z3`);
+        /// a disagreement with the engine is an error (exit 2).
+        #[arg(long)]
+        prove: bool,
+    },
+    /// `check --prove`, with the output leading with the proof.
+    Prove {
+        #[command(flatten)]
+        ask: Ask,
     },
 }
 
@@ -100,47 +118,59 @@ fn read_context(path: &std::path::Path) -> Result<engine::va::UserContext> {
 }
 
 fn run(cli: Cli) -> Result<Verdict> {
-    match cli.command {
-        Command::Check {
-            inputs,
-            format,
-            src_port,
-            groups,
-            via,
-            context,
-            query,
-        } => {
-            let spec = QuerySpec::parse(&query)?;
-            let src_ports = src_port
-                .as_deref()
-                .map(engine::parse_port_range)
-                .transpose()
-                .context("--src-port")?;
-            let context = context.as_deref().map(read_context).transpose()?;
-            let net = load(&inputs)?;
-            let opts = engine::QueryOptions {
-                src_ports,
-                groups,
-                via,
-                context,
-            };
-            let q = engine::Query::resolve_with(&net, spec, &opts)?;
-            let analysis = engine::check(&net, q);
-            let report = Report::new(&analysis, &net);
-            let out = match format {
-                Format::Json => report.to_json() + "\n",
-                Format::Text => report.to_text(std::io::stdout().is_terminal()),
-            };
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(out.as_bytes())?;
-            stdout.flush()?;
-            // Warnings (skipped resource types) also go to stderr, where CI logs show them.
-            for w in &report.warnings {
-                eprintln!("warning: {w}");
-            }
-            Ok(analysis.verdict)
-        }
+    let (ask, prove, proof_first) = match cli.command {
+        Command::Check { ask, prove } => (ask, prove, false),
+        Command::Prove { ask } => (ask, true, true),
+    };
+    let Ask {
+        inputs,
+        format,
+        src_port,
+        groups,
+        via,
+        context,
+        query,
+    } = ask;
+    // Before any work: a binary without a solver cannot prove.
+    let mut solver = if prove {
+        Some(prove::default_solver()?)
+    } else {
+        None
+    };
+    let spec = QuerySpec::parse(&query)?;
+    let src_ports = src_port
+        .as_deref()
+        .map(engine::parse_port_range)
+        .transpose()
+        .context("--src-port")?;
+    let context = context.as_deref().map(read_context).transpose()?;
+    let net = load(&inputs)?;
+    let opts = engine::QueryOptions {
+        src_ports,
+        groups,
+        via,
+        context,
+    };
+    let q = engine::Query::resolve_with(&net, spec, &opts)?;
+    let analysis = engine::check(&net, q);
+    let mut report = Report::new(&analysis, &net);
+    if let Some(solver) = solver.as_deref_mut() {
+        let proof = prove::cross_check(&net, &analysis, solver)?;
+        report = report.with_proof(&proof);
     }
+    let out = match format {
+        Format::Json => report.to_json() + "\n",
+        Format::Text if proof_first => report.to_text_proof_first(std::io::stdout().is_terminal()),
+        Format::Text => report.to_text(std::io::stdout().is_terminal()),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out.as_bytes())?;
+    stdout.flush()?;
+    // Warnings (skipped resource types) also go to stderr, where CI logs show them.
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(analysis.verdict)
 }
 
 pub fn main() -> ExitCode {

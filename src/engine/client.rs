@@ -217,7 +217,12 @@ pub(super) fn users(net: &Network, endpoints: &[String], opts: &QueryOptions) ->
         .collect()
 }
 
-pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) -> Analysis {
+pub(super) fn check_client(
+    net: &Network,
+    query: Query,
+    endpoints: &[String],
+    only: Option<&PacketSet>,
+) -> Analysis {
     let mut sink = Collect::default();
     for a in &query.assumptions {
         sink.assume(a.clone());
@@ -231,7 +236,10 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
         .iter()
         .filter_map(|id| net.client_vpn_endpoints.get(id))
     {
-        let packets = query.packets_from(super::rules::cidr_set(&ep.client_cidr));
+        let mut packets = query.packets_from(super::rules::cidr_set(&ep.client_cidr));
+        if let Some(o) = only {
+            packets = packets.intersect(o);
+        }
         all_packets = all_packets.union(&packets);
         if !ep.has_groups() && !query.groups.is_empty() {
             sink.assume(format!(

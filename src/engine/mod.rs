@@ -384,15 +384,28 @@ pub(crate) enum Back {
 
 /// Answers one query: walks forward from the source, then every arrival back.
 pub fn check(net: &Network, query: Query) -> Analysis {
+    check_within(net, query, None)
+}
+
+/// Answers a query for only its packets inside `only` (e.g. one packet, to
+/// replay a counterexample the prover found). Same walk as [`check`].
+pub fn check_packets(net: &Network, query: Query, only: &PacketSet) -> Analysis {
+    check_within(net, query, Some(only))
+}
+
+fn check_within(net: &Network, query: Query, only: Option<&PacketSet>) -> Analysis {
     let back_to = match &query.start {
         Start::Client { endpoints } => {
             let endpoints = endpoints.clone();
-            return client::check_client(net, query, &endpoints);
+            return client::check_client(net, query, &endpoints, only);
         }
         Start::Interface { eni, .. } => Back::Eni(eni.clone()),
         Start::Internet { .. } => Back::Internet,
     };
-    let packets = query.packets();
+    let packets = match only {
+        Some(o) => query.packets().intersect(o),
+        None => query.packets(),
+    };
     let mut sink = Collect::default();
     for a in &query.assumptions {
         sink.assume(a.clone());

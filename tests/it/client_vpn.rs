@@ -122,7 +122,7 @@ fn load_text(name: &str, text: &str) -> Network {
     l.finish().expect("model lowers")
 }
 
-fn load(path: &str) -> Network {
+pub fn load(path: &str) -> Network {
     let text = std::fs::read_to_string(root().join(path)).expect("model file");
     load_text(path, &text)
 }
@@ -147,76 +147,78 @@ fn hops_of(r: &Report) -> Vec<String> {
 }
 
 /// The checks the seeds report (tests/data and models/ headers), as (file, groups, query, verdict).
+/// The prover checks them too.
+pub const SEED_CASES: &[(&str, &[&str], &str, &str)] = &[
+    (SEED1, &[G001], "client->172.25.1.10:22", "reachable"),
+    (SEED1, &[G001], "client->142.250.196.100:443", "reachable"),
+    (
+        SEED1,
+        &["00000000-0000-0000-0000-000000000000"],
+        "client->142.250.196.100:443",
+        "unreachable",
+    ),
+    (SEED1, &[G001], "client->172.25.1.10:3306", "unreachable"),
+    (
+        "tests/data/seed-001-neg-no-internet-route.yaml",
+        &[G001],
+        "client->142.250.196.100:443",
+        "unreachable",
+    ),
+    (
+        "tests/data/seed-001-neg-no-internet-route.yaml",
+        &[G001],
+        "client->172.25.1.10:22",
+        "reachable",
+    ),
+    (SEED2, &[G002], "client->10.0.1.10:22", "reachable"),
+    (
+        SEED2,
+        &["11111111-1111-1111-1111-111111111111"],
+        "client->10.0.1.10:22",
+        "unreachable",
+    ),
+    (SEED2, &[G002], "client->10.0.2.20:22", "unreachable"),
+    (SEED2, &[G002], "client->93.184.216.34:443", "unreachable"),
+    (SEED4, &[], "client->192.168.1.63:22", "reachable"),
+    (SEED4, &[], "client->192.168.1.63:80", "unreachable"),
+    (SEED4, &[], "client->192.168.1.63:22/udp", "unreachable"),
+    (SEED4, &[], "client->192.168.2.10:22", "unreachable"),
+    (SEED4, &[], "client->8.8.8.8:443", "unreachable"),
+    (
+        "tests/data/seed-004-neg-sg-client-cidr.yaml",
+        &[],
+        "client->192.168.1.63:22",
+        "unreachable",
+    ),
+    (
+        "tests/data/seed-004-neg-nacl-no-ephemeral.yaml",
+        &[],
+        "client->192.168.1.63:22",
+        "unreachable",
+    ),
+    (
+        "tests/data/seed-004-partial-nacl-linux-ephemeral.yaml",
+        &[],
+        "client->192.168.1.63:22",
+        "partial",
+    ),
+    (
+        "tests/data/seed-004-partial-two-assoc-routes.yaml",
+        &[],
+        "client->8.8.8.8:443",
+        "partial",
+    ),
+    (
+        "tests/data/seed-004-partial-two-assoc-routes.yaml",
+        &[],
+        "client->192.168.1.63:22",
+        "reachable",
+    ),
+];
+
 #[test]
 fn seed_models_pass_their_checks() {
-    let cases: &[(&str, &[&str], &str, &str)] = &[
-        (SEED1, &[G001], "client->172.25.1.10:22", "reachable"),
-        (SEED1, &[G001], "client->142.250.196.100:443", "reachable"),
-        (
-            SEED1,
-            &["00000000-0000-0000-0000-000000000000"],
-            "client->142.250.196.100:443",
-            "unreachable",
-        ),
-        (SEED1, &[G001], "client->172.25.1.10:3306", "unreachable"),
-        (
-            "tests/data/seed-001-neg-no-internet-route.yaml",
-            &[G001],
-            "client->142.250.196.100:443",
-            "unreachable",
-        ),
-        (
-            "tests/data/seed-001-neg-no-internet-route.yaml",
-            &[G001],
-            "client->172.25.1.10:22",
-            "reachable",
-        ),
-        (SEED2, &[G002], "client->10.0.1.10:22", "reachable"),
-        (
-            SEED2,
-            &["11111111-1111-1111-1111-111111111111"],
-            "client->10.0.1.10:22",
-            "unreachable",
-        ),
-        (SEED2, &[G002], "client->10.0.2.20:22", "unreachable"),
-        (SEED2, &[G002], "client->93.184.216.34:443", "unreachable"),
-        (SEED4, &[], "client->192.168.1.63:22", "reachable"),
-        (SEED4, &[], "client->192.168.1.63:80", "unreachable"),
-        (SEED4, &[], "client->192.168.1.63:22/udp", "unreachable"),
-        (SEED4, &[], "client->192.168.2.10:22", "unreachable"),
-        (SEED4, &[], "client->8.8.8.8:443", "unreachable"),
-        (
-            "tests/data/seed-004-neg-sg-client-cidr.yaml",
-            &[],
-            "client->192.168.1.63:22",
-            "unreachable",
-        ),
-        (
-            "tests/data/seed-004-neg-nacl-no-ephemeral.yaml",
-            &[],
-            "client->192.168.1.63:22",
-            "unreachable",
-        ),
-        (
-            "tests/data/seed-004-partial-nacl-linux-ephemeral.yaml",
-            &[],
-            "client->192.168.1.63:22",
-            "partial",
-        ),
-        (
-            "tests/data/seed-004-partial-two-assoc-routes.yaml",
-            &[],
-            "client->8.8.8.8:443",
-            "partial",
-        ),
-        (
-            "tests/data/seed-004-partial-two-assoc-routes.yaml",
-            &[],
-            "client->192.168.1.63:22",
-            "reachable",
-        ),
-    ];
-    for (file, groups, q, want) in cases {
+    for (file, groups, q, want) in SEED_CASES {
         let r = ask(&load(file), q, groups, None);
         assert_eq!(
             r.verdict,

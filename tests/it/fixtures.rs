@@ -2,9 +2,9 @@
 
 use super::support::{all_hops, check, fixture, load_snapshot};
 
-struct Row {
-    query: &'static str,
-    verdict: &'static str,
+pub struct Row {
+    pub query: &'static str,
+    pub verdict: &'static str,
     /// Each must appear in some hop (`component rule`), forward or return.
     in_hops: &'static [&'static str],
     /// Each must be the component of some `blocked_by` entry.
@@ -24,6 +24,13 @@ const fn row(
         blocked_by,
     }
 }
+
+/// Every fixture folder and its rows (the prover checks them all too).
+pub const ALL: &[(&str, &[Row])] = &[
+    ("public-subnet", PUBLIC_SUBNET),
+    ("nat-gateway", NAT_GATEWAY),
+    ("vpc-peering", VPC_PEERING),
+];
 
 fn run(folder: &str, rows: &[Row]) {
     let Some(dir) = fixture(folder) else { return };
@@ -64,72 +71,70 @@ fn run(folder: &str, rows: &[Row]) {
     }
 }
 
+const PUBLIC_SUBNET: &[Row] = &[
+    row(
+        "internet->18.216.80.133:22",
+        "reachable",
+        &[
+            "sg-09ccba6656672061b",
+            "destination 18.216.80.133 -> 10.0.0.91",
+        ],
+        &[],
+    ),
+    row(
+        "internet->18.216.80.133:80",
+        "unreachable",
+        &[],
+        &["sg-09ccba6656672061b"],
+    ),
+    row("internet->10.0.0.91:22", "unreachable", &[], &["internet"]),
+    row(
+        "i-06669a407b2ef3ae5->8.8.8.8:443",
+        "reachable",
+        &["source 10.0.0.91 -> 18.216.80.133"],
+        &[],
+    ),
+];
+
 #[test]
 fn public_subnet() {
-    run(
-        "public-subnet",
-        &[
-            row(
-                "internet->18.216.80.133:22",
-                "reachable",
-                &[
-                    "sg-09ccba6656672061b",
-                    "destination 18.216.80.133 -> 10.0.0.91",
-                ],
-                &[],
-            ),
-            row(
-                "internet->18.216.80.133:80",
-                "unreachable",
-                &[],
-                &["sg-09ccba6656672061b"],
-            ),
-            row("internet->10.0.0.91:22", "unreachable", &[], &["internet"]),
-            row(
-                "i-06669a407b2ef3ae5->8.8.8.8:443",
-                "reachable",
-                &["source 10.0.0.91 -> 18.216.80.133"],
-                &[],
-            ),
-        ],
-    );
+    run("public-subnet", PUBLIC_SUBNET);
 }
+
+const NAT_GATEWAY: &[Row] = &[
+    row(
+        "i-0a128d26e59be60f3->8.8.8.8:80",
+        "reachable",
+        &[
+            "nat-07ab4846da51f4612",
+            "source 10.1.250.210 -> 3.135.127.225",
+        ],
+        &[],
+    ),
+    row(
+        "internet->3.135.127.225:80",
+        "unreachable",
+        &[],
+        &["nat-07ab4846da51f4612"],
+    ),
+    row("i-0a73a1a6021c03ddb->8.8.8.8:80", "unreachable", &[], &[]),
+    row(
+        "internet->18.216.129.140:22",
+        "reachable",
+        &["delivered to i-0b31b509174d7f5de"],
+        &[],
+    ),
+    row(
+        "i-0a128d26e59be60f3->10.1.250.116:22",
+        "reachable",
+        &[],
+        &[],
+    ),
+];
 
 #[test]
 fn nat_gateway() {
-    run(
-        "nat-gateway",
-        &[
-            row(
-                "i-0a128d26e59be60f3->8.8.8.8:80",
-                "reachable",
-                &[
-                    "nat-07ab4846da51f4612",
-                    "source 10.1.250.210 -> 3.135.127.225",
-                ],
-                &[],
-            ),
-            row(
-                "internet->3.135.127.225:80",
-                "unreachable",
-                &[],
-                &["nat-07ab4846da51f4612"],
-            ),
-            row("i-0a73a1a6021c03ddb->8.8.8.8:80", "unreachable", &[], &[]),
-            row(
-                "internet->18.216.129.140:22",
-                "reachable",
-                &["delivered to i-0b31b509174d7f5de"],
-                &[],
-            ),
-            row(
-                "i-0a128d26e59be60f3->10.1.250.116:22",
-                "reachable",
-                &[],
-                &[],
-            ),
-        ],
-    );
+    run("nat-gateway", NAT_GATEWAY);
 }
 
 #[test]
@@ -145,49 +150,48 @@ fn nat_gateway_no_route_names_the_route_table() {
     assert!(b.component.starts_with("rtb-"), "{b:?}");
 }
 
+const VPC_PEERING: &[Row] = &[
+    row(
+        "i-06ba034d88c84ef07->192.168.1.106:22",
+        "reachable",
+        &["pcx-0b89b559e3319d6cf"],
+        &[],
+    ),
+    row(
+        "i-06ba034d88c84ef07->192.168.1.106:80",
+        "unreachable",
+        &[],
+        &["sg-065c26b39e45ae384"],
+    ),
+    row(
+        "i-06ba034d88c84ef07->192.168.2.229:22",
+        "reachable",
+        &["pcx-0d5b836985ac8ca8c"],
+        &[],
+    ),
+    row(
+        "i-06ba034d88c84ef07->192.168.100.1:22",
+        "unreachable",
+        &[],
+        &["rtb-0891861fffaea6d52"],
+    ),
+    row(
+        "i-0b14080af811fda3d->10.10.10.157:22",
+        "reachable",
+        &["pcx-0b89b559e3319d6cf"],
+        &[],
+    ),
+    row(
+        "i-0b14080af811fda3d->8.8.8.8:443",
+        "unreachable",
+        &[],
+        &["rtb-017c36290c9baf017"],
+    ),
+];
+
 #[test]
 fn vpc_peering() {
-    run(
-        "vpc-peering",
-        &[
-            row(
-                "i-06ba034d88c84ef07->192.168.1.106:22",
-                "reachable",
-                &["pcx-0b89b559e3319d6cf"],
-                &[],
-            ),
-            row(
-                "i-06ba034d88c84ef07->192.168.1.106:80",
-                "unreachable",
-                &[],
-                &["sg-065c26b39e45ae384"],
-            ),
-            row(
-                "i-06ba034d88c84ef07->192.168.2.229:22",
-                "reachable",
-                &["pcx-0d5b836985ac8ca8c"],
-                &[],
-            ),
-            row(
-                "i-06ba034d88c84ef07->192.168.100.1:22",
-                "unreachable",
-                &[],
-                &["rtb-0891861fffaea6d52"],
-            ),
-            row(
-                "i-0b14080af811fda3d->10.10.10.157:22",
-                "reachable",
-                &["pcx-0b89b559e3319d6cf"],
-                &[],
-            ),
-            row(
-                "i-0b14080af811fda3d->8.8.8.8:443",
-                "unreachable",
-                &[],
-                &["rtb-017c36290c9baf017"],
-            ),
-        ],
-    );
+    run("vpc-peering", VPC_PEERING);
 }
 
 #[test]

@@ -5,6 +5,8 @@ mod cli;
 mod client_vpn;
 mod fixtures;
 mod models;
+#[cfg(feature = "z3")]
+mod prove;
 mod semantics;
 mod support;
 mod verified_access;

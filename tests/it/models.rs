@@ -2,25 +2,27 @@
 
 use super::support::{all_hops, check, load_model};
 
+/// `models/two-tier.yaml`: (query, verdict). The prover checks them too.
+pub const TWO_TIER: &[(&str, &str)] = &[
+    // The README's first command.
+    ("i-bastion->10.0.2.35:22", "reachable"),
+    ("198.51.100.7->203.0.113.10:22", "reachable"),
+    // Only the office range may SSH to the bastion.
+    ("internet->203.0.113.10:22", "partial"),
+    ("203.0.113.77->203.0.113.10:22", "unreachable"),
+    // Out through the NAT gateway: 443 allowed by the private ACL, 80 not.
+    ("i-app->93.184.216.34:443", "reachable"),
+    ("i-app->93.184.216.34:80", "unreachable"),
+    // The app server has no public IP and the NAT gateway takes no inbound.
+    ("internet->203.0.113.20:22", "unreachable"),
+];
+
 #[test]
 fn two_tier() {
     let net = load_model("two-tier.yaml");
-    let cases = [
-        // The README's first command.
-        ("i-bastion->10.0.2.35:22", "reachable"),
-        ("198.51.100.7->203.0.113.10:22", "reachable"),
-        // Only the office range may SSH to the bastion.
-        ("internet->203.0.113.10:22", "partial"),
-        ("203.0.113.77->203.0.113.10:22", "unreachable"),
-        // Out through the NAT gateway: 443 allowed by the private ACL, 80 not.
-        ("i-app->93.184.216.34:443", "reachable"),
-        ("i-app->93.184.216.34:80", "unreachable"),
-        // The app server has no public IP and the NAT gateway takes no inbound.
-        ("internet->203.0.113.20:22", "unreachable"),
-    ];
-    for (q, want) in cases {
+    for (q, want) in TWO_TIER {
         let r = check(&net, q);
-        assert_eq!(r.verdict, want, "{q}\n{}", r.to_text(false));
+        assert_eq!(r.verdict, *want, "{q}\n{}", r.to_text(false));
     }
 }
 

@@ -1,0 +1,748 @@
+//! Cross-checks the engine's verdicts with a solver.
+//!
+//! A [`Solver`] encodes the same semantics as the engine straight from the
+//! model (not from the engine's packet sets) and answers, for one query (or one
+//! Client VPN endpoint and user group of it): is there a packet of the query,
+//! with a choice of the network (NAT source port, association, ...), that
+//! fails? One that gets there and back? One whose fate the input cannot
+//! decide? From those answers [`cross_check`] derives the solver's verdict,
+//! replays every packet the solver returned through the engine as a one-packet
+//! query, and fails loudly ([`ProveError::Disagree`]) when the engine does not
+//! reproduce it or the verdicts differ.
+//!
+//! The engine never calls a solver; this module only reads its [`Analysis`]
+//! and replays packets through [`engine::check_packets`].
+
+#[cfg(feature = "z3")]
+pub mod z3;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::engine::{self, Analysis, Path, Start, Verdict};
+use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
+use crate::model::{ClientVpnEndpoint, Network, Protocol};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ProveError {
+    /// The engine's verdict or a replayed packet does not match the solver.
+    #[error("engine and solver disagree: {detail}; packet {packet}")]
+    Disagree { detail: String, packet: String },
+    /// A part of the model the encoding does not cover: never a silent pass.
+    #[error("the prover cannot check this query: {0}")]
+    Unsupported(String),
+    /// The solver gave up (timeout, resource limit).
+    #[error("{solver} gave no answer: {reason}")]
+    Solver {
+        solver: &'static str,
+        reason: String,
+    },
+    #[error(
+        "this binary was built without z3: rebuild with `cargo build --features z3` to use the prover"
+    )]
+    NoSolver,
+}
+
+/// One concrete packet of a query, with the choices that go with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Packet {
+    pub proto: u8,
+    /// Addresses in the engine's 128-bit convention (IPv4 as `::ffff:a.b.c.d`).
+    pub src: u128,
+    pub dst: u128,
+    pub src_port: u16,
+    pub dst_port: u16,
+    pub icmp_type: u8,
+    pub icmp_code: u8,
+    /// For `client`: the association the packet went through (the network's choice).
+    pub association: Option<String>,
+    /// The network's other choices on this packet's way, as (what, value):
+    /// translated source addresses and ports.
+    pub choices: Vec<(String, String)>,
+}
+
+impl Packet {
+    /// The packet as a one-packet set (for replay through the engine).
+    pub fn set(&self) -> PacketSet {
+        let p = |v: u128| IntervalSet::from_interval(Interval::point(v));
+        PacketSet::product(&[
+            (Field::Proto, p(u128::from(self.proto))),
+            (Field::Src, p(self.src)),
+            (Field::Dst, p(self.dst)),
+            (Field::SrcPort, p(u128::from(self.src_port))),
+            (Field::DstPort, p(u128::from(self.dst_port))),
+            (Field::IcmpType, p(u128::from(self.icmp_type))),
+            (Field::IcmpCode, p(u128::from(self.icmp_code))),
+        ])
+    }
+
+    fn fields(&self) -> [u128; 7] {
+        [
+            u128::from(self.proto),
+            self.src,
+            self.dst,
+            u128::from(self.src_port),
+            u128::from(self.dst_port),
+            u128::from(self.icmp_type),
+            u128::from(self.icmp_code),
+        ]
+    }
+}
+
+impl fmt::Display for Packet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (src, dst) = (hs::addr_of(self.src), hs::addr_of(self.dst));
+        let proto = Protocol::Number(self.proto);
+        if proto.is_icmp() {
+            write!(
+                f,
+                "{} {src} -> {dst} type {} code {}",
+                proto.name(),
+                self.icmp_type,
+                self.icmp_code
+            )?;
+        } else {
+            write!(
+                f,
+                "{} {src}:{} -> {dst}:{}",
+                proto.name(),
+                self.src_port,
+                self.dst_port
+            )?;
+        }
+        let mut extra: Vec<String> = Vec::new();
+        if let Some(a) = &self.association {
+            extra.push(format!("via {a}"));
+        }
+        extra.extend(self.choices.iter().map(|(w, v)| format!("{w} {v}")));
+        if !extra.is_empty() {
+            write!(f, " ({})", extra.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// What one solver run is about: the whole query, or one Client VPN endpoint
+/// and user (group set) of a `client` query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Query,
+    Client {
+        endpoint: String,
+        /// The engine's label for the user: the group(s), or `None` for a user
+        /// in none of the endpoint's groups (or certificate authentication).
+        label: Option<String>,
+        /// The user's groups.
+        groups: Vec<String>,
+    },
+}
+
+/// The solver's answers for one scope. `None` = proved impossible (unsat).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Witnesses {
+    /// A packet and network choice that does not get there and back.
+    pub fails: Option<Packet>,
+    /// A packet and network choice that gets there and back.
+    pub reaches: Option<Packet>,
+    /// A packet and network choice whose fate the input cannot decide.
+    pub undecided: Option<Packet>,
+    /// Solver calls made.
+    pub queries: usize,
+}
+
+impl Witnesses {
+    /// The verdict the answers prove (same rules as the engine's: all packets
+    /// for every choice; none; some; undecidable).
+    pub fn verdict(&self) -> Verdict {
+        match (&self.fails, &self.reaches, &self.undecided) {
+            (None, Some(_), _) => Verdict::Reachable,
+            (None, None, _) => Verdict::Unreachable, // no packet at all
+            (Some(_), _, Some(_)) => Verdict::Unknown,
+            (Some(_), Some(_), None) => Verdict::Partial,
+            (Some(_), None, None) => Verdict::Unreachable,
+        }
+    }
+}
+
+/// A decision procedure for the model's semantics.
+pub trait Solver {
+    fn name(&self) -> &'static str;
+    /// Answers the three questions (fails / reaches / undecided) for `scope` of `query`.
+    fn witnesses(
+        &mut self,
+        net: &Network,
+        query: &engine::Query,
+        scope: &Scope,
+    ) -> Result<Witnesses, ProveError>;
+}
+
+/// The solver this binary was built with.
+pub fn default_solver() -> Result<Box<dyn Solver>, ProveError> {
+    #[cfg(feature = "z3")]
+    {
+        Ok(Box::new(self::z3::Z3Solver::new()))
+    }
+    #[cfg(not(feature = "z3"))]
+    {
+        Err(ProveError::NoSolver)
+    }
+}
+
+/// One scope's proof.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeProof {
+    pub scope: Scope,
+    pub verdict: Verdict,
+    pub witnesses: Witnesses,
+}
+
+/// The solver agrees with the engine.
+#[derive(Clone, Debug)]
+pub struct Proof {
+    pub solver: &'static str,
+    pub verdict: Verdict,
+    /// Solver calls made.
+    pub queries: usize,
+    /// Packets replayed through the engine.
+    pub replayed: usize,
+    pub elapsed: Duration,
+    pub scopes: Vec<ScopeProof>,
+}
+
+/// Proves (or refutes) the engine's `analysis` with `solver`.
+pub fn cross_check(
+    net: &Network,
+    analysis: &Analysis,
+    solver: &mut dyn Solver,
+) -> Result<Proof, ProveError> {
+    let started = Instant::now();
+    let query = &analysis.query;
+    let mut scopes = Vec::new();
+    let mut replayed = 0;
+    match &query.start {
+        Start::Client { endpoints } => {
+            for id in endpoints {
+                // Another kind of access endpoint (e.g. Verified Access) has no encoding yet.
+                let ep = net.client_vpn_endpoints.get(id).ok_or_else(|| {
+                    ProveError::Unsupported(format!(
+                        "access endpoint `{id}` is not a Client VPN endpoint: only Client VPN access paths are encoded"
+                    ))
+                })?;
+                for (label, groups) in users(ep, &query.groups) {
+                    let scope = Scope::Client {
+                        endpoint: ep.id.clone(),
+                        label,
+                        groups,
+                    };
+                    scopes.push(check_scope(net, analysis, solver, scope, &mut replayed)?);
+                }
+            }
+        }
+        _ => scopes.push(check_scope(
+            net,
+            analysis,
+            solver,
+            Scope::Query,
+            &mut replayed,
+        )?),
+    }
+    let verdict = match &query.start {
+        Start::Client { .. } => client_verdict(&scopes),
+        _ => scopes[0].verdict,
+    };
+    if verdict != analysis.verdict {
+        // The scopes agreed one by one: only the aggregation can differ.
+        return Err(ProveError::Disagree {
+            detail: format!(
+                "the engine says {} but the per-user verdicts combine to {}",
+                analysis.verdict.name(),
+                verdict.name()
+            ),
+            packet: "(none: an aggregation mismatch)".into(),
+        });
+    }
+    Ok(Proof {
+        solver: solver.name(),
+        verdict,
+        queries: scopes.iter().map(|s| s.witnesses.queries).sum(),
+        replayed,
+        elapsed: started.elapsed(),
+        scopes,
+    })
+}
+
+/// The group sets a `client` query answers for on one endpoint, labelled as
+/// the engine labels them: the given groups, or each group the endpoint's
+/// active rules name plus a user in none (certificate users: one, no group).
+pub fn users(ep: &ClientVpnEndpoint, given: &[String]) -> Vec<(Option<String>, Vec<String>)> {
+    if !given.is_empty() {
+        return vec![(Some(given.join(",")), given.to_vec())];
+    }
+    if !ep.has_groups() {
+        return vec![(None, Vec::new())];
+    }
+    let groups: BTreeSet<&String> = ep
+        .auth_rules
+        .iter()
+        .filter(|r| r.status == "active")
+        .filter_map(|r| r.group.as_ref())
+        .collect();
+    groups
+        .into_iter()
+        .map(|g| (Some(g.clone()), vec![g.clone()]))
+        .chain(std::iter::once((None, Vec::new())))
+        .collect()
+}
+
+/// Every part must hold (every user).
+fn all_of(vs: &[Verdict]) -> Verdict {
+    if vs.is_empty() {
+        Verdict::Unreachable
+    } else if vs.iter().all(|v| *v == Verdict::Reachable) {
+        Verdict::Reachable
+    } else if vs.contains(&Verdict::Unknown) {
+        Verdict::Unknown
+    } else if vs.iter().all(|v| *v == Verdict::Unreachable) {
+        Verdict::Unreachable
+    } else {
+        Verdict::Partial
+    }
+}
+
+/// Any one suffices (the user picks an endpoint).
+fn any_of(vs: &[Verdict]) -> Verdict {
+    [
+        Verdict::Reachable,
+        Verdict::Partial,
+        Verdict::Unknown,
+        Verdict::Unreachable,
+    ]
+    .into_iter()
+    .find(|v| vs.contains(v))
+    .unwrap_or(Verdict::Unreachable)
+}
+
+/// Every user (label) must get through some endpoint.
+fn client_verdict(scopes: &[ScopeProof]) -> Verdict {
+    let label = |s: &ScopeProof| match &s.scope {
+        Scope::Client { label, .. } => label.clone(),
+        Scope::Query => None,
+    };
+    let labels: BTreeSet<Option<String>> = scopes.iter().map(label).collect();
+    let per_user: Vec<Verdict> = labels
+        .iter()
+        .map(|l| {
+            any_of(
+                &scopes
+                    .iter()
+                    .filter(|s| &label(s) == l)
+                    .map(|s| s.verdict)
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    all_of(&per_user)
+}
+
+/// What the engine claims for one scope, as sets of original packets.
+struct Claim {
+    verdict: Verdict,
+    packets: PacketSet,
+    /// Get there and back for every network choice (every association too).
+    all: PacketSet,
+    some: PacketSet,
+    undecided: PacketSet,
+}
+
+/// Per association (or the whole query): (all, some, undecided).
+fn sets_of(paths: &[&Path]) -> (PacketSet, PacketSet, PacketSet) {
+    let owned: Vec<Path> = paths.iter().map(|p| (*p).clone()).collect();
+    let (_, all, some, undecided) = engine::tally(&PacketSet::empty(), &owned);
+    (all, some, undecided)
+}
+
+fn client_paths<'a>(a: &'a Analysis, endpoint: &str, label: &Option<String>) -> Vec<&'a Path> {
+    a.paths
+        .iter()
+        .filter(|p| {
+            p.via
+                .as_ref()
+                .is_some_and(|v| v.endpoint == endpoint && &v.group == label)
+        })
+        .collect()
+}
+
+fn active_associations(net: &Network, endpoint: &str) -> Vec<String> {
+    net.client_vpn_endpoints
+        .get(endpoint)
+        .map(|e| {
+            e.associations
+                .iter()
+                .filter(|a| a.status == "associated")
+                .map(|a| a.id.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The engine's claim for `scope`, read off an analysis.
+fn claim(net: &Network, a: &Analysis, scope: &Scope) -> Result<Claim, ProveError> {
+    let Scope::Client {
+        endpoint, label, ..
+    } = scope
+    else {
+        return Ok(Claim {
+            verdict: a.verdict,
+            packets: a.packets.clone(),
+            all: a.reachable.clone(),
+            some: a.reachable_some.clone(),
+            undecided: a.undecided.clone(),
+        });
+    };
+    let access = a
+        .access
+        .iter()
+        .find(|x| &x.endpoint == endpoint && &x.group == label)
+        .ok_or_else(|| ProveError::Disagree {
+            detail: format!(
+                "the engine has no access verdict for {endpoint}, {}",
+                label_name(label)
+            ),
+            packet: "(none)".into(),
+        })?;
+    let ep = &net.client_vpn_endpoints[endpoint];
+    let packets = a
+        .query
+        .packets_from(hs::prefix(ep.client_cidr))
+        .intersect(&a.packets);
+    let paths = client_paths(a, endpoint, label);
+    let stopped = paths
+        .iter()
+        .any(|p| p.via.as_ref().is_some_and(|v| v.association.is_none()));
+    let mut all: Option<PacketSet> = None;
+    let mut some = PacketSet::empty();
+    let mut undecided = PacketSet::empty();
+    for assoc in active_associations(net, endpoint) {
+        let (al, so, un) = sets_of(&assoc_paths(&paths, &assoc));
+        all = Some(match all {
+            None => al,
+            Some(x) => x.intersect(&al),
+        });
+        some = some.union(&so);
+        undecided = undecided.union(&un);
+    }
+    let all = match all {
+        Some(x) if !stopped => x,
+        _ => PacketSet::empty(),
+    };
+    Ok(Claim {
+        verdict: access.verdict,
+        packets,
+        all,
+        some,
+        undecided,
+    })
+}
+
+fn assoc_paths<'a>(paths: &[&'a Path], assoc: &str) -> Vec<&'a Path> {
+    paths
+        .iter()
+        .copied()
+        .filter(|p| {
+            p.via
+                .as_ref()
+                .is_some_and(|v| v.association.as_deref() == Some(assoc))
+        })
+        .collect()
+}
+
+fn label_name(label: &Option<String>) -> String {
+    match label {
+        Some(g) => format!("group {g}"),
+        None => "a user in no group".into(),
+    }
+}
+
+fn scope_name(scope: &Scope) -> String {
+    match scope {
+        Scope::Query => String::new(),
+        Scope::Client {
+            endpoint, label, ..
+        } => format!(" (through {endpoint}, {})", label_name(label)),
+    }
+}
+
+/// What the engine says about one packet at one scope and association.
+#[derive(Clone, Copy, Debug)]
+struct EngineSays {
+    /// Gets there and back for every network choice.
+    all: bool,
+    /// For some choice.
+    some: bool,
+    undecided: bool,
+}
+
+fn engine_on(a: &Analysis, scope: &Scope, p: &Packet) -> EngineSays {
+    let pt = p.fields();
+    let (all, some, undecided) = match scope {
+        Scope::Query => (
+            a.reachable.clone(),
+            a.reachable_some.clone(),
+            a.undecided.clone(),
+        ),
+        Scope::Client {
+            endpoint, label, ..
+        } => {
+            let paths = client_paths(a, endpoint, label);
+            match &p.association {
+                Some(assoc) => sets_of(&assoc_paths(&paths, assoc)),
+                // Stopped before any association (or an endpoint without one).
+                None => (PacketSet::empty(), PacketSet::empty(), PacketSet::empty()),
+            }
+        }
+    };
+    EngineSays {
+        all: all.contains(&pt),
+        some: some.contains(&pt),
+        undecided: undecided.contains(&pt),
+    }
+}
+
+fn check_scope(
+    net: &Network,
+    analysis: &Analysis,
+    solver: &mut dyn Solver,
+    scope: Scope,
+    replayed: &mut usize,
+) -> Result<ScopeProof, ProveError> {
+    let query = &analysis.query;
+    let w = solver.witnesses(net, query, &scope)?;
+    let name = solver.name();
+    let verdict = w.verdict();
+    let claim = claim(net, analysis, &scope)?;
+    let at = scope_name(&scope);
+    // Replay each packet the solver found, alone, and check it against the full analysis too.
+    type Agrees = fn(EngineSays) -> bool;
+    let checks: [(&Option<Packet>, &str, Agrees); 3] = [
+        (&w.fails, "fails for this choice", |e| !e.all),
+        (&w.reaches, "gets there and back", |e| e.some),
+        (&w.undecided, "cannot be decided from the input", |e| {
+            e.undecided
+        }),
+    ];
+    for (found, what, agrees) in checks {
+        let Some(p) = found else { continue };
+        let one = engine::check_packets(net, query.clone(), &p.set());
+        *replayed += 1;
+        for (which, a) in [("replayed alone", &one), ("in the full analysis", analysis)] {
+            let on = engine_on(a, &scope, p);
+            if !agrees(on) {
+                return Err(ProveError::Disagree {
+                    detail: format!(
+                        "{name} finds that this packet {what}{at}, the engine ({which}) does not: it says reachable for every choice: {}, for some: {}, undecided: {}",
+                        on.all, on.some, on.undecided
+                    ),
+                    packet: p.to_string(),
+                });
+            }
+        }
+    }
+    if verdict != claim.verdict {
+        let sample = |s: &PacketSet| s.sample().map(sample_packet);
+        let packet = match (claim.verdict, verdict) {
+            (_, Verdict::Reachable) => sample(&claim.packets.difference(&claim.all)),
+            (Verdict::Reachable, _) => w.fails.clone(),
+            (Verdict::Unknown, _) => sample(&claim.undecided.intersect(&claim.packets)),
+            (_, Verdict::Unknown) => w.undecided.clone(),
+            (Verdict::Unreachable, _) => w.reaches.clone(),
+            (Verdict::Partial, _) => {
+                sample(&claim.some.intersect(&claim.packets)).or_else(|| w.fails.clone())
+            }
+        };
+        return Err(ProveError::Disagree {
+            detail: format!(
+                "the engine says {}{at}, {name} proves {}",
+                claim.verdict.name(),
+                verdict.name()
+            ),
+            packet: packet
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "(none found)".into()),
+        });
+    }
+    Ok(ScopeProof {
+        scope,
+        verdict,
+        witnesses: w,
+    })
+}
+
+/// A packet of an engine set (no choices: the engine's sets range over them).
+fn sample_packet(f: [u128; 7]) -> Packet {
+    let narrow8 = |v: u128| u8::try_from(v).unwrap_or(u8::MAX);
+    let narrow16 = |v: u128| u16::try_from(v).unwrap_or(u16::MAX);
+    Packet {
+        proto: narrow8(f[0]),
+        src: f[1],
+        dst: f[2],
+        src_port: narrow16(f[3]),
+        dst_port: narrow16(f[4]),
+        icmp_type: narrow8(f[5]),
+        icmp_code: narrow8(f[6]),
+        association: None,
+        choices: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::QuerySpec;
+    use crate::ingest::Loader;
+
+    /// A solver that answers what it is told (tests of `cross_check` without z3).
+    struct Canned(Witnesses);
+
+    impl Solver for Canned {
+        fn name(&self) -> &'static str {
+            "canned"
+        }
+        fn witnesses(
+            &mut self,
+            _: &Network,
+            _: &engine::Query,
+            _: &Scope,
+        ) -> Result<Witnesses, ProveError> {
+            Ok(self.0.clone())
+        }
+    }
+
+    fn two_tier() -> Network {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/two-tier.yaml"),
+        )
+        .unwrap();
+        let mut l = Loader::new();
+        l.add_yaml("two-tier.yaml", &text).unwrap();
+        l.finish().unwrap()
+    }
+
+    fn analyse(net: &Network, q: &str) -> Analysis {
+        let q = engine::Query::resolve(net, QuerySpec::parse(q).unwrap(), None).unwrap();
+        engine::check(net, q)
+    }
+
+    fn packet(a: &Analysis) -> Packet {
+        sample_packet(a.packets.sample().unwrap())
+    }
+
+    #[test]
+    fn witnesses_decide_the_verdict() {
+        let p = Some(sample_packet([6, 1, 2, 3, 4, 0, 0]));
+        let w = |fails: &Option<Packet>, reaches: &Option<Packet>, undecided: &Option<Packet>| {
+            Witnesses {
+                fails: fails.clone(),
+                reaches: reaches.clone(),
+                undecided: undecided.clone(),
+                queries: 3,
+            }
+            .verdict()
+        };
+        assert_eq!(w(&None, &p, &None), Verdict::Reachable);
+        assert_eq!(w(&p, &p, &None), Verdict::Partial);
+        assert_eq!(w(&p, &None, &None), Verdict::Unreachable);
+        assert_eq!(w(&p, &p, &p), Verdict::Unknown);
+        assert_eq!(w(&None, &None, &None), Verdict::Unreachable);
+    }
+
+    #[test]
+    fn a_witness_the_engine_does_not_reproduce_is_a_disagreement() {
+        let net = two_tier();
+        let a = analyse(&net, "i-app->93.184.216.34:80");
+        assert_eq!(a.verdict, Verdict::Unreachable);
+        // A solver claiming a packet gets through where the engine drops it.
+        let mut s = Canned(Witnesses {
+            fails: None,
+            reaches: Some(packet(&a)),
+            undecided: None,
+            queries: 3,
+        });
+        let e = cross_check(&net, &a, &mut s).unwrap_err();
+        assert!(matches!(e, ProveError::Disagree { .. }), "{e}");
+        let msg = e.to_string();
+        assert!(msg.starts_with("engine and solver disagree: "), "{msg}");
+        assert!(msg.contains("tcp 10.0.2.35:"), "{msg}");
+    }
+
+    #[test]
+    fn agreeing_answers_prove_the_verdict() {
+        let net = two_tier();
+        let a = analyse(&net, "i-app->93.184.216.34:80");
+        let mut s = Canned(Witnesses {
+            fails: Some(packet(&a)),
+            reaches: None,
+            undecided: None,
+            queries: 3,
+        });
+        let p = cross_check(&net, &a, &mut s).unwrap();
+        assert_eq!(p.verdict, Verdict::Unreachable);
+        assert_eq!((p.queries, p.replayed), (3, 1));
+    }
+
+    #[cfg(feature = "z3")]
+    mod planted {
+        use super::*;
+
+        /// An engine bug planted in its answer: one packet dropped from
+        /// `reachable` and the verdict turned to partial.
+        #[test]
+        fn z3_catches_a_packet_missing_from_reachable() {
+            let net = two_tier();
+            let mut a = analyse(&net, "i-bastion->10.0.2.35:22");
+            assert_eq!(a.verdict, Verdict::Reachable);
+            let victim = a.packets.sample().unwrap();
+            let one = sample_packet(victim).set();
+            a.reachable = a.reachable.difference(&one);
+            a.reachable_some = a.reachable_some.difference(&one);
+            a.verdict = Verdict::Partial;
+            let e = cross_check(&net, &a, &mut z3::Z3Solver::new()).unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.starts_with("engine and solver disagree: "), "{msg}");
+            assert!(
+                msg.contains("the engine says partial, z3 proves reachable"),
+                "{msg}"
+            );
+            assert!(msg.contains(&sample_packet(victim).to_string()), "{msg}");
+        }
+
+        #[test]
+        fn z3_catches_a_flipped_verdict() {
+            let net = two_tier();
+            let mut a = analyse(&net, "i-app->93.184.216.34:80");
+            a.verdict = Verdict::Reachable;
+            let e = cross_check(&net, &a, &mut z3::Z3Solver::new()).unwrap_err();
+            assert!(matches!(e, ProveError::Disagree { .. }), "{e}");
+            assert!(
+                e.to_string()
+                    .contains("the engine says reachable, z3 proves unreachable"),
+                "{e}"
+            );
+        }
+
+        #[test]
+        fn z3_catches_a_reply_the_engine_lets_through() {
+            // Claim the NAT path works on port 80 (blocked by the private ACL).
+            let net = two_tier();
+            let good = analyse(&net, "i-app->93.184.216.34:443");
+            let mut a = analyse(&net, "i-app->93.184.216.34:80");
+            a.reachable = a.packets.clone();
+            a.reachable_some = a.packets.clone();
+            a.verdict = good.verdict;
+            let e = cross_check(&net, &a, &mut z3::Z3Solver::new()).unwrap_err();
+            let msg = e.to_string();
+            assert!(msg.contains("engine and solver disagree"), "{msg}");
+            assert!(msg.contains("-> 93.184.216.34:80"), "{msg}");
+        }
+    }
+}

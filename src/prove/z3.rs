@@ -1,0 +1,1522 @@
+//! The model's semantics in z3 bit-vectors, built straight from the model.
+//!
+//! One symbolic packet (128-bit addresses in the engine's convention, IPv4 as
+//! `::ffff:a.b.c.d`; 16-bit ports; 8-bit protocol, ICMP type and code) and
+//! symbolic choices of the network (translated source addresses and ports,
+//! the Client VPN association) are walked structurally through the topology:
+//! every place a packet can be is a function returning an [`Out`] — "gets
+//! there and back" and "undecidable from the input" as two formulas over the
+//! packet and the choices; "fails" is neither. Branches (route choice, which
+//! interface holds an address) are `if-then-else` chains in the order the
+//! first match wins. Header rewrites (NAT, public IPs, the reply direction)
+//! replace the header's terms; connection state (which security groups saw
+//! the request, which NAT gateways translated it) is concrete along a branch.
+//!
+//! Then: `fails` = SAT(packet in query ∧ choices in range ∧ ¬ok),
+//! `reaches` = SAT(… ∧ ok), `undecided` = SAT(… ∧ unknown).
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use ::z3::ast::{Ast, BV, Bool};
+use ::z3::{Model, Params, SatResult};
+use ipnet::IpNet;
+
+use super::{Packet, ProveError, Scope, Solver, Witnesses};
+use crate::engine::{Query, Start};
+use crate::hs::{self, Field, PacketSet};
+use crate::model::{
+    Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, Peer,
+    PortMatch, Protocol, RouteDest, RouteState, SgRule, Target,
+};
+
+/// Ports a NAT gateway or a Client VPN association translates the source port to.
+const NAT_PORTS: (u16, u16) = (1024, 65535);
+/// Nodes one direction of a walk may pass before it is called a routing loop.
+const MAX_NODES: usize = 12;
+/// Per solver call.
+const TIMEOUT_MS: u32 = 120_000;
+
+/// z3, through the `z3` crate against the system libz3.
+#[derive(Debug, Default)]
+pub struct Z3Solver;
+
+impl Z3Solver {
+    pub fn new() -> Z3Solver {
+        Z3Solver
+    }
+}
+
+impl Solver for Z3Solver {
+    fn name(&self) -> &'static str {
+        "z3"
+    }
+
+    fn witnesses(
+        &mut self,
+        net: &Network,
+        query: &Query,
+        scope: &Scope,
+    ) -> Result<Witnesses, ProveError> {
+        let enc = encode(net, query, scope)?;
+        let solver = ::z3::Solver::new();
+        let mut params = Params::new();
+        params.set_u32("timeout", TIMEOUT_MS);
+        solver.set_params(&params);
+        solver.assert(&enc.domain);
+        let mut w = Witnesses::default();
+        let goals = [enc.out.ok.not(), enc.out.ok.clone(), enc.out.unk.clone()];
+        let mut found = Vec::new();
+        for goal in goals {
+            solver.push();
+            solver.assert(&goal);
+            w.queries += 1;
+            let r = solver.check();
+            found.push(match r {
+                SatResult::Unsat => None,
+                SatResult::Sat => {
+                    let m = solver.get_model().ok_or_else(|| ProveError::Solver {
+                        solver: "z3",
+                        reason: "sat without a model".into(),
+                    })?;
+                    Some(enc.packet(&m))
+                }
+                SatResult::Unknown => {
+                    return Err(ProveError::Solver {
+                        solver: "z3",
+                        reason: solver
+                            .get_reason_unknown()
+                            .unwrap_or_else(|| "unknown".into()),
+                    });
+                }
+            });
+            solver.pop(1);
+        }
+        let mut it = found.into_iter();
+        w.fails = it.next().flatten();
+        w.reaches = it.next().flatten();
+        w.undecided = it.next().flatten();
+        Ok(w)
+    }
+}
+
+// ---------- terms ----------
+
+fn num(v: u128, width: u32) -> BV {
+    if width <= 64 {
+        BV::from_u64(v as u64, width)
+    } else {
+        let hi = BV::from_u64((v >> 64) as u64, width - 64);
+        hi.concat(BV::from_u64(v as u64, 64))
+    }
+}
+
+fn tt() -> Bool {
+    Bool::from_bool(true)
+}
+
+fn ff() -> Bool {
+    Bool::from_bool(false)
+}
+
+fn and(xs: &[Bool]) -> Bool {
+    match xs {
+        [] => tt(),
+        [x] => x.clone(),
+        _ => Bool::and(xs),
+    }
+}
+
+fn or(xs: &[Bool]) -> Bool {
+    match xs {
+        [] => ff(),
+        [x] => x.clone(),
+        _ => Bool::or(xs),
+    }
+}
+
+/// False for sure (after simplification): the branch can be pruned.
+fn never(b: &Bool) -> bool {
+    b.simplify().as_bool() == Some(false)
+}
+
+fn always(b: &Bool) -> bool {
+    b.simplify().as_bool() == Some(true)
+}
+
+fn between(x: &BV, lo: u128, hi: u128) -> Bool {
+    let w = x.get_size();
+    let max = if w >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << w) - 1
+    };
+    let mut c = Vec::new();
+    if lo > 0 {
+        c.push(x.bvuge(num(lo, w)));
+    }
+    if hi < max {
+        c.push(x.bvule(num(hi, w)));
+    }
+    and(&c)
+}
+
+fn addr(ip: IpAddr) -> BV {
+    num(hs::addr(ip), 128)
+}
+
+/// `x` is an IPv4 address (`::ffff:0:0/96`).
+fn is_v4(x: &BV) -> Bool {
+    x.extract(127, 32).eq(num(0xffff, 96))
+}
+
+/// `x` is in the prefix. IPv6 prefixes never contain IPv4 (v4-mapped) addresses.
+fn in_cidr(x: &BV, net: &IpNet) -> Bool {
+    match net {
+        IpNet::V4(n) => {
+            let len = u32::from(n.prefix_len());
+            let mut c = vec![is_v4(x)];
+            if len > 0 {
+                let bits = u128::from(u32::from(n.network()) >> (32 - len));
+                c.push(x.extract(31, 32 - len).eq(num(bits, len)));
+            }
+            and(&c)
+        }
+        IpNet::V6(n) => {
+            let len = u32::from(n.prefix_len());
+            let mut c = vec![is_v4(x).not()];
+            if len > 0 {
+                let bits = u128::from(n.network()) >> (128 - len);
+                c.push(x.extract(127, 128 - len).eq(num(bits, len)));
+            }
+            and(&c)
+        }
+    }
+}
+
+/// Private and special-purpose blocks: never routed on the internet.
+const SPECIAL: [&str; 10] = [
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "224.0.0.0/3",
+    "fc00::/7",
+    "fe80::/10",
+];
+
+fn special(x: &BV) -> Bool {
+    let c: Vec<Bool> = SPECIAL
+        .iter()
+        .map(|b| in_cidr(x, &b.parse().expect("static cidr")))
+        .collect();
+    or(&c)
+}
+
+/// A packet's header as it is on the wire, as terms over the original packet and the choices.
+#[derive(Clone)]
+struct Hdr {
+    proto: BV,
+    src: BV,
+    dst: BV,
+    sport: BV,
+    dport: BV,
+    itype: BV,
+    icode: BV,
+}
+
+/// How a branch ends: `ok` = there and back; `unk` = undecidable; else fails.
+#[derive(Clone)]
+struct Out {
+    ok: Bool,
+    unk: Bool,
+}
+
+impl Out {
+    fn fail() -> Out {
+        Out {
+            ok: ff(),
+            unk: ff(),
+        }
+    }
+    fn unknown() -> Out {
+        Out {
+            ok: ff(),
+            unk: tt(),
+        }
+    }
+    fn when(b: Bool) -> Out {
+        Out { ok: b, unk: ff() }
+    }
+}
+
+/// First matching case wins; `default` when none does.
+fn chain(cases: Vec<(Bool, Out)>, default: Out) -> Out {
+    cases.into_iter().rev().fold(default, |acc, (c, o)| Out {
+        ok: c.ite(&o.ok, &acc.ok),
+        unk: c.ite(&o.unk, &acc.unk),
+    })
+}
+
+/// A filter (security groups, network ACL): passes, or else undecided when `unk`.
+#[derive(Clone)]
+struct Filter {
+    pass: Bool,
+    unk: Bool,
+}
+
+impl Filter {
+    fn all() -> Filter {
+        Filter {
+            pass: tt(),
+            unk: ff(),
+        }
+    }
+    /// This filter, then `next`.
+    fn then(self, next: Filter) -> Filter {
+        Filter {
+            unk: self.pass.ite(&next.unk, &self.unk),
+            pass: Bool::and(&[self.pass, next.pass]),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Dir {
+    Forward,
+    Return,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Ingress,
+    Egress,
+}
+
+#[derive(Clone, Default)]
+struct Conntrack {
+    /// Owners (interface, association) whose security groups saw the request.
+    enis: BTreeSet<String>,
+    /// NAT gateway, and the source and source port it replaced.
+    nats: Vec<(String, BV, BV)>,
+}
+
+#[derive(Clone)]
+struct St {
+    dir: Dir,
+    h: Hdr,
+    ct: Conntrack,
+    nodes: usize,
+}
+
+#[derive(Clone, Copy)]
+enum Node<'n> {
+    Eni(&'n Interface),
+    Nat(&'n NatGateway),
+    Cvpn(&'n ClientVpnEndpoint, &'n ClientVpnAssociation),
+}
+
+impl<'n> Node<'n> {
+    fn id(&self) -> &'n str {
+        match self {
+            Node::Eni(i) => &i.id,
+            Node::Nat(n) => &n.id,
+            Node::Cvpn(_, a) => &a.id,
+        }
+    }
+    fn subnet(&self) -> &'n str {
+        match self {
+            Node::Eni(i) => &i.subnet,
+            Node::Nat(n) => &n.subnet,
+            Node::Cvpn(_, a) => &a.subnet,
+        }
+    }
+    fn vpc(&self) -> &'n str {
+        match self {
+            Node::Eni(i) => &i.vpc,
+            Node::Nat(n) => &n.vpc,
+            Node::Cvpn(e, _) => &e.vpc,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Cross<'a> {
+    Subnet(&'a str),
+    Outside,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum BackTo {
+    Eni(String),
+    Internet,
+}
+
+/// A choice of the network, for reporting a witness.
+enum Choice {
+    /// (what, variable, the association whose path it is on).
+    Address(String, BV, Option<String>),
+    Port(String, BV, Option<String>),
+    Association(BV, Vec<String>),
+}
+
+/// One scope's encoding.
+struct Encoding {
+    /// The query's packets and the choices' ranges.
+    domain: Bool,
+    out: Out,
+    orig: Hdr,
+    choices: Vec<Choice>,
+}
+
+impl Encoding {
+    fn value(m: &Model, x: &BV) -> u128 {
+        let w = x.get_size();
+        let part = |hi: u32, lo: u32| {
+            m.eval(&x.extract(hi, lo), true)
+                .and_then(|v| v.as_u64())
+                .map_or(0, u128::from)
+        };
+        if w <= 64 {
+            part(w - 1, 0)
+        } else {
+            (part(w - 1, 64) << 64) | part(63, 0)
+        }
+    }
+
+    fn packet(&self, m: &Model) -> Packet {
+        let v = |x: &BV| Self::value(m, x);
+        let n8 = |x: &BV| u8::try_from(v(x)).unwrap_or(u8::MAX);
+        let n16 = |x: &BV| u16::try_from(v(x)).unwrap_or(u16::MAX);
+        let association = self.choices.iter().find_map(|c| match c {
+            Choice::Association(x, ids) => {
+                usize::try_from(v(x)).ok().and_then(|i| ids.get(i)).cloned()
+            }
+            _ => None,
+        });
+        // Only the choices on the witness's own access path.
+        let mine = |on: &Option<String>| on.is_none() || on == &association;
+        let mut choices = Vec::new();
+        for c in &self.choices {
+            match c {
+                Choice::Address(what, x, on) if mine(on) => {
+                    choices.push((what.clone(), hs::addr_of(v(x)).to_string()));
+                }
+                Choice::Port(what, x, on) if mine(on) => {
+                    choices.push((what.clone(), v(x).to_string()));
+                }
+                _ => {}
+            }
+        }
+        Packet {
+            proto: n8(&self.orig.proto),
+            src: v(&self.orig.src),
+            dst: v(&self.orig.dst),
+            src_port: n16(&self.orig.sport),
+            dst_port: n16(&self.orig.dport),
+            icmp_type: n8(&self.orig.itype),
+            icmp_code: n8(&self.orig.icode),
+            association,
+            choices,
+        }
+    }
+}
+
+fn width(f: Field) -> u32 {
+    match f {
+        Field::Src | Field::Dst => 128,
+        Field::SrcPort | Field::DstPort => 16,
+        Field::Proto | Field::IcmpType | Field::IcmpCode => 8,
+    }
+}
+
+/// The original packet's fields (a constant where the query fixes one value)
+/// and the query as a formula over them.
+fn packet_terms(q: &PacketSet) -> (Hdr, Bool) {
+    let mut terms = Vec::new();
+    for f in Field::ALL {
+        let vals = q.project(f);
+        let t = match vals.intervals() {
+            [i] if i.lo == i.hi => num(i.lo, width(f)),
+            _ => BV::new_const(format!("p.{}", f.name().replace(' ', "_")), width(f)),
+        };
+        terms.push(t);
+    }
+    let inside: Vec<Bool> = q
+        .cubes()
+        .iter()
+        .map(|c| {
+            let per: Vec<Bool> = Field::ALL
+                .iter()
+                .map(|&f| {
+                    let i = c.get(f);
+                    between(&terms[f as usize], i.lo, i.hi)
+                })
+                .collect();
+            and(&per)
+        })
+        .collect();
+    let h = Hdr {
+        proto: terms[0].clone(),
+        src: terms[1].clone(),
+        dst: terms[2].clone(),
+        sport: terms[3].clone(),
+        dport: terms[4].clone(),
+        itype: terms[5].clone(),
+        icode: terms[6].clone(),
+    };
+    (h, or(&inside))
+}
+
+/// Builds the encoding of one scope of a query.
+fn encode(net: &Network, q: &Query, scope: &Scope) -> Result<Encoding, ProveError> {
+    let (packets, ep) = match (scope, &q.start) {
+        (Scope::Client { endpoint, .. }, Start::Client { .. }) => {
+            let ep = net.client_vpn_endpoints.get(endpoint).ok_or_else(|| {
+                ProveError::Unsupported(format!("endpoint `{endpoint}` is not in the input"))
+            })?;
+            (q.packets_from(hs::prefix(ep.client_cidr)), Some(ep))
+        }
+        (Scope::Query, Start::Client { .. }) => {
+            return Err(ProveError::Unsupported(
+                "a `client` query is checked per endpoint and user".into(),
+            ));
+        }
+        (_, _) => (q.packets(), None),
+    };
+    let (orig, in_query) = packet_terms(&packets);
+    let back_to = match &q.start {
+        Start::Interface { eni, .. } => BackTo::Eni(eni.clone()),
+        Start::Internet { .. } => BackTo::Internet,
+        // Set per association.
+        Start::Client { .. } => BackTo::Internet,
+    };
+    let mut enc = Enc {
+        net,
+        q,
+        back_to,
+        domain: vec![in_query],
+        choices: Vec::new(),
+        fresh: 0,
+        association: None,
+    };
+    let st = St {
+        dir: Dir::Forward,
+        h: orig.clone(),
+        ct: Conntrack::default(),
+        nodes: 0,
+    };
+    let out = match (&q.start, ep, scope) {
+        (Start::Interface { eni, .. }, _, _) => match enc.node_of_eni(eni) {
+            Some(node) => enc.at_node(node, st)?,
+            None => Out::unknown(),
+        },
+        (Start::Internet { .. }, _, _) => enc.on_internet(st)?,
+        (Start::Client { .. }, Some(ep), Scope::Client { groups, .. }) => {
+            enc.client_vpn(ep, groups, st)?
+        }
+        _ => return Err(ProveError::Unsupported("this kind of query start".into())),
+    };
+    Ok(Encoding {
+        domain: and(&enc.domain),
+        out,
+        orig,
+        choices: enc.choices,
+    })
+}
+
+struct Enc<'n> {
+    net: &'n Network,
+    q: &'n Query,
+    back_to: BackTo,
+    /// The query's packets and each choice's range.
+    domain: Vec<Bool>,
+    choices: Vec<Choice>,
+    fresh: usize,
+    /// The Client VPN association whose path is being encoded.
+    association: Option<String>,
+}
+
+type R = Result<Out, ProveError>;
+
+impl<'n> Enc<'n> {
+    fn fresh(&mut self, what: &str, w: u32) -> BV {
+        self.fresh += 1;
+        BV::new_const(format!("c{}.{what}", self.fresh), w)
+    }
+
+    /// A source port the network picks (NAT gateway, Client VPN association).
+    fn nat_port(&mut self, who: &str) -> BV {
+        let x = self.fresh("port", 16);
+        self.domain.push(between(
+            &x,
+            u128::from(NAT_PORTS.0),
+            u128::from(NAT_PORTS.1),
+        ));
+        self.choices.push(Choice::Port(
+            format!("source port chosen by {who}"),
+            x.clone(),
+            self.association.clone(),
+        ));
+        x
+    }
+
+    // ---------- Client VPN access path ----------
+
+    /// A Client VPN user (`groups`) through `ep`: endpoint status, split tunnel
+    /// and Client VPN routes, authorization (longest prefix decides; AccessAll
+    /// or a group of the user), then one association — the network's choice.
+    fn client_vpn(&mut self, ep: &'n ClientVpnEndpoint, groups: &[String], st: St) -> R {
+        let active: Vec<&ClientVpnAssociation> = ep
+            .associations
+            .iter()
+            .filter(|a| a.status == "associated")
+            .collect();
+        if ep.status != "available" || active.is_empty() {
+            return Ok(Out::fail());
+        }
+        let dst = st.h.dst.clone();
+        let routes: Vec<_> = ep.routes.iter().filter(|r| r.status == "active").collect();
+        let tunnel = or(&routes
+            .iter()
+            .map(|r| in_cidr(&dst, &r.dest))
+            .collect::<Vec<_>>());
+        let allowed = authorized(ep, &dst, groups);
+        let gate = Bool::and(&[tunnel, allowed]);
+        if never(&gate) {
+            return Ok(Out::fail());
+        }
+        let k = self.fresh("association", 16);
+        self.domain.push(k.bvult(num(active.len() as u128, 16)));
+        self.choices.push(Choice::Association(
+            k.clone(),
+            active.iter().map(|a| a.id.clone()).collect(),
+        ));
+        let mut cases = Vec::new();
+        for (i, a) in active.iter().enumerate() {
+            let route = or(&routes
+                .iter()
+                .filter(|r| r.target_subnet == a.subnet)
+                .map(|r| in_cidr(&dst, &r.dest))
+                .collect::<Vec<_>>());
+            let here = k.eq(num(i as u128, 16));
+            let out = if never(&route) {
+                Out::fail()
+            } else {
+                let through = self.through_association(ep, a, st.clone())?;
+                chain(vec![(route, through)], Out::fail())
+            };
+            cases.push((here, out));
+        }
+        let picked = chain(cases, Out::fail());
+        Ok(chain(vec![(gate, picked)], Out::fail()))
+    }
+
+    /// From an association's ENI: source NAT to its address, a port of 1024-65535.
+    fn through_association(
+        &mut self,
+        ep: &'n ClientVpnEndpoint,
+        a: &'n ClientVpnAssociation,
+        mut st: St,
+    ) -> R {
+        let Some(addrs) = association_addresses(self.net, a) else {
+            return Ok(Out::unknown());
+        };
+        let src = self.fresh("address", 128);
+        let inside = or(&addrs.iter().map(|c| in_cidr(&src, c)).collect::<Vec<_>>());
+        self.domain.push(inside);
+        self.association = Some(a.id.clone());
+        self.choices.push(Choice::Address(
+            format!("source address chosen by {}", a.id),
+            src.clone(),
+            self.association.clone(),
+        ));
+        st.h.src = src;
+        st.h.sport = self.nat_port(&a.id);
+        let saved = std::mem::replace(&mut self.back_to, BackTo::Eni(a.id.clone()));
+        let out = self.at_node(Node::Cvpn(ep, a), st);
+        self.back_to = saved;
+        self.association = None;
+        out
+    }
+
+    // ---------- nodes ----------
+
+    fn node_of_eni(&self, eni: &str) -> Option<Node<'n>> {
+        let net = self.net;
+        for e in net.client_vpn_endpoints.values() {
+            if let Some(a) = e
+                .associations
+                .iter()
+                .find(|a| a.interface.as_deref() == Some(eni))
+            {
+                return Some(Node::Cvpn(e, a));
+            }
+        }
+        for e in net.client_vpn_endpoints.values() {
+            if let Some(a) = e.associations.iter().find(|a| a.id == eni) {
+                return Some(Node::Cvpn(e, a));
+            }
+        }
+        let i = net.interfaces.get(eni)?;
+        Some(
+            match net
+                .nat_gateways
+                .values()
+                .find(|n| n.interface.as_deref() == Some(eni))
+            {
+                Some(n) => Node::Nat(n),
+                None => Node::Eni(i),
+            },
+        )
+    }
+
+    fn node_by_private_ip(&self, vpc: &str, ip: IpAddr) -> Option<Node<'n>> {
+        if let Some(n) = self
+            .net
+            .nat_gateways
+            .values()
+            .find(|n| n.vpc == vpc && n.private_ip == Some(ip))
+        {
+            return Some(Node::Nat(n));
+        }
+        let i = self
+            .net
+            .interfaces
+            .values()
+            .find(|i| i.vpc == vpc && i.has_ip(ip))?;
+        self.node_of_eni(&i.id)
+    }
+
+    fn node_by_public_ip(&self, ip: IpAddr) -> Option<(Node<'n>, IpAddr)> {
+        if let Some(n) = self
+            .net
+            .nat_gateways
+            .values()
+            .find(|n| n.public_ip == Some(ip))
+        {
+            return n.private_ip.map(|p| (Node::Nat(n), p));
+        }
+        let (i, private) = self.net.interfaces.values().find_map(|i| {
+            i.private_ips
+                .iter()
+                .find(|p| p.public == Some(ip))
+                .map(|p| (i, p.address))
+        })?;
+        Some((self.node_of_eni(&i.id)?, private))
+    }
+
+    /// Leaves a node toward the packet's destination.
+    fn at_node(&mut self, node: Node<'n>, mut st: St) -> R {
+        st.nodes += 1;
+        if st.nodes > MAX_NODES {
+            return Err(ProveError::Unsupported(format!(
+                "a routing loop through `{}` (the engine calls it unknown after 64 hops)",
+                node.id()
+            )));
+        }
+        let (f, st) = match node {
+            Node::Eni(i) => self.security_groups(&i.id, &i.groups, Side::Egress, st),
+            Node::Cvpn(e, a) => self.security_groups(&a.id, &e.security_groups, Side::Egress, st),
+            Node::Nat(_) => (Filter::all(), st),
+        };
+        self.guard(f, |me| me.route(node, st))
+    }
+
+    /// `f`, then the rest of the walk (not built when `f` passes nothing).
+    fn guard(&mut self, f: Filter, next: impl FnOnce(&mut Self) -> R) -> R {
+        if never(&f.pass) {
+            return Ok(Out {
+                ok: ff(),
+                unk: f.unk,
+            });
+        }
+        let n = next(self)?;
+        Ok(Out {
+            ok: Bool::and(&[f.pass.clone(), n.ok]),
+            unk: f.pass.ite(&n.unk, &f.unk),
+        })
+    }
+
+    // ---------- filters ----------
+
+    fn security_groups(&self, owner: &str, groups: &[String], side: Side, st: St) -> (Filter, St) {
+        if st.dir == Dir::Return && st.ct.enis.contains(owner) {
+            return (Filter::all(), st);
+        }
+        let f = sg_filter(self.net, groups, side, &st.h);
+        let mut st = st;
+        if st.dir == Dir::Forward {
+            st.ct.enis.insert(owner.to_string());
+        }
+        (f, st)
+    }
+
+    fn nacl(&self, subnet: &str, side: Side, h: &Hdr) -> Filter {
+        nacl_filter(self.net, subnet, side, h)
+    }
+
+    /// ACLs of the subnet boundary crossed.
+    fn cross(&self, from: Cross<'_>, to: &str, h: &Hdr) -> Filter {
+        match from {
+            Cross::Subnet(s) if s == to => Filter::all(),
+            Cross::Subnet(s) => self
+                .nacl(s, Side::Egress, h)
+                .then(self.nacl(to, Side::Ingress, h)),
+            Cross::Outside => self.nacl(to, Side::Ingress, h),
+        }
+    }
+
+    // ---------- routing ----------
+
+    /// The node's subnet route table: most specific route first (equal lengths in table order).
+    fn route(&mut self, node: Node<'n>, st: St) -> R {
+        let net = self.net;
+        let Some(rtb) = route_table_of(net, node.subnet()) else {
+            return Ok(Out::unknown());
+        };
+        let mut routes = Vec::new();
+        for r in &rtb.routes {
+            match &r.dest {
+                RouteDest::Cidr(c) => routes.push((*c, r)),
+                RouteDest::PrefixList(id) => {
+                    match net.prefix_lists.get(id).and_then(|p| p.entries.as_ref()) {
+                        Some(entries) => routes.extend(entries.iter().map(|c| (*c, r))),
+                        None => return Ok(Out::unknown()),
+                    }
+                }
+            }
+        }
+        routes.sort_by_key(|(c, _)| std::cmp::Reverse(c.prefix_len()));
+        let mut cases = Vec::new();
+        for (cidr, r) in routes {
+            let hit = in_cidr(&st.h.dst, &cidr);
+            if never(&hit) {
+                continue;
+            }
+            let sure = always(&hit);
+            let out = if r.state == RouteState::Blackhole {
+                Out::fail()
+            } else {
+                match &r.target {
+                    Target::Local => {
+                        self.deliver(node.vpc(), Cross::Subnet(node.subnet()), st.clone())?
+                    }
+                    Target::InternetGateway(id) => self.via_igw(node, id, st.clone())?,
+                    Target::NatGateway(id) => self.via_nat(node, id, st.clone())?,
+                    Target::VpcPeering(id) => self.via_peering(node, id, st.clone())?,
+                    // Egress-only IGWs, transit and virtual private gateways,
+                    // appliance routes, gateway endpoints: not walked.
+                    _ => Out::unknown(),
+                }
+            };
+            cases.push((hit, out));
+            if sure {
+                break;
+            }
+        }
+        Ok(chain(cases, Out::fail()))
+    }
+
+    /// Inside a VPC, to whichever node holds the destination address.
+    fn deliver(&mut self, vpc: &str, from: Cross<'_>, st: St) -> R {
+        let net = self.net;
+        let mut cases = Vec::new();
+        if st.dir == Dir::Return {
+            for e in net.client_vpn_endpoints.values().filter(|e| e.vpc == vpc) {
+                for a in &e.associations {
+                    if !st.ct.enis.contains(&a.id) {
+                        continue;
+                    }
+                    let Some(addrs) = association_addresses(net, a) else {
+                        continue;
+                    };
+                    let hit = or(&addrs
+                        .iter()
+                        .map(|c| in_cidr(&st.h.dst, c))
+                        .collect::<Vec<_>>());
+                    if never(&hit) {
+                        continue;
+                    }
+                    let out = self.deliver_to(Node::Cvpn(e, a), from, st.clone())?;
+                    cases.push((hit, out));
+                }
+            }
+        }
+        let mut ips: Vec<IpAddr> = Vec::new();
+        for i in net.interfaces.values().filter(|i| i.vpc == vpc) {
+            ips.extend(i.private_ips.iter().map(|p| p.address));
+            ips.extend(i.ipv6.iter().copied());
+        }
+        ips.extend(
+            net.nat_gateways
+                .values()
+                .filter(|n| n.vpc == vpc)
+                .filter_map(|n| n.private_ip),
+        );
+        let mut seen = BTreeSet::new();
+        for ip in ips {
+            if !seen.insert(ip) {
+                continue;
+            }
+            let hit = st.h.dst.eq(addr(ip));
+            if never(&hit) {
+                continue;
+            }
+            let out = match self.node_by_private_ip(vpc, ip) {
+                Some(node) => self.deliver_to(node, from, st.clone())?,
+                None => Out::fail(),
+            };
+            cases.push((hit, out));
+        }
+        Ok(chain(cases, Out::fail()))
+    }
+
+    fn deliver_to(&mut self, node: Node<'n>, from: Cross<'_>, st: St) -> R {
+        let f = self.cross(from, node.subnet(), &st.h);
+        self.guard(f, |me| match node {
+            Node::Nat(_) => Ok(Out::fail()),
+            Node::Cvpn(_, _) if st.dir == Dir::Forward => Ok(Out::fail()),
+            Node::Cvpn(e, a) => {
+                let (f, st) = me.security_groups(&a.id, &e.security_groups, Side::Ingress, st);
+                me.guard(f, |me| me.arrived(&a.id, st))
+            }
+            Node::Eni(i) => {
+                let (f, st) = me.security_groups(&i.id, &i.groups, Side::Ingress, st);
+                me.guard(f, |me| me.arrived(&i.id, st))
+            }
+        })
+    }
+
+    /// Delivered to an interface: the forward walk turns into the reply.
+    fn arrived(&mut self, eni: &str, st: St) -> R {
+        match st.dir {
+            Dir::Forward => {
+                if self.q.dst_eni.as_deref().is_some_and(|want| want != eni) {
+                    return Ok(Out::fail());
+                }
+                let back = self.reply(st);
+                match self.node_of_eni(eni) {
+                    Some(node) => self.at_node(node, back),
+                    None => Ok(Out::unknown()),
+                }
+            }
+            Dir::Return => Ok(Out::when(Bool::from_bool(
+                self.back_to == BackTo::Eni(eni.to_string()),
+            ))),
+        }
+    }
+
+    /// Left the input onto the internet.
+    fn internet_end(&mut self, st: St) -> R {
+        match st.dir {
+            Dir::Forward => {
+                let back = self.reply(st);
+                self.on_internet(back)
+            }
+            Dir::Return => Ok(Out::when(Bool::from_bool(self.back_to == BackTo::Internet))),
+        }
+    }
+
+    /// The reply to a packet that arrived: addresses and ports swapped; an
+    /// ICMP echo request is answered by an echo reply.
+    fn reply(&self, st: St) -> St {
+        let h = st.h;
+        let mut itype = h.itype.clone();
+        if self.q.spec.protocol.is_icmp() {
+            let (req, rep) = if self.q.dst_ip.is_ipv6() {
+                (128, 129)
+            } else {
+                (8, 0)
+            };
+            itype = h.itype.eq(num(req, 8)).ite(&num(rep, 8), &h.itype);
+        }
+        St {
+            dir: Dir::Return,
+            h: Hdr {
+                proto: h.proto,
+                src: h.dst,
+                dst: h.src,
+                sport: h.dport,
+                dport: h.sport,
+                itype,
+                icode: h.icode,
+            },
+            ct: st.ct,
+            nodes: 0,
+        }
+    }
+
+    // ---------- gateways ----------
+
+    fn via_igw(&mut self, node: Node<'n>, igw_id: &str, st: St) -> R {
+        if let Node::Cvpn(..) = node {
+            return Ok(Out::unknown());
+        }
+        let Some(igw) = self.net.internet_gateways.get(igw_id) else {
+            return Ok(Out::unknown());
+        };
+        if !igw.vpcs.iter().any(|v| v == node.vpc()) {
+            return Ok(Out::fail());
+        }
+        let f = self.nacl(node.subnet(), Side::Egress, &st.h);
+        self.guard(f, |me| {
+            let pairs: Vec<(IpAddr, Option<IpAddr>)> = match node {
+                Node::Eni(i) => i
+                    .private_ips
+                    .iter()
+                    .map(|p| (p.address, p.public))
+                    .chain(i.ipv6.iter().map(|a| (*a, Some(*a))))
+                    .collect(),
+                Node::Nat(n) => n.private_ip.map(|p| (p, n.public_ip)).into_iter().collect(),
+                Node::Cvpn(..) => Vec::new(),
+            };
+            let mut cases = Vec::new();
+            for (private, public) in pairs {
+                let hit = st.h.src.eq(addr(private));
+                if never(&hit) {
+                    continue;
+                }
+                let out = match public {
+                    Some(p) => {
+                        let mut s = st.clone();
+                        s.h.src = addr(p);
+                        me.on_internet(s)?
+                    }
+                    None => Out::fail(),
+                };
+                cases.push((hit, out));
+            }
+            Ok(chain(cases, Out::fail()))
+        })
+    }
+
+    /// On the internet: to a public IP of the input, or out of it.
+    fn on_internet(&mut self, st: St) -> R {
+        let net = self.net;
+        let mut publics: Vec<IpAddr> = net
+            .interfaces
+            .values()
+            .flat_map(|i| i.private_ips.iter().filter_map(|p| p.public))
+            .chain(net.nat_gateways.values().filter_map(|n| n.public_ip))
+            .collect();
+        let mut seen = BTreeSet::new();
+        publics.retain(|ip| seen.insert(*ip));
+        let mut cases = Vec::new();
+        for ip in publics {
+            let Some((node, private)) = self.node_by_public_ip(ip) else {
+                continue;
+            };
+            let hit = st.h.dst.eq(addr(ip));
+            if never(&hit) {
+                continue;
+            }
+            let sure = always(&hit);
+            let out = self.internet_entry(node, private, st.clone())?;
+            cases.push((hit, out));
+            if sure {
+                return Ok(chain(cases, Out::fail()));
+            }
+        }
+        let private = special(&st.h.dst);
+        let outside = if always(&private) {
+            Out::fail()
+        } else {
+            self.internet_end(st)?
+        };
+        cases.push((private, Out::fail()));
+        Ok(chain(cases, outside))
+    }
+
+    /// In through the internet gateway of the VPC owning a public IP.
+    fn internet_entry(&mut self, node: Node<'n>, private: IpAddr, mut st: St) -> R {
+        let vpc = node.vpc();
+        if !self
+            .net
+            .internet_gateways
+            .values()
+            .any(|g| !g.egress_only && g.vpcs.iter().any(|v| v == vpc))
+        {
+            return Ok(Out::fail());
+        }
+        st.h.dst = addr(private);
+        match node {
+            Node::Eni(_) | Node::Cvpn(..) => self.deliver_to(node, Cross::Outside, st),
+            Node::Nat(n) => {
+                let Some((_, src, sport)) = st
+                    .ct
+                    .nats
+                    .iter()
+                    .rev()
+                    .find(|(id, _, _)| id == &n.id)
+                    .cloned()
+                else {
+                    return Ok(Out::fail());
+                };
+                let f = self.nacl(&n.subnet, Side::Ingress, &st.h);
+                self.guard(f, |me| {
+                    st.h.dst = src;
+                    st.h.dport = sport;
+                    me.at_node(node, st)
+                })
+            }
+        }
+    }
+
+    fn via_nat(&mut self, node: Node<'n>, nat_id: &str, mut st: St) -> R {
+        let Some(nat) = self.net.nat_gateways.get(nat_id) else {
+            return Ok(Out::unknown());
+        };
+        if st.dir == Dir::Return || nat.state != "available" {
+            return Ok(Out::fail());
+        }
+        let Some(private) = nat.private_ip else {
+            return Ok(Out::unknown());
+        };
+        let f = self.cross(Cross::Subnet(node.subnet()), &nat.subnet, &st.h);
+        self.guard(f, |me| {
+            st.ct
+                .nats
+                .push((nat.id.clone(), st.h.src.clone(), st.h.sport.clone()));
+            st.h.src = addr(private);
+            st.h.sport = me.nat_port(&nat.id);
+            me.at_node(Node::Nat(nat), st)
+        })
+    }
+
+    fn via_peering(&mut self, node: Node<'n>, pcx_id: &str, st: St) -> R {
+        let net = self.net;
+        let Some(pcx) = net.peerings.get(pcx_id) else {
+            return Ok(Out::unknown());
+        };
+        if pcx.status != "active" {
+            return Ok(Out::fail());
+        }
+        let Some(other) = pcx.other_side(node.vpc()) else {
+            return Ok(Out::fail());
+        };
+        let Some(vpc) = net.vpcs.get(other) else {
+            return Ok(Out::unknown());
+        };
+        let f = self.nacl(node.subnet(), Side::Egress, &st.h);
+        self.guard(f, |me| {
+            let inside = or(&vpc
+                .cidrs
+                .iter()
+                .map(|c| in_cidr(&st.h.dst, c))
+                .collect::<Vec<_>>());
+            if never(&inside) {
+                return Ok(Out::fail());
+            }
+            let out = me.deliver(&vpc.id, Cross::Outside, st)?;
+            Ok(chain(vec![(inside, out)], Out::fail()))
+        })
+    }
+}
+
+// ---------- rules (pure functions of the model and a header) ----------
+
+fn route_table_of<'n>(net: &'n Network, subnet: &str) -> Option<&'n crate::model::RouteTable> {
+    let vpc = &net.subnets.get(subnet)?.vpc;
+    net.route_tables
+        .values()
+        .find(|rt| rt.subnets.iter().any(|s| s == subnet))
+        .or_else(|| {
+            net.route_tables
+                .values()
+                .find(|rt| rt.main && &rt.vpc == vpc)
+        })
+}
+
+/// Where a Client VPN association translates client traffic from: its ENI's
+/// private IPs, or (the input lacks the ENI) any IPv4 address of its subnet.
+fn association_addresses(net: &Network, a: &ClientVpnAssociation) -> Option<Vec<IpNet>> {
+    if let Some(i) = a.interface.as_ref().and_then(|e| net.interfaces.get(e)) {
+        return Some(
+            i.private_ips
+                .iter()
+                .map(|p| IpNet::from(p.address))
+                .collect(),
+        );
+    }
+    let subnet = net.subnets.get(&a.subnet)?;
+    Some(
+        subnet
+            .cidrs
+            .iter()
+            .filter(|c| matches!(c, IpNet::V4(_)))
+            .copied()
+            .collect(),
+    )
+}
+
+/// Protocol and ports / ICMP type of a rule.
+fn proto_ports(proto: Protocol, ports: PortMatch, h: &Hdr) -> Bool {
+    let Protocol::Number(n) = proto else {
+        return tt();
+    };
+    let mut c = vec![h.proto.eq(num(u128::from(n), 8))];
+    match ports {
+        PortMatch::Ports { from, to } if proto.has_ports() => {
+            c.push(between(
+                &h.dport,
+                u128::from(from.min(to)),
+                u128::from(from.max(to)),
+            ));
+        }
+        PortMatch::Icmp {
+            icmp_type: Some(t),
+            code,
+        } if proto.is_icmp() => {
+            c.push(h.itype.eq(num(u128::from(t), 8)));
+            if let Some(k) = code {
+                c.push(h.icode.eq(num(u128::from(k), 8)));
+            }
+        }
+        _ => {}
+    }
+    and(&c)
+}
+
+fn peer_field(side: Side, h: &Hdr) -> &BV {
+    match side {
+        Side::Ingress => &h.src,
+        Side::Egress => &h.dst,
+    }
+}
+
+/// The addresses a security-group peer stands for; `None` when the input lacks them.
+fn peer_addresses(net: &Network, peer: &Peer) -> Option<Vec<IpNet>> {
+    match peer {
+        Peer::Cidr(c) => Some(vec![*c]),
+        Peer::PrefixList(id) => net.prefix_lists.get(id)?.entries.clone(),
+        Peer::Group(g) => {
+            let mut out: Vec<IpNet> = net
+                .interfaces
+                .values()
+                .filter(|i| i.groups.iter().any(|x| x == g))
+                .flat_map(|i| {
+                    i.private_ips
+                        .iter()
+                        .map(|p| p.address)
+                        .chain(i.ipv6.iter().copied())
+                        .map(IpNet::from)
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            // Client VPN associations whose ENI the input lacks: any address of their subnet.
+            for e in net
+                .client_vpn_endpoints
+                .values()
+                .filter(|e| e.security_groups.contains(g))
+            {
+                for a in &e.associations {
+                    if a.interface
+                        .as_ref()
+                        .is_none_or(|i| !net.interfaces.contains_key(i))
+                    {
+                        out.extend(association_addresses(net, a).unwrap_or_default());
+                    }
+                }
+            }
+            Some(out)
+        }
+    }
+}
+
+/// One security-group rule: `Ok(matches)` or, peer unknown, `Err(might match)`.
+fn sg_rule(net: &Network, r: &SgRule, side: Side, h: &Hdr) -> Result<Bool, Bool> {
+    let base = proto_ports(r.protocol, r.ports, h);
+    match peer_addresses(net, &r.peer) {
+        Some(nets) => {
+            let x = peer_field(side, h);
+            let inside = or(&nets.iter().map(|n| in_cidr(x, n)).collect::<Vec<_>>());
+            Ok(Bool::and(&[base, inside]))
+        }
+        None => Err(base),
+    }
+}
+
+/// Security groups: the union of their rules of one direction (allow only).
+fn sg_filter(net: &Network, groups: &[String], side: Side, h: &Hdr) -> Filter {
+    let mut allowed = Vec::new();
+    let mut maybe = Vec::new();
+    for g in groups {
+        let Some(sg) = net.security_groups.get(g) else {
+            maybe.push(tt());
+            continue;
+        };
+        let rules = match side {
+            Side::Ingress => &sg.ingress,
+            Side::Egress => &sg.egress,
+        };
+        for r in rules {
+            match sg_rule(net, r, side, h) {
+                Ok(m) => allowed.push(m),
+                Err(m) => maybe.push(m),
+            }
+        }
+    }
+    Filter {
+        pass: or(&allowed),
+        unk: or(&maybe),
+    }
+}
+
+/// A subnet's network ACL, one direction: the first rule by number that
+/// matches decides; none matches: denied. No ACL in the input: undecided.
+fn nacl_filter(net: &Network, subnet: &str, side: Side, h: &Hdr) -> Filter {
+    let Some(acl) = net
+        .nacl_of_subnet
+        .get(subnet)
+        .and_then(|id| net.network_acls.get(id))
+    else {
+        return Filter {
+            pass: ff(),
+            unk: tt(),
+        };
+    };
+    let mut entries: Vec<_> = match side {
+        Side::Ingress => acl.inbound.iter().collect(),
+        Side::Egress => acl.outbound.iter().collect(),
+    };
+    entries.sort_by_key(|e| e.number);
+    let x = peer_field(side, h);
+    let pass = entries.iter().rev().fold(ff(), |acc, e| {
+        let m = Bool::and(&[proto_ports(e.protocol, e.ports, h), in_cidr(x, &e.cidr)]);
+        m.ite(&Bool::from_bool(e.action == Action::Allow), &acc)
+    });
+    Filter { pass, unk: ff() }
+}
+
+/// Authorization rules: default deny; the most specific active rules whose
+/// CIDR holds `dst` decide; one of them must be AccessAll or name a group of
+/// the user (certificate users have none).
+fn authorized(ep: &ClientVpnEndpoint, dst: &BV, groups: &[String]) -> Bool {
+    let active: Vec<_> = ep
+        .auth_rules
+        .iter()
+        .filter(|r| r.status == "active")
+        .collect();
+    let grants = |r: &crate::model::ClientVpnAuthRule| {
+        r.access_all || (ep.has_groups() && r.group.as_ref().is_some_and(|g| groups.contains(g)))
+    };
+    let mut ways = Vec::new();
+    for r in active.iter().filter(|r| grants(r)) {
+        let mut c = vec![in_cidr(dst, &r.dest)];
+        for longer in active
+            .iter()
+            .filter(|o| o.dest.prefix_len() > r.dest.prefix_len())
+        {
+            c.push(in_cidr(dst, &longer.dest).not());
+        }
+        ways.push(and(&c));
+    }
+    or(&ways)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{self, QuerySpec};
+    use crate::ingest::Loader;
+    use crate::model::{NaclEntry, NetworkAcl, Origin, SecurityGroup};
+
+    fn ip(s: &str) -> u128 {
+        hs::addr(s.parse().unwrap())
+    }
+
+    /// A concrete tcp header.
+    fn tcp(src: &str, dst: &str, dport: u16) -> Hdr {
+        Hdr {
+            proto: num(6, 8),
+            src: num(ip(src), 128),
+            dst: num(ip(dst), 128),
+            sport: num(40000, 16),
+            dport: num(u128::from(dport), 16),
+            itype: num(0, 8),
+            icode: num(0, 8),
+        }
+    }
+
+    fn truth(b: &Bool) -> bool {
+        b.simplify().as_bool().expect("a concrete header decides")
+    }
+
+    fn entry(number: u16, action: Action, ports: (u16, u16), cidr: &str) -> NaclEntry {
+        NaclEntry {
+            number,
+            action,
+            protocol: Protocol::TCP,
+            cidr: cidr.parse().unwrap(),
+            ports: PortMatch::Ports {
+                from: ports.0,
+                to: ports.1,
+            },
+        }
+    }
+
+    fn net_with_acl(inbound: Vec<NaclEntry>) -> Network {
+        let mut net = Network::default();
+        net.network_acls.insert(
+            "acl-1".into(),
+            NetworkAcl {
+                id: "acl-1".into(),
+                vpc: "vpc-1".into(),
+                is_default: false,
+                inbound,
+                outbound: Vec::new(),
+                origin: Origin::new("t"),
+            },
+        );
+        net.nacl_of_subnet.insert("subnet-1".into(), "acl-1".into());
+        net
+    }
+
+    #[test]
+    fn nacl_lowest_number_matching_rule_decides() {
+        // Listed out of order on purpose: the encoding must sort by number.
+        let net = net_with_acl(vec![
+            entry(200, Action::Allow, (22, 22), "0.0.0.0/0"),
+            entry(100, Action::Deny, (22, 22), "10.0.0.0/8"),
+            entry(300, Action::Allow, (80, 80), "0.0.0.0/0"),
+        ]);
+        let f =
+            |src, port| nacl_filter(&net, "subnet-1", Side::Ingress, &tcp(src, "10.1.0.5", port));
+        assert!(!truth(&f("10.2.3.4", 22).pass), "rule 100 denies first");
+        assert!(truth(&f("192.0.2.1", 22).pass), "rule 200 allows the rest");
+        assert!(truth(&f("10.2.3.4", 80).pass), "rule 300");
+        assert!(!truth(&f("10.2.3.4", 443).pass), "implicit deny");
+        assert!(!truth(&f("10.2.3.4", 443).unk));
+        // No ACL association: undecided, not denied.
+        let none = nacl_filter(
+            &net,
+            "subnet-2",
+            Side::Ingress,
+            &tcp("10.2.3.4", "10.1.0.5", 22),
+        );
+        assert!(!truth(&none.pass) && truth(&none.unk));
+    }
+
+    fn sg(id: &str, ingress: Vec<SgRule>) -> SecurityGroup {
+        SecurityGroup {
+            id: id.into(),
+            name: id.into(),
+            vpc: "vpc-1".into(),
+            ingress,
+            egress: Vec::new(),
+            origin: Origin::new("t"),
+        }
+    }
+
+    fn rule(port: u16, peer: Peer) -> SgRule {
+        SgRule {
+            protocol: Protocol::TCP,
+            ports: PortMatch::Ports {
+                from: port,
+                to: port,
+            },
+            peer,
+            description: None,
+            index: 1,
+        }
+    }
+
+    #[test]
+    fn security_groups_are_a_union_and_unknown_peers_undecided() {
+        let mut net = Network::default();
+        let any = Peer::Cidr("0.0.0.0/0".parse().unwrap());
+        net.security_groups
+            .insert("sg-a".into(), sg("sg-a", vec![rule(22, any.clone())]));
+        net.security_groups.insert(
+            "sg-b".into(),
+            sg(
+                "sg-b",
+                vec![
+                    rule(80, any),
+                    rule(443, Peer::PrefixList("pl-unknown".into())),
+                ],
+            ),
+        );
+        let groups = ["sg-a".to_string(), "sg-b".to_string()];
+        let f = |port| {
+            sg_filter(
+                &net,
+                &groups,
+                Side::Ingress,
+                &tcp("192.0.2.1", "10.0.0.5", port),
+            )
+        };
+        assert!(truth(&f(22).pass), "from sg-a");
+        assert!(truth(&f(80).pass), "from sg-b");
+        assert!(!truth(&f(8080).pass) && !truth(&f(8080).unk), "neither");
+        assert!(
+            !truth(&f(443).pass) && truth(&f(443).unk),
+            "prefix list without entries"
+        );
+        // One group alone does not allow the other's port.
+        let one = sg_filter(
+            &net,
+            &groups[..1],
+            Side::Ingress,
+            &tcp("192.0.2.1", "10.0.0.5", 80),
+        );
+        assert!(!truth(&one.pass));
+    }
+
+    #[test]
+    fn cidr_membership_keeps_ipv4_and_ipv6_apart() {
+        let x = |s: &str| num(ip(s), 128);
+        let n = |s: &str| s.parse::<IpNet>().unwrap();
+        assert!(truth(&in_cidr(&x("10.1.2.3"), &n("10.0.0.0/8"))));
+        assert!(!truth(&in_cidr(&x("11.1.2.3"), &n("10.0.0.0/8"))));
+        assert!(truth(&in_cidr(&x("11.1.2.3"), &n("0.0.0.0/0"))));
+        assert!(
+            !truth(&in_cidr(&x("11.1.2.3"), &n("::/0"))),
+            "::/0 holds no IPv4"
+        );
+        assert!(truth(&in_cidr(&x("2001:db8::1"), &n("2001:db8::/32"))));
+        assert!(!truth(&in_cidr(&x("2001:db8::1"), &n("0.0.0.0/0"))));
+        assert!(truth(&special(&x("192.168.3.4"))) && !truth(&special(&x("8.8.8.8"))));
+    }
+
+    const ROUTES: &str = r#"
+vpcs: [{id: vpc-a, cidr: 10.0.0.0/16}]
+subnets: [{id: subnet-a, vpc: vpc-a, cidr: 10.0.1.0/24, route_table: rtb-a}]
+route_tables:
+  - id: rtb-a
+    vpc: vpc-a
+    routes:
+      - {dest: 0.0.0.0/0, target: igw-a}
+      - {dest: 8.8.8.0/24, target: igw-a, state: blackhole}
+      - {dest: 8.8.0.0/16, target: tgw-a}
+internet_gateways: [{id: igw-a, vpc: vpc-a}]
+security_groups:
+  - {id: sg-a, vpc: vpc-a, name: a, egress: [{proto: all, to: 0.0.0.0/0}]}
+interfaces:
+  - {id: eni-a, subnet: subnet-a, ip: 10.0.1.10, public_ip: 198.51.100.10, groups: [sg-a]}
+"#;
+
+    fn verdict(net: &Network, q: &str) -> engine::Verdict {
+        let q = engine::Query::resolve(net, QuerySpec::parse(q).unwrap(), None).unwrap();
+        let w = Z3Solver::new()
+            .witnesses(net, &q, &Scope::Query)
+            .expect("solves");
+        w.verdict()
+    }
+
+    #[test]
+    fn the_longest_prefix_route_is_chosen() {
+        let mut l = Loader::new();
+        l.add_yaml("routes.yaml", ROUTES).unwrap();
+        let net = l.finish().unwrap();
+        use engine::Verdict::*;
+        // /24 blackhole beats /16 transit gateway beats /0 internet gateway.
+        assert_eq!(verdict(&net, "eni-a->8.8.8.8:443"), Unreachable);
+        assert_eq!(verdict(&net, "eni-a->8.8.4.4:443"), Unknown);
+        assert_eq!(verdict(&net, "eni-a->1.1.1.1:443"), Reachable);
+    }
+}
