@@ -175,18 +175,19 @@ fn any_of(vs: &[Verdict]) -> Verdict {
     }
 }
 
-/// The group sets to answer for on one endpoint: the user's (`--group`), or
-/// every group its rules name plus a user in none of them.
-fn users(ep: &ClientVpnEndpoint, given: &[String]) -> Vec<(Option<String>, Vec<String>)> {
+/// The group sets (users) to answer for: the user's (`--group`), or every
+/// group the rules of any of `endpoints` name, plus a user in none of them.
+/// Every user is asked on every endpoint (a user may use any endpoint; one
+/// whose users carry no groups ignores them), so a group one endpoint names
+/// is also answered on the others.
+fn users(endpoints: &[&ClientVpnEndpoint], given: &[String]) -> Vec<(Option<String>, Vec<String>)> {
     if !given.is_empty() {
         return vec![(Some(given.join(",")), given.to_vec())];
     }
-    if !ep.has_groups() {
-        return vec![(None, Vec::new())];
-    }
-    let groups: BTreeSet<&String> = ep
-        .auth_rules
+    let groups: BTreeSet<&String> = endpoints
         .iter()
+        .filter(|ep| ep.has_groups())
+        .flat_map(|ep| &ep.auth_rules)
         .filter(|r| r.status == "active")
         .filter_map(|r| r.group.as_ref())
         .collect();
@@ -206,10 +207,12 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
     let mut paths = Vec::new();
     let mut access = Vec::new();
     let mut all_packets = PacketSet::empty();
-    for ep in endpoints
+    let endpoints: Vec<&ClientVpnEndpoint> = endpoints
         .iter()
         .filter_map(|id| net.client_vpn_endpoints.get(id))
-    {
+        .collect();
+    let users = users(&endpoints, &query.groups);
+    for ep in endpoints.iter().copied() {
         let packets = query.packets_from(super::rules::cidr_set(&ep.client_cidr));
         all_packets = all_packets.union(&packets);
         if !ep.has_groups() && !query.groups.is_empty() {
@@ -224,7 +227,7 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
                 a.id, a.subnet, a.status
             ));
         }
-        for (label, groups) in users(ep, &query.groups) {
+        for (label, groups) in &users {
             let via = |association: Option<&str>| Via {
                 endpoint: ep.id.clone(),
                 association: association.map(str::to_string),
@@ -235,7 +238,10 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
                 "client-vpn-endpoint",
                 "connect",
                 match &label {
-                    Some(g) => format!("user in group {g}"),
+                    Some(g) if ep.has_groups() => format!("user in group {g}"),
+                    Some(g) => {
+                        format!("certificate-authenticated user (group {g} does not apply)")
+                    }
                     None if ep.has_groups() => {
                         "user in none of the groups the rules name".to_string()
                     }
@@ -263,7 +269,7 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
                     },
                     via(None),
                 ));
-                access.push(stopped_before_associations(&ep.id, &label));
+                access.push(stopped_before_associations(&ep.id, label));
                 continue;
             }
             // Split tunnel and the Client VPN route table.
@@ -278,7 +284,7 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
                     }
                 };
                 paths.push(stopped(hops, &packets, cause, via(None)));
-                access.push(stopped_before_associations(&ep.id, &label));
+                access.push(stopped_before_associations(&ep.id, label));
                 continue;
             }
             hops.push(Hop::new(&ep.id, "client-vpn-endpoint", "route", if ep.split_tunnel {
@@ -287,7 +293,7 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
                 "full tunnel: all traffic enters the tunnel".to_string()
             }));
             // Authorization.
-            let authz = authorize(&ep.auth_rules, dst, &groups, ep.has_groups());
+            let authz = authorize(&ep.auth_rules, dst, groups, ep.has_groups());
             if !authz.allowed {
                 let cause = Cause::NotAuthorized {
                     endpoint: ep.id.clone(),
@@ -307,7 +313,7 @@ pub(super) fn check_client(net: &Network, query: Query, endpoints: &[String]) ->
                     "no authorization rule grants this user",
                 ));
                 paths.push(stopped(h, &packets, cause, via(None)));
-                access.push(stopped_before_associations(&ep.id, &label));
+                access.push(stopped_before_associations(&ep.id, label));
                 continue;
             }
             hops.push(Hop::new(
