@@ -231,7 +231,6 @@ pub(super) fn check_client(
     let mut paths = Vec::new();
     let mut access = Vec::new();
     let mut all_packets = PacketSet::empty();
-    let mut agnostic = BTreeSet::new();
     for ep in endpoints
         .iter()
         .filter_map(|id| net.client_vpn_endpoints.get(id))
@@ -253,18 +252,14 @@ pub(super) fn check_client(
                 a.id, a.subnet, a.status
             ));
         }
-        // Certificate users carry no groups: one answer serves every user.
-        let for_users: Vec<(Option<String>, Vec<String>)> = if ep.has_groups() {
-            query
-                .users
-                .iter()
-                .map(|u| (u.label.clone(), u.groups.clone()))
-                .collect()
-        } else {
-            agnostic.insert(ep.id.clone());
-            vec![(None, Vec::new())]
-        };
-        for (label, groups) in for_users {
+        // Every user on every endpoint: a user may use any of them; one whose
+        // users carry no groups (certificate) ignores the groups.
+        let for_users: Vec<(Option<String>, Vec<String>)> = query
+            .users
+            .iter()
+            .map(|u| (u.label.clone(), u.groups.clone()))
+            .collect();
+        for (label, groups) in &for_users {
             let via = |association: Option<&str>| Via {
                 endpoint: ep.id.clone(),
                 association: association.map(str::to_string),
@@ -275,7 +270,10 @@ pub(super) fn check_client(
                 "client-vpn-endpoint",
                 "connect",
                 match &label {
-                    Some(g) => format!("user in group {g}"),
+                    Some(g) if ep.has_groups() => format!("user in group {g}"),
+                    Some(g) => {
+                        format!("certificate-authenticated user (group {g} does not apply)")
+                    }
                     None if ep.has_groups() => {
                         "user in none of the groups the rules name".to_string()
                     }
@@ -303,7 +301,7 @@ pub(super) fn check_client(
                     },
                     via(None),
                 ));
-                access.push(stopped_before_associations(&ep.id, &label));
+                access.push(stopped_before_associations(&ep.id, label));
                 continue;
             }
             // Split tunnel and the Client VPN route table.
@@ -318,7 +316,7 @@ pub(super) fn check_client(
                     }
                 };
                 paths.push(stopped(hops, &packets, cause, via(None)));
-                access.push(stopped_before_associations(&ep.id, &label));
+                access.push(stopped_before_associations(&ep.id, label));
                 continue;
             }
             hops.push(Hop::new(&ep.id, "client-vpn-endpoint", "route", if ep.split_tunnel {
@@ -327,7 +325,7 @@ pub(super) fn check_client(
                 "full tunnel: all traffic enters the tunnel".to_string()
             }));
             // Authorization.
-            let authz = authorize(&ep.auth_rules, dst, &groups, ep.has_groups());
+            let authz = authorize(&ep.auth_rules, dst, groups, ep.has_groups());
             if !authz.allowed {
                 let cause = Cause::NotAuthorized {
                     endpoint: ep.id.clone(),
@@ -347,7 +345,7 @@ pub(super) fn check_client(
                     "no authorization rule grants this user",
                 ));
                 paths.push(stopped(h, &packets, cause, via(None)));
-                access.push(stopped_before_associations(&ep.id, &label));
+                access.push(stopped_before_associations(&ep.id, label));
                 continue;
             }
             hops.push(Hop::new(
@@ -462,7 +460,7 @@ pub(super) fn check_client(
             any_of(
                 &access
                     .iter()
-                    .filter(|a| &a.group == l || agnostic.contains(&a.endpoint))
+                    .filter(|a| &a.group == l)
                     .map(|a| a.verdict)
                     .collect::<Vec<_>>(),
             )

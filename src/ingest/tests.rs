@@ -1571,3 +1571,35 @@ fn client_vpn_yaml_errors() {
         [ClientVpnAuthType::Directory]
     );
 }
+
+#[test]
+fn association_ids_are_unique_across_endpoints() {
+    // Found by the differential test: both endpoints defaulted to
+    // `cvpn-assoc-subnet-1`, and replies to one were taken for the other's.
+    let endpoint = |id: &str, cidr: &str| {
+        format!(
+            "  - {{id: {id}, vpc: vpc-1, client_cidr: {cidr}, associations: [{{subnet: subnet-1}}], authorization: []}}\n"
+        )
+    };
+    let base = "vpcs: [{id: vpc-1, cidr: 10.0.0.0/16}]\nsubnets: [{id: subnet-1, vpc: vpc-1, cidr: 10.0.1.0/24}]\nclient_vpn_endpoints:\n";
+    let text = format!(
+        "{base}{}{}",
+        endpoint("cvpn-endpoint-a", "172.26.0.0/22"),
+        endpoint("cvpn-endpoint-b", "172.27.0.0/22")
+    );
+    let m = yaml_err(&text).to_string();
+    assert!(m.contains("associations[0].id"), "{m}");
+    assert!(
+        m.contains("`cvpn-assoc-subnet-1` is also an association of `cvpn-endpoint-a`"),
+        "{m}"
+    );
+    // Distinct IDs load.
+    let ok = text.replacen(
+        "[{subnet: subnet-1}]",
+        "[{subnet: subnet-1, id: cvpn-assoc-b}]",
+        1,
+    );
+    let mut l = Loader::new();
+    l.add_yaml("m.yaml", &ok).unwrap();
+    assert_eq!(l.finish().unwrap().client_vpn_endpoints.len(), 2);
+}

@@ -1311,6 +1311,23 @@ fn lower_client_vpn(st: &mut State, cx: &Cx, e: &CvpnY) -> Result<(), IngestErro
         if associations.iter().any(|x| x.id == id) {
             return Err(cx.err(&res, field("id"), format!("duplicate association `{id}`")));
         }
+        // Association IDs are unique across endpoints: two endpoints associated
+        // with one subnet would otherwise share the default `cvpn-assoc-<subnet>`.
+        if let Some(other) = st
+            .net
+            .client_vpn_endpoints
+            .values()
+            .find(|o| o.id != e.id && o.associations.iter().any(|x| x.id == id))
+        {
+            return Err(cx.err(
+                &res,
+                field("id"),
+                format!(
+                    "association `{id}` is also an association of `{}`: give each an `id`",
+                    other.id
+                ),
+            ));
+        }
         let interface = match (&a.interface, a.ip) {
             (Some(_), Some(_)) => {
                 return Err(cx.err(&res, field("ip"), "not with `interface`"));

@@ -517,3 +517,48 @@ fn association_without_its_eni_still_carries_the_endpoint_groups() {
         r.assumptions
     );
 }
+
+#[test]
+fn every_user_is_asked_on_every_endpoint() {
+    // Found by the differential test: a group named by one endpoint was not
+    // asked on the other, so `client->…` said partial (group g1 unreachable)
+    // while `--group g1 client->…` said reachable.
+    let n = load_text(
+        "two-endpoints.yaml",
+        r#"
+vpcs: [{id: vpc-0, cidr: 10.0.0.0/16}]
+subnets: [{id: subnet-01, vpc: vpc-0, cidr: 10.0.1.0/24}]
+interfaces: [{id: eni-0, subnet: subnet-01, ip: 10.0.1.10}]
+client_vpn_endpoints:
+  - id: cvpn-endpoint-cert
+    vpc: vpc-0
+    client_cidr: 172.26.0.0/22
+    auth: certificate
+    associations: [{subnet: subnet-01, id: cvpn-assoc-cert, ip: 10.0.1.50}]
+    authorization: [{dest: 0.0.0.0/0, access_all: true}]
+  - id: cvpn-endpoint-saml
+    vpc: vpc-0
+    client_cidr: 172.27.0.0/22
+    auth: federated
+    associations: [{subnet: subnet-01, id: cvpn-assoc-saml, ip: 10.0.1.51}]
+    authorization: [{dest: 198.51.100.0/24, group: g1}]
+"#,
+    );
+    let all = ask(&n, "client->10.0.1.10:22", &[], None);
+    let one = ask(&n, "client->10.0.1.10:22", &["g1"], None);
+    assert_eq!(one.verdict, "reachable", "{}", one.to_text(false));
+    assert_eq!(all.verdict, "reachable", "{}", all.to_text(false));
+    let g1: Vec<(&str, &str)> = all
+        .access
+        .iter()
+        .filter(|a| a.group.as_deref() == Some("g1"))
+        .map(|a| (a.endpoint.as_str(), a.verdict))
+        .collect();
+    assert_eq!(
+        g1,
+        [
+            ("cvpn-endpoint-cert", "reachable"),
+            ("cvpn-endpoint-saml", "unreachable")
+        ]
+    );
+}

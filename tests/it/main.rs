@@ -3,6 +3,7 @@
 mod bad_input;
 mod cli;
 mod client_vpn;
+mod differential;
 mod fixtures;
 mod models;
 #[cfg(feature = "z3")]
