@@ -1,8 +1,31 @@
 //! A set of packets in flight, kept in the coordinates of the *original* query
-//! packet, plus a [`View`] telling how each field of the packet on the wire now
-//! reads the original one (after NAT and in the reply direction).
+//! packet, plus, for each field of the packet on the wire now, where its value
+//! comes from: an original field (after a swap for the reply direction) or a
+//! value the network chose (a NAT port, the address of some interface).
+//!
+//! A choice is made once per connection and then met by every later filter,
+//! both ways. So "passes for some choice" is kept exactly, as a union of
+//! branches `original packets × one box of choice values`: a filter on a chosen
+//! field narrows the branch's choice box instead of forgetting it, and a reply
+//! that meets the same chosen port at two ACLs must pass both with one value.
 
-use crate::hs::{Field, IntervalSet, Origin as Src, PacketSet, View};
+use crate::hs::{Field, IntervalSet, Origin as HsOrigin, PacketSet, View};
+
+/// Where a current field's value comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Src {
+    /// The original packet's field.
+    Field(Field),
+    /// A value the network chose (index into the flow's choices).
+    Choice(usize),
+}
+
+/// Original packets with one box of choice values (indexed like `Flow::domains`).
+#[derive(Clone, Debug)]
+struct Branch {
+    orig: PacketSet,
+    choices: Vec<IntervalSet>,
+}
 
 /// `all`: original packets that get this far whatever the network chooses
 /// (e.g. the NAT gateway's source port); `some`: those that get this far for at
@@ -10,16 +33,25 @@ use crate::hs::{Field, IntervalSet, Origin as Src, PacketSet, View};
 #[derive(Clone, Debug)]
 pub struct Flow {
     pub all: PacketSet,
+    /// The union of the branches' original packets.
     pub some: PacketSet,
-    pub view: View,
+    srcs: [Src; 7],
+    /// Each choice's whole range.
+    domains: Vec<IntervalSet>,
+    branches: Vec<Branch>,
 }
 
 impl Flow {
     pub fn new(set: PacketSet) -> Flow {
         Flow {
             all: set.clone(),
-            some: set,
-            view: View::identity(),
+            some: set.clone(),
+            srcs: Field::ALL.map(Src::Field),
+            domains: Vec::new(),
+            branches: vec![Branch {
+                orig: set,
+                choices: Vec::new(),
+            }],
         }
     }
 
@@ -27,40 +59,135 @@ impl Flow {
         self.some.is_empty()
     }
 
+    fn view_with(&self, choices: &[IntervalSet]) -> View {
+        let mut v = View::identity();
+        for f in Field::ALL {
+            v.set(
+                f,
+                match &self.srcs[f as usize] {
+                    Src::Field(g) => HsOrigin::Field(*g),
+                    Src::Choice(i) => HsOrigin::Const(choices[*i].clone()),
+                },
+            );
+        }
+        v
+    }
+
+    /// The view over every choice's whole range.
+    fn view(&self) -> View {
+        self.view_with(&self.domains)
+    }
+
+    /// Where a current field's value comes from (to restore it later).
+    pub fn source(&self, f: Field) -> Src {
+        self.srcs[f as usize].clone()
+    }
+
     /// The packets as they are on the wire now (over-approximated when two
     /// current fields read one original field).
     pub fn image(&self) -> PacketSet {
-        self.view.push(&self.some)
+        let mut out = PacketSet::empty();
+        for b in &self.branches {
+            out = out.union(&self.view_with(&b.choices).push(&b.orig));
+        }
+        out
     }
 
     /// Values a current field can take.
     pub fn current(&self, f: Field) -> IntervalSet {
-        match self.view.get(f) {
-            Src::Const(v) => v.clone(),
-            Src::Field(g) => self.some.project(*g),
+        let mut out = IntervalSet::empty();
+        for b in &self.branches {
+            let v = match &self.srcs[f as usize] {
+                Src::Field(g) => b.orig.project(*g),
+                Src::Choice(i) => b.choices[*i].clone(),
+            };
+            out = out.union(&v);
+        }
+        out
+    }
+
+    /// Splits by a set of *current* packets: (inside, outside). Exact:
+    /// `inside.all` holds for every network choice, `inside.some` for at
+    /// least one, and the choices that get inside are remembered.
+    pub fn split(&self, current: &PacketSet) -> (Flow, Flow) {
+        let view = self.view();
+        let img = view.push(&self.some);
+        let a = img.intersect(current);
+        let b = img.difference(&a);
+        let may_in = view.pull_may(&a);
+        let may_out = view.pull_may(&b);
+        let mut inside = self.with_branches(Vec::new());
+        let mut outside = self.with_branches(Vec::new());
+        inside.all = self.all.difference(&may_out);
+        outside.all = self.all.difference(&may_in);
+        if self.domains.is_empty() {
+            // No choice: the original packets decide alone.
+            let b0 = &self.branches[0];
+            inside.push(b0.orig.intersect(&may_in), Vec::new());
+            outside.push(b0.orig.intersect(&may_out), Vec::new());
+        } else {
+            for br in &self.branches {
+                let v = self.view_with(&br.choices);
+                let img = v.push(&br.orig);
+                let hit = img.intersect(current);
+                let miss = img.difference(&hit);
+                for (side, cubes) in [(&mut inside, hit), (&mut outside, miss)] {
+                    for c in cubes.cubes() {
+                        let part = PacketSet::from_cubes(vec![c.clone()]);
+                        let orig = br.orig.intersect(&v.pull_may(&part));
+                        let mut choices = br.choices.clone();
+                        for f in Field::ALL {
+                            if let Src::Choice(i) = &self.srcs[f as usize] {
+                                choices[*i] =
+                                    choices[*i].intersect(&IntervalSet::from_interval(c.get(f)));
+                            }
+                        }
+                        side.push(orig, choices);
+                    }
+                }
+            }
+        }
+        inside.finish();
+        outside.finish();
+        (inside, outside)
+    }
+
+    fn with_branches(&self, branches: Vec<Branch>) -> Flow {
+        Flow {
+            all: PacketSet::empty(),
+            some: PacketSet::empty(),
+            srcs: self.srcs.clone(),
+            domains: self.domains.clone(),
+            branches,
         }
     }
 
-    /// Splits by a set of *current* packets: (inside, outside). Exact under
-    /// the view: `inside.all` holds for every network choice, `inside.some`
-    /// for at least one; likewise for `outside`.
-    pub fn split(&self, current: &PacketSet) -> (Flow, Flow) {
-        let img = self.image();
-        let a = img.intersect(current);
-        let b = img.difference(&a);
-        let may_in = self.view.pull_may(&a);
-        let may_out = self.view.pull_may(&b);
-        let inside = Flow {
-            all: self.all.difference(&may_out),
-            some: self.some.intersect(&may_in),
-            view: self.view.clone(),
-        };
-        let outside = Flow {
-            all: self.all.difference(&may_in),
-            some: self.some.intersect(&may_out),
-            view: self.view.clone(),
-        };
-        (inside, outside)
+    /// Adds a branch, merged into one with the same choices.
+    fn push(&mut self, orig: PacketSet, choices: Vec<IntervalSet>) {
+        if orig.is_empty() || choices.iter().any(IntervalSet::is_empty) {
+            return;
+        }
+        match self.branches.iter_mut().find(|b| b.choices == choices) {
+            Some(b) => b.orig = b.orig.union(&orig),
+            None => self.branches.push(Branch { orig, choices }),
+        }
+    }
+
+    fn finish(&mut self) {
+        let mut some = PacketSet::empty();
+        for b in &mut self.branches {
+            b.orig.coalesce();
+            some = some.union(&b.orig);
+        }
+        if self.branches.is_empty() {
+            self.branches.push(Branch {
+                orig: PacketSet::empty(),
+                choices: self.domains.clone(),
+            });
+        }
+        some.coalesce();
+        self.all = self.all.intersect(&some);
+        self.some = some;
     }
 
     /// Splits by the values of one current field.
@@ -68,16 +195,82 @@ impl Flow {
         self.split(&PacketSet::product(&[(f, vals.clone())]))
     }
 
-    pub fn rewrite(&mut self, f: Field, origin: Src) {
-        self.view.set(f, origin);
+    /// The current field now reads an original field, or a value the network
+    /// chooses from a set (a new choice; a single value is no choice).
+    pub fn rewrite(&mut self, f: Field, origin: HsOrigin) {
+        let src = match origin {
+            HsOrigin::Field(g) => Src::Field(g),
+            HsOrigin::Const(set) => {
+                let i = self.domains.len();
+                self.domains.push(set.clone());
+                for b in &mut self.branches {
+                    b.choices.push(set.clone());
+                }
+                Src::Choice(i)
+            }
+        };
+        self.srcs[f as usize] = src;
+    }
+
+    /// The current field reads again what it read before (a NAT gateway
+    /// translating a reply back).
+    pub fn restore(&mut self, f: Field, src: Src) {
+        self.srcs[f as usize] = src;
     }
 
     /// The same packets seen in the reply direction.
     pub fn reversed(&self) -> Flow {
-        Flow {
-            all: self.all.clone(),
-            some: self.some.clone(),
-            view: self.view.reversed(),
-        }
+        let mut r = self.clone();
+        r.srcs.swap(Field::Src as usize, Field::Dst as usize);
+        r.srcs
+            .swap(Field::SrcPort as usize, Field::DstPort as usize);
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hs::Interval;
+
+    fn ports(lo: u128, hi: u128) -> IntervalSet {
+        IntervalSet::from_interval(Interval { lo, hi })
+    }
+
+    #[test]
+    fn one_chosen_port_must_pass_every_filter_it_meets() {
+        // The network picks a source port in 1024-65535; one filter allows
+        // 32768-60999, another 1000-2000: no single port passes both.
+        let mut f = Flow::new(PacketSet::all());
+        f.rewrite(Field::SrcPort, HsOrigin::Const(ports(1024, 65535)));
+        let (a, _) = f.split_field(Field::SrcPort, &ports(32768, 60999));
+        assert!(!a.some.is_empty() && a.all.is_empty());
+        let (b, out) = a.split_field(Field::SrcPort, &ports(1000, 2000));
+        assert!(b.some.is_empty(), "no port passes both");
+        assert!(out.some.same_as(&PacketSet::all()));
+        // Overlapping filters keep the overlap, the reply direction included.
+        let (c, _) = a
+            .reversed()
+            .split_field(Field::DstPort, &ports(40000, 50000));
+        assert!(c.some.same_as(&PacketSet::all()) && c.all.is_empty());
+        assert_eq!(c.current(Field::DstPort), ports(40000, 50000));
+    }
+
+    #[test]
+    fn restore_keeps_the_narrowed_choice() {
+        let mut f = Flow::new(PacketSet::all());
+        f.rewrite(Field::Src, HsOrigin::Const(ports(10, 20)));
+        let (f, _) = f.split_field(Field::Src, &ports(10, 12));
+        let saved = f.source(Field::Src);
+        let mut g = f.clone();
+        g.rewrite(Field::Src, HsOrigin::Const(ports(99, 99)));
+        g.restore(Field::Src, saved);
+        let (h, _) = g.split_field(Field::Src, &ports(15, 20));
+        assert!(h.some.is_empty());
+        // Without a choice the fast path gives the same answers as before.
+        let q = PacketSet::product(&[(Field::DstPort, ports(20, 30))]);
+        let (i, o) = Flow::new(q.clone()).split_field(Field::DstPort, &ports(22, 22));
+        assert!(i.some.same_as(&i.all) && o.some.same_as(&o.all));
+        assert!(i.some.union(&o.some).same_as(&q));
     }
 }

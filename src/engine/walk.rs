@@ -11,6 +11,7 @@ use crate::model::{
     Target, VaEndpoint,
 };
 
+use super::flow::Src as FlowSrc;
 use super::rules::{self, Side};
 use super::{Cause, Direction, End, Flow, Hop, Leaf, Query, Sink, Start};
 
@@ -25,7 +26,7 @@ pub struct Conntrack {
     /// Interfaces whose security groups saw the request.
     enis: BTreeSet<String>,
     /// NAT translations: gateway, and what source and source port it replaced.
-    nats: Vec<(String, Src, Src)>,
+    nats: Vec<(String, FlowSrc, FlowSrc)>,
 }
 
 #[derive(Clone, Copy)]
@@ -1064,8 +1065,8 @@ impl<'n> Walk<'n, '_> {
                 let Some(mut flow) = self.nacl(&n.subnet, Side::Ingress, flow, &mut trail) else {
                     return;
                 };
-                flow.rewrite(Field::Dst, entry.1);
-                flow.rewrite(Field::DstPort, entry.2);
+                flow.restore(Field::Dst, entry.1);
+                flow.restore(Field::DstPort, entry.2);
                 let t = trail.with(Hop::new(
                     &n.id,
                     "nat-gateway",
@@ -1116,8 +1117,8 @@ impl<'n> Walk<'n, '_> {
         };
         trail.ct.nats.push((
             nat.id.clone(),
-            flow.view.get(Field::Src).clone(),
-            flow.view.get(Field::SrcPort).clone(),
+            flow.source(Field::Src),
+            flow.source(Field::SrcPort),
         ));
         flow.rewrite(Field::Src, Src::Const(point(private)));
         flow.rewrite(
