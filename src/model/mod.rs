@@ -587,6 +587,10 @@ pub struct Network {
     pub va_endpoints: BTreeMap<String, VaEndpoint>,
     pub skipped: Vec<Skipped>,
     pub warnings: Vec<String>,
+    /// Security group -> member interface IDs, built on first use (a check
+    /// asks it once per group-referencing rule). Rebuilt if the number of
+    /// interfaces changed since.
+    group_index: std::sync::OnceLock<(usize, BTreeMap<String, Vec<String>>)>,
 }
 
 impl Network {
@@ -644,8 +648,21 @@ impl Network {
 
     /// Interfaces carrying security group `sg`.
     pub fn members_of_group<'a>(&'a self, sg: &'a str) -> impl Iterator<Item = &'a Interface> + 'a {
-        self.interfaces
-            .values()
-            .filter(move |i| i.groups.iter().any(|g| g == sg))
+        let fresh = |net: &Network| {
+            let mut m: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for i in net.interfaces.values() {
+                for g in &i.groups {
+                    m.entry(g.clone()).or_default().push(i.id.clone());
+                }
+            }
+            (net.interfaces.len(), m)
+        };
+        let idx = self.group_index.get_or_init(|| fresh(self));
+        let ids: Vec<String> = if idx.0 == self.interfaces.len() {
+            idx.1.get(sg).cloned().unwrap_or_default()
+        } else {
+            fresh(self).1.remove(sg).unwrap_or_default()
+        };
+        ids.into_iter().filter_map(move |id| self.interfaces.get(&id))
     }
 }
