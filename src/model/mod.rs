@@ -663,6 +663,7 @@ impl Network {
         } else {
             fresh(self).1.remove(sg).unwrap_or_default()
         };
-        ids.into_iter().filter_map(move |id| self.interfaces.get(&id))
+        ids.into_iter()
+            .filter_map(move |id| self.interfaces.get(&id))
     }
 }

@@ -51,3 +51,22 @@ fn two_tier_nat_path_shows_the_public_ip() {
         "{hops:#?}"
     );
 }
+
+/// The README's YAML reference is a model that loads, Verified Access included.
+#[test]
+fn readme_yaml_reference_loads() {
+    let readme = std::fs::read_to_string(super::support::root().join("README.md")).unwrap();
+    let at = readme.find("## The YAML model").expect("section");
+    let start = readme[at..].find("```yaml\n").expect("yaml block") + at + 8;
+    let end = readme[start..].find("```").unwrap() + start;
+    let mut l = reach::ingest::Loader::new();
+    l.add_yaml("README.md", &readme[start..end])
+        .expect("parses");
+    let net = l.finish().expect("lowers");
+    assert!(net.va_endpoints.contains_key("vae-1"));
+    assert_eq!(
+        net.va_endpoints["vae-1"].ports,
+        vec![(22, 22), (8000, 8080)]
+    );
+    assert!(net.client_vpn_endpoints.contains_key("cvpn-endpoint-0abc"));
+}

@@ -506,3 +506,26 @@ fn client_vpn_and_verified_access_to_one_target_report_both_paths() {
     );
     assert!(r.blocked_by.iter().any(|b| b.component == TARGET_SG));
 }
+
+/// What a user sees, text and JSON, for seed 000 (insta snapshots).
+#[test]
+fn seed_000_output_snapshots() {
+    let cases = [
+        ("va_seed000_ssh", vec!["--group", DEV, SSH], 0),
+        ("va_seed000_port_80", vec!["client->10.0.2.35:80"], 1),
+    ];
+    for (name, args, code) in cases {
+        let mut text = vec!["check", "--model", SEED0];
+        text.extend(args.iter().copied());
+        let r = reach(&text);
+        assert_eq!(r.code, code, "{}{}", r.stdout, r.stderr);
+        insta::assert_snapshot!(format!("text_{name}"), r.stdout);
+        let mut json = vec!["check", "--format", "json", "--model", SEED0];
+        json.extend(args.iter().copied());
+        let r = reach(&json);
+        assert_eq!(r.code, code);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+        assert_eq!(v["access"][0]["endpoint"], VAE);
+        insta::assert_snapshot!(format!("json_{name}"), r.stdout);
+    }
+}
