@@ -12,7 +12,9 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
-use crate::model::{ClientVpnAuthRule, ClientVpnEndpoint, ClientVpnRoute, Network, VaEndpoint};
+use crate::model::{
+    ClientVpnAuthRule, ClientVpnEndpoint, ClientVpnRoute, Network, VaEndpoint, VaTarget,
+};
 
 use super::va::{self, PolicyOutcome, User};
 use super::walk;
@@ -416,6 +418,8 @@ pub(super) fn check_client(
         .filter_map(|id| net.va_endpoints.get(id))
         .collect();
     let leads_here = |ep: &VaEndpoint| match va::target_addresses(net, ep) {
+        // A load balancer may forward anywhere its target groups say.
+        Ok(_) if matches!(ep.target, VaTarget::LoadBalancer(_)) => true,
         Ok((set, _)) => set.contains(hs::addr(dst)),
         Err(_) => true,
     };
@@ -628,6 +632,33 @@ fn check_va(
             return;
         }
     };
+    if !targets.contains(hs::addr(query.dst_ip)) && matches!(ep.target, VaTarget::LoadBalancer(_)) {
+        paths.push(Path {
+            verdict: Verdict::Unknown,
+            forward: Leaf {
+                direction: Direction::Forward,
+                hops,
+                end: End::Unknown {
+                    component: ep.id.clone(),
+                    reason: format!(
+                        "{} is not {desc}; whether the load balancer forwards to it depends on its target groups, which the input does not model yet (ask for the load balancer's address)",
+                        query.dst_ip
+                    ),
+                },
+                flow: Flow::new(packets.clone()),
+                state: Default::default(),
+            },
+            back: None,
+            via: Some(via(None)),
+        });
+        access.push(Access {
+            endpoint: ep.id.clone(),
+            group: user.label.clone(),
+            verdict: Verdict::Unknown,
+            associations: Vec::new(),
+        });
+        return;
+    }
     if !targets.contains(hs::addr(query.dst_ip)) {
         let cause = Cause::VaElsewhere {
             endpoint: ep.id.clone(),

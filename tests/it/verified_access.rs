@@ -278,6 +278,23 @@ fn unresolvable_endpoint_targets_are_unknown() {
         "{:?}",
         r.unknown
     );
+    // With the load balancer's interfaces in the input: its address is
+    // reached through its security groups; a target behind it is unknown.
+    let lb_eni = text.replace(
+        "interfaces:\n",
+        "interfaces:\n  - {id: eni-0d0499nlb00000001, subnet: subnet-0d04990000000002, ip: 10.0.2.60, groups: [sg-0d0499stepbox00001], description: ELB net/ssh/0123456789abcdef}\n",
+    );
+    let net = load_text(&lb_eni);
+    let r = ask(&net, "client->10.0.2.60:22", &[]);
+    assert_eq!(r.verdict, "reachable", "{:?}", r.unknown);
+    assert!(r.paths[0].hops.iter().any(|h| h.component == TARGET_SG));
+    let r = ask(&net, SSH, &[]);
+    assert_eq!(r.verdict, "unknown");
+    assert!(
+        r.unknown[0].reason.contains("target groups"),
+        "{:?}",
+        r.unknown
+    );
     let rds = seed_text().replace(
         "    type: network-interface\n    interface: eni-0d0499stepbox0001\n",
         "    type: rds\n    rds: arn:aws:rds:ap-northeast-1:111122223333:db:app\n    subnets: [subnet-0d04990000000002]\n",
