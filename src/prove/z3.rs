@@ -3,8 +3,8 @@
 //! One symbolic packet (128-bit addresses in the engine's convention, IPv4 as
 //! `::ffff:a.b.c.d`; 16-bit ports; 8-bit protocol, ICMP type and code) and
 //! symbolic choices of the network (translated source addresses and ports,
-//! the Client VPN association) are walked structurally through the topology:
-//! every place a packet can be is a function returning an [`Out`] — "gets
+//! the Client VPN association or Verified Access subnet) are walked
+//! structurally through the topology: every place a packet can be is a function returning an [`Out`] — "gets
 //! there and back" and "undecidable from the input" as two formulas over the
 //! packet and the choices; "fails" is neither. Branches (route choice, which
 //! interface holds an address) are `if-then-else` chains in the order the
@@ -30,7 +30,8 @@ use crate::model::{
     PortMatch, Protocol, RouteDest, RouteState, SgRule, Target, VaEndpoint, VaTarget,
 };
 
-/// Ports a NAT gateway or a Client VPN association translates the source port to.
+/// Ports a NAT gateway, a Client VPN association or a Verified Access
+/// endpoint translates the source port to.
 const NAT_PORTS: (u16, u16) = (1024, 65535);
 /// Nodes one direction of a walk may pass before it is called a routing loop.
 const MAX_NODES: usize = 12;
@@ -573,7 +574,8 @@ impl<'n> Enc<'n> {
         BV::new_const(format!("c{}.{what}", self.fresh), w)
     }
 
-    /// A source port the network picks (NAT gateway, Client VPN association).
+    /// A source port the network picks (NAT gateway, Client VPN association,
+    /// Verified Access endpoint).
     fn nat_port(&mut self, who: &str) -> BV {
         let x = self.fresh("port", 16);
         self.domain.push(between(
