@@ -435,7 +435,10 @@ pub(super) fn check_client(
             }
             continue;
         }
-        let packets = query.packets();
+        let mut packets = query.packets();
+        if let Some(o) = only {
+            packets = packets.intersect(o);
+        }
         all_packets = all_packets.union(&packets);
         for (i, user) in query.users.iter().enumerate() {
             check_va(

@@ -2,7 +2,8 @@
 //!
 //! A [`Solver`] encodes the same semantics as the engine straight from the
 //! model (not from the engine's packet sets) and answers, for one query (or one
-//! Client VPN endpoint and user group of it): is there a packet of the query,
+//! access endpoint — Client VPN or Verified Access — and one user of it): is
+//! there a packet of the query,
 //! with a choice of the network (NAT source port, association, ...), that
 //! fails? One that gets there and back? One whose fate the input cannot
 //! decide? From those answers [`cross_check`] derives the solver's verdict,
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine::{self, Analysis, Path, Start, Verdict};
 use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
-use crate::model::{ClientVpnEndpoint, Network, Protocol};
+use crate::model::{Network, Protocol};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ProveError {
@@ -55,7 +56,8 @@ pub struct Packet {
     pub dst_port: u16,
     pub icmp_type: u8,
     pub icmp_code: u8,
-    /// For `client`: the association the packet went through (the network's choice).
+    /// For `client`: the Client VPN association, or the Verified Access
+    /// endpoint's subnet, the packet went through (the network's choice).
     pub association: Option<String>,
     /// The network's other choices on this packet's way, as (what, value):
     /// translated source addresses and ports.
@@ -123,18 +125,21 @@ impl fmt::Display for Packet {
     }
 }
 
-/// What one solver run is about: the whole query, or one Client VPN endpoint
-/// and user (group set) of a `client` query.
+/// What one solver run is about: the whole query, or one access endpoint
+/// (Client VPN or Verified Access) and one user of a `client` query.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {
     Query,
     Client {
         endpoint: String,
         /// The engine's label for the user: the group(s), or `None` for a user
-        /// in none of the endpoint's groups (or certificate authentication).
+        /// in none of the groups the rules and policies name.
         label: Option<String>,
-        /// The user's groups.
+        /// The user's groups (certificate-authenticated Client VPN endpoints ignore them).
         groups: Vec<String>,
+        /// The user's index in [`engine::Query::users`] (Verified Access
+        /// decisions are per endpoint and user index).
+        user: usize,
     },
 }
 
@@ -221,19 +226,22 @@ pub fn cross_check(
     let mut scopes = Vec::new();
     let mut replayed = 0;
     match &query.start {
+        // Every user of the query (one global list, as the engine asks them)
+        // on every access endpoint.
         Start::Client { endpoints } => {
             for id in endpoints {
-                // Another kind of access endpoint (e.g. Verified Access) has no encoding yet.
-                let ep = net.client_vpn_endpoints.get(id).ok_or_else(|| {
-                    ProveError::Unsupported(format!(
-                        "access endpoint `{id}` is not a Client VPN endpoint: only Client VPN access paths are encoded"
-                    ))
-                })?;
-                for (label, groups) in users(ep, &query.groups) {
+                if !net.client_vpn_endpoints.contains_key(id) && !net.va_endpoints.contains_key(id)
+                {
+                    return Err(ProveError::Unsupported(format!(
+                        "access endpoint `{id}` is neither a Client VPN nor a Verified Access endpoint of the input"
+                    )));
+                }
+                for (user, u) in query.users.iter().enumerate() {
                     let scope = Scope::Client {
-                        endpoint: ep.id.clone(),
-                        label,
-                        groups,
+                        endpoint: id.clone(),
+                        label: u.label.clone(),
+                        groups: u.groups.clone(),
+                        user,
                     };
                     scopes.push(check_scope(net, analysis, solver, scope, &mut replayed)?);
                 }
@@ -248,7 +256,7 @@ pub fn cross_check(
         )?),
     }
     let verdict = match &query.start {
-        Start::Client { .. } => client_verdict(&scopes),
+        Start::Client { .. } => client_verdict(query, &scopes),
         _ => scopes[0].verdict,
     };
     if verdict != analysis.verdict {
@@ -270,29 +278,6 @@ pub fn cross_check(
         elapsed: started.elapsed(),
         scopes,
     })
-}
-
-/// The group sets a `client` query answers for on one endpoint, labelled as
-/// the engine labels them: the given groups, or each group the endpoint's
-/// active rules name plus a user in none (certificate users: one, no group).
-pub fn users(ep: &ClientVpnEndpoint, given: &[String]) -> Vec<(Option<String>, Vec<String>)> {
-    if !given.is_empty() {
-        return vec![(Some(given.join(",")), given.to_vec())];
-    }
-    if !ep.has_groups() {
-        return vec![(None, Vec::new())];
-    }
-    let groups: BTreeSet<&String> = ep
-        .auth_rules
-        .iter()
-        .filter(|r| r.status == "active")
-        .filter_map(|r| r.group.as_ref())
-        .collect();
-    groups
-        .into_iter()
-        .map(|g| (Some(g.clone()), vec![g.clone()]))
-        .chain(std::iter::once((None, Vec::new())))
-        .collect()
 }
 
 /// Every part must hold (every user).
@@ -323,13 +308,17 @@ fn any_of(vs: &[Verdict]) -> Verdict {
     .unwrap_or(Verdict::Unreachable)
 }
 
-/// Every user (label) must get through some endpoint.
-fn client_verdict(scopes: &[ScopeProof]) -> Verdict {
+/// Every user of the query must get through some endpoint.
+fn client_verdict(query: &engine::Query, scopes: &[ScopeProof]) -> Verdict {
     let label = |s: &ScopeProof| match &s.scope {
         Scope::Client { label, .. } => label.clone(),
         Scope::Query => None,
     };
-    let labels: BTreeSet<Option<String>> = scopes.iter().map(label).collect();
+    let mut labels: BTreeSet<Option<String>> =
+        query.users.iter().map(|u| u.label.clone()).collect();
+    if labels.is_empty() {
+        labels.insert(None);
+    }
     let per_user: Vec<Verdict> = labels
         .iter()
         .map(|l| {
@@ -373,7 +362,12 @@ fn client_paths<'a>(a: &'a Analysis, endpoint: &str, label: &Option<String>) -> 
         .collect()
 }
 
+/// The network's choices of an endpoint: its associated Client VPN
+/// associations, or the Verified Access endpoint's subnets.
 fn active_associations(net: &Network, endpoint: &str) -> Vec<String> {
+    if let Some(e) = net.va_endpoints.get(endpoint) {
+        return e.subnets.clone();
+    }
     net.client_vpn_endpoints
         .get(endpoint)
         .map(|e| {
@@ -384,6 +378,17 @@ fn active_associations(net: &Network, endpoint: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The query's packets through one endpoint: from the Client VPN client
+/// CIDR, or from anywhere (Verified Access users connect from anywhere).
+fn endpoint_packets(net: &Network, a: &Analysis, endpoint: &str) -> PacketSet {
+    let q = &a.query;
+    let from = match net.client_vpn_endpoints.get(endpoint) {
+        Some(ep) => q.packets_from(hs::prefix(ep.client_cidr)),
+        None => q.packets(),
+    };
+    from.intersect(&a.packets)
 }
 
 /// The engine's claim for `scope`, read off an analysis.
@@ -400,31 +405,46 @@ fn claim(net: &Network, a: &Analysis, scope: &Scope) -> Result<Claim, ProveError
             undecided: a.undecided.clone(),
         });
     };
-    let access = a
+    let packets = endpoint_packets(net, a, endpoint);
+    let Some(access) = a
         .access
         .iter()
         .find(|x| &x.endpoint == endpoint && &x.group == label)
-        .ok_or_else(|| ProveError::Disagree {
+    else {
+        // The engine leaves out a Verified Access endpoint that leads
+        // elsewhere when other endpoints are asked: its claim is that the
+        // endpoint carries nothing of the query.
+        if net.va_endpoints.contains_key(endpoint)
+            && !a
+                .paths
+                .iter()
+                .any(|p| p.via.as_ref().is_some_and(|v| &v.endpoint == endpoint))
+        {
+            return Ok(Claim {
+                verdict: Verdict::Unreachable,
+                packets,
+                all: PacketSet::empty(),
+                some: PacketSet::empty(),
+                undecided: PacketSet::empty(),
+            });
+        }
+        return Err(ProveError::Disagree {
             detail: format!(
                 "the engine has no access verdict for {endpoint}, {}",
                 label_name(label)
             ),
             packet: "(none)".into(),
-        })?;
-    let ep = &net.client_vpn_endpoints[endpoint];
-    let packets = a
-        .query
-        .packets_from(hs::prefix(ep.client_cidr))
-        .intersect(&a.packets);
+        });
+    };
     let paths = client_paths(a, endpoint, label);
     let stopped = paths
         .iter()
         .any(|p| p.via.as_ref().is_some_and(|v| v.association.is_none()));
     let mut all: Option<PacketSet> = None;
     let mut some = PacketSet::empty();
-    let mut undecided = PacketSet::empty();
+    let (_, _, mut undecided) = sets_of(&assoc_paths(&paths, None));
     for assoc in active_associations(net, endpoint) {
-        let (al, so, un) = sets_of(&assoc_paths(&paths, &assoc));
+        let (al, so, un) = sets_of(&assoc_paths(&paths, Some(&assoc)));
         all = Some(match all {
             None => al,
             Some(x) => x.intersect(&al),
@@ -445,14 +465,16 @@ fn claim(net: &Network, a: &Analysis, scope: &Scope) -> Result<Claim, ProveError
     })
 }
 
-fn assoc_paths<'a>(paths: &[&'a Path], assoc: &str) -> Vec<&'a Path> {
+/// The paths through one association (or subnet); `None`: the paths that
+/// stopped before any.
+fn assoc_paths<'a>(paths: &[&'a Path], assoc: Option<&str>) -> Vec<&'a Path> {
     paths
         .iter()
         .copied()
         .filter(|p| {
             p.via
                 .as_ref()
-                .is_some_and(|v| v.association.as_deref() == Some(assoc))
+                .is_some_and(|v| v.association.as_deref() == assoc)
         })
         .collect()
 }
@@ -495,11 +517,8 @@ fn engine_on(a: &Analysis, scope: &Scope, p: &Packet) -> EngineSays {
             endpoint, label, ..
         } => {
             let paths = client_paths(a, endpoint, label);
-            match &p.association {
-                Some(assoc) => sets_of(&assoc_paths(&paths, assoc)),
-                // Stopped before any association (or an endpoint without one).
-                None => (PacketSet::empty(), PacketSet::empty(), PacketSet::empty()),
-            }
+            // `None`: stopped before any association (or subnet).
+            sets_of(&assoc_paths(&paths, p.association.as_deref()))
         }
     };
     EngineSays {

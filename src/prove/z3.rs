@@ -3,8 +3,8 @@
 //! One symbolic packet (128-bit addresses in the engine's convention, IPv4 as
 //! `::ffff:a.b.c.d`; 16-bit ports; 8-bit protocol, ICMP type and code) and
 //! symbolic choices of the network (translated source addresses and ports,
-//! the Client VPN association) are walked structurally through the topology:
-//! every place a packet can be is a function returning an [`Out`] — "gets
+//! the Client VPN association or Verified Access subnet) are walked
+//! structurally through the topology: every place a packet can be is a function returning an [`Out`] — "gets
 //! there and back" and "undecidable from the input" as two formulas over the
 //! packet and the choices; "fails" is neither. Branches (route choice, which
 //! interface holds an address) are `if-then-else` chains in the order the
@@ -27,10 +27,11 @@ use crate::engine::{Query, Start};
 use crate::hs::{self, Field, PacketSet};
 use crate::model::{
     Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, Peer,
-    PortMatch, Protocol, RouteDest, RouteState, SgRule, Target,
+    PortMatch, Protocol, RouteDest, RouteState, SgRule, Target, VaEndpoint, VaTarget,
 };
 
-/// Ports a NAT gateway or a Client VPN association translates the source port to.
+/// Ports a NAT gateway, a Client VPN association or a Verified Access
+/// endpoint translates the source port to.
 const NAT_PORTS: (u16, u16) = (1024, 65535);
 /// Nodes one direction of a walk may pass before it is called a routing loop.
 const MAX_NODES: usize = 12;
@@ -317,6 +318,8 @@ enum Node<'n> {
     Eni(&'n Interface),
     Nat(&'n NatGateway),
     Cvpn(&'n ClientVpnEndpoint, &'n ClientVpnAssociation),
+    /// A Verified Access endpoint's network interfaces in one of its subnets.
+    Va(&'n VaEndpoint, &'n str),
 }
 
 impl<'n> Node<'n> {
@@ -325,6 +328,7 @@ impl<'n> Node<'n> {
             Node::Eni(i) => &i.id,
             Node::Nat(n) => &n.id,
             Node::Cvpn(_, a) => &a.id,
+            Node::Va(e, _) => &e.id,
         }
     }
     fn subnet(&self) -> &'n str {
@@ -332,6 +336,7 @@ impl<'n> Node<'n> {
             Node::Eni(i) => &i.subnet,
             Node::Nat(n) => &n.subnet,
             Node::Cvpn(_, a) => &a.subnet,
+            Node::Va(_, s) => s,
         }
     }
     fn vpc(&self) -> &'n str {
@@ -339,6 +344,7 @@ impl<'n> Node<'n> {
             Node::Eni(i) => &i.vpc,
             Node::Nat(n) => &n.vpc,
             Node::Cvpn(e, _) => &e.vpc,
+            Node::Va(e, _) => &e.vpc,
         }
     }
 }
@@ -357,9 +363,10 @@ enum BackTo {
 
 /// A choice of the network, for reporting a witness.
 enum Choice {
-    /// (what, variable, the association whose path it is on).
+    /// (what, variable, the association or subnet whose path it is on).
     Address(String, BV, Option<String>),
     Port(String, BV, Option<String>),
+    /// Which association (Client VPN) or subnet (Verified Access) carries the packet.
     Association(BV, Vec<String>),
 }
 
@@ -473,12 +480,21 @@ fn packet_terms(q: &PacketSet) -> (Hdr, Bool) {
 
 /// Builds the encoding of one scope of a query.
 fn encode(net: &Network, q: &Query, scope: &Scope) -> Result<Encoding, ProveError> {
-    let (packets, ep) = match (scope, &q.start) {
+    let (packets, access) = match (scope, &q.start) {
         (Scope::Client { endpoint, .. }, Start::Client { .. }) => {
-            let ep = net.client_vpn_endpoints.get(endpoint).ok_or_else(|| {
-                ProveError::Unsupported(format!("endpoint `{endpoint}` is not in the input"))
-            })?;
-            (q.packets_from(hs::prefix(ep.client_cidr)), Some(ep))
+            if let Some(ep) = net.client_vpn_endpoints.get(endpoint) {
+                (
+                    q.packets_from(hs::prefix(ep.client_cidr)),
+                    Some(Access::ClientVpn(ep)),
+                )
+            } else if let Some(ep) = net.va_endpoints.get(endpoint) {
+                // Verified Access users connect from anywhere (the Connectivity Client).
+                (q.packets(), Some(Access::Va(ep)))
+            } else {
+                return Err(ProveError::Unsupported(format!(
+                    "endpoint `{endpoint}` is not in the input"
+                )));
+            }
         }
         (Scope::Query, Start::Client { .. }) => {
             return Err(ProveError::Unsupported(
@@ -509,14 +525,17 @@ fn encode(net: &Network, q: &Query, scope: &Scope) -> Result<Encoding, ProveErro
         ct: Conntrack::default(),
         nodes: 0,
     };
-    let out = match (&q.start, ep, scope) {
+    let out = match (&q.start, access, scope) {
         (Start::Interface { eni, .. }, _, _) => match enc.node_of_eni(eni) {
             Some(node) => enc.at_node(node, st)?,
             None => Out::unknown(),
         },
         (Start::Internet { .. }, _, _) => enc.on_internet(st)?,
-        (Start::Client { .. }, Some(ep), Scope::Client { groups, .. }) => {
+        (Start::Client { .. }, Some(Access::ClientVpn(ep)), Scope::Client { groups, .. }) => {
             enc.client_vpn(ep, groups, st)?
+        }
+        (Start::Client { .. }, Some(Access::Va(ep)), Scope::Client { user, .. }) => {
+            enc.verified_access(ep, *user, st)?
         }
         _ => return Err(ProveError::Unsupported("this kind of query start".into())),
     };
@@ -528,6 +547,13 @@ fn encode(net: &Network, q: &Query, scope: &Scope) -> Result<Encoding, ProveErro
     })
 }
 
+/// The access endpoint of a `client` scope.
+#[derive(Clone, Copy)]
+enum Access<'n> {
+    ClientVpn(&'n ClientVpnEndpoint),
+    Va(&'n VaEndpoint),
+}
+
 struct Enc<'n> {
     net: &'n Network,
     q: &'n Query,
@@ -536,7 +562,7 @@ struct Enc<'n> {
     domain: Vec<Bool>,
     choices: Vec<Choice>,
     fresh: usize,
-    /// The Client VPN association whose path is being encoded.
+    /// The Client VPN association (or Verified Access subnet) whose path is being encoded.
     association: Option<String>,
 }
 
@@ -548,7 +574,8 @@ impl<'n> Enc<'n> {
         BV::new_const(format!("c{}.{what}", self.fresh), w)
     }
 
-    /// A source port the network picks (NAT gateway, Client VPN association).
+    /// A source port the network picks (NAT gateway, Client VPN association,
+    /// Verified Access endpoint).
     fn nat_port(&mut self, who: &str) -> BV {
         let x = self.fresh("port", 16);
         self.domain.push(between(
@@ -643,6 +670,90 @@ impl<'n> Enc<'n> {
         out
     }
 
+    // ---------- Verified Access path ----------
+
+    /// A user (`user`: index in the query's users) through a Verified Access
+    /// endpoint: status `active`; the Cedar decision, a concrete input
+    /// (`Query::va_decisions`, made by the Cedar engine, not encoded here);
+    /// the endpoint's target must hold the destination; only TCP to the
+    /// endpoint's ports is carried; then from one of its subnets — the
+    /// network's choice, so all must work — the VPC path, both ways.
+    fn verified_access(&mut self, ep: &'n VaEndpoint, user: usize, st: St) -> R {
+        if ep.status != "active" {
+            return Ok(Out::fail());
+        }
+        let decision = self
+            .q
+            .va_decisions
+            .iter()
+            .find(|d| d.endpoint == ep.id && d.user == user)
+            .ok_or_else(|| {
+                ProveError::Unsupported(format!(
+                    "the query carries no policy decision for user {user} on `{}`",
+                    ep.id
+                ))
+            })?;
+        if !decision.allowed {
+            return Ok(Out::fail());
+        }
+        let Some(targets) = va_targets(self.net, ep) else {
+            return Ok(Out::unknown());
+        };
+        let dst = st.h.dst.clone();
+        let there = or(&targets.iter().map(|c| in_cidr(&dst, c)).collect::<Vec<_>>());
+        let ports = or(&ep
+            .ports
+            .iter()
+            .map(|(a, b)| between(&st.h.dport, u128::from(*a.min(b)), u128::from(*a.max(b))))
+            .collect::<Vec<_>>());
+        let carried = Bool::and(&[there, st.h.proto.eq(num(6, 8)), ports]);
+        if never(&carried) {
+            return Ok(Out::fail());
+        }
+        if ep.subnets.is_empty() {
+            // Where its traffic enters the VPC is not in the input.
+            return Ok(chain(vec![(carried, Out::unknown())], Out::fail()));
+        }
+        let k = self.fresh("subnet", 16);
+        self.domain.push(k.bvult(num(ep.subnets.len() as u128, 16)));
+        self.choices
+            .push(Choice::Association(k.clone(), ep.subnets.clone()));
+        let mut cases = Vec::new();
+        for (i, subnet) in ep.subnets.iter().enumerate() {
+            let out = self.through_va(ep, subnet, st.clone())?;
+            cases.push((k.eq(num(i as u128, 16)), out));
+        }
+        let picked = chain(cases, Out::fail());
+        Ok(chain(vec![(carried, picked)], Out::fail()))
+    }
+
+    /// From the endpoint's interfaces in `subnet`: some IPv4 address of the
+    /// subnet (AWS does not list them) and a port of 1024-65535.
+    fn through_va(&mut self, ep: &'n VaEndpoint, subnet: &'n str, mut st: St) -> R {
+        let Some(addrs) = subnet_v4(self.net, subnet) else {
+            return Ok(Out::unknown());
+        };
+        if addrs.is_empty() {
+            return Ok(Out::fail());
+        }
+        let src = self.fresh("address", 128);
+        let inside = or(&addrs.iter().map(|c| in_cidr(&src, c)).collect::<Vec<_>>());
+        self.domain.push(inside);
+        self.association = Some(subnet.to_string());
+        self.choices.push(Choice::Address(
+            format!("source address chosen by {} in {subnet}", ep.id),
+            src.clone(),
+            self.association.clone(),
+        ));
+        st.h.src = src;
+        st.h.sport = self.nat_port(&ep.id);
+        let saved = std::mem::replace(&mut self.back_to, BackTo::Eni(ep.id.clone()));
+        let out = self.at_node(Node::Va(ep, subnet), st);
+        self.back_to = saved;
+        self.association = None;
+        out
+    }
+
     // ---------- nodes ----------
 
     fn node_of_eni(&self, eni: &str) -> Option<Node<'n>> {
@@ -721,6 +832,7 @@ impl<'n> Enc<'n> {
         let (f, st) = match node {
             Node::Eni(i) => self.security_groups(&i.id, &i.groups, Side::Egress, st),
             Node::Cvpn(e, a) => self.security_groups(&a.id, &e.security_groups, Side::Egress, st),
+            Node::Va(e, _) => self.security_groups(&e.id, &e.security_groups, Side::Egress, st),
             Node::Nat(_) => (Filter::all(), st),
         };
         self.guard(f, |me| me.route(node, st))
@@ -845,6 +957,26 @@ impl<'n> Enc<'n> {
                     cases.push((hit, out));
                 }
             }
+            // Replies to a Verified Access endpoint's interfaces (any address of its subnets).
+            for e in net.va_endpoints.values().filter(|e| e.vpc == vpc) {
+                if !st.ct.enis.contains(&e.id) {
+                    continue;
+                }
+                for s in &e.subnets {
+                    let Some(addrs) = subnet_v4(net, s) else {
+                        continue;
+                    };
+                    let hit = or(&addrs
+                        .iter()
+                        .map(|c| in_cidr(&st.h.dst, c))
+                        .collect::<Vec<_>>());
+                    if never(&hit) {
+                        continue;
+                    }
+                    let out = self.deliver_to(Node::Va(e, s), from, st.clone())?;
+                    cases.push((hit, out));
+                }
+            }
         }
         let mut ips: Vec<IpAddr> = Vec::new();
         for i in net.interfaces.values().filter(|i| i.vpc == vpc) {
@@ -879,10 +1011,14 @@ impl<'n> Enc<'n> {
         let f = self.cross(from, node.subnet(), &st.h);
         self.guard(f, |me| match node {
             Node::Nat(_) => Ok(Out::fail()),
-            Node::Cvpn(_, _) if st.dir == Dir::Forward => Ok(Out::fail()),
+            Node::Cvpn(_, _) | Node::Va(..) if st.dir == Dir::Forward => Ok(Out::fail()),
             Node::Cvpn(e, a) => {
                 let (f, st) = me.security_groups(&a.id, &e.security_groups, Side::Ingress, st);
                 me.guard(f, |me| me.arrived(&a.id, st))
+            }
+            Node::Va(e, _) => {
+                let (f, st) = me.security_groups(&e.id, &e.security_groups, Side::Ingress, st);
+                me.guard(f, |me| me.arrived(&e.id, st))
             }
             Node::Eni(i) => {
                 let (f, st) = me.security_groups(&i.id, &i.groups, Side::Ingress, st);
@@ -972,7 +1108,8 @@ impl<'n> Enc<'n> {
                     .chain(i.ipv6.iter().map(|a| (*a, Some(*a))))
                     .collect(),
                 Node::Nat(n) => n.private_ip.map(|p| (p, n.public_ip)).into_iter().collect(),
-                Node::Cvpn(..) => Vec::new(),
+                // No public IP on these interfaces: the internet only through a NAT gateway.
+                Node::Cvpn(..) | Node::Va(..) => Vec::new(),
             };
             let mut cases = Vec::new();
             for (private, public) in pairs {
@@ -1044,7 +1181,9 @@ impl<'n> Enc<'n> {
         }
         st.h.dst = addr(private);
         match node {
-            Node::Eni(_) | Node::Cvpn(..) => self.deliver_to(node, Cross::Outside, st),
+            Node::Eni(_) | Node::Cvpn(..) | Node::Va(..) => {
+                self.deliver_to(node, Cross::Outside, st)
+            }
             Node::Nat(n) => {
                 let Some((_, src, sport)) = st
                     .ct
@@ -1153,6 +1292,54 @@ fn association_addresses(net: &Network, a: &ClientVpnAssociation) -> Option<Vec<
     )
 }
 
+/// A subnet's IPv4 CIDRs (where Verified Access interfaces are); `None` when
+/// the input lacks the subnet.
+fn subnet_v4(net: &Network, subnet: &str) -> Option<Vec<IpNet>> {
+    Some(
+        net.subnets
+            .get(subnet)?
+            .cidrs
+            .iter()
+            .filter(|c| matches!(c, IpNet::V4(_)))
+            .copied()
+            .collect(),
+    )
+}
+
+/// Where a Verified Access endpoint sends traffic; `None` when the input
+/// cannot tell. `network-interface`: the ENI's primary private IP; `cidr`:
+/// the CIDR; `load-balancer`: the addresses of the interfaces described
+/// `ELB <type>/<name>/<id>`; `rds`: every RDS interface of the endpoint's VPC
+/// (describe-network-interfaces does not say which database one serves).
+fn va_targets(net: &Network, ep: &VaEndpoint) -> Option<Vec<IpNet>> {
+    let all = |want: &dyn Fn(&Interface) -> bool| -> Option<Vec<IpNet>> {
+        let ips: Vec<IpNet> = net
+            .interfaces
+            .values()
+            .filter(|i| want(i))
+            .flat_map(|i| i.private_ips.iter().map(|p| IpNet::from(p.address)))
+            .collect();
+        (!ips.is_empty()).then_some(ips)
+    };
+    match &ep.target {
+        VaTarget::NetworkInterface(eni) => {
+            let i = net.interfaces.get(eni)?;
+            Some(vec![IpNet::from(i.primary_ip()?)])
+        }
+        VaTarget::Cidr(c) => Some(vec![*c]),
+        VaTarget::LoadBalancer(arn) => {
+            let suffix = arn
+                .split_once(":loadbalancer/")
+                .map_or(arn.as_str(), |(_, s)| s);
+            let want = format!("ELB {suffix}");
+            all(&|i| i.description.as_deref() == Some(want.as_str()))
+        }
+        VaTarget::Rds(_) => {
+            all(&|i| i.vpc == ep.vpc && i.description.as_deref() == Some("RDSNetworkInterface"))
+        }
+    }
+}
+
 /// Protocol and ports / ICMP type of a rule.
 fn proto_ports(proto: Protocol, ports: PortMatch, h: &Hdr) -> Bool {
     let Protocol::Number(n) = proto else {
@@ -1220,6 +1407,16 @@ fn peer_addresses(net: &Network, peer: &Peer) -> Option<Vec<IpNet>> {
                     {
                         out.extend(association_addresses(net, a).unwrap_or_default());
                     }
+                }
+            }
+            // Verified Access endpoints' interfaces: any IPv4 address of their subnets.
+            for e in net
+                .va_endpoints
+                .values()
+                .filter(|e| e.security_groups.contains(g))
+            {
+                for s in &e.subnets {
+                    out.extend(subnet_v4(net, s).unwrap_or_default());
                 }
             }
             Some(out)

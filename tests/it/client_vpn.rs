@@ -518,14 +518,9 @@ fn association_without_its_eni_still_carries_the_endpoint_groups() {
     );
 }
 
-#[test]
-fn every_user_is_asked_on_every_endpoint() {
-    // Found by the differential test: a group named by one endpoint was not
-    // asked on the other, so `client->…` said partial (group g1 unreachable)
-    // while `--group g1 client->…` said reachable.
-    let n = load_text(
-        "two-endpoints.yaml",
-        r#"
+/// A certificate endpoint granting everything and a SAML endpoint whose only
+/// rule names group g1 for another network.
+pub(crate) const TWO_ENDPOINTS: &str = r#"
 vpcs: [{id: vpc-0, cidr: 10.0.0.0/16}]
 subnets: [{id: subnet-01, vpc: vpc-0, cidr: 10.0.1.0/24}]
 interfaces: [{id: eni-0, subnet: subnet-01, ip: 10.0.1.10}]
@@ -542,8 +537,14 @@ client_vpn_endpoints:
     auth: federated
     associations: [{subnet: subnet-01, id: cvpn-assoc-saml, ip: 10.0.1.51}]
     authorization: [{dest: 198.51.100.0/24, group: g1}]
-"#,
-    );
+"#;
+
+#[test]
+fn every_user_is_asked_on_every_endpoint() {
+    // Found by the differential test: a group named by one endpoint was not
+    // asked on the other, so `client->…` said partial (group g1 unreachable)
+    // while `--group g1 client->…` said reachable.
+    let n = load_text("two-endpoints.yaml", TWO_ENDPOINTS);
     let all = ask(&n, "client->10.0.1.10:22", &[], None);
     let one = ask(&n, "client->10.0.1.10:22", &["g1"], None);
     assert_eq!(one.verdict, "reachable", "{}", one.to_text(false));

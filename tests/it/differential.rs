@@ -87,23 +87,24 @@ fn must_fail(net: &Network, q: &snapshot::Query) -> bool {
     }
 }
 
-/// The third answer: z3 (`reach::prove`), when built with it.
+/// The third answer: z3 (`reach::prove::cross_check`), when built with it.
+/// `Ok(None)`: not checked (a part of the model the encoding does not cover);
+/// `Err`: z3 and the engine disagree, or z3 gave no answer.
 #[cfg(feature = "z3")]
-fn z3_verdict(net: &Network, query: &engine::Query, analysis: &Analysis) -> Option<Verdict> {
-    // Z3 HOOK: to be wired to the prover, roughly
-    //   let mut solver = reach::prove::z3::Z3Solver::new();
-    //   let proof = reach::prove::cross_check(net, query, analysis, &mut solver).ok()?;
-    //   Some(proof.verdict)
-    // and compared with the engine's verdict by `compare` below.
-    let _ = (net, query, analysis);
-    None
+fn z3_verdict(net: &Network, analysis: &Analysis) -> Result<Option<Verdict>, String> {
+    use reach::prove::{self, ProveError, z3::Z3Solver};
+    match prove::cross_check(net, analysis, &mut Z3Solver::new()) {
+        Ok(proof) => Ok(Some(proof.verdict)),
+        Err(ProveError::Unsupported(_)) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// The third answer: z3 (`reach::prove`), when built with it.
 #[cfg(not(feature = "z3"))]
-fn z3_verdict(net: &Network, query: &engine::Query, analysis: &Analysis) -> Option<Verdict> {
-    let _ = (net, query, analysis);
-    None
+fn z3_verdict(net: &Network, analysis: &Analysis) -> Result<Option<Verdict>, String> {
+    let _ = (net, analysis);
+    Ok(None)
 }
 
 /// What one query gave.
@@ -115,7 +116,7 @@ enum Answer {
 }
 
 /// Engine vs simulator (vs z3) on one query; `Err` describes a disagreement.
-fn compare(net: &Network, q: &snapshot::Query) -> Result<Answer, String> {
+fn compare(net: &Network, q: &snapshot::Query, stats: &mut Stats) -> Result<Answer, String> {
     let opts = QueryOptions {
         src_ports: q.src_port,
         groups: q.groups.clone(),
@@ -142,15 +143,19 @@ fn compare(net: &Network, q: &snapshot::Query) -> Result<Answer, String> {
             want.name()
         ));
     }
-    if let Some(z) = z3_verdict(net, &query, &analysis)
-        && z != got
-    {
-        return Err(format!(
-            "`{}`: engine says {}, z3 says {}",
-            q.line(),
-            got.name(),
-            z.name()
-        ));
+    let started = std::time::Instant::now();
+    let z3 = z3_verdict(net, &analysis).map_err(|e| format!("`{}`: {e}", q.line()))?;
+    stats.z3_time += started.elapsed();
+    if let Some(z) = z3 {
+        stats.z3 += 1;
+        if z != got {
+            return Err(format!(
+                "`{}`: engine says {}, z3 says {}",
+                q.line(),
+                got.name(),
+                z.name()
+            ));
+        }
     }
     Ok(Answer::Agreed(got))
 }
@@ -161,6 +166,9 @@ struct Stats {
     queries: usize,
     errors: usize,
     verdicts: [usize; 4],
+    /// Queries z3 cross-checked, and the time it took.
+    z3: usize,
+    z3_time: std::time::Duration,
 }
 
 fn verdict_index(v: Verdict) -> usize {
@@ -177,7 +185,7 @@ fn check_case(case: &snapshot::Case, stats: &mut Stats) -> Result<(), String> {
     stats.cases += 1;
     for q in &case.queries {
         stats.queries += 1;
-        match compare(&net, q)? {
+        match compare(&net, q, stats)? {
             Answer::Error => stats.errors += 1,
             Answer::Agreed(v) => stats.verdicts[verdict_index(v)] += 1,
         }
@@ -248,6 +256,7 @@ fn engine_and_simulator_agree() {
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
     let stats = RefCell::new(Stats::default());
+    let started = std::time::Instant::now();
     let result = runner.run(&snapshot::spec(), |spec| {
         let case = snapshot::render(&spec);
         check_case(&case, &mut stats.borrow_mut()).map_err(TestCaseError::fail)
@@ -276,8 +285,22 @@ fn engine_and_simulator_agree() {
     }
     let s = stats.into_inner();
     announce(&format!(
-        "differential: {} snapshots, {} queries: {} resolution errors (as expected), reachable {}, unreachable {}, partial {}, unknown {}",
-        s.cases, s.queries, s.errors, s.verdicts[0], s.verdicts[1], s.verdicts[2], s.verdicts[3]
+        "differential: {} snapshots, {} queries: {} resolution errors (as expected), reachable {}, unreachable {}, partial {}, unknown {}; z3 cross-checked {} queries ({} ms){}; {:.1} s in all",
+        s.cases,
+        s.queries,
+        s.errors,
+        s.verdicts[0],
+        s.verdicts[1],
+        s.verdicts[2],
+        s.verdicts[3],
+        s.z3,
+        s.z3_time.as_millis(),
+        if cfg!(feature = "z3") {
+            ""
+        } else {
+            " (built without the z3 feature)"
+        },
+        started.elapsed().as_secs_f64()
     ));
     // Not vacuous: most queries are real checks, and the verdicts vary.
     let checked = s.queries - s.errors;

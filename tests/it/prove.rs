@@ -7,10 +7,11 @@ use reach::model::Network;
 use reach::prove::{self, z3::Z3Solver};
 
 use super::cli::reach;
-use super::client_vpn::{SEED_CASES, load};
+use super::client_vpn::{SEED_CASES, TWO_ENDPOINTS, load};
 use super::fixtures::ALL;
 use super::models::TWO_TIER;
 use super::support::{fixture, load_model, load_snapshot};
+use super::verified_access as va;
 
 /// Runs the engine and the prover; returns the (agreeing) verdict name.
 fn proved(net: &Network, query: &str, groups: &[&str]) -> &'static str {
@@ -18,13 +19,26 @@ fn proved(net: &Network, query: &str, groups: &[&str]) -> &'static str {
         groups: groups.iter().map(|g| g.to_string()).collect(),
         ..QueryOptions::default()
     };
-    let q = engine::Query::resolve_with(net, QuerySpec::parse(query).expect("parses"), &opts)
+    proved_with(net, query, &opts)
+}
+
+fn proved_with(net: &Network, query: &str, opts: &QueryOptions) -> &'static str {
+    let q = engine::Query::resolve_with(net, QuerySpec::parse(query).expect("parses"), opts)
         .expect("resolves");
     let a = engine::check(net, q);
+    let groups = &opts.groups;
     match prove::cross_check(net, &a, &mut Z3Solver::new()) {
         Ok(p) => {
             assert_eq!(p.verdict, a.verdict, "{query} {groups:?}");
             assert!(p.queries >= 3, "{query}: {p:?}");
+            // One scope per endpoint and user of the query.
+            if let engine::Start::Client { endpoints } = &a.query.start {
+                assert_eq!(
+                    p.scopes.len(),
+                    endpoints.len() * a.query.users.len(),
+                    "{query}: {p:?}"
+                );
+            }
             a.verdict.name()
         }
         Err(e) => panic!("{query} {groups:?}: {e}"),
@@ -76,6 +90,163 @@ fn more_queries_on_the_models_are_proved() {
     ] {
         proved(&net, q, &[]);
     }
+}
+
+#[test]
+fn every_user_is_asked_on_every_endpoint_in_the_proof_too() {
+    // tests/it/client_vpn.rs: group g1 (named by the SAML endpoint only) is
+    // asked on the certificate endpoint as well, where it gets through.
+    let net = va::load_text(TWO_ENDPOINTS);
+    assert_eq!(proved(&net, "client->10.0.1.10:22", &[]), "reachable");
+    assert_eq!(proved(&net, "client->10.0.1.10:22", &["g1"]), "reachable");
+    assert_eq!(proved(&net, "client->198.51.100.7:22", &[]), "unreachable");
+}
+
+#[test]
+fn verified_access_seed_000_is_proved() {
+    let net = load_model("seed-000-va-tcp-ssh.yaml");
+    for (q, want) in [
+        (va::SSH, "reachable"),
+        ("client->10.0.2.35:80", "unreachable"),
+        ("client->10.0.2.35:22/udp", "unreachable"),
+        ("client->10.0.2.35:20-23", "partial"),
+        ("client->10.0.2.36:22", "unreachable"),
+    ] {
+        for groups in [&[][..], &[va::DEV][..]] {
+            assert_eq!(proved(&net, q, groups), want, "{q} {groups:?}");
+        }
+    }
+    // The CLI: `check --prove` on the seed, with and without a group.
+    for extra in [&[][..], &["--group", va::DEV][..]] {
+        for q in [va::SSH, "client->10.0.2.35:80", "client->10.0.2.35:22/udp"] {
+            let mut args = vec!["check", "--prove", "--model", va::SEED0];
+            args.extend_from_slice(extra);
+            args.push(q);
+            let r = reach(&args);
+            assert_ne!(r.code, 2, "{q} {extra:?}: {}{}", r.stdout, r.stderr);
+            assert!(r.stdout.contains("proof: z3 proved "), "{}", r.stdout);
+        }
+    }
+}
+
+#[test]
+fn verified_access_variants_are_proved() {
+    use va::{DEV, OPS, SSH, load_text};
+    // Policies: a group policy for one group, an endpoint policy, forbid, none, disabled.
+    let dev = load_text(&va::with_group_policy(Some(&va::dev_policy())));
+    assert_eq!(proved(&dev, SSH, &[DEV]), "reachable");
+    assert_eq!(proved(&dev, SSH, &[OPS]), "unreachable");
+    assert_eq!(proved(&dev, SSH, &[]), "partial");
+    let ep = load_text(&va::with_endpoint_policy());
+    assert_eq!(proved(&ep, SSH, &[DEV]), "reachable");
+    assert_eq!(proved(&ep, SSH, &[OPS]), "unreachable");
+    assert_eq!(proved(&ep, SSH, &[]), "partial");
+    let forbid = r#"permit(principal, action, resource); forbid(principal, action, resource) when { context.idc.groups has "contractors" };"#;
+    let f = load_text(&va::with_group_policy(Some(forbid)));
+    assert_eq!(proved(&f, SSH, &[DEV, "contractors"]), "unreachable");
+    assert_eq!(proved(&f, SSH, &[]), "partial");
+    assert_eq!(
+        proved(&load_text(&va::with_group_policy(None)), SSH, &[DEV]),
+        "unreachable"
+    );
+    assert_eq!(
+        proved(&load_text(&va::with_group_policy_disabled()), SSH, &[]),
+        "unreachable"
+    );
+    // Ports [22, 8000-8080].
+    let ports = load_text(&va::with_port_ranges());
+    for (q, want) in [
+        ("client->10.0.2.35:21-22", "partial"),
+        ("client->10.0.2.35:8080", "unreachable"),
+        ("client->10.0.2.35:8081", "unreachable"),
+        ("client->10.0.2.35:22", "reachable"),
+    ] {
+        assert_eq!(proved(&ports, q, &[]), want, "{q}");
+    }
+    // The target SG: the subnet's range, or one address of it (partial: the
+    // endpoint may leave from any address of its subnet).
+    assert_eq!(
+        proved(
+            &load_text(&va::with_target_sg_from("10.0.2.0/24")),
+            SSH,
+            &[]
+        ),
+        "reachable"
+    );
+    assert_eq!(
+        proved(
+            &load_text(&va::with_target_sg_from("10.0.2.116/32")),
+            SSH,
+            &[]
+        ),
+        "partial"
+    );
+    assert_eq!(
+        proved(
+            &load_text(&va::with_target_sg_from("192.168.0.0/16")),
+            SSH,
+            &[]
+        ),
+        "unreachable"
+    );
+    // Endpoint targets: cidr, an unresolvable load balancer or RDS, a resolved RDS.
+    let cidr = load_text(&va::with_cidr_endpoint());
+    assert_eq!(proved(&cidr, SSH, &[]), "reachable");
+    assert_eq!(proved(&cidr, "client->10.0.3.9:22", &[]), "unreachable");
+    assert_eq!(
+        proved(&load_text(&va::with_load_balancer_endpoint()), SSH, &[]),
+        "unknown"
+    );
+    assert_eq!(
+        proved(&load_text(&va::with_rds_endpoint(false)), SSH, &[]),
+        "unknown"
+    );
+    assert_eq!(
+        proved(
+            &load_text(&va::with_rds_endpoint(true)),
+            "client->10.0.2.50:22",
+            &[]
+        ),
+        "reachable"
+    );
+    // Trust data from --context.
+    let posture = load_text(&va::with_device_posture_policy());
+    for (risk, want) in [("LOW", "reachable"), ("HIGH", "unreachable")] {
+        let opts = QueryOptions {
+            context: Some(reach::engine::va::UserContext {
+                source: "ctx.json".into(),
+                value: serde_json::json!({ "jamf": { "risk": risk } }),
+            }),
+            ..QueryOptions::default()
+        };
+        assert_eq!(proved_with(&posture, SSH, &opts), want, "{risk}");
+    }
+}
+
+#[test]
+fn client_vpn_beside_verified_access_is_proved() {
+    for target_allows_cvpn in [true, false] {
+        let net = va::load_text(&va::with_client_vpn(target_allows_cvpn));
+        for q in [
+            va::SSH,
+            "client->10.0.2.35:80",
+            "client->10.0.2.35:21-22",
+            "client->10.0.2.35:22/udp",
+            "client->10.0.3.9:22",
+        ] {
+            proved(&net, q, &[]);
+            proved(&net, q, &[va::DEV]);
+        }
+        assert_eq!(proved(&net, va::SSH, &[]), "reachable");
+    }
+    // And with a policy for one group: every user on both endpoints.
+    let text = va::with_client_vpn(false).replace(
+        "      permit(principal,action,resource)\n      when {\n          true\n      };\n",
+        &format!("      {}\n", va::dev_policy()),
+    );
+    let net = va::load_text(&text);
+    assert_eq!(proved(&net, va::SSH, &[]), "partial");
+    assert_eq!(proved(&net, va::SSH, &[va::DEV]), "reachable");
 }
 
 #[test]

@@ -10,28 +10,28 @@ use reach::ingest::Loader;
 use reach::model::Network;
 use reach::render::Report;
 
-const SEED0: &str = "models/seed-000-va-tcp-ssh.yaml";
+pub(crate) const SEED0: &str = "models/seed-000-va-tcp-ssh.yaml";
 const VAE: &str = "vae-0818a4b1cbed80b83";
 const GROUP: &str = "vagr-0d0499000000001";
 const TARGET_SG: &str = "sg-0d0499stepbox00001";
-const DEV: &str = "95671c31-dev";
-const OPS: &str = "95671c31-ops";
+pub(crate) const DEV: &str = "95671c31-dev";
+pub(crate) const OPS: &str = "95671c31-ops";
 
 const TRUE_POLICY: &str =
     "      permit(principal,action,resource)\n      when {\n          true\n      };\n";
 
-fn seed_text() -> String {
+pub(crate) fn seed_text() -> String {
     std::fs::read_to_string(root().join(SEED0)).expect("seed 000 model")
 }
 
-fn load_text(text: &str) -> Network {
+pub(crate) fn load_text(text: &str) -> Network {
     let mut l = Loader::new();
     l.add_yaml("variant.yaml", text).expect("model parses");
     l.finish().expect("model lowers")
 }
 
 /// Seed 000 with its group policy replaced (`None`: no policy at all).
-fn with_group_policy(policy: Option<&str>) -> String {
+pub(crate) fn with_group_policy(policy: Option<&str>) -> String {
     let text = seed_text();
     assert!(text.contains(TRUE_POLICY));
     match policy {
@@ -57,9 +57,9 @@ fn ask(net: &Network, query: &str, groups: &[&str]) -> Report {
     )
 }
 
-const SSH: &str = "client->10.0.2.35:22";
+pub(crate) const SSH: &str = "client->10.0.2.35:22";
 
-fn dev_policy() -> String {
+pub(crate) fn dev_policy() -> String {
     format!(r#"permit(principal, action, resource) when {{ context.idc.groups has "{DEV}" }};"#)
 }
 
@@ -143,15 +143,69 @@ fn group_policy_permits_one_group_and_denies_another() {
     );
 }
 
-#[test]
-fn endpoint_policy_narrows_a_permissive_group_policy() {
-    let text = seed_text().replace(
+/// Seed 000 with an endpoint policy permitting group `DEV` only.
+pub(crate) fn with_endpoint_policy() -> String {
+    seed_text().replace(
         "    security_groups: [sg-0d0499va0endpoint1]\n",
         &format!(
             "    security_groups: [sg-0d0499va0endpoint1]\n    policy: '{}'\n",
             dev_policy()
         ),
+    )
+}
+
+/// Seed 000 with its group policy disabled.
+pub(crate) fn with_group_policy_disabled() -> String {
+    seed_text().replace(
+        "    instance: vai-0d25a84f343f84fe3\n    policy: |",
+        "    instance: vai-0d25a84f343f84fe3\n    policy_enabled: false\n    policy: |",
+    )
+}
+
+/// Seed 000 carrying ports 22 and 8000-8080.
+pub(crate) fn with_port_ranges() -> String {
+    seed_text().replace("    ports: 22\n", "    ports: [22, 8000-8080]\n")
+}
+
+/// Seed 000 with the target SG allowing `peer` (a CIDR) instead of the endpoint's SG.
+pub(crate) fn with_target_sg_from(peer: &str) -> String {
+    seed_text().replace("from: sg-0d0499va0endpoint1", &format!("from: {peer}"))
+}
+
+/// Seed 000 with a `cidr` endpoint for 10.0.2.0/24.
+pub(crate) fn with_cidr_endpoint() -> String {
+    seed_text().replace(
+        "    type: network-interface\n    interface: eni-0d0499stepbox0001\n",
+        "    type: cidr\n    cidr: 10.0.2.0/24\n    subnets: [subnet-0d04990000000002]\n",
+    )
+}
+
+/// Seed 000 with a `load-balancer` endpoint whose interfaces the input lacks.
+pub(crate) fn with_load_balancer_endpoint() -> String {
+    seed_text().replace(
+        "    type: network-interface\n    interface: eni-0d0499stepbox0001\n",
+        "    type: load-balancer\n    load_balancer: arn:aws:elasticloadbalancing:ap-northeast-1:111122223333:loadbalancer/net/ssh/0123456789abcdef\n    subnets: [subnet-0d04990000000002]\n",
+    )
+}
+
+/// Seed 000 with an `rds` endpoint; `with_eni`: an RDS interface 10.0.2.50 in the input.
+pub(crate) fn with_rds_endpoint(with_eni: bool) -> String {
+    let rds = seed_text().replace(
+        "    type: network-interface\n    interface: eni-0d0499stepbox0001\n",
+        "    type: rds\n    rds: arn:aws:rds:ap-northeast-1:111122223333:db:app\n    subnets: [subnet-0d04990000000002]\n",
     );
+    if !with_eni {
+        return rds;
+    }
+    rds.replace(
+        "interfaces:\n",
+        "interfaces:\n  - {id: eni-0d0499rds00000001, subnet: subnet-0d04990000000002, ip: 10.0.2.50, groups: [sg-0d0499stepbox00001], description: RDSNetworkInterface}\n",
+    )
+}
+
+#[test]
+fn endpoint_policy_narrows_a_permissive_group_policy() {
+    let text = with_endpoint_policy();
     let net = load_text(&text);
     assert_eq!(ask(&net, SSH, &[DEV]).verdict, "reachable");
     let r = ask(&net, SSH, &[OPS]);
@@ -197,11 +251,7 @@ fn no_policy_or_a_disabled_one_denies() {
         "{}",
         r.blocked_by[0].reason
     );
-    let disabled = seed_text().replace(
-        "    instance: vai-0d25a84f343f84fe3\n    policy: |",
-        "    instance: vai-0d25a84f343f84fe3\n    policy_enabled: false\n    policy: |",
-    );
-    let r = ask(&load_text(&disabled), SSH, &[DEV]);
+    let r = ask(&load_text(&with_group_policy_disabled()), SSH, &[DEV]);
     assert_eq!(r.verdict, "unreachable");
     assert!(
         r.blocked_by[0].reason.contains("disabled"),
@@ -212,7 +262,7 @@ fn no_policy_or_a_disabled_one_denies() {
 
 #[test]
 fn a_port_outside_the_endpoint_ranges_is_unreachable_and_ranges_split() {
-    let net = load_text(&seed_text().replace("    ports: 22\n", "    ports: [22, 8000-8080]\n"));
+    let net = load_text(&with_port_ranges());
     let r = ask(&net, "client->10.0.2.35:8080", &[]);
     // Carried, then stopped by the target SG (22 only).
     assert_eq!(r.verdict, "unreachable");
@@ -240,20 +290,16 @@ fn target_sg_without_the_endpoint_sg_blocks_with_its_id() {
     );
     assert_eq!(b.direction, "forward");
     // The subnet's range (where the endpoint's interfaces are) is also accepted.
-    let by_cidr = seed_text().replace("from: sg-0d0499va0endpoint1", "from: 10.0.2.0/24");
+    let by_cidr = with_target_sg_from("10.0.2.0/24");
     assert_eq!(ask(&load_text(&by_cidr), SSH, &[]).verdict, "reachable");
     // A /32 of one interface address is only part of the subnet: not proven.
-    let one = seed_text().replace("from: sg-0d0499va0endpoint1", "from: 10.0.2.116/32");
+    let one = with_target_sg_from("10.0.2.116/32");
     assert_eq!(ask(&load_text(&one), SSH, &[]).verdict, "partial");
 }
 
 #[test]
 fn cidr_endpoints_reach_any_address_of_their_cidr() {
-    let text = seed_text().replace(
-        "    type: network-interface\n    interface: eni-0d0499stepbox0001\n",
-        "    type: cidr\n    cidr: 10.0.2.0/24\n    subnets: [subnet-0d04990000000002]\n",
-    );
-    let net = load_text(&text);
+    let net = load_text(&with_cidr_endpoint());
     assert_eq!(ask(&net, SSH, &[]).verdict, "reachable");
     // Outside the CIDR: the only endpoint leads elsewhere.
     let r = ask(&net, "client->10.0.3.9:22", &[]);
@@ -267,11 +313,7 @@ fn cidr_endpoints_reach_any_address_of_their_cidr() {
 
 #[test]
 fn unresolvable_endpoint_targets_are_unknown() {
-    let text = seed_text().replace(
-        "    type: network-interface\n    interface: eni-0d0499stepbox0001\n",
-        "    type: load-balancer\n    load_balancer: arn:aws:elasticloadbalancing:ap-northeast-1:111122223333:loadbalancer/net/ssh/0123456789abcdef\n    subnets: [subnet-0d04990000000002]\n",
-    );
-    let r = ask(&load_text(&text), SSH, &[]);
+    let r = ask(&load_text(&with_load_balancer_endpoint()), SSH, &[]);
     assert_eq!(r.verdict, "unknown");
     assert!(
         r.unknown[0].reason.contains("load balancer"),
@@ -280,7 +322,7 @@ fn unresolvable_endpoint_targets_are_unknown() {
     );
     // With the load balancer's interfaces in the input: its address is
     // reached through its security groups; a target behind it is unknown.
-    let lb_eni = text.replace(
+    let lb_eni = with_load_balancer_endpoint().replace(
         "interfaces:\n",
         "interfaces:\n  - {id: eni-0d0499nlb00000001, subnet: subnet-0d04990000000002, ip: 10.0.2.60, groups: [sg-0d0499stepbox00001], description: ELB net/ssh/0123456789abcdef}\n",
     );
@@ -295,27 +337,31 @@ fn unresolvable_endpoint_targets_are_unknown() {
         "{:?}",
         r.unknown
     );
-    let rds = seed_text().replace(
-        "    type: network-interface\n    interface: eni-0d0499stepbox0001\n",
-        "    type: rds\n    rds: arn:aws:rds:ap-northeast-1:111122223333:db:app\n    subnets: [subnet-0d04990000000002]\n",
+    assert_eq!(
+        ask(&load_text(&with_rds_endpoint(false)), SSH, &[]).verdict,
+        "unknown"
     );
-    assert_eq!(ask(&load_text(&rds), SSH, &[]).verdict, "unknown");
     // An RDS interface in the input resolves it.
-    let rds_eni = rds.replace(
-        "interfaces:\n",
-        "interfaces:\n  - {id: eni-0d0499rds00000001, subnet: subnet-0d04990000000002, ip: 10.0.2.50, groups: [sg-0d0499stepbox00001], description: RDSNetworkInterface}\n",
+    let r = ask(
+        &load_text(&with_rds_endpoint(true)),
+        "client->10.0.2.50:22",
+        &[],
     );
-    let r = ask(&load_text(&rds_eni), "client->10.0.2.50:22", &[]);
     assert_eq!(r.verdict, "reachable", "{:?}", r.unknown);
+}
+
+/// Seed 000 with a Jamf trust provider and a group policy reading its `risk`.
+pub(crate) fn with_device_posture_policy() -> String {
+    let p = r#"permit(principal, action, resource) when { context.jamf.risk == "LOW" };"#;
+    with_group_policy(Some(p)).replace(
+        "verified_access_instances:\n  - {id: vai-0d25a84f343f84fe3, trust_providers: [vatp-0268c7f307ace7590]}",
+        "  - {id: vatp-0d0499jamf000001, type: device, provider: jamf, reference: jamf}\n\nverified_access_instances:\n  - {id: vai-0d25a84f343f84fe3, trust_providers: [vatp-0268c7f307ace7590, vatp-0d0499jamf000001]}",
+    )
 }
 
 #[test]
 fn context_file_carries_device_posture_and_missing_trust_data_is_an_error() {
-    let p = r#"permit(principal, action, resource) when { context.jamf.risk == "LOW" };"#;
-    let text = with_group_policy(Some(p)).replace(
-        "verified_access_instances:\n  - {id: vai-0d25a84f343f84fe3, trust_providers: [vatp-0268c7f307ace7590]}",
-        "  - {id: vatp-0d0499jamf000001, type: device, provider: jamf, reference: jamf}\n\nverified_access_instances:\n  - {id: vai-0d25a84f343f84fe3, trust_providers: [vatp-0268c7f307ace7590, vatp-0d0499jamf000001]}",
-    );
+    let text = with_device_posture_policy();
     let net = load_text(&text);
     let ctx = |risk: &str| QueryOptions {
         context: Some(UserContext {
@@ -468,7 +514,7 @@ fn aws_cli_documents_load_and_give_the_same_answers() {
 }
 
 /// Seed 000's VPC with a Client VPN endpoint beside the Verified Access one.
-fn with_client_vpn(target_allows_cvpn: bool) -> String {
+pub(crate) fn with_client_vpn(target_allows_cvpn: bool) -> String {
     let mut text = seed_text()
         .replace(
             "subnets:\n",
