@@ -706,13 +706,23 @@ impl<'n> Enc<'n> {
             .iter()
             .map(|(a, b)| between(&st.h.dport, u128::from(*a.min(b)), u128::from(*a.max(b))))
             .collect::<Vec<_>>());
+        // Past a load balancer's own addresses its target groups decide,
+        // which the input does not model: unknown, as the engine says.
+        let beyond_lb = if matches!(ep.target, VaTarget::LoadBalancer(_)) {
+            there.not()
+        } else {
+            Bool::from_bool(false)
+        };
         let carried = Bool::and(&[there, st.h.proto.eq(num(6, 8)), ports]);
         if never(&carried) {
-            return Ok(Out::fail());
+            return Ok(chain(vec![(beyond_lb, Out::unknown())], Out::fail()));
         }
         if ep.subnets.is_empty() {
             // Where its traffic enters the VPC is not in the input.
-            return Ok(chain(vec![(carried, Out::unknown())], Out::fail()));
+            return Ok(chain(
+                vec![(beyond_lb, Out::unknown()), (carried, Out::unknown())],
+                Out::fail(),
+            ));
         }
         let k = self.fresh("subnet", 16);
         self.domain.push(k.bvult(num(ep.subnets.len() as u128, 16)));
@@ -724,7 +734,10 @@ impl<'n> Enc<'n> {
             cases.push((k.eq(num(i as u128, 16)), out));
         }
         let picked = chain(cases, Out::fail());
-        Ok(chain(vec![(carried, picked)], Out::fail()))
+        Ok(chain(
+            vec![(beyond_lb, Out::unknown()), (carried, picked)],
+            Out::fail(),
+        ))
     }
 
     /// From the endpoint's interfaces in `subnet`: some IPv4 address of the

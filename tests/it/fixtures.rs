@@ -26,6 +26,7 @@ const fn row(
 }
 
 /// Every fixture folder and its rows (the prover checks them all too).
+#[cfg_attr(not(feature = "z3"), allow(dead_code))]
 pub const ALL: &[(&str, &[Row])] = &[
     ("public-subnet", PUBLIC_SUBNET),
     ("nat-gateway", NAT_GATEWAY),

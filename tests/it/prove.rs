@@ -209,6 +209,19 @@ fn verified_access_variants_are_proved() {
         ),
         "reachable"
     );
+    // A load balancer with its interfaces: its address is proved, a target behind it unknown.
+    let lb = load_text(&va::with_load_balancer_endpoint().replace(
+        "interfaces:\n",
+        "interfaces:\n  - {id: eni-0d0499nlb00000001, subnet: subnet-0d04990000000002, ip: 10.0.2.60, groups: [sg-0d0499stepbox00001], description: ELB net/ssh/0123456789abcdef}\n",
+    ));
+    for (q, want) in [
+        ("client->10.0.2.60:22", "reachable"),
+        ("client->10.0.2.60:23", "unreachable"),
+        (SSH, "unknown"),
+        ("client->10.0.2.35:22/udp", "unknown"),
+    ] {
+        assert_eq!(proved(&lb, q, &[]), want, "{q}");
+    }
     // Trust data from --context.
     let posture = load_text(&va::with_device_posture_policy());
     for (risk, want) in [("LOW", "reachable"), ("HIGH", "unreachable")] {
