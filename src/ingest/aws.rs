@@ -1,14 +1,14 @@
 //! AWS CLI JSON (`aws ec2 describe-* --output json`): DTOs and their lowering.
 //!
-//! A document is recognised by its top-level keys. Each array item is first
-//! looked at as a `serde_json::Value` (for its ID, used in messages), then
+//! A document is recognised by its top-level keys. No DOM is built: each
+//! array item's raw text is scanned once for its ID (used in messages), then
 //! deserialized through `serde_path_to_error` so a bad field is named exactly.
 
 use std::sync::Arc;
 
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde::de::{DeserializeOwned, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
 use super::common::{Ip, Net, Proto, aws_ports, fmt_path, icmp_part};
 use super::error::{IngestError, field_err, one_line, resource, split_serde};
@@ -22,32 +22,88 @@ use crate::model::{
     RouteState, RouteTable, SecurityGroup, SgRule, Skipped, Subnet, Target, Vpc,
 };
 
+/// The top-level keys of a document, in order, each with its raw JSON text
+/// (no DOM is built: items are deserialized straight from their text).
+struct Top<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Top<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Top<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a json object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Top<'a>, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = m.next_entry::<String, &'de RawValue>()? {
+                    out.push((k, v));
+                }
+                Ok(Top(out))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// The value of field `name` of a JSON object, if it is a string; reads the
+/// object once, skipping everything else.
+fn string_field(raw: &RawValue, name: &str) -> Option<String> {
+    struct V<'n>(&'n str);
+    impl<'de> Visitor<'de> for V<'_> {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Option<String>, A::Error> {
+            let mut found = None;
+            while let Some(k) = m.next_key::<std::borrow::Cow<'de, str>>()? {
+                if k == self.0 && found.is_none() {
+                    found = m.next_value::<Option<String>>().ok().flatten();
+                } else {
+                    m.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+    }
+    let mut d = serde_json::Deserializer::from_str(raw.get());
+    serde::Deserializer::deserialize_map(&mut d, V(name)).ok().flatten()
+}
+
 /// Parses one JSON document and lowers what it holds into `st`.
 pub(crate) fn add_document(st: &mut State, file: &Arc<str>, text: &str) -> Result<(), IngestError> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| IngestError::Parse {
+    let parse_err = |e: serde_json::Error| IngestError::Parse {
         file: file.to_string(),
         message: format!("invalid json: {}", one_line(&e.to_string())),
-    })?;
-    let Value::Object(map) = doc else {
+    };
+    if !text.trim_start().starts_with('{') {
+        // Report malformed JSON as such; well-formed non-objects are the wrong document.
+        serde_json::from_str::<IgnoredAny>(text).map_err(parse_err)?;
         return Err(IngestError::Parse {
             file: file.to_string(),
             message: "expected a json object at the top (the output of `aws ec2 describe-*`)"
                 .into(),
         });
-    };
+    }
+    let Top(map) = serde_json::from_str(text).map_err(parse_err)?;
     let origin = Origin::new(file.clone());
     let f: &str = file;
+    let has_more_routes = map.iter().any(|(k, _)| k == "AdditionalRoutesAvailable");
     for (key, value) in &map {
         if key == "NextToken" || key == "ResponseMetadata" {
             continue;
         }
-        let kind = Kind::of(key)
-            .filter(|k| !matches!(k, Kind::ClientVpnRoutes) || is_client_vpn_routes(&map, value));
+        let list: Option<Vec<&RawValue>> = serde_json::from_str(value.get()).ok();
+        let kind = Kind::of(key).filter(|k| {
+            !matches!(k, Kind::ClientVpnRoutes)
+                || is_client_vpn_routes(has_more_routes, list.as_deref())
+        });
         let Some(kind) = kind else {
-            let count = match value {
-                Value::Array(a) => a.len(),
-                Value::Null => 0,
-                _ => 1,
+            let count = match &list {
+                Some(a) => a.len(),
+                None if value.get().trim() == "null" => 0,
+                None => 1,
             };
             st.net.skipped.push(Skipped {
                 file: file.clone(),
@@ -56,16 +112,13 @@ pub(crate) fn add_document(st: &mut State, file: &Arc<str>, text: &str) -> Resul
             });
             continue;
         };
-        let Value::Array(items) = value else {
+        let Some(items) = list.filter(|_| value.get().trim_start().starts_with('[')) else {
             return Err(field_err(f, "document", key, "expected a list"));
         };
         for (i, item) in items.iter().enumerate() {
-            let id = kind
-                .id_field()
-                .and_then(|f| item.get(f))
-                .and_then(Value::as_str);
+            let id = kind.id_field().and_then(|f| string_field(item, f));
             let res = match id {
-                Some(id) => resource(kind.name(), id),
+                Some(id) => resource(kind.name(), &id),
                 None => format!("{key}[{i}]"),
             };
             let ctx = Ctx {
@@ -83,15 +136,18 @@ pub(crate) fn add_document(st: &mut State, file: &Arc<str>, text: &str) -> Resul
 /// `Routes` is also what `search-transit-gateway-routes` (and the local
 /// gateway one) print: a `Routes` document is Client VPN routes unless no
 /// item has a `ClientVpnEndpointId` or it has `AdditionalRoutesAvailable`.
-fn is_client_vpn_routes(doc: &serde_json::Map<String, Value>, value: &Value) -> bool {
-    if doc.contains_key("AdditionalRoutesAvailable") {
+fn is_client_vpn_routes(has_more_routes: bool, items: Option<&[&RawValue]>) -> bool {
+    if has_more_routes {
         return false;
     }
-    match value {
-        Value::Array(items) => {
-            items.is_empty() || items.iter().any(|i| i.get("ClientVpnEndpointId").is_some())
+    match items {
+        Some(items) => {
+            items.is_empty()
+                || items
+                    .iter()
+                    .any(|i| string_field(i, "ClientVpnEndpointId").is_some())
         }
-        _ => true,
+        None => true,
     }
 }
 
@@ -102,13 +158,20 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn de<T: DeserializeOwned>(&self, item: &Value) -> Result<T, IngestError> {
-        if !item.is_object() {
+    fn de<T: DeserializeOwned>(&self, item: &RawValue) -> Result<T, IngestError> {
+        if !item.get().trim_start().starts_with('{') {
             return Err(field_err(self.file, self.res, ".", "expected an object"));
         }
-        serde_path_to_error::deserialize(item).map_err(|e| {
+        let mut d = serde_json::Deserializer::from_str(item.get());
+        serde_path_to_error::deserialize(&mut d).map_err(|e| {
             let path = fmt_path(e.path());
-            let (field, message) = split_serde(&path, &e.inner().to_string());
+            // The position is within the item, not the file: leave it out.
+            let inner = e.inner().to_string();
+            let inner = match inner.rfind(" at line ") {
+                Some(at) => inner[..at].to_string(),
+                None => inner,
+            };
+            let (field, message) = split_serde(&path, &inner);
             field_err(self.file, self.res, field, message)
         })
     }
@@ -243,7 +306,7 @@ impl Kind {
         }
     }
 
-    fn lower(self, st: &mut State, cx: &Ctx, item: &Value) -> Result<(), IngestError> {
+    fn lower(self, st: &mut State, cx: &Ctx, item: &RawValue) -> Result<(), IngestError> {
         match self {
             Kind::Vpcs => lower_vpc(st, cx, cx.de(item)?),
             Kind::Subnets => lower_subnet(st, cx, cx.de(item)?),
