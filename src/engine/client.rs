@@ -534,6 +534,25 @@ fn policy_hop(c: &va::PolicyCheck) -> Hop {
     Hop::new(&c.owner, kind, action, detail)
 }
 
+/// A path whose fate the input cannot decide, stopped at `component`.
+fn unknown_path(hops: Vec<Hop>, flow: Flow, component: &str, reason: String, via: Via) -> Path {
+    Path {
+        verdict: Verdict::Unknown,
+        forward: Leaf {
+            direction: Direction::Forward,
+            hops,
+            end: End::Unknown {
+                component: component.to_string(),
+                reason,
+            },
+            flow,
+            state: Default::default(),
+        },
+        back: None,
+        via: Some(via),
+    }
+}
+
 /// One user through one Verified Access endpoint: status, the Cedar
 /// decision, the endpoint's target, protocol and ports, then from the
 /// endpoint's network interfaces in each of its subnets the VPC path, both ways.
@@ -558,6 +577,15 @@ fn check_va(
         paths.push(stopped(hops, packets, cause, via(None)));
         access.push(stopped_before_associations(&ep.id, &user.label));
     };
+    let undecided = |paths: &mut Vec<Path>, access: &mut Vec<Access>, p: Path| {
+        paths.push(p);
+        access.push(Access {
+            endpoint: ep.id.clone(),
+            group: user.label.clone(),
+            verdict: Verdict::Unknown,
+            associations: Vec::new(),
+        });
+    };
     let mut hops = vec![Hop::new(
         &ep.id,
         "verified-access-endpoint",
@@ -580,23 +608,13 @@ fn check_va(
         .iter()
         .find(|d| d.endpoint == ep.id && d.user == user_index)
     else {
-        let mut f = Flow::new(packets.clone());
-        f.all = PacketSet::empty();
-        paths.push(Path {
-            verdict: Verdict::Unknown,
-            forward: Leaf {
-                direction: Direction::Forward,
-                hops,
-                end: End::Unknown {
-                    component: ep.id.clone(),
-                    reason: "no policy decision was made for this user (engine bug)".into(),
-                },
-                flow: f,
-                state: Default::default(),
-            },
-            back: None,
-            via: Some(via(None)),
-        });
+        paths.push(unknown_path(
+            hops,
+            Flow::new(packets.clone()),
+            &ep.id,
+            "no policy decision was made for this user (engine bug)".into(),
+            via(None),
+        ));
         return;
     };
     hops.extend(decision.checks.iter().map(policy_hop));
@@ -611,56 +629,17 @@ fn check_va(
     let (targets, desc) = match va::target_addresses(net, ep) {
         Ok(t) => t,
         Err(reason) => {
-            paths.push(Path {
-                verdict: Verdict::Unknown,
-                forward: Leaf {
-                    direction: Direction::Forward,
-                    hops,
-                    end: End::Unknown {
-                        component: ep.id.clone(),
-                        reason,
-                    },
-                    flow: Flow::new(packets.clone()),
-                    state: Default::default(),
-                },
-                back: None,
-                via: Some(via(None)),
-            });
-            access.push(Access {
-                endpoint: ep.id.clone(),
-                group: user.label.clone(),
-                verdict: Verdict::Unknown,
-                associations: Vec::new(),
-            });
-            return;
+            let p = unknown_path(hops, Flow::new(packets.clone()), &ep.id, reason, via(None));
+            return undecided(paths, access, p);
         }
     };
     if !targets.contains(hs::addr(query.dst_ip)) && matches!(ep.target, VaTarget::LoadBalancer(_)) {
-        paths.push(Path {
-            verdict: Verdict::Unknown,
-            forward: Leaf {
-                direction: Direction::Forward,
-                hops,
-                end: End::Unknown {
-                    component: ep.id.clone(),
-                    reason: format!(
-                        "{} is not {desc}; whether the load balancer forwards to it depends on its target groups, which the input does not model yet (ask for the load balancer's address)",
-                        query.dst_ip
-                    ),
-                },
-                flow: Flow::new(packets.clone()),
-                state: Default::default(),
-            },
-            back: None,
-            via: Some(via(None)),
-        });
-        access.push(Access {
-            endpoint: ep.id.clone(),
-            group: user.label.clone(),
-            verdict: Verdict::Unknown,
-            associations: Vec::new(),
-        });
-        return;
+        let reason = format!(
+            "{} is not {desc}; whether the load balancer forwards to it depends on its target groups, which the input does not model yet (ask for the load balancer's address)",
+            query.dst_ip
+        );
+        let p = unknown_path(hops, Flow::new(packets.clone()), &ep.id, reason, via(None));
+        return undecided(paths, access, p);
     }
     if !targets.contains(hs::addr(query.dst_ip)) {
         let cause = Cause::VaElsewhere {
@@ -712,21 +691,13 @@ fn check_va(
     ));
     if ep.subnets.is_empty() || hit.is_empty() {
         if !hit.is_empty() {
-            refused.push(Path {
-                verdict: Verdict::Unknown,
-                forward: Leaf {
-                    direction: Direction::Forward,
-                    hops,
-                    end: End::Unknown {
-                        component: ep.id.clone(),
-                        reason: "the endpoint's subnets are not in the input: where its traffic enters the VPC is unknown".into(),
-                    },
-                    flow: hit,
-                    state: Default::default(),
-                },
-                back: None,
-                via: Some(via(None)),
-            });
+            refused.push(unknown_path(
+                hops,
+                hit,
+                &ep.id,
+                "the endpoint's subnets are not in the input: where its traffic enters the VPC is unknown".into(),
+                via(None),
+            ));
         }
         let (v, ..) = super::tally(packets, &refused);
         paths.extend(refused);

@@ -68,7 +68,9 @@ fn string_field(raw: &RawValue, name: &str) -> Option<String> {
         }
     }
     let mut d = serde_json::Deserializer::from_str(raw.get());
-    serde::Deserializer::deserialize_map(&mut d, V(name)).ok().flatten()
+    serde::Deserializer::deserialize_map(&mut d, V(name))
+        .ok()
+        .flatten()
 }
 
 /// Parses one JSON document and lowers what it holds into `st`.
