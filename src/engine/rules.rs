@@ -249,12 +249,5 @@ pub fn association_addresses(net: &Network, a: &ClientVpnAssociation) -> Option<
                 .map(|p| Interval::point(hs::addr(p.address))),
         ));
     }
-    let subnet = net.subnets.get(&a.subnet)?;
-    Some(
-        subnet
-            .cidrs
-            .iter()
-            .filter(|c| matches!(c, ipnet::IpNet::V4(_)))
-            .fold(IntervalSet::empty(), |acc, c| acc.union(&cidr_set(c))),
-    )
+    subnet_addresses(net, &a.subnet)
 }

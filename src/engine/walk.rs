@@ -64,6 +64,39 @@ impl<'n> Node<'n> {
             Node::Va(e, _) => &e.vpc,
         }
     }
+    /// The security groups the node's traffic carries (a NAT gateway has none).
+    fn groups(&self) -> Option<&'n [String]> {
+        match self {
+            Node::Eni(i) => Some(&i.groups),
+            Node::Nat(_) => None,
+            Node::Cvpn(e, _) => Some(&e.security_groups),
+            Node::Va(e, _) => Some(&e.security_groups),
+        }
+    }
+    /// For a node that translates its users' source (a Client VPN association,
+    /// a Verified Access endpoint's interfaces): the addresses replies come
+    /// back to.
+    fn reply_addresses(&self, net: &Network) -> Option<IntervalSet> {
+        match self {
+            Node::Cvpn(_, a) => rules::association_addresses(net, a),
+            Node::Va(_, s) => rules::subnet_addresses(net, s),
+            Node::Eni(_) | Node::Nat(_) => None,
+        }
+    }
+    /// How the trace names a translating node's reply hop: (kind, what).
+    fn reply_hop(&self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Node::Cvpn(..) => Some((
+                "client-vpn-association",
+                "destination -> the VPN client (reply)",
+            )),
+            Node::Va(..) => Some((
+                "verified-access-endpoint",
+                "destination -> the Verified Access user (reply)",
+            )),
+            Node::Eni(_) | Node::Nat(_) => None,
+        }
+    }
 }
 
 /// Where a packet crosses into its destination's subnet from.
@@ -392,32 +425,16 @@ impl<'n> Walk<'n, '_> {
                 "routing loop: the walk exceeded 64 hops",
             );
         }
-        let flow = match node {
-            Node::Eni(i) => {
+        let flow = match node.groups() {
+            Some(groups) => {
                 let Some(f) =
-                    self.security_groups(&i.id, &i.groups, Side::Egress, flow, &mut trail)
+                    self.security_groups(node.id(), groups, Side::Egress, flow, &mut trail)
                 else {
                     return;
                 };
                 f
             }
-            Node::Cvpn(e, a) => {
-                let Some(f) =
-                    self.security_groups(&a.id, &e.security_groups, Side::Egress, flow, &mut trail)
-                else {
-                    return;
-                };
-                f
-            }
-            Node::Va(e, _) => {
-                let Some(f) =
-                    self.security_groups(&e.id, &e.security_groups, Side::Egress, flow, &mut trail)
-                else {
-                    return;
-                };
-                f
-            }
-            Node::Nat(_) => flow,
+            None => flow,
         };
         self.route(node, flow, trail);
     }
@@ -721,35 +738,29 @@ impl<'n> Walk<'n, '_> {
     /// Delivers inside a VPC to whichever interface holds the destination address.
     fn deliver(&mut self, vpc: &str, from: Cross<'_>, flow: Flow, trail: Trail) {
         let mut rest = flow;
-        // Replies to a Client VPN association's translated address go back to it.
+        // Replies to a translated source (a Client VPN association, a Verified
+        // Access endpoint's interfaces) go back to the node that translated it.
         if self.dir == Direction::Return {
             let net = self.net;
-            for e in net.client_vpn_endpoints.values().filter(|e| e.vpc == vpc) {
-                for a in &e.associations {
-                    if !trail.ct.enis.contains(&a.id) {
-                        continue;
-                    }
-                    let Some(addrs) = rules::association_addresses(net, a) else {
-                        continue;
-                    };
-                    let (hit, miss) = rest.split_field(Field::Dst, &addrs);
-                    rest = miss;
-                    self.deliver_to(Node::Cvpn(e, a), from, hit, trail.clone());
-                }
-            }
-            // And replies to a Verified Access endpoint's interfaces go back to them.
-            for e in net.va_endpoints.values().filter(|e| e.vpc == vpc) {
-                if !trail.ct.enis.contains(&e.id) {
+            let proxies = net
+                .client_vpn_endpoints
+                .values()
+                .filter(|e| e.vpc == vpc)
+                .flat_map(|e| e.associations.iter().map(move |a| Node::Cvpn(e, a)))
+                .chain(
+                    net.va_endpoints
+                        .values()
+                        .filter(|e| e.vpc == vpc)
+                        .flat_map(|e| e.subnets.iter().map(move |s| Node::Va(e, s))),
+                )
+                .filter(|n| trail.ct.enis.contains(n.id()));
+            for node in proxies {
+                let Some(addrs) = node.reply_addresses(net) else {
                     continue;
-                }
-                for s in &e.subnets {
-                    let Some(addrs) = rules::subnet_addresses(net, s) else {
-                        continue;
-                    };
-                    let (hit, miss) = rest.split_field(Field::Dst, &addrs);
-                    rest = miss;
-                    self.deliver_to(Node::Va(e, s), from, hit, trail.clone());
-                }
+                };
+                let (hit, miss) = rest.split_field(Field::Dst, &addrs);
+                rest = miss;
+                self.deliver_to(node, from, hit, trail.clone());
             }
         }
         let dsts = rest.current(Field::Dst);
@@ -808,59 +819,34 @@ impl<'n> Walk<'n, '_> {
                     component: n.id.clone(),
                 },
             ),
-            Node::Cvpn(e, a) => {
+            Node::Cvpn(..) | Node::Va(..) => {
                 if self.dir == Direction::Forward {
                     return self.drop(
                         flow,
                         trail,
                         Cause::NotADestination {
-                            component: a.id.clone(),
+                            component: node.id().to_string(),
                         },
                     );
                 }
-                let Some(flow) = self.security_groups(
-                    &a.id,
-                    &e.security_groups,
-                    Side::Ingress,
-                    flow,
-                    &mut trail,
-                ) else {
+                let groups = node.groups().unwrap_or_default();
+                let Some(flow) =
+                    self.security_groups(node.id(), groups, Side::Ingress, flow, &mut trail)
+                else {
                     return;
                 };
-                trail.hops.push(Hop::new(
-                    &a.id,
-                    "client-vpn-association",
-                    "translate",
-                    "destination -> the VPN client (reply)",
-                ));
-                self.leaf(flow, trail, End::Arrived { eni: a.id.clone() });
-            }
-            Node::Va(e, _) => {
-                if self.dir == Direction::Forward {
-                    return self.drop(
-                        flow,
-                        trail,
-                        Cause::NotADestination {
-                            component: e.id.clone(),
-                        },
-                    );
+                if let Some((kind, what)) = node.reply_hop() {
+                    trail
+                        .hops
+                        .push(Hop::new(node.id(), kind, "translate", what));
                 }
-                let Some(flow) = self.security_groups(
-                    &e.id,
-                    &e.security_groups,
-                    Side::Ingress,
+                self.leaf(
                     flow,
-                    &mut trail,
-                ) else {
-                    return;
-                };
-                trail.hops.push(Hop::new(
-                    &e.id,
-                    "verified-access-endpoint",
-                    "translate",
-                    "destination -> the Verified Access user (reply)",
-                ));
-                self.leaf(flow, trail, End::Arrived { eni: e.id.clone() });
+                    trail,
+                    End::Arrived {
+                        eni: node.id().to_string(),
+                    },
+                );
             }
             Node::Eni(i) => {
                 let Some(flow) =
