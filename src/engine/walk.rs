@@ -129,6 +129,19 @@ impl Trail {
     }
 }
 
+/// Source NAT: the source becomes one of `addrs` and a port of `NAT_PORTS`,
+/// both chosen by the network.
+fn translate_source(flow: &mut Flow, addrs: IntervalSet) {
+    flow.rewrite(Field::Src, Src::Const(addrs));
+    flow.rewrite(
+        Field::SrcPort,
+        Src::Const(IntervalSet::from_interval(Interval {
+            lo: u128::from(NAT_PORTS.0),
+            hi: u128::from(NAT_PORTS.1),
+        })),
+    );
+}
+
 fn point(ip: IpAddr) -> IntervalSet {
     IntervalSet::from_interval(Interval::point(hs::addr(ip)))
 }
@@ -206,14 +219,7 @@ pub(super) fn from_association(
             )
         }
     };
-    flow.rewrite(Field::Src, Src::Const(addrs));
-    flow.rewrite(
-        Field::SrcPort,
-        Src::Const(IntervalSet::from_interval(Interval {
-            lo: u128::from(NAT_PORTS.0),
-            hi: u128::from(NAT_PORTS.1),
-        })),
-    );
+    translate_source(&mut flow, addrs);
     trail.hops.push(Hop::new(
         &assoc.id,
         "client-vpn-association",
@@ -267,14 +273,7 @@ pub(super) fn from_va(
         NAT_PORTS.0,
         NAT_PORTS.1
     ));
-    flow.rewrite(Field::Src, Src::Const(addrs.clone()));
-    flow.rewrite(
-        Field::SrcPort,
-        Src::Const(IntervalSet::from_interval(Interval {
-            lo: u128::from(NAT_PORTS.0),
-            hi: u128::from(NAT_PORTS.1),
-        })),
-    );
+    translate_source(&mut flow, addrs.clone());
     trail.hops.push(Hop::new(
         &ep.id,
         "verified-access-endpoint",
@@ -1106,14 +1105,7 @@ impl<'n> Walk<'n, '_> {
             flow.source(Field::Src),
             flow.source(Field::SrcPort),
         ));
-        flow.rewrite(Field::Src, Src::Const(point(private)));
-        flow.rewrite(
-            Field::SrcPort,
-            Src::Const(IntervalSet::from_interval(Interval {
-                lo: u128::from(NAT_PORTS.0),
-                hi: u128::from(NAT_PORTS.1),
-            })),
-        );
+        translate_source(&mut flow, point(private));
         let t = trail.with(Hop::new(
             &nat.id,
             "nat-gateway",
