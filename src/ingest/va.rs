@@ -24,12 +24,24 @@ pub(crate) struct PolicyPart {
     policy: VaPolicy,
 }
 
+impl PolicyPart {
+    fn new(origin: &Origin, res: &str, owner: String, enabled: bool, doc: Option<String>) -> Self {
+        PolicyPart {
+            resource: res.to_string(),
+            owner,
+            policy: VaPolicy {
+                enabled,
+                document: doc.unwrap_or_default(),
+                origin: origin.clone(),
+            },
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct VaParts {
     group_policies: Vec<PolicyPart>,
     endpoint_policies: Vec<PolicyPart>,
-    /// Endpoint ID -> the file field names, for messages (JSON or YAML).
-    yaml: std::collections::BTreeSet<String>,
 }
 
 /// Checks a Cedar document parses; the message names the owner and the field.
@@ -358,15 +370,14 @@ pub(crate) fn lower_endpoint(
 }
 
 pub(crate) fn add_group_policy(st: &mut State, origin: &Origin, res: &str, d: GroupPolicyDto) {
-    st.va.group_policies.push(PolicyPart {
-        resource: res.to_string(),
-        owner: d.verified_access_group_id,
-        policy: VaPolicy {
-            enabled: d.policy_enabled,
-            document: d.policy_document.unwrap_or_default(),
-            origin: origin.clone(),
-        },
-    });
+    let p = PolicyPart::new(
+        origin,
+        res,
+        d.verified_access_group_id,
+        d.policy_enabled,
+        d.policy_document,
+    );
+    st.va.group_policies.push(p);
 }
 
 pub(crate) fn add_endpoint_policy(
@@ -375,15 +386,14 @@ pub(crate) fn add_endpoint_policy(
     res: &str,
     d: EndpointPolicyDto,
 ) {
-    st.va.endpoint_policies.push(PolicyPart {
-        resource: res.to_string(),
-        owner: d.verified_access_endpoint_id,
-        policy: VaPolicy {
-            enabled: d.policy_enabled,
-            document: d.policy_document.unwrap_or_default(),
-            origin: origin.clone(),
-        },
-    });
+    let p = PolicyPart::new(
+        origin,
+        res,
+        d.verified_access_endpoint_id,
+        d.policy_enabled,
+        d.policy_document,
+    );
+    st.va.endpoint_policies.push(p);
 }
 
 // ---------------------------------------------------------------------------
@@ -552,7 +562,6 @@ pub(crate) fn lower_yaml_endpoint(
             "empty: expected a port or a range",
         ));
     }
-    st.va.yaml.insert(e.id.clone());
     let v = VaEndpoint {
         id: e.id.clone(),
         group: e.group.clone(),
@@ -580,39 +589,54 @@ pub(crate) fn lower_yaml_endpoint(
 // Completion
 // ---------------------------------------------------------------------------
 
+/// Attaches policies read from their own documents to their owners.
+fn attach<T>(
+    parts: Vec<PolicyPart>,
+    owners: &mut std::collections::BTreeMap<String, T>,
+    slot: impl Fn(&mut T) -> &mut Option<VaPolicy>,
+    field: &str,
+    kind: &str,
+) -> Result<(), IngestError> {
+    for p in parts {
+        let Some(owner) = owners.get_mut(&p.owner) else {
+            return Err(IngestError::UnknownRef {
+                file: p.policy.origin.file.to_string(),
+                resource: p.resource,
+                field: field.into(),
+                kind: kind.into(),
+                id: p.owner,
+            });
+        };
+        *slot(owner) = Some(p.policy);
+    }
+    Ok(())
+}
+
 /// Attaches policies, checks references and Cedar syntax, and resolves each
 /// endpoint's VPC and subnets.
 pub(crate) fn finish(st: &mut State) -> Result<(), IngestError> {
     let parts = std::mem::take(&mut st.va);
-    for p in parts.group_policies {
-        let Some(g) = st.net.va_groups.get_mut(&p.owner) else {
-            return Err(IngestError::UnknownRef {
-                file: p.policy.origin.file.to_string(),
-                resource: p.resource,
-                field: "VerifiedAccessGroupId".into(),
-                kind: "verified access group".into(),
-                id: p.owner,
-            });
-        };
-        g.policy = Some(p.policy);
-    }
-    for p in parts.endpoint_policies {
-        let Some(e) = st.net.va_endpoints.get_mut(&p.owner) else {
-            return Err(IngestError::UnknownRef {
-                file: p.policy.origin.file.to_string(),
-                resource: p.resource,
-                field: "VerifiedAccessEndpointId".into(),
-                kind: "verified access endpoint".into(),
-                id: p.owner,
-            });
-        };
-        e.policy = Some(p.policy);
-    }
-    let yaml_field = |file: &str, json: &'static str, yaml: &'static str| {
-        if st.yaml_files.iter().any(|f| &**f == file) {
-            yaml
+    attach(
+        parts.group_policies,
+        &mut st.net.va_groups,
+        |g| &mut g.policy,
+        "VerifiedAccessGroupId",
+        "verified access group",
+    )?;
+    attach(
+        parts.endpoint_policies,
+        &mut st.net.va_endpoints,
+        |e| &mut e.policy,
+        "VerifiedAccessEndpointId",
+        "verified access endpoint",
+    )?;
+    // Field names in messages: as the file that declared the resource spells them.
+    let yaml_files = st.yaml_files.clone();
+    let named = |file: &str, json: &str, yaml: &str| {
+        if yaml_files.contains(file) {
+            yaml.to_string()
         } else {
-            json
+            json.to_string()
         }
     };
     for g in st.net.va_groups.values() {
@@ -621,7 +645,7 @@ pub(crate) fn finish(st: &mut State) -> Result<(), IngestError> {
             check_cedar(
                 &p.origin.file,
                 &res,
-                yaml_field(&p.origin.file, "PolicyDocument", "policy"),
+                &named(&p.origin.file, "PolicyDocument", "policy"),
                 &p.document,
             )?;
         }
@@ -629,7 +653,7 @@ pub(crate) fn finish(st: &mut State) -> Result<(), IngestError> {
             return Err(IngestError::UnknownRef {
                 file: g.origin.file.to_string(),
                 resource: res,
-                field: yaml_field(&g.origin.file, "VerifiedAccessInstanceId", "instance").into(),
+                field: named(&g.origin.file, "VerifiedAccessInstanceId", "instance"),
                 kind: "verified access instance".into(),
                 id: g.instance.clone(),
             });
@@ -641,7 +665,11 @@ pub(crate) fn finish(st: &mut State) -> Result<(), IngestError> {
                 return Err(IngestError::UnknownRef {
                     file: i.origin.file.to_string(),
                     resource: resource("verified access instance", &i.id),
-                    field: "trust_providers".into(),
+                    field: named(
+                        &i.origin.file,
+                        "VerifiedAccessTrustProviders",
+                        "trust_providers",
+                    ),
                     kind: "verified access trust provider".into(),
                     id: t.clone(),
                 });
@@ -653,19 +681,13 @@ pub(crate) fn finish(st: &mut State) -> Result<(), IngestError> {
         let e = &st.net.va_endpoints[&id];
         let res = resource("verified access endpoint", &id);
         let file = e.origin.file.to_string();
-        let yaml = parts.yaml.contains(&id);
-        let f = |json: &str, y: &str| {
-            if yaml {
-                y.to_string()
-            } else {
-                json.to_string()
-            }
-        };
+        let in_file = e.origin.file.clone();
+        let f = |json: &str, yaml: &str| named(&in_file, json, yaml);
         if let Some(p) = &e.policy {
             check_cedar(
                 &p.origin.file,
                 &res,
-                &f("PolicyDocument", "policy"),
+                &named(&p.origin.file, "PolicyDocument", "policy"),
                 &p.document,
             )?;
         }
