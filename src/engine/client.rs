@@ -413,21 +413,25 @@ pub(super) fn check_client(
         }
     }
     // Verified Access endpoints.
-    let va_eps: Vec<&VaEndpoint> = endpoints
+    // Each endpoint's target, resolved once: (addresses, description) or why not.
+    let va_eps: Vec<(&VaEndpoint, va::Resolved)> = endpoints
         .iter()
         .filter_map(|id| net.va_endpoints.get(id))
+        .map(|ep| (ep, va::target_addresses(net, ep)))
         .collect();
-    let leads_here = |ep: &VaEndpoint| match va::target_addresses(net, ep) {
-        // A load balancer may forward anywhere its target groups say.
-        Ok(_) if matches!(ep.target, VaTarget::LoadBalancer(_)) => true,
-        Ok((set, _)) => set.contains(hs::addr(dst)),
-        Err(_) => true,
+    let leads_here = |ep: &VaEndpoint, target: &va::Resolved| {
+        match target {
+            // A load balancer may forward anywhere its target groups say.
+            Ok(_) if matches!(ep.target, VaTarget::LoadBalancer(_)) => true,
+            Ok((set, _)) => set.contains(hs::addr(dst)),
+            Err(_) => true,
+        }
     };
     let only_va = endpoints.len() == va_eps.len();
-    let any_here = va_eps.iter().any(|e| leads_here(e));
-    for ep in va_eps {
-        if !leads_here(ep) && endpoints.len() > 1 && (any_here || !only_va) {
-            if let Ok((_, desc)) = va::target_addresses(net, ep) {
+    let any_here = va_eps.iter().any(|(e, t)| leads_here(e, t));
+    for (ep, target) in &va_eps {
+        if !leads_here(ep, target) && endpoints.len() > 1 && (any_here || !only_va) {
+            if let Ok((_, desc)) = target {
                 sink.assume(format!(
                     "{} sends traffic to {desc}, not to {dst}: not an access path for this query",
                     ep.id
@@ -445,6 +449,7 @@ pub(super) fn check_client(
                 net,
                 &query,
                 ep,
+                target,
                 i,
                 user,
                 &packets,
@@ -561,6 +566,7 @@ fn check_va(
     net: &Network,
     query: &Query,
     ep: &VaEndpoint,
+    target: &va::Resolved,
     user_index: usize,
     user: &User,
     packets: &PacketSet,
@@ -626,9 +632,10 @@ fn check_va(
         };
         return stop(paths, access, hops, cause);
     }
-    let (targets, desc) = match va::target_addresses(net, ep) {
-        Ok(t) => t,
+    let (targets, desc) = match target {
+        Ok((t, d)) => (t, d.clone()),
         Err(reason) => {
+            let reason = reason.clone();
             let p = unknown_path(hops, Flow::new(packets.clone()), &ep.id, reason, via(None));
             return undecided(paths, access, p);
         }

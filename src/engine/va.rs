@@ -294,8 +294,11 @@ fn collect_groups(v: &Value, out: &mut BTreeSet<String>) {
     }
 }
 
+/// Where an endpoint sends traffic: (addresses, description), or why the input cannot tell.
+pub type Resolved = Result<(IntervalSet, String), String>;
+
 /// The addresses an endpoint sends traffic to, or why the input cannot tell.
-pub fn target_addresses(net: &Network, ep: &VaEndpoint) -> Result<(IntervalSet, String), String> {
+pub fn target_addresses(net: &Network, ep: &VaEndpoint) -> Resolved {
     let point = |ip: std::net::IpAddr| Interval::point(hs::addr(ip));
     match &ep.target {
         VaTarget::NetworkInterface(eni) => {
