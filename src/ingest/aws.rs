@@ -114,7 +114,7 @@ pub(crate) fn add_document(st: &mut State, file: &Arc<str>, text: &str) -> Resul
             });
             continue;
         };
-        let Some(items) = list.filter(|_| value.get().trim_start().starts_with('[')) else {
+        let Some(items) = list else {
             return Err(field_err(f, "document", key, "expected a list"));
         };
         for (i, item) in items.iter().enumerate() {
