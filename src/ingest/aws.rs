@@ -19,7 +19,7 @@ use crate::model::{
     Action, ClientVpnAssociation, ClientVpnAuthRule, ClientVpnAuthType, ClientVpnEndpoint,
     ClientVpnRoute, Instance, Interface, InternetGateway, NaclEntry, NatGateway, NetworkAcl,
     Origin, Peer, Peering, Platform, PortMatch, PrefixList, PrivateIp, Protocol, Route, RouteDest,
-    RouteState, RouteTable, SecurityGroup, SgRule, Skipped, Subnet, Target, Vpc,
+    RouteOrigin, RouteState, RouteTable, SecurityGroup, SgRule, Skipped, Subnet, Target, Vpc,
 };
 
 /// The top-level keys of a document, in order, each with its raw JSON text
@@ -390,6 +390,17 @@ impl Kind {
             Kind::Addresses => {
                 let a: AddressDto = cx.de(item)?;
                 if let Some(public) = a.public_ip {
+                    // Allocated, associated with nothing: it forwards nowhere (§5).
+                    if a.network_interface_id.is_none()
+                        && a.association_id.is_none()
+                        && a.private_ip_address.is_none()
+                    {
+                        st.net.idle_addresses.insert(
+                            public.0,
+                            a.allocation_id.unwrap_or_else(|| public.0.to_string()),
+                        );
+                        return Ok(());
+                    }
                     st.addresses.push(Address {
                         origin: cx.origin.clone(),
                         resource: resource("elastic ip", &public.0.to_string()),
@@ -552,6 +563,7 @@ struct RtAssocDto {
     #[serde(default)]
     main: bool,
     subnet_id: Option<String>,
+    gateway_id: Option<String>,
     association_state: Option<StateDto>,
 }
 
@@ -572,6 +584,7 @@ struct RouteDto {
     carrier_gateway_id: Option<String>,
     core_network_arn: Option<String>,
     state: Option<String>,
+    origin: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -695,6 +708,23 @@ struct EniDto {
     attachment: Option<AttachmentDto>,
     interface_type: Option<String>,
     description: Option<String>,
+    status: Option<String>,
+    #[serde(default)]
+    ipv4_prefixes: Vec<Ipv4PrefixDto>,
+    #[serde(default)]
+    ipv6_prefixes: Vec<Ipv6PrefixDto>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Ipv4PrefixDto {
+    ipv4_prefix: Net,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Ipv6PrefixDto {
+    ipv6_prefix: Net,
 }
 
 #[derive(Deserialize)]
@@ -728,6 +758,7 @@ struct GroupIdDto {
 #[serde(rename_all = "PascalCase")]
 struct AttachmentDto {
     instance_id: Option<String>,
+    device_index: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -814,6 +845,8 @@ struct PeeringStatusDto {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct AddressDto {
+    allocation_id: Option<String>,
+    association_id: Option<String>,
     public_ip: Option<Ip>,
     network_interface_id: Option<String>,
     private_ip_address: Option<Ip>,
@@ -824,6 +857,7 @@ struct AddressDto {
 struct PrefixListDto {
     prefix_list_id: String,
     prefix_list_name: Option<String>,
+    owner_id: Option<String>,
     cidrs: Option<Vec<Net>>,
 }
 
@@ -981,6 +1015,7 @@ fn lower_subnet(st: &mut State, cx: &Ctx, d: SubnetDto) -> Result<(), IngestErro
 fn lower_route_table(st: &mut State, cx: &Ctx, d: RouteTableDto) -> Result<(), IngestError> {
     let mut main = false;
     let mut subnets = Vec::new();
+    let mut gateways = Vec::new();
     for a in d
         .associations
         .iter()
@@ -989,6 +1024,9 @@ fn lower_route_table(st: &mut State, cx: &Ctx, d: RouteTableDto) -> Result<(), I
         main |= a.main;
         if let Some(s) = &a.subnet_id {
             push_unique(&mut subnets, s.clone());
+        }
+        if let Some(g) = &a.gateway_id {
+            push_unique(&mut gateways, g.clone());
         }
     }
     let mut routes = Vec::new();
@@ -1029,10 +1067,15 @@ fn lower_route_table(st: &mut State, cx: &Ctx, d: RouteTableDto) -> Result<(), I
         } else {
             RouteState::Active
         };
+        let origin = match r.origin.as_deref() {
+            Some("EnableVgwRoutePropagation") => RouteOrigin::Propagated,
+            _ => RouteOrigin::Static,
+        };
         routes.push(Route {
             dest,
             target: Target::from_id(&target),
             state,
+            origin,
         });
     }
     let rt = RouteTable {
@@ -1040,6 +1083,7 @@ fn lower_route_table(st: &mut State, cx: &Ctx, d: RouteTableDto) -> Result<(), I
         vpc: d.vpc_id,
         main,
         subnets,
+        gateways,
         routes,
         origin: cx.origin.clone(),
     };
@@ -1266,7 +1310,16 @@ fn lower_eni(cx: &Ctx, d: EniDto, instance: Option<String>) -> Interface {
             .into_iter()
             .map(|a| a.ipv6_address.0)
             .collect(),
+        prefixes: d
+            .ipv4_prefixes
+            .into_iter()
+            .map(|p| p.ipv4_prefix.0)
+            .chain(d.ipv6_prefixes.into_iter().map(|p| p.ipv6_prefix.0))
+            .collect(),
         groups: d.groups.into_iter().map(|g| g.group_id).collect(),
+        device_index: d.attachment.as_ref().and_then(|a| a.device_index),
+        // `describe-instances` lists an instance's interfaces without `Status`: attached.
+        status: d.status.unwrap_or_else(|| "in-use".into()),
         instance: d.attachment.and_then(|a| a.instance_id).or(instance),
         kind: d.interface_type.unwrap_or_else(|| "interface".into()),
         description: d.description.filter(|s| !s.is_empty()),
@@ -1350,6 +1403,9 @@ fn lower_prefix_list(st: &mut State, cx: &Ctx, d: PrefixListDto) {
             if d.prefix_list_name.is_some() {
                 pl.name = d.prefix_list_name;
             }
+            if d.owner_id.is_some() {
+                pl.owner = d.owner_id;
+            }
             if let Some(e) = entries {
                 if pl.entries.as_ref().is_some_and(|old| *old != e) {
                     st.warnings.push(format!(
@@ -1365,6 +1421,7 @@ fn lower_prefix_list(st: &mut State, cx: &Ctx, d: PrefixListDto) {
             let pl = PrefixList {
                 id: d.prefix_list_id.clone(),
                 name: d.prefix_list_name,
+                owner: d.owner_id,
                 entries,
                 origin: cx.origin.clone(),
             };

@@ -369,8 +369,11 @@ impl State {
                     public: nat.public_ip,
                 }],
                 ipv6: Vec::new(),
+                prefixes: Vec::new(),
                 groups: Vec::new(),
                 instance: None,
+                device_index: None,
+                status: "in-use".into(),
                 kind: "nat_gateway".into(),
                 description: Some(format!("Interface for NAT Gateway {}", nat.id)),
                 origin: nat.origin.clone(),
@@ -426,6 +429,7 @@ impl State {
                 .or_insert_with(|| PrefixList {
                     id: id.clone(),
                     name: None,
+                    owner: None,
                     entries: None,
                     origin: origin.clone(),
                 });

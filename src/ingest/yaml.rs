@@ -22,7 +22,7 @@ use crate::model::{
     Action, ClientVpnAssociation, ClientVpnAuthRule, ClientVpnAuthType, ClientVpnEndpoint,
     ClientVpnRoute, Instance, Interface, InternetGateway, NaclEntry, NatGateway, NetworkAcl,
     Origin, Peer, Peering, Platform, PortMatch, PrefixList, PrivateIp, Protocol, Route, RouteDest,
-    RouteState, RouteTable, SecurityGroup, SgRule, Subnet, Target, Vpc,
+    RouteOrigin, RouteState, RouteTable, SecurityGroup, SgRule, Subnet, Target, Vpc,
 };
 
 // ---------------------------------------------------------------------------
@@ -106,6 +106,9 @@ struct RouteTableY {
     vpc: String,
     #[serde(default)]
     main: bool,
+    /// Gateways (`igw-`, `vgw-`) whose incoming traffic this table routes first.
+    #[serde(default)]
+    gateways: Vec<String>,
     #[serde(default)]
     routes: Vec<RouteY>,
 }
@@ -117,6 +120,9 @@ struct RouteY {
     target: String,
     #[serde(default)]
     state: StateY,
+    /// Learned from a virtual private gateway (route propagation).
+    #[serde(default)]
+    propagated: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -239,8 +245,15 @@ struct InterfaceY {
     public_ip: Option<Ip>,
     #[serde(default)]
     ipv6: Vec<Ip>,
+    /// Delegated prefixes (IPv4 or IPv6).
+    #[serde(default)]
+    prefixes: Vec<Net>,
     groups: Option<Vec<String>>,
     instance: Option<String>,
+    /// 0 for the instance's primary interface (default: order of appearance).
+    device_index: Option<u32>,
+    /// `in-use` (default) or `available` (detached).
+    status: Option<String>,
     kind: Option<String>,
     description: Option<String>,
 }
@@ -302,6 +315,7 @@ struct PeeringY {
 struct PrefixListY {
     id: String,
     name: Option<String>,
+    owner: Option<String>,
     cidrs: Option<Vec<Net>>,
 }
 
@@ -531,6 +545,7 @@ pub(crate) fn lower_all(st: &mut State, docs: &[(Arc<str>, Model)]) -> Result<()
             let pl = PrefixList {
                 id: p.id.clone(),
                 name: p.name.clone(),
+                owner: p.owner.clone(),
                 entries: p.cidrs.as_ref().map(|c| c.iter().map(|n| n.0).collect()),
                 origin: cx.origin.clone(),
             };
@@ -554,6 +569,7 @@ pub(crate) fn lower_all(st: &mut State, docs: &[(Arc<str>, Model)]) -> Result<()
                 vpc: t.vpc.clone(),
                 main: t.main,
                 subnets: Vec::new(),
+                gateways: t.gateways.clone(),
                 routes: t
                     .routes
                     .iter()
@@ -563,6 +579,11 @@ pub(crate) fn lower_all(st: &mut State, docs: &[(Arc<str>, Model)]) -> Result<()
                         state: match r.state {
                             StateY::Active => RouteState::Active,
                             StateY::Blackhole => RouteState::Blackhole,
+                        },
+                        origin: if r.propagated {
+                            RouteOrigin::Propagated
+                        } else {
+                            RouteOrigin::Static
                         },
                     })
                     .collect(),
@@ -720,12 +741,14 @@ pub(crate) fn lower_all(st: &mut State, docs: &[(Arc<str>, Model)]) -> Result<()
     let mut iface_instances: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (cx, (_, m)) in cxs.iter().zip(docs) {
         for i in m.interfaces.iter().flatten() {
-            let eni = lower_interface(st, cx, i)?;
+            let mut eni = lower_interface(st, cx, i)?;
             if let Some(inst) = &eni.instance {
-                iface_instances
-                    .entry(inst.clone())
-                    .or_default()
-                    .push(eni.id.clone());
+                let enis = iface_instances.entry(inst.clone()).or_default();
+                // Without `device_index`, the order of appearance: the first is primary.
+                if eni.device_index.is_none() {
+                    eni.device_index = u32::try_from(enis.len()).ok();
+                }
+                enis.push(eni.id.clone());
             }
             let id = eni.id.clone();
             merge(
@@ -887,6 +910,7 @@ fn add_vpc_defaults(st: &mut State, vpcs: &[String], yaml_tables: &mut Vec<Strin
                     vpc: vpc_id.clone(),
                     main: true,
                     subnets: Vec::new(),
+                    gateways: Vec::new(),
                     routes: Vec::new(),
                     origin: vpc.origin.clone(),
                 },
@@ -918,6 +942,7 @@ fn add_local_routes(st: &mut State, tables: &[String]) {
                         dest,
                         target: Target::Local,
                         state: RouteState::Active,
+                        origin: RouteOrigin::Static,
                     },
                 );
                 at += 1;
@@ -1178,7 +1203,10 @@ fn lower_interface(st: &State, cx: &Cx, i: &InterfaceY) -> Result<Interface, Ing
             })
             .collect(),
         ipv6: i.ipv6.iter().map(|a| a.0).collect(),
+        prefixes: i.prefixes.iter().map(|p| p.0).collect(),
         groups,
+        device_index: i.device_index,
+        status: i.status.clone().unwrap_or_else(|| "in-use".into()),
         instance: i.instance.clone(),
         kind: i.kind.clone().unwrap_or_else(|| "interface".into()),
         description: i.description.clone(),
@@ -1207,8 +1235,11 @@ fn lower_nat(st: &mut State, cx: &Cx, g: &NatY) -> Result<(), IngestError> {
                     public: public_ip,
                 }],
                 ipv6: Vec::new(),
+                prefixes: Vec::new(),
                 groups: Vec::new(),
                 instance: None,
+                device_index: None,
+                status: "in-use".into(),
                 kind: "nat_gateway".into(),
                 description: Some(format!("Interface for NAT Gateway {}", g.id)),
                 origin: cx.origin.clone(),
@@ -1365,8 +1396,11 @@ fn lower_client_vpn(st: &mut State, cx: &Cx, e: &CvpnY) -> Result<(), IngestErro
                         public: None,
                     }],
                     ipv6: Vec::new(),
+                    prefixes: Vec::new(),
                     groups: security_groups.clone(),
                     instance: None,
+                    device_index: None,
+                    status: "in-use".into(),
                     kind: "client_vpn".into(),
                     description: Some(super::aws::CVPN_ENI_DESCRIPTION.into()),
                     origin: cx.origin.clone(),

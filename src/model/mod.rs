@@ -247,6 +247,17 @@ impl Target {
     }
 }
 
+/// How a route got into its table; at equal prefix length a static route
+/// beats a prefix-list route, which beats a propagated one (aws-semantics.md §2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RouteOrigin {
+    /// `CreateRouteTable` (the local route) or `CreateRoute`.
+    #[default]
+    Static,
+    /// `EnableVgwRoutePropagation`: learned from a virtual private gateway.
+    Propagated,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RouteState {
     Active,
@@ -258,6 +269,19 @@ pub struct Route {
     pub dest: RouteDest,
     pub target: Target,
     pub state: RouteState,
+    pub origin: RouteOrigin,
+}
+
+impl Route {
+    /// Priority among routes of equal prefix length, lowest first: static,
+    /// then prefix-list, then propagated (aws-semantics.md §2).
+    pub fn priority(&self) -> u8 {
+        match (&self.dest, self.origin) {
+            (RouteDest::Cidr(_), RouteOrigin::Static) => 0,
+            (RouteDest::PrefixList(_), RouteOrigin::Static) => 1,
+            (_, RouteOrigin::Propagated) => 2,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -267,6 +291,9 @@ pub struct RouteTable {
     pub main: bool,
     /// Explicitly associated subnets.
     pub subnets: Vec<String>,
+    /// Gateways (`igw-`, `vgw-`) associated with it: traffic entering the VPC
+    /// through them is routed by this table first (ingress routing).
+    pub gateways: Vec<String>,
     pub routes: Vec<Route>,
     pub origin: Origin,
 }
@@ -302,21 +329,68 @@ pub struct Interface {
     /// Primary first.
     pub private_ips: Vec<PrivateIp>,
     pub ipv6: Vec<IpAddr>,
+    /// Delegated prefixes (`Ipv4Prefixes`, `Ipv6Prefixes`): every address in
+    /// them belongs to this interface.
+    pub prefixes: Vec<IpNet>,
     pub groups: Vec<String>,
     pub instance: Option<String>,
+    /// `Attachment.DeviceIndex`: 0 is the instance's primary interface.
+    pub device_index: Option<u32>,
+    /// `Status`: `in-use` when attached and answering; `available` when detached.
+    pub status: String,
     /// `interface`, `nat_gateway`, ... as AWS reports `InterfaceType`.
     pub kind: String,
     pub description: Option<String>,
     pub origin: Origin,
 }
 
+/// `InterfaceType`s that AWS documents as having no security group: nothing
+/// filters them by group (aws-semantics.md §5b).
+pub const GROUPLESS_KINDS: [&str; 5] = [
+    "network_load_balancer",
+    "transit_gateway",
+    "gateway_load_balancer",
+    "gateway_load_balancer_endpoint",
+    "nat_gateway",
+];
+
 impl Interface {
     pub fn primary_ip(&self) -> Option<IpAddr> {
         self.private_ips.first().map(|p| p.address)
     }
 
+    /// The first address of the family of `like` (IPv4: the primary private IP).
+    pub fn address_like(&self, like: IpAddr) -> Option<IpAddr> {
+        if like.is_ipv4() {
+            self.private_ips
+                .iter()
+                .map(|p| p.address)
+                .find(IpAddr::is_ipv4)
+        } else {
+            self.ipv6.first().copied().or_else(|| {
+                self.private_ips
+                    .iter()
+                    .map(|p| p.address)
+                    .find(IpAddr::is_ipv6)
+            })
+        }
+    }
+
     pub fn has_ip(&self, ip: IpAddr) -> bool {
-        self.private_ips.iter().any(|p| p.address == ip) || self.ipv6.contains(&ip)
+        self.private_ips.iter().any(|p| p.address == ip)
+            || self.ipv6.contains(&ip)
+            || self.prefixes.iter().any(|p| p.contains(&ip))
+    }
+
+    /// Security groups do not filter it: a type AWS documents as group-less,
+    /// listed without groups.
+    pub fn groupless(&self) -> bool {
+        self.groups.is_empty() && GROUPLESS_KINDS.contains(&self.kind.as_str())
+    }
+
+    /// `in-use`: attached to something that answers.
+    pub fn in_use(&self) -> bool {
+        self.status == "in-use"
     }
 }
 
@@ -333,6 +407,13 @@ pub struct Instance {
     pub platform: Platform,
     pub state: Option<String>,
     pub origin: Origin,
+}
+
+impl Instance {
+    /// `running` (or a state the input does not give): its interfaces answer.
+    pub fn running(&self) -> bool {
+        self.state.as_deref().is_none_or(|s| s == "running")
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -384,9 +465,23 @@ impl Peering {
 pub struct PrefixList {
     pub id: String,
     pub name: Option<String>,
+    /// `OwnerId`: `AWS` for AWS-managed lists.
+    pub owner: Option<String>,
     /// `None` when the snapshot names the list but not its entries.
     pub entries: Option<Vec<IpNet>>,
     pub origin: Origin,
+}
+
+impl PrefixList {
+    /// An AWS-managed list (`OwnerId` `AWS`, or a `com.amazonaws.…` name):
+    /// it holds only public AWS ranges (aws-semantics.md §2, issue 9).
+    pub fn aws_managed(&self) -> bool {
+        self.owner.as_deref() == Some("AWS")
+            || self
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("com.amazonaws."))
+    }
 }
 
 /// How Client VPN users authenticate; only directory and federated (SAML)
@@ -581,6 +676,8 @@ pub struct Network {
     pub peerings: BTreeMap<String, Peering>,
     pub prefix_lists: BTreeMap<String, PrefixList>,
     pub client_vpn_endpoints: BTreeMap<String, ClientVpnEndpoint>,
+    /// Elastic IPs allocated but associated with nothing: public IP -> allocation ID.
+    pub idle_addresses: BTreeMap<IpAddr, String>,
     pub va_instances: BTreeMap<String, VaInstance>,
     pub va_trust_providers: BTreeMap<String, VaTrustProvider>,
     pub va_groups: BTreeMap<String, VaGroup>,
