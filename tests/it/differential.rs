@@ -15,7 +15,6 @@ mod snapshot;
 
 use std::cell::RefCell;
 use std::io::Write as _;
-use std::net::IpAddr;
 use std::path::Path;
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
@@ -32,59 +31,10 @@ fn load(yaml: &str) -> Result<Network, String> {
     l.finish().map_err(|e| e.to_string())
 }
 
-fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(a) => {
-            a.is_private()
-                || a.is_loopback()
-                || a.is_link_local()
-                || a.octets()[0] == 0
-                || a.octets()[0] >= 224
-                || (a.octets()[0] == 100 && (64..128).contains(&a.octets()[1]))
-        }
-        IpAddr::V6(_) => false,
-    }
-}
-
-/// Whether resolving `q` must fail (exit 2), decided from the model alone.
-fn must_fail(net: &Network, q: &snapshot::Query) -> bool {
-    let spec = match QuerySpec::parse(&q.text) {
-        Ok(s) => s,
-        Err(_) => return true,
-    };
-    let (src, dst) = q.text.split_once("->").expect("generated query");
-    let dst = dst.rsplit_once(':').expect("generated query").0;
-    let missing = |id: &str| {
-        if id.starts_with("i-") {
-            net.instances
-                .get(id)
-                .is_none_or(|i| !i.interfaces.iter().any(|e| net.interfaces.contains_key(e)))
-        } else if id.starts_with("eni-") {
-            !net.interfaces.contains_key(id)
-        } else {
-            false
-        }
-    };
-    if missing(src) || missing(dst) {
-        return true;
-    }
-    if src != "client" && !q.groups.is_empty() {
-        return true;
-    }
-    match src {
-        "client" => net.client_vpn_endpoints.is_empty(),
-        "internet" => false,
-        s => match s.parse::<IpAddr>() {
-            Ok(ip) => {
-                let owners = net.interfaces.values().filter(|i| i.has_ip(ip)).count();
-                owners > 1 || (owners == 0 && is_private(ip))
-            }
-            Err(_) => {
-                let _ = spec;
-                false
-            }
-        },
-    }
+/// The simulator's own resolution of `q` (`Err`: resolving must fail, exit 2).
+fn sim_resolve(net: &Network, q: &snapshot::Query) -> Result<sim::Ask, String> {
+    let spec = QuerySpec::parse(&q.text).map_err(|e| e.to_string())?;
+    sim::resolve(net, &spec, q.src_port, &q.groups)
 }
 
 /// The third answer: z3 (`reach::prove::cross_check`), when built with it.
@@ -125,14 +75,16 @@ fn compare(net: &Network, q: &snapshot::Query, stats: &mut Stats) -> Result<Answ
     };
     let resolved =
         QuerySpec::parse(&q.text).and_then(|s| engine::Query::resolve_with(net, s, &opts));
-    let expect_error = must_fail(net, q);
-    let query = match (resolved, expect_error) {
-        (Err(_), true) => return Ok(Answer::Error),
-        (Err(e), false) => return Err(format!("`{}`: resolution failed: {e}", q.line())),
-        (Ok(_), true) => return Err(format!("`{}`: resolved, but must fail", q.line())),
-        (Ok(query), false) => query,
+    let ask = match (resolved, sim_resolve(net, q)) {
+        (Err(_), Err(_)) => return Ok(Answer::Error),
+        (Err(e), Ok(_)) => return Err(format!("`{}`: resolution failed: {e}", q.line())),
+        (Ok(_), Err(why)) => {
+            return Err(format!("`{}`: resolved, but must fail ({why})", q.line()));
+        }
+        (Ok(query), Ok(ask)) => (query, ask),
     };
-    let want = sim::verdict(net, &query);
+    let (query, ask) = ask;
+    let want = sim::verdict(net, &ask);
     let analysis = engine::check(net, query.clone());
     let got = analysis.verdict;
     if got != want {
@@ -169,6 +121,10 @@ struct Stats {
     /// Queries z3 cross-checked, and the time it took.
     z3: usize,
     z3_time: std::time::Duration,
+    /// `REACH_DIFF_SURVEY=1`: disagreements are counted (with a first
+    /// example each), not failed on, so one run shows them all.
+    survey: bool,
+    disagreements: std::collections::BTreeMap<String, (usize, String)>,
 }
 
 fn verdict_index(v: Verdict) -> usize {
@@ -185,9 +141,25 @@ fn check_case(case: &snapshot::Case, stats: &mut Stats) -> Result<(), String> {
     stats.cases += 1;
     for q in &case.queries {
         stats.queries += 1;
-        match compare(&net, q, stats)? {
-            Answer::Error => stats.errors += 1,
-            Answer::Agreed(v) => stats.verdicts[verdict_index(v)] += 1,
+        match compare(&net, q, stats) {
+            Ok(Answer::Error) => stats.errors += 1,
+            Ok(Answer::Agreed(v)) => stats.verdicts[verdict_index(v)] += 1,
+            Err(e) if stats.survey => {
+                // Survey mode: count the disagreement and go on.
+                let key = e.split_once("`: ").map_or(e.as_str(), |x| x.1).to_string();
+                let n = stats.disagreements.entry(key).or_insert((0, String::new()));
+                if n.0 == 0 {
+                    n.1 = regression_text(
+                        &snapshot::Case {
+                            yaml: case.yaml.clone(),
+                            queries: vec![q.clone()],
+                        },
+                        &e,
+                    );
+                }
+                n.0 += 1;
+            }
+            Err(e) => return Err(e),
         }
     }
     Ok(())
@@ -255,7 +227,10 @@ fn engine_and_simulator_agree() {
     };
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
-    let stats = RefCell::new(Stats::default());
+    let stats = RefCell::new(Stats {
+        survey: std::env::var("REACH_DIFF_SURVEY").is_ok_and(|v| v == "1"),
+        ..Stats::default()
+    });
     let started = std::time::Instant::now();
     let result = runner.run(&snapshot::spec(), |spec| {
         let case = snapshot::render(&spec);
@@ -302,6 +277,18 @@ fn engine_and_simulator_agree() {
         },
         started.elapsed().as_secs_f64()
     ));
+    if !s.disagreements.is_empty() {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-survey");
+        let _ = std::fs::create_dir_all(&dir);
+        let mut kinds: Vec<_> = s.disagreements.iter().collect();
+        kinds.sort_by_key(|(_, (n, _))| std::cmp::Reverse(*n));
+        for (k, (key, (n, example))) in kinds.iter().enumerate() {
+            let path = dir.join(format!("{k:03}.yaml"));
+            let _ = std::fs::write(&path, example);
+            announce(&format!("disagreement x{n}: {key} (example: {})", path.display()));
+        }
+        panic!("{} kinds of disagreement", s.disagreements.len());
+    }
     // Not vacuous: most queries are real checks, and the verdicts vary.
     let checked = s.queries - s.errors;
     assert!(

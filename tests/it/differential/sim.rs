@@ -1,9 +1,10 @@
 //! A brute-force concrete simulator: walks ONE packet at a time through a
 //! [`Network`], hop by hop, forward and back, written from
-//! `../shared/domain/aws-semantics.md` without the engine's packet sets.
+//! `../shared/domain/aws-semantics.md` and the issue-9 semantics page
+//! (`spec9.md`, items A-N) without the engine's packet sets.
 //!
-//! Only the query's resolution (`Query`: where it starts, its packet set) is
-//! taken from `reach`; every rule, route and gateway is evaluated here, on
+//! Only the query's syntax (`QuerySpec`) is taken from `reach`; where it
+//! starts, its packets, every rule, route and gateway are evaluated here, on
 //! concrete values. A query's verdict comes from enumerating one
 //! representative packet per equivalence class (the starts of every interval
 //! any rule of the snapshot mentions, per field) and, per packet, every
@@ -11,21 +12,21 @@
 //! the address of an association whose ENI the input lacks), explored by
 //! backtracking over the choice points a walk actually meets.
 //!
-//! IPv4 only (the generator makes no IPv6), no ICMP codes.
+//! Addresses of both families live in one `u128` universe (IPv4 as
+//! `::ffff:a.b.c.d`); a CIDR of one family never matches the other.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::{IpNet, Ipv4Net};
-use reach::engine::{Query, Start, Verdict};
-use reach::hs::{Field, addr_of};
+use ipnet::IpNet;
+use reach::engine::{DstSpec, QuerySpec, SrcSpec, Verdict};
 use reach::model::{
     Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, Peer,
-    PortMatch, Protocol, RouteDest, RouteState, Target,
+    Platform, PortMatch, Protocol, Route, RouteDest, RouteOrigin, RouteState, RouteTable, Target,
 };
 
 /// Ports a NAT gateway or a Client VPN association ENI translates to (§1).
-const TRANSLATED_PORTS: (u32, u32) = (1024, 65535);
+const TRANSLATED_PORTS: (u16, u16) = (1024, 65535);
 
 /// Private and special-purpose IPv4 blocks: never routed on the internet
 /// (the product's definition of "not the internet").
@@ -39,37 +40,147 @@ const SPECIAL: [&str; 8] = [
     "192.168.0.0/16",
     "224.0.0.0/3",
 ];
+/// The public IPv6 internet.
+const GLOBAL_V6: &str = "2000::/3";
+
+/// Kinds whose delivered packets are forwarded to targets the input lacks (J).
+const FORWARDING_KINDS: [&str; 4] = [
+    "network_load_balancer",
+    "gateway_load_balancer",
+    "gateway_load_balancer_endpoint",
+    "transit_gateway",
+];
+/// Kinds AWS documents as group-less (J).
+const GROUPLESS: [&str; 5] = [
+    "network_load_balancer",
+    "transit_gateway",
+    "gateway_load_balancer",
+    "gateway_load_balancer_endpoint",
+    "nat_gateway",
+];
+
+const V4_BASE: u128 = 0xffff_0000_0000;
+const V4_END: u128 = V4_BASE | 0xffff_ffff;
+
+/// An address in the one universe.
+fn u(a: IpAddr) -> u128 {
+    match a {
+        IpAddr::V4(x) => V4_BASE | u128::from(u32::from(x)),
+        IpAddr::V6(x) => u128::from(x),
+    }
+}
+
+/// Inverse of [`u`].
+fn ip(v: u128) -> IpAddr {
+    if (V4_BASE..=V4_END).contains(&v) {
+        IpAddr::V4(Ipv4Addr::from((v - V4_BASE) as u32))
+    } else {
+        IpAddr::V6(Ipv6Addr::from(v))
+    }
+}
+
+fn cidr(s: &str) -> IpNet {
+    s.parse().expect("static cidr")
+}
+
+fn cidr_range(c: &IpNet) -> (u128, u128) {
+    (u(c.network()), u(c.broadcast()))
+}
+
+/// Sorted, disjoint inclusive ranges.
+type Ranges = Vec<(u128, u128)>;
+
+fn minus(rs: &Ranges, (lo, hi): (u128, u128)) -> Ranges {
+    let mut out = Vec::new();
+    for &(a, b) in rs {
+        if b < lo || a > hi {
+            out.push((a, b));
+            continue;
+        }
+        if a < lo {
+            out.push((a, lo - 1));
+        }
+        if b > hi {
+            out.push((hi + 1, b));
+        }
+    }
+    out
+}
+
+fn intersect(rs: &Ranges, (lo, hi): (u128, u128)) -> Ranges {
+    rs.iter()
+        .filter(|(a, b)| *b >= lo && *a <= hi)
+        .map(|&(a, b)| (a.max(lo), b.min(hi)))
+        .collect()
+}
+
+fn family_of(a: IpAddr) -> Ranges {
+    if a.is_ipv4() {
+        vec![(V4_BASE, V4_END)]
+    } else {
+        vec![(0, V4_BASE - 1), (V4_END + 1, u128::MAX)]
+    }
+}
+
+fn is_special_v4(a: IpAddr) -> bool {
+    SPECIAL.iter().any(|b| cidr(b).contains(&a))
+}
+
+/// Whether the public internet routes `a` (public IPv4, 2000::/3).
+fn is_public(a: IpAddr) -> bool {
+    match a {
+        IpAddr::V4(_) => !is_special_v4(a),
+        IpAddr::V6(_) => cidr(GLOBAL_V6).contains(&a),
+    }
+}
+
+/// The public internet: IPv4 outside the special blocks, and 2000::/3.
+fn public_ranges() -> Ranges {
+    let mut v4 = vec![(V4_BASE, V4_END)];
+    for b in SPECIAL {
+        v4 = minus(&v4, cidr_range(&cidr(b)));
+    }
+    let mut all = v4;
+    let g = cidr_range(&cidr(GLOBAL_V6));
+    all.insert(0, g);
+    all.sort();
+    all
+}
 
 /// One concrete packet on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pkt {
     pub proto: u8,
-    pub src: Ipv4Addr,
-    pub dst: Ipv4Addr,
+    pub src: IpAddr,
+    pub dst: IpAddr,
     pub sport: u16,
     pub dport: u16,
     pub icmp_type: u8,
+    pub icmp_code: u8,
 }
 
 impl Pkt {
     fn has_ports(&self) -> bool {
         self.proto == 6 || self.proto == 17
     }
-    /// The reply to this packet. ICMP echo request (8) is answered by echo
-    /// reply (0); other types are checked as the same type (the product's
-    /// stated assumption).
-    fn reply(&self) -> Pkt {
+    fn is_icmp(&self) -> bool {
+        self.proto == 1 || self.proto == 58
+    }
+    /// The reply to this packet. When the query asks exactly for an echo
+    /// request (8, ICMPv6 128), the reply is an echo reply (0 / 129); other
+    /// types are checked as the same type (the product's stated assumption).
+    fn reply(&self, echo: Option<(u8, u8)>) -> Pkt {
         Pkt {
             proto: self.proto,
             src: self.dst,
             dst: self.src,
             sport: self.dport,
             dport: self.sport,
-            icmp_type: if self.proto == 1 && self.icmp_type == 8 {
-                0
-            } else {
-                self.icmp_type
+            icmp_type: match echo {
+                Some((req, rep)) if self.is_icmp() && self.icmp_type == req => rep,
+                _ => self.icmp_type,
             },
+            icmp_code: self.icmp_code,
         }
     }
 }
@@ -81,6 +192,8 @@ pub enum End {
     Arrived(String, Pkt),
     /// Left onto the internet toward a host outside the input, as this packet.
     Internet(Pkt),
+    /// Left through a virtual private gateway (of this VPC) to the on-premises network.
+    OnPrem(String, String, Pkt),
     Dropped(&'static str),
     Unknown(String),
 }
@@ -130,9 +243,11 @@ struct Conn {
     /// Owners (ENI or association) whose security groups let the request through.
     sg_seen: BTreeSet<String>,
     /// NAT gateway -> (original source, original source port).
-    nat: Vec<(String, Ipv4Addr, u16)>,
+    nat: Vec<(String, IpAddr, u16)>,
     /// Association -> the address its ENI used (when chosen).
-    assoc_addr: BTreeMap<String, Ipv4Addr>,
+    assoc_addr: BTreeMap<String, IpAddr>,
+    /// VPCs a connection left through an egress-only internet gateway of.
+    eigw: BTreeSet<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -172,6 +287,24 @@ enum Pass {
     Unknown(String),
 }
 
+macro_rules! pass {
+    ($e:expr) => {
+        match $e {
+            Pass::Yes => {}
+            Pass::No(w) => return End::Dropped(w),
+            Pass::Unknown(w) => return End::Unknown(w),
+        }
+    };
+}
+
+/// What a route-table lookup gives.
+enum Look<'n> {
+    /// A prefix list whose entries the input lacks could capture the packet (E).
+    Unknown(String),
+    NoRoute,
+    Route(&'n Route),
+}
+
 struct Sim<'n, 'c> {
     net: &'n Network,
     dir: Dir,
@@ -182,24 +315,7 @@ struct Sim<'n, 'c> {
     /// Candidate translated source ports (class representatives).
     port_choices: &'c [u16],
     /// Candidate addresses per association subnet (class representatives).
-    addr_choices: &'c BTreeMap<String, Vec<Ipv4Addr>>,
-}
-
-fn v4(ip: IpAddr) -> Option<Ipv4Addr> {
-    match ip {
-        IpAddr::V4(a) => Some(a),
-        IpAddr::V6(_) => None,
-    }
-}
-
-fn net_has(n: &IpNet, a: Ipv4Addr) -> bool {
-    n.contains(&IpAddr::V4(a))
-}
-
-fn is_special(a: Ipv4Addr) -> bool {
-    SPECIAL
-        .iter()
-        .any(|b| b.parse::<Ipv4Net>().expect("static").contains(&a))
+    addr_choices: &'c BTreeMap<String, Vec<IpAddr>>,
 }
 
 fn proto_ports_match(p: Protocol, ports: PortMatch, pkt: &Pkt) -> bool {
@@ -213,13 +329,69 @@ fn proto_ports_match(p: Protocol, ports: PortMatch, pkt: &Pkt) -> bool {
             PortMatch::Icmp {
                 icmp_type: Some(t),
                 code,
-            } if pkt.proto == 1 => {
-                assert!(code.is_none(), "the simulator does not model ICMP codes");
-                t == pkt.icmp_type
-            }
+            } if pkt.is_icmp() => t == pkt.icmp_type && code.is_none_or(|c| c == pkt.icmp_code),
             _ => true,
         },
     }
+}
+
+/// Whether an ENI answers (H).
+fn answers(net: &Network, i: &Interface) -> bool {
+    i.status == "in-use"
+        && i.instance
+            .as_ref()
+            .and_then(|id| net.instances.get(id))
+            .is_none_or(|inst| inst.state.as_deref().is_none_or(|s| s == "running"))
+}
+
+/// The ENIs of an instance, from `instances` or from the ENIs naming it (G).
+fn instance_enis<'n>(net: &'n Network, id: &str) -> Vec<&'n Interface> {
+    match net.instances.get(id) {
+        Some(inst) => inst
+            .interfaces
+            .iter()
+            .filter_map(|e| net.interfaces.get(e))
+            .collect(),
+        None => net
+            .interfaces
+            .values()
+            .filter(|i| i.instance.as_deref() == Some(id))
+            .collect(),
+    }
+}
+
+/// An instance's primary ENI: device index 0, else the first listed (G).
+fn primary_eni<'n>(net: &'n Network, id: &str) -> Option<&'n Interface> {
+    let enis = instance_enis(net, id);
+    enis.iter()
+        .find(|i| i.device_index == Some(0))
+        .or(enis.first())
+        .copied()
+}
+
+fn holds(i: &Interface, a: IpAddr) -> bool {
+    i.private_ips.iter().any(|p| p.address == a)
+        || i.ipv6.contains(&a)
+        || i.prefixes.iter().any(|p| p.contains(&a))
+}
+
+/// The region a prefix list whose entries the input lacks could hold (E).
+fn unknown_list_has(net: &Network, id: &str, a: IpAddr) -> bool {
+    let managed = net.prefix_lists.get(id).is_some_and(|p| {
+        p.owner.as_deref() == Some("AWS")
+            || p.name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("com.amazonaws."))
+    });
+    if !managed {
+        return true;
+    }
+    is_public(a)
+        && !net
+            .vpcs
+            .values()
+            .flat_map(|v| &v.cidrs)
+            .any(|c| c.contains(&a))
 }
 
 impl<'n> Sim<'n, '_> {
@@ -251,10 +423,17 @@ impl<'n> Sim<'n, '_> {
         }
     }
 
-    /// Security groups of `owner`, one direction.
-    fn sgs(&mut self, owner: &str, groups: &[String], ingress: bool, pkt: &Pkt) -> Pass {
+    /// Security groups of `owner`, one direction (J for ENIs without groups).
+    fn sgs(&mut self, owner: &str, groups: &[String], kind: &str, ingress: bool, pkt: &Pkt) -> Pass {
         if self.dir == Dir::Return && self.conn.sg_seen.contains(owner) {
             return Pass::Yes; // stateful
+        }
+        if groups.is_empty() {
+            return if GROUPLESS.contains(&kind) {
+                Pass::Yes
+            } else {
+                Pass::Unknown(format!("{owner} has no groups in the input"))
+            };
         }
         let peer_addr = if ingress { pkt.src } else { pkt.dst };
         let mut maybe = None;
@@ -276,7 +455,7 @@ impl<'n> Sim<'n, '_> {
                         return Pass::Yes;
                     }
                     Some(false) => {}
-                    None => maybe = Some(format!("{} has unknown entries", r.peer.describe())),
+                    None => maybe = Some(format!("{} could cover the peer", r.peer.describe())),
                 }
             }
         }
@@ -286,20 +465,24 @@ impl<'n> Sim<'n, '_> {
         }
     }
 
-    /// Whether a security-group peer covers `a`; `None` when the input lacks the entries.
-    fn peer_has(&self, peer: &Peer, a: Ipv4Addr) -> Option<bool> {
+    /// Whether a security-group peer covers `a`; `None` when the input cannot tell.
+    fn peer_has(&self, peer: &Peer, a: IpAddr) -> Option<bool> {
         let net = self.net;
         match peer {
-            Peer::Cidr(c) => Some(net_has(c, a)),
+            Peer::Cidr(c) => Some(c.contains(&a)),
             Peer::PrefixList(id) => {
-                let entries = net.prefix_lists.get(id)?.entries.as_ref()?;
-                Some(entries.iter().any(|c| net_has(c, a)))
+                match net.prefix_lists.get(id).and_then(|p| p.entries.as_ref()) {
+                    Some(entries) => Some(entries.iter().any(|c| c.contains(&a))),
+                    // E: unknown only where the list could reach.
+                    None if unknown_list_has(net, id, a) => None,
+                    None => Some(false),
+                }
             }
             Peer::Group(g) => {
-                // Private addresses of the interfaces carrying the group ...
-                let member = net.interfaces.values().any(|i| {
-                    i.groups.contains(g) && i.private_ips.iter().any(|p| p.address == IpAddr::V4(a))
-                });
+                // Addresses of the interfaces carrying the group ...
+                let owners: Vec<&Interface> =
+                    net.interfaces.values().filter(|i| holds(i, a)).collect();
+                let member = owners.iter().any(|i| i.groups.contains(g));
                 // ... and Client VPN association ENIs carrying it (the
                 // endpoint's groups); one the input lacks may have any
                 // address of its subnet (the product's stated assumption).
@@ -316,9 +499,23 @@ impl<'n> Sim<'n, '_> {
                     .any(|x| {
                         net.subnets
                             .get(&x.subnet)
-                            .is_some_and(|s| s.cidrs.iter().any(|c| net_has(c, a)))
+                            .is_some_and(|s| s.cidrs.iter().any(|c| c.contains(&a)))
                     });
-                Some(member || assoc)
+                if member || assoc {
+                    return Some(true);
+                }
+                // L: a group outside the input may sit on ENIs outside it,
+                // which may hold any address but the input's VPC CIDRs and
+                // public IPv4.
+                let outside = !net.security_groups.contains_key(g)
+                    && owners.is_empty()
+                    && !net
+                        .vpcs
+                        .values()
+                        .flat_map(|v| &v.cidrs)
+                        .any(|c| c.contains(&a))
+                    && !(a.is_ipv4() && is_public(a));
+                if outside { None } else { Some(false) }
             }
         }
     }
@@ -341,7 +538,7 @@ impl<'n> Sim<'n, '_> {
         entries.sort_by_key(|e| e.number);
         let peer = if inbound { pkt.src } else { pkt.dst };
         for e in entries {
-            if proto_ports_match(e.protocol, e.ports, pkt) && net_has(&e.cidr, peer) {
+            if proto_ports_match(e.protocol, e.ports, pkt) && e.cidr.contains(&peer) {
                 return match e.action {
                     Action::Allow => Pass::Yes,
                     Action::Deny => Pass::No("network ACL deny"),
@@ -366,22 +563,72 @@ impl<'n> Sim<'n, '_> {
     /// The packet leaves `node` toward its destination.
     fn at_node(&mut self, node: Node<'n>, pkt: Pkt) -> End {
         let pass = match node {
-            Node::Eni(i) => self.sgs(&i.id, &i.groups, false, &pkt),
-            Node::Assoc(e, a) => self.sgs(&a.id, &e.security_groups, false, &pkt),
+            Node::Eni(i) => self.sgs(&i.id, &i.groups, &i.kind, false, &pkt),
+            Node::Assoc(e, a) => self.sgs(&a.id, &e.security_groups, "client_vpn", false, &pkt),
             Node::Nat(_) => Pass::Yes,
         };
-        match pass {
-            Pass::Yes => self.route(node, pkt),
-            Pass::No(w) => End::Dropped(w),
-            Pass::Unknown(w) => End::Unknown(w),
+        pass!(pass);
+        self.route(node, pkt)
+    }
+
+    /// The route a table gives `dst`: unknown prefix lists first (E), then
+    /// longest prefix, static before prefix list before propagated, then
+    /// input order (D).
+    fn lookup(&self, table: &'n RouteTable, dst: IpAddr) -> Look<'n> {
+        let net = self.net;
+        let mut best: Option<(u8, u8, usize, &'n Route)> = None;
+        for (n, r) in table.routes.iter().enumerate() {
+            let cidrs: Vec<IpNet> = match &r.dest {
+                RouteDest::Cidr(c) => vec![*c],
+                RouteDest::PrefixList(id) => {
+                    match net.prefix_lists.get(id).and_then(|p| p.entries.clone()) {
+                        Some(e) => e,
+                        None if unknown_list_has(net, id, dst) => {
+                            return Look::Unknown(format!("route to {id}"));
+                        }
+                        None => Vec::new(),
+                    }
+                }
+            };
+            let prio = match (&r.dest, r.origin) {
+                (_, RouteOrigin::Propagated) => 2,
+                (RouteDest::Cidr(_), RouteOrigin::Static) => 0,
+                (RouteDest::PrefixList(_), RouteOrigin::Static) => 1,
+            };
+            for c in cidrs {
+                if !c.contains(&dst) {
+                    continue;
+                }
+                let key = (c.prefix_len(), prio, n);
+                let better = match best {
+                    None => true,
+                    Some((l, p, m, _)) => {
+                        key.0 > l || (key.0 == l && (key.1 < p || (key.1 == p && key.2 < m)))
+                    }
+                };
+                if better {
+                    best = Some((key.0, key.1, key.2, r));
+                }
+            }
+        }
+        match best {
+            Some((.., r)) => Look::Route(r),
+            None => Look::NoRoute,
         }
     }
 
-    /// Longest-prefix match in the subnet's route table.
+    /// Routing from a node: same subnet directly (M), else its subnet's table.
     fn route(&mut self, node: Node<'n>, pkt: Pkt) -> End {
         let net = self.net;
         let subnet = node.subnet();
         let vpc = self.vpc_of(node);
+        if net
+            .subnets
+            .get(subnet)
+            .is_some_and(|s| s.cidrs.iter().any(|c| c.contains(&pkt.dst)))
+        {
+            return self.deliver(vpc, From::Subnet(subnet), pkt);
+        }
         let table = net
             .route_tables
             .values()
@@ -390,26 +637,10 @@ impl<'n> Sim<'n, '_> {
         let Some(table) = table else {
             return End::Unknown("no route table".into());
         };
-        let mut best: Option<(u8, &reach::model::Route)> = None;
-        for r in &table.routes {
-            let cidrs: Vec<IpNet> = match &r.dest {
-                RouteDest::Cidr(c) => vec![*c],
-                RouteDest::PrefixList(id) => {
-                    match net.prefix_lists.get(id).and_then(|p| p.entries.clone()) {
-                        Some(e) => e,
-                        // Unknown entries could be more specific than anything else.
-                        None => return End::Unknown(format!("route to {id}")),
-                    }
-                }
-            };
-            for c in cidrs {
-                if net_has(&c, pkt.dst) && best.is_none_or(|(l, _)| c.prefix_len() > l) {
-                    best = Some((c.prefix_len(), r));
-                }
-            }
-        }
-        let Some((_, r)) = best else {
-            return End::Dropped("no route");
+        let r = match self.lookup(table, pkt.dst) {
+            Look::Unknown(w) => return End::Unknown(w),
+            Look::NoRoute => return End::Dropped("no route"),
+            Look::Route(r) => r,
         };
         if r.state == RouteState::Blackhole {
             return End::Dropped("blackhole");
@@ -417,8 +648,13 @@ impl<'n> Sim<'n, '_> {
         match &r.target {
             Target::Local => self.deliver(vpc, From::Subnet(subnet), pkt),
             Target::InternetGateway(id) => self.via_igw(node, id, pkt),
+            Target::EgressOnlyInternetGateway(id) => self.via_eigw(node, id, pkt),
             Target::NatGateway(id) => self.via_nat(node, id, pkt),
             Target::VpcPeering(id) => self.via_peering(node, id, pkt),
+            Target::VirtualPrivateGateway(id) => {
+                pass!(self.nacl(subnet, false, &pkt));
+                End::OnPrem(id.clone(), vpc.to_string(), pkt)
+            }
             other => End::Unknown(format!("route target {}", other.id())),
         }
     }
@@ -439,16 +675,15 @@ impl<'n> Sim<'n, '_> {
         if let Some(n) = net
             .nat_gateways
             .values()
-            .find(|n| n.vpc == vpc && n.private_ip == Some(pkt.dst.into()))
+            .find(|n| n.vpc == vpc && n.private_ip == Some(pkt.dst))
         {
             return self.deliver_to(Node::Nat(n), from, pkt);
         }
-        let Some(i) = net.interfaces.values().find(|i| {
-            i.vpc == vpc
-                && i.private_ips
-                    .iter()
-                    .any(|p| p.address == IpAddr::V4(pkt.dst))
-        }) else {
+        let Some(i) = net
+            .interfaces
+            .values()
+            .find(|i| i.vpc == vpc && holds(i, pkt.dst))
+        else {
             return End::Dropped("no interface has the address");
         };
         let node = self.node_of_eni(&i.id).expect("interface exists");
@@ -456,24 +691,66 @@ impl<'n> Sim<'n, '_> {
     }
 
     fn deliver_to(&mut self, node: Node<'n>, from: From<'_>, pkt: Pkt) -> End {
-        match self.cross(from, node.subnet(), &pkt) {
-            Pass::Yes => {}
-            Pass::No(w) => return End::Dropped(w),
-            Pass::Unknown(w) => return End::Unknown(w),
-        }
-        let (pass, id) = match node {
-            Node::Nat(_) => return End::Dropped("a NAT gateway is not a destination"),
+        pass!(self.cross(from, node.subnet(), &pkt));
+        match node {
+            Node::Nat(_) => End::Dropped("a NAT gateway is not a destination"),
             Node::Assoc(..) if self.dir == Dir::Forward => {
-                return End::Dropped("an association is not a destination");
+                End::Dropped("an association is not a destination")
             }
-            Node::Assoc(e, a) => (self.sgs(&a.id, &e.security_groups, true, &pkt), &a.id),
-            Node::Eni(i) => (self.sgs(&i.id, &i.groups, true, &pkt), &i.id),
-        };
-        match pass {
-            Pass::Yes => End::Arrived(id.clone(), pkt),
-            Pass::No(w) => End::Dropped(w),
-            Pass::Unknown(w) => End::Unknown(w),
+            Node::Assoc(e, a) => {
+                pass!(self.sgs(&a.id, &e.security_groups, "client_vpn", true, &pkt));
+                End::Arrived(a.id.clone(), pkt)
+            }
+            Node::Eni(i) => {
+                if !answers(self.net, i) {
+                    return End::Dropped("not answering");
+                }
+                pass!(self.sgs(&i.id, &i.groups, &i.kind, true, &pkt));
+                if self.dir == Dir::Forward
+                    && (FORWARDING_KINDS.contains(&i.kind.as_str())
+                        || (i.kind == "interface"
+                            && i.description
+                                .as_deref()
+                                .is_some_and(|d| d.starts_with("ELB app/"))))
+                {
+                    return End::Unknown(format!("{} forwards to targets", i.id));
+                }
+                End::Arrived(i.id.clone(), pkt)
+            }
         }
+    }
+
+    /// F: a packet entering `vpc` through `gateway`: its gateway route table
+    /// first. `None`: go on with the normal delivery.
+    fn gateway_table(&mut self, gateway: &str, pkt: &Pkt) -> Option<End> {
+        let net = self.net;
+        let table = net
+            .route_tables
+            .values()
+            .find(|t| t.gateways.iter().any(|g| g == gateway))?;
+        let r = match self.lookup(table, pkt.dst) {
+            Look::Unknown(w) => return Some(End::Unknown(w)),
+            Look::NoRoute => return Some(End::Dropped("no route in the gateway table")),
+            Look::Route(r) => r,
+        };
+        if r.state == RouteState::Blackhole {
+            return Some(End::Dropped("blackhole"));
+        }
+        let appliance = match &r.target {
+            Target::Local => return None,
+            Target::NetworkInterface(id) => net.interfaces.get(id),
+            Target::Instance(id) => primary_eni(net, id),
+            other => return Some(End::Unknown(format!("gateway table target {}", other.id()))),
+        };
+        let Some(a) = appliance else {
+            return Some(End::Unknown("appliance not in the input".into()));
+        };
+        let end = (|| {
+            pass!(self.nacl(&a.subnet, true, pkt));
+            pass!(self.sgs(&a.id, &a.groups, &a.kind, true, pkt));
+            End::Unknown(format!("the appliance {} decides", a.id))
+        })();
+        Some(end)
     }
 
     fn via_igw(&mut self, node: Node<'n>, igw_id: &str, mut pkt: Pkt) -> End {
@@ -488,10 +765,10 @@ impl<'n> Sim<'n, '_> {
         if !igw.vpcs.iter().any(|v| v == vpc) {
             return End::Dropped("internet gateway not attached");
         }
-        match self.nacl(node.subnet(), false, &pkt) {
-            Pass::Yes => {}
-            Pass::No(w) => return End::Dropped(w),
-            Pass::Unknown(w) => return End::Unknown(w),
+        pass!(self.nacl(node.subnet(), false, &pkt));
+        if pkt.src.is_ipv6() {
+            // IPv6 is global: untranslated.
+            return self.on_internet(pkt);
         }
         // 1:1 translation of the node's private address to its public one.
         let pairs: Vec<(IpAddr, Option<IpAddr>)> = match node {
@@ -503,41 +780,66 @@ impl<'n> Sim<'n, '_> {
             Node::Nat(n) => n.private_ip.map(|p| (p, n.public_ip)).into_iter().collect(),
             Node::Assoc(..) => Vec::new(),
         };
-        match pairs.iter().find(|(p, _)| *p == IpAddr::V4(pkt.src)) {
+        match pairs.iter().find(|(p, _)| *p == pkt.src) {
             Some((_, Some(public))) => {
-                pkt.src = v4(*public).expect("IPv4 public address");
+                pkt.src = *public;
                 self.on_internet(pkt)
             }
             _ => End::Dropped("no public IP"),
         }
     }
 
+    /// C: egress-only internet gateway.
+    fn via_eigw(&mut self, node: Node<'n>, id: &str, pkt: Pkt) -> End {
+        let net = self.net;
+        let Some(g) = net.internet_gateways.get(id) else {
+            return End::Unknown(format!("{id} not in the input"));
+        };
+        let vpc = self.vpc_of(node);
+        if !g.vpcs.iter().any(|v| v == vpc) {
+            return End::Dropped("egress-only internet gateway not attached");
+        }
+        if pkt.dst.is_ipv4() {
+            return End::Dropped("egress-only internet gateway: IPv4");
+        }
+        pass!(self.nacl(node.subnet(), false, &pkt));
+        self.conn.eigw.insert(vpc.to_string());
+        self.on_internet(pkt)
+    }
+
+    /// The VPC's internet gateway (not egress-only), if attached.
+    fn igw_of(&self, vpc: &str) -> Option<&'n str> {
+        self.net
+            .internet_gateways
+            .values()
+            .find(|g| !g.egress_only && g.vpcs.iter().any(|v| v == vpc))
+            .map(|g| g.id.as_str())
+    }
+
     fn on_internet(&mut self, mut pkt: Pkt) -> End {
         let net = self.net;
-        let dst: IpAddr = pkt.dst.into();
+        let dst = pkt.dst;
+        if net.idle_addresses.contains_key(&dst) {
+            return End::Dropped("idle address");
+        }
         if let Some(n) = net.nat_gateways.values().find(|n| n.public_ip == Some(dst)) {
-            let Some(private) = n.private_ip.and_then(v4) else {
+            let Some(private) = n.private_ip else {
                 return End::Dropped("NAT gateway without private IP");
             };
-            if net
-                .internet_gateways
-                .values()
-                .all(|g| g.egress_only || !g.vpcs.contains(&n.vpc))
-            {
+            let Some(igw) = self.igw_of(&n.vpc) else {
                 return End::Dropped("no internet gateway");
-            }
+            };
             pkt.dst = private;
+            if let Some(end) = self.gateway_table(igw, &pkt) {
+                return end;
+            }
             // Only replies to connections it translated come back in.
             let Some((_, src, sport)) = self.conn.nat.iter().rev().find(|(id, ..)| *id == n.id)
             else {
                 return End::Dropped("NAT gateway: unsolicited inbound");
             };
             let (src, sport) = (*src, *sport);
-            match self.nacl(&n.subnet, true, &pkt) {
-                Pass::Yes => {}
-                Pass::No(w) => return End::Dropped(w),
-                Pass::Unknown(w) => return End::Unknown(w),
-            }
+            pass!(self.nacl(&n.subnet, true, &pkt));
             pkt.dst = src;
             pkt.dport = sport;
             return self.at_node(Node::Nat(n), pkt);
@@ -550,20 +852,37 @@ impl<'n> Sim<'n, '_> {
         });
         if let Some((i, private)) = owner {
             let node = self.node_of_eni(&i.id).expect("interface exists");
-            if net
-                .internet_gateways
-                .values()
-                .all(|g| g.egress_only || !g.vpcs.contains(&i.vpc))
-            {
+            let Some(igw) = self.igw_of(&i.vpc) else {
                 return End::Dropped("no internet gateway");
+            };
+            pkt.dst = private;
+            if let Some(end) = self.gateway_table(igw, &pkt) {
+                return end;
             }
-            pkt.dst = v4(private).expect("IPv4");
             return match node {
                 Node::Nat(_) => End::Dropped("NAT interface"),
-                _ => self.deliver_to(node, From::Outside, pkt),
+                _ => self.deliver(&i.vpc, From::Outside, pkt),
             };
         }
-        if is_special(pkt.dst) {
+        if dst.is_ipv6()
+            && let Some(vpc) = net
+                .vpcs
+                .values()
+                .find(|v| v.cidrs.iter().any(|c| c.contains(&dst)))
+        {
+            // B: into the VPC through its internet gateway, untranslated.
+            if let Some(igw) = self.igw_of(&vpc.id) {
+                if let Some(end) = self.gateway_table(igw, &pkt) {
+                    return end;
+                }
+                return self.deliver(&vpc.id, From::Outside, pkt);
+            }
+            if self.dir == Dir::Return && self.conn.eigw.contains(&vpc.id) {
+                return self.deliver(&vpc.id, From::Outside, pkt);
+            }
+            return End::Dropped("no internet gateway");
+        }
+        if !is_public(dst) {
             return End::Dropped("private address on the internet");
         }
         End::Internet(pkt)
@@ -579,18 +898,14 @@ impl<'n> Sim<'n, '_> {
         if nat.state != "available" {
             return End::Dropped("NAT gateway not available");
         }
-        let Some(private) = nat.private_ip.and_then(v4) else {
+        let Some(private) = nat.private_ip else {
             return End::Unknown("NAT gateway without private IP".into());
         };
         if self.nats_seen.contains(&nat.id) {
             return End::Unknown("routing loop".into());
         }
         self.nats_seen.push(nat.id.clone());
-        match self.cross(From::Subnet(node.subnet()), &nat.subnet, &pkt) {
-            Pass::Yes => {}
-            Pass::No(w) => return End::Dropped(w),
-            Pass::Unknown(w) => return End::Unknown(w),
-        }
+        pass!(self.cross(From::Subnet(node.subnet()), &nat.subnet, &pkt));
         self.conn.nat.push((nat.id.clone(), pkt.src, pkt.sport));
         pkt.src = private;
         if pkt.has_ports() {
@@ -618,12 +933,8 @@ impl<'n> Sim<'n, '_> {
         let Some(peer) = net.vpcs.get(other) else {
             return End::Unknown(format!("{other} not in the input"));
         };
-        match self.nacl(node.subnet(), false, &pkt) {
-            Pass::Yes => {}
-            Pass::No(w) => return End::Dropped(w),
-            Pass::Unknown(w) => return End::Unknown(w),
-        }
-        if !peer.cidrs.iter().any(|c| net_has(c, pkt.dst)) {
+        pass!(self.nacl(node.subnet(), false, &pkt));
+        if !peer.cidrs.iter().any(|c| c.contains(&pkt.dst)) {
             return End::Dropped("peering: destination outside the peer VPC");
         }
         self.deliver(&peer.id, From::Outside, pkt)
@@ -638,15 +949,203 @@ enum Fate {
     Unknown,
 }
 
+/// K: an AWS-provided service at `dst`, seen from an ENI of `vpc`.
+fn service(net: &Network, vpc: &str, pkt: &Pkt) -> Option<Fate> {
+    let dns_base = net
+        .vpcs
+        .get(vpc)
+        .and_then(|v| v.cidrs.iter().find(|c| c.addr().is_ipv4()))
+        .map(|c| ip(u(c.network()) + 2));
+    let a = |s: &str| s.parse::<IpAddr>().expect("static address");
+    let d = pkt.dst;
+    // (tcp?, udp?, port)
+    let serves: (bool, bool, u16) = if Some(d) == dns_base
+        || d == a("169.254.169.253")
+        || d == a("fd00:ec2::253")
+    {
+        (true, true, 53)
+    } else if d == a("169.254.169.254") || d == a("fd00:ec2::254") {
+        (true, false, 80)
+    } else if d == a("169.254.169.123") || d == a("fd00:ec2::123") {
+        (false, true, 123)
+    } else {
+        return None;
+    };
+    Some(match pkt.proto {
+        6 if serves.0 && pkt.dport == serves.2 => Fate::Ok,
+        17 if serves.1 && pkt.dport == serves.2 => Fate::Ok,
+        6 | 17 => Fate::Fail,
+        _ => Fate::Unknown,
+    })
+}
+
+/// Where a query's packets start, for the simulator.
+pub enum Origin {
+    Eni(String),
+    Internet,
+    /// Client VPN users, through every endpoint of the input.
+    Client,
+}
+
+/// The simulator's own resolution of a query (A, G, H).
+pub struct Ask {
+    origin: Origin,
+    proto: u8,
+    src: Ranges,
+    dst: IpAddr,
+    /// The interface the query named as destination.
+    dst_eni: Option<String>,
+    sports: (u16, u16),
+    dports: (u16, u16),
+    groups: Vec<String>,
+    /// (request, reply) ICMP types when the query asks exactly for an echo request.
+    echo: Option<(u8, u8)>,
+}
+
+/// The ephemeral source ports of an ENI's host (§1).
+fn ephemeral(net: &Network, i: &Interface) -> (u16, u16) {
+    match i.instance.as_ref().and_then(|id| net.instances.get(id)) {
+        Some(inst) if inst.platform == Platform::Windows => (49152, 65535),
+        Some(_) => (32768, 60999),
+        None => (1024, 65535),
+    }
+}
+
+/// An ENI's address of `dst`'s family (A).
+fn address_like(i: &Interface, dst: IpAddr) -> Option<IpAddr> {
+    if dst.is_ipv4() {
+        i.private_ips.iter().map(|p| p.address).find(IpAddr::is_ipv4)
+    } else {
+        i.ipv6.first().copied()
+    }
+}
+
+/// The addresses `internet` stands for (A).
+fn internet_sources(net: &Network) -> Ranges {
+    let mut r = public_ranges();
+    let mut own: Vec<(u128, u128)> = Vec::new();
+    for i in net.interfaces.values() {
+        own.extend(i.private_ips.iter().filter_map(|p| p.public).map(|a| (u(a), u(a))));
+        own.extend(i.ipv6.iter().map(|a| (u(*a), u(*a))));
+        own.extend(i.prefixes.iter().map(cidr_range));
+    }
+    own.extend(
+        net.nat_gateways
+            .values()
+            .filter_map(|n| n.public_ip)
+            .map(|a| (u(a), u(a))),
+    );
+    own.extend(net.idle_addresses.keys().map(|a| (u(*a), u(*a))));
+    for c in net
+        .vpcs
+        .values()
+        .flat_map(|v| &v.cidrs)
+        .chain(net.subnets.values().flat_map(|s| &s.cidrs))
+        .filter(|c| c.addr().is_ipv6())
+    {
+        own.push(cidr_range(c));
+    }
+    for o in own {
+        r = minus(&r, o);
+    }
+    r
+}
+
+/// Resolves a query as the product must; `Err`: the query is an input error (exit 2).
+pub fn resolve(
+    net: &Network,
+    spec: &QuerySpec,
+    src_ports: Option<(u16, u16)>,
+    groups: &[String],
+) -> Result<Ask, String> {
+    if !matches!(spec.src, SrcSpec::Client) && !groups.is_empty() {
+        return Err("--group on a non-client query".into());
+    }
+    let (dst, dst_eni) = match &spec.dst {
+        DstSpec::Ip(a) => (*a, None),
+        DstSpec::Instance(id) => {
+            let i = primary_eni(net, id).ok_or("no such instance")?;
+            (i.private_ips.first().ok_or("no address")?.address, Some(i.id.clone()))
+        }
+        DstSpec::Eni(id) => {
+            let i = net.interfaces.get(id).ok_or("no such interface")?;
+            (i.private_ips.first().ok_or("no address")?.address, Some(i.id.clone()))
+        }
+    };
+    let proto = match spec.protocol {
+        Protocol::Number(1) if dst.is_ipv6() => 58,
+        Protocol::Number(58) if dst.is_ipv4() => return Err("icmpv6 to IPv4".into()),
+        Protocol::Number(n) => n,
+        Protocol::All => 6,
+    };
+    let from_eni = |i: &Interface| -> Result<(Origin, Ranges, (u16, u16)), String> {
+        let a = address_like(i, dst).ok_or("no address of the destination's family")?;
+        Ok((Origin::Eni(i.id.clone()), vec![(u(a), u(a))], ephemeral(net, i)))
+    };
+    let (origin, src, default_ports) = match &spec.src {
+        SrcSpec::Internet => (
+            Origin::Internet,
+            intersect_all(&internet_sources(net), &family_of(dst)),
+            (1024, 65535),
+        ),
+        SrcSpec::Client => {
+            if net.client_vpn_endpoints.is_empty() && net.va_endpoints.is_empty() {
+                return Err("no access endpoint".into());
+            }
+            (Origin::Client, Vec::new(), (1024, 65535))
+        }
+        SrcSpec::Instance(id) => from_eni(primary_eni(net, id).ok_or("no such instance")?)?,
+        SrcSpec::Eni(id) => from_eni(net.interfaces.get(id).ok_or("no such interface")?)?,
+        SrcSpec::Ip(a) => {
+            if a.is_ipv4() != dst.is_ipv4() {
+                return Err("mixed families".into());
+            }
+            let owners: Vec<&Interface> = net.interfaces.values().filter(|i| holds(i, *a)).collect();
+            match owners.as_slice() {
+                [one] => (
+                    Origin::Eni(one.id.clone()),
+                    vec![(u(*a), u(*a))],
+                    ephemeral(net, one),
+                ),
+                [] if is_public(*a) => (Origin::Internet, vec![(u(*a), u(*a))], (1024, 65535)),
+                _ => return Err("no single owner".into()),
+            }
+        }
+    };
+    let echo = match (proto, spec.ports) {
+        (1, (8, 8)) => Some((8, 0)),
+        (58, (128, 128)) => Some((128, 129)),
+        _ => None,
+    };
+    Ok(Ask {
+        origin,
+        proto,
+        src,
+        dst,
+        dst_eni,
+        sports: src_ports.unwrap_or(default_ports),
+        dports: spec.ports,
+        groups: groups.to_vec(),
+        echo,
+    })
+}
+
+fn intersect_all(rs: &Ranges, with: &Ranges) -> Ranges {
+    let mut out: Ranges = with.iter().flat_map(|w| intersect(rs, *w)).collect();
+    out.sort();
+    out
+}
+
 /// The fate of one request packet, with its reply.
+#[allow(clippy::too_many_arguments)]
 fn round_trip(
     net: &Network,
-    q: &Query,
-    start: &Origin<'_>,
+    q: &Ask,
+    start: &Start<'_>,
     pkt: Pkt,
     ch: &mut Chooser,
     port_choices: &[u16],
-    addr_choices: &BTreeMap<String, Vec<Ipv4Addr>>,
+    addr_choices: &BTreeMap<String, Vec<IpAddr>>,
 ) -> Fate {
     let mut sim = Sim {
         net,
@@ -658,23 +1157,32 @@ fn round_trip(
         addr_choices,
     };
     let fwd = match start {
-        Origin::Eni(id) => match sim.node_of_eni(id) {
-            Some(node) => sim.at_node(node, pkt),
+        Start::Eni(id) => match sim.node_of_eni(id) {
+            Some(node) => {
+                if let Node::Eni(i) = node {
+                    if !answers(net, i) {
+                        return Fate::Fail;
+                    }
+                    if let Some(f) = service(net, &i.vpc, &pkt) {
+                        return f;
+                    }
+                }
+                sim.at_node(node, pkt)
+            }
             None => End::Unknown("source not in the input".into()),
         },
-        Origin::Internet => sim.on_internet(pkt),
-        Origin::Assoc(e, a) => {
+        Start::Internet => sim.on_internet(pkt),
+        Start::Assoc(e, a) => {
             // Source NAT by the association's ENI: its address (or, without
             // the ENI in the input, one of its subnet's) and a port it picks.
             let eni_ip = a
                 .interface
                 .as_ref()
                 .and_then(|i| net.interfaces.get(i))
-                .and_then(|i| i.primary_ip())
-                .and_then(v4);
+                .and_then(|i| i.private_ips.first().map(|p| p.address));
             let mut p = pkt;
             p.src = match eni_ip {
-                Some(ip) => ip,
+                Some(a) => a,
                 None => sim.choose.pick(&sim.addr_choices[&a.subnet]),
             };
             if p.has_ports() {
@@ -684,32 +1192,33 @@ fn round_trip(
             sim.at_node(Node::Assoc(e, a), p)
         }
     };
-    let (arrived_at, last) = match fwd {
+    let reply_of = |p: &Pkt| p.reply(q.echo);
+    sim.dir = Dir::Return;
+    sim.nats_seen.clear();
+    let back = match fwd {
         End::Arrived(id, p) => {
             if q.dst_eni.as_ref().is_some_and(|want| *want != id) {
                 return Fate::Fail;
             }
-            (Some(id), p)
+            let node = sim.node_of_eni(&id).expect("arrived at a known node");
+            sim.at_node(node, reply_of(&p))
         }
-        End::Internet(p) => (None, p),
+        End::Internet(p) => sim.on_internet(reply_of(&p)),
+        End::OnPrem(vgw, vpc, p) => {
+            // N: the far side answers through the same gateway.
+            let r = reply_of(&p);
+            match sim.gateway_table(&vgw, &r) {
+                Some(end) => end,
+                None => sim.deliver(&vpc, From::Outside, r),
+            }
+        }
         End::Dropped(_) => return Fate::Fail,
         End::Unknown(_) => return Fate::Unknown,
     };
-    // The reply: the packet as delivered, reversed.
-    let reply = last.reply();
-    sim.dir = Dir::Return;
-    sim.nats_seen.clear();
-    let back = match &arrived_at {
-        Some(id) => {
-            let node = sim.node_of_eni(id).expect("arrived at a known node");
-            sim.at_node(node, reply)
-        }
-        None => sim.on_internet(reply),
-    };
     let want = match start {
-        Origin::Eni(id) => Some(id.to_string()),
-        Origin::Internet => None,
-        Origin::Assoc(_, a) => Some(a.id.clone()),
+        Start::Eni(id) => Some(id.to_string()),
+        Start::Internet => None,
+        Start::Assoc(_, a) => Some(a.id.clone()),
     };
     match (back, want) {
         (End::Arrived(got, _), Some(w)) if got == w => Fate::Ok,
@@ -719,8 +1228,8 @@ fn round_trip(
     }
 }
 
-/// Where a query's packets start, for the simulator.
-pub enum Origin<'n> {
+/// Where one walk starts.
+enum Start<'n> {
     Eni(String),
     Internet,
     Assoc(&'n ClientVpnEndpoint, &'n ClientVpnAssociation),
@@ -728,7 +1237,7 @@ pub enum Origin<'n> {
 
 /// Representatives of a field's equivalence classes inside `ranges`: each
 /// range's start and every class start (`starts`) inside it.
-fn reps(ranges: &[(u64, u64)], starts: &BTreeSet<u64>) -> Vec<u64> {
+fn reps(ranges: &[(u128, u128)], starts: &BTreeSet<u128>) -> Vec<u128> {
     let mut out = Vec::new();
     for &(lo, hi) in ranges {
         out.push(lo);
@@ -741,29 +1250,23 @@ fn reps(ranges: &[(u64, u64)], starts: &BTreeSet<u64>) -> Vec<u64> {
 
 /// Where every interval the snapshot mentions starts and ends (+1), per field.
 struct Universe {
-    addrs: BTreeSet<u64>,
-    ports: BTreeSet<u64>,
-    types: BTreeSet<u64>,
-}
-
-fn cidr_range(c: &IpNet) -> Option<(u64, u64)> {
-    match c {
-        IpNet::V4(n) => Some((
-            u64::from(u32::from(n.network())),
-            u64::from(u32::from(n.broadcast())),
-        )),
-        IpNet::V6(_) => None,
-    }
+    addrs: BTreeSet<u128>,
+    ports: BTreeSet<u128>,
+    types: BTreeSet<u128>,
+    codes: BTreeSet<u128>,
 }
 
 impl Universe {
     fn of(net: &Network) -> Universe {
-        let mut u = Universe {
+        let mut u_ = Universe {
             addrs: BTreeSet::new(),
-            ports: [1024u64, 65536, 32768, 61000, 49152].into(),
-            types: [0u64, 1, 8, 9].into(),
+            ports: [1024u128, 65536, 32768, 61000, 49152].into(),
+            types: [0u128, 1, 8, 9, 128, 129, 130].into(),
+            codes: [0u128, 1].into(),
         };
-        let mut cidrs: Vec<IpNet> = SPECIAL.iter().map(|b| b.parse().expect("static")).collect();
+        let mut cidrs: Vec<IpNet> = SPECIAL.iter().map(|b| cidr(b)).collect();
+        cidrs.push(cidr(GLOBAL_V6));
+        cidrs.push(cidr("fc00::/7"));
         let mut ips: Vec<IpAddr> = Vec::new();
         let mut rules: Vec<(Protocol, PortMatch)> = Vec::new();
         cidrs.extend(net.vpcs.values().flat_map(|v| v.cidrs.iter().copied()));
@@ -797,40 +1300,48 @@ impl Universe {
                 ips.push(p.address);
                 ips.extend(p.public);
             }
+            ips.extend(i.ipv6.iter().copied());
+            cidrs.extend(i.prefixes.iter().copied());
         }
         for n in net.nat_gateways.values() {
             ips.extend(n.private_ip);
             ips.extend(n.public_ip);
         }
+        ips.extend(net.idle_addresses.keys().copied());
         for e in net.client_vpn_endpoints.values() {
             cidrs.push(e.client_cidr);
             cidrs.extend(e.routes.iter().map(|r| r.dest));
             cidrs.extend(e.auth_rules.iter().map(|r| r.dest));
         }
-        for (lo, hi) in cidrs.iter().filter_map(cidr_range) {
-            u.addrs.insert(lo);
-            u.addrs.insert(hi + 1);
+        for (lo, hi) in cidrs.iter().map(cidr_range) {
+            u_.addrs.insert(lo);
+            u_.addrs.insert(hi.saturating_add(1));
         }
-        for a in ips.into_iter().filter_map(v4) {
-            u.addrs.insert(u64::from(u32::from(a)));
-            u.addrs.insert(u64::from(u32::from(a)) + 1);
+        for a in ips {
+            u_.addrs.insert(u(a));
+            u_.addrs.insert(u(a) + 1);
         }
         for (_, m) in rules {
             match m {
                 PortMatch::Ports { from, to } => {
-                    u.ports.insert(u64::from(from.min(to)));
-                    u.ports.insert(u64::from(from.max(to)) + 1);
+                    u_.ports.insert(u128::from(from.min(to)));
+                    u_.ports.insert(u128::from(from.max(to)) + 1);
                 }
                 PortMatch::Icmp {
-                    icmp_type: Some(t), ..
+                    icmp_type: Some(t),
+                    code,
                 } => {
-                    u.types.insert(u64::from(t));
-                    u.types.insert(u64::from(t) + 1);
+                    u_.types.insert(u128::from(t));
+                    u_.types.insert(u128::from(t) + 1);
+                    if let Some(c) = code {
+                        u_.codes.insert(u128::from(c));
+                        u_.codes.insert(u128::from(c) + 1);
+                    }
                 }
                 _ => {}
             }
         }
-        u
+        u_
     }
 }
 
@@ -858,95 +1369,86 @@ impl Tally {
     }
 }
 
-/// The question's fields as ranges of concrete values.
-struct Ranges {
-    proto: u8,
-    src: Vec<(u64, u64)>,
-    dst: Ipv4Addr,
-    sports: Vec<(u64, u64)>,
-    /// Destination ports (tcp/udp) or ICMP types.
-    dports: Vec<(u64, u64)>,
-}
-
-fn u128_v4(v: u128) -> u64 {
-    match addr_of(v) {
-        IpAddr::V4(a) => u64::from(u32::from(a)),
-        IpAddr::V6(a) => panic!("the simulator is IPv4 only, got {a}"),
-    }
-}
-
-fn field_ranges(set: &reach::hs::PacketSet, f: Field) -> Vec<(u64, u64)> {
-    set.project(f)
-        .intervals()
-        .iter()
-        .map(|i| (i.lo as u64, i.hi as u64))
-        .collect()
-}
-
-fn tally_packets(net: &Network, q: &Query, u: &Universe, r: &Ranges, start: &Origin<'_>) -> Tally {
-    let port_choices: Vec<u16> = reps(&[TRANSLATED_PORTS_U64], &u.ports)
-        .into_iter()
-        .map(|p| p as u16)
-        .collect();
-    let addr_choices: BTreeMap<String, Vec<Ipv4Addr>> = net
+fn tally_packets(net: &Network, q: &Ask, u_: &Universe, src: &Ranges, start: &Start<'_>) -> Tally {
+    let port_choices: Vec<u16> = reps(
+        &[(u128::from(TRANSLATED_PORTS.0), u128::from(TRANSLATED_PORTS.1))],
+        &u_.ports,
+    )
+    .into_iter()
+    .map(|p| p as u16)
+    .collect();
+    let addr_choices: BTreeMap<String, Vec<IpAddr>> = net
         .subnets
         .values()
         .map(|s| {
-            let ranges: Vec<(u64, u64)> = s.cidrs.iter().filter_map(cidr_range).collect();
-            let pts = reps(&ranges, &u.addrs)
-                .into_iter()
-                .map(|a| Ipv4Addr::from(a as u32))
+            let ranges: Ranges = s
+                .cidrs
+                .iter()
+                .filter(|c| c.addr().is_ipv4())
+                .map(cidr_range)
                 .collect();
+            let pts = reps(&ranges, &u_.addrs).into_iter().map(ip).collect();
             (s.id.clone(), pts)
         })
         .collect();
-    let has_ports = r.proto == 6 || r.proto == 17;
-    let icmp = r.proto == 1;
-    let (sports, dports) = if has_ports {
-        (reps(&r.sports, &u.ports), reps(&r.dports, &u.ports))
+    let has_ports = q.proto == 6 || q.proto == 17;
+    let icmp = q.proto == 1 || q.proto == 58;
+    let span = |(a, b): (u16, u16)| vec![(u128::from(a), u128::from(b))];
+    let (sports, dports, codes) = if has_ports {
+        (
+            reps(&span(q.sports), &u_.ports),
+            reps(&span(q.dports), &u_.ports),
+            vec![0],
+        )
     } else if icmp {
-        (vec![0], reps(&r.dports, &u.types))
+        (
+            vec![0],
+            reps(&span(q.dports), &u_.types),
+            reps(&[(0, 255)], &u_.codes),
+        )
     } else {
-        (vec![0], vec![0])
+        (vec![0], vec![0], vec![0])
     };
     let mut t = Tally::default();
-    for src in reps(&r.src, &u.addrs) {
+    for s in reps(src, &u_.addrs) {
         for &sport in &sports {
             for &dport in &dports {
-                let pkt = Pkt {
-                    proto: r.proto,
-                    src: Ipv4Addr::from(src as u32),
-                    dst: r.dst,
-                    sport: if has_ports { sport as u16 } else { 0 },
-                    dport: if has_ports { dport as u16 } else { 0 },
-                    icmp_type: if icmp { dport as u8 } else { 0 },
-                };
-                let mut ch = Chooser::default();
-                let (mut all, mut some, mut unknown) = (true, false, false);
-                loop {
-                    match round_trip(net, q, start, pkt, &mut ch, &port_choices, &addr_choices) {
-                        Fate::Ok => some = true,
-                        Fate::Fail => all = false,
-                        Fate::Unknown => {
-                            all = false;
-                            unknown = true;
+                for &code in &codes {
+                    let pkt = Pkt {
+                        proto: q.proto,
+                        src: ip(s),
+                        dst: q.dst,
+                        sport: if has_ports { sport as u16 } else { 0 },
+                        dport: if has_ports { dport as u16 } else { 0 },
+                        icmp_type: if icmp { dport as u8 } else { 0 },
+                        icmp_code: if icmp { code as u8 } else { 0 },
+                    };
+                    let mut ch = Chooser::default();
+                    let (mut all, mut some, mut unknown) = (true, false, false);
+                    loop {
+                        match round_trip(net, q, start, pkt, &mut ch, &port_choices, &addr_choices)
+                        {
+                            Fate::Ok => some = true,
+                            Fate::Fail => all = false,
+                            Fate::Unknown => {
+                                all = false;
+                                unknown = true;
+                            }
+                        }
+                        if !ch.advance() {
+                            break;
                         }
                     }
-                    if !ch.advance() {
-                        break;
-                    }
+                    t.packets += 1;
+                    t.all_ok += usize::from(all);
+                    t.some_ok += usize::from(some);
+                    t.some_unknown += usize::from(unknown);
                 }
-                t.packets += 1;
-                t.all_ok += usize::from(all);
-                t.some_ok += usize::from(some);
-                t.some_unknown += usize::from(unknown);
             }
         }
     }
     t
 }
-
-const TRANSLATED_PORTS_U64: (u64, u64) = (TRANSLATED_PORTS.0 as u64, TRANSLATED_PORTS.1 as u64);
 
 /// Every part must hold (associations a client cannot choose, every user).
 fn all_of(vs: &[Verdict]) -> Verdict {
@@ -976,21 +1478,21 @@ fn any_of(vs: &[Verdict]) -> Verdict {
     }
 }
 
-/// The most specific active Client VPN route covering `dst` (via `subnet` if given).
-fn cvpn_route(ep: &ClientVpnEndpoint, dst: Ipv4Addr, subnet: Option<&str>) -> bool {
+/// An active Client VPN route covering `dst` (via `subnet` if given).
+fn cvpn_route(ep: &ClientVpnEndpoint, dst: IpAddr, subnet: Option<&str>) -> bool {
     ep.routes.iter().any(|r| {
-        r.status == "active" && net_has(&r.dest, dst) && subnet.is_none_or(|s| r.target_subnet == s)
+        r.status == "active" && r.dest.contains(&dst) && subnet.is_none_or(|s| r.target_subnet == s)
     })
 }
 
 /// Authorization: the most specific active rules covering `dst` decide; a
 /// user passes if one is AccessAll or names one of the user's groups
 /// (certificate users have none).
-fn authorized(ep: &ClientVpnEndpoint, dst: Ipv4Addr, groups: &[String]) -> bool {
+fn authorized(ep: &ClientVpnEndpoint, dst: IpAddr, groups: &[String]) -> bool {
     let covering: Vec<_> = ep
         .auth_rules
         .iter()
-        .filter(|r| r.status == "active" && net_has(&r.dest, dst))
+        .filter(|r| r.status == "active" && r.dest.contains(&dst))
         .collect();
     let Some(best) = covering.iter().map(|r| r.dest.prefix_len()).max() else {
         return false;
@@ -1004,51 +1506,14 @@ fn authorized(ep: &ClientVpnEndpoint, dst: Ipv4Addr, groups: &[String]) -> bool 
         })
 }
 
-/// The simulator's verdict for a resolved query.
-pub fn verdict(net: &Network, q: &Query) -> Verdict {
-    let u = Universe::of(net);
-    let packets = q.packets();
-    let proto = packets.project(Field::Proto).intervals()[0].lo as u8;
-    let dst = v4(q.dst_ip).expect("the simulator is IPv4 only");
-    let (sports, dports) = (
-        field_ranges(&packets, Field::SrcPort),
-        if proto == 1 {
-            field_ranges(&packets, Field::IcmpType)
-        } else {
-            field_ranges(&packets, Field::DstPort)
-        },
-    );
-    let ranges = |src: Vec<(u64, u64)>| Ranges {
-        proto,
-        src,
-        dst,
-        sports: sports.clone(),
-        dports: dports.clone(),
-    };
-    match &q.start {
-        Start::Interface { eni, .. } => {
-            let src = packets
-                .project(Field::Src)
-                .intervals()
-                .iter()
-                .map(|i| (u128_v4(i.lo), u128_v4(i.hi)))
-                .collect();
-            tally_packets(net, q, &u, &ranges(src), &Origin::Eni(eni.clone())).verdict()
-        }
-        Start::Internet { .. } => {
-            let src = packets
-                .project(Field::Src)
-                .intervals()
-                .iter()
-                .map(|i| (u128_v4(i.lo), u128_v4(i.hi)))
-                .collect();
-            tally_packets(net, q, &u, &ranges(src), &Origin::Internet).verdict()
-        }
-        Start::Client { endpoints } => {
-            let eps: Vec<&ClientVpnEndpoint> = endpoints
-                .iter()
-                .filter_map(|e| net.client_vpn_endpoints.get(e))
-                .collect();
+/// The simulator's verdict for a query it resolved.
+pub fn verdict(net: &Network, q: &Ask) -> Verdict {
+    let u_ = Universe::of(net);
+    match &q.origin {
+        Origin::Eni(eni) => tally_packets(net, q, &u_, &q.src, &Start::Eni(eni.clone())).verdict(),
+        Origin::Internet => tally_packets(net, q, &u_, &q.src, &Start::Internet).verdict(),
+        Origin::Client => {
+            let eps: Vec<&ClientVpnEndpoint> = net.client_vpn_endpoints.values().collect();
             // The users to answer for: the given groups, or one user per
             // group any endpoint's rules name, plus a user in none.
             let users: Vec<Vec<String>> = if !q.groups.is_empty() {
@@ -1067,6 +1532,7 @@ pub fn verdict(net: &Network, q: &Query) -> Verdict {
                     .chain(std::iter::once(Vec::new()))
                     .collect()
             };
+            let dst = q.dst;
             // Per association: the path from its ENI on does not depend on the user.
             let mut per_assoc: BTreeMap<(String, String), Verdict> = BTreeMap::new();
             let mut per_user = Vec::new();
@@ -1095,9 +1561,11 @@ pub fn verdict(net: &Network, q: &Query) -> Verdict {
                         let v = *per_assoc
                             .entry((ep.id.clone(), a.id.clone()))
                             .or_insert_with(|| {
-                                let src = cidr_range(&ep.client_cidr).into_iter().collect();
-                                tally_packets(net, q, &u, &ranges(src), &Origin::Assoc(ep, a))
-                                    .verdict()
+                                let src = intersect_all(
+                                    &vec![cidr_range(&ep.client_cidr)],
+                                    &family_of(dst),
+                                );
+                                tally_packets(net, q, &u_, &src, &Start::Assoc(ep, a)).verdict()
                             });
                         vs.push(v);
                     }
