@@ -1136,6 +1136,12 @@ fn intersect_all(rs: &Ranges, with: &Ranges) -> Ranges {
     out
 }
 
+/// `REACH_SIM_TRACE=1`: print every walk's ends.
+fn trace() -> bool {
+    static T: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *T.get_or_init(|| std::env::var("REACH_SIM_TRACE").is_ok_and(|v| v == "1"))
+}
+
 /// The fate of one request packet, with its reply.
 #[allow(clippy::too_many_arguments)]
 fn round_trip(
@@ -1192,6 +1198,9 @@ fn round_trip(
             sim.at_node(Node::Assoc(e, a), p)
         }
     };
+    if trace() {
+        eprintln!("sim: {pkt:?}\n  forward: {fwd:?}");
+    }
     let reply_of = |p: &Pkt| p.reply(q.echo);
     sim.dir = Dir::Return;
     sim.nats_seen.clear();
@@ -1215,6 +1224,9 @@ fn round_trip(
         End::Dropped(_) => return Fate::Fail,
         End::Unknown(_) => return Fate::Unknown,
     };
+    if trace() {
+        eprintln!("  back: {back:?}");
+    }
     let want = match start {
         Start::Eni(id) => Some(id.to_string()),
         Start::Internet => None,

@@ -3,6 +3,17 @@
 //! Universes are small on purpose (a few CIDRs, a palette of ports) so rule
 //! boundaries collide. Specs refer to each other by index, taken modulo what
 //! exists when rendering, so every shrunk spec still renders a valid model.
+//!
+//! Shapes: up to 3 VPCs, some dual-stack (`2001:db8:V::/48`, subnets
+//! `2001:db8:V:N::/64`), with an internet gateway and/or an egress-only one;
+//! ENIs with IPv6 addresses and delegated prefixes, several per instance
+//! (device order sometimes explicit), stopped instances, detached ENIs,
+//! service ENIs (NLB, transit gateway, ALB, group-less interfaces); route
+//! tables with prefix-list routes (known entries, unknown customer or
+//! AWS-managed lists), propagated routes, virtual private gateway routes,
+//! appliance targets, gateway route tables; ACL entries with narrow port
+//! ranges (partial return paths), ICMP types and codes, ICMPv6; Client VPN
+//! endpoints with per-association routes.
 
 use std::fmt::Write as _;
 
@@ -10,8 +21,8 @@ use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 
-/// Port ranges rules and queries use.
-const PORTS: [(u16, u16); 8] = [
+/// Port ranges rules use (narrow ones make return paths partial).
+const PORTS: [(u16, u16); 13] = [
     (22, 22),
     (80, 80),
     (443, 443),
@@ -20,12 +31,34 @@ const PORTS: [(u16, u16); 8] = [
     (1024, 65535),
     (0, 65535),
     (49152, 65535),
+    (32768, 40000),
+    (1024, 50000),
+    (1500, 1600),
+    (50000, 65535),
+    (53, 53),
 ];
-/// ICMP types rules and queries use.
-const TYPES: [u8; 3] = [8, 0, 3];
+/// Destination ports queries use.
+const QPORTS: [(u16, u16); 7] = [
+    (22, 22),
+    (80, 80),
+    (443, 443),
+    (1000, 2000),
+    (53, 53),
+    (123, 123),
+    (20, 100),
+];
+/// ICMP types rules use (ICMPv6 echo request/reply are 128/129).
+const TYPES: [u8; 5] = [8, 0, 3, 128, 129];
+/// ICMP codes rules use.
+const CODES: [u8; 3] = [0, 1, 3];
 /// Public addresses: the snapshot's own public IPs are 198.51.100.10+.
 const PUBLIC_CIDRS: [&str; 3] = ["198.51.100.0/24", "198.51.100.7/32", "52.0.0.0/8"];
+/// IPv6 blocks outside the snapshot (2001:db8:V::/48 are the VPCs').
+const PUBLIC_V6: [&str; 3] = ["2001:db8::/32", "2600::/12", "2001:db8:ff::/48"];
 const GROUPS: [&str; 3] = ["g1", "g2", "g3"];
+/// A security group no snapshot has (a peer outside the input, spec9 L).
+/// Off until the loader accepts such a reference.
+const EXTERNAL_GROUP_PEERS: bool = false;
 
 #[derive(Clone, Debug)]
 pub struct Rule {
@@ -53,6 +86,7 @@ pub struct RouteSpec {
     dest: u8,
     target: u8,
     blackhole: bool,
+    propagated: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -60,6 +94,10 @@ pub struct Rtb {
     vpc: u8,
     main: bool,
     routes: Vec<RouteSpec>,
+    /// `::/0` to the VPC's igw / eigw / a vgw (dual-stack VPCs).
+    v6_default: Option<u8>,
+    /// A gateway route table: of the VPC's igw (0) or of vgw-1 (1).
+    gateway: Option<u8>,
 }
 
 #[derive(Clone, Debug)]
@@ -75,6 +113,7 @@ pub struct SubnetSpec {
     n: u8,
     acl: Option<u8>,
     rtb: Option<u8>,
+    v6: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -82,8 +121,26 @@ pub struct Eni {
     subnet: u8,
     public: bool,
     groups: Vec<u8>,
-    /// None: a bare interface; Some(windows?): an instance's.
-    instance: Option<bool>,
+    /// None: a bare interface; Some(instance index).
+    instance: Option<u8>,
+    v6: bool,
+    /// A delegated prefix: Some(IPv6?).
+    prefix: Option<bool>,
+    /// Detached (`status: available`), for interfaces without instance.
+    available: bool,
+    /// 0 an ordinary interface; 1 NLB, 2 transit gateway (both group-less),
+    /// 3 an interface without groups, 4 an ALB, 5 an NLB with groups.
+    kind: u8,
+}
+
+#[derive(Clone, Debug)]
+pub struct InstSpec {
+    windows: bool,
+    stopped: bool,
+    /// In `instances:` (else found through its interfaces only).
+    listed: bool,
+    /// Explicit `device_index`, the last interface listed being primary.
+    reversed: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -114,16 +171,22 @@ pub struct QuerySpec {
 #[derive(Clone, Debug)]
 pub struct Spec {
     vpcs: u8,
+    /// Dual-stack, per VPC.
+    v6: Vec<bool>,
     /// Peerings (a, b, active?).
     peerings: Vec<(u8, u8, bool)>,
-    igws: Vec<bool>,
+    /// Per VPC: 0 none, 1 internet gateway, 2 egress-only, 3 both.
+    igws: Vec<u8>,
     subnets: Vec<SubnetSpec>,
     acls: Vec<Acl>,
     rtbs: Vec<Rtb>,
     sgs: Vec<Sg>,
     enis: Vec<Eni>,
+    instances: Vec<InstSpec>,
     nats: Vec<u8>,
-    prefix_list: Option<bool>,
+    /// Bit 0: pl-1 (known entries); 1: pl-2 (unknown, owner AWS);
+    /// 2: pl-3 (unknown, `com.amazonaws.` name); 3: pl-4 (unknown, customer).
+    prefix_lists: u8,
     cvpns: Vec<Cvpn>,
     queries: Vec<QuerySpec>,
 }
@@ -179,7 +242,7 @@ pub struct Case {
 }
 
 fn rule() -> impl Strategy<Value = Rule> {
-    (0u8..4, any::<u8>(), any::<u8>()).prop_map(|(proto, ports, peer)| Rule { proto, ports, peer })
+    (0u8..5, any::<u8>(), any::<u8>()).prop_map(|(proto, ports, peer)| Rule { proto, ports, peer })
 }
 
 fn entry() -> impl Strategy<Value = Entry> {
@@ -188,11 +251,11 @@ fn entry() -> impl Strategy<Value = Entry> {
 
 fn query() -> impl Strategy<Value = QuerySpec> {
     (
-        0u8..9,
+        0u8..11,
         any::<u8>(),
-        0u8..8,
+        0u8..13,
         any::<u8>(),
-        prop_oneof![4 => Just(0u8), 2 => Just(1u8), 2 => Just(2u8)],
+        prop_oneof![4 => Just(0u8), 2 => Just(1u8), 2 => Just(2u8), 1 => Just(3u8)],
         any::<u8>(),
         option::weighted(0.3, 0u8..3),
         option::weighted(0.1, any::<u8>()),
@@ -211,19 +274,55 @@ fn query() -> impl Strategy<Value = QuerySpec> {
         )
 }
 
+fn eni() -> impl Strategy<Value = Eni> {
+    (
+        any::<u8>(),
+        prop::bool::weighted(0.4),
+        vec(any::<u8>(), 0..=2),
+        option::weighted(0.7, 0u8..3),
+        prop::bool::weighted(0.6),
+        option::weighted(0.15, any::<bool>()),
+        prop::bool::weighted(0.08),
+        prop_oneof![12 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8), 1 => Just(4u8), 1 => Just(5u8)],
+    )
+        .prop_map(
+            |(subnet, public, groups, instance, v6, prefix, available, kind)| Eni {
+                subnet,
+                public,
+                groups,
+                instance,
+                v6,
+                prefix,
+                available,
+                kind,
+            },
+        )
+}
+
 pub fn spec() -> impl Strategy<Value = Spec> {
     let net = (
         1u8..=3,
+        vec(prop::bool::weighted(0.6), 3),
         vec((0u8..3, 0u8..3, prop::bool::weighted(0.85)), 0..=2),
-        vec(prop::bool::weighted(0.7), 3),
+        vec(
+            prop_oneof![2 => Just(0u8), 5 => Just(1u8), 2 => Just(2u8), 2 => Just(3u8)],
+            3,
+        ),
         vec(
             (
                 0u8..3,
                 1u8..=2,
                 option::of(any::<u8>()),
                 option::of(any::<u8>()),
+                prop::bool::weighted(0.8),
             )
-                .prop_map(|(vpc, n, acl, rtb)| SubnetSpec { vpc, n, acl, rtb }),
+                .prop_map(|(vpc, n, acl, rtb, v6)| SubnetSpec {
+                    vpc,
+                    n,
+                    acl,
+                    rtb,
+                    v6,
+                }),
             1..=4,
         ),
         vec(
@@ -241,17 +340,30 @@ pub fn spec() -> impl Strategy<Value = Spec> {
                 0u8..3,
                 any::<bool>(),
                 vec(
-                    (any::<u8>(), any::<u8>(), prop::bool::weighted(0.15)).prop_map(
-                        |(dest, target, blackhole)| RouteSpec {
+                    (
+                        any::<u8>(),
+                        any::<u8>(),
+                        prop::bool::weighted(0.15),
+                        prop::bool::weighted(0.15),
+                    )
+                        .prop_map(|(dest, target, blackhole, propagated)| RouteSpec {
                             dest,
                             target,
                             blackhole,
-                        },
-                    ),
+                            propagated,
+                        }),
                     0..=4,
                 ),
+                option::weighted(0.6, 0u8..3),
+                option::weighted(0.2, 0u8..2),
             )
-                .prop_map(|(vpc, main, routes)| Rtb { vpc, main, routes }),
+                .prop_map(|(vpc, main, routes, v6_default, gateway)| Rtb {
+                    vpc,
+                    main,
+                    routes,
+                    v6_default,
+                    gateway,
+                }),
             0..=3,
         ),
     );
@@ -269,23 +381,24 @@ pub fn spec() -> impl Strategy<Value = Spec> {
                 }),
             1..=4,
         ),
+        vec(eni(), 1..=5),
         vec(
             (
-                any::<u8>(),
-                prop::bool::weighted(0.4),
-                vec(any::<u8>(), 0..=2),
-                option::weighted(0.7, prop::bool::weighted(0.2)),
+                prop::bool::weighted(0.2),
+                prop::bool::weighted(0.12),
+                prop::bool::weighted(0.85),
+                prop::bool::weighted(0.3),
             )
-                .prop_map(|(subnet, public, groups, instance)| Eni {
-                    subnet,
-                    public,
-                    groups,
-                    instance,
+                .prop_map(|(windows, stopped, listed, reversed)| InstSpec {
+                    windows,
+                    stopped,
+                    listed,
+                    reversed,
                 }),
-            1..=4,
+            3,
         ),
         vec(any::<u8>(), 0..=1),
-        option::weighted(0.2, any::<bool>()),
+        prop_oneof![3 => Just(0u8), 1 => 1u8..16],
         vec(
             (
                 0u8..3,
@@ -311,10 +424,11 @@ pub fn spec() -> impl Strategy<Value = Spec> {
     );
     (net, hosts).prop_map(
         |(
-            (vpcs, peerings, igws, subnets, acls, rtbs),
-            (sgs, enis, nats, prefix_list, cvpns, queries),
+            (vpcs, v6, peerings, igws, subnets, acls, rtbs),
+            (sgs, enis, instances, nats, prefix_lists, cvpns, queries),
         )| Spec {
             vpcs,
+            v6,
             peerings,
             igws,
             subnets,
@@ -322,8 +436,9 @@ pub fn spec() -> impl Strategy<Value = Spec> {
             rtbs,
             sgs,
             enis,
+            instances,
             nats,
-            prefix_list,
+            prefix_lists,
             cvpns,
             queries,
         },
@@ -334,56 +449,101 @@ fn pick<T: Clone>(xs: &[T], i: u8) -> Option<T> {
     (!xs.is_empty()).then(|| xs[usize::from(i) % xs.len()].clone())
 }
 
-/// What the renderer made, for queries to point at.
+#[derive(Clone)]
+struct SubnetW {
+    id: String,
+    vpc: u8,
+    cidr: String,
+    v6: Option<String>,
+}
+
+struct EniW {
+    id: String,
+    vpc: u8,
+    ip: String,
+    public: Option<String>,
+    instance: Option<String>,
+    ipv6: Option<String>,
+    /// (delegated prefix, an address in it)
+    prefix: Option<(String, String)>,
+}
+
+/// What the renderer made, for rules and queries to point at.
 struct World {
     nvpc: u8,
-    /// (id, vpc, cidr)
-    subnets: Vec<(String, u8, String)>,
-    /// (id, ip, public ip, instance id)
-    enis: Vec<(String, String, Option<String>, Option<String>)>,
+    v6: Vec<bool>,
+    subnets: Vec<SubnetW>,
+    enis: Vec<EniW>,
     /// (id, private ip, public ip)
     nats: Vec<(String, String, String)>,
     sgs: Vec<String>,
-    prefix_list: bool,
+    pls: Vec<String>,
+}
+
+impl World {
+    fn any_v6(&self) -> bool {
+        self.v6.iter().any(|b| *b)
+    }
+}
+
+fn vpc_v6(v: u8) -> String {
+    format!("2001:db8:{v}::/48")
 }
 
 fn cidr_palette(w: &World, i: u8) -> String {
-    let mut all: Vec<String> = vec!["0.0.0.0/0".into(), "10.0.0.0/8".into()];
-    all.extend((0..w.nvpc).map(|v| format!("10.{v}.0.0/16")));
-    all.extend(w.subnets.iter().map(|s| s.2.clone()));
-    all.extend(w.enis.iter().map(|e| format!("{}/32", e.1)));
-    all.extend(PUBLIC_CIDRS.iter().map(|s| s.to_string()));
-    all.push("172.26.0.0/22".into());
     // Half of the peers are everything, so that more than a few packets get through.
     if i.is_multiple_of(2) {
-        return "0.0.0.0/0".into();
+        return if i % 4 == 2 && w.any_v6() {
+            "::/0".into()
+        } else {
+            "0.0.0.0/0".into()
+        };
+    }
+    let mut all: Vec<String> = vec!["0.0.0.0/0".into(), "10.0.0.0/8".into()];
+    all.extend((0..w.nvpc).map(|v| format!("10.{v}.0.0/16")));
+    all.extend(w.subnets.iter().map(|s| s.cidr.clone()));
+    all.extend(w.enis.iter().map(|e| format!("{}/32", e.ip)));
+    all.extend(PUBLIC_CIDRS.iter().map(|s| s.to_string()));
+    all.push("172.26.0.0/22".into());
+    all.push("10.1.2.64/27".into());
+    if w.any_v6() {
+        all.push("::/0".into());
+        all.extend((0..w.nvpc).filter(|v| w.v6[usize::from(*v)]).map(vpc_v6));
+        all.extend(w.subnets.iter().filter_map(|s| s.v6.clone()));
+        all.extend(w.enis.iter().filter_map(|e| e.ipv6.as_ref()).map(|a| format!("{a}/128")));
+        all.extend(PUBLIC_V6.iter().map(|s| s.to_string()));
     }
     pick(&all, i / 2).expect("non-empty")
 }
 
-/// `proto: …[, ports: …| type: …]` of a rule.
+/// `proto: …[, ports: …| type: …[, code: …]]` of a rule.
 fn proto_ports(r: &Rule) -> String {
-    let proto = ["tcp", "udp", "icmp", "all"][usize::from(r.proto % 4)];
+    let proto = ["tcp", "udp", "icmp", "all", "icmpv6"][usize::from(r.proto % 5)];
     match proto {
         "tcp" | "udp" => {
             let (a, b) = PORTS[usize::from(r.ports) % PORTS.len()];
             format!("proto: {proto}, ports: {a}-{b}")
         }
-        "icmp" if !r.ports.is_multiple_of(4) => {
-            format!(
-                "proto: icmp, type: {}",
-                TYPES[usize::from(r.ports) % TYPES.len()]
-            )
+        "icmp" | "icmpv6" if !r.ports.is_multiple_of(4) => {
+            let t = TYPES[usize::from(r.ports / 4) % TYPES.len()];
+            if r.ports.is_multiple_of(3) {
+                let c = CODES[usize::from(r.ports / 3) % CODES.len()];
+                format!("proto: {proto}, type: {t}, code: {c}")
+            } else {
+                format!("proto: {proto}, type: {t}")
+            }
         }
         _ => format!("proto: {proto}"),
     }
 }
 
 fn render_rule(w: &World, r: &Rule, dir: &str, out: &mut String) {
-    // A third of the peers are security groups (self-references included) or the prefix list.
+    // A third of the peers are security groups (self-references included) or prefix lists.
     let peer = if r.peer.is_multiple_of(3) && !w.sgs.is_empty() {
-        if r.peer.is_multiple_of(21) && w.prefix_list {
-            "pl-1".to_string()
+        if r.peer.is_multiple_of(7) && !w.pls.is_empty() {
+            pick(&w.pls, r.peer / 7).expect("non-empty")
+        } else if EXTERNAL_GROUP_PEERS && r.peer.is_multiple_of(5) {
+            "sg-0e0e0e0e0e0e0e0e0".to_string()
         } else {
             pick(&w.sgs, r.peer / 3).expect("non-empty")
         }
@@ -415,16 +575,23 @@ pub fn render(spec: &Spec) -> Case {
     let nvpc = spec.vpcs;
     let mut w = World {
         nvpc,
+        v6: (0..nvpc).map(|v| spec.v6[usize::from(v)]).collect(),
         subnets: Vec::new(),
         enis: Vec::new(),
         nats: Vec::new(),
         sgs: Vec::new(),
-        prefix_list: spec.prefix_list.is_some(),
+        pls: Vec::new(),
     };
+    let has_igw = |v: u8| matches!(spec.igws[usize::from(v)], 1 | 3);
+    let has_eigw = |v: u8| matches!(spec.igws[usize::from(v)], 2 | 3);
     let mut y = String::new();
     y.push_str("vpcs:\n");
     for v in 0..nvpc {
-        let _ = writeln!(y, "  - {{id: vpc-{v}, cidr: 10.{v}.0.0/16}}");
+        if w.v6[usize::from(v)] {
+            let _ = writeln!(y, "  - {{id: vpc-{v}, cidrs: [10.{v}.0.0/16, {}]}}", vpc_v6(v));
+        } else {
+            let _ = writeln!(y, "  - {{id: vpc-{v}, cidr: 10.{v}.0.0/16}}");
+        }
     }
     // Peerings.
     let mut pcx = Vec::new();
@@ -449,47 +616,97 @@ pub fn render(spec: &Spec) -> Case {
             );
         }
     }
-    let igws: Vec<u8> = (0..nvpc).filter(|v| spec.igws[usize::from(*v)]).collect();
+    let igws: Vec<u8> = (0..nvpc).filter(|v| has_igw(*v)).collect();
     if !igws.is_empty() {
         y.push_str("internet_gateways:\n");
         for v in &igws {
             let _ = writeln!(y, "  - {{id: igw-{v}, vpc: vpc-{v}}}");
         }
     }
-    match spec.prefix_list {
-        Some(true) => y.push_str("prefix_lists: [{id: pl-1, cidrs: [203.0.113.0/24]}]\n"),
-        Some(false) => y.push_str("prefix_lists: [{id: pl-1}]\n"),
-        None => {}
+    let eigws: Vec<u8> = (0..nvpc).filter(|v| has_eigw(*v)).collect();
+    if !eigws.is_empty() {
+        y.push_str("egress_only_internet_gateways:\n");
+        for v in &eigws {
+            let _ = writeln!(y, "  - {{id: eigw-{v}, vpc: vpc-{v}}}");
+        }
+    }
+    let pl_lines = [
+        "{id: pl-1, cidrs: [198.51.100.0/24, 10.1.0.0/16, '2001:db8:1::/48']}",
+        "{id: pl-2, owner: AWS}",
+        "{id: pl-3, name: com.amazonaws.us-east-1.s3}",
+        "{id: pl-4, owner: '123456789012'}",
+    ];
+    if spec.prefix_lists != 0 {
+        y.push_str("prefix_lists:\n");
+        for (k, line) in pl_lines.iter().enumerate() {
+            if spec.prefix_lists & (1 << k) != 0 {
+                let _ = writeln!(y, "  - {line}");
+                w.pls.push(format!("pl-{}", k + 1));
+            }
+        }
     }
     // Subnets (first, so rules can name their CIDRs).
     let mut subnet_specs = Vec::new();
     for s in &spec.subnets {
         let vpc = s.vpc % nvpc;
         let id = format!("subnet-{vpc}{}", s.n);
-        if w.subnets.iter().any(|x| x.0 == id) {
+        if w.subnets.iter().any(|x| x.id == id) {
             continue;
         }
-        w.subnets.push((id, vpc, format!("10.{vpc}.{}.0/24", s.n)));
+        w.subnets.push(SubnetW {
+            id,
+            vpc,
+            cidr: format!("10.{vpc}.{}.0/24", s.n),
+            v6: (s.v6 && w.v6[usize::from(vpc)]).then(|| format!("2001:db8:{vpc}:{}::/64", s.n)),
+        });
         subnet_specs.push(s.clone());
     }
     // Interfaces and NAT gateways get their addresses now too.
     for (k, e) in spec.enis.iter().enumerate() {
-        let Some((sid, _, cidr)) = pick(&w.subnets, e.subnet) else {
+        let Some(s) = pick(&w.subnets, e.subnet).map(|s| (s.id.clone(), s.vpc, s.cidr.clone(), s.v6.clone())) else {
             continue;
         };
-        let ip = cidr.replace(".0/24", &format!(".{}", 10 + k));
+        let (_, vpc, cidr, v6) = s;
+        let base = cidr.trim_end_matches(".0/24").to_string();
+        let v6base = v6.as_ref().map(|c| c.trim_end_matches("::/64").to_string());
+        let ip = format!("{base}.{}", 10 + k);
         let public = e.public.then(|| format!("198.51.100.{}", 10 + k));
-        let inst = e.instance.map(|_| format!("i-{k}"));
-        let _ = sid;
-        w.enis.push((format!("eni-{k}"), ip, public, inst));
+        let instance = e
+            .instance
+            .filter(|_| e.kind == 0 && !e.available)
+            .map(|i| format!("i-{i}"));
+        let ipv6 = v6base
+            .as_ref()
+            .filter(|_| e.v6)
+            .map(|b| format!("{b}::{:x}", 0x10 + k));
+        let prefix = match (e.prefix, &v6base) {
+            (Some(true), Some(b)) => Some((
+                format!("{b}:{:x}::/80", k + 1),
+                format!("{b}:{:x}::1", k + 1),
+            )),
+            (Some(_), _) => Some((
+                format!("{base}.{}/28", 64 + 16 * k),
+                format!("{base}.{}", 65 + 16 * k),
+            )),
+            (None, _) => None,
+        };
+        w.enis.push(EniW {
+            id: format!("eni-{k}"),
+            vpc,
+            ip,
+            public,
+            instance,
+            ipv6,
+            prefix,
+        });
     }
     for (k, s) in spec.nats.iter().enumerate() {
-        let Some((_, _, cidr)) = pick(&w.subnets, *s) else {
+        let Some(sub) = pick(&w.subnets, *s) else {
             continue;
         };
         w.nats.push((
             format!("nat-{k}"),
-            cidr.replace(".0/24", &format!(".{}", 5 + k)),
+            sub.cidr.replace(".0/24", &format!(".{}", 5 + k)),
             format!("198.51.100.{}", 50 + k),
         ));
     }
@@ -533,52 +750,137 @@ pub fn render(spec: &Spec) -> Case {
     }
     // Route tables.
     let rtb_vpcs: Vec<u8> = spec.rtbs.iter().map(|t| t.vpc % nvpc).collect();
+    // Gateway route tables (never main, never a subnet's).
+    let gateway_of: Vec<Option<String>> = spec
+        .rtbs
+        .iter()
+        .zip(&rtb_vpcs)
+        .map(|(t, v)| match t.gateway {
+            Some(0) if has_igw(*v) => Some(format!("igw-{v}")),
+            Some(1) => Some("vgw-1".to_string()),
+            _ => None,
+        })
+        .collect();
+    let mut gateway_seen: Vec<String> = Vec::new();
     if !spec.rtbs.is_empty() {
         y.push_str("route_tables:\n");
         let mut has_main = Vec::new();
         for (k, t) in spec.rtbs.iter().enumerate() {
             let vpc = rtb_vpcs[k];
-            let main = t.main && !has_main.contains(&vpc);
+            let gateway = gateway_of[k].clone().filter(|g| !gateway_seen.contains(g));
+            if let Some(g) = &gateway {
+                gateway_seen.push(g.clone());
+            }
+            let main = t.main && gateway.is_none() && !has_main.contains(&vpc);
             if main {
                 has_main.push(vpc);
             }
             let _ = writeln!(y, "  - id: rtb-{k}\n    vpc: vpc-{vpc}\n    main: {main}");
-            let mut dests: Vec<String> = vec!["0.0.0.0/0".into(), "10.0.0.0/8".into()];
-            dests.extend(
-                (0..nvpc)
-                    .filter(|v| *v != vpc)
-                    .map(|v| format!("10.{v}.0.0/16")),
-            );
-            dests.extend(w.subnets.iter().map(|s| s.2.clone()));
-            dests.extend(PUBLIC_CIDRS.iter().map(|s| s.to_string()));
-            dests.push("pl-1".into());
-            let mut targets: Vec<String> = Vec::new();
-            targets.extend(igws.iter().map(|v| format!("igw-{v}")));
-            targets.push(format!("igw-{vpc}"));
-            targets.extend(
-                w.nats
-                    .iter()
-                    .filter(|n| n.1.starts_with(&format!("10.{vpc}.")))
-                    .map(|n| n.0.clone()),
-            );
-            targets.extend(pcx.iter().map(|(a, b, _)| format!("pcx-{a}{b}")));
-            targets.push("tgw-1".into());
-            targets.push("nat-missing".into());
+            if let Some(g) = &gateway {
+                let _ = writeln!(y, "    gateways: [{g}]");
+            }
+            let enis_here: Vec<String> = w
+                .enis
+                .iter()
+                .filter(|e| e.vpc == vpc)
+                .map(|e| e.id.clone())
+                .collect();
+            let (dests, targets) = if gateway.is_some() {
+                let mut dests: Vec<String> = Vec::new();
+                for s in w.subnets.iter().filter(|s| s.vpc == vpc) {
+                    dests.push(s.cidr.clone());
+                    dests.extend(s.v6.clone());
+                }
+                dests.extend(
+                    w.enis
+                        .iter()
+                        .filter(|e| e.vpc == vpc)
+                        .map(|e| format!("{}/32", e.ip)),
+                );
+                dests.push("0.0.0.0/0".into());
+                let mut targets: Vec<String> = vec!["local".into(), "local".into(), "tgw-1".into()];
+                targets.extend(enis_here.iter().cloned());
+                (dests, targets)
+            } else {
+                let mut dests: Vec<String> = vec!["0.0.0.0/0".into(), "10.0.0.0/8".into()];
+                dests.extend(
+                    (0..nvpc)
+                        .filter(|v| *v != vpc)
+                        .map(|v| format!("10.{v}.0.0/16")),
+                );
+                dests.extend(w.subnets.iter().map(|s| s.cidr.clone()));
+                dests.extend(PUBLIC_CIDRS.iter().map(|s| s.to_string()));
+                if w.v6[usize::from(vpc)] {
+                    dests.push("::/0".into());
+                    dests.extend(
+                        (0..nvpc)
+                            .filter(|v| *v != vpc && w.v6[usize::from(*v)])
+                            .map(vpc_v6),
+                    );
+                    dests.extend(w.subnets.iter().filter_map(|s| s.v6.clone()));
+                    dests.extend(PUBLIC_V6.iter().map(|s| s.to_string()));
+                }
+                dests.extend(w.pls.iter().cloned());
+                let mut targets: Vec<String> = Vec::new();
+                targets.extend(igws.iter().map(|v| format!("igw-{v}")));
+                targets.push(format!("igw-{vpc}"));
+                targets.push(format!("eigw-{vpc}"));
+                targets.extend(
+                    w.nats
+                        .iter()
+                        .filter(|n| n.1.starts_with(&format!("10.{vpc}.")))
+                        .map(|n| n.0.clone()),
+                );
+                targets.extend(pcx.iter().map(|(a, b, _)| format!("pcx-{a}{b}")));
+                targets.push("tgw-1".into());
+                targets.push("nat-missing".into());
+                targets.push("vgw-1".into());
+                targets.extend(enis_here.first().cloned());
+                (dests, targets)
+            };
             let mut used = Vec::new();
             let mut lines = String::new();
+            if gateway.is_none()
+                && w.v6[usize::from(vpc)]
+                && let Some(d) = t.v6_default
+            {
+                let target = match d {
+                    0 => format!("igw-{vpc}"),
+                    1 => format!("eigw-{vpc}"),
+                    _ => "vgw-1".to_string(),
+                };
+                let _ = writeln!(lines, "      - {{dest: '::/0', target: {target}}}");
+                used.push("::/0".to_string());
+            }
             for r in &t.routes {
                 let dest = pick(&dests, r.dest).expect("non-empty");
-                if used.contains(&dest) || (dest == "pl-1" && spec.prefix_list.is_none()) {
+                if used.contains(&dest) {
                     continue;
                 }
                 used.push(dest.clone());
-                let target = pick(&targets, r.target).expect("non-empty");
+                let mut target = pick(&targets, r.target).expect("non-empty");
+                if dest.contains(':') && target.starts_with("nat-") {
+                    target = format!("igw-{vpc}");
+                }
                 let state = if r.blackhole {
                     ", state: blackhole"
                 } else {
                     ""
                 };
-                let _ = writeln!(lines, "      - {{dest: {dest}, target: {target}{state}}}");
+                let propagated = if r.propagated && gateway.is_none() {
+                    ", propagated: true"
+                } else {
+                    ""
+                };
+                let dest = if dest.contains(':') {
+                    format!("'{dest}'")
+                } else {
+                    dest
+                };
+                let _ = writeln!(
+                    lines,
+                    "      - {{dest: {dest}, target: {target}{state}{propagated}}}"
+                );
             }
             if lines.is_empty() {
                 y.push_str("    routes: []\n");
@@ -590,40 +892,60 @@ pub fn render(spec: &Spec) -> Case {
     }
     // Subnets.
     y.push_str("subnets:\n");
-    for ((id, vpc, cidr), s) in w.subnets.iter().zip(&subnet_specs) {
-        let _ = write!(y, "  - {{id: {id}, vpc: vpc-{vpc}, cidr: {cidr}");
+    for (s, spec_s) in w.subnets.iter().zip(&subnet_specs) {
+        let vpc = s.vpc;
+        match &s.v6 {
+            Some(v6) => {
+                let _ = write!(
+                    y,
+                    "  - {{id: {}, vpc: vpc-{vpc}, cidrs: [{}, '{v6}']",
+                    s.id, s.cidr
+                );
+            }
+            None => {
+                let _ = write!(y, "  - {{id: {}, vpc: vpc-{vpc}, cidr: {}", s.id, s.cidr);
+            }
+        }
         let acls: Vec<usize> = (0..spec.acls.len())
-            .filter(|k| acl_vpcs[*k] == *vpc)
+            .filter(|k| acl_vpcs[*k] == vpc)
             .collect();
-        if let Some(k) = s.acl.and_then(|i| pick(&acls, i)) {
+        if let Some(k) = spec_s.acl.and_then(|i| pick(&acls, i)) {
             let _ = write!(y, ", nacl: acl-{k}");
         }
         let rtbs: Vec<usize> = (0..spec.rtbs.len())
-            .filter(|k| rtb_vpcs[*k] == *vpc)
+            .filter(|k| rtb_vpcs[*k] == vpc && gateway_of[*k].is_none())
             .collect();
-        if let Some(k) = s.rtb.and_then(|i| pick(&rtbs, i)) {
+        if let Some(k) = spec_s.rtb.and_then(|i| pick(&rtbs, i)) {
             let _ = write!(y, ", route_table: rtb-{k}");
         }
         y.push_str("}\n");
     }
     // Interfaces and instances.
     y.push_str("interfaces:\n");
-    let mut instances = String::new();
+    let mut order: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for e in &w.enis {
+        if let Some(i) = &e.instance {
+            order.entry(i.clone()).or_default().push(e.id.clone());
+        }
+    }
     for (k, e) in spec.enis.iter().enumerate() {
-        let Some((sid, vpc, _)) = pick(&w.subnets, e.subnet) else {
+        let Some(ew) = w.enis.iter().find(|x| x.id == format!("eni-{k}")) else {
             continue;
         };
-        let (id, ip, public, inst) = w
-            .enis
-            .iter()
-            .find(|x| x.0 == format!("eni-{k}"))
-            .cloned()
-            .expect("rendered");
-        let _ = write!(y, "  - {{id: {id}, subnet: {sid}, ip: {ip}");
-        if let Some(p) = public {
+        let sid = pick(&w.subnets, e.subnet).expect("rendered").id;
+        let _ = write!(y, "  - {{id: {}, subnet: {sid}, ip: {}", ew.id, ew.ip);
+        if let Some(p) = &ew.public {
             let _ = write!(y, ", public_ip: {p}");
         }
-        let mine: Vec<usize> = (0..spec.sgs.len()).filter(|g| sg_vpcs[*g] == vpc).collect();
+        if let Some(a) = &ew.ipv6 {
+            let _ = write!(y, ", ipv6: ['{a}']");
+        }
+        if let Some((p, _)) = &ew.prefix {
+            let _ = write!(y, ", prefixes: ['{p}']");
+        }
+        let mine: Vec<usize> = (0..spec.sgs.len())
+            .filter(|g| sg_vpcs[*g] == ew.vpc)
+            .collect();
         let mut groups: Vec<String> = e
             .groups
             .iter()
@@ -631,19 +953,47 @@ pub fn render(spec: &Spec) -> Case {
             .map(|g| format!("sg-{g}"))
             .collect();
         groups.dedup();
-        if !groups.is_empty() {
-            let _ = write!(y, ", groups: [{}]", groups.join(", "));
+        match e.kind {
+            1 => y.push_str(", kind: network_load_balancer, groups: []"),
+            2 => y.push_str(", kind: transit_gateway, groups: []"),
+            3 => y.push_str(", groups: []"),
+            k => {
+                if k == 4 {
+                    y.push_str(", description: 'ELB app/web/50dc6c495c0c9188'");
+                }
+                if k == 5 {
+                    y.push_str(", kind: network_load_balancer");
+                }
+                if !groups.is_empty() {
+                    let _ = write!(y, ", groups: [{}]", groups.join(", "));
+                }
+            }
         }
-        if let Some(i) = &inst {
+        if e.available && ew.instance.is_none() && e.kind == 0 {
+            y.push_str(", status: available");
+        }
+        if let Some(i) = &ew.instance {
             let _ = write!(y, ", instance: {i}");
-            let platform = if e.instance == Some(true) {
-                "windows"
-            } else {
-                "linux"
-            };
-            let _ = writeln!(instances, "  - {{id: {i}, platform: {platform}}}");
+            let idx: usize = i[2..].parse().expect("i-N");
+            let ispec = &spec.instances[idx % spec.instances.len()];
+            let enis = &order[i];
+            if ispec.reversed && enis.len() > 1 {
+                let pos = enis.iter().position(|x| *x == ew.id).expect("listed");
+                let _ = write!(y, ", device_index: {}", enis.len() - 1 - pos);
+            }
         }
         y.push_str("}\n");
+    }
+    let mut instances = String::new();
+    for i in order.keys() {
+        let idx: usize = i[2..].parse().expect("i-N");
+        let s = &spec.instances[idx % spec.instances.len()];
+        if !s.listed {
+            continue;
+        }
+        let platform = if s.windows { "windows" } else { "linux" };
+        let state = if s.stopped { ", state: stopped" } else { "" };
+        let _ = writeln!(instances, "  - {{id: {i}, platform: {platform}{state}}}");
     }
     if !instances.is_empty() {
         y.push_str("instances:\n");
@@ -652,13 +1002,14 @@ pub fn render(spec: &Spec) -> Case {
     if !w.nats.is_empty() {
         y.push_str("nat_gateways:\n");
         for (k, s) in spec.nats.iter().enumerate() {
-            let Some((sid, _, _)) = pick(&w.subnets, *s) else {
+            let Some(sub) = pick(&w.subnets, *s) else {
                 continue;
             };
             let (id, private, public) = w.nats[k].clone();
             let _ = writeln!(
                 y,
-                "  - {{id: {id}, subnet: {sid}, private_ip: {private}, public_ip: {public}}}"
+                "  - {{id: {id}, subnet: {}, private_ip: {private}, public_ip: {public}}}",
+                sub.id
             );
         }
     }
@@ -669,8 +1020,8 @@ pub fn render(spec: &Spec) -> Case {
         let subnets: Vec<(String, String)> = w
             .subnets
             .iter()
-            .filter(|s| s.1 == vpc)
-            .map(|s| (s.0.clone(), s.2.clone()))
+            .filter(|s| s.vpc == vpc)
+            .map(|s| (s.id.clone(), s.cidr.clone()))
             .collect();
         if subnets.is_empty() {
             continue;
@@ -718,8 +1069,8 @@ pub fn render(spec: &Spec) -> Case {
         }
         let mut dests: Vec<String> = vec!["0.0.0.0/0".into(), "10.0.0.0/8".into()];
         dests.extend((0..nvpc).map(|v| format!("10.{v}.0.0/16")));
-        dests.extend(w.subnets.iter().map(|s| s.2.clone()));
-        dests.extend(w.enis.iter().map(|e| format!("{}/32", e.1)));
+        dests.extend(w.subnets.iter().map(|s| s.cidr.clone()));
+        dests.extend(w.enis.iter().map(|e| format!("{}/32", e.ip)));
         dests.extend(PUBLIC_CIDRS.iter().map(|s| s.to_string()));
         let mut routes = String::new();
         let mut seen = Vec::new();
@@ -766,34 +1117,29 @@ pub fn render(spec: &Spec) -> Case {
 }
 
 fn render_query(w: &World, q: &QuerySpec) -> Query {
-    let eni = pick(&w.enis, q.src_ref);
-    let instances: Vec<String> = w.enis.iter().filter_map(|e| e.3.clone()).collect();
-    let src = match q.src {
-        0 => pick(&instances, q.src_ref).unwrap_or_else(|| "i-missing".into()),
-        1 => eni
-            .as_ref()
-            .map(|e| e.0.clone())
-            .unwrap_or_else(|| "eni-missing".into()),
-        2 => eni
-            .as_ref()
-            .map(|e| e.1.clone())
-            .unwrap_or_else(|| "10.0.9.9".into()),
-        3 => "internet".into(),
-        4 => "198.51.100.200".into(),
-        5 | 6 => "client".into(),
-        7 => eni
-            .as_ref()
-            .and_then(|e| e.2.clone())
-            .unwrap_or_else(|| "10.0.9.9".into()),
-        _ => "10.0.9.9".into(),
+    let eni = w.enis.get(usize::from(q.src_ref) % w.enis.len().max(1));
+    let instances: Vec<String> = {
+        let mut v: Vec<String> = w.enis.iter().filter_map(|e| e.instance.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
     };
-    let deni = pick(&w.enis, q.dst_ref);
+    let deni = w.enis.get(usize::from(q.dst_ref) % w.enis.len().max(1));
     let nat = pick(&w.nats, q.dst_ref);
+    // The source's VPC, for the Amazon DNS address (VPC base + 2).
+    let src_vpc = match q.src {
+        0 => pick(&instances, q.src_ref)
+            .and_then(|i| w.enis.iter().find(|e| e.instance.as_ref() == Some(&i)))
+            .map(|e| e.vpc),
+        1 | 2 | 7 | 9 | 10 => eni.map(|e| e.vpc),
+        _ => None,
+    }
+    .unwrap_or(q.dst_ref % w.nvpc);
     let dst = match q.dst {
-        0 | 1 => deni.as_ref().map(|e| e.1.clone()),
-        2 => deni.as_ref().and_then(|e| e.2.clone()),
+        0 | 1 => deni.map(|e| e.ip.clone()),
+        2 => deni.and_then(|e| e.public.clone()),
         3 => pick(&instances, q.dst_ref),
-        4 => deni.as_ref().map(|e| e.0.clone()),
+        4 => deni.map(|e| e.id.clone()),
         5 => nat.map(|n| {
             if q.dst_ref.is_multiple_of(2) {
                 n.1
@@ -805,6 +1151,23 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
             ["198.51.100.77", "8.8.8.8", "203.0.113.5", "52.1.2.3"][usize::from(q.dst_ref % 4)]
                 .into(),
         ),
+        8 | 12 => deni.and_then(|e| e.ipv6.clone().or_else(|| Some(e.ip.clone()))),
+        9 => Some(match q.dst_ref % 4 {
+            0 => "2600:1f00::5".to_string(),
+            1 => "2001:db8:ff::1".to_string(),
+            2 => format!("2001:db8:{}:{}::99", q.dst_ref % w.nvpc, 1 + q.dst_ref % 2),
+            _ => format!("2001:db8:{}::1", q.dst_ref % w.nvpc),
+        }),
+        10 => Some(match q.dst_ref % 7 {
+            0 => "169.254.169.253".to_string(),
+            1 => "169.254.169.254".to_string(),
+            2 => "169.254.169.123".to_string(),
+            3 => "fd00:ec2::253".to_string(),
+            4 => "fd00:ec2::254".to_string(),
+            5 => "fd00:ec2::123".to_string(),
+            _ => format!("10.{src_vpc}.0.2"),
+        }),
+        11 => deni.map(|e| e.prefix.as_ref().map_or(e.ip.clone(), |p| p.1.clone())),
         _ => Some(format!(
             "10.{}.{}.99",
             q.dst_ref % w.nvpc,
@@ -812,17 +1175,49 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
         )),
     }
     .unwrap_or_else(|| "8.8.8.8".into());
+    let v6 = dst.contains(':');
+    let mismatch = q.src_ref.is_multiple_of(10);
+    let src = match q.src {
+        0 => pick(&instances, q.src_ref).unwrap_or_else(|| "i-missing".into()),
+        1 => eni.map_or_else(|| "eni-missing".into(), |e| e.id.clone()),
+        // An address of the destination's family, but now and then the other.
+        2 | 9 if v6 != mismatch => eni
+            .and_then(|e| e.ipv6.clone())
+            .unwrap_or_else(|| "2600:1f00::9".into()),
+        2 | 9 => eni.map_or_else(|| "10.0.9.9".into(), |e| e.ip.clone()),
+        3 => "internet".into(),
+        4 => "198.51.100.200".into(),
+        5 | 6 => "client".into(),
+        7 => eni
+            .and_then(|e| e.public.clone())
+            .unwrap_or_else(|| "10.0.9.9".into()),
+        10 => eni
+            .and_then(|e| e.prefix.as_ref().map(|p| p.1.clone()))
+            .or_else(|| eni.map(|e| e.ip.clone()))
+            .unwrap_or_else(|| "10.0.9.9".into()),
+        _ => "10.0.9.9".into(),
+    };
+    // Client VPN carries IPv4: a client asks for an IPv4 destination.
+    let (dst, v6) = if src == "client" && v6 {
+        (deni.map_or_else(|| "10.0.1.99".into(), |e| e.ip.clone()), false)
+    } else {
+        (dst, v6)
+    };
     let (proto, port) = match q.proto {
         1 => {
-            let (a, b) = PORTS[usize::from(q.ports) % 4];
+            let (a, b) = QPORTS[usize::from(q.ports) % QPORTS.len()];
             ("udp", format!("{a}-{b}"))
         }
-        2 => (
-            "icmp",
-            ["8", "0", "3", "0-8"][usize::from(q.ports) % 4].to_string(),
+        2 | 3 => (
+            if q.proto == 3 && (v6 || mismatch) {
+                "icmpv6"
+            } else {
+                "icmp"
+            },
+            ["8", "0", "3", "0-8", "128", "128-129"][usize::from(q.ports) % 6].to_string(),
         ),
         _ => {
-            let (a, b) = PORTS[usize::from(q.ports) % 4];
+            let (a, b) = QPORTS[usize::from(q.ports) % QPORTS.len()];
             ("tcp", format!("{a}-{b}"))
         }
     };
@@ -837,6 +1232,11 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
         _ => Vec::new(),
     };
     let src_port = q.src_port.map(|p| PORTS[usize::from(p) % PORTS.len()]);
+    let dst = if v6 {
+        format!("[{dst}]")
+    } else {
+        dst
+    };
     Query {
         text: format!("{src}->{dst}:{port}/{proto}"),
         groups,
