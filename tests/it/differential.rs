@@ -85,6 +85,7 @@ fn compare(net: &Network, q: &snapshot::Query, stats: &mut Stats) -> Result<Answ
     };
     let (query, ask) = ask;
     let want = sim::verdict(net, &ask);
+    stats.sim_verdicts[verdict_index(want)] += 1;
     let analysis = engine::check(net, query.clone());
     let got = analysis.verdict;
     if got != want {
@@ -118,6 +119,8 @@ struct Stats {
     queries: usize,
     errors: usize,
     verdicts: [usize; 4],
+    /// The simulator's verdicts, agreed or not.
+    sim_verdicts: [usize; 4],
     /// Queries z3 cross-checked, and the time it took.
     z3: usize,
     z3_time: std::time::Duration,
@@ -277,6 +280,15 @@ fn engine_and_simulator_agree() {
         },
         started.elapsed().as_secs_f64()
     ));
+    if s.survey {
+        announce(&format!(
+            "simulator verdicts: reachable {}, unreachable {}, partial {}, unknown {}",
+            s.sim_verdicts[0], s.sim_verdicts[1], s.sim_verdicts[2], s.sim_verdicts[3]
+        ));
+    }
+    for (why, n) in sim::REASONS.lock().expect("not poisoned").iter() {
+        announce(&format!("sim dropped x{n}: {why}"));
+    }
     if !s.disagreements.is_empty() {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-survey");
         let _ = std::fs::create_dir_all(&dir);
@@ -285,7 +297,10 @@ fn engine_and_simulator_agree() {
         for (k, (key, (n, example))) in kinds.iter().enumerate() {
             let path = dir.join(format!("{k:03}.yaml"));
             let _ = std::fs::write(&path, example);
-            announce(&format!("disagreement x{n}: {key} (example: {})", path.display()));
+            announce(&format!(
+                "disagreement x{n}: {key} (example: {})",
+                path.display()
+            ));
         }
         panic!("{} kinds of disagreement", s.disagreements.len());
     }
@@ -297,9 +312,19 @@ fn engine_and_simulator_agree() {
         s.queries
     );
     if cases >= 100 {
-        for (i, name) in ["reachable", "unreachable", "partial"].iter().enumerate() {
+        for (i, name) in ["reachable", "unreachable", "partial", "unknown"]
+            .iter()
+            .enumerate()
+        {
             assert!(s.verdicts[i] > 0, "no {name} verdict in the run: {s:?}");
         }
+    }
+    if cases >= 500 {
+        assert!(
+            s.verdicts[2] * 10 >= checked,
+            "only {} of {checked} resolved queries are partial (at least 10% must be)",
+            s.verdicts[2]
+        );
     }
 }
 

@@ -424,7 +424,14 @@ impl<'n> Sim<'n, '_> {
     }
 
     /// Security groups of `owner`, one direction (J for ENIs without groups).
-    fn sgs(&mut self, owner: &str, groups: &[String], kind: &str, ingress: bool, pkt: &Pkt) -> Pass {
+    fn sgs(
+        &mut self,
+        owner: &str,
+        groups: &[String],
+        kind: &str,
+        ingress: bool,
+        pkt: &Pkt,
+    ) -> Pass {
         if self.dir == Dir::Return && self.conn.sg_seen.contains(owner) {
             return Pass::Yes; // stateful
         }
@@ -461,7 +468,8 @@ impl<'n> Sim<'n, '_> {
         }
         match maybe {
             Some(m) => Pass::Unknown(m),
-            None => Pass::No("security group"),
+            None if ingress => Pass::No("security group (inbound)"),
+            None => Pass::No("security group (outbound)"),
         }
     }
 
@@ -507,14 +515,16 @@ impl<'n> Sim<'n, '_> {
                 // L: a group outside the input may sit on ENIs outside it,
                 // which may hold any address but the input's VPC CIDRs and
                 // public IPv4.
+                let in_vpcs = net
+                    .vpcs
+                    .values()
+                    .flat_map(|v| &v.cidrs)
+                    .any(|c| c.contains(&a));
+                let public_v4 = a.is_ipv4() && is_public(a);
                 let outside = !net.security_groups.contains_key(g)
                     && owners.is_empty()
-                    && !net
-                        .vpcs
-                        .values()
-                        .flat_map(|v| &v.cidrs)
-                        .any(|c| c.contains(&a))
-                    && !(a.is_ipv4() && is_public(a));
+                    && !in_vpcs
+                    && !public_v4;
                 if outside { None } else { Some(false) }
             }
         }
@@ -959,18 +969,16 @@ fn service(net: &Network, vpc: &str, pkt: &Pkt) -> Option<Fate> {
     let a = |s: &str| s.parse::<IpAddr>().expect("static address");
     let d = pkt.dst;
     // (tcp?, udp?, port)
-    let serves: (bool, bool, u16) = if Some(d) == dns_base
-        || d == a("169.254.169.253")
-        || d == a("fd00:ec2::253")
-    {
-        (true, true, 53)
-    } else if d == a("169.254.169.254") || d == a("fd00:ec2::254") {
-        (true, false, 80)
-    } else if d == a("169.254.169.123") || d == a("fd00:ec2::123") {
-        (false, true, 123)
-    } else {
-        return None;
-    };
+    let serves: (bool, bool, u16) =
+        if Some(d) == dns_base || d == a("169.254.169.253") || d == a("fd00:ec2::253") {
+            (true, true, 53)
+        } else if d == a("169.254.169.254") || d == a("fd00:ec2::254") {
+            (true, false, 80)
+        } else if d == a("169.254.169.123") || d == a("fd00:ec2::123") {
+            (false, true, 123)
+        } else {
+            return None;
+        };
     Some(match pkt.proto {
         6 if serves.0 && pkt.dport == serves.2 => Fate::Ok,
         17 if serves.1 && pkt.dport == serves.2 => Fate::Ok,
@@ -1014,7 +1022,10 @@ fn ephemeral(net: &Network, i: &Interface) -> (u16, u16) {
 /// An ENI's address of `dst`'s family (A).
 fn address_like(i: &Interface, dst: IpAddr) -> Option<IpAddr> {
     if dst.is_ipv4() {
-        i.private_ips.iter().map(|p| p.address).find(IpAddr::is_ipv4)
+        i.private_ips
+            .iter()
+            .map(|p| p.address)
+            .find(IpAddr::is_ipv4)
     } else {
         i.ipv6.first().copied()
     }
@@ -1025,7 +1036,12 @@ fn internet_sources(net: &Network) -> Ranges {
     let mut r = public_ranges();
     let mut own: Vec<(u128, u128)> = Vec::new();
     for i in net.interfaces.values() {
-        own.extend(i.private_ips.iter().filter_map(|p| p.public).map(|a| (u(a), u(a))));
+        own.extend(
+            i.private_ips
+                .iter()
+                .filter_map(|p| p.public)
+                .map(|a| (u(a), u(a))),
+        );
         own.extend(i.ipv6.iter().map(|a| (u(*a), u(*a))));
         own.extend(i.prefixes.iter().map(cidr_range));
     }
@@ -1065,11 +1081,17 @@ pub fn resolve(
         DstSpec::Ip(a) => (*a, None),
         DstSpec::Instance(id) => {
             let i = primary_eni(net, id).ok_or("no such instance")?;
-            (i.private_ips.first().ok_or("no address")?.address, Some(i.id.clone()))
+            (
+                i.private_ips.first().ok_or("no address")?.address,
+                Some(i.id.clone()),
+            )
         }
         DstSpec::Eni(id) => {
             let i = net.interfaces.get(id).ok_or("no such interface")?;
-            (i.private_ips.first().ok_or("no address")?.address, Some(i.id.clone()))
+            (
+                i.private_ips.first().ok_or("no address")?.address,
+                Some(i.id.clone()),
+            )
         }
     };
     let proto = match spec.protocol {
@@ -1080,7 +1102,11 @@ pub fn resolve(
     };
     let from_eni = |i: &Interface| -> Result<(Origin, Ranges, (u16, u16)), String> {
         let a = address_like(i, dst).ok_or("no address of the destination's family")?;
-        Ok((Origin::Eni(i.id.clone()), vec![(u(a), u(a))], ephemeral(net, i)))
+        Ok((
+            Origin::Eni(i.id.clone()),
+            vec![(u(a), u(a))],
+            ephemeral(net, i),
+        ))
     };
     let (origin, src, default_ports) = match &spec.src {
         SrcSpec::Internet => (
@@ -1100,7 +1126,8 @@ pub fn resolve(
             if a.is_ipv4() != dst.is_ipv4() {
                 return Err("mixed families".into());
             }
-            let owners: Vec<&Interface> = net.interfaces.values().filter(|i| holds(i, *a)).collect();
+            let owners: Vec<&Interface> =
+                net.interfaces.values().filter(|i| holds(i, *a)).collect();
             match owners.as_slice() {
                 [one] => (
                     Origin::Eni(one.id.clone()),
@@ -1134,6 +1161,36 @@ fn intersect_all(rs: &Ranges, with: &Ranges) -> Ranges {
     let mut out: Ranges = with.iter().flat_map(|w| intersect(rs, *w)).collect();
     out.sort();
     out
+}
+
+/// Why packets were dropped, counted (`REACH_SIM_TRACE=2`, for tuning the generator).
+pub static REASONS: std::sync::Mutex<BTreeMap<String, usize>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+thread_local! {
+    /// The first drop of the query being answered.
+    static FIRST: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+fn note(why: &str) {
+    FIRST.with(|f| {
+        f.borrow_mut().get_or_insert_with(|| why.to_string());
+    });
+}
+
+/// Counts the first drop of an unreachable query.
+fn count_reason(v: Verdict) {
+    let first = FIRST.with(|f| f.borrow_mut().take());
+    if v == Verdict::Unreachable
+        && std::env::var("REACH_SIM_TRACE").is_ok_and(|v| v == "2")
+        && let Some(why) = first
+    {
+        *REASONS
+            .lock()
+            .expect("not poisoned")
+            .entry(why)
+            .or_default() += 1;
+    }
 }
 
 /// `REACH_SIM_TRACE=1`: print every walk's ends.
@@ -1201,6 +1258,9 @@ fn round_trip(
     if trace() {
         eprintln!("sim: {pkt:?}\n  forward: {fwd:?}");
     }
+    if let End::Dropped(w) = &fwd {
+        note(&format!("forward: {w} ({pkt:?})"));
+    }
     let reply_of = |p: &Pkt| p.reply(q.echo);
     sim.dir = Dir::Return;
     sim.nats_seen.clear();
@@ -1226,6 +1286,9 @@ fn round_trip(
     };
     if trace() {
         eprintln!("  back: {back:?}");
+    }
+    if let End::Dropped(w) = &back {
+        note(&format!("back: {w}"));
     }
     let want = match start {
         Start::Eni(id) => Some(id.to_string()),
@@ -1383,7 +1446,10 @@ impl Tally {
 
 fn tally_packets(net: &Network, q: &Ask, u_: &Universe, src: &Ranges, start: &Start<'_>) -> Tally {
     let port_choices: Vec<u16> = reps(
-        &[(u128::from(TRANSLATED_PORTS.0), u128::from(TRANSLATED_PORTS.1))],
+        &[(
+            u128::from(TRANSLATED_PORTS.0),
+            u128::from(TRANSLATED_PORTS.1),
+        )],
         &u_.ports,
     )
     .into_iter()
@@ -1520,6 +1586,13 @@ fn authorized(ep: &ClientVpnEndpoint, dst: IpAddr, groups: &[String]) -> bool {
 
 /// The simulator's verdict for a query it resolved.
 pub fn verdict(net: &Network, q: &Ask) -> Verdict {
+    FIRST.with(|f| f.borrow_mut().take());
+    let v = verdict_of(net, q);
+    count_reason(v);
+    v
+}
+
+fn verdict_of(net: &Network, q: &Ask) -> Verdict {
     let u_ = Universe::of(net);
     match &q.origin {
         Origin::Eni(eni) => tally_packets(net, q, &u_, &q.src, &Start::Eni(eni.clone())).verdict(),

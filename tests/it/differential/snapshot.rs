@@ -79,6 +79,8 @@ pub struct Acl {
     vpc: u8,
     inbound: Vec<Entry>,
     outbound: Vec<Entry>,
+    /// Ends with "allow everything" (so the entries before it narrow).
+    open: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -96,6 +98,8 @@ pub struct Rtb {
     routes: Vec<RouteSpec>,
     /// `::/0` to the VPC's igw / eigw / a vgw (dual-stack VPCs).
     v6_default: Option<u8>,
+    /// `0.0.0.0/0` to the VPC's igw / a NAT gateway of the VPC / a vgw.
+    v4_default: Option<u8>,
     /// A gateway route table: of the VPC's igw (0) or of vgw-1 (1).
     gateway: Option<u8>,
 }
@@ -188,6 +192,11 @@ pub struct Spec {
     /// 2: pl-3 (unknown, `com.amazonaws.` name); 3: pl-4 (unknown, customer).
     prefix_lists: u8,
     cvpns: Vec<Cvpn>,
+    /// A "working" network whose filters only narrow (partial verdicts):
+    /// internet gateways, default routes, ACLs ending in "allow all" with
+    /// narrow port denies before, a group per VPC allowing all from one peer
+    /// on every interface. `Some(peer index)`.
+    sane: Option<u8>,
     queries: Vec<QuerySpec>,
 }
 
@@ -242,7 +251,12 @@ pub struct Case {
 }
 
 fn rule() -> impl Strategy<Value = Rule> {
-    (0u8..5, any::<u8>(), any::<u8>()).prop_map(|(proto, ports, peer)| Rule { proto, ports, peer })
+    (
+        prop_oneof![4 => Just(0u8), 2 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8), 1 => Just(4u8)],
+        any::<u8>(),
+        any::<u8>(),
+    )
+        .prop_map(|(proto, ports, peer)| Rule { proto, ports, peer })
 }
 
 fn entry() -> impl Strategy<Value = Entry> {
@@ -251,7 +265,7 @@ fn entry() -> impl Strategy<Value = Entry> {
 
 fn query() -> impl Strategy<Value = QuerySpec> {
     (
-        0u8..11,
+        prop_oneof![8 => 0u8..11, 3 => Just(3u8)],
         any::<u8>(),
         0u8..13,
         any::<u8>(),
@@ -326,13 +340,18 @@ pub fn spec() -> impl Strategy<Value = Spec> {
             1..=4,
         ),
         vec(
-            (0u8..3, vec(entry(), 1..=5), vec(entry(), 1..=5)).prop_map(
-                |(vpc, inbound, outbound)| Acl {
+            (
+                0u8..3,
+                vec(entry(), 1..=5),
+                vec(entry(), 1..=5),
+                prop::bool::weighted(0.6),
+            )
+                .prop_map(|(vpc, inbound, outbound, open)| Acl {
                     vpc,
                     inbound,
                     outbound,
-                },
-            ),
+                    open,
+                }),
             0..=3,
         ),
         vec(
@@ -346,22 +365,29 @@ pub fn spec() -> impl Strategy<Value = Spec> {
                         prop::bool::weighted(0.15),
                         prop::bool::weighted(0.15),
                     )
-                        .prop_map(|(dest, target, blackhole, propagated)| RouteSpec {
-                            dest,
-                            target,
-                            blackhole,
-                            propagated,
+                        .prop_map(|(dest, target, blackhole, propagated)| {
+                            RouteSpec {
+                                dest,
+                                target,
+                                blackhole,
+                                propagated,
+                            }
                         }),
                     0..=4,
                 ),
                 option::weighted(0.6, 0u8..3),
                 option::weighted(0.2, 0u8..2),
+                option::weighted(
+                    0.6,
+                    prop_oneof![3 => Just(0u8), 2 => Just(1u8), 1 => Just(2u8)],
+                ),
             )
-                .prop_map(|(vpc, main, routes, v6_default, gateway)| Rtb {
+                .prop_map(|(vpc, main, routes, v6_default, gateway, v4_default)| Rtb {
                     vpc,
                     main,
                     routes,
                     v6_default,
+                    v4_default,
                     gateway,
                 }),
             0..=3,
@@ -371,8 +397,8 @@ pub fn spec() -> impl Strategy<Value = Spec> {
         vec(
             (
                 0u8..3,
-                vec(rule(), 0..=3),
-                option::weighted(0.4, vec(rule(), 0..=2)),
+                vec(rule(), 0..=4),
+                option::weighted(0.25, vec(rule(), 0..=2)),
             )
                 .prop_map(|(vpc, ingress, egress)| Sg {
                     vpc,
@@ -421,11 +447,12 @@ pub fn spec() -> impl Strategy<Value = Spec> {
             0..=2usize,
         ),
         vec(query(), 4),
+        option::weighted(sane_weight(), any::<u8>()),
     );
     (net, hosts).prop_map(
         |(
             (vpcs, v6, peerings, igws, subnets, acls, rtbs),
-            (sgs, enis, instances, nats, prefix_lists, cvpns, queries),
+            (sgs, enis, instances, nats, prefix_lists, cvpns, queries, sane),
         )| Spec {
             vpcs,
             v6,
@@ -441,8 +468,17 @@ pub fn spec() -> impl Strategy<Value = Spec> {
             prefix_lists,
             cvpns,
             queries,
+            sane,
         },
     )
+}
+
+/// How often a case is a "sane" network (`REACH_DIFF_SANE`, 0-1, for tuning).
+fn sane_weight() -> f64 {
+    std::env::var("REACH_DIFF_SANE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.8)
 }
 
 fn pick<T: Clone>(xs: &[T], i: u8) -> Option<T> {
@@ -468,6 +504,9 @@ struct EniW {
     prefix: Option<(String, String)>,
 }
 
+/// (udp?, ports) an inbound rule allows.
+type AimPorts = (bool, (u16, u16));
+
 /// What the renderer made, for rules and queries to point at.
 struct World {
     nvpc: u8,
@@ -478,6 +517,8 @@ struct World {
     nats: Vec<(String, String, String)>,
     sgs: Vec<String>,
     pls: Vec<String>,
+    /// Per interface: the (udp?, ports) its groups' inbound rules allow.
+    ports: std::collections::BTreeMap<String, Vec<AimPorts>>,
 }
 
 impl World {
@@ -510,7 +551,12 @@ fn cidr_palette(w: &World, i: u8) -> String {
         all.push("::/0".into());
         all.extend((0..w.nvpc).filter(|v| w.v6[usize::from(*v)]).map(vpc_v6));
         all.extend(w.subnets.iter().filter_map(|s| s.v6.clone()));
-        all.extend(w.enis.iter().filter_map(|e| e.ipv6.as_ref()).map(|a| format!("{a}/128")));
+        all.extend(
+            w.enis
+                .iter()
+                .filter_map(|e| e.ipv6.as_ref())
+                .map(|a| format!("{a}/128")),
+        );
         all.extend(PUBLIC_V6.iter().map(|s| s.to_string()));
     }
     pick(&all, i / 2).expect("non-empty")
@@ -553,7 +599,17 @@ fn render_rule(w: &World, r: &Rule, dir: &str, out: &mut String) {
     let _ = writeln!(out, "      - {{{}, {dir}: {peer}}}", proto_ports(r));
 }
 
-fn render_entries(w: &World, es: &[Entry], out: &mut String) {
+/// Narrow port ranges a "sane" network's ACLs deny.
+const NARROW: [(u16, u16); 6] = [
+    (32768, 40000),
+    (1024, 50000),
+    (50000, 65535),
+    (1500, 1600),
+    (0, 1023),
+    (22, 22),
+];
+
+fn render_entries(w: &World, es: &[Entry], sane: bool, out: &mut String) {
     let mut seen = Vec::new();
     for e in es {
         let num = (u16::from(e.slot) + 1) * 10;
@@ -561,6 +617,20 @@ fn render_entries(w: &World, es: &[Entry], out: &mut String) {
             continue;
         }
         seen.push(num);
+        if sane {
+            let (a, b) = NARROW[usize::from(e.rule.ports) % NARROW.len()];
+            let proto = if e.rule.proto.is_multiple_of(3) {
+                "udp"
+            } else {
+                "tcp"
+            };
+            let _ = writeln!(
+                out,
+                "      - {{rule: {num}, proto: {proto}, ports: {a}-{b}, cidr: {}, action: deny}}",
+                cidr_palette(w, e.rule.peer)
+            );
+            continue;
+        }
         let action = if e.allow { "allow" } else { "deny" };
         let _ = writeln!(
             out,
@@ -581,14 +651,20 @@ pub fn render(spec: &Spec) -> Case {
         nats: Vec::new(),
         sgs: Vec::new(),
         pls: Vec::new(),
+        ports: Default::default(),
     };
-    let has_igw = |v: u8| matches!(spec.igws[usize::from(v)], 1 | 3);
+    let sane = spec.sane.is_some();
+    let has_igw = |v: u8| sane || matches!(spec.igws[usize::from(v)], 1 | 3);
     let has_eigw = |v: u8| matches!(spec.igws[usize::from(v)], 2 | 3);
     let mut y = String::new();
     y.push_str("vpcs:\n");
     for v in 0..nvpc {
         if w.v6[usize::from(v)] {
-            let _ = writeln!(y, "  - {{id: vpc-{v}, cidrs: [10.{v}.0.0/16, {}]}}", vpc_v6(v));
+            let _ = writeln!(
+                y,
+                "  - {{id: vpc-{v}, cidrs: [10.{v}.0.0/16, {}]}}",
+                vpc_v6(v)
+            );
         } else {
             let _ = writeln!(y, "  - {{id: vpc-{v}, cidr: 10.{v}.0.0/16}}");
         }
@@ -663,14 +739,16 @@ pub fn render(spec: &Spec) -> Case {
     }
     // Interfaces and NAT gateways get their addresses now too.
     for (k, e) in spec.enis.iter().enumerate() {
-        let Some(s) = pick(&w.subnets, e.subnet).map(|s| (s.id.clone(), s.vpc, s.cidr.clone(), s.v6.clone())) else {
+        let Some(s) =
+            pick(&w.subnets, e.subnet).map(|s| (s.id.clone(), s.vpc, s.cidr.clone(), s.v6.clone()))
+        else {
             continue;
         };
         let (_, vpc, cidr, v6) = s;
         let base = cidr.trim_end_matches(".0/24").to_string();
         let v6base = v6.as_ref().map(|c| c.trim_end_matches("::/64").to_string());
         let ip = format!("{base}.{}", 10 + k);
-        let public = e.public.then(|| format!("198.51.100.{}", 10 + k));
+        let public = (e.public || spec.sane.is_some()).then(|| format!("198.51.100.{}", 10 + k));
         let instance = e
             .instance
             .filter(|_| e.kind == 0 && !e.available)
@@ -736,16 +814,49 @@ pub fn render(spec: &Spec) -> Case {
             }
         }
     }
+    if let Some(p) = spec.sane {
+        // Everything from inside the VPCs, and part of the internet.
+        let peers = [
+            ("0.0.0.0/0", "'::/0'"),
+            ("52.0.0.0/8", "'2600::/12'"),
+            ("198.51.100.0/24", "'2000::/4'"),
+            ("0.0.0.0/1", "'2001:db8::/32'"),
+            ("128.0.0.0/1", "'2001:db8:ff::/48'"),
+        ];
+        for v in 0..nvpc {
+            let (peer, peer6) = peers[usize::from(p.wrapping_add(v)) % peers.len()];
+            let _ = writeln!(y, "  - id: sg-wide-{v}\n    vpc: vpc-{v}\n    ingress:");
+            for inside in ["10.0.0.0/8", "'2001:db8::/45'"] {
+                if p % 3 == 0 {
+                    let _ = writeln!(y, "      - {{proto: all, from: {inside}}}");
+                } else {
+                    let _ = writeln!(
+                        y,
+                        "      - {{proto: tcp, ports: 20-1500, from: {inside}}}\n      - {{proto: udp, ports: 1024-65535, from: {inside}}}\n      - {{proto: icmp, type: 8, from: {inside}}}\n      - {{proto: icmpv6, type: 128, from: {inside}}}"
+                    );
+                }
+            }
+            let _ = writeln!(y, "      - {{proto: all, from: {peer}}}");
+            let _ = writeln!(y, "      - {{proto: all, from: {peer6}}}");
+        }
+    }
     // Network ACLs.
     let acl_vpcs: Vec<u8> = spec.acls.iter().map(|a| a.vpc % nvpc).collect();
     if !spec.acls.is_empty() {
         y.push_str("network_acls:\n");
         for (k, a) in spec.acls.iter().enumerate() {
             let _ = writeln!(y, "  - id: acl-{k}\n    vpc: vpc-{}", acl_vpcs[k]);
+            let open = if a.open || sane {
+                "      - {rule: 200, proto: all, cidr: 0.0.0.0/0, action: allow}\n      - {rule: 201, proto: all, cidr: '::/0', action: allow}\n"
+            } else {
+                ""
+            };
             y.push_str("    inbound:\n");
-            render_entries(&w, &a.inbound, &mut y);
+            render_entries(&w, &a.inbound, sane, &mut y);
+            y.push_str(open);
             y.push_str("    outbound:\n");
-            render_entries(&w, &a.outbound, &mut y);
+            render_entries(&w, &a.outbound, sane, &mut y);
+            y.push_str(open);
         }
     }
     // Route tables.
@@ -762,9 +873,9 @@ pub fn render(spec: &Spec) -> Case {
         })
         .collect();
     let mut gateway_seen: Vec<String> = Vec::new();
+    let mut has_main = Vec::new();
     if !spec.rtbs.is_empty() {
         y.push_str("route_tables:\n");
-        let mut has_main = Vec::new();
         for (k, t) in spec.rtbs.iter().enumerate() {
             let vpc = rtb_vpcs[k];
             let gateway = gateway_of[k].clone().filter(|g| !gateway_seen.contains(g));
@@ -842,7 +953,10 @@ pub fn render(spec: &Spec) -> Case {
             let mut lines = String::new();
             if gateway.is_none()
                 && w.v6[usize::from(vpc)]
-                && let Some(d) = t.v6_default
+                && let Some(d) = t
+                    .v6_default
+                    .or(sane.then_some(0))
+                    .map(|d| if sane { 0 } else { d })
             {
                 let target = match d {
                     0 => format!("igw-{vpc}"),
@@ -851,6 +965,25 @@ pub fn render(spec: &Spec) -> Case {
                 };
                 let _ = writeln!(lines, "      - {{dest: '::/0', target: {target}}}");
                 used.push("::/0".to_string());
+            }
+            if gateway.is_none()
+                && let Some(d) = t
+                    .v4_default
+                    .or(sane.then_some(0))
+                    .map(|d| if sane { 0 } else { d })
+            {
+                let nat = w
+                    .nats
+                    .iter()
+                    .find(|n| n.1.starts_with(&format!("10.{vpc}.")))
+                    .map(|n| n.0.clone());
+                let target = match (d, nat) {
+                    (1, Some(n)) => n,
+                    (2, _) => "vgw-1".to_string(),
+                    _ => format!("igw-{vpc}"),
+                };
+                let _ = writeln!(lines, "      - {{dest: 0.0.0.0/0, target: {target}}}");
+                used.push("0.0.0.0/0".to_string());
             }
             for r in &t.routes {
                 let dest = pick(&dests, r.dest).expect("non-empty");
@@ -887,6 +1020,23 @@ pub fn render(spec: &Spec) -> Case {
             } else {
                 y.push_str("    routes:\n");
                 y.push_str(&lines);
+            }
+        }
+    }
+    if sane {
+        // Every VPC's main table leads to the internet.
+        let mut first = spec.rtbs.is_empty();
+        for v in (0..nvpc).filter(|v| !has_main.contains(v)) {
+            if first {
+                y.push_str("route_tables:\n");
+                first = false;
+            }
+            let _ = writeln!(
+                y,
+                "  - id: rtb-main-{v}\n    vpc: vpc-{v}\n    main: true\n    routes:\n      - {{dest: 0.0.0.0/0, target: igw-{v}}}"
+            );
+            if w.v6[usize::from(v)] {
+                let _ = writeln!(y, "      - {{dest: '::/0', target: igw-{v}}}");
             }
         }
     }
@@ -953,6 +1103,24 @@ pub fn render(spec: &Spec) -> Case {
             .map(|g| format!("sg-{g}"))
             .collect();
         groups.dedup();
+        if sane && e.kind == 0 {
+            groups.push(format!("sg-wide-{}", ew.vpc));
+        }
+        let mut ports: Vec<(bool, (u16, u16))> = groups
+            .iter()
+            .filter_map(|g| g[3..].parse::<usize>().ok())
+            .flat_map(|g| &spec.sgs[g].ingress)
+            .filter(|r| r.proto % 5 < 2)
+            .map(|r| (r.proto % 5 == 1, PORTS[usize::from(r.ports) % PORTS.len()]))
+            .collect();
+        if let Some(p) = spec.sane
+            && e.kind == 0
+            && p % 3 != 0
+        {
+            ports.push((false, (20, 1500)));
+            ports.push((true, (1024, 65535)));
+        }
+        w.ports.insert(ew.id.clone(), ports);
         match e.kind {
             1 => y.push_str(", kind: network_load_balancer, groups: []"),
             2 => y.push_str(", kind: transit_gateway, groups: []"),
@@ -1051,7 +1219,13 @@ pub fn render(spec: &Spec) -> Case {
         }
         eps.push_str("    associations:\n");
         let mut assoc: Vec<String> = Vec::new();
-        for (s, with_ip) in &c.assocs {
+        // A working network associates every subnet it can (at most 2).
+        let assocs: Vec<(u8, bool)> = if sane {
+            vec![(0, c.assocs[0].1), (1, c.assocs.last().expect("one").1)]
+        } else {
+            c.assocs.clone()
+        };
+        for (s, with_ip) in &assocs {
             let (sid, cidr) = pick(&subnets, *s).expect("non-empty");
             if assoc.contains(&sid) {
                 continue;
@@ -1087,10 +1261,13 @@ pub fn render(spec: &Spec) -> Case {
             eps.push_str("    routes:\n");
             eps.push_str(&routes);
         }
-        if c.auth.is_empty() {
+        if c.auth.is_empty() && !sane {
             eps.push_str("    authorization: []\n");
         } else {
             eps.push_str("    authorization:\n");
+            if sane {
+                eps.push_str("      - {dest: 10.0.0.0/8, access_all: true}\n");
+            }
             for (d, g) in &c.auth {
                 let dest = pick(&dests, *d).expect("non-empty");
                 match g {
@@ -1158,6 +1335,7 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
             2 => format!("2001:db8:{}:{}::99", q.dst_ref % w.nvpc, 1 + q.dst_ref % 2),
             _ => format!("2001:db8:{}::1", q.dst_ref % w.nvpc),
         }),
+        10 if !matches!(q.src, 0 | 1 | 2 | 9 | 10) => deni.map(|e| e.ip.clone()),
         10 => Some(match q.dst_ref % 7 {
             0 => "169.254.169.253".to_string(),
             1 => "169.254.169.254".to_string(),
@@ -1197,18 +1375,62 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
             .unwrap_or_else(|| "10.0.9.9".into()),
         _ => "10.0.9.9".into(),
     };
-    // Client VPN carries IPv4: a client asks for an IPv4 destination.
-    let (dst, v6) = if src == "client" && v6 {
-        (deni.map_or_else(|| "10.0.1.99".into(), |e| e.ip.clone()), false)
+    // A host on the internet mostly asks for a public address of an interface
+    // (a private one is unreachable from there, and stays in now and then).
+    let (dst, v6) = if matches!(q.src, 3 | 4 | 7)
+        && !v6
+        && (dst.starts_with("10.") || dst.starts_with("i-") || dst.starts_with("eni-"))
+        && !q.dst_ref.is_multiple_of(8)
+    {
+        let outside = |e: &EniW| {
+            if q.dst_ref.is_multiple_of(3) {
+                e.ipv6.clone().or(e.public.clone())
+            } else {
+                e.public.clone().or(e.ipv6.clone())
+            }
+        };
+        match deni
+            .and_then(outside)
+            .or_else(|| w.enis.iter().find_map(outside))
+        {
+            Some(a) => {
+                let v6 = a.contains(':');
+                (a, v6)
+            }
+            None => (dst, v6),
+        }
     } else {
         (dst, v6)
     };
-    let (proto, port) = match q.proto {
-        1 => {
+    // Client VPN carries IPv4: a client asks for an IPv4 destination.
+    let (dst, v6) = if src == "client" && v6 {
+        (
+            deni.map_or_else(|| "10.0.1.99".into(), |e| e.ip.clone()),
+            false,
+        )
+    } else {
+        (dst, v6)
+    };
+    // Half of the tcp/udp queries ask about a port range straddling an
+    // edge of a rule of the destination's groups (partly allowed).
+    let aimed = deni
+        .and_then(|e| w.ports.get(&e.id))
+        .and_then(|ps| pick(ps, q.ports / 2))
+        .filter(|_| q.proto < 2 && q.ports.is_multiple_of(2));
+    let (proto, port) = match (q.proto, aimed) {
+        (_, Some((udp, (a, b)))) => {
+            let (lo, hi) = if q.dst_ref.is_multiple_of(2) || b == 65535 {
+                (a.saturating_sub(5), a.saturating_add(5))
+            } else {
+                (b - 5, b + 5)
+            };
+            (if udp { "udp" } else { "tcp" }, format!("{lo}-{hi}"))
+        }
+        (1, None) => {
             let (a, b) = QPORTS[usize::from(q.ports) % QPORTS.len()];
             ("udp", format!("{a}-{b}"))
         }
-        2 | 3 => (
+        (2 | 3, None) => (
             if q.proto == 3 && (v6 || mismatch) {
                 "icmpv6"
             } else {
@@ -1232,11 +1454,7 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
         _ => Vec::new(),
     };
     let src_port = q.src_port.map(|p| PORTS[usize::from(p) % PORTS.len()]);
-    let dst = if v6 {
-        format!("[{dst}]")
-    } else {
-        dst
-    };
+    let dst = if v6 { format!("[{dst}]") } else { dst };
     Query {
         text: format!("{src}->{dst}:{port}/{proto}"),
         groups,
