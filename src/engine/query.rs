@@ -291,13 +291,22 @@ fn ephemeral(net: &Network, i: &Interface, assumptions: &mut Vec<String>) -> (u1
             ));
             (32768, 60999)
         }
-        None => {
-            assumptions.push(format!(
-                "{} is not an instance: source ports 1024-65535 (--src-port overrides)",
-                i.id
-            ));
-            (1024, 65535)
-        }
+        None => match &i.instance {
+            Some(inst) => {
+                assumptions.push(format!(
+                    "{inst} (from the `Attachment` of {}; not in describe-instances) is assumed to run Linux: source ports 32768-60999 (--src-port overrides)",
+                    i.id
+                ));
+                (32768, 60999)
+            }
+            None => {
+                assumptions.push(format!(
+                    "{} is not an instance: source ports 1024-65535 (--src-port overrides)",
+                    i.id
+                ));
+                (1024, 65535)
+            }
+        },
     }
 }
 
@@ -352,7 +361,7 @@ impl Query {
         let (start, default_ports) = match &spec.src {
             SrcSpec::Internet => {
                 assumptions.push(
-                    "`internet` means every public address: all IPv4 outside private and special-purpose blocks (RFC 1918, 6598, loopback, link-local, multicast) and 2000::/3, except the public IPs of the input; their clients use source ports 1024-65535"
+                    "`internet` means every public address: all IPv4 outside private and special-purpose blocks (RFC 1918, 6598, loopback, link-local, multicast) and 2000::/3, except the public IPs, Elastic IPs and IPv6 addresses and CIDRs of the input; their clients use source ports 1024-65535"
                         .to_string(),
                 );
                 // Hosts outside the input: the input's own public IPs and

@@ -169,9 +169,16 @@ pub fn outside_interfaces(net: &Network) -> IntervalSet {
 /// AWS-managed list holds only public AWS ranges, never an address of the
 /// input's VPCs; any other list, anything.
 pub fn prefix_list_bound(net: &Network, id: &str) -> IntervalSet {
-    match net.prefix_lists.get(id) {
+    let pl = net.prefix_lists.get(id);
+    let bound = match pl {
         Some(pl) if pl.aws_managed() => public_addresses().difference(&input_cidrs(net)),
         _ => hs::all_v4().union(&hs::all_v6()),
+    };
+    // A list holds addresses of its `AddressFamily` only.
+    match pl.and_then(|p| p.family) {
+        Some(4) => bound.intersect(&hs::all_v4()),
+        Some(6) => bound.intersect(&hs::all_v6()),
+        _ => bound,
     }
 }
 

@@ -546,6 +546,7 @@ pub(crate) fn lower_all(st: &mut State, docs: &[(Arc<str>, Model)]) -> Result<()
                 id: p.id.clone(),
                 name: p.name.clone(),
                 owner: p.owner.clone(),
+                family: None,
                 entries: p.cidrs.as_ref().map(|c| c.iter().map(|n| n.0).collect()),
                 origin: cx.origin.clone(),
             };
