@@ -17,6 +17,10 @@ use super::{Cause, Direction, End, Flow, Hop, Leaf, Query, Sink, Start};
 
 /// Ports a NAT gateway translates to (aws-semantics.md §1).
 const NAT_PORTS: (u16, u16) = (1024, 65535);
+/// Stands, inside a flow, for the public IP AWS assigned to a Client VPN
+/// association ENI the input lacks (never printed: replies to it are
+/// recognised through the connection state).
+const ASSIGNED_PUBLIC: IpAddr = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
 /// A walk longer than this is a routing loop.
 const MAX_HOPS: usize = 64;
 
@@ -35,6 +39,9 @@ pub struct Conntrack {
     /// The connection went to an AWS-provided service (name), which answers
     /// the interface directly.
     service: Option<String>,
+    /// The Client VPN association whose ENI (not in the input) left for the
+    /// internet from a public IP AWS assigned.
+    assigned: Option<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -1007,12 +1014,12 @@ impl<'n> Walk<'n, '_> {
 
     /// Out through an internet gateway: the private source becomes its public IP.
     fn via_igw(&mut self, node: Node<'n>, igw_id: &str, flow: Flow, mut trail: Trail) {
-        if let Node::Cvpn(_, a) = node {
+        if let Node::Va(e, _) = node {
             return self.unknown(
                 flow,
                 trail,
-                &a.id,
-                "Client VPN association ENIs reach the internet through an internet gateway with AWS-assigned public IPs that describe-* does not show: not modelled yet (route 0.0.0.0/0 of the associated subnet to a NAT gateway is)",
+                &e.id,
+                "Verified Access interfaces do not reach the internet through an internet gateway (not modelled)",
             );
         }
         let Some(igw) = self.net.internet_gateways.get(igw_id) else {
@@ -1044,8 +1051,29 @@ impl<'n> Walk<'n, '_> {
                 .chain(i.ipv6.iter().map(|a| (*a, Some(*a))))
                 .collect(),
             Node::Nat(n) => n.private_ip.map(|p| (p, n.public_ip)).into_iter().collect(),
-            // Association ENIs have no public IP: the internet only through a NAT gateway.
-            Node::Cvpn(..) | Node::Va(..) => Vec::new(),
+            // An association ENI in a public subnet has a public IP (seed 003).
+            Node::Cvpn(_, a) => match a.interface.as_ref().and_then(|e| self.net.interfaces.get(e)) {
+                Some(i) => i.private_ips.iter().map(|p| (p.address, p.public)).collect(),
+                None => {
+                    self.sink.assume(format!(
+                        "the ENI of {} is not in the input: AWS gives an association ENI in a subnet routed to an internet gateway a public IP, and clients reach the internet from it (aws-semantics.md §6, seed 003)",
+                        a.id
+                    ));
+                    let mut flow = flow;
+                    if self.dir == Direction::Forward {
+                        trail.ct.assigned = Some(a.id.clone());
+                    }
+                    flow.rewrite(Field::Src, Src::Const(point(ASSIGNED_PUBLIC)));
+                    let t = trail.with(Hop::new(
+                        &igw.id,
+                        "internet-gateway",
+                        "translate",
+                        format!("source -> the public IP AWS assigned to the ENI of {}", a.id),
+                    ));
+                    return self.on_internet(flow, t);
+                }
+            },
+            Node::Va(..) => Vec::new(),
         };
         for (private, public) in pairs {
             let (hit, miss) = flow.split_field(Field::Src, &point(private));
@@ -1115,6 +1143,14 @@ impl<'n> Walk<'n, '_> {
                     allocation: alloc.clone(),
                 },
             );
+        }
+        // A reply to an association ENI's AWS-assigned public IP.
+        if let Some(assoc) = trail.ct.assigned.clone() {
+            let (hit, miss) = rest.split_field(Field::Dst, &point(ASSIGNED_PUBLIC));
+            rest = miss;
+            if !hit.is_empty() {
+                self.assigned_entry(&assoc, hit, trail.clone());
+            }
         }
         // IPv6 addresses of a VPC are its internet addresses (§5): in through its gateway.
         for vpc in net.vpcs.values() {
@@ -1240,6 +1276,42 @@ impl<'n> Walk<'n, '_> {
                 ));
                 self.at_node(node, flow, t);
             }
+        }
+    }
+
+    /// In through the internet gateway to an association ENI the input lacks,
+    /// at the public IP AWS assigned it.
+    fn assigned_entry(&mut self, assoc: &str, mut flow: Flow, trail: Trail) {
+        let net = self.net;
+        let Some((ep, a)) = net
+            .client_vpn_endpoints
+            .values()
+            .find_map(|e| e.associations.iter().find(|a| a.id == assoc).map(|a| (e, a)))
+        else {
+            return self.unknown(flow, trail, assoc, "the association is not in the input");
+        };
+        let Some(igw) = net.igw_of_vpc(&ep.vpc) else {
+            return self.drop(
+                flow,
+                trail,
+                Cause::NoInternetGateway {
+                    vpc: ep.vpc.clone(),
+                },
+            );
+        };
+        let Some(addrs) = rules::association_addresses(net, a) else {
+            return self.unknown(flow, trail, &a.subnet, "the association's subnet is not in the input");
+        };
+        flow.rewrite(Field::Dst, Src::Const(addrs));
+        let t = trail.with(Hop::new(
+            &igw.id,
+            "internet-gateway",
+            "translate",
+            format!("destination (the public IP AWS assigned to the ENI of {}) -> its private address", a.id),
+        ));
+        let node = Node::Cvpn(ep, a);
+        for (flow, t) in self.gateway_routes(&igw.id, &ep.vpc, flow, t) {
+            self.deliver_to(node, Cross::Outside, flow, t);
         }
     }
 
