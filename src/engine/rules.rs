@@ -116,11 +116,8 @@ pub fn peer_addresses(net: &Network, peer: &Peer) -> PeerAddrs {
                 .flat_map(|e| e.subnets.iter())
                 .filter_map(|s| subnet_addresses(net, s))
                 .fold(unlisted, |acc, s| acc.union(&s));
-            let members = net
-                .members_of_group(g)
-                .fold(IntervalSet::empty(), |acc, i| {
-                    acc.union(&interface_addresses(i))
-                });
+            let members =
+                IntervalSet::from_intervals(net.members_of_group(g).flat_map(interface_intervals));
             PeerAddrs {
                 yes: members.union(&unlisted),
                 maybe,
@@ -131,27 +128,32 @@ pub fn peer_addresses(net: &Network, peer: &Peer) -> PeerAddrs {
 
 /// Every address of an interface: private IPs, IPv6 addresses, delegated prefixes.
 pub fn interface_addresses(i: &crate::model::Interface) -> IntervalSet {
-    IntervalSet::from_intervals(
-        i.private_ips
-            .iter()
-            .map(|p| p.address)
-            .chain(i.ipv6.iter().copied())
-            .map(|a| Interval::point(hs::addr(a))),
-    )
-    .union(
-        &i.prefixes
-            .iter()
-            .fold(IntervalSet::empty(), |acc, p| acc.union(&cidr_set(p))),
-    )
+    IntervalSet::from_intervals(interface_intervals(i))
+}
+
+/// [`interface_addresses`] as intervals, for building one set of many interfaces.
+fn interface_intervals(i: &crate::model::Interface) -> impl Iterator<Item = Interval> + '_ {
+    i.private_ips
+        .iter()
+        .map(|p| p.address)
+        .chain(i.ipv6.iter().copied())
+        .map(|a| Interval::point(hs::addr(a)))
+        .chain(
+            i.prefixes
+                .iter()
+                .flat_map(|p| cidr_set(p).intervals().to_vec()),
+        )
 }
 
 /// Every CIDR of every VPC and subnet of the input.
 pub fn input_cidrs(net: &Network) -> IntervalSet {
-    net.vpcs
-        .values()
-        .flat_map(|v| v.cidrs.iter())
-        .chain(net.subnets.values().flat_map(|s| s.cidrs.iter()))
-        .fold(IntervalSet::empty(), |acc, c| acc.union(&cidr_set(c)))
+    IntervalSet::from_intervals(
+        net.vpcs
+            .values()
+            .flat_map(|v| v.cidrs.iter())
+            .chain(net.subnets.values().flat_map(|s| s.cidrs.iter()))
+            .flat_map(|c| cidr_set(c).intervals().to_vec()),
+    )
 }
 
 /// Addresses an interface outside the input could have: anything but the
@@ -312,15 +314,10 @@ pub fn internet_sources(net: &Network) -> IntervalSet {
         .chain(net.nat_gateways.values().filter_map(|n| n.public_ip))
         .chain(net.idle_addresses.keys().copied())
         .map(|a| Interval::point(hs::addr(a)));
-    let own = IntervalSet::from_intervals(own)
-        .union(&input_cidrs(net))
-        .union(
-            &net.interfaces
-                .values()
-                .fold(IntervalSet::empty(), |acc, i| {
-                    acc.union(&interface_addresses(i))
-                }),
-        );
+    let own = IntervalSet::from_intervals(
+        own.chain(net.interfaces.values().flat_map(interface_intervals)),
+    )
+    .union(&input_cidrs(net));
     public_addresses().difference(&own)
 }
 

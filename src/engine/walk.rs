@@ -1552,8 +1552,9 @@ impl<'n> Walk<'n, '_> {
         let mut t = t;
         t.ct.onprem = Some((id.to_string(), node.vpc().to_string()));
         self.sink.assume(format!(
-            "{} is on-premises behind {id}, outside the input: assumed to accept the connection and to route the reply back through {id}",
-            flow.current(Field::Dst).summary(Field::Dst)
+            "{} is on-premises behind {id}, outside the input: assumed to accept the connection and to route the reply back through {id}, which is assumed attached to {} (virtual private gateways are not read)",
+            flow.current(Field::Dst).summary(Field::Dst),
+            node.vpc()
         ));
         self.leaf(
             flow,
