@@ -9,6 +9,7 @@ pub mod client;
 mod flow;
 mod query;
 pub mod rules;
+pub mod users;
 pub mod va;
 mod walk;
 
@@ -165,6 +166,11 @@ pub enum Cause {
     CvpnNoRoute {
         endpoint: String,
     },
+    /// Another client's address, but no `local` route: no client-to-client.
+    ClientToClientNoRoute {
+        endpoint: String,
+        client_cidr: String,
+    },
     NotAuthorized {
         endpoint: String,
         /// The most specific rules covering the destination (they decide).
@@ -180,6 +186,31 @@ pub enum Cause {
         subnet: String,
         /// The destination CIDR to route via this association's subnet.
         suggest: String,
+    },
+    /// The interface answers nothing (not `in-use`, or its instance not running).
+    NotAnswering {
+        eni: String,
+        reason: String,
+    },
+    /// An Elastic IP allocated but associated with nothing.
+    IdleAddress {
+        ip: std::net::IpAddr,
+        allocation: String,
+    },
+    /// The internet cannot open connections through an egress-only gateway.
+    EgressOnlyInbound {
+        eigw: String,
+        vpc: String,
+    },
+    /// An egress-only internet gateway carries IPv6 only.
+    EgressOnlyIpv4 {
+        eigw: String,
+    },
+    /// An AWS-provided service answers only on its ports.
+    ServicePort {
+        service: String,
+        addr: std::net::IpAddr,
+        serves: String,
     },
     /// The Verified Access endpoint is not `active`.
     VaUnavailable {
@@ -226,6 +257,12 @@ impl Cause {
             | PeeringNotAttached { pcx, .. }
             | PeeringNoTransit { pcx, .. } => (pcx.clone(), "vpc-peering"),
             NoInterface { vpc } => (vpc.clone(), "vpc"),
+            NotAnswering { eni, .. } => (eni.clone(), "network-interface"),
+            IdleAddress { allocation, .. } => (allocation.clone(), "elastic-ip"),
+            EgressOnlyInbound { eigw, .. } | EgressOnlyIpv4 { eigw } => {
+                (eigw.clone(), "egress-only-internet-gateway")
+            }
+            ServicePort { service, .. } => (service.clone(), "aws-service"),
             NotADestination { component } => (component.clone(), "nat-gateway"),
             PrivateOnInternet => ("internet".into(), "internet"),
             OtherInterface { reached, .. } | ReturnElsewhere { reached } => {
@@ -234,6 +271,7 @@ impl Cause {
             CvpnUnavailable { endpoint, .. }
             | SplitTunnelBypass { endpoint }
             | CvpnNoRoute { endpoint }
+            | ClientToClientNoRoute { endpoint, .. }
             | NotAuthorized { endpoint, .. } => (endpoint.clone(), "client-vpn-endpoint"),
             CvpnAssociationNoRoute { endpoint, .. } => (endpoint.clone(), "client-vpn-route"),
             VaDenied {

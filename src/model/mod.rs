@@ -467,6 +467,8 @@ pub struct PrefixList {
     pub name: Option<String>,
     /// `OwnerId`: `AWS` for AWS-managed lists.
     pub owner: Option<String>,
+    /// `AddressFamily`: 4 or 6, when the input says.
+    pub family: Option<u8>,
     /// `None` when the snapshot names the list but not its entries.
     pub entries: Option<Vec<IpNet>>,
     pub origin: Origin,
@@ -509,7 +511,8 @@ pub struct ClientVpnAssociation {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientVpnRoute {
     pub dest: IpNet,
-    /// The association subnet traffic to `dest` leaves through.
+    /// The association subnet traffic to `dest` leaves through, or `local`
+    /// (client-to-client: the route to the client CIDR).
     pub target_subnet: String,
     /// `active` when it carries traffic.
     pub status: String,
@@ -544,6 +547,13 @@ pub struct ClientVpnEndpoint {
     pub routes: Vec<ClientVpnRoute>,
     pub auth_rules: Vec<ClientVpnAuthRule>,
     pub origin: Origin,
+}
+
+impl ClientVpnRoute {
+    /// A client-to-client route (`--target-vpc-subnet-id local`).
+    pub fn is_local(&self) -> bool {
+        self.target_subnet.eq_ignore_ascii_case("local")
+    }
 }
 
 impl ClientVpnEndpoint {

@@ -1,5 +1,6 @@
 //! The one integration-test binary: fixtures, CLI output, bad input.
 
+mod access_paths;
 mod bad_input;
 mod cli;
 mod client_vpn;
@@ -8,6 +9,7 @@ mod fixtures;
 mod models;
 #[cfg(feature = "z3")]
 mod prove;
+mod real_accounts;
 mod semantics;
 mod support;
 mod verified_access;
