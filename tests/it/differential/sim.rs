@@ -248,7 +248,13 @@ struct Conn {
     assoc_addr: BTreeMap<String, IpAddr>,
     /// VPCs a connection left through an egress-only internet gateway of.
     eigw: BTreeSet<String>,
+    /// The association whose ENI (not in the input) left for the internet
+    /// from the public IP AWS assigned it ([`ASSIGNED`]).
+    assigned: Option<String>,
 }
+
+/// Stands for the public IP AWS assigned to an association ENI the input lacks.
+const ASSIGNED: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
 
 #[derive(Clone, Copy)]
 enum Node<'n> {
@@ -765,9 +771,6 @@ impl<'n> Sim<'n, '_> {
 
     fn via_igw(&mut self, node: Node<'n>, igw_id: &str, mut pkt: Pkt) -> End {
         let net = self.net;
-        if let Node::Assoc(..) = node {
-            return End::Unknown("association ENI to an internet gateway".into());
-        }
         let Some(igw) = net.internet_gateways.get(igw_id) else {
             return End::Unknown(format!("{igw_id} not in the input"));
         };
@@ -788,7 +791,23 @@ impl<'n> Sim<'n, '_> {
                 .map(|p| (p.address, p.public))
                 .collect(),
             Node::Nat(n) => n.private_ip.map(|p| (p, n.public_ip)).into_iter().collect(),
-            Node::Assoc(..) => Vec::new(),
+            // An association ENI in a subnet routed to an internet gateway has
+            // a public IP (seed 003): its own, or one AWS assigned when the
+            // input lacks the ENI (the product's stated assumption).
+            Node::Assoc(_, a) => match a.interface.as_ref().and_then(|i| net.interfaces.get(i)) {
+                Some(i) => i
+                    .private_ips
+                    .iter()
+                    .map(|p| (p.address, p.public))
+                    .collect(),
+                None => {
+                    if self.dir == Dir::Forward {
+                        self.conn.assigned = Some(a.id.clone());
+                    }
+                    pkt.src = ASSIGNED;
+                    return self.on_internet(pkt);
+                }
+            },
         };
         match pairs.iter().find(|(p, _)| *p == pkt.src) {
             Some((_, Some(public))) => {
@@ -831,6 +850,25 @@ impl<'n> Sim<'n, '_> {
         let dst = pkt.dst;
         if net.idle_addresses.contains_key(&dst) {
             return End::Dropped("idle address");
+        }
+        if dst == ASSIGNED
+            && let Some(aid) = self.conn.assigned.clone()
+        {
+            let Some((e, a)) = net
+                .client_vpn_endpoints
+                .values()
+                .find_map(|e| e.associations.iter().find(|a| a.id == aid).map(|a| (e, a)))
+            else {
+                return End::Unknown("association not in the input".into());
+            };
+            let Some(igw) = self.igw_of(&e.vpc) else {
+                return End::Dropped("no internet gateway");
+            };
+            pkt.dst = self.conn.assoc_addr[&a.id];
+            if let Some(end) = self.gateway_table(igw, &pkt) {
+                return end;
+            }
+            return self.deliver_to(Node::Assoc(e, a), From::Outside, pkt);
         }
         if let Some(n) = net.nat_gateways.values().find(|n| n.public_ip == Some(dst)) {
             let Some(private) = n.private_ip else {
@@ -1335,7 +1373,11 @@ impl Universe {
     fn of(net: &Network) -> Universe {
         let mut u_ = Universe {
             addrs: BTreeSet::new(),
-            ports: [1024u128, 65536, 32768, 61000, 49152].into(),
+            // Ephemeral ranges, and the ports AWS-provided services answer (K).
+            ports: [
+                1024u128, 65536, 32768, 61000, 49152, 53, 54, 80, 81, 123, 124,
+            ]
+            .into(),
             types: [0u128, 1, 8, 9, 128, 129, 130].into(),
             codes: [0u128, 1].into(),
         };
