@@ -154,17 +154,25 @@ fn check_case(case: &snapshot::Case, stats: &mut Stats) -> Result<(), String> {
                 // Survey mode: count the disagreement and go on.
                 let key = e.split_once("`: ").map_or(e.as_str(), |x| x.1);
                 let key = key.split_once("; packet").map_or(key, |x| x.0).to_string();
+                let text = regression_text(
+                    &snapshot::Case {
+                        yaml: case.yaml.clone(),
+                        queries: vec![q.clone()],
+                    },
+                    &e,
+                );
                 let n = stats.disagreements.entry(key).or_insert((0, String::new()));
                 if n.0 == 0 {
-                    n.1 = regression_text(
-                        &snapshot::Case {
-                            yaml: case.yaml.clone(),
-                            queries: vec![q.clone()],
-                        },
-                        &e,
-                    );
+                    n.1 = text.clone();
                 }
                 n.0 += 1;
+                // Every one, for sorting by cause.
+                let all = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-survey/all");
+                let _ = std::fs::create_dir_all(&all);
+                let k = stats.disagreements.values().map(|x| x.0).sum::<usize>();
+                if k <= 500 {
+                    let _ = std::fs::write(all.join(format!("{k:04}.yaml")), text);
+                }
             }
             Err(e) => return Err(e),
         }
@@ -234,6 +242,8 @@ fn engine_and_simulator_agree() {
     };
     let mut runner =
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
+    let _ =
+        std::fs::remove_dir_all(Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-survey"));
     let stats = RefCell::new(Stats {
         survey: std::env::var("REACH_DIFF_SURVEY").is_ok_and(|v| v == "1"),
         ..Stats::default()
@@ -295,7 +305,6 @@ fn engine_and_simulator_agree() {
     }
     if !s.disagreements.is_empty() {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("differential-survey");
-        let _ = std::fs::create_dir_all(&dir);
         let mut kinds: Vec<_> = s.disagreements.iter().collect();
         kinds.sort_by_key(|(_, (n, _))| std::cmp::Reverse(*n));
         for (k, (key, (n, example))) in kinds.iter().enumerate() {

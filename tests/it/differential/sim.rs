@@ -498,7 +498,7 @@ impl<'n> Sim<'n, '_> {
                     net.interfaces.values().filter(|i| holds(i, a)).collect();
                 let member = owners.iter().any(|i| i.groups.contains(g));
                 // ... and Client VPN association ENIs carrying it (the
-                // endpoint's groups); one the input lacks may have any
+                // endpoint's groups); one the input lacks may have any IPv4
                 // address of its subnet (the product's stated assumption).
                 let assoc = net
                     .client_vpn_endpoints
@@ -511,9 +511,9 @@ impl<'n> Sim<'n, '_> {
                             .is_none_or(|i| !net.interfaces.contains_key(i))
                     })
                     .any(|x| {
-                        net.subnets
-                            .get(&x.subnet)
-                            .is_some_and(|s| s.cidrs.iter().any(|c| c.contains(&a)))
+                        net.subnets.get(&x.subnet).is_some_and(|s| {
+                            s.cidrs.iter().any(|c| c.addr().is_ipv4() && c.contains(&a))
+                        })
                     });
                 if member || assoc {
                     return Some(true);
@@ -738,12 +738,12 @@ impl<'n> Sim<'n, '_> {
 
     /// F: a packet entering `vpc` through `gateway`: its gateway route table
     /// first. `None`: go on with the normal delivery.
-    fn gateway_table(&mut self, gateway: &str, pkt: &Pkt) -> Option<End> {
+    fn gateway_table(&mut self, gateway: &str, vpc: &str, pkt: &Pkt) -> Option<End> {
         let net = self.net;
         let table = net
             .route_tables
             .values()
-            .find(|t| t.gateways.iter().any(|g| g == gateway))?;
+            .find(|t| t.vpc == vpc && t.gateways.iter().any(|g| g == gateway))?;
         let r = match self.lookup(table, pkt.dst) {
             Look::Unknown(w) => return Some(End::Unknown(w)),
             Look::NoRoute => return Some(End::Dropped("no route in the gateway table")),
@@ -865,7 +865,7 @@ impl<'n> Sim<'n, '_> {
                 return End::Dropped("no internet gateway");
             };
             pkt.dst = self.conn.assoc_addr[&a.id];
-            if let Some(end) = self.gateway_table(igw, &pkt) {
+            if let Some(end) = self.gateway_table(igw, &e.vpc, &pkt) {
                 return end;
             }
             return self.deliver_to(Node::Assoc(e, a), From::Outside, pkt);
@@ -878,7 +878,7 @@ impl<'n> Sim<'n, '_> {
                 return End::Dropped("no internet gateway");
             };
             pkt.dst = private;
-            if let Some(end) = self.gateway_table(igw, &pkt) {
+            if let Some(end) = self.gateway_table(igw, &n.vpc, &pkt) {
                 return end;
             }
             // Only replies to connections it translated come back in.
@@ -904,7 +904,7 @@ impl<'n> Sim<'n, '_> {
                 return End::Dropped("no internet gateway");
             };
             pkt.dst = private;
-            if let Some(end) = self.gateway_table(igw, &pkt) {
+            if let Some(end) = self.gateway_table(igw, &i.vpc, &pkt) {
                 return end;
             }
             return match node {
@@ -920,7 +920,7 @@ impl<'n> Sim<'n, '_> {
         {
             // B: into the VPC through its internet gateway, untranslated.
             if let Some(igw) = self.igw_of(&vpc.id) {
-                if let Some(end) = self.gateway_table(igw, &pkt) {
+                if let Some(end) = self.gateway_table(igw, &vpc.id, &pkt) {
                     return end;
                 }
                 return self.deliver(&vpc.id, From::Outside, pkt);
@@ -1314,7 +1314,7 @@ fn round_trip(
         End::OnPrem(vgw, vpc, p) => {
             // N: the far side answers through the same gateway.
             let r = reply_of(&p);
-            match sim.gateway_table(&vgw, &r) {
+            match sim.gateway_table(&vgw, &vpc, &r) {
                 Some(end) => end,
                 None => sim.deliver(&vpc, From::Outside, r),
             }
