@@ -57,7 +57,8 @@ const PUBLIC_CIDRS: [&str; 3] = ["198.51.100.0/24", "198.51.100.7/32", "52.0.0.0
 const PUBLIC_V6: [&str; 3] = ["2001:db8::/32", "2600::/12", "2001:db8:ff::/48"];
 const GROUPS: [&str; 3] = ["g1", "g2", "g3"];
 /// A security group no snapshot has (a peer outside the input, spec9 L).
-/// Off until the loader accepts such a reference.
+/// Off: only AWS CLI JSON may name such a group (a YAML model naming a group
+/// it lacks is a typo, an input error), and the generator writes YAML.
 const EXTERNAL_GROUP_PEERS: bool = false;
 
 #[derive(Clone, Debug)]
@@ -265,7 +266,7 @@ fn entry() -> impl Strategy<Value = Entry> {
 
 fn query() -> impl Strategy<Value = QuerySpec> {
     (
-        prop_oneof![8 => 0u8..11, 3 => Just(3u8)],
+        prop_oneof![8 => 0u8..11, 4 => Just(3u8)],
         any::<u8>(),
         0u8..13,
         any::<u8>(),
@@ -478,7 +479,7 @@ fn sane_weight() -> f64 {
     std::env::var("REACH_DIFF_SANE")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0.8)
+        .unwrap_or(0.85)
 }
 
 fn pick<T: Clone>(xs: &[T], i: u8) -> Option<T> {
