@@ -9,6 +9,20 @@
 //! shrunk and written out as a regression file: copy it into
 //! `tests/data/differential/`, where `differential_regressions` replays every
 //! file on every run.
+//!
+//! The simulator resolves each query itself (spec9 A, G, H: address family,
+//! primary ENI, state); the engine's and the simulator's resolution must
+//! agree on which queries are input errors. Both answer, then z3. The final
+//! line counts every verdict kind: each must appear, and with 500 cases or
+//! more at least 10% of the resolved queries must be `partial`.
+//!
+//! For development: `REACH_DIFF_SURVEY=1` counts disagreements by kind
+//! instead of stopping at the first (every one is written under
+//! `target/tmp/differential-survey/`, and the simulator's own verdict counts
+//! are printed); `REACH_DIFF_Z3=0` skips z3; `REACH_SIM_TRACE=1` prints every
+//! simulated walk, `=2` counts why unreachable queries were dropped;
+//! `REACH_DIFF_SANE` (0-1, default 0.85) is how often a snapshot is a
+//! working network whose filters only narrow.
 
 mod sim;
 mod snapshot;
