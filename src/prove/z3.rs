@@ -27,7 +27,8 @@ use crate::engine::{Query, Start};
 use crate::hs::{self, Field, PacketSet};
 use crate::model::{
     Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, Peer,
-    PortMatch, Protocol, RouteDest, RouteState, SgRule, Target, VaEndpoint, VaTarget,
+    PortMatch, Protocol, Route, RouteDest, RouteState, RouteTable, SgRule, Target, VaEndpoint,
+    VaTarget,
 };
 
 /// Ports a NAT gateway, a Client VPN association or a Verified Access
@@ -217,6 +218,94 @@ fn special(x: &BV) -> Bool {
     or(&c)
 }
 
+/// Public internet addresses: IPv4 outside the special blocks, and 2000::/3.
+fn public(x: &BV) -> Bool {
+    Bool::or(&[
+        Bool::and(&[is_v4(x), special(x).not()]),
+        in_cidr(x, &"2000::/3".parse().expect("static cidr")),
+    ])
+}
+
+/// `x` is in one of the prefixes.
+fn in_any(x: &BV, nets: &[IpNet]) -> Bool {
+    or(&nets.iter().map(|n| in_cidr(x, n)).collect::<Vec<_>>())
+}
+
+/// Every CIDR of every VPC of the input.
+fn vpc_cidrs(net: &Network) -> Vec<IpNet> {
+    net.vpcs.values().flat_map(|v| v.cidrs.iter().copied()).collect()
+}
+
+/// Every address an interface holds: private IPs, IPv6 addresses, delegated prefixes.
+fn eni_nets(i: &Interface) -> Vec<IpNet> {
+    i.private_ips
+        .iter()
+        .map(|p| p.address)
+        .chain(i.ipv6.iter().copied())
+        .map(IpNet::from)
+        .chain(i.prefixes.iter().copied())
+        .collect()
+}
+
+/// The interface answers: `in-use`, and its instance (when the input has it) `running`.
+fn answering(net: &Network, i: &Interface) -> bool {
+    i.in_use()
+        && i.instance
+            .as_ref()
+            .and_then(|id| net.instances.get(id))
+            .is_none_or(|inst| inst.running())
+}
+
+/// A load balancer's or gateway's interface: past its groups it forwards to
+/// targets the input does not list.
+fn forwards_elsewhere(i: &Interface) -> bool {
+    matches!(
+        i.kind.as_str(),
+        "network_load_balancer"
+            | "gateway_load_balancer"
+            | "gateway_load_balancer_endpoint"
+            | "transit_gateway"
+    ) || (i.kind == "interface"
+        && i.description
+            .as_deref()
+            .is_some_and(|d| d.starts_with("ELB app/")))
+}
+
+/// An instance's primary interface: device index 0, else the first listed
+/// (through `Attachment.InstanceId` when the input lacks the instance).
+fn instance_primary<'n>(net: &'n Network, id: &str) -> Option<&'n Interface> {
+    let enis: Vec<&Interface> = match net.instances.get(id) {
+        Some(inst) => inst
+            .interfaces
+            .iter()
+            .filter_map(|e| net.interfaces.get(e))
+            .collect(),
+        None => net
+            .interfaces
+            .values()
+            .filter(|i| i.instance.as_deref() == Some(id))
+            .collect(),
+    };
+    enis.iter()
+        .find(|i| i.device_index == Some(0))
+        .or_else(|| enis.first())
+        .copied()
+}
+
+/// The addresses a prefix list the input has no entries for could hold:
+/// `None` when its entries are known. An AWS-managed list holds only public
+/// addresses outside the input's VPCs; any other list, anything.
+fn unknown_list_region(net: &Network, id: &str, x: &BV) -> Option<Bool> {
+    match net.prefix_lists.get(id) {
+        Some(p) if p.entries.is_some() => None,
+        Some(p) if p.aws_managed() => Some(Bool::and(&[
+            public(x),
+            in_any(x, &vpc_cidrs(net)).not(),
+        ])),
+        _ => Some(tt()),
+    }
+}
+
 /// A packet's header as it is on the wire, as terms over the original packet and the choices.
 #[derive(Clone)]
 struct Hdr {
@@ -303,6 +392,9 @@ struct Conntrack {
     enis: BTreeSet<String>,
     /// NAT gateway, and the source and source port it replaced.
     nats: Vec<(String, BV, BV)>,
+    /// VPCs whose egress-only internet gateway the request left through (its
+    /// replies may come back in).
+    eigw_vpcs: BTreeSet<String>,
 }
 
 #[derive(Clone)]
@@ -353,6 +445,16 @@ impl<'n> Node<'n> {
 enum Cross<'a> {
     Subnet(&'a str),
     Outside,
+}
+
+/// Where a packet entering a VPC through a gateway goes once the gateway's
+/// route table lets it in.
+#[derive(Clone, Copy)]
+enum Entry<'n> {
+    /// To the node a public IPv4 address maps to (already translated).
+    Public(Node<'n>),
+    /// To whichever node of the VPC holds the destination.
+    Vpc(&'n str),
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -527,7 +629,19 @@ fn encode(net: &Network, q: &Query, scope: &Scope) -> Result<Encoding, ProveErro
     };
     let out = match (&q.start, access, scope) {
         (Start::Interface { eni, .. }, _, _) => match enc.node_of_eni(eni) {
-            Some(node) => enc.at_node(node, st)?,
+            // Stopped instances and detached interfaces send nothing.
+            Some(_) if net.interfaces.get(eni).is_some_and(|i| !answering(net, i)) => {
+                Out::fail()
+            }
+            Some(node) => {
+                let (hit, served) = aws_services(net, node.vpc(), &st.h);
+                if always(&hit) {
+                    served
+                } else {
+                    let walked = enc.at_node(node, st)?;
+                    chain(vec![(hit, served)], walked)
+                }
+            }
             None => Out::unknown(),
         },
         (Start::Internet { .. }, _, _) => enc.on_internet(st)?,
@@ -798,23 +912,6 @@ impl<'n> Enc<'n> {
         )
     }
 
-    fn node_by_private_ip(&self, vpc: &str, ip: IpAddr) -> Option<Node<'n>> {
-        if let Some(n) = self
-            .net
-            .nat_gateways
-            .values()
-            .find(|n| n.vpc == vpc && n.private_ip == Some(ip))
-        {
-            return Some(Node::Nat(n));
-        }
-        let i = self
-            .net
-            .interfaces
-            .values()
-            .find(|i| i.vpc == vpc && i.has_ip(ip))?;
-        self.node_of_eni(&i.id)
-    }
-
     fn node_by_public_ip(&self, ip: IpAddr) -> Option<(Node<'n>, IpAddr)> {
         if let Some(n) = self
             .net
@@ -843,7 +940,7 @@ impl<'n> Enc<'n> {
             )));
         }
         let (f, st) = match node {
-            Node::Eni(i) => self.security_groups(&i.id, &i.groups, Side::Egress, st),
+            Node::Eni(i) => self.eni_groups(i, Side::Egress, st),
             Node::Cvpn(e, a) => self.security_groups(&a.id, &e.security_groups, Side::Egress, st),
             Node::Va(e, _) => self.security_groups(&e.id, &e.security_groups, Side::Egress, st),
             Node::Nat(_) => (Filter::all(), st),
@@ -880,6 +977,30 @@ impl<'n> Enc<'n> {
         (f, st)
     }
 
+    /// An interface's groups. A group-less interface of a kind AWS documents
+    /// as group-less is not filtered; any other without groups: undecided.
+    fn eni_groups(&self, i: &Interface, side: Side, st: St) -> (Filter, St) {
+        if i.groups.is_empty() {
+            if st.dir == Dir::Return && st.ct.enis.contains(&i.id) {
+                return (Filter::all(), st);
+            }
+            let mut st = st;
+            if st.dir == Dir::Forward {
+                st.ct.enis.insert(i.id.clone());
+            }
+            let f = if i.groupless() {
+                Filter::all()
+            } else {
+                Filter {
+                    pass: ff(),
+                    unk: tt(),
+                }
+            };
+            return (f, st);
+        }
+        self.security_groups(&i.id, &i.groups, side, st)
+    }
+
     fn nacl(&self, subnet: &str, side: Side, h: &Hdr) -> Filter {
         nacl_filter(self.net, subnet, side, h)
     }
@@ -897,26 +1018,31 @@ impl<'n> Enc<'n> {
 
     // ---------- routing ----------
 
-    /// The node's subnet route table: most specific route first (equal lengths in table order).
+    /// Same subnet: delivered directly. Else the node's subnet route table
+    /// ([`table_routes`] order).
     fn route(&mut self, node: Node<'n>, st: St) -> R {
         let net = self.net;
-        let Some(rtb) = route_table_of(net, node.subnet()) else {
-            return Ok(Out::unknown());
-        };
-        let mut routes = Vec::new();
-        for r in &rtb.routes {
-            match &r.dest {
-                RouteDest::Cidr(c) => routes.push((*c, r)),
-                RouteDest::PrefixList(id) => {
-                    match net.prefix_lists.get(id).and_then(|p| p.entries.as_ref()) {
-                        Some(entries) => routes.extend(entries.iter().map(|c| (*c, r))),
-                        None => return Ok(Out::unknown()),
-                    }
-                }
+        let own = net
+            .subnets
+            .get(node.subnet())
+            .map(|s| in_any(&st.h.dst, &s.cidrs))
+            .unwrap_or_else(ff);
+        let mut cases = Vec::new();
+        if !never(&own) {
+            let sure = always(&own);
+            let out = self.deliver(node.vpc(), Cross::Subnet(node.subnet()), st.clone())?;
+            cases.push((own, out));
+            if sure {
+                return Ok(chain(cases, Out::fail()));
             }
         }
-        routes.sort_by_key(|(c, _)| std::cmp::Reverse(c.prefix_len()));
-        let mut cases = Vec::new();
+        let Some(rtb) = route_table_of(net, node.subnet()) else {
+            return Ok(chain(cases, Out::unknown()));
+        };
+        let (capture, routes) = table_routes(net, rtb, &st.h.dst);
+        if !never(&capture) {
+            cases.push((capture, Out::unknown()));
+        }
         for (cidr, r) in routes {
             let hit = in_cidr(&st.h.dst, &cidr);
             if never(&hit) {
@@ -931,10 +1057,13 @@ impl<'n> Enc<'n> {
                         self.deliver(node.vpc(), Cross::Subnet(node.subnet()), st.clone())?
                     }
                     Target::InternetGateway(id) => self.via_igw(node, id, st.clone())?,
+                    Target::EgressOnlyInternetGateway(id) => {
+                        self.via_eigw(node, id, st.clone())?
+                    }
                     Target::NatGateway(id) => self.via_nat(node, id, st.clone())?,
                     Target::VpcPeering(id) => self.via_peering(node, id, st.clone())?,
-                    // Egress-only IGWs, transit and virtual private gateways,
-                    // appliance routes, gateway endpoints: not walked.
+                    Target::VirtualPrivateGateway(id) => self.via_vgw(node, id, st.clone())?,
+                    // Transit gateways, appliance routes, gateway endpoints: not walked.
                     _ => Out::unknown(),
                 }
             };
@@ -991,27 +1120,24 @@ impl<'n> Enc<'n> {
                 }
             }
         }
-        let mut ips: Vec<IpAddr> = Vec::new();
-        for i in net.interfaces.values().filter(|i| i.vpc == vpc) {
-            ips.extend(i.private_ips.iter().map(|p| p.address));
-            ips.extend(i.ipv6.iter().copied());
-        }
-        ips.extend(
-            net.nat_gateways
-                .values()
-                .filter(|n| n.vpc == vpc)
-                .filter_map(|n| n.private_ip),
-        );
-        let mut seen = BTreeSet::new();
-        for ip in ips {
-            if !seen.insert(ip) {
-                continue;
-            }
+        // NAT gateways' private IPs first, then the first interface (in ID
+        // order) holding the address: a private IP, an IPv6 address or an
+        // address of a delegated prefix.
+        for n in net.nat_gateways.values().filter(|n| n.vpc == vpc) {
+            let Some(ip) = n.private_ip else { continue };
             let hit = st.h.dst.eq(addr(ip));
             if never(&hit) {
                 continue;
             }
-            let out = match self.node_by_private_ip(vpc, ip) {
+            let out = self.deliver_to(Node::Nat(n), from, st.clone())?;
+            cases.push((hit, out));
+        }
+        for i in net.interfaces.values().filter(|i| i.vpc == vpc) {
+            let hit = in_any(&st.h.dst, &eni_nets(i));
+            if never(&hit) {
+                continue;
+            }
+            let out = match self.node_of_eni(&i.id) {
                 Some(node) => self.deliver_to(node, from, st.clone())?,
                 None => Out::fail(),
             };
@@ -1034,9 +1160,32 @@ impl<'n> Enc<'n> {
                 me.guard(f, |me| me.arrived(&e.id, st))
             }
             Node::Eni(i) => {
-                let (f, st) = me.security_groups(&i.id, &i.groups, Side::Ingress, st);
-                me.guard(f, |me| me.arrived(&i.id, st))
+                // Stopped instances and detached interfaces answer nothing.
+                if !answering(me.net, i) {
+                    return Ok(Out::fail());
+                }
+                let (f, st) = me.eni_groups(i, Side::Ingress, st);
+                me.guard(f, |me| {
+                    if st.dir == Dir::Forward && forwards_elsewhere(i) {
+                        // A load balancer or gateway: its targets are not in the input.
+                        return Ok(Out::unknown());
+                    }
+                    me.arrived(&i.id, st)
+                })
             }
+        })
+    }
+
+    /// Ingress routing to an appliance: its subnet's inbound ACL, its groups,
+    /// then it decides what it forwards (undecidable).
+    fn deliver_appliance(&mut self, i: &'n Interface, st: St) -> R {
+        let f = self.cross(Cross::Outside, &i.subnet, &st.h);
+        self.guard(f, |me| {
+            if !answering(me.net, i) {
+                return Ok(Out::fail());
+            }
+            let (f, _) = me.eni_groups(i, Side::Ingress, st);
+            me.guard(f, |_| Ok(Out::unknown()))
         })
     }
 
@@ -1113,29 +1262,42 @@ impl<'n> Enc<'n> {
         }
         let f = self.nacl(node.subnet(), Side::Egress, &st.h);
         self.guard(f, |me| {
-            let pairs: Vec<(IpAddr, Option<IpAddr>)> = match node {
+            // (private address, its internet address); IPv6 is not translated.
+            let pairs: Vec<(IpNet, Option<IpAddr>)> = match node {
                 Node::Eni(i) => i
                     .private_ips
                     .iter()
-                    .map(|p| (p.address, p.public))
-                    .chain(i.ipv6.iter().map(|a| (*a, Some(*a))))
+                    .map(|p| (IpNet::from(p.address), p.public))
+                    .chain(i.ipv6.iter().map(|a| (IpNet::from(*a), None)))
+                    .chain(
+                        i.prefixes
+                            .iter()
+                            .filter(|p| matches!(p, IpNet::V6(_)))
+                            .map(|p| (*p, None)),
+                    )
                     .collect(),
-                Node::Nat(n) => n.private_ip.map(|p| (p, n.public_ip)).into_iter().collect(),
+                Node::Nat(n) => n
+                    .private_ip
+                    .map(|p| (IpNet::from(p), n.public_ip))
+                    .into_iter()
+                    .collect(),
                 // No public IP on these interfaces: the internet only through a NAT gateway.
                 Node::Cvpn(..) | Node::Va(..) => Vec::new(),
             };
             let mut cases = Vec::new();
             for (private, public) in pairs {
-                let hit = st.h.src.eq(addr(private));
+                let hit = in_cidr(&st.h.src, &private);
                 if never(&hit) {
                     continue;
                 }
+                let v6 = matches!(private, IpNet::V6(_));
                 let out = match public {
                     Some(p) => {
                         let mut s = st.clone();
                         s.h.src = addr(p);
                         me.on_internet(s)?
                     }
+                    None if v6 => me.on_internet(st.clone())?,
                     None => Out::fail(),
                 };
                 cases.push((hit, out));
@@ -1144,9 +1306,58 @@ impl<'n> Enc<'n> {
         })
     }
 
-    /// On the internet: to a public IP of the input, or out of it.
+    /// An egress-only internet gateway: IPv6 out, untranslated; its replies may come back.
+    fn via_eigw(&mut self, node: Node<'n>, id: &str, mut st: St) -> R {
+        let Some(g) = self.net.internet_gateways.get(id) else {
+            return Ok(Out::unknown());
+        };
+        if !g.vpcs.iter().any(|v| v == node.vpc()) {
+            return Ok(Out::fail());
+        }
+        let v6 = is_v4(&st.h.dst).not();
+        if never(&v6) {
+            return Ok(Out::fail());
+        }
+        let f = self.nacl(node.subnet(), Side::Egress, &st.h);
+        let out = self.guard(f, |me| {
+            st.ct.eigw_vpcs.insert(node.vpc().to_string());
+            me.on_internet(st)
+        })?;
+        Ok(chain(vec![(v6, out)], Out::fail()))
+    }
+
+    /// A virtual private gateway: on-premises, outside the input, answers;
+    /// its replies come back through the same gateway.
+    fn via_vgw(&mut self, node: Node<'n>, id: &'n str, st: St) -> R {
+        if st.dir == Dir::Return {
+            // Replies of the query go back to where it started, never on-premises.
+            return Ok(Out::fail());
+        }
+        if let Node::Nat(n) = node {
+            return Err(ProveError::Unsupported(format!(
+                "NAT gateway `{}` sending through virtual private gateway `{id}` (its replies would need the NAT translation undone on entry)",
+                n.id
+            )));
+        }
+        let f = self.nacl(node.subnet(), Side::Egress, &st.h);
+        let vpc = node.vpc();
+        self.guard(f, |me| {
+            let back = me.reply(st);
+            me.gateway_entry(id, Entry::Vpc(vpc), back)
+        })
+    }
+
+    /// On the internet: to a public IP of the input, into a VPC over IPv6, or out of the input.
     fn on_internet(&mut self, st: St) -> R {
         let net = self.net;
+        let mut cases = Vec::new();
+        // Idle Elastic IPs forward to nothing.
+        for ip in net.idle_addresses.keys() {
+            let hit = st.h.dst.eq(addr(*ip));
+            if !never(&hit) {
+                cases.push((hit, Out::fail()));
+            }
+        }
         let mut publics: Vec<IpAddr> = net
             .interfaces
             .values()
@@ -1155,7 +1366,6 @@ impl<'n> Enc<'n> {
             .collect();
         let mut seen = BTreeSet::new();
         publics.retain(|ip| seen.insert(*ip));
-        let mut cases = Vec::new();
         for ip in publics {
             let Some((node, private)) = self.node_by_public_ip(ip) else {
                 continue;
@@ -1166,6 +1376,25 @@ impl<'n> Enc<'n> {
             }
             let sure = always(&hit);
             let out = self.internet_entry(node, private, st.clone())?;
+            cases.push((hit, out));
+            if sure {
+                return Ok(chain(cases, Out::fail()));
+            }
+        }
+        // IPv6 addresses are global: a VPC's IPv6 CIDRs are reached through its gateway.
+        for vpc in net.vpcs.values() {
+            let v6: Vec<IpNet> = vpc
+                .cidrs
+                .iter()
+                .filter(|c| matches!(c, IpNet::V6(_)))
+                .copied()
+                .collect();
+            let hit = in_any(&st.h.dst, &v6);
+            if never(&hit) {
+                continue;
+            }
+            let sure = always(&hit);
+            let out = self.internet_entry_v6(&vpc.id, st.clone())?;
             cases.push((hit, out));
             if sure {
                 return Ok(chain(cases, Out::fail()));
@@ -1183,21 +1412,80 @@ impl<'n> Enc<'n> {
 
     /// In through the internet gateway of the VPC owning a public IP.
     fn internet_entry(&mut self, node: Node<'n>, private: IpAddr, mut st: St) -> R {
-        let vpc = node.vpc();
-        if !self
-            .net
-            .internet_gateways
-            .values()
-            .any(|g| !g.egress_only && g.vpcs.iter().any(|v| v == vpc))
-        {
+        let Some(igw) = self.net.igw_of_vpc(node.vpc()) else {
             return Ok(Out::fail());
-        }
+        };
         st.h.dst = addr(private);
-        match node {
-            Node::Eni(_) | Node::Cvpn(..) | Node::Va(..) => {
+        self.gateway_entry(&igw.id, Entry::Public(node), st)
+    }
+
+    /// IPv6 from the internet into a VPC: through its internet gateway; or,
+    /// without one, only replies of connections that left through its
+    /// egress-only internet gateway.
+    fn internet_entry_v6(&mut self, vpc: &'n str, st: St) -> R {
+        if let Some(igw) = self.net.igw_of_vpc(vpc) {
+            return self.gateway_entry(&igw.id, Entry::Vpc(vpc), st);
+        }
+        if st.dir == Dir::Return && st.ct.eigw_vpcs.contains(vpc) {
+            return self.deliver(vpc, Cross::Outside, st);
+        }
+        Ok(Out::fail())
+    }
+
+    /// Entering a VPC through a gateway (`igw-`, `vgw-`): the route table
+    /// associated with the gateway first, if any, then `entry`.
+    fn gateway_entry(&mut self, gw: &str, entry: Entry<'n>, st: St) -> R {
+        let net = self.net;
+        let Some(rtb) = net
+            .route_tables
+            .values()
+            .find(|t| t.gateways.iter().any(|g| g == gw))
+        else {
+            return self.entered(entry, st);
+        };
+        let (capture, routes) = table_routes(net, rtb, &st.h.dst);
+        let mut cases = Vec::new();
+        if !never(&capture) {
+            cases.push((capture, Out::unknown()));
+        }
+        for (cidr, r) in routes {
+            let hit = in_cidr(&st.h.dst, &cidr);
+            if never(&hit) {
+                continue;
+            }
+            let sure = always(&hit);
+            let out = if r.state == RouteState::Blackhole {
+                Out::fail()
+            } else {
+                match &r.target {
+                    Target::Local => self.entered(entry, st.clone())?,
+                    Target::NetworkInterface(id) => match net.interfaces.get(id) {
+                        Some(i) => self.deliver_appliance(i, st.clone())?,
+                        None => Out::unknown(),
+                    },
+                    Target::Instance(id) => match instance_primary(net, id) {
+                        Some(i) => self.deliver_appliance(i, st.clone())?,
+                        None => Out::unknown(),
+                    },
+                    _ => Out::unknown(),
+                }
+            };
+            cases.push((hit, out));
+            if sure {
+                break;
+            }
+        }
+        Ok(chain(cases, Out::fail()))
+    }
+
+    /// Past the gateway's route table: delivered inside the VPC.
+    fn entered(&mut self, entry: Entry<'n>, mut st: St) -> R {
+        match entry {
+            Entry::Vpc(vpc) => self.deliver(vpc, Cross::Outside, st),
+            Entry::Public(node @ (Node::Eni(_) | Node::Cvpn(..) | Node::Va(..))) => {
                 self.deliver_to(node, Cross::Outside, st)
             }
-            Node::Nat(n) => {
+            Entry::Public(node @ Node::Nat(n)) => {
                 let Some((_, src, sport)) = st
                     .ct
                     .nats
@@ -1271,7 +1559,7 @@ impl<'n> Enc<'n> {
 
 // ---------- rules (pure functions of the model and a header) ----------
 
-fn route_table_of<'n>(net: &'n Network, subnet: &str) -> Option<&'n crate::model::RouteTable> {
+fn route_table_of<'n>(net: &'n Network, subnet: &str) -> Option<&'n RouteTable> {
     let vpc = &net.subnets.get(subnet)?.vpc;
     net.route_tables
         .values()
@@ -1281,6 +1569,83 @@ fn route_table_of<'n>(net: &'n Network, subnet: &str) -> Option<&'n crate::model
                 .values()
                 .find(|rt| rt.main && &rt.vpc == vpc)
         })
+}
+
+/// The AWS-provided services an interface reaches on its host, with no
+/// group, ACL or route: (the destination is one, how it ends). Amazon DNS
+/// (the VPC's first IPv4 CIDR + 2, 169.254.169.253, fd00:ec2::253; tcp and
+/// udp 53), instance metadata (169.254.169.254, fd00:ec2::254; tcp 80), Time
+/// Sync (169.254.169.123, fd00:ec2::123; udp 123). Other tcp/udp ports fail;
+/// other protocols are undecided.
+fn aws_services(net: &Network, vpc: &str, h: &Hdr) -> (Bool, Out) {
+    /// (protocol, port).
+    type Served = (u128, u128);
+    let ip = |s: &str| s.parse::<IpAddr>().expect("static address");
+    let mut dns = vec![ip("169.254.169.253"), ip("fd00:ec2::253")];
+    if let Some(IpNet::V4(c)) = net
+        .vpcs
+        .get(vpc)
+        .and_then(|v| v.cidrs.iter().find(|c| matches!(c, IpNet::V4(_))))
+    {
+        let base = u32::from(c.network());
+        if let Some(a) = base.checked_add(2) {
+            dns.push(IpAddr::V4(a.into()));
+        }
+    }
+    let services: [(Vec<IpAddr>, &[Served]); 3] = [
+        (dns, &[(6, 53), (17, 53)]),
+        (vec![ip("169.254.169.254"), ip("fd00:ec2::254")], &[(6, 80)]),
+        (vec![ip("169.254.169.123"), ip("fd00:ec2::123")], &[(17, 123)]),
+    ];
+    let ported = Bool::or(&[h.proto.eq(num(6, 8)), h.proto.eq(num(17, 8))]);
+    let mut hits = Vec::new();
+    let mut cases = Vec::new();
+    for (addrs, serves) in services {
+        let hit = or(&addrs.iter().map(|a| h.dst.eq(addr(*a))).collect::<Vec<_>>());
+        if never(&hit) {
+            continue;
+        }
+        let ok = or(&serves
+            .iter()
+            .map(|(p, port)| Bool::and(&[h.proto.eq(num(*p, 8)), h.dport.eq(num(*port, 16))]))
+            .collect::<Vec<_>>());
+        hits.push(hit.clone());
+        cases.push((
+            hit,
+            Out {
+                ok,
+                unk: ported.not(),
+            },
+        ));
+    }
+    (or(&hits), chain(cases, Out::fail()))
+}
+
+/// A route table's routes for `dst`, in the order the first match wins:
+/// most specific prefix first; at equal length static, then prefix-list,
+/// then propagated routes; ties in table order. Prefix lists without entries
+/// capture what they could hold (`capture`), before every known route.
+fn table_routes<'n>(
+    net: &Network,
+    rtb: &'n RouteTable,
+    dst: &BV,
+) -> (Bool, Vec<(IpNet, &'n Route)>) {
+    let mut capture = Vec::new();
+    let mut routes = Vec::new();
+    for r in &rtb.routes {
+        match &r.dest {
+            RouteDest::Cidr(c) => routes.push((*c, r)),
+            RouteDest::PrefixList(id) => match unknown_list_region(net, id, dst) {
+                Some(region) => capture.push(region),
+                None => {
+                    let entries = net.prefix_lists[id].entries.as_deref().unwrap_or_default();
+                    routes.extend(entries.iter().map(|c| (*c, r)));
+                }
+            },
+        }
+    }
+    routes.sort_by_key(|(c, r)| (std::cmp::Reverse(c.prefix_len()), r.priority()));
+    (or(&capture), routes)
 }
 
 /// Where a Client VPN association translates client traffic from: its ENI's
@@ -1388,65 +1753,79 @@ fn peer_field(side: Side, h: &Hdr) -> &BV {
     }
 }
 
-/// The addresses a security-group peer stands for; `None` when the input lacks them.
-fn peer_addresses(net: &Network, peer: &Peer) -> Option<Vec<IpNet>> {
-    match peer {
-        Peer::Cidr(c) => Some(vec![*c]),
-        Peer::PrefixList(id) => net.prefix_lists.get(id)?.entries.clone(),
-        Peer::Group(g) => {
-            let mut out: Vec<IpNet> = net
-                .interfaces
-                .values()
-                .filter(|i| i.groups.iter().any(|x| x == g))
-                .flat_map(|i| {
-                    i.private_ips
-                        .iter()
-                        .map(|p| p.address)
-                        .chain(i.ipv6.iter().copied())
-                        .map(IpNet::from)
-                        .collect::<Vec<_>>()
-                })
-                .collect();
-            // Client VPN associations whose ENI the input lacks: any address of their subnet.
-            for e in net
-                .client_vpn_endpoints
-                .values()
-                .filter(|e| e.security_groups.contains(g))
+/// The addresses of the members of a security group: the interfaces
+/// carrying it (every address they hold), and the Client VPN associations
+/// and Verified Access endpoints using it.
+fn group_members(net: &Network, g: &str) -> Vec<IpNet> {
+    let mut out: Vec<IpNet> = net
+        .interfaces
+        .values()
+        .filter(|i| i.groups.iter().any(|x| x == g))
+        .flat_map(eni_nets)
+        .collect();
+    // Client VPN associations whose ENI the input lacks: any address of their subnet.
+    for e in net
+        .client_vpn_endpoints
+        .values()
+        .filter(|e| e.security_groups.iter().any(|x| x == g))
+    {
+        for a in &e.associations {
+            if a.interface
+                .as_ref()
+                .is_none_or(|i| !net.interfaces.contains_key(i))
             {
-                for a in &e.associations {
-                    if a.interface
-                        .as_ref()
-                        .is_none_or(|i| !net.interfaces.contains_key(i))
-                    {
-                        out.extend(association_addresses(net, a).unwrap_or_default());
-                    }
-                }
+                out.extend(association_addresses(net, a).unwrap_or_default());
             }
-            // Verified Access endpoints' interfaces: any IPv4 address of their subnets.
-            for e in net
-                .va_endpoints
-                .values()
-                .filter(|e| e.security_groups.contains(g))
-            {
-                for s in &e.subnets {
-                    out.extend(subnet_v4(net, s).unwrap_or_default());
-                }
-            }
-            Some(out)
         }
     }
+    // Verified Access endpoints' interfaces: any IPv4 address of their subnets.
+    for e in net
+        .va_endpoints
+        .values()
+        .filter(|e| e.security_groups.iter().any(|x| x == g))
+    {
+        for s in &e.subnets {
+            out.extend(subnet_v4(net, s).unwrap_or_default());
+        }
+    }
+    out
 }
 
-/// One security-group rule: `Ok(matches)` or, peer unknown, `Err(might match)`.
-fn sg_rule(net: &Network, r: &SgRule, side: Side, h: &Hdr) -> Result<Bool, Bool> {
+/// One security-group rule: (matches, might match: the input cannot tell).
+fn sg_rule(net: &Network, r: &SgRule, side: Side, h: &Hdr) -> (Bool, Bool) {
     let base = proto_ports(r.protocol, r.ports, h);
-    match peer_addresses(net, &r.peer) {
-        Some(nets) => {
-            let x = peer_field(side, h);
-            let inside = or(&nets.iter().map(|n| in_cidr(x, n)).collect::<Vec<_>>());
-            Ok(Bool::and(&[base, inside]))
+    let x = peer_field(side, h);
+    match &r.peer {
+        Peer::Cidr(c) => (Bool::and(&[base, in_cidr(x, c)]), ff()),
+        Peer::PrefixList(id) => match unknown_list_region(net, id, x) {
+            None => {
+                let entries = net.prefix_lists[id].entries.clone().unwrap_or_default();
+                (Bool::and(&[base, in_any(x, &entries)]), ff())
+            }
+            Some(region) => (ff(), Bool::and(&[base, region])),
+        },
+        Peer::Group(g) => {
+            let member = in_any(x, &group_members(net, g));
+            if net.security_groups.contains_key(g) {
+                return (Bool::and(&[base, member]), ff());
+            }
+            // A group outside the input: the input's interfaces are members
+            // only when they carry it; an address that could be an interface
+            // outside the input (not in the input's VPCs, not public IPv4)
+            // is undecided.
+            let ours: Vec<IpNet> = net.interfaces.values().flat_map(eni_nets).collect();
+            let public_v4 = Bool::and(&[is_v4(x), special(x).not()]);
+            let elsewhere = and(&[
+                member.not(),
+                in_any(x, &ours).not(),
+                in_any(x, &vpc_cidrs(net)).not(),
+                public_v4.not(),
+            ]);
+            (
+                Bool::and(&[base.clone(), member]),
+                Bool::and(&[base, elsewhere]),
+            )
         }
-        None => Err(base),
     }
 }
 
@@ -1464,10 +1843,9 @@ fn sg_filter(net: &Network, groups: &[String], side: Side, h: &Hdr) -> Filter {
             Side::Egress => &sg.egress,
         };
         for r in rules {
-            match sg_rule(net, r, side, h) {
-                Ok(m) => allowed.push(m),
-                Err(m) => maybe.push(m),
-            }
+            let (m, u) = sg_rule(net, r, side, h);
+            allowed.push(m);
+            maybe.push(u);
         }
     }
     Filter {
