@@ -233,7 +233,10 @@ fn in_any(x: &BV, nets: &[IpNet]) -> Bool {
 
 /// Every CIDR of every VPC of the input.
 fn vpc_cidrs(net: &Network) -> Vec<IpNet> {
-    net.vpcs.values().flat_map(|v| v.cidrs.iter().copied()).collect()
+    net.vpcs
+        .values()
+        .flat_map(|v| v.cidrs.iter().copied())
+        .collect()
 }
 
 /// Every address an interface holds: private IPs, IPv6 addresses, delegated prefixes.
@@ -298,10 +301,9 @@ fn instance_primary<'n>(net: &'n Network, id: &str) -> Option<&'n Interface> {
 fn unknown_list_region(net: &Network, id: &str, x: &BV) -> Option<Bool> {
     match net.prefix_lists.get(id) {
         Some(p) if p.entries.is_some() => None,
-        Some(p) if p.aws_managed() => Some(Bool::and(&[
-            public(x),
-            in_any(x, &vpc_cidrs(net)).not(),
-        ])),
+        Some(p) if p.aws_managed() => {
+            Some(Bool::and(&[public(x), in_any(x, &vpc_cidrs(net)).not()]))
+        }
         _ => Some(tt()),
     }
 }
@@ -630,9 +632,7 @@ fn encode(net: &Network, q: &Query, scope: &Scope) -> Result<Encoding, ProveErro
     let out = match (&q.start, access, scope) {
         (Start::Interface { eni, .. }, _, _) => match enc.node_of_eni(eni) {
             // Stopped instances and detached interfaces send nothing.
-            Some(_) if net.interfaces.get(eni).is_some_and(|i| !answering(net, i)) => {
-                Out::fail()
-            }
+            Some(_) if net.interfaces.get(eni).is_some_and(|i| !answering(net, i)) => Out::fail(),
             Some(node) => {
                 let (hit, served) = aws_services(net, node.vpc(), &st.h);
                 if always(&hit) {
@@ -1057,9 +1057,7 @@ impl<'n> Enc<'n> {
                         self.deliver(node.vpc(), Cross::Subnet(node.subnet()), st.clone())?
                     }
                     Target::InternetGateway(id) => self.via_igw(node, id, st.clone())?,
-                    Target::EgressOnlyInternetGateway(id) => {
-                        self.via_eigw(node, id, st.clone())?
-                    }
+                    Target::EgressOnlyInternetGateway(id) => self.via_eigw(node, id, st.clone())?,
                     Target::NatGateway(id) => self.via_nat(node, id, st.clone())?,
                     Target::VpcPeering(id) => self.via_peering(node, id, st.clone())?,
                     Target::VirtualPrivateGateway(id) => self.via_vgw(node, id, st.clone())?,
@@ -1595,7 +1593,10 @@ fn aws_services(net: &Network, vpc: &str, h: &Hdr) -> (Bool, Out) {
     let services: [(Vec<IpAddr>, &[Served]); 3] = [
         (dns, &[(6, 53), (17, 53)]),
         (vec![ip("169.254.169.254"), ip("fd00:ec2::254")], &[(6, 80)]),
-        (vec![ip("169.254.169.123"), ip("fd00:ec2::123")], &[(17, 123)]),
+        (
+            vec![ip("169.254.169.123"), ip("fd00:ec2::123")],
+            &[(17, 123)],
+        ),
     ];
     let ported = Bool::or(&[h.proto.eq(num(6, 8)), h.proto.eq(num(17, 8))]);
     let mut hits = Vec::new();
@@ -1905,6 +1906,10 @@ fn authorized(ep: &ClientVpnEndpoint, dst: &BV, groups: &[String]) -> Bool {
     }
     or(&ways)
 }
+
+#[cfg(test)]
+#[path = "z3_issue9_tests.rs"]
+mod issue9_tests;
 
 #[cfg(test)]
 mod tests {
