@@ -153,6 +153,14 @@ fn run(cli: Cli) -> Result<Verdict> {
     };
     let q = engine::Query::resolve_with(&net, spec, &opts)?;
     let analysis = engine::check(&net, q);
+    // A verdict over no packet means nothing: never print one (resolution
+    // refuses such queries; this guards the invariant).
+    if analysis.packets.is_empty() {
+        anyhow::bail!(
+            "query `{}` asks about no packet: no verdict",
+            analysis.query.spec.text
+        );
+    }
     let mut report = Report::new(&analysis, &net);
     if let Some(solver) = solver.as_deref_mut() {
         let proof = prove::cross_check(&net, &analysis, solver)?;

@@ -181,6 +181,31 @@ pub enum Cause {
         /// The destination CIDR to route via this association's subnet.
         suggest: String,
     },
+    /// The interface answers nothing (not `in-use`, or its instance not running).
+    NotAnswering {
+        eni: String,
+        reason: String,
+    },
+    /// An Elastic IP allocated but associated with nothing.
+    IdleAddress {
+        ip: std::net::IpAddr,
+        allocation: String,
+    },
+    /// The internet cannot open connections through an egress-only gateway.
+    EgressOnlyInbound {
+        eigw: String,
+        vpc: String,
+    },
+    /// An egress-only internet gateway carries IPv6 only.
+    EgressOnlyIpv4 {
+        eigw: String,
+    },
+    /// An AWS-provided service answers only on its ports.
+    ServicePort {
+        service: String,
+        addr: std::net::IpAddr,
+        serves: String,
+    },
     /// The Verified Access endpoint is not `active`.
     VaUnavailable {
         endpoint: String,
@@ -226,6 +251,12 @@ impl Cause {
             | PeeringNotAttached { pcx, .. }
             | PeeringNoTransit { pcx, .. } => (pcx.clone(), "vpc-peering"),
             NoInterface { vpc } => (vpc.clone(), "vpc"),
+            NotAnswering { eni, .. } => (eni.clone(), "network-interface"),
+            IdleAddress { allocation, .. } => (allocation.clone(), "elastic-ip"),
+            EgressOnlyInbound { eigw, .. } | EgressOnlyIpv4 { eigw } => {
+                (eigw.clone(), "egress-only-internet-gateway")
+            }
+            ServicePort { service, .. } => (service.clone(), "aws-service"),
             NotADestination { component } => (component.clone(), "nat-gateway"),
             PrivateOnInternet => ("internet".into(), "internet"),
             OtherInterface { reached, .. } | ReturnElsewhere { reached } => {

@@ -176,15 +176,76 @@ pub struct Query {
     pub va_decisions: Vec<VaDecision>,
 }
 
-fn instance_eni<'n>(net: &'n Network, id: &str, token: &str) -> Result<&'n Interface, EngineError> {
-    let inst = net
-        .instances
-        .get(id)
-        .ok_or_else(|| bad(token, "no such instance in the input"))?;
-    inst.interfaces
-        .iter()
-        .find_map(|e| net.interfaces.get(e))
-        .ok_or_else(|| bad(token, "the instance has no network interface in the input"))
+/// An instance's interfaces, primary (`DeviceIndex` 0) first. Found through
+/// `describe-instances`, else through the interfaces' `Attachment.InstanceId`.
+fn instance_enis<'n>(net: &'n Network, id: &str) -> Result<Vec<&'n Interface>, EngineError> {
+    let mut enis: Vec<&Interface> = match net.instances.get(id) {
+        Some(inst) => inst
+            .interfaces
+            .iter()
+            .filter_map(|e| net.interfaces.get(e))
+            .collect(),
+        None => Vec::new(),
+    };
+    for i in net.interfaces.values() {
+        if i.instance.as_deref() == Some(id) && !enis.iter().any(|e| e.id == i.id) {
+            enis.push(i);
+        }
+    }
+    if enis.is_empty() {
+        return Err(bad(
+            id,
+            if net.instances.contains_key(id) {
+                "the instance has no network interface in the input"
+            } else {
+                "no such instance in the input"
+            },
+        ));
+    }
+    // A stable sort: without device indexes, the order listed.
+    enis.sort_by_key(|e| e.device_index.unwrap_or(u32::MAX));
+    Ok(enis)
+}
+
+/// The instance's primary interface, with the assumption stated when it has several.
+fn instance_eni<'n>(
+    net: &'n Network,
+    id: &str,
+    as_source: bool,
+    assumptions: &mut Vec<String>,
+) -> Result<&'n Interface, EngineError> {
+    let enis = instance_enis(net, id)?;
+    let primary = enis[0];
+    if enis.len() > 1 {
+        let others: Vec<String> = enis[1..]
+            .iter()
+            .map(|e| {
+                let addrs: Vec<String> = e
+                    .private_ips
+                    .iter()
+                    .map(|p| p.address.to_string())
+                    .chain(e.ipv6.iter().map(ToString::to_string))
+                    .collect();
+                format!("{} ({})", e.id, addrs.join(", "))
+            })
+            .collect();
+        assumptions.push(if as_source {
+            format!(
+                "{id} has {} network interfaces: its connections are assumed to leave from the primary one, {} (device index 0); the instance's OS routing decides, which AWS does not show (name eni-… to ask for another: {})",
+                enis.len(),
+                primary.id,
+                others.join("; ")
+            )
+        } else {
+            format!(
+                "{id} has {} network interfaces: answering for the primary one, {} (device index 0); name eni-… or an address to ask for another: {}",
+                enis.len(),
+                primary.id,
+                others.join("; ")
+            )
+        });
+    }
+    Ok(primary)
 }
 
 fn eni<'n>(net: &'n Network, id: &str) -> Result<&'n Interface, EngineError> {
@@ -196,6 +257,21 @@ fn eni<'n>(net: &'n Network, id: &str) -> Result<&'n Interface, EngineError> {
 fn primary(i: &Interface, token: &str) -> Result<IpAddr, EngineError> {
     i.primary_ip()
         .ok_or_else(|| bad(token, "the network interface has no private IP address"))
+}
+
+/// The interface's address of the destination's family.
+fn source_address(i: &Interface, dst: IpAddr, token: &str) -> Result<IpAddr, EngineError> {
+    i.address_like(dst).ok_or_else(|| {
+        bad(
+            token,
+            format!(
+                "{} has no {} address, and the destination {dst} is {}: a query stays in one address family",
+                i.id,
+                if dst.is_ipv6() { "IPv6" } else { "IPv4" },
+                if dst.is_ipv6() { "IPv6" } else { "IPv4" },
+            ),
+        )
+    })
 }
 
 /// The ephemeral range a host opens connections from (aws-semantics.md §1).
@@ -215,13 +291,22 @@ fn ephemeral(net: &Network, i: &Interface, assumptions: &mut Vec<String>) -> (u1
             ));
             (32768, 60999)
         }
-        None => {
-            assumptions.push(format!(
-                "{} is not an instance: source ports 1024-65535 (--src-port overrides)",
-                i.id
-            ));
-            (1024, 65535)
-        }
+        None => match &i.instance {
+            Some(inst) => {
+                assumptions.push(format!(
+                    "{inst} (from the `Attachment` of {}; not in describe-instances) is assumed to run Linux: source ports 32768-60999 (--src-port overrides)",
+                    i.id
+                ));
+                (32768, 60999)
+            }
+            None => {
+                assumptions.push(format!(
+                    "{} is not an instance: source ports 1024-65535 (--src-port overrides)",
+                    i.id
+                ));
+                (1024, 65535)
+            }
+        },
     }
 }
 
@@ -265,7 +350,7 @@ impl Query {
         let (dst_ip, dst_eni) = match &spec.dst {
             DstSpec::Ip(ip) => (*ip, None),
             DstSpec::Instance(id) => {
-                let i = instance_eni(net, id, id)?;
+                let i = instance_eni(net, id, false, &mut assumptions)?;
                 (primary(i, id)?, Some(i.id.clone()))
             }
             DstSpec::Eni(id) => {
@@ -276,20 +361,14 @@ impl Query {
         let (start, default_ports) = match &spec.src {
             SrcSpec::Internet => {
                 assumptions.push(
-                    "`internet` means every public address: all IPv4 outside private and special-purpose blocks (RFC 1918, 6598, loopback, link-local, multicast) and 2000::/3, except the public IPs of the input; their clients use source ports 1024-65535"
+                    "`internet` means every public address: all IPv4 outside private and special-purpose blocks (RFC 1918, 6598, loopback, link-local, multicast) and 2000::/3, except the public IPs, Elastic IPs and IPv6 addresses and CIDRs of the input; their clients use source ports 1024-65535"
                         .to_string(),
                 );
-                // Hosts outside the input: the input's own public IPs are not "the internet".
-                let own = net
-                    .interfaces
-                    .values()
-                    .flat_map(|i| i.private_ips.iter().filter_map(|p| p.public))
-                    .chain(net.nat_gateways.values().filter_map(|n| n.public_ip))
-                    .map(|a| Interval::point(hs::addr(a)));
+                // Hosts outside the input: the input's own public IPs and
+                // IPv6 addresses are not "the internet".
                 (
                     Start::Internet {
-                        sources: rules::internet_addresses()
-                            .difference(&IntervalSet::from_intervals(own)),
+                        sources: rules::internet_sources(net),
                     },
                     (1024, 65535),
                 )
@@ -334,29 +413,37 @@ impl Query {
                 (Start::Client { endpoints }, (1024, 65535))
             }
             SrcSpec::Instance(id) => {
-                let i = instance_eni(net, id, id)?;
+                let i = instance_eni(net, id, true, &mut assumptions)?;
+                let ip = source_address(i, dst_ip, id)?;
                 let ports = ephemeral(net, i, &mut assumptions);
                 (
                     Start::Interface {
                         eni: i.id.clone(),
-                        ip: primary(i, id)?,
+                        ip,
                     },
                     ports,
                 )
             }
             SrcSpec::Eni(id) => {
                 let i = eni(net, id)?;
+                let ip = source_address(i, dst_ip, id)?;
                 let ports = ephemeral(net, i, &mut assumptions);
                 (
                     Start::Interface {
                         eni: i.id.clone(),
-                        ip: primary(i, id)?,
+                        ip,
                     },
                     ports,
                 )
             }
             SrcSpec::Ip(ip) => {
                 let token = ip.to_string();
+                if ip.is_ipv4() != dst_ip.is_ipv4() {
+                    return Err(bad(
+                        &token,
+                        format!("the source and the destination {dst_ip} are of different address families"),
+                    ));
+                }
                 let owners: Vec<&Interface> = net.interfaces_with_ip(*ip).collect();
                 match owners.as_slice() {
                     [one] => {
@@ -402,7 +489,13 @@ impl Query {
                 }
             }
         };
-        Ok(Query {
+        if spec.protocol == Protocol::ICMPV6 && dst_ip.is_ipv4() {
+            return Err(bad(
+                &spec.text,
+                format!("`icmpv6` to the IPv4 address {dst_ip}: use `icmp`"),
+            ));
+        }
+        let query = Query {
             spec,
             start,
             dst_ip,
@@ -412,7 +505,15 @@ impl Query {
             assumptions,
             users,
             va_decisions,
-        })
+        };
+        // No packet asked about would make any verdict meaningless.
+        if query.packets().is_empty() {
+            return Err(bad(
+                &query.spec.text,
+                "the query asks about no packet (source and destination of different address families?)",
+            ));
+        }
+        Ok(query)
     }
 
     /// Every packet the query asks about, in original coordinates.

@@ -60,13 +60,40 @@ pub fn cidr_set(net: &IpNet) -> IntervalSet {
     hs::prefix(*net)
 }
 
-/// Addresses a security-group peer stands for; `None` when the snapshot lacks
-/// what is needed (a prefix list without entries).
-pub fn peer_addresses(net: &Network, peer: &Peer) -> Option<IntervalSet> {
+/// Addresses a security-group peer stands for: those it surely covers, and
+/// those it may cover when the input lacks something (a prefix list's
+/// entries, a group outside the input).
+#[derive(Clone, Debug, Default)]
+pub struct PeerAddrs {
+    pub yes: IntervalSet,
+    pub maybe: IntervalSet,
+}
+
+pub fn peer_addresses(net: &Network, peer: &Peer) -> PeerAddrs {
     match peer {
-        Peer::Cidr(c) => Some(cidr_set(c)),
-        Peer::PrefixList(id) => prefix_list_addresses(net, id),
+        Peer::Cidr(c) => PeerAddrs {
+            yes: cidr_set(c),
+            maybe: IntervalSet::empty(),
+        },
+        Peer::PrefixList(id) => match prefix_list_addresses(net, id) {
+            Some(yes) => PeerAddrs {
+                yes,
+                maybe: IntervalSet::empty(),
+            },
+            None => PeerAddrs {
+                yes: IntervalSet::empty(),
+                maybe: prefix_list_bound(net, id),
+            },
+        },
         Peer::Group(g) => {
+            // A group outside the input (peered VPC, other account, stale):
+            // the input's interfaces are members only if they carry it; any
+            // address that could be an interface outside the input may be.
+            let maybe = if net.security_groups.contains_key(g) {
+                IntervalSet::empty()
+            } else {
+                outside_interfaces(net)
+            };
             // Client VPN associations whose ENI the input lacks carry the
             // endpoint's groups from some address of their subnet.
             let unlisted = net
@@ -89,16 +116,71 @@ pub fn peer_addresses(net: &Network, peer: &Peer) -> Option<IntervalSet> {
                 .flat_map(|e| e.subnets.iter())
                 .filter_map(|s| subnet_addresses(net, s))
                 .fold(unlisted, |acc, s| acc.union(&s));
-            let pts = net.members_of_group(g).flat_map(|i| {
-                i.private_ips
-                    .iter()
-                    .map(|p| p.address)
-                    .chain(i.ipv6.iter().copied())
-                    .map(|a| Interval::point(hs::addr(a)))
-                    .collect::<Vec<_>>()
-            });
-            Some(IntervalSet::from_intervals(pts).union(&unlisted))
+            let members =
+                IntervalSet::from_intervals(net.members_of_group(g).flat_map(interface_intervals));
+            PeerAddrs {
+                yes: members.union(&unlisted),
+                maybe,
+            }
         }
+    }
+}
+
+/// Every address of an interface: private IPs, IPv6 addresses, delegated prefixes.
+pub fn interface_addresses(i: &crate::model::Interface) -> IntervalSet {
+    IntervalSet::from_intervals(interface_intervals(i))
+}
+
+/// [`interface_addresses`] as intervals, for building one set of many interfaces.
+fn interface_intervals(i: &crate::model::Interface) -> impl Iterator<Item = Interval> + '_ {
+    i.private_ips
+        .iter()
+        .map(|p| p.address)
+        .chain(i.ipv6.iter().copied())
+        .map(|a| Interval::point(hs::addr(a)))
+        .chain(
+            i.prefixes
+                .iter()
+                .flat_map(|p| cidr_set(p).intervals().to_vec()),
+        )
+}
+
+/// Every CIDR of every VPC and subnet of the input.
+pub fn input_cidrs(net: &Network) -> IntervalSet {
+    IntervalSet::from_intervals(
+        net.vpcs
+            .values()
+            .flat_map(|v| v.cidrs.iter())
+            .chain(net.subnets.values().flat_map(|s| s.cidrs.iter()))
+            .flat_map(|c| cidr_set(c).intervals().to_vec()),
+    )
+}
+
+/// Addresses an interface outside the input could have: anything but the
+/// input's VPC CIDRs and public IPv4 (aws-semantics.md §3: a group peer is
+/// the private addresses of its members).
+pub fn outside_interfaces(net: &Network) -> IntervalSet {
+    let public_v4 = hs::all_v4().difference(&special_addresses());
+    hs::all_v4()
+        .union(&hs::all_v6())
+        .difference(&input_cidrs(net))
+        .difference(&public_v4)
+}
+
+/// The addresses a prefix list whose entries the input lacks could hold: an
+/// AWS-managed list holds only public AWS ranges, never an address of the
+/// input's VPCs; any other list, anything.
+pub fn prefix_list_bound(net: &Network, id: &str) -> IntervalSet {
+    let pl = net.prefix_lists.get(id);
+    let bound = match pl {
+        Some(pl) if pl.aws_managed() => public_addresses().difference(&input_cidrs(net)),
+        _ => hs::all_v4().union(&hs::all_v6()),
+    };
+    // A list holds addresses of its `AddressFamily` only.
+    match pl.and_then(|p| p.family) {
+        Some(4) => bound.intersect(&hs::all_v4()),
+        Some(6) => bound.intersect(&hs::all_v6()),
+        _ => bound,
     }
 }
 
@@ -112,14 +194,18 @@ pub fn prefix_list_addresses(net: &Network, id: &str) -> Option<IntervalSet> {
     )
 }
 
-/// The packets one SG rule allows, or `Err(set)` with the packets it *might*
-/// allow when the peer is unknown.
-pub fn sg_rule_set(net: &Network, rule: &SgRule, side: Side) -> Result<PacketSet, PacketSet> {
+/// The packets one SG rule allows, and those it *might* allow (its peer is
+/// not fully known).
+pub fn sg_rule_set(net: &Network, rule: &SgRule, side: Side) -> (PacketSet, PacketSet) {
     let base = PacketSet::from_cube(proto_ports(rule.protocol, rule.ports));
-    match peer_addresses(net, &rule.peer) {
-        Some(addrs) => Ok(base.restrict(side.peer_field(), &addrs)),
-        None => Err(base),
-    }
+    let p = peer_addresses(net, &rule.peer);
+    let yes = base.restrict(side.peer_field(), &p.yes);
+    let maybe = if p.maybe.is_empty() {
+        PacketSet::empty()
+    } else {
+        base.restrict(side.peer_field(), &p.maybe.difference(&p.yes))
+    };
+    (yes, maybe)
 }
 
 pub fn nacl_entry_set(e: &NaclEntry, side: Side) -> PacketSet {
@@ -173,37 +259,66 @@ pub fn describe_nacl_entry(e: &NaclEntry, side: Side) -> String {
     )
 }
 
-/// A route table's routes expanded to CIDRs (prefix lists inlined), most
-/// specific first. `Err(pl)` names a prefix list whose entries are unknown.
-pub fn expanded_routes<'r>(
-    net: &Network,
-    routes: &'r [crate::model::Route],
-) -> Result<Vec<(IpNet, &'r crate::model::Route)>, String> {
-    let mut out = Vec::new();
+/// A route table's routes in the order they decide.
+pub struct Routes<'r> {
+    /// Routes to prefix lists whose entries the input lacks, with the
+    /// addresses they could capture: checked first, those packets are unknown.
+    pub unknown: Vec<(IntervalSet, &'r crate::model::Route)>,
+    /// The rest expanded to CIDRs (prefix lists inlined): most specific first,
+    /// then static before prefix-list before propagated, then input order
+    /// (aws-semantics.md §2, "How route priority works").
+    pub known: Vec<(IpNet, &'r crate::model::Route)>,
+}
+
+pub fn expanded_routes<'r>(net: &Network, routes: &'r [crate::model::Route]) -> Routes<'r> {
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
     for r in routes {
         match &r.dest {
-            RouteDest::Cidr(c) => out.push((*c, r)),
+            RouteDest::Cidr(c) => known.push((*c, r)),
             RouteDest::PrefixList(id) => {
-                let entries = net
-                    .prefix_lists
-                    .get(id)
-                    .and_then(|p| p.entries.as_ref())
-                    .ok_or_else(|| id.clone())?;
-                out.extend(entries.iter().map(|c| (*c, r)));
+                match net.prefix_lists.get(id).and_then(|p| p.entries.as_ref()) {
+                    Some(entries) => known.extend(entries.iter().map(|c| (*c, r))),
+                    None => unknown.push((prefix_list_bound(net, id), r)),
+                }
             }
         }
     }
-    out.sort_by_key(|(c, _)| std::cmp::Reverse(c.prefix_len()));
-    Ok(out)
+    // A stable sort: ties keep input order.
+    known.sort_by_key(|(c, r)| (std::cmp::Reverse(c.prefix_len()), r.priority()));
+    Routes { unknown, known }
 }
 
 /// The addresses of the public internet as this tool assumes them: every
 /// IPv4 address outside the private and special-purpose blocks, and every
 /// global-unicast IPv6 address (2000::/3).
 pub fn internet_addresses() -> IntervalSet {
+    public_addresses()
+}
+
+/// Public IPv4 (outside the special blocks) and global-unicast IPv6.
+pub fn public_addresses() -> IntervalSet {
     let v4 = hs::all_v4().difference(&special_addresses());
     let v6 = cidr_set(&"2000::/3".parse().expect("static cidr"));
     v4.union(&v6)
+}
+
+/// The internet as a source: [`public_addresses`] minus the input's own
+/// public IPs, VPC and subnet CIDRs, interface addresses and prefixes, and
+/// idle Elastic IPs (aws-semantics.md §5).
+pub fn internet_sources(net: &Network) -> IntervalSet {
+    let own = net
+        .interfaces
+        .values()
+        .flat_map(|i| i.private_ips.iter().filter_map(|p| p.public))
+        .chain(net.nat_gateways.values().filter_map(|n| n.public_ip))
+        .chain(net.idle_addresses.keys().copied())
+        .map(|a| Interval::point(hs::addr(a)));
+    let own = IntervalSet::from_intervals(
+        own.chain(net.interfaces.values().flat_map(interface_intervals)),
+    )
+    .union(&input_cidrs(net));
+    public_addresses().difference(&own)
 }
 
 /// Private and special-purpose IPv4 blocks (RFC 1918, 6598, 5735) and
@@ -250,4 +365,64 @@ pub fn association_addresses(net: &Network, a: &ClientVpnAssociation) -> Option<
         ));
     }
     subnet_addresses(net, &a.subnet)
+}
+
+/// An AWS-provided service an instance reaches on the host (aws-semantics.md §5b).
+pub struct AwsService {
+    pub name: &'static str,
+    pub addr: std::net::IpAddr,
+    /// The packets it answers (protocol and destination ports).
+    pub serves: PacketSet,
+    pub describe: &'static str,
+}
+
+/// The AWS-provided services of a VPC: Amazon DNS (the primary IPv4 CIDR's
+/// base + 2, 169.254.169.253, fd00:ec2::253; tcp and udp 53), instance
+/// metadata (169.254.169.254, fd00:ec2::254; tcp 80) and the Time Sync
+/// Service (169.254.169.123, fd00:ec2::123; udp 123).
+pub fn aws_services(net: &Network, vpc: &str) -> Vec<AwsService> {
+    let on = |proto: u8, port: u16| {
+        PacketSet::from_cube(proto_ports(
+            Protocol::Number(proto),
+            PortMatch::Ports {
+                from: port,
+                to: port,
+            },
+        ))
+    };
+    let dns = || on(6, 53).union(&on(17, 53));
+    let ip = |s: &str| s.parse::<std::net::IpAddr>().expect("static address");
+    let mut out = Vec::new();
+    let base = net
+        .vpcs
+        .get(vpc)
+        .and_then(|v| v.cidrs.iter().find(|c| matches!(c, IpNet::V4(_))))
+        .and_then(|c| match c {
+            IpNet::V4(n) => Some(u32::from(n.network()).wrapping_add(2)),
+            IpNet::V6(_) => None,
+        });
+    if let Some(b) = base {
+        out.push(AwsService {
+            name: "Amazon DNS",
+            addr: std::net::IpAddr::V4(b.into()),
+            serves: dns(),
+            describe: "tcp and udp 53",
+        });
+    }
+    for (name, a, serves, describe) in [
+        ("Amazon DNS", "169.254.169.253", dns(), "tcp and udp 53"),
+        ("Amazon DNS", "fd00:ec2::253", dns(), "tcp and udp 53"),
+        ("instance metadata", "169.254.169.254", on(6, 80), "tcp 80"),
+        ("instance metadata", "fd00:ec2::254", on(6, 80), "tcp 80"),
+        ("Amazon Time Sync", "169.254.169.123", on(17, 123), "udp 123"),
+        ("Amazon Time Sync", "fd00:ec2::123", on(17, 123), "udp 123"),
+    ] {
+        out.push(AwsService {
+            name,
+            addr: ip(a),
+            serves,
+            describe,
+        });
+    }
+    out
 }

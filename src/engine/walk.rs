@@ -17,6 +17,10 @@ use super::{Cause, Direction, End, Flow, Hop, Leaf, Query, Sink, Start};
 
 /// Ports a NAT gateway translates to (aws-semantics.md §1).
 const NAT_PORTS: (u16, u16) = (1024, 65535);
+/// Stands, inside a flow, for the public IP AWS assigned to a Client VPN
+/// association ENI the input lacks (never printed: replies to it are
+/// recognised through the connection state).
+const ASSIGNED_PUBLIC: IpAddr = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
 /// A walk longer than this is a routing loop.
 const MAX_HOPS: usize = 64;
 
@@ -27,6 +31,17 @@ pub struct Conntrack {
     enis: BTreeSet<String>,
     /// NAT translations: gateway, and what source and source port it replaced.
     nats: Vec<(String, FlowSrc, FlowSrc)>,
+    /// Egress-only internet gateways the connection left through: (gateway, VPC).
+    eigws: Vec<(String, String)>,
+    /// The connection left for on-premises through this virtual private
+    /// gateway of this VPC: replies come back through it.
+    onprem: Option<(String, String)>,
+    /// The connection went to an AWS-provided service (name), which answers
+    /// the interface directly.
+    service: Option<String>,
+    /// The Client VPN association whose ENI (not in the input) left for the
+    /// internet from a public IP AWS assigned.
+    assigned: Option<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -67,6 +82,7 @@ impl<'n> Node<'n> {
     /// The security groups the node's traffic carries (a NAT gateway has none).
     fn groups(&self) -> Option<&'n [String]> {
         match self {
+            Node::Eni(i) if i.groupless() => None,
             Node::Eni(i) => Some(&i.groups),
             Node::Nat(_) => None,
             Node::Cvpn(e, _) => Some(&e.security_groups),
@@ -155,7 +171,25 @@ pub(super) fn forward(net: &Network, q: &Query, flow: Flow, sink: &mut dyn Sink)
     let trail = Trail::default();
     match &q.start {
         Start::Interface { eni, .. } => match w.node_of_eni(eni) {
-            Some(node) => w.at_node(node, flow, trail),
+            Some(node) => {
+                if let Node::Eni(i) = node {
+                    if let Some(reason) = not_answering(net, i) {
+                        return w.drop(
+                            flow,
+                            trail,
+                            Cause::NotAnswering {
+                                eni: i.id.clone(),
+                                reason,
+                            },
+                        );
+                    }
+                    let Some(flow) = w.aws_services(i, flow, &trail) else {
+                        return;
+                    };
+                    return w.at_node(node, flow, trail);
+                }
+                w.at_node(node, flow, trail)
+            }
             None => w.unknown(flow, trail, eni, "the interface is not in the input"),
         },
         Start::Internet { .. } => w.on_internet(flow, trail),
@@ -318,6 +352,19 @@ pub(super) fn back(net: &Network, q: &Query, arrived: &Leaf, sink: &mut dyn Sink
         hops: Vec::new(),
         ct: arrived.state.clone(),
     };
+    if let (Some(service), Start::Interface { eni, .. }) = (&arrived.state.service, &q.start) {
+        // The service answers the instance directly: no filter on the way back.
+        let t = trail.with(Hop::new(
+            eni,
+            "network-interface",
+            "deliver",
+            format!("reply from {service}, delivered directly (not filtered by security groups or network ACLs)"),
+        ));
+        return w.leaf(flow, t, End::Arrived { eni: eni.clone() });
+    }
+    if let (End::Internet, Some((vgw, vpc))) = (&arrived.end, arrived.state.onprem.clone()) {
+        return w.reply_from_vgw(&vgw, &vpc, flow, trail);
+    }
     match &arrived.end {
         End::Arrived { eni } => match w.node_of_eni(eni) {
             Some(node) => w.at_node(node, flow, trail),
@@ -466,6 +513,21 @@ impl<'n> Walk<'n, '_> {
             }
             return Some(flow);
         }
+        if groups.is_empty() {
+            let what = match self.net.interfaces.get(owner) {
+                Some(i) => format!("{owner} (type `{}`)", i.kind),
+                None => owner.to_string(),
+            };
+            self.unknown(
+                flow,
+                trail.clone(),
+                owner,
+                format!(
+                    "the input lists no security group for {what}: only NAT gateway, load balancer and transit gateway interfaces have none, so the input is incomplete"
+                ),
+            );
+            return None;
+        }
         let img = flow.image();
         let mut allowed = PacketSet::empty();
         let mut maybe = PacketSet::empty();
@@ -482,29 +544,29 @@ impl<'n> Walk<'n, '_> {
                 Side::Egress => &sg.egress,
             };
             for r in rules {
-                match rules::sg_rule_set(self.net, r, side) {
-                    Ok(set) => {
-                        if set.overlaps(&img) {
-                            matched.push(Hop::new(
-                                &sg.id,
-                                "security-group",
-                                "allow",
-                                rules::describe_sg_rule(r, side),
-                            ));
-                        }
-                        allowed = allowed.union(&set.intersect(&img));
-                    }
-                    Err(may) => {
-                        if may.overlaps(&img) {
-                            unknown_peers.push(format!(
-                                "{} {}: entries of {} are not in the input",
-                                sg.id,
-                                rules::describe_sg_rule(r, side),
-                                r.peer.describe()
-                            ));
-                            maybe = maybe.union(&may.intersect(&img));
-                        }
-                    }
+                let (set, may) = rules::sg_rule_set(self.net, r, side);
+                if set.overlaps(&img) {
+                    matched.push(Hop::new(
+                        &sg.id,
+                        "security-group",
+                        "allow",
+                        rules::describe_sg_rule(r, side),
+                    ));
+                }
+                allowed = allowed.union(&set.intersect(&img));
+                if may.overlaps(&img) {
+                    let why = match &r.peer {
+                        crate::model::Peer::Group(g) => format!(
+                            "{g} is not in the input: whether a source outside the input carries it is unknown (sources of the input carry it only if they list it)"
+                        ),
+                        p => format!("entries of {} are not in the input", p.describe()),
+                    };
+                    unknown_peers.push(format!(
+                        "{} {}: {why}",
+                        sg.id,
+                        rules::describe_sg_rule(r, side),
+                    ));
+                    maybe = maybe.union(&may.intersect(&img));
                 }
             }
         }
@@ -634,6 +696,29 @@ impl<'n> Walk<'n, '_> {
     /// Looks the destination up in the node's subnet route table and follows each route that matches.
     fn route(&mut self, node: Node<'n>, flow: Flow, trail: Trail) {
         let net = self.net;
+        // Two interfaces of one subnet talk directly: no route table, no ACL (§2).
+        let own = net
+            .subnets
+            .get(node.subnet())
+            .map(|s| {
+                s.cidrs
+                    .iter()
+                    .fold(IntervalSet::empty(), |a, c| a.union(&rules::cidr_set(c)))
+            })
+            .unwrap_or_default();
+        let (same, flow) = flow.split_field(Field::Dst, &own);
+        if !same.is_empty() {
+            let t = trail.with(Hop::new(
+                node.subnet(),
+                "subnet",
+                "forward",
+                "same subnet: delivered directly (no route table, no network ACL)",
+            ));
+            self.deliver(node.vpc(), Cross::Subnet(node.subnet()), same, t);
+        }
+        if flow.is_empty() {
+            return;
+        }
         let Some(rtb) = net.route_table_of(node.subnet()) else {
             return self.unknown(
                 flow,
@@ -642,17 +727,41 @@ impl<'n> Walk<'n, '_> {
                 "no route table for this subnet (and no main table for its VPC) in the input",
             );
         };
-        let routes = match rules::expanded_routes(net, &rtb.routes) {
-            Ok(r) => r,
-            Err(pl) => {
-                return self.unknown(
-                    flow,
-                    trail,
-                    &rtb.id,
-                    format!("a route goes to prefix list {pl}, whose entries are not in the input"),
-                );
-            }
-        };
+        let routes = rules::expanded_routes(net, &rtb.routes);
+        let mut rest = flow;
+        for (could, r) in &routes.unknown {
+            let (hit, miss) = rest.split_field(Field::Dst, could);
+            rest = miss;
+            let pl = r.dest.describe();
+            let managed = net.prefix_lists.get(&pl).is_some_and(|p| p.aws_managed());
+            self.unknown(
+                hit,
+                trail.clone(),
+                &rtb.id,
+                format!(
+                    "route {pl} -> {}: the entries of {pl} are not in the input, so it may capture these packets{}",
+                    r.target.id(),
+                    if managed {
+                        " (an AWS-managed list holds only public AWS ranges, never an address of the VPCs)"
+                    } else {
+                        ""
+                    }
+                ),
+            );
+        }
+        self.follow_routes(node, &rtb.id, routes.known, rest, trail);
+    }
+
+    /// Follows routes (in deciding order) for the packets each one takes; what
+    /// none takes is dropped (`NoRoute`).
+    fn follow_routes(
+        &mut self,
+        node: Node<'n>,
+        rtb: &str,
+        routes: Vec<(ipnet::IpNet, &'n crate::model::Route)>,
+        flow: Flow,
+        trail: Trail,
+    ) {
         let mut rest = flow;
         for (cidr, r) in routes {
             if rest.is_empty() {
@@ -668,29 +777,29 @@ impl<'n> Walk<'n, '_> {
                 self.drop(
                     hit,
                     trail.with(Hop::new(
-                        &rtb.id,
+                        rtb,
                         "route-table",
                         "route",
                         format!("{desc} (blackhole)"),
                     )),
                     Cause::Blackhole {
-                        rtb: rtb.id.clone(),
+                        rtb: rtb.to_string(),
                         route: desc,
                     },
                 );
                 continue;
             }
-            let t = trail.with(Hop::new(&rtb.id, "route-table", "route", desc));
+            let t = trail.with(Hop::new(rtb, "route-table", "route", desc));
             match &r.target {
                 Target::Local => self.deliver(node.vpc(), Cross::Subnet(node.subnet()), hit, t),
                 Target::InternetGateway(id) => self.via_igw(node, id, hit, t),
+                Target::EgressOnlyInternetGateway(id) => self.via_eigw(node, id, hit, t),
+                Target::VirtualPrivateGateway(id) => self.via_vgw(node, id, hit, t),
                 Target::NatGateway(id) => self.via_nat(node, id, hit, t),
                 Target::VpcPeering(id) => self.via_peering(node, id, hit, t),
                 other => {
                     let what = match other {
-                        Target::EgressOnlyInternetGateway(_) => "egress-only internet gateways",
                         Target::TransitGateway(_) => "transit gateways",
-                        Target::VirtualPrivateGateway(_) => "virtual private gateways",
                         Target::NetworkInterface(_) | Target::Instance(_) => {
                             "appliance routes (network interface or instance targets)"
                         }
@@ -710,7 +819,7 @@ impl<'n> Walk<'n, '_> {
             rest,
             trail,
             Cause::NoRoute {
-                rtb: rtb.id.clone(),
+                rtb: rtb.to_string(),
                 subnet: node.subnet().to_string(),
             },
         );
@@ -763,34 +872,41 @@ impl<'n> Walk<'n, '_> {
             }
         }
         let dsts = rest.current(Field::Dst);
-        let candidates: Vec<IpAddr> = match dsts.intervals() {
-            [i] if i.lo == i.hi => vec![hs::addr_of(i.lo)],
-            _ => self
-                .net
-                .interfaces
-                .values()
-                .filter(|i| i.vpc == vpc)
-                .flat_map(|i| {
-                    i.private_ips
-                        .iter()
-                        .map(|p| p.address)
-                        .chain(i.ipv6.iter().copied())
-                })
-                .chain(
-                    self.net
-                        .nat_gateways
-                        .values()
-                        .filter(|n| n.vpc == vpc)
-                        .filter_map(|n| n.private_ip),
-                )
-                .filter(|a| dsts.contains(hs::addr(*a)))
-                .collect(),
+        // Each holder of destination addresses, with the addresses it holds.
+        let holders: Vec<(Node<'n>, IntervalSet)> = match dsts.intervals() {
+            [i] if i.lo == i.hi => {
+                let ip = hs::addr_of(i.lo);
+                self.node_by_private_ip(vpc, ip)
+                    .map(|n| (n, point(ip)))
+                    .into_iter()
+                    .collect()
+            }
+            _ => {
+                let nats = self
+                    .net
+                    .nat_gateways
+                    .values()
+                    .filter(|n| n.vpc == vpc)
+                    .filter_map(|n| n.private_ip)
+                    .filter(|a| dsts.contains(hs::addr(*a)))
+                    .filter_map(|ip| self.node_by_private_ip(vpc, ip).map(|n| (n, point(ip))));
+                self.net
+                    .interfaces
+                    .values()
+                    .filter(|i| i.vpc == vpc)
+                    .filter_map(|i| {
+                        let held = rules::interface_addresses(i).intersect(&dsts);
+                        if held.is_empty() {
+                            return None;
+                        }
+                        self.node_of_eni(&i.id).map(|n| (n, held))
+                    })
+                    .chain(nats)
+                    .collect()
+            }
         };
-        for ip in candidates {
-            let Some(node) = self.node_by_private_ip(vpc, ip) else {
-                continue;
-            };
-            let (hit, miss) = rest.split_field(Field::Dst, &point(ip));
+        for (node, held) in holders {
+            let (hit, miss) = rest.split_field(Field::Dst, &held);
             rest = miss;
             self.deliver_to(node, from, hit, trail.clone());
         }
@@ -848,11 +964,40 @@ impl<'n> Walk<'n, '_> {
                 );
             }
             Node::Eni(i) => {
-                let Some(flow) =
-                    self.security_groups(&i.id, &i.groups, Side::Ingress, flow, &mut trail)
-                else {
-                    return;
+                if let Some(reason) = not_answering(self.net, i) {
+                    return self.drop(
+                        flow,
+                        trail,
+                        Cause::NotAnswering {
+                            eni: i.id.clone(),
+                            reason,
+                        },
+                    );
+                }
+                let flow = match node.groups() {
+                    Some(groups) => {
+                        let Some(f) =
+                            self.security_groups(&i.id, groups, Side::Ingress, flow, &mut trail)
+                        else {
+                            return;
+                        };
+                        f
+                    }
+                    None => flow,
                 };
+                if let Some(what) = forwarder(i)
+                    && self.dir == Direction::Forward
+                {
+                    return self.unknown(
+                        flow,
+                        trail,
+                        &i.id,
+                        format!(
+                            "{} is {what}: it forwards to targets the input does not list (not modelled)",
+                            i.id
+                        ),
+                    );
+                }
                 trail.hops.push(Hop::new(
                     &i.id,
                     "network-interface",
@@ -869,12 +1014,12 @@ impl<'n> Walk<'n, '_> {
 
     /// Out through an internet gateway: the private source becomes its public IP.
     fn via_igw(&mut self, node: Node<'n>, igw_id: &str, flow: Flow, mut trail: Trail) {
-        if let Node::Cvpn(_, a) = node {
+        if let Node::Va(e, _) = node {
             return self.unknown(
                 flow,
                 trail,
-                &a.id,
-                "Client VPN association ENIs reach the internet through an internet gateway with AWS-assigned public IPs that describe-* does not show: not modelled yet (route 0.0.0.0/0 of the associated subnet to a NAT gateway is)",
+                &e.id,
+                "Verified Access interfaces do not reach the internet through an internet gateway (not modelled)",
             );
         }
         let Some(igw) = self.net.internet_gateways.get(igw_id) else {
@@ -906,8 +1051,29 @@ impl<'n> Walk<'n, '_> {
                 .chain(i.ipv6.iter().map(|a| (*a, Some(*a))))
                 .collect(),
             Node::Nat(n) => n.private_ip.map(|p| (p, n.public_ip)).into_iter().collect(),
-            // Association ENIs have no public IP: the internet only through a NAT gateway.
-            Node::Cvpn(..) | Node::Va(..) => Vec::new(),
+            // An association ENI in a public subnet has a public IP (seed 003).
+            Node::Cvpn(_, a) => match a.interface.as_ref().and_then(|e| self.net.interfaces.get(e)) {
+                Some(i) => i.private_ips.iter().map(|p| (p.address, p.public)).collect(),
+                None => {
+                    self.sink.assume(format!(
+                        "the ENI of {} is not in the input: AWS gives an association ENI in a subnet routed to an internet gateway a public IP, and clients reach the internet from it (aws-semantics.md §6, seed 003)",
+                        a.id
+                    ));
+                    let mut flow = flow;
+                    if self.dir == Direction::Forward {
+                        trail.ct.assigned = Some(a.id.clone());
+                    }
+                    flow.rewrite(Field::Src, Src::Const(point(ASSIGNED_PUBLIC)));
+                    let t = trail.with(Hop::new(
+                        &igw.id,
+                        "internet-gateway",
+                        "translate",
+                        format!("source -> the public IP AWS assigned to the ENI of {}", a.id),
+                    ));
+                    return self.on_internet(flow, t);
+                }
+            },
+            Node::Va(..) => Vec::new(),
         };
         for (private, public) in pairs {
             let (hit, miss) = flow.split_field(Field::Src, &point(private));
@@ -958,8 +1124,51 @@ impl<'n> Walk<'n, '_> {
 
     /// On the internet: to a public IP of the snapshot, or out of it.
     fn on_internet(&mut self, flow: Flow, trail: Trail) {
-        let dsts = flow.current(Field::Dst);
+        let net = self.net;
         let mut rest = flow;
+        // Allocated Elastic IPs associated with nothing forward nowhere (§5).
+        let dsts = rest.current(Field::Dst);
+        for (ip, alloc) in net
+            .idle_addresses
+            .iter()
+            .filter(|(ip, _)| dsts.contains(hs::addr(**ip)))
+        {
+            let (hit, miss) = rest.split_field(Field::Dst, &point(*ip));
+            rest = miss;
+            self.drop(
+                hit,
+                trail.clone(),
+                Cause::IdleAddress {
+                    ip: *ip,
+                    allocation: alloc.clone(),
+                },
+            );
+        }
+        // A reply to an association ENI's AWS-assigned public IP.
+        if let Some(assoc) = trail.ct.assigned.clone() {
+            let (hit, miss) = rest.split_field(Field::Dst, &point(ASSIGNED_PUBLIC));
+            rest = miss;
+            if !hit.is_empty() {
+                self.assigned_entry(&assoc, hit, trail.clone());
+            }
+        }
+        // IPv6 addresses of a VPC are its internet addresses (§5): in through its gateway.
+        for vpc in net.vpcs.values() {
+            let v6 = vpc
+                .cidrs
+                .iter()
+                .filter(|c| matches!(c, ipnet::IpNet::V6(_)))
+                .fold(IntervalSet::empty(), |a, c| a.union(&rules::cidr_set(c)));
+            if v6.is_empty() {
+                continue;
+            }
+            let (hit, miss) = rest.split_field(Field::Dst, &v6);
+            rest = miss;
+            if !hit.is_empty() {
+                self.ipv6_entry(&vpc.id, hit, trail.clone());
+            }
+        }
+        let dsts = rest.current(Field::Dst);
         let publics: Vec<IpAddr> = match dsts.intervals() {
             [i] if i.lo == i.hi => vec![hs::addr_of(i.lo)],
             _ => self
@@ -1020,12 +1229,19 @@ impl<'n> Walk<'n, '_> {
             );
         };
         flow.rewrite(Field::Dst, Src::Const(point(private)));
-        let mut trail = trail.with(Hop::new(
+        let trail = trail.with(Hop::new(
             &igw.id,
             "internet-gateway",
             "translate",
             format!("destination {public} -> {private}"),
         ));
+        for (flow, trail) in self.gateway_routes(&igw.id, node.vpc(), flow, trail) {
+            self.entered(node, private, flow, trail);
+        }
+    }
+
+    /// Inside the VPC, past the internet gateway, toward `node` (at `private`).
+    fn entered(&mut self, node: Node<'n>, private: IpAddr, flow: Flow, mut trail: Trail) {
         match node {
             Node::Eni(_) | Node::Cvpn(..) | Node::Va(..) => {
                 self.deliver_to(node, Cross::Outside, flow, trail)
@@ -1060,6 +1276,370 @@ impl<'n> Walk<'n, '_> {
                 ));
                 self.at_node(node, flow, t);
             }
+        }
+    }
+
+    /// In through the internet gateway to an association ENI the input lacks,
+    /// at the public IP AWS assigned it.
+    fn assigned_entry(&mut self, assoc: &str, mut flow: Flow, trail: Trail) {
+        let net = self.net;
+        let Some((ep, a)) = net
+            .client_vpn_endpoints
+            .values()
+            .find_map(|e| e.associations.iter().find(|a| a.id == assoc).map(|a| (e, a)))
+        else {
+            return self.unknown(flow, trail, assoc, "the association is not in the input");
+        };
+        let Some(igw) = net.igw_of_vpc(&ep.vpc) else {
+            return self.drop(
+                flow,
+                trail,
+                Cause::NoInternetGateway {
+                    vpc: ep.vpc.clone(),
+                },
+            );
+        };
+        let Some(addrs) = rules::association_addresses(net, a) else {
+            return self.unknown(flow, trail, &a.subnet, "the association's subnet is not in the input");
+        };
+        flow.rewrite(Field::Dst, Src::Const(addrs));
+        let t = trail.with(Hop::new(
+            &igw.id,
+            "internet-gateway",
+            "translate",
+            format!("destination (the public IP AWS assigned to the ENI of {}) -> its private address", a.id),
+        ));
+        let node = Node::Cvpn(ep, a);
+        for (flow, t) in self.gateway_routes(&igw.id, &ep.vpc, flow, t) {
+            self.deliver_to(node, Cross::Outside, flow, t);
+        }
+    }
+
+    /// In from the internet to an IPv6 address of `vpc` (untranslated): through
+    /// its internet gateway, or for a reply, the egress-only gateway the
+    /// request left through.
+    fn ipv6_entry(&mut self, vpc: &str, flow: Flow, trail: Trail) {
+        let net = self.net;
+        let eigw = trail
+            .ct
+            .eigws
+            .iter()
+            .find(|(_, v)| v == vpc)
+            .map(|(g, _)| g.clone());
+        let (gateway, trail) = match (eigw, net.igw_of_vpc(vpc)) {
+            (Some(g), _) if self.dir == Direction::Return => {
+                let t = trail.with(Hop::new(
+                    &g,
+                    "egress-only-internet-gateway",
+                    "forward",
+                    "reply of a connection that left through it",
+                ));
+                (None, t)
+            }
+            (_, Some(igw)) => {
+                let t = trail.with(Hop::new(
+                    &igw.id,
+                    "internet-gateway",
+                    "forward",
+                    "IPv6, no translation",
+                ));
+                (Some(igw.id.clone()), t)
+            }
+            (_, None) => {
+                let cause = match net
+                    .internet_gateways
+                    .values()
+                    .find(|g| g.egress_only && g.vpcs.iter().any(|v| v == vpc))
+                {
+                    Some(g) => Cause::EgressOnlyInbound {
+                        eigw: g.id.clone(),
+                        vpc: vpc.to_string(),
+                    },
+                    None => Cause::NoInternetGateway {
+                        vpc: vpc.to_string(),
+                    },
+                };
+                return self.drop(flow, trail, cause);
+            }
+        };
+        let onward = match gateway {
+            Some(g) => self.gateway_routes(&g, vpc, flow, trail),
+            None => vec![(flow, trail)],
+        };
+        for (flow, trail) in onward {
+            self.deliver(vpc, Cross::Outside, flow, trail);
+        }
+    }
+
+    /// Ingress routing: the route table associated with gateway `gw` routes
+    /// what enters `vpc` through it (§2). Returns what goes on to the
+    /// destination subnet (a `local` route, or no such table).
+    fn gateway_routes(
+        &mut self,
+        gw: &str,
+        vpc: &str,
+        flow: Flow,
+        trail: Trail,
+    ) -> Vec<(Flow, Trail)> {
+        let net = self.net;
+        let Some(rtb) = net
+            .route_tables
+            .values()
+            .find(|t| t.vpc == vpc && t.gateways.iter().any(|g| g == gw))
+        else {
+            return vec![(flow, trail)];
+        };
+        let routes = rules::expanded_routes(net, &rtb.routes);
+        let mut rest = flow;
+        for (could, r) in &routes.unknown {
+            let (hit, miss) = rest.split_field(Field::Dst, could);
+            rest = miss;
+            self.unknown(
+                hit,
+                trail.clone(),
+                &rtb.id,
+                format!(
+                    "gateway route {} -> {}: its entries are not in the input",
+                    r.dest.describe(),
+                    r.target.id()
+                ),
+            );
+        }
+        let mut local = Vec::new();
+        for (cidr, r) in routes.known {
+            if rest.is_empty() {
+                break;
+            }
+            let (hit, miss) = rest.split_field(Field::Dst, &rules::cidr_set(&cidr));
+            rest = miss;
+            if hit.is_empty() {
+                continue;
+            }
+            let desc = format!("{} -> {}", r.dest.describe(), r.target.id());
+            let t = trail.with(Hop::new(
+                &rtb.id,
+                "route-table",
+                "route",
+                format!("{desc} (gateway route table of {gw})"),
+            ));
+            if r.state == RouteState::Blackhole {
+                self.drop(
+                    hit,
+                    t,
+                    Cause::Blackhole {
+                        rtb: rtb.id.clone(),
+                        route: desc,
+                    },
+                );
+                continue;
+            }
+            match &r.target {
+                Target::Local => local.push((hit, t)),
+                Target::NetworkInterface(id) | Target::Instance(id) => {
+                    self.appliance(vpc, id, hit, t)
+                }
+                other => self.unknown(
+                    hit,
+                    t,
+                    other.id(),
+                    "ingress routing to this target (gateway load balancer endpoint or other middlebox) is not modelled",
+                ),
+            }
+        }
+        self.drop(
+            rest,
+            trail,
+            Cause::NoRoute {
+                rtb: rtb.id.clone(),
+                subnet: gw.to_string(),
+            },
+        );
+        local
+    }
+
+    /// Ingress routing to a middlebox: delivered to it, then its own software
+    /// decides what it forwards, which the input does not say.
+    fn appliance(&mut self, vpc: &str, id: &str, flow: Flow, trail: Trail) {
+        let net = self.net;
+        let eni = if id.starts_with("i-") {
+            net.instances
+                .get(id)
+                .and_then(|i| i.interfaces.first())
+                .and_then(|e| net.interfaces.get(e))
+        } else {
+            net.interfaces.get(id)
+        };
+        let Some(eni) = eni.filter(|e| e.vpc == vpc) else {
+            return self.unknown(flow, trail, id, "the appliance is not in the input");
+        };
+        let mut trail = trail;
+        let Some(flow) = self.nacl(&eni.subnet, Side::Ingress, flow, &mut trail) else {
+            return;
+        };
+        let flow = match Node::Eni(eni).groups() {
+            Some(g) => {
+                match self.security_groups(&eni.id, g, Side::Ingress, flow, &mut trail) {
+                    Some(f) => f,
+                    None => return,
+                }
+            }
+            None => flow,
+        };
+        self.unknown(
+            flow,
+            trail,
+            &eni.id,
+            format!(
+                "the appliance {} receives the traffic (ingress routing); what its software forwards is not in the input",
+                eni.id
+            ),
+        );
+    }
+
+    /// Out through an egress-only internet gateway: IPv6 only, untranslated.
+    fn via_eigw(&mut self, node: Node<'n>, id: &str, flow: Flow, mut trail: Trail) {
+        let net = self.net;
+        let Some(g) = net.internet_gateways.get(id) else {
+            return self.unknown(
+                flow,
+                trail,
+                id,
+                "the egress-only internet gateway is not in the input",
+            );
+        };
+        if !g.vpcs.iter().any(|v| v == node.vpc()) {
+            return self.drop(
+                flow,
+                trail,
+                Cause::GatewayNotAttached {
+                    gateway: g.id.clone(),
+                    vpc: node.vpc().to_string(),
+                },
+            );
+        }
+        let (v6, v4) = flow.split_field(Field::Dst, &hs::all_v6());
+        self.drop(v4, trail.clone(), Cause::EgressOnlyIpv4 { eigw: g.id.clone() });
+        let Some(flow) = self.nacl(node.subnet(), Side::Egress, v6, &mut trail) else {
+            return;
+        };
+        if self.dir == Direction::Forward {
+            trail.ct.eigws.push((g.id.clone(), node.vpc().to_string()));
+        }
+        let t = trail.with(Hop::new(
+            &g.id,
+            "egress-only-internet-gateway",
+            "forward",
+            "IPv6, outbound, no translation",
+        ));
+        self.on_internet(flow, t);
+    }
+
+    /// Out through a virtual private gateway: on-premises, outside the input.
+    fn via_vgw(&mut self, node: Node<'n>, id: &str, flow: Flow, mut trail: Trail) {
+        let Some(flow) = self.nacl(node.subnet(), Side::Egress, flow, &mut trail) else {
+            return;
+        };
+        let t = trail.with(Hop::new(
+            id,
+            "virtual-private-gateway",
+            "forward",
+            "to the on-premises network (Site-to-Site VPN or Direct Connect)",
+        ));
+        if self.dir == Direction::Return {
+            // A reply to a connection from on-premises: it leaves the input here.
+            return self.leaf(flow, t, End::Internet);
+        }
+        let mut t = t;
+        t.ct.onprem = Some((id.to_string(), node.vpc().to_string()));
+        self.sink.assume(format!(
+            "{} is on-premises behind {id}, outside the input: assumed to accept the connection and to route the reply back through {id}, which is assumed attached to {} (virtual private gateways are not read)",
+            flow.current(Field::Dst).summary(Field::Dst),
+            node.vpc()
+        ));
+        self.leaf(
+            flow,
+            t.with(Hop::new(
+                "on-premises",
+                "on-premises",
+                "deliver",
+                "host outside the input",
+            )),
+            End::Internet,
+        );
+    }
+
+    /// A reply from on-premises, in through the virtual private gateway.
+    fn reply_from_vgw(&mut self, vgw: &str, vpc: &str, flow: Flow, trail: Trail) {
+        let t = trail.with(Hop::new(
+            vgw,
+            "virtual-private-gateway",
+            "forward",
+            "reply from the on-premises network",
+        ));
+        for (flow, t) in self.gateway_routes(vgw, vpc, flow, t) {
+            self.deliver(vpc, Cross::Outside, flow, t);
+        }
+    }
+
+    /// AWS-provided services an instance reaches without leaving the host
+    /// (§5b): they answer on their ports, unfiltered. Returns the rest.
+    fn aws_services(&mut self, i: &'n Interface, flow: Flow, trail: &Trail) -> Option<Flow> {
+        let mut rest = flow;
+        for svc in rules::aws_services(self.net, &i.vpc) {
+            let (hit, miss) = rest.split_field(Field::Dst, &point(svc.addr));
+            rest = miss;
+            if hit.is_empty() {
+                continue;
+            }
+            let (served, other) = hit.split(&svc.serves);
+            if !served.is_empty() {
+                let mut t = trail.with(Hop::new(
+                    svc.name,
+                    "aws-service",
+                    "deliver",
+                    format!(
+                        "{} at {}: answered by AWS on the host, not filtered by security groups, network ACLs or routes",
+                        svc.name, svc.addr
+                    ),
+                ));
+                t.ct.service = Some(format!("{} ({})", svc.name, svc.addr));
+                self.leaf(served, t, End::Internet);
+            }
+            if !other.is_empty() {
+                if matches!(
+                    self.net_protocol(&other),
+                    Some(6) | Some(17)
+                ) {
+                    self.drop(
+                        other,
+                        trail.clone(),
+                        Cause::ServicePort {
+                            service: svc.name.to_string(),
+                            addr: svc.addr,
+                            serves: svc.describe.to_string(),
+                        },
+                    );
+                } else {
+                    self.unknown(
+                        other,
+                        trail.clone(),
+                        svc.name,
+                        format!(
+                            "{} at {} is documented for {} only; other protocols are not",
+                            svc.name, svc.addr, svc.describe
+                        ),
+                    );
+                }
+            }
+        }
+        (!rest.is_empty()).then_some(rest)
+    }
+
+    /// The single protocol of a flow, if it has one.
+    fn net_protocol(&self, flow: &Flow) -> Option<u8> {
+        match flow.current(Field::Proto).intervals() {
+            [i] if i.lo == i.hi => u8::try_from(i.lo).ok(),
+            _ => None,
         }
     }
 
@@ -1175,5 +1755,41 @@ impl<'n> Walk<'n, '_> {
             format!("{} -> {}", node.vpc(), vpc.id),
         ));
         self.deliver(&vpc.id, Cross::Outside, hit, t);
+    }
+}
+
+/// Why an interface answers nothing, if it does not: not `in-use`, or its
+/// instance not `running` (aws-semantics.md §5b).
+fn not_answering(net: &Network, i: &Interface) -> Option<String> {
+    if !i.in_use() {
+        return Some(format!("{} is `{}`, not `in-use`: nothing answers there", i.id, i.status));
+    }
+    let inst = i.instance.as_ref().and_then(|id| net.instances.get(id))?;
+    (!inst.running()).then(|| {
+        format!(
+            "{} is `{}`: a stopped, stopping, pending or terminated instance answers nothing",
+            inst.id,
+            inst.state.as_deref().unwrap_or("unknown")
+        )
+    })
+}
+
+/// What a forwarding AWS service interface is (load balancers, gateways):
+/// past its groups it hands packets to targets the input does not list.
+fn forwarder(i: &Interface) -> Option<&'static str> {
+    match i.kind.as_str() {
+        "network_load_balancer" => Some("a Network Load Balancer interface"),
+        "gateway_load_balancer" => Some("a Gateway Load Balancer interface"),
+        "gateway_load_balancer_endpoint" => Some("a Gateway Load Balancer endpoint"),
+        "transit_gateway" => Some("a transit gateway attachment interface"),
+        "interface"
+            if i
+                .description
+                .as_deref()
+                .is_some_and(|d| d.starts_with("ELB app/")) =>
+        {
+            Some("an Application Load Balancer interface")
+        }
+        _ => None,
     }
 }

@@ -183,6 +183,23 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction) -> Explanation 
             format!("no network interface in {vpc} has address {dst}"),
             None,
         ),
+        Cause::NotAnswering { reason, .. } => (reason.clone(), None),
+        Cause::IdleAddress { ip, allocation } => (
+            format!("Elastic IP {ip} ({allocation}) is allocated but associated with nothing: traffic to it goes nowhere"),
+            Some(format!("associate {allocation} with a network interface")),
+        ),
+        Cause::EgressOnlyInbound { eigw, vpc } => (
+            format!("{vpc} reaches the internet over IPv6 only through egress-only gateway {eigw}: the internet cannot open connections to it"),
+            Some(format!("attach an internet gateway to {vpc} and route ::/0 to it, for inbound IPv6")),
+        ),
+        Cause::EgressOnlyIpv4 { eigw } => (
+            format!("{eigw} is an egress-only internet gateway: it carries IPv6 only"),
+            None,
+        ),
+        Cause::ServicePort { service, addr, serves } => (
+            format!("{service} at {addr} answers only {serves}"),
+            None,
+        ),
         Cause::NotADestination { component } => (
             format!("{component} is a NAT gateway: it forwards traffic, it is not a destination"),
             None,

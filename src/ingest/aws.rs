@@ -858,6 +858,7 @@ struct PrefixListDto {
     prefix_list_id: String,
     prefix_list_name: Option<String>,
     owner_id: Option<String>,
+    address_family: Option<String>,
     cidrs: Option<Vec<Net>>,
 }
 
@@ -1395,6 +1396,11 @@ fn lower_nat(st: &mut State, cx: &Ctx, d: NatDto) -> Result<(), IngestError> {
 /// `describe-managed-prefix-lists` names lists, `describe-prefix-lists` also
 /// gives `Cidrs`: the two are combined rather than one replacing the other.
 fn lower_prefix_list(st: &mut State, cx: &Ctx, d: PrefixListDto) {
+    let family = match d.address_family.as_deref() {
+        Some(f) if f.eq_ignore_ascii_case("ipv4") => Some(4),
+        Some(f) if f.eq_ignore_ascii_case("ipv6") => Some(6),
+        _ => None,
+    };
     let entries = d
         .cidrs
         .map(|c| c.into_iter().map(|n| n.0).collect::<Vec<_>>());
@@ -1405,6 +1411,9 @@ fn lower_prefix_list(st: &mut State, cx: &Ctx, d: PrefixListDto) {
             }
             if d.owner_id.is_some() {
                 pl.owner = d.owner_id;
+            }
+            if family.is_some() {
+                pl.family = family;
             }
             if let Some(e) = entries {
                 if pl.entries.as_ref().is_some_and(|old| *old != e) {
@@ -1422,6 +1431,7 @@ fn lower_prefix_list(st: &mut State, cx: &Ctx, d: PrefixListDto) {
                 id: d.prefix_list_id.clone(),
                 name: d.prefix_list_name,
                 owner: d.owner_id,
+                family,
                 entries,
                 origin: cx.origin.clone(),
             };

@@ -430,6 +430,7 @@ impl State {
                     id: id.clone(),
                     name: None,
                     owner: None,
+                    family: None,
                     entries: None,
                     origin: origin.clone(),
                 });
@@ -593,8 +594,10 @@ impl State {
         Ok(())
     }
 
-    /// Rules naming a group the input lacks: an error, unless the group belongs
-    /// to another account (then a warning).
+    /// Rules naming a group the input lacks are legitimate input (a group of a
+    /// peered VPC, of another account, or a stale reference): a warning naming
+    /// the rule; the engine decides membership by the source's groups. In a
+    /// YAML model, which declares what it names, it is an error.
     fn check_group_pairs(&mut self) -> Result<(), IngestError> {
         for (sg_id, refs) in &self.group_refs {
             let Some(sg) = self.net.security_groups.get(sg_id) else {
@@ -604,21 +607,8 @@ impl State {
                 if self.net.security_groups.contains_key(&gr.group) {
                     continue;
                 }
-                let cross = match (&gr.user, &refs.owner) {
-                    (Some(u), Some(o)) => u != o,
-                    (Some(_), None) => true,
-                    (None, _) => false,
-                };
-                if cross {
-                    self.warnings.push(format!(
-                        "`{}`: {}: field `{}`: security group `{}` of account `{}` is not in the input; the rule matches nothing",
-                        sg.origin.file,
-                        resource("security group", sg_id),
-                        gr.field,
-                        gr.group,
-                        gr.user.as_deref().unwrap_or("?")
-                    ));
-                } else {
+                // A hand-written YAML model names only what it declares: a typo.
+                if self.yaml_files.contains(&sg.origin.file) {
                     return Err(IngestError::UnknownRef {
                         file: sg.origin.file.to_string(),
                         resource: resource("security group", sg_id),
@@ -627,6 +617,17 @@ impl State {
                         id: gr.group.clone(),
                     });
                 }
+                let whose = match (&gr.user, &refs.owner) {
+                    (Some(u), Some(o)) if u != o => format!(" of account `{u}`"),
+                    _ => String::new(),
+                };
+                self.warnings.push(format!(
+                    "`{}`: {}: field `{}`: security group `{}`{whose} is not in the input (a peered VPC's, another account's, or a stale reference): interfaces of the input are members only if they carry it; packets from addresses outside the input are unknown for this rule",
+                    sg.origin.file,
+                    resource("security group", sg_id),
+                    gr.field,
+                    gr.group,
+                ));
             }
         }
         Ok(())

@@ -354,6 +354,8 @@ struct CvpnAssocY {
     status: Option<String>,
     interface: Option<String>,
     ip: Option<Ip>,
+    /// The public IP of the association's ENI (a subnet routed to an internet gateway).
+    public_ip: Option<Ip>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -546,6 +548,7 @@ pub(crate) fn lower_all(st: &mut State, docs: &[(Arc<str>, Model)]) -> Result<()
                 id: p.id.clone(),
                 name: p.name.clone(),
                 owner: p.owner.clone(),
+                family: None,
                 entries: p.cidrs.as_ref().map(|c| c.iter().map(|n| n.0).collect()),
                 origin: cx.origin.clone(),
             };
@@ -1359,6 +1362,9 @@ fn lower_client_vpn(st: &mut State, cx: &Cx, e: &CvpnY) -> Result<(), IngestErro
                 ),
             ));
         }
+        if a.public_ip.is_some() && a.ip.is_none() {
+            return Err(cx.err(&res, field("public_ip"), "needs `ip`"));
+        }
         let interface = match (&a.interface, a.ip) {
             (Some(_), Some(_)) => {
                 return Err(cx.err(&res, field("ip"), "not with `interface`"));
@@ -1393,7 +1399,7 @@ fn lower_client_vpn(st: &mut State, cx: &Cx, e: &CvpnY) -> Result<(), IngestErro
                     subnet: a.subnet.clone(),
                     private_ips: vec![PrivateIp {
                         address: ip.0,
-                        public: None,
+                        public: a.public_ip.map(|p| p.0),
                     }],
                     ipv6: Vec::new(),
                     prefixes: Vec::new(),

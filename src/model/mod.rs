@@ -467,6 +467,8 @@ pub struct PrefixList {
     pub name: Option<String>,
     /// `OwnerId`: `AWS` for AWS-managed lists.
     pub owner: Option<String>,
+    /// `AddressFamily`: 4 or 6, when the input says.
+    pub family: Option<u8>,
     /// `None` when the snapshot names the list but not its entries.
     pub entries: Option<Vec<IpNet>>,
     pub origin: Origin,

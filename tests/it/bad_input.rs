@@ -5,7 +5,7 @@ use std::fs;
 
 use super::cli::{Run, reach};
 
-fn assert_error(r: &Run, needles: &[&str]) {
+pub fn assert_error(r: &Run, needles: &[&str]) {
     assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
     assert!(
         r.stdout.is_empty(),

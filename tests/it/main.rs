@@ -8,6 +8,7 @@ mod fixtures;
 mod models;
 #[cfg(feature = "z3")]
 mod prove;
+mod real_accounts;
 mod semantics;
 mod support;
 mod verified_access;
