@@ -31,6 +31,9 @@ use crate::model::{
     VaTarget,
 };
 
+/// Stands for the public IP AWS assigned to a Client VPN association ENI the
+/// input lacks (`0.0.0.0`: never a real internet address).
+const ASSIGNED_PUBLIC: u128 = 0xffff_0000_0000;
 /// Ports a NAT gateway, a Client VPN association or a Verified Access
 /// endpoint translates the source port to.
 const NAT_PORTS: (u16, u16) = (1024, 65535);
@@ -231,11 +234,12 @@ fn in_any(x: &BV, nets: &[IpNet]) -> Bool {
     or(&nets.iter().map(|n| in_cidr(x, n)).collect::<Vec<_>>())
 }
 
-/// Every CIDR of every VPC of the input.
+/// Every CIDR of every VPC and subnet of the input.
 fn vpc_cidrs(net: &Network) -> Vec<IpNet> {
     net.vpcs
         .values()
         .flat_map(|v| v.cidrs.iter().copied())
+        .chain(net.subnets.values().flat_map(|s| s.cidrs.iter().copied()))
         .collect()
 }
 
@@ -299,13 +303,18 @@ fn instance_primary<'n>(net: &'n Network, id: &str) -> Option<&'n Interface> {
 /// `None` when its entries are known. An AWS-managed list holds only public
 /// addresses outside the input's VPCs; any other list, anything.
 fn unknown_list_region(net: &Network, id: &str, x: &BV) -> Option<Bool> {
-    match net.prefix_lists.get(id) {
-        Some(p) if p.entries.is_some() => None,
-        Some(p) if p.aws_managed() => {
-            Some(Bool::and(&[public(x), in_any(x, &vpc_cidrs(net)).not()]))
-        }
-        _ => Some(tt()),
-    }
+    let pl = net.prefix_lists.get(id);
+    let region = match pl {
+        Some(p) if p.entries.is_some() => return None,
+        Some(p) if p.aws_managed() => Bool::and(&[public(x), in_any(x, &vpc_cidrs(net)).not()]),
+        _ => tt(),
+    };
+    // A list holds addresses of its `AddressFamily` only.
+    Some(match pl.and_then(|p| p.family) {
+        Some(4) => Bool::and(&[region, is_v4(x)]),
+        Some(6) => Bool::and(&[region, is_v4(x).not()]),
+        _ => region,
+    })
 }
 
 /// A packet's header as it is on the wire, as terms over the original packet and the choices.
@@ -397,6 +406,10 @@ struct Conntrack {
     /// VPCs whose egress-only internet gateway the request left through (its
     /// replies may come back in).
     eigw_vpcs: BTreeSet<String>,
+    /// A Client VPN association whose ENI the input lacks left for the
+    /// internet from the public IP AWS assigned it: the association and the
+    /// private address it translated the client to.
+    assigned: Option<(String, BV)>,
 }
 
 #[derive(Clone)]
@@ -457,6 +470,15 @@ enum Entry<'n> {
     Public(Node<'n>),
     /// To whichever node of the VPC holds the destination.
     Vpc(&'n str),
+}
+
+impl<'n> Entry<'n> {
+    fn vpc(&self) -> &'n str {
+        match self {
+            Entry::Public(n) => n.vpc(),
+            Entry::Vpc(v) => v,
+        }
+    }
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -632,8 +654,9 @@ fn encode(net: &Network, q: &Query, scope: &Scope) -> Result<Encoding, ProveErro
     let out = match (&q.start, access, scope) {
         (Start::Interface { eni, .. }, _, _) => match enc.node_of_eni(eni) {
             // Stopped instances and detached interfaces send nothing.
-            Some(_) if net.interfaces.get(eni).is_some_and(|i| !answering(net, i)) => Out::fail(),
-            Some(node) => {
+            Some(Node::Eni(i)) if !answering(net, i) => Out::fail(),
+            // AWS-provided services answer an interface on its host.
+            Some(node @ Node::Eni(_)) => {
                 let (hit, served) = aws_services(net, node.vpc(), &st.h);
                 if always(&hit) {
                     served
@@ -642,6 +665,7 @@ fn encode(net: &Network, q: &Query, scope: &Scope) -> Result<Encoding, ProveErro
                     chain(vec![(hit, served)], walked)
                 }
             }
+            Some(node) => enc.at_node(node, st)?,
             None => Out::unknown(),
         },
         (Start::Internet { .. }, _, _) => enc.on_internet(st)?,
@@ -1249,7 +1273,8 @@ impl<'n> Enc<'n> {
     // ---------- gateways ----------
 
     fn via_igw(&mut self, node: Node<'n>, igw_id: &str, st: St) -> R {
-        if let Node::Cvpn(..) = node {
+        if let Node::Va(..) = node {
+            // Verified Access interfaces to the internet: not modelled.
             return Ok(Out::unknown());
         }
         let Some(igw) = self.net.internet_gateways.get(igw_id) else {
@@ -1279,8 +1304,27 @@ impl<'n> Enc<'n> {
                     .map(|p| (IpNet::from(p), n.public_ip))
                     .into_iter()
                     .collect(),
-                // No public IP on these interfaces: the internet only through a NAT gateway.
-                Node::Cvpn(..) | Node::Va(..) => Vec::new(),
+                // An association ENI in a subnet routed to an internet gateway
+                // has a public IP: its own when the input has the ENI, else
+                // one AWS assigned (seed 003).
+                Node::Cvpn(_, a) => {
+                    match a.interface.as_ref().and_then(|e| me.net.interfaces.get(e)) {
+                        Some(i) => i
+                            .private_ips
+                            .iter()
+                            .map(|p| (IpNet::from(p.address), p.public))
+                            .collect(),
+                        None => {
+                            let mut s = st.clone();
+                            if s.dir == Dir::Forward {
+                                s.ct.assigned = Some((a.id.clone(), s.h.src.clone()));
+                            }
+                            s.h.src = num(ASSIGNED_PUBLIC, 128);
+                            return me.on_internet(s);
+                        }
+                    }
+                }
+                Node::Va(..) => Vec::new(),
             };
             let mut cases = Vec::new();
             for (private, public) in pairs {
@@ -1356,6 +1400,14 @@ impl<'n> Enc<'n> {
                 cases.push((hit, Out::fail()));
             }
         }
+        // A reply to the public IP AWS assigned to an association ENI.
+        if let Some((assoc, private)) = st.ct.assigned.clone() {
+            let hit = st.h.dst.eq(num(ASSIGNED_PUBLIC, 128));
+            if !never(&hit) {
+                let out = self.assigned_entry(&assoc, private, st.clone())?;
+                cases.push((hit, out));
+            }
+        }
         let mut publics: Vec<IpAddr> = net
             .interfaces
             .values()
@@ -1421,23 +1473,45 @@ impl<'n> Enc<'n> {
     /// without one, only replies of connections that left through its
     /// egress-only internet gateway.
     fn internet_entry_v6(&mut self, vpc: &'n str, st: St) -> R {
-        if let Some(igw) = self.net.igw_of_vpc(vpc) {
-            return self.gateway_entry(&igw.id, Entry::Vpc(vpc), st);
-        }
+        // A reply comes back through the egress-only gateway the request left through.
         if st.dir == Dir::Return && st.ct.eigw_vpcs.contains(vpc) {
             return self.deliver(vpc, Cross::Outside, st);
         }
+        if let Some(igw) = self.net.igw_of_vpc(vpc) {
+            return self.gateway_entry(&igw.id, Entry::Vpc(vpc), st);
+        }
         Ok(Out::fail())
+    }
+
+    /// In through the internet gateway to an association ENI the input
+    /// lacks, at the public IP AWS assigned it: back to the private address
+    /// it translated the client to.
+    fn assigned_entry(&mut self, assoc: &str, private: BV, mut st: St) -> R {
+        let net = self.net;
+        let Some((ep, a)) = net.client_vpn_endpoints.values().find_map(|e| {
+            e.associations
+                .iter()
+                .find(|a| a.id == assoc)
+                .map(|a| (e, a))
+        }) else {
+            return Ok(Out::unknown());
+        };
+        let Some(igw) = net.igw_of_vpc(&ep.vpc) else {
+            return Ok(Out::fail());
+        };
+        st.h.dst = private;
+        self.gateway_entry(&igw.id, Entry::Public(Node::Cvpn(ep, a)), st)
     }
 
     /// Entering a VPC through a gateway (`igw-`, `vgw-`): the route table
     /// associated with the gateway first, if any, then `entry`.
     fn gateway_entry(&mut self, gw: &str, entry: Entry<'n>, st: St) -> R {
         let net = self.net;
+        let vpc = entry.vpc();
         let Some(rtb) = net
             .route_tables
             .values()
-            .find(|t| t.gateways.iter().any(|g| g == gw))
+            .find(|t| t.vpc == vpc && t.gateways.iter().any(|g| g == gw))
         else {
             return self.entered(entry, st);
         };
@@ -1458,12 +1532,12 @@ impl<'n> Enc<'n> {
                 match &r.target {
                     Target::Local => self.entered(entry, st.clone())?,
                     Target::NetworkInterface(id) => match net.interfaces.get(id) {
-                        Some(i) => self.deliver_appliance(i, st.clone())?,
-                        None => Out::unknown(),
+                        Some(i) if i.vpc == vpc => self.deliver_appliance(i, st.clone())?,
+                        _ => Out::unknown(),
                     },
                     Target::Instance(id) => match instance_primary(net, id) {
-                        Some(i) => self.deliver_appliance(i, st.clone())?,
-                        None => Out::unknown(),
+                        Some(i) if i.vpc == vpc => self.deliver_appliance(i, st.clone())?,
+                        _ => Out::unknown(),
                     },
                     _ => Out::unknown(),
                 }
