@@ -989,11 +989,21 @@ impl<'n> Enc<'n> {
 
     // ---------- filters ----------
 
+    /// The security groups of `owner` (stateful: replies of a connection they
+    /// saw pass); none listed: undecided (the input is incomplete).
     fn security_groups(&self, owner: &str, groups: &[String], side: Side, st: St) -> (Filter, St) {
         if st.dir == Dir::Return && st.ct.enis.contains(owner) {
             return (Filter::all(), st);
         }
-        let f = sg_filter(self.net, groups, side, &st.h);
+        let f = if groups.is_empty() {
+            // No group listed: the input is incomplete.
+            Filter {
+                pass: ff(),
+                unk: tt(),
+            }
+        } else {
+            sg_filter(self.net, groups, side, &st.h)
+        };
         let mut st = st;
         if st.dir == Dir::Forward {
             st.ct.enis.insert(owner.to_string());
@@ -1002,25 +1012,11 @@ impl<'n> Enc<'n> {
     }
 
     /// An interface's groups. A group-less interface of a kind AWS documents
-    /// as group-less is not filtered; any other without groups: undecided.
+    /// as group-less is not filtered; any other without groups: undecided
+    /// ([`Enc::security_groups`]).
     fn eni_groups(&self, i: &Interface, side: Side, st: St) -> (Filter, St) {
-        if i.groups.is_empty() {
-            if st.dir == Dir::Return && st.ct.enis.contains(&i.id) {
-                return (Filter::all(), st);
-            }
-            let mut st = st;
-            if st.dir == Dir::Forward {
-                st.ct.enis.insert(i.id.clone());
-            }
-            let f = if i.groupless() {
-                Filter::all()
-            } else {
-                Filter {
-                    pass: ff(),
-                    unk: tt(),
-                }
-            };
-            return (f, st);
+        if i.groupless() {
+            return (Filter::all(), st);
         }
         self.security_groups(&i.id, &i.groups, side, st)
     }
