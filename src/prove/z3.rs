@@ -1368,7 +1368,18 @@ impl<'n> Enc<'n> {
     /// its replies come back through the same gateway.
     fn via_vgw(&mut self, node: Node<'n>, id: &'n str, st: St) -> R {
         if st.dir == Dir::Return {
-            // Replies of the query go back to where it started, never on-premises.
+            if self.back_to == BackTo::Internet {
+                // spec9 N says what happens to connections to on-premises,
+                // not to a reply of an internet connection routed there: it
+                // leaves with the source the internet gateway did not
+                // translate back (the engine calls it delivered to the
+                // internet; AWS would not deliver it to the internet host).
+                return Err(ProveError::Unsupported(format!(
+                    "a reply to the internet routed to virtual private gateway `{id}` (on-premises), not back through the internet gateway"
+                )));
+            }
+            // The reply of an interface's or a client's connection does not
+            // come back from on-premises.
             return Ok(Out::fail());
         }
         if let Node::Nat(n) = node {
