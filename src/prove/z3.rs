@@ -70,6 +70,28 @@ impl Solver for Z3Solver {
         solver.set_params(&params);
         solver.assert(&enc.domain);
         let mut w = Witnesses::default();
+        // A packet of the query on a branch the encoding does not decide.
+        if !never(&enc.out.unsup) {
+            solver.push();
+            solver.assert(&enc.out.unsup);
+            w.queries += 1;
+            let r = solver.check();
+            solver.pop(1);
+            match r {
+                SatResult::Unsat => {}
+                SatResult::Sat => {
+                    return Err(ProveError::Unsupported(enc.unsupported.join("; ")));
+                }
+                SatResult::Unknown => {
+                    return Err(ProveError::Solver {
+                        solver: "z3",
+                        reason: solver
+                            .get_reason_unknown()
+                            .unwrap_or_else(|| "unknown".into()),
+                    });
+                }
+            }
+        }
         let goals = [enc.out.ok.not(), enc.out.ok.clone(), enc.out.unk.clone()];
         let mut found = Vec::new();
         for goal in goals {
@@ -329,28 +351,34 @@ struct Hdr {
     icode: BV,
 }
 
-/// How a branch ends: `ok` = there and back; `unk` = undecidable; else fails.
+/// How a branch ends: `ok` = there and back; `unk` = undecidable; else
+/// fails. `unsup`: the branch reaches a case the encoding does not decide
+/// ([`Enc::unsupported`]); a packet of the query there makes the whole
+/// check [`ProveError::Unsupported`].
 #[derive(Clone)]
 struct Out {
     ok: Bool,
     unk: Bool,
+    unsup: Bool,
 }
 
 impl Out {
     fn fail() -> Out {
-        Out {
-            ok: ff(),
-            unk: ff(),
-        }
+        Out::when(ff())
     }
     fn unknown() -> Out {
         Out {
             ok: ff(),
             unk: tt(),
+            unsup: ff(),
         }
     }
     fn when(b: Bool) -> Out {
-        Out { ok: b, unk: ff() }
+        Out {
+            ok: b,
+            unk: ff(),
+            unsup: ff(),
+        }
     }
 }
 
@@ -359,6 +387,7 @@ fn chain(cases: Vec<(Bool, Out)>, default: Out) -> Out {
     cases.into_iter().rev().fold(default, |acc, (c, o)| Out {
         ok: c.ite(&o.ok, &acc.ok),
         unk: c.ite(&o.unk, &acc.unk),
+        unsup: c.ite(&o.unsup, &acc.unsup),
     })
 }
 
@@ -503,6 +532,8 @@ struct Encoding {
     out: Out,
     orig: Hdr,
     choices: Vec<Choice>,
+    /// What the `unsup` branches of `out` are.
+    unsupported: Vec<String>,
 }
 
 impl Encoding {
@@ -644,6 +675,7 @@ fn encode(net: &Network, q: &Query, scope: &Scope) -> Result<Encoding, ProveErro
         choices: Vec::new(),
         fresh: 0,
         association: None,
+        unsupported: Vec::new(),
     };
     let st = St {
         dir: Dir::Forward,
@@ -682,6 +714,7 @@ fn encode(net: &Network, q: &Query, scope: &Scope) -> Result<Encoding, ProveErro
         out,
         orig,
         choices: enc.choices,
+        unsupported: enc.unsupported,
     })
 }
 
@@ -702,11 +735,26 @@ struct Enc<'n> {
     fresh: usize,
     /// The Client VPN association (or Verified Access subnet) whose path is being encoded.
     association: Option<String>,
+    /// What the branches marked `unsup` are.
+    unsupported: Vec<String>,
 }
 
 type R = Result<Out, ProveError>;
 
 impl<'n> Enc<'n> {
+    /// A branch the encoding does not decide: reported (never passed) if a
+    /// packet of the query can take it.
+    fn unsupported(&mut self, what: String) -> Out {
+        if !self.unsupported.contains(&what) {
+            self.unsupported.push(what);
+        }
+        Out {
+            ok: ff(),
+            unk: ff(),
+            unsup: tt(),
+        }
+    }
+
     fn fresh(&mut self, what: &str, w: u32) -> BV {
         self.fresh += 1;
         BV::new_const(format!("c{}.{what}", self.fresh), w)
@@ -978,12 +1026,14 @@ impl<'n> Enc<'n> {
             return Ok(Out {
                 ok: ff(),
                 unk: f.unk,
+                unsup: ff(),
             });
         }
         let n = next(self)?;
         Ok(Out {
             ok: Bool::and(&[f.pass.clone(), n.ok]),
             unk: f.pass.ite(&n.unk, &f.unk),
+            unsup: Bool::and(&[f.pass, n.unsup]),
         })
     }
 
@@ -1374,7 +1424,7 @@ impl<'n> Enc<'n> {
                 // leaves with the source the internet gateway did not
                 // translate back (the engine calls it delivered to the
                 // internet; AWS would not deliver it to the internet host).
-                return Err(ProveError::Unsupported(format!(
+                return Ok(self.unsupported(format!(
                     "a reply to the internet routed to virtual private gateway `{id}` (on-premises), not back through the internet gateway"
                 )));
             }
@@ -1383,7 +1433,7 @@ impl<'n> Enc<'n> {
             return Ok(Out::fail());
         }
         if let Node::Nat(n) = node {
-            return Err(ProveError::Unsupported(format!(
+            return Ok(self.unsupported(format!(
                 "NAT gateway `{}` sending through virtual private gateway `{id}` (its replies would need the NAT translation undone on entry)",
                 n.id
             )));
@@ -1697,6 +1747,7 @@ fn aws_services(net: &Network, vpc: &str, h: &Hdr) -> (Bool, Out) {
             Out {
                 ok,
                 unk: ported.not(),
+                unsup: ff(),
             },
         ));
     }
