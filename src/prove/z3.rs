@@ -13,7 +13,29 @@
 //! the request, which NAT gateways translated it) is concrete along a branch.
 //!
 //! Then: `fails` = SAT(packet in query ∧ choices in range ∧ ¬ok),
-//! `reaches` = SAT(… ∧ ok), `undecided` = SAT(… ∧ unknown).
+//! `reaches` = SAT(… ∧ ok), `undecided` = SAT(… ∧ unknown). A third formula,
+//! `unsup`, marks branches the encoding does not decide; if a packet of the
+//! query can take one (SAT first), the answer is [`ProveError::Unsupported`].
+//!
+//! Real-account semantics (`spec9.md` A–N, from the model, not the engine):
+//! IPv6 addresses of a VPC are its internet addresses (in through its
+//! internet gateway, or for a reply the egress-only gateway it left by);
+//! egress-only gateways carry IPv6 out only; routes in priority order
+//! (longest prefix, then static, prefix-list, propagated, then table order);
+//! gateway route tables first for what enters through an `igw-`/`vgw-`
+//! (appliance targets: the primary ENI, its ACL and groups, then unknown);
+//! prefix lists without entries capture only what they could hold; stopped
+//! instances and detached ENIs answer nothing; delegated prefixes are their
+//! ENI's; idle Elastic IPs forward nowhere; group-less service ENIs are
+//! unfiltered, other ENIs without groups undecided, load balancers and
+//! gateway ENIs undecided past their groups; AWS-provided services answer an
+//! interface unfiltered on their ports; a group outside the input has the
+//! input's ENIs that carry it as members and is undecided for addresses an
+//! ENI outside the input could have; same-subnet traffic is delivered
+//! directly; `vgw-` routes lead on-premises (outside, answering, replies
+//! back through the gateway's route table). Unsupported: a NAT gateway
+//! sending through a virtual private gateway, and a reply of an internet
+//! connection routed to one (spec9 does not say).
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
