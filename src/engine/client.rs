@@ -19,8 +19,7 @@ use crate::model::{
 use super::va::{self, PolicyOutcome, User};
 use super::walk;
 use super::{
-    Analysis, Back, Cause, Collect, Direction, End, Flow, Hop, Leaf, Path, Query, QueryOptions,
-    Sink, Verdict,
+    Analysis, Back, Cause, Collect, Direction, End, Flow, Hop, Leaf, Path, Query, Sink, Verdict,
 };
 
 /// Which access path a [`Path`] took.
@@ -141,6 +140,55 @@ fn stopped(hops: Vec<Hop>, packets: &PacketSet, cause: Cause, via: Via) -> Path 
     }
 }
 
+/// Client-to-client through the endpoint's `local` route, both ways.
+fn client_to_client(
+    endpoint: &str,
+    route: &ClientVpnRoute,
+    mut hops: Vec<Hop>,
+    packets: &PacketSet,
+    via: Via,
+) -> Path {
+    hops.push(Hop::new(
+        endpoint,
+        "client-vpn-route",
+        "route",
+        format!("{} -> local (client-to-client)", route.dest),
+    ));
+    hops.push(Hop::new(
+        endpoint,
+        "client-vpn-endpoint",
+        "deliver",
+        "to the other VPN client (no VPC filter applies between clients)",
+    ));
+    let back = vec![Hop::new(
+        endpoint,
+        "client-vpn-endpoint",
+        "deliver",
+        "reply from the other VPN client to the requesting client",
+    )];
+    let flow = Flow::new(packets.clone());
+    Path {
+        verdict: Verdict::Reachable,
+        forward: Leaf {
+            direction: Direction::Forward,
+            hops,
+            end: End::Internet,
+            flow: flow.clone(),
+            state: Default::default(),
+        },
+        back: Some(Leaf {
+            direction: Direction::Return,
+            hops: back,
+            end: End::Arrived {
+                eni: endpoint.to_string(),
+            },
+            flow,
+            state: Default::default(),
+        }),
+        via: Some(via),
+    }
+}
+
 /// A user whose traffic stops before any association.
 fn stopped_before_associations(endpoint: &str, group: &Option<String>) -> Access {
     Access {
@@ -177,46 +225,6 @@ fn any_of(vs: &[Verdict]) -> Verdict {
     } else {
         Verdict::Unreachable
     }
-}
-
-/// The users a `client` query is answered for: the one `--group` (or
-/// `--context`) describes, else every group the endpoints' authorization rules
-/// and Verified Access policies name, each alone, plus a user in none of them.
-pub(super) fn users(net: &Network, endpoints: &[String], opts: &QueryOptions) -> Vec<User> {
-    if !opts.groups.is_empty() {
-        return vec![User {
-            label: Some(opts.groups.join(",")),
-            groups: opts.groups.clone(),
-        }];
-    }
-    if let Some(c) = &opts.context {
-        return vec![User {
-            label: Some(format!("the user of {}", c.source)),
-            groups: Vec::new(),
-        }];
-    }
-    let mut groups: BTreeSet<String> = endpoints
-        .iter()
-        .filter_map(|e| net.client_vpn_endpoints.get(e))
-        .filter(|e| e.has_groups())
-        .flat_map(|e| e.auth_rules.iter())
-        .filter(|r| r.status == "active")
-        .filter_map(|r| r.group.clone())
-        .collect();
-    if endpoints.iter().any(|e| net.va_endpoints.contains_key(e)) {
-        groups.extend(va::policy_groups(net));
-    }
-    groups
-        .into_iter()
-        .map(|g| User {
-            label: Some(g.clone()),
-            groups: vec![g],
-        })
-        .chain(std::iter::once(User {
-            label: None,
-            groups: Vec::new(),
-        }))
-        .collect()
 }
 
 pub(super) fn check_client(
@@ -272,7 +280,18 @@ pub(super) fn check_client(
                 "client-vpn-endpoint",
                 "connect",
                 match &label {
+                    Some(g) if ep.has_groups() && super::users::is_class(g) => format!(
+                        "{g} (for example in {})",
+                        if groups.is_empty() {
+                            "no group".to_string()
+                        } else {
+                            groups.join(" and ")
+                        }
+                    ),
                     Some(g) if ep.has_groups() => format!("user in group {g}"),
+                    Some(_) if super::users::is_class(label.as_deref().unwrap_or_default()) => {
+                        "certificate-authenticated user (groups do not apply)".to_string()
+                    }
                     Some(g) => {
                         format!("certificate-authenticated user (group {g} does not apply)")
                     }
@@ -307,7 +326,19 @@ pub(super) fn check_client(
                 continue;
             }
             // Split tunnel and the Client VPN route table.
-            if route_for(ep, dst, None).is_none() {
+            let best = route_for(ep, dst, None);
+            let local = best.is_some_and(|r| r.is_local());
+            if !local && contains(&ep.client_cidr, dst) {
+                // Another client's address: only a `local` route reaches it.
+                let cause = Cause::ClientToClientNoRoute {
+                    endpoint: ep.id.clone(),
+                    client_cidr: ep.client_cidr.to_string(),
+                };
+                paths.push(stopped(hops, &packets, cause, via(None)));
+                access.push(stopped_before_associations(&ep.id, label));
+                continue;
+            }
+            if best.is_none() {
                 let cause = if ep.split_tunnel {
                     Cause::SplitTunnelBypass {
                         endpoint: ep.id.clone(),
@@ -364,6 +395,22 @@ pub(super) fn check_client(
                         .join(", ")
                 ),
             ));
+            if let Some(r) = best.filter(|r| r.is_local()) {
+                // Client-to-client: the endpoint forwards between clients;
+                // no VPC filter applies (aws-semantics.md §6).
+                sink.assume(format!(
+                    "{dst} is another VPN client of {}: assumed to accept the connection and answer (its own firewall is outside the input)",
+                    ep.id
+                ));
+                paths.push(client_to_client(&ep.id, r, hops, &packets, via(None)));
+                access.push(Access {
+                    endpoint: ep.id.clone(),
+                    group: label.clone(),
+                    verdict: Verdict::Reachable,
+                    associations: Vec::new(),
+                });
+                continue;
+            }
             let mut per_assoc = Vec::new();
             for a in active {
                 let Some(route) = route_for(ep, dst, Some(&a.subnet)) else {
@@ -419,14 +466,7 @@ pub(super) fn check_client(
         .filter_map(|id| net.va_endpoints.get(id))
         .map(|ep| (ep, va::target_addresses(net, ep)))
         .collect();
-    let leads_here = |ep: &VaEndpoint, target: &va::Resolved| {
-        match target {
-            // A load balancer may forward anywhere its target groups say.
-            Ok(_) if matches!(ep.target, VaTarget::LoadBalancer(_)) => true,
-            Ok((set, _)) => set.contains(hs::addr(dst)),
-            Err(_) => true,
-        }
-    };
+    let leads_here = |ep: &VaEndpoint, target: &va::Resolved| va::leads_to(ep, target, dst);
     let only_va = endpoints.len() == va_eps.len();
     let any_here = va_eps.iter().any(|(e, t)| leads_here(e, t));
     for (ep, target) in &va_eps {
@@ -495,6 +535,17 @@ pub(super) fn check_client(
 
 fn user_text(user: &User, only: bool) -> String {
     match &user.label {
+        Some(l) if super::users::is_class(l) => {
+            format!(
+                "{} (for example in {})",
+                l,
+                if user.groups.is_empty() {
+                    "no group".to_string()
+                } else {
+                    user.groups.join(" and ")
+                }
+            )
+        }
         Some(l) if user.groups.is_empty() => l.clone(),
         Some(l) => format!("user in group {l}"),
         None if only => "any user (no rule or policy names a group)".to_string(),
@@ -531,6 +582,7 @@ fn policy_hop(c: &va::PolicyCheck) -> Hop {
             "deny",
             format!("no permit statement of the {} policy applies", c.level),
         ),
+        PolicyOutcome::Undecided(why) => ("unknown", why.clone()),
         PolicyOutcome::Forbidden(by) => (
             "deny",
             format!("{} policy forbids: {}", c.level, by.join(" ")),
@@ -624,7 +676,17 @@ fn check_va(
         return;
     };
     hops.extend(decision.checks.iter().map(policy_hop));
-    if !decision.allowed {
+    if let Some(why) = &decision.undecided {
+        let p = unknown_path(
+            hops,
+            Flow::new(packets.clone()),
+            &ep.id,
+            why.clone(),
+            via(None),
+        );
+        return undecided(paths, access, p);
+    }
+    if decision.evaluated && !decision.allowed {
         let cause = Cause::VaDenied {
             endpoint: ep.id.clone(),
             checks: decision.checks.clone(),

@@ -9,6 +9,7 @@ pub mod client;
 mod flow;
 mod query;
 pub mod rules;
+pub mod users;
 pub mod va;
 mod walk;
 
@@ -165,6 +166,11 @@ pub enum Cause {
     CvpnNoRoute {
         endpoint: String,
     },
+    /// Another client's address, but no `local` route: no client-to-client.
+    ClientToClientNoRoute {
+        endpoint: String,
+        client_cidr: String,
+    },
     NotAuthorized {
         endpoint: String,
         /// The most specific rules covering the destination (they decide).
@@ -265,6 +271,7 @@ impl Cause {
             CvpnUnavailable { endpoint, .. }
             | SplitTunnelBypass { endpoint }
             | CvpnNoRoute { endpoint }
+            | ClientToClientNoRoute { endpoint, .. }
             | NotAuthorized { endpoint, .. } => (endpoint.clone(), "client-vpn-endpoint"),
             CvpnAssociationNoRoute { endpoint, .. } => (endpoint.clone(), "client-vpn-route"),
             VaDenied {

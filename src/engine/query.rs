@@ -6,9 +6,8 @@ use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
 use crate::model::{Interface, Network, Platform, Protocol};
 
 use super::EngineError;
-use super::client;
 use super::rules;
-use super::va::{self, User, UserContext, VaDecision};
+use super::va::{User, UserContext, VaDecision};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SrcSpec {
@@ -404,12 +403,11 @@ impl Query {
                             .to_string(),
                     );
                 }
-                users = client::users(net, &endpoints, opts);
-                for e in endpoints.iter().filter_map(|e| net.va_endpoints.get(e)) {
-                    for (i, u) in users.iter().enumerate() {
-                        va_decisions.push(va::decide(net, e, i, u, opts.context.as_ref())?);
-                    }
-                }
+                // Every combination of the named groups, in classes every
+                // endpoint treats alike; only endpoints that can deliver to
+                // the destination decide (another's policy is not evaluated).
+                (users, va_decisions) =
+                    super::users::users_and_decisions(net, &endpoints, dst_ip, opts)?;
                 (Start::Client { endpoints }, (1024, 65535))
             }
             SrcSpec::Instance(id) => {
@@ -441,7 +439,9 @@ impl Query {
                 if ip.is_ipv4() != dst_ip.is_ipv4() {
                     return Err(bad(
                         &token,
-                        format!("the source and the destination {dst_ip} are of different address families"),
+                        format!(
+                            "the source and the destination {dst_ip} are of different address families"
+                        ),
                     ));
                 }
                 let owners: Vec<&Interface> = net.interfaces_with_ip(*ip).collect();

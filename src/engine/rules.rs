@@ -414,7 +414,12 @@ pub fn aws_services(net: &Network, vpc: &str) -> Vec<AwsService> {
         ("Amazon DNS", "fd00:ec2::253", dns(), "tcp and udp 53"),
         ("instance metadata", "169.254.169.254", on(6, 80), "tcp 80"),
         ("instance metadata", "fd00:ec2::254", on(6, 80), "tcp 80"),
-        ("Amazon Time Sync", "169.254.169.123", on(17, 123), "udp 123"),
+        (
+            "Amazon Time Sync",
+            "169.254.169.123",
+            on(17, 123),
+            "udp 123",
+        ),
         ("Amazon Time Sync", "fd00:ec2::123", on(17, 123), "udp 123"),
     ] {
         out.push(AwsService {

@@ -51,6 +51,9 @@ pub enum PolicyOutcome {
     NotPermitted,
     /// These forbid statements apply (forbid beats permit).
     Forbidden(Vec<String>),
+    /// The document could not be evaluated (it reads trust data the question
+    /// does not give): the reason.
+    Undecided(String),
 }
 
 /// One document's check: its owner (`vagr-…` or `vae-…`) and outcome.
@@ -81,6 +84,37 @@ pub struct VaDecision {
     pub allowed: bool,
     /// Group first, then endpoint.
     pub checks: Vec<PolicyCheck>,
+    /// False when the endpoint does not lead to the destination: its policies
+    /// are not evaluated (they do not decide this query).
+    pub evaluated: bool,
+    /// The policies could not be evaluated for this user (they read trust data
+    /// the question does not give): the user's answer is `unknown`, with this.
+    pub undecided: Option<String>,
+}
+
+impl VaDecision {
+    /// The endpoint does not lead to the destination: no decision.
+    pub fn not_evaluated(endpoint: &str, user: usize) -> VaDecision {
+        VaDecision {
+            endpoint: endpoint.to_string(),
+            user,
+            allowed: false,
+            checks: Vec::new(),
+            evaluated: false,
+            undecided: None,
+        }
+    }
+}
+
+/// Whether endpoint `ep` (its target resolved) can deliver to `dst`: its
+/// target holds it, or the input cannot tell (a load balancer forwards where
+/// its target groups say; an unresolved target).
+pub fn leads_to(ep: &VaEndpoint, target: &Resolved, dst: std::net::IpAddr) -> bool {
+    match target {
+        Ok(_) if matches!(ep.target, VaTarget::LoadBalancer(_)) => true,
+        Ok((set, _)) => set.contains(hs::addr(dst)),
+        Err(_) => true,
+    }
 }
 
 fn policy_err(owner: &str, message: impl Into<String>) -> EngineError {
@@ -128,14 +162,19 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Evaluates one policy document for a request.
+/// Why a policy could not be evaluated (it reads trust data the question
+/// does not give).
+struct Undecided(String);
+
+/// Evaluates one policy document for a request; `Ok(Err(_))` when its
+/// evaluation fails.
 fn evaluate(
     owner: &str,
     policy: &VaPolicy,
     request: &Request,
-) -> Result<PolicyOutcome, EngineError> {
+) -> Result<Result<PolicyOutcome, Undecided>, EngineError> {
     if !policy.enabled {
-        return Ok(PolicyOutcome::Disabled);
+        return Ok(Ok(PolicyOutcome::Disabled));
     }
     let set = PolicySet::from_str(&policy.document).map_err(|e| {
         policy_err(
@@ -150,13 +189,10 @@ fn evaluate(
         .map(|e| one_line(&e.to_string()))
         .collect();
     if !errors.is_empty() {
-        return Err(policy_err(
-            owner,
-            format!(
-                "evaluation failed: {} (the trust data the policy reads can be given with --context FILE.json)",
-                errors.join("; ")
-            ),
-        ));
+        return Ok(Err(Undecided(format!(
+            "the policy of {owner} cannot be evaluated for this user: {} (give the trust data it reads with --context FILE.json)",
+            errors.join("; ")
+        ))));
     }
     let statements: Vec<String> = response
         .diagnostics()
@@ -164,7 +200,7 @@ fn evaluate(
         .filter_map(|id| set.policy(id))
         .map(|p| one_line(&p.to_string()))
         .collect();
-    Ok(match response.decision() {
+    Ok(Ok(match response.decision() {
         Decision::Allow => PolicyOutcome::Permitted(statements),
         Decision::Deny if statements.is_empty() => PolicyOutcome::NotPermitted,
         Decision::Deny => {
@@ -178,7 +214,7 @@ fn evaluate(
                 .collect();
             PolicyOutcome::Forbidden(forbids)
         }
-    })
+    }))
 }
 
 /// Decides whether `user` may use endpoint `ep`.
@@ -206,14 +242,21 @@ pub fn decide(
     )
     .map_err(|e| policy_err(&ep.id, e.to_string()))?;
     let group = net.va_groups.get(&ep.group);
-    let group_outcome = match group.and_then(|g| g.policy.as_ref()) {
-        None => PolicyOutcome::Missing,
-        Some(p) => evaluate(&ep.group, p, &request)?,
+    let mut undecided = None;
+    let mut outcome = |owner: &str, p: Option<&VaPolicy>| -> Result<PolicyOutcome, EngineError> {
+        Ok(match p {
+            None => PolicyOutcome::Missing,
+            Some(p) => match evaluate(owner, p, &request)? {
+                Ok(o) => o,
+                Err(Undecided(why)) => {
+                    undecided.get_or_insert(why.clone());
+                    PolicyOutcome::Undecided(why)
+                }
+            },
+        })
     };
-    let endpoint_outcome = match &ep.policy {
-        None => PolicyOutcome::Missing,
-        Some(p) => evaluate(&ep.id, p, &request)?,
-    };
+    let group_outcome = outcome(&ep.group, group.and_then(|g| g.policy.as_ref()))?;
+    let endpoint_outcome = outcome(&ep.id, ep.policy.as_ref())?;
     let checks = vec![
         PolicyCheck {
             owner: ep.group.clone(),
@@ -229,9 +272,34 @@ pub fn decide(
     Ok(VaDecision {
         endpoint: ep.id.clone(),
         user: user_index,
-        allowed: checks.iter().all(PolicyCheck::allows),
+        allowed: undecided.is_none() && checks.iter().all(PolicyCheck::allows),
         checks,
+        evaluated: true,
+        undecided,
     })
+}
+
+/// Group IDs the group and endpoint policies of one endpoint test.
+pub fn endpoint_policy_groups(net: &Network, ep: &VaEndpoint) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let docs = net
+        .va_groups
+        .get(&ep.group)
+        .and_then(|g| g.policy.as_ref())
+        .into_iter()
+        .chain(ep.policy.as_ref())
+        .filter(|p| p.enabled);
+    for p in docs {
+        let Ok(set) = PolicySet::from_str(&p.document) else {
+            continue;
+        };
+        for policy in set.policies() {
+            if let Ok(est) = policy.to_json() {
+                collect_groups(&est, &mut out);
+            }
+        }
+    }
+    out
 }
 
 /// Group IDs a policy tests (`context.<ref>.groups has "<id>"`, or
@@ -480,14 +548,16 @@ mod tests {
     }
 
     #[test]
-    fn a_policy_reading_absent_trust_data_is_an_error_naming_its_owner() {
+    fn a_policy_reading_absent_trust_data_is_undecided_naming_its_owner() {
         let (n, ep) = net(
             Some(r#"permit(principal, action, resource) when { context.jamf.risk == "LOW" };"#),
             None,
         );
-        let e = decide(&n, &ep, 0, &user(&[]), None).unwrap_err();
-        assert!(e.to_string().contains("`vagr-1`"), "{e}");
-        assert!(e.to_string().contains("--context"), "{e}");
+        let d = decide(&n, &ep, 0, &user(&[]), None).unwrap();
+        assert!(!d.allowed);
+        let e = d.undecided.expect("undecided");
+        assert!(e.contains("vagr-1"), "{e}");
+        assert!(e.contains("--context"), "{e}");
         let ctx = UserContext {
             source: "ctx.json".into(),
             value: json!({"jamf": {"risk": "LOW"}}),

@@ -1052,8 +1052,16 @@ impl<'n> Walk<'n, '_> {
                 .collect(),
             Node::Nat(n) => n.private_ip.map(|p| (p, n.public_ip)).into_iter().collect(),
             // An association ENI in a public subnet has a public IP (seed 003).
-            Node::Cvpn(_, a) => match a.interface.as_ref().and_then(|e| self.net.interfaces.get(e)) {
-                Some(i) => i.private_ips.iter().map(|p| (p.address, p.public)).collect(),
+            Node::Cvpn(_, a) => match a
+                .interface
+                .as_ref()
+                .and_then(|e| self.net.interfaces.get(e))
+            {
+                Some(i) => i
+                    .private_ips
+                    .iter()
+                    .map(|p| (p.address, p.public))
+                    .collect(),
                 None => {
                     self.sink.assume(format!(
                         "the ENI of {} is not in the input: AWS gives an association ENI in a subnet routed to an internet gateway a public IP, and clients reach the internet from it (aws-semantics.md §6, seed 003)",
@@ -1068,7 +1076,10 @@ impl<'n> Walk<'n, '_> {
                         &igw.id,
                         "internet-gateway",
                         "translate",
-                        format!("source -> the public IP AWS assigned to the ENI of {}", a.id),
+                        format!(
+                            "source -> the public IP AWS assigned to the ENI of {}",
+                            a.id
+                        ),
                     ));
                     return self.on_internet(flow, t);
                 }
@@ -1283,11 +1294,12 @@ impl<'n> Walk<'n, '_> {
     /// at the public IP AWS assigned it.
     fn assigned_entry(&mut self, assoc: &str, mut flow: Flow, trail: Trail) {
         let net = self.net;
-        let Some((ep, a)) = net
-            .client_vpn_endpoints
-            .values()
-            .find_map(|e| e.associations.iter().find(|a| a.id == assoc).map(|a| (e, a)))
-        else {
+        let Some((ep, a)) = net.client_vpn_endpoints.values().find_map(|e| {
+            e.associations
+                .iter()
+                .find(|a| a.id == assoc)
+                .map(|a| (e, a))
+        }) else {
             return self.unknown(flow, trail, assoc, "the association is not in the input");
         };
         let Some(igw) = net.igw_of_vpc(&ep.vpc) else {
@@ -1300,14 +1312,22 @@ impl<'n> Walk<'n, '_> {
             );
         };
         let Some(addrs) = rules::association_addresses(net, a) else {
-            return self.unknown(flow, trail, &a.subnet, "the association's subnet is not in the input");
+            return self.unknown(
+                flow,
+                trail,
+                &a.subnet,
+                "the association's subnet is not in the input",
+            );
         };
         flow.rewrite(Field::Dst, Src::Const(addrs));
         let t = trail.with(Hop::new(
             &igw.id,
             "internet-gateway",
             "translate",
-            format!("destination (the public IP AWS assigned to the ENI of {}) -> its private address", a.id),
+            format!(
+                "destination (the public IP AWS assigned to the ENI of {}) -> its private address",
+                a.id
+            ),
         ));
         let node = Node::Cvpn(ep, a);
         for (flow, t) in self.gateway_routes(&igw.id, &ep.vpc, flow, t) {
@@ -1477,12 +1497,10 @@ impl<'n> Walk<'n, '_> {
             return;
         };
         let flow = match Node::Eni(eni).groups() {
-            Some(g) => {
-                match self.security_groups(&eni.id, g, Side::Ingress, flow, &mut trail) {
-                    Some(f) => f,
-                    None => return,
-                }
-            }
+            Some(g) => match self.security_groups(&eni.id, g, Side::Ingress, flow, &mut trail) {
+                Some(f) => f,
+                None => return,
+            },
             None => flow,
         };
         self.unknown(
@@ -1518,7 +1536,11 @@ impl<'n> Walk<'n, '_> {
             );
         }
         let (v6, v4) = flow.split_field(Field::Dst, &hs::all_v6());
-        self.drop(v4, trail.clone(), Cause::EgressOnlyIpv4 { eigw: g.id.clone() });
+        self.drop(
+            v4,
+            trail.clone(),
+            Cause::EgressOnlyIpv4 { eigw: g.id.clone() },
+        );
         let Some(flow) = self.nacl(node.subnet(), Side::Egress, v6, &mut trail) else {
             return;
         };
@@ -1606,10 +1628,7 @@ impl<'n> Walk<'n, '_> {
                 self.leaf(served, t, End::Internet);
             }
             if !other.is_empty() {
-                if matches!(
-                    self.net_protocol(&other),
-                    Some(6) | Some(17)
-                ) {
+                if matches!(self.net_protocol(&other), Some(6) | Some(17)) {
                     self.drop(
                         other,
                         trail.clone(),
@@ -1762,7 +1781,10 @@ impl<'n> Walk<'n, '_> {
 /// instance not `running` (aws-semantics.md §5b).
 fn not_answering(net: &Network, i: &Interface) -> Option<String> {
     if !i.in_use() {
-        return Some(format!("{} is `{}`, not `in-use`: nothing answers there", i.id, i.status));
+        return Some(format!(
+            "{} is `{}`, not `in-use`: nothing answers there",
+            i.id, i.status
+        ));
     }
     let inst = i.instance.as_ref().and_then(|id| net.instances.get(id))?;
     (!inst.running()).then(|| {
@@ -1783,8 +1805,7 @@ fn forwarder(i: &Interface) -> Option<&'static str> {
         "gateway_load_balancer_endpoint" => Some("a Gateway Load Balancer endpoint"),
         "transit_gateway" => Some("a transit gateway attachment interface"),
         "interface"
-            if i
-                .description
+            if i.description
                 .as_deref()
                 .is_some_and(|d| d.starts_with("ELB app/")) =>
         {

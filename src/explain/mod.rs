@@ -185,21 +185,28 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction) -> Explanation 
         ),
         Cause::NotAnswering { reason, .. } => (reason.clone(), None),
         Cause::IdleAddress { ip, allocation } => (
-            format!("Elastic IP {ip} ({allocation}) is allocated but associated with nothing: traffic to it goes nowhere"),
+            format!(
+                "Elastic IP {ip} ({allocation}) is allocated but associated with nothing: traffic to it goes nowhere"
+            ),
             Some(format!("associate {allocation} with a network interface")),
         ),
         Cause::EgressOnlyInbound { eigw, vpc } => (
-            format!("{vpc} reaches the internet over IPv6 only through egress-only gateway {eigw}: the internet cannot open connections to it"),
-            Some(format!("attach an internet gateway to {vpc} and route ::/0 to it, for inbound IPv6")),
+            format!(
+                "{vpc} reaches the internet over IPv6 only through egress-only gateway {eigw}: the internet cannot open connections to it"
+            ),
+            Some(format!(
+                "attach an internet gateway to {vpc} and route ::/0 to it, for inbound IPv6"
+            )),
         ),
         Cause::EgressOnlyIpv4 { eigw } => (
             format!("{eigw} is an egress-only internet gateway: it carries IPv6 only"),
             None,
         ),
-        Cause::ServicePort { service, addr, serves } => (
-            format!("{service} at {addr} answers only {serves}"),
-            None,
-        ),
+        Cause::ServicePort {
+            service,
+            addr,
+            serves,
+        } => (format!("{service} at {addr} answers only {serves}"), None),
         Cause::NotADestination { component } => (
             format!("{component} is a NAT gateway: it forwards traffic, it is not a destination"),
             None,
@@ -234,6 +241,17 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction) -> Explanation 
             ),
             Some(format!(
                 "add a Client VPN route for {dst} to {endpoint} (and an authorization rule)"
+            )),
+        ),
+        Cause::ClientToClientNoRoute {
+            endpoint,
+            client_cidr,
+        } => (
+            format!(
+                "{dst} is a VPN client's address ({client_cidr}): clients reach each other only through a Client VPN route to the client CIDR with target `local`, and {endpoint} has none covering it"
+            ),
+            Some(format!(
+                "aws ec2 create-client-vpn-route --client-vpn-endpoint-id {endpoint} --destination-cidr-block {client_cidr} --target-vpc-subnet-id local"
             )),
         ),
         Cause::CvpnNoRoute { endpoint } => (
@@ -325,6 +343,7 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction) -> Explanation 
                         PolicyOutcome::Forbidden(by) => {
                             format!("{what} forbids it: {}", by.join(" "))
                         }
+                        PolicyOutcome::Undecided(why) => why.clone(),
                         PolicyOutcome::Permitted(_) => String::new(),
                     }
                 })

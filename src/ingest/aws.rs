@@ -441,13 +441,25 @@ impl Kind {
             }
             Kind::ClientVpnRoutes => {
                 let d: CvpnRouteDto = cx.de(item)?;
+                let local = d
+                    .r#type
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("local"))
+                    || d.target_subnet
+                        .as_deref()
+                        .is_some_and(|t| t.eq_ignore_ascii_case("local"));
+                let target_subnet = match d.target_subnet.filter(|t| !t.is_empty()) {
+                    _ if local => "local".to_string(),
+                    Some(t) => t,
+                    None => return Err(cx.err("TargetSubnet", "missing")),
+                };
                 st.cvpn.routes.push(CvpnPart {
                     origin: cx.origin.clone(),
                     resource: cx.res.to_string(),
                     endpoint: d.client_vpn_endpoint_id,
                     item: ClientVpnRoute {
                         dest: d.destination_cidr.0,
-                        target_subnet: d.target_subnet,
+                        target_subnet,
                         status: status_code(d.status),
                         origin: d.origin.filter(|o| !o.is_empty()),
                     },
@@ -923,7 +935,11 @@ struct CvpnTargetNetworkDto {
 struct CvpnRouteDto {
     client_vpn_endpoint_id: String,
     destination_cidr: Net,
-    target_subnet: String,
+    /// `local` for a client-to-client route (the API reference does not
+    /// document what `describe-client-vpn-routes` prints there; `local`,
+    /// what `create-client-vpn-route` takes, and `Type: local` are both read).
+    target_subnet: Option<String>,
+    r#type: Option<String>,
     status: Option<StatusCodeDto>,
     origin: Option<String>,
 }
@@ -1549,13 +1565,15 @@ pub(crate) fn attach_client_vpn(st: &mut State) -> Result<(), IngestError> {
         let Some(ep) = st.net.client_vpn_endpoints.get_mut(&p.endpoint) else {
             return Err(unknown_endpoint(&p));
         };
-        st.deferred_refs.push(DeferredRef {
-            kind: RefKind::Subnet,
-            origin: p.origin,
-            resource: p.resource,
-            field: "TargetSubnet".into(),
-            id: p.item.target_subnet.clone(),
-        });
+        if !p.item.is_local() {
+            st.deferred_refs.push(DeferredRef {
+                kind: RefKind::Subnet,
+                origin: p.origin,
+                resource: p.resource,
+                field: "TargetSubnet".into(),
+                id: p.item.target_subnet.clone(),
+            });
+        }
         push_unique(&mut ep.routes, p.item);
     }
     for p in parts.rules {

@@ -1455,7 +1455,9 @@ fn lower_client_vpn(st: &mut State, cx: &Cx, e: &CvpnY) -> Result<(), IngestErro
         }
     }
     for (i, r) in e.routes.iter().enumerate() {
-        if !associations.iter().any(|a| a.subnet == r.subnet) {
+        // `local`: client-to-client, the route to the client CIDR.
+        let local = r.subnet.eq_ignore_ascii_case("local");
+        if !local && !associations.iter().any(|a| a.subnet == r.subnet) {
             let list: Vec<&str> = associations.iter().map(|a| a.subnet.as_str()).collect();
             return Err(cx.err(
                 &res,
@@ -1474,7 +1476,11 @@ fn lower_client_vpn(st: &mut State, cx: &Cx, e: &CvpnY) -> Result<(), IngestErro
         let implicit = vpc_cidrs.contains(&r.dest.0);
         let route = ClientVpnRoute {
             dest: r.dest.0,
-            target_subnet: r.subnet.clone(),
+            target_subnet: if local {
+                "local".into()
+            } else {
+                r.subnet.clone()
+            },
             status: r.status.clone().unwrap_or_else(|| "active".into()),
             origin: Some(if implicit { "associate" } else { "add-route" }.into()),
         };

@@ -511,7 +511,8 @@ pub struct ClientVpnAssociation {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientVpnRoute {
     pub dest: IpNet,
-    /// The association subnet traffic to `dest` leaves through.
+    /// The association subnet traffic to `dest` leaves through, or `local`
+    /// (client-to-client: the route to the client CIDR).
     pub target_subnet: String,
     /// `active` when it carries traffic.
     pub status: String,
@@ -546,6 +547,13 @@ pub struct ClientVpnEndpoint {
     pub routes: Vec<ClientVpnRoute>,
     pub auth_rules: Vec<ClientVpnAuthRule>,
     pub origin: Origin,
+}
+
+impl ClientVpnRoute {
+    /// A client-to-client route (`--target-vpc-subnet-id local`).
+    pub fn is_local(&self) -> bool {
+        self.target_subnet.eq_ignore_ascii_case("local")
+    }
 }
 
 impl ClientVpnEndpoint {

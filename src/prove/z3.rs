@@ -820,6 +820,20 @@ impl<'n> Enc<'n> {
             .map(|r| in_cidr(&dst, &r.dest))
             .collect::<Vec<_>>());
         let allowed = authorized(ep, &dst, groups);
+        // Client-to-client: the most specific route covering the query's
+        // destination is `local`; without one, another client's address is
+        // not reached. No VPC filter applies between clients.
+        let dst_ip = self.q.dst_ip;
+        let best = routes
+            .iter()
+            .filter(|r| r.dest.contains(&dst_ip))
+            .max_by_key(|r| r.dest.prefix_len());
+        if best.is_some_and(|r| r.is_local()) {
+            return Ok(Out::when(allowed));
+        }
+        if ep.client_cidr.contains(&dst_ip) {
+            return Ok(Out::fail());
+        }
         let gate = Bool::and(&[tunnel, allowed]);
         if never(&gate) {
             return Ok(Out::fail());
@@ -901,6 +915,10 @@ impl<'n> Enc<'n> {
                     ep.id
                 ))
             })?;
+        // Policies that cannot be evaluated for this user: unknown, as the engine says.
+        if decision.undecided.is_some() {
+            return Ok(Out::unknown());
+        }
         if !decision.allowed {
             return Ok(Out::fail());
         }

@@ -234,6 +234,15 @@ fn hops(h: &[Hop]) -> Vec<HopOut> {
         .collect()
 }
 
+/// How a user (class) reads in text: `group G`, `users in A and B`, `no group`.
+fn who(group: Option<&str>) -> String {
+    match group {
+        Some(g) if crate::engine::users::is_class(g) => g.to_string(),
+        Some(g) => format!("group {g}"),
+        None => "no group".into(),
+    }
+}
+
 fn rule_of(cause: &Cause) -> String {
     match cause {
         Cause::SecurityGroup { inbound, .. } => format!(
@@ -467,11 +476,7 @@ impl Report {
         if !self.access.is_empty() {
             let _ = writeln!(o, "\naccess:");
             for x in &self.access {
-                let who = x
-                    .group
-                    .as_deref()
-                    .map(|g| format!("group {g}"))
-                    .unwrap_or_else(|| "no group".into());
+                let who = who(x.group.as_deref());
                 let assocs = x
                     .associations
                     .iter()
@@ -498,12 +503,7 @@ impl Report {
                 .map(|v| {
                     let mut parts = vec![v.endpoint.clone()];
                     parts.extend(v.association.clone());
-                    parts.push(
-                        v.group
-                            .as_deref()
-                            .map(|g| format!("group {g}"))
-                            .unwrap_or_else(|| "no group".into()),
-                    );
+                    parts.push(who(v.group.as_deref()));
                     format!(" via {}", parts.join(", "))
                 })
                 .unwrap_or_default();

@@ -549,10 +549,12 @@ fn every_user_is_asked_on_every_endpoint() {
     let one = ask(&n, "client->10.0.1.10:22", &["g1"], None);
     assert_eq!(one.verdict, "reachable", "{}", one.to_text(false));
     assert_eq!(all.verdict, "reachable", "{}", all.to_text(false));
+    // g1's only rule does not cover the destination: every combination of
+    // groups is treated alike, one class, asked on both endpoints (issue 17).
     let g1: Vec<(&str, &str)> = all
         .access
         .iter()
-        .filter(|a| a.group.as_deref() == Some("g1"))
+        .filter(|a| a.group.as_deref() == Some("users in any combination of g1"))
         .map(|a| (a.endpoint.as_str(), a.verdict))
         .collect();
     assert_eq!(
@@ -560,7 +562,9 @@ fn every_user_is_asked_on_every_endpoint() {
         [
             ("cvpn-endpoint-cert", "reachable"),
             ("cvpn-endpoint-saml", "unreachable")
-        ]
+        ],
+        "{}",
+        all.to_text(false)
     );
 }
 
@@ -571,19 +575,49 @@ const G003: &str = "S-1-5-21-1004336348-1177238915-682003330-1105";
 /// JSON (`tests/data/seed-003-json/`): (groups, query, verdict, a hop that
 /// must appear).
 const SEED3_CASES: &[(&[&str], &str, &str, &str)] = &[
-    (&[G003], "client->10.0.1.10:22", "reachable", "sg-0c3server00000001 inbound rule 1"),
+    (
+        &[G003],
+        "client->10.0.1.10:22",
+        "reachable",
+        "sg-0c3server00000001 inbound rule 1",
+    ),
     // The association ENI in the public subnet: its public IP, through the IGW.
-    (&[G003], "client->93.184.216.34:443", "reachable", "source 10.0.0.50 -> 54.199.20.31"),
+    (
+        &[G003],
+        "client->93.184.216.34:443",
+        "reachable",
+        "source 10.0.0.50 -> 54.199.20.31",
+    ),
     // On-premises through the virtual private gateway.
-    (&[G003], "client->10.200.0.5:22", "reachable", "vgw-0c3onprem000001 to the on-premises network"),
-    (&[], "client->93.184.216.34:443", "partial", "source 10.0.0.50 -> 54.199.20.31"),
-    (&["S-1-5-21-0-0-0-513"], "client->10.0.1.10:22", "unreachable", "cvpn-endpoint-0c3blog00000001"),
+    (
+        &[G003],
+        "client->10.200.0.5:22",
+        "reachable",
+        "vgw-0c3onprem000001 to the on-premises network",
+    ),
+    (
+        &[],
+        "client->93.184.216.34:443",
+        "partial",
+        "source 10.0.0.50 -> 54.199.20.31",
+    ),
+    (
+        &["S-1-5-21-0-0-0-513"],
+        "client->10.0.1.10:22",
+        "unreachable",
+        "cvpn-endpoint-0c3blog00000001",
+    ),
 ];
 
 fn check_seed3(net: &Network, what: &str) {
     for (groups, q, want, hop) in SEED3_CASES {
         let r = ask(net, q, groups, None);
-        assert_eq!(r.verdict, *want, "{what} {groups:?} {q}\n{}", r.to_text(false));
+        assert_eq!(
+            r.verdict,
+            *want,
+            "{what} {groups:?} {q}\n{}",
+            r.to_text(false)
+        );
         assert!(
             hops_of(&r).iter().any(|h| h.contains(hop)),
             "{what} {q}: no hop `{hop}`\n{}",
@@ -619,21 +653,25 @@ fn seed_003_ad_groups_internet_from_the_public_association_and_on_premises() {
 fn a_public_association_without_its_eni_uses_the_public_ip_aws_assigns() {
     let text = std::fs::read_to_string(root().join(SEED3))
         .unwrap()
-        .replace("        ip: 10.0.0.50\n        public_ip: 54.199.20.31\n", "");
+        .replace(
+            "        ip: 10.0.0.50\n        public_ip: 54.199.20.31\n",
+            "",
+        );
     let net = load_text("seed-003-no-eni.yaml", &text);
     let r = ask(&net, "client->93.184.216.34:443", &[G003], None);
     assert_eq!(r.verdict, "reachable", "{}", r.to_text(false));
     assert!(
-        r.assumptions
-            .iter()
-            .any(|a| a.contains("AWS gives an association ENI in a subnet routed to an internet gateway a public IP")),
+        r.assumptions.iter().any(|a| a.contains(
+            "AWS gives an association ENI in a subnet routed to an internet gateway a public IP"
+        )),
         "{:?}",
         r.assumptions
     );
     assert!(
         hops_of(&r)
             .iter()
-            .any(|h| h.contains("the public IP AWS assigned to the ENI of cvpn-assoc-0c3cvpn0000001")),
+            .any(|h| h
+                .contains("the public IP AWS assigned to the ENI of cvpn-assoc-0c3cvpn0000001")),
         "{}",
         r.to_text(false)
     );

@@ -1,5 +1,6 @@
 //! The one integration-test binary: fixtures, CLI output, bad input.
 
+mod access_paths;
 mod bad_input;
 mod cli;
 mod client_vpn;

@@ -51,7 +51,10 @@ fn ipv6_from_the_internet_meets_the_igw_the_acl_and_the_groups() {
     assert!(hops_mention(&r, "acl-0a000000000000001 inbound rule 101"));
     let r = ask("internet->[2600:1f18:4a3:6a01::10]:443");
     verdict(&r, "reachable");
-    assert!(hops_mention(&r, "sg-0web00000000000001 inbound rule 2: tcp 443 from ::/0"));
+    assert!(hops_mention(
+        &r,
+        "sg-0web00000000000001 inbound rule 2: tcp 443 from ::/0"
+    ));
 }
 
 #[test]
@@ -62,13 +65,23 @@ fn the_inputs_own_ipv6_addresses_are_not_internet_sources() {
     let reach::engine::Start::Internet { sources } = &q.start else {
         panic!("internet start")
     };
-    for own in ["2600:1f18:4a3:6a02::30", "2600:1f18:4a3:7b01::5", "2600:1f18:4a3:6aff::1"] {
+    for own in [
+        "2600:1f18:4a3:6a02::30",
+        "2600:1f18:4a3:7b01::5",
+        "2600:1f18:4a3:6aff::1",
+    ] {
         let a: std::net::IpAddr = own.parse().unwrap();
-        assert!(!sources.contains(reach::hs::addr(a)), "{own} is the input's");
+        assert!(
+            !sources.contains(reach::hs::addr(a)),
+            "{own} is the input's"
+        );
     }
     for own in ["3.80.0.10", "3.80.0.99"] {
         let a: std::net::IpAddr = own.parse().unwrap();
-        assert!(!sources.contains(reach::hs::addr(a)), "{own} is the input's");
+        assert!(
+            !sources.contains(reach::hs::addr(a)),
+            "{own} is the input's"
+        );
     }
     let a: std::net::IpAddr = "2606:4700::1111".parse().unwrap();
     assert!(sources.contains(reach::hs::addr(a)));
@@ -80,7 +93,9 @@ fn ipv6_destination_uses_the_sources_ipv6_address() {
     let r = ask("i-0app0000000000003->[2600:1f18:4a3:6a01::10]:443");
     verdict(&r, "reachable");
     assert!(
-        r.reachable_packets.iter().any(|p| p.contains("2600:1f18:4a3:6a02::30")),
+        r.reachable_packets
+            .iter()
+            .any(|p| p.contains("2600:1f18:4a3:6a02::30")),
         "{:?}",
         r.reachable_packets
     );
@@ -91,9 +106,18 @@ fn mixed_families_are_input_errors() {
     let snap = root().join(SNAP);
     let snap = snap.to_str().unwrap();
     for (q, needle) in [
-        ("2600:1f18:4a3:6a01::10->10.0.2.30:22", "different address families"),
-        ("eni-0nlb0000000000006->[2600:1f18:4a3:6a01::10]:443", "has no IPv6 address"),
-        ("eni-0web0000000000001->10.0.2.30:22/icmpv6", "`icmpv6` to the IPv4 address"),
+        (
+            "2600:1f18:4a3:6a01::10->10.0.2.30:22",
+            "different address families",
+        ),
+        (
+            "eni-0nlb0000000000006->[2600:1f18:4a3:6a01::10]:443",
+            "has no IPv6 address",
+        ),
+        (
+            "eni-0web0000000000001->10.0.2.30:22/icmpv6",
+            "`icmpv6` to the IPv4 address",
+        ),
     ] {
         assert_error(&reach(&["check", "--snapshot", snap, q]), &[needle]);
     }
@@ -107,7 +131,10 @@ fn a_query_over_no_packet_cannot_be_resolved() {
         "eni-0nlb0000000000006->[2600:1f18:4a3:6a01::10]:443",
     ] {
         let spec = reach::engine::QuerySpec::parse(q).unwrap();
-        assert!(reach::engine::Query::resolve(&n, spec, None).is_err(), "{q}");
+        assert!(
+            reach::engine::Query::resolve(&n, spec, None).is_err(),
+            "{q}"
+        );
     }
 }
 
@@ -131,7 +158,11 @@ fn a_static_route_beats_a_prefix_list_route_of_the_same_cidr() {
     let r = ask("eni-0web0000000000001->203.0.113.10:443");
     verdict(&r, "unreachable");
     assert_eq!(blocked_by(&r), ["rtb-0pub000000000000a2"]);
-    assert!(r.blocked_by[0].rule.contains("blackhole"), "{:?}", r.blocked_by);
+    assert!(
+        r.blocked_by[0].rule.contains("blackhole"),
+        "{:?}",
+        r.blocked_by
+    );
 }
 
 #[test]
@@ -146,13 +177,19 @@ fn a_static_route_beats_a_propagated_route_of_the_same_cidr() {
 fn traffic_entering_through_the_igw_follows_its_gateway_route_table() {
     let r = ask("internet->3.80.0.44:443");
     verdict(&r, "unknown");
-    assert!(hops_mention(&r, "rtb-0edge00000000000a5 10.0.4.0/24 -> eni-0fw00000000000001"));
+    assert!(hops_mention(
+        &r,
+        "rtb-0edge00000000000a5 10.0.4.0/24 -> eni-0fw00000000000001"
+    ));
     assert!(unknown_mentions(&r, "eni-0fw00000000000001"));
     // Another subnet: the gateway table's local route delivers as before;
     // replies to 203.0.113.0/24 meet the static blackhole (route priority).
     let r = ask("internet->3.80.0.10:443");
     verdict(&r, "partial");
-    assert!(hops_mention(&r, "rtb-0edge00000000000a5 10.0.0.0/16 -> local"));
+    assert!(hops_mention(
+        &r,
+        "rtb-0edge00000000000a5 10.0.0.0/16 -> local"
+    ));
     assert_eq!(blocked_by(&r), ["rtb-0pub000000000000a2"]);
     assert_eq!(r.blocked_by[0].direction, "return");
 }
@@ -164,16 +201,26 @@ fn an_instance_source_is_its_primary_eni() {
     let r = ask("i-0web0000000000001->8.8.8.8:443");
     verdict(&r, "reachable");
     assert!(hops_mention(&r, "source 10.0.1.10 -> 3.80.0.10"));
-    assert!(assumed(&r, "primary one, eni-0web0000000000001 (device index 0)"));
+    assert!(assumed(
+        &r,
+        "primary one, eni-0web0000000000001 (device index 0)"
+    ));
 }
 
 #[test]
 fn an_instance_destination_is_its_primary_address_and_says_so() {
     let r = ask("eni-0app0000000000003->i-0web0000000000001:443");
     verdict(&r, "reachable");
-    assert!(assumed(&r, "eni-0web2000000000002 (10.0.2.20)"), "{:?}", r.assumptions);
+    assert!(
+        assumed(&r, "eni-0web2000000000002 (10.0.2.20)"),
+        "{:?}",
+        r.assumptions
+    );
     // The other ENI, named: its group does not allow 443 from the app group.
-    verdict(&ask("eni-0app0000000000003->eni-0web2000000000002:443"), "unreachable");
+    verdict(
+        &ask("eni-0app0000000000003->eni-0web2000000000002:443"),
+        "unreachable",
+    );
 }
 
 #[test]
@@ -259,7 +306,10 @@ fn a_group_outside_the_input_is_a_warning_and_membership_comes_from_the_source()
     verdict(&r, "unreachable");
     assert_eq!(blocked_by(&r), ["sg-0app00000000000002"]);
     // Other rules of the same group decide as usual.
-    verdict(&check(&n, "eni-0web0000000000001->10.0.2.30:5432"), "reachable");
+    verdict(
+        &check(&n, "eni-0web0000000000001->10.0.2.30:5432"),
+        "reachable",
+    );
 }
 
 // 12. Same subnet, unknown prefix lists.

@@ -360,7 +360,7 @@ pub(crate) fn with_device_posture_policy() -> String {
 }
 
 #[test]
-fn context_file_carries_device_posture_and_missing_trust_data_is_an_error() {
+fn context_file_carries_device_posture_and_missing_trust_data_is_unknown() {
     let text = with_device_posture_policy();
     let net = load_text(&text);
     let ctx = |risk: &str| QueryOptions {
@@ -372,19 +372,33 @@ fn context_file_carries_device_posture_and_missing_trust_data_is_an_error() {
     };
     assert_eq!(ask_with(&net, SSH, ctx("LOW")).verdict, "reachable");
     assert_eq!(ask_with(&net, SSH, ctx("HIGH")).verdict, "unreachable");
-    // Without --context the policy reads data nobody gave: exit 2, naming the group.
+    // Without --context the policy reads data nobody gave: `unknown` for the
+    // users it concerns (exit 1), naming the group and `--context` (issue 17).
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("m.yaml");
     std::fs::write(&model, &text).unwrap();
     let m = model.to_str().unwrap();
     let run = reach(&["check", "--model", m, SSH]);
-    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.starts_with("unknown:"), "{}", run.stdout);
     assert!(
-        run.stderr.contains(GROUP) && run.stderr.contains("--context"),
+        run.stdout.contains(GROUP) && run.stdout.contains("--context"),
         "{}",
-        run.stderr
+        run.stdout
     );
-    assert!(run.stdout.is_empty());
+    // A malformed --context file is still an input error.
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"jamf": "#).unwrap();
+    let run = reach(&[
+        "check",
+        "--model",
+        m,
+        "--context",
+        bad.to_str().unwrap(),
+        SSH,
+    ]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("bad.json"), "{}", run.stderr);
     let cf = dir.path().join("ctx.json");
     std::fs::write(&cf, r#"{"jamf": {"risk": "LOW"}}"#).unwrap();
     let run = reach(&[
