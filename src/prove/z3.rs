@@ -1288,10 +1288,9 @@ impl<'n> Enc<'n> {
     /// then it decides what it forwards (undecidable).
     fn deliver_appliance(&mut self, i: &'n Interface, st: St) -> R {
         let f = self.cross(Cross::Outside, &i.subnet, &st.h);
+        // spec9 F lists the appliance's ACL and groups only: its state (H)
+        // is not checked, its fate is unknown either way.
         self.guard(f, |me| {
-            if !answering(me.net, i) {
-                return Ok(Out::fail());
-            }
             let (f, _) = me.eni_groups(i, Side::Ingress, st);
             me.guard(f, |_| Ok(Out::unknown()))
         })

@@ -296,6 +296,10 @@ fn f_gateway_route_tables_route_what_enters_first() {
         Reachable,
         "IPv6 is not in 10.0.1.0/24: the local route"
     );
+    // Its state is not checked (F lists its ACL and groups): still unknown.
+    let mut off = net.clone();
+    off.interfaces.get_mut("eni-fw").unwrap().status = "available".into();
+    assert_eq!(verdict(&off, "8.8.8.8->198.51.100.10:443"), Unknown);
     // The appliance's groups still apply first.
     let mut closed = net.clone();
     closed.interfaces.get_mut("eni-fw").unwrap().groups = vec!["sg-web".into()];
