@@ -33,9 +33,9 @@
 //! input's ENIs that carry it as members and is undecided for addresses an
 //! ENI outside the input could have; same-subnet traffic is delivered
 //! directly; `vgw-` routes lead on-premises (outside, answering, replies
-//! back through the gateway's route table). Unsupported: a NAT gateway
-//! sending through a virtual private gateway, and a reply of an internet
-//! connection routed to one (spec9 does not say).
+//! back through the gateway's route table; a reply of an internet
+//! connection routed to one never reaches the host). Unsupported: a NAT
+//! gateway sending through a virtual private gateway (spec9 does not say).
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -1457,18 +1457,10 @@ impl<'n> Enc<'n> {
     /// its replies come back through the same gateway.
     fn via_vgw(&mut self, node: Node<'n>, id: &'n str, st: St) -> R {
         if st.dir == Dir::Return {
-            if self.back_to == BackTo::Internet {
-                // spec9 N says what happens to connections to on-premises,
-                // not to a reply of an internet connection routed there: it
-                // leaves with the source the internet gateway did not
-                // translate back (the engine calls it delivered to the
-                // internet; AWS would not deliver it to the internet host).
-                return Ok(self.unsupported(format!(
-                    "a reply to the internet routed to virtual private gateway `{id}` (on-premises), not back through the internet gateway"
-                )));
-            }
-            // The reply of an interface's or a client's connection does not
-            // come back from on-premises.
+            // A reply goes back to where the query started, never on-premises:
+            // a reply to an internet host routed here leaves with the source
+            // the internet gateway did not translate back, and never reaches
+            // the host (aws-semantics.md §5).
             return Ok(Out::fail());
         }
         if let Node::Nat(n) = node {
