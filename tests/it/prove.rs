@@ -428,7 +428,7 @@ mod engine_disagrees_with_spec9 {
     /// private source and never reaches the host: unreachable (the engine:
     /// reachable).
     #[test]
-    #[ignore = "engine: a reply leaving through a VGW counts as delivered to the internet"]
+
     fn a_reply_to_the_internet_routed_to_a_vgw_is_lost() {
         let net = va::load_text(
             "
@@ -453,7 +453,7 @@ interfaces:
     /// IPv6 crosses the internet gateway untranslated, both ways: reachable
     /// (the engine: unreachable, "no public or Elastic IP").
     #[test]
-    #[ignore = "engine: the internet gateway does not pass IPv6 delegated-prefix sources"]
+
     fn an_ipv6_delegated_prefix_reaches_the_internet() {
         let net = va::load_text(
             "
@@ -482,7 +482,7 @@ interfaces:
     /// instance's primary ENI (device index 0), here open: unknown (the
     /// engine takes the first ENI by ID, whose group is shut: unreachable).
     #[test]
-    #[ignore = "engine: an `i-` appliance target is the instance's first listed ENI, not its primary"]
+
     fn an_instance_appliance_is_its_primary_eni() {
         let net = va::load_text(
             "
