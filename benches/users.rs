@@ -1,9 +1,10 @@
 //! The cost of answering a `client` query for every combination of the named
 //! groups (issue 17): one Verified Access endpoint whose Cedar policy names 5
 //! or 10 groups (2^5 / 2^10 Cedar evaluations, classes from their truth
-//! table), and the symbolic path beyond: 40 groups named by 8 endpoints, 5
-//! each, combined as binary decision diagrams (2^40 combinations are never
-//! enumerated).
+//! table), and the symbolic path beyond: 40 groups named in all, 30 by a
+//! Client VPN endpoint's authorization rules and 10 by a Verified Access
+//! policy, combined as binary decision diagrams (the 2^40 combinations are
+//! never enumerated).
 //!
 //! `cargo bench --bench users`
 
@@ -17,7 +18,7 @@ use reach::model::Network;
 /// `endpoints` Verified Access endpoints to one server, each in its own
 /// group whose policy names `per` groups: users need the first two together,
 /// or any of the rest, and no contractor.
-fn network(endpoints: usize, per: usize) -> Network {
+fn network(endpoints: usize, per: usize, cvpn_groups: usize) -> Network {
     let mut y = String::from(
         "vpcs: [{id: vpc-1, cidr: 10.0.0.0/16}]
 subnets: [{id: subnet-1, vpc: vpc-1, cidr: 10.0.2.0/24}]
@@ -57,6 +58,22 @@ verified_access_groups:
             "  - {{id: vae-{e}, group: vagr-{e}, type: network-interface, interface: eni-srv, ports: 22, security_groups: [sg-va]}}\n"
         ));
     }
+    if cvpn_groups > 0 {
+        y.push_str(
+            "client_vpn_endpoints:
+  - id: cvpn-endpoint-1
+    vpc: vpc-1
+    client_cidr: 172.16.0.0/22
+    auth: federated
+    security_groups: [sg-va]
+    associations: [{subnet: subnet-1, id: cvpn-assoc-1, ip: 10.0.2.50}]
+    authorization:
+",
+        );
+        for i in 0..cvpn_groups {
+            y.push_str(&format!("      - {{dest: 10.0.2.0/24, group: cvpn-{i}}}\n"));
+        }
+    }
     let mut l = Loader::new();
     l.add_yaml("bench.yaml", &y).expect("model parses");
     l.finish().expect("model lowers")
@@ -74,12 +91,12 @@ fn resolve_and_check(net: &Network) -> engine::Verdict {
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("users");
-    for (name, endpoints, per) in [
-        ("5 groups, 1 endpoint", 1, 5),
-        ("10 groups, 1 endpoint", 1, 10),
-        ("40 groups, 8 endpoints (symbolic)", 8, 5),
+    for (name, endpoints, per, cvpn) in [
+        ("5 groups, 1 endpoint", 1, 5, 0),
+        ("10 groups, 1 endpoint", 1, 10, 0),
+        ("40 groups, 2 endpoints (symbolic)", 1, 10, 30),
     ] {
-        let net = network(endpoints, per);
+        let net = network(endpoints, per, cvpn);
         let q = Query::resolve_with(
             &net,
             QuerySpec::parse("client->10.0.2.35:22").unwrap(),
