@@ -178,19 +178,7 @@ pub struct Query {
 /// An instance's interfaces, primary (`DeviceIndex` 0) first. Found through
 /// `describe-instances`, else through the interfaces' `Attachment.InstanceId`.
 fn instance_enis<'n>(net: &'n Network, id: &str) -> Result<Vec<&'n Interface>, EngineError> {
-    let mut enis: Vec<&Interface> = match net.instances.get(id) {
-        Some(inst) => inst
-            .interfaces
-            .iter()
-            .filter_map(|e| net.interfaces.get(e))
-            .collect(),
-        None => Vec::new(),
-    };
-    for i in net.interfaces.values() {
-        if i.instance.as_deref() == Some(id) && !enis.iter().any(|e| e.id == i.id) {
-            enis.push(i);
-        }
-    }
+    let enis = net.instance_interfaces(id);
     if enis.is_empty() {
         return Err(bad(
             id,
@@ -201,8 +189,6 @@ fn instance_enis<'n>(net: &'n Network, id: &str) -> Result<Vec<&'n Interface>, E
             },
         ));
     }
-    // A stable sort: without device indexes, the order listed.
-    enis.sort_by_key(|e| e.device_index.unwrap_or(u32::MAX));
     Ok(enis)
 }
 

@@ -47,12 +47,19 @@ enum Outcome {
     Irrelevant,
 }
 
-/// One endpoint's decision as a function of its own groups.
-struct EndpointFn {
-    /// The groups it depends on (indexes into the named groups).
-    vars: Vec<usize>,
-    /// Outcome per combination of `vars` (bit i = member of `vars[i]`).
-    table: Vec<Outcome>,
+/// One endpoint's decision as a function of the groups.
+enum EndpointFn {
+    /// A truth table over the groups it depends on (a Verified Access
+    /// endpoint's policies, evaluated by Cedar).
+    Table {
+        /// The groups it depends on (indexes into the named groups).
+        vars: Vec<usize>,
+        /// Outcome per combination of `vars` (bit i = member of `vars[i]`).
+        table: Vec<Outcome>,
+    },
+    /// Client VPN authorization for the destination: allowed when the user
+    /// is in any of these groups (the deciding rules'), or always.
+    AnyOf { all: bool, groups: Vec<usize> },
 }
 
 /// The users a `client` query is answered for, and the Verified Access
@@ -67,9 +74,14 @@ pub fn users_and_decisions(
     let mut decisions = Vec::new();
     for e in endpoints.iter().filter_map(|e| net.va_endpoints.get(e)) {
         let here = va::leads_to(e, &va::target_addresses(net, e), dst);
+        let decider = if here {
+            Some(va::Decider::new(net, e)?)
+        } else {
+            None
+        };
         for (i, u) in users.iter().enumerate() {
-            decisions.push(if here {
-                va::decide(net, e, i, u, opts.context.as_ref())?
+            decisions.push(if let Some(d) = &decider {
+                d.decide(i, u, opts.context.as_ref())?
             } else {
                 VaDecision::not_evaluated(&e.id, i)
             });
@@ -96,14 +108,16 @@ fn users(
             groups: Vec::new(),
         }]);
     }
-    // The groups each endpoint's rules or policies name.
+    // The groups each endpoint's rules or policies name for this destination:
+    // a Client VPN endpoint's deciding authorization rules (the most specific
+    // covering it), a Verified Access endpoint's policies.
     let mut per_endpoint: Vec<(String, BTreeSet<String>)> = Vec::new();
     for id in endpoints {
         if let Some(ep) = net.client_vpn_endpoints.get(id) {
             let named = if ep.has_groups() {
-                ep.auth_rules
+                authorize(&ep.auth_rules, dst, &[], true)
+                    .deciding
                     .iter()
-                    .filter(|r| r.status == "active")
                     .filter_map(|r| r.group.clone())
                     .collect()
             } else {
@@ -137,17 +151,15 @@ fn users(
     let mut fns = Vec::new();
     for (id, groups) in &per_endpoint {
         let vars: Vec<usize> = groups.iter().map(|g| index(g)).collect();
-        let table = if let Some(ep) = net.client_vpn_endpoints.get(id) {
-            combinations(groups)
-                .map(|combo| {
-                    if authorize(&ep.auth_rules, dst, &combo, ep.has_groups()).allowed {
-                        Outcome::Allow
-                    } else {
-                        Outcome::Deny
-                    }
-                })
-                .collect()
-        } else if let Some(ep) = net.va_endpoints.get(id) {
+        if let Some(ep) = net.client_vpn_endpoints.get(id) {
+            let a = authorize(&ep.auth_rules, dst, &[], ep.has_groups());
+            fns.push(EndpointFn::AnyOf {
+                all: a.allowed,
+                groups: vars,
+            });
+            continue;
+        }
+        let table = if let Some(ep) = net.va_endpoints.get(id) {
             if !va::leads_to(ep, &va::target_addresses(net, ep), dst) {
                 vec![Outcome::Irrelevant]
             } else if groups.len() > MAX_ENDPOINT_GROUPS {
@@ -156,13 +168,14 @@ fn users(
                     groups.len()
                 ))]
             } else {
+                let decider = va::Decider::new(net, ep)?;
                 let mut t = Vec::new();
                 for combo in combinations(groups) {
                     let user = User {
                         label: None,
                         groups: combo,
                     };
-                    let d = va::decide(net, ep, 0, &user, opts.context.as_ref())?;
+                    let d = decider.decide(0, &user, opts.context.as_ref())?;
                     t.push(match (d.undecided, d.allowed) {
                         (Some(why), _) => Outcome::Undecided(why),
                         (None, true) => Outcome::Allow,
@@ -175,7 +188,7 @@ fn users(
             continue;
         };
         let vars = if table.len() == 1 { Vec::new() } else { vars };
-        fns.push(EndpointFn { vars, table });
+        fns.push(EndpointFn::Table { vars, table });
     }
     Ok(classes(&named, &fns))
 }
@@ -201,21 +214,31 @@ fn classes(named: &[String], fns: &[EndpointFn]) -> Vec<User> {
     let mut parts: Vec<Bdd> = vec![vs.mk_true()];
     for f in fns {
         // The combinations of all groups on which `f` gives each outcome.
-        let mut by_outcome: Vec<(Outcome, Vec<BddPartialValuation>)> = Vec::new();
-        for (i, o) in f.table.iter().enumerate() {
-            let clause = BddPartialValuation::from_values(
-                &f.vars
+        let sets: Vec<Bdd> = match f {
+            EndpointFn::AnyOf { all: true, .. } => vec![vs.mk_true()],
+            EndpointFn::AnyOf { all: false, groups } => {
+                let allowed = groups
                     .iter()
-                    .enumerate()
-                    .map(|(j, v)| (vars[*v], i & (1 << j) != 0))
-                    .collect::<Vec<(BddVariable, bool)>>(),
-            );
-            match by_outcome.iter_mut().find(|(x, _)| x == o) {
-                Some((_, c)) => c.push(clause),
-                None => by_outcome.push((o.clone(), vec![clause])),
+                    .fold(vs.mk_false(), |acc, g| acc.or(&vs.mk_var(vars[*g])));
+                vec![allowed.not(), allowed]
             }
-        }
-        let sets: Vec<Bdd> = by_outcome.iter().map(|(_, c)| vs.mk_dnf(c)).collect();
+            EndpointFn::Table { vars: fv, table } => {
+                let mut by_outcome: Vec<(Outcome, Vec<BddPartialValuation>)> = Vec::new();
+                for (i, o) in table.iter().enumerate() {
+                    let clause = BddPartialValuation::from_values(
+                        &fv.iter()
+                            .enumerate()
+                            .map(|(j, v)| (vars[*v], i & (1 << j) != 0))
+                            .collect::<Vec<(BddVariable, bool)>>(),
+                    );
+                    match by_outcome.iter_mut().find(|(x, _)| x == o) {
+                        Some((_, c)) => c.push(clause),
+                        None => by_outcome.push((o.clone(), vec![clause])),
+                    }
+                }
+                by_outcome.iter().map(|(_, c)| vs.mk_dnf(c)).collect()
+            }
+        };
         parts = parts
             .iter()
             .flat_map(|p| sets.iter().map(move |s| p.and(s)))

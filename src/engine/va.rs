@@ -170,29 +170,23 @@ struct Undecided(String);
 /// evaluation fails.
 fn evaluate(
     owner: &str,
-    policy: &VaPolicy,
+    policy: Option<&PolicySet>,
     request: &Request,
-) -> Result<Result<PolicyOutcome, Undecided>, EngineError> {
-    if !policy.enabled {
-        return Ok(Ok(PolicyOutcome::Disabled));
-    }
-    let set = PolicySet::from_str(&policy.document).map_err(|e| {
-        policy_err(
-            owner,
-            format!("invalid cedar policy: {}", one_line(&e.to_string())),
-        )
-    })?;
-    let response = Authorizer::new().is_authorized(request, &set, &Entities::empty());
+) -> Result<PolicyOutcome, Undecided> {
+    let Some(set) = policy else {
+        return Ok(PolicyOutcome::Disabled);
+    };
+    let response = Authorizer::new().is_authorized(request, set, &Entities::empty());
     let errors: Vec<String> = response
         .diagnostics()
         .errors()
         .map(|e| one_line(&e.to_string()))
         .collect();
     if !errors.is_empty() {
-        return Ok(Err(Undecided(format!(
+        return Err(Undecided(format!(
             "the policy of {owner} cannot be evaluated for this user: {} (give the trust data it reads with --context FILE.json)",
             errors.join("; ")
-        ))));
+        )));
     }
     let statements: Vec<String> = response
         .diagnostics()
@@ -200,7 +194,7 @@ fn evaluate(
         .filter_map(|id| set.policy(id))
         .map(|p| one_line(&p.to_string()))
         .collect();
-    Ok(Ok(match response.decision() {
+    Ok(match response.decision() {
         Decision::Allow => PolicyOutcome::Permitted(statements),
         Decision::Deny if statements.is_empty() => PolicyOutcome::NotPermitted,
         Decision::Deny => {
@@ -214,7 +208,56 @@ fn evaluate(
                 .collect();
             PolicyOutcome::Forbidden(forbids)
         }
-    }))
+    })
+}
+
+/// An endpoint's policies, parsed once, to decide for many users.
+pub struct Decider<'n> {
+    net: &'n Network,
+    ep: &'n VaEndpoint,
+    /// `None`: no policy; `Some(None)`: disabled.
+    group: Option<Option<PolicySet>>,
+    endpoint: Option<Option<PolicySet>>,
+}
+
+fn parse(owner: &str, p: &VaPolicy) -> Result<Option<PolicySet>, EngineError> {
+    if !p.enabled {
+        return Ok(None);
+    }
+    PolicySet::from_str(&p.document).map(Some).map_err(|e| {
+        policy_err(
+            owner,
+            format!("invalid cedar policy: {}", one_line(&e.to_string())),
+        )
+    })
+}
+
+impl<'n> Decider<'n> {
+    pub fn new(net: &'n Network, ep: &'n VaEndpoint) -> Result<Decider<'n>, EngineError> {
+        let group = net
+            .va_groups
+            .get(&ep.group)
+            .and_then(|g| g.policy.as_ref())
+            .map(|p| parse(&ep.group, p))
+            .transpose()?;
+        let endpoint = ep.policy.as_ref().map(|p| parse(&ep.id, p)).transpose()?;
+        Ok(Decider {
+            net,
+            ep,
+            group,
+            endpoint,
+        })
+    }
+
+    /// Decides whether `user` may use the endpoint.
+    pub fn decide(
+        &self,
+        user_index: usize,
+        user: &User,
+        given: Option<&UserContext>,
+    ) -> Result<VaDecision, EngineError> {
+        decide_with(self, user_index, user, given)
+    }
 }
 
 /// Decides whether `user` may use endpoint `ep`.
@@ -225,6 +268,16 @@ pub fn decide(
     user: &User,
     given: Option<&UserContext>,
 ) -> Result<VaDecision, EngineError> {
+    Decider::new(net, ep)?.decide(user_index, user, given)
+}
+
+fn decide_with(
+    d: &Decider,
+    user_index: usize,
+    user: &User,
+    given: Option<&UserContext>,
+) -> Result<VaDecision, EngineError> {
+    let (net, ep) = (d.net, d.ep);
     let context = context_for(net, ep, user, given);
     let context = Context::from_json_value(context, None).map_err(|e| {
         policy_err(
@@ -241,22 +294,19 @@ pub fn decide(
         None,
     )
     .map_err(|e| policy_err(&ep.id, e.to_string()))?;
-    let group = net.va_groups.get(&ep.group);
     let mut undecided = None;
-    let mut outcome = |owner: &str, p: Option<&VaPolicy>| -> Result<PolicyOutcome, EngineError> {
-        Ok(match p {
-            None => PolicyOutcome::Missing,
-            Some(p) => match evaluate(owner, p, &request)? {
-                Ok(o) => o,
-                Err(Undecided(why)) => {
-                    undecided.get_or_insert(why.clone());
-                    PolicyOutcome::Undecided(why)
-                }
-            },
-        })
+    let mut outcome = |owner: &str, p: &Option<Option<PolicySet>>| match p {
+        None => PolicyOutcome::Missing,
+        Some(set) => match evaluate(owner, set.as_ref(), &request) {
+            Ok(o) => o,
+            Err(Undecided(why)) => {
+                undecided.get_or_insert(why.clone());
+                PolicyOutcome::Undecided(why)
+            }
+        },
     };
-    let group_outcome = outcome(&ep.group, group.and_then(|g| g.policy.as_ref()))?;
-    let endpoint_outcome = outcome(&ep.id, ep.policy.as_ref())?;
+    let group_outcome = outcome(&ep.group, &d.group);
+    let endpoint_outcome = outcome(&ep.id, &d.endpoint);
     let checks = vec![
         PolicyCheck {
             owner: ep.group.clone(),

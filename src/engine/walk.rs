@@ -927,6 +927,36 @@ impl<'n> Walk<'n, '_> {
             return;
         };
         match node {
+            // A reply to a connection the NAT gateway translated (from
+            // on-premises or a peer, to its private IP): translated back.
+            Node::Nat(n) if self.dir == Direction::Return => {
+                let Some(entry) = trail
+                    .ct
+                    .nats
+                    .iter()
+                    .rev()
+                    .find(|(id, _, _)| id == &n.id)
+                    .cloned()
+                else {
+                    return self.drop(
+                        flow,
+                        trail,
+                        Cause::NotADestination {
+                            component: n.id.clone(),
+                        },
+                    );
+                };
+                let mut flow = flow;
+                flow.restore(Field::Dst, entry.1);
+                flow.restore(Field::DstPort, entry.2);
+                let t = trail.with(Hop::new(
+                    &n.id,
+                    "nat-gateway",
+                    "translate",
+                    "destination -> the connection's original source (reply)",
+                ));
+                self.at_node(node, flow, t);
+            }
             Node::Nat(n) => self.drop(
                 flow,
                 trail,
@@ -1086,6 +1116,27 @@ impl<'n> Walk<'n, '_> {
             },
             Node::Va(..) => Vec::new(),
         };
+        // Addresses of IPv6 delegated prefixes are internet addresses too.
+        if let Node::Eni(i) = node {
+            let v6 = i
+                .prefixes
+                .iter()
+                .filter(|p| matches!(p, ipnet::IpNet::V6(_)))
+                .fold(IntervalSet::empty(), |a, p| a.union(&rules::cidr_set(p)));
+            let (hit, miss) = flow.split_field(Field::Src, &v6);
+            flow = miss;
+            if !hit.is_empty() {
+                self.on_internet(
+                    hit,
+                    trail.with(Hop::new(
+                        &igw.id,
+                        "internet-gateway",
+                        "forward",
+                        "IPv6 delegated prefix, no translation",
+                    )),
+                );
+            }
+        }
         for (private, public) in pairs {
             let (hit, miss) = flow.split_field(Field::Src, &point(private));
             flow = miss;
@@ -1482,10 +1533,8 @@ impl<'n> Walk<'n, '_> {
     fn appliance(&mut self, vpc: &str, id: &str, flow: Flow, trail: Trail) {
         let net = self.net;
         let eni = if id.starts_with("i-") {
-            net.instances
-                .get(id)
-                .and_then(|i| i.interfaces.first())
-                .and_then(|e| net.interfaces.get(e))
+            // An instance target is its primary interface (§5b).
+            net.instance_interfaces(id).first().copied()
         } else {
             net.interfaces.get(id)
         };
@@ -1568,8 +1617,15 @@ impl<'n> Walk<'n, '_> {
             "to the on-premises network (Site-to-Site VPN or Direct Connect)",
         ));
         if self.dir == Direction::Return {
-            // A reply to a connection from on-premises: it leaves the input here.
-            return self.leaf(flow, t, End::Internet);
+            // No connection comes from on-premises: a reply routed here
+            // leaves for on-premises, not back to its requester.
+            return self.drop(
+                flow,
+                t,
+                Cause::ReturnElsewhere {
+                    reached: format!("the on-premises network through {id}"),
+                },
+            );
         }
         let mut t = t;
         t.ct.onprem = Some((id.to_string(), node.vpc().to_string()));

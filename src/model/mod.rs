@@ -747,6 +747,28 @@ impl Network {
             .find(|g| !g.egress_only && g.vpcs.iter().any(|v| v == vpc))
     }
 
+    /// An instance's interfaces, primary (`DeviceIndex` 0) first: those
+    /// `describe-instances` lists, and those whose `Attachment.InstanceId`
+    /// names it (the instance may be missing from the input).
+    pub fn instance_interfaces(&self, id: &str) -> Vec<&Interface> {
+        let mut enis: Vec<&Interface> = match self.instances.get(id) {
+            Some(inst) => inst
+                .interfaces
+                .iter()
+                .filter_map(|e| self.interfaces.get(e))
+                .collect(),
+            None => Vec::new(),
+        };
+        for i in self.interfaces.values() {
+            if i.instance.as_deref() == Some(id) && !enis.iter().any(|e| e.id == i.id) {
+                enis.push(i);
+            }
+        }
+        // A stable sort: without device indexes, the order listed.
+        enis.sort_by_key(|e| e.device_index.unwrap_or(u32::MAX));
+        enis
+    }
+
     pub fn nat_gateway_by_interface(&self, eni: &str) -> Option<&NatGateway> {
         self.nat_gateways
             .values()

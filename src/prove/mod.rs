@@ -735,6 +735,102 @@ mod tests {
             assert!(msg.contains(&sample_packet(victim).to_string()), "{msg}");
         }
 
+        /// A dual-stack VPC (internet gateway), a stopped instance, and a
+        /// VPC with only an egress-only internet gateway.
+        const ISSUE9: &str = r#"
+vpcs:
+  - {id: vpc-a, cidrs: [10.0.0.0/16, "2600:1f18:1::/56"]}
+  - {id: vpc-b, cidrs: [10.1.0.0/16, "2600:1f18:2::/56"]}
+subnets:
+  - {id: subnet-a, vpc: vpc-a, cidrs: [10.0.1.0/24, "2600:1f18:1:1::/64"], route_table: rtb-a}
+  - {id: subnet-b, vpc: vpc-b, cidrs: [10.1.1.0/24, "2600:1f18:2:1::/64"], route_table: rtb-b}
+route_tables:
+  - id: rtb-a
+    vpc: vpc-a
+    routes:
+      - {dest: 0.0.0.0/0, target: igw-a}
+      - {dest: "::/0", target: igw-a}
+  - id: rtb-b
+    vpc: vpc-b
+    routes: [{dest: "::/0", target: eigw-b}]
+internet_gateways: [{id: igw-a, vpc: vpc-a}]
+egress_only_internet_gateways: [{id: eigw-b, vpc: vpc-b}]
+instances:
+  - {id: i-stopped, state: stopped}
+security_groups:
+  - id: sg-web
+    vpc: vpc-a
+    name: web
+    ingress: [{proto: tcp, ports: 443, from: [0.0.0.0/0, "::/0"]}]
+    egress: [{proto: all, to: [0.0.0.0/0, "::/0"]}]
+  - id: sg-b
+    vpc: vpc-b
+    name: b
+    ingress: [{proto: all, from: [0.0.0.0/0, "::/0"]}]
+    egress: [{proto: all, to: [0.0.0.0/0, "::/0"]}]
+interfaces:
+  - {id: eni-web, subnet: subnet-a, ip: 10.0.1.10, public_ip: 198.51.100.10, ipv6: ["2600:1f18:1:1::10"], groups: [sg-web]}
+  - {id: eni-off, subnet: subnet-a, ip: 10.0.1.20, groups: [sg-web], instance: i-stopped}
+  - {id: eni-b, subnet: subnet-b, ip: 10.1.1.10, ipv6: ["2600:1f18:2:1::10"], groups: [sg-b]}
+"#;
+
+        /// The engine's analysis of `q` on [`ISSUE9`] with its verdict
+        /// replaced by `planted` (and its packet sets made to match), and
+        /// the verdict it had.
+        fn planted(q: &str, planted: Verdict) -> (Network, Analysis, Verdict) {
+            let mut l = Loader::new();
+            l.add_yaml("issue9.yaml", ISSUE9).unwrap();
+            let net = l.finish().unwrap();
+            let mut a = analyse(&net, q);
+            let was = a.verdict;
+            a.verdict = planted;
+            match planted {
+                Verdict::Reachable => {
+                    a.reachable = a.packets.clone();
+                    a.reachable_some = a.packets.clone();
+                    a.undecided = PacketSet::empty();
+                }
+                _ => {
+                    a.reachable = PacketSet::empty();
+                    a.reachable_some = PacketSet::empty();
+                }
+            }
+            (net, a, was)
+        }
+
+        /// The planted verdict is refuted by z3 with the true one.
+        fn refuted(q: &str, truth: Verdict, plant: Verdict) {
+            let (net, a, was) = planted(q, plant);
+            assert_eq!(was, truth, "{q}: the engine's own verdict");
+            let e = cross_check(&net, &a, &mut z3::Z3Solver::new()).unwrap_err();
+            assert!(matches!(e, ProveError::Disagree { .. }), "{q}: {e}");
+            let msg = e.to_string();
+            assert!(
+                msg.contains(&format!(
+                    "the engine says {}, z3 proves {}",
+                    plant.name(),
+                    truth.name()
+                )) || msg.contains("the engine (in the full analysis) does not"),
+                "{q}: {msg}"
+            );
+        }
+
+        #[test]
+        fn z3_refutes_planted_issue9_verdicts() {
+            use Verdict::*;
+            // IPv6 from the internet meets the groups (only 443 allowed).
+            refuted("internet->[2600:1f18:1:1::10]:22", Unreachable, Reachable);
+            refuted("internet->[2600:1f18:1:1::10]:443", Reachable, Unreachable);
+            // An egress-only gateway: out and back, never in.
+            refuted("eni-b->[2001:db8::7]:443", Reachable, Unreachable);
+            refuted("internet->[2600:1f18:2:1::10]:443", Unreachable, Reachable);
+            // A stopped instance answers nothing.
+            refuted("eni-web->10.0.1.20:443", Unreachable, Reachable);
+            // AWS-provided services need no group, ACL or route.
+            refuted("eni-b->169.254.169.254:80", Reachable, Unreachable);
+            refuted("eni-b->169.254.169.254:81", Unreachable, Reachable);
+        }
+
         #[test]
         fn z3_catches_a_flipped_verdict() {
             let net = two_tier();

@@ -13,7 +13,29 @@
 //! the request, which NAT gateways translated it) is concrete along a branch.
 //!
 //! Then: `fails` = SAT(packet in query ∧ choices in range ∧ ¬ok),
-//! `reaches` = SAT(… ∧ ok), `undecided` = SAT(… ∧ unknown).
+//! `reaches` = SAT(… ∧ ok), `undecided` = SAT(… ∧ unknown). A third formula,
+//! `unsup`, marks branches the encoding does not decide; if a packet of the
+//! query can take one (SAT first), the answer is [`ProveError::Unsupported`].
+//!
+//! Real-account semantics (`spec9.md` A–N, from the model, not the engine):
+//! IPv6 addresses of a VPC are its internet addresses (in through its
+//! internet gateway, or for a reply the egress-only gateway it left by);
+//! egress-only gateways carry IPv6 out only; routes in priority order
+//! (longest prefix, then static, prefix-list, propagated, then table order);
+//! gateway route tables first for what enters through an `igw-`/`vgw-`
+//! (appliance targets: the primary ENI, its ACL and groups, then unknown);
+//! prefix lists without entries capture only what they could hold; stopped
+//! instances and detached ENIs answer nothing; delegated prefixes are their
+//! ENI's; idle Elastic IPs forward nowhere; group-less service ENIs are
+//! unfiltered, other ENIs without groups undecided, load balancers and
+//! gateway ENIs undecided past their groups; AWS-provided services answer an
+//! interface unfiltered on their ports; a group outside the input has the
+//! input's ENIs that carry it as members and is undecided for addresses an
+//! ENI outside the input could have; same-subnet traffic is delivered
+//! directly; `vgw-` routes lead on-premises (outside, answering, replies
+//! back through the gateway's route table; a reply of an internet
+//! connection routed to one never reaches the host). Unsupported: a NAT
+//! gateway sending through a virtual private gateway (spec9 does not say).
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -27,9 +49,13 @@ use crate::engine::{Query, Start};
 use crate::hs::{self, Field, PacketSet};
 use crate::model::{
     Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, Peer,
-    PortMatch, Protocol, RouteDest, RouteState, SgRule, Target, VaEndpoint, VaTarget,
+    PortMatch, Protocol, Route, RouteDest, RouteState, RouteTable, SgRule, Target, VaEndpoint,
+    VaTarget,
 };
 
+/// Stands for the public IP AWS assigned to a Client VPN association ENI the
+/// input lacks (`0.0.0.0`: never a real internet address).
+const ASSIGNED_PUBLIC: u128 = 0xffff_0000_0000;
 /// Ports a NAT gateway, a Client VPN association or a Verified Access
 /// endpoint translates the source port to.
 const NAT_PORTS: (u16, u16) = (1024, 65535);
@@ -66,6 +92,28 @@ impl Solver for Z3Solver {
         solver.set_params(&params);
         solver.assert(&enc.domain);
         let mut w = Witnesses::default();
+        // A packet of the query on a branch the encoding does not decide.
+        if !never(&enc.out.unsup) {
+            solver.push();
+            solver.assert(&enc.out.unsup);
+            w.queries += 1;
+            let r = solver.check();
+            solver.pop(1);
+            match r {
+                SatResult::Unsat => {}
+                SatResult::Sat => {
+                    return Err(ProveError::Unsupported(enc.unsupported.join("; ")));
+                }
+                SatResult::Unknown => {
+                    return Err(ProveError::Solver {
+                        solver: "z3",
+                        reason: solver
+                            .get_reason_unknown()
+                            .unwrap_or_else(|| "unknown".into()),
+                    });
+                }
+            }
+        }
         let goals = [enc.out.ok.not(), enc.out.ok.clone(), enc.out.unk.clone()];
         let mut found = Vec::new();
         for goal in goals {
@@ -217,6 +265,102 @@ fn special(x: &BV) -> Bool {
     or(&c)
 }
 
+/// Public internet addresses: IPv4 outside the special blocks, and 2000::/3.
+fn public(x: &BV) -> Bool {
+    Bool::or(&[
+        Bool::and(&[is_v4(x), special(x).not()]),
+        in_cidr(x, &"2000::/3".parse().expect("static cidr")),
+    ])
+}
+
+/// `x` is in one of the prefixes.
+fn in_any(x: &BV, nets: &[IpNet]) -> Bool {
+    or(&nets.iter().map(|n| in_cidr(x, n)).collect::<Vec<_>>())
+}
+
+/// Every CIDR of every VPC and subnet of the input.
+fn vpc_cidrs(net: &Network) -> Vec<IpNet> {
+    net.vpcs
+        .values()
+        .flat_map(|v| v.cidrs.iter().copied())
+        .chain(net.subnets.values().flat_map(|s| s.cidrs.iter().copied()))
+        .collect()
+}
+
+/// Every address an interface holds: private IPs, IPv6 addresses, delegated prefixes.
+fn eni_nets(i: &Interface) -> Vec<IpNet> {
+    i.private_ips
+        .iter()
+        .map(|p| p.address)
+        .chain(i.ipv6.iter().copied())
+        .map(IpNet::from)
+        .chain(i.prefixes.iter().copied())
+        .collect()
+}
+
+/// The interface answers: `in-use`, and its instance (when the input has it) `running`.
+fn answering(net: &Network, i: &Interface) -> bool {
+    i.in_use()
+        && i.instance
+            .as_ref()
+            .and_then(|id| net.instances.get(id))
+            .is_none_or(|inst| inst.running())
+}
+
+/// A load balancer's or gateway's interface: past its groups it forwards to
+/// targets the input does not list.
+fn forwards_elsewhere(i: &Interface) -> bool {
+    matches!(
+        i.kind.as_str(),
+        "network_load_balancer"
+            | "gateway_load_balancer"
+            | "gateway_load_balancer_endpoint"
+            | "transit_gateway"
+    ) || (i.kind == "interface"
+        && i.description
+            .as_deref()
+            .is_some_and(|d| d.starts_with("ELB app/")))
+}
+
+/// An instance's primary interface: device index 0, else the first listed
+/// (through `Attachment.InstanceId` when the input lacks the instance).
+fn instance_primary<'n>(net: &'n Network, id: &str) -> Option<&'n Interface> {
+    let enis: Vec<&Interface> = match net.instances.get(id) {
+        Some(inst) => inst
+            .interfaces
+            .iter()
+            .filter_map(|e| net.interfaces.get(e))
+            .collect(),
+        None => net
+            .interfaces
+            .values()
+            .filter(|i| i.instance.as_deref() == Some(id))
+            .collect(),
+    };
+    enis.iter()
+        .find(|i| i.device_index == Some(0))
+        .or_else(|| enis.first())
+        .copied()
+}
+
+/// The addresses a prefix list the input has no entries for could hold:
+/// `None` when its entries are known. An AWS-managed list holds only public
+/// addresses outside the input's VPCs; any other list, anything.
+fn unknown_list_region(net: &Network, id: &str, x: &BV) -> Option<Bool> {
+    let pl = net.prefix_lists.get(id);
+    let region = match pl {
+        Some(p) if p.entries.is_some() => return None,
+        Some(p) if p.aws_managed() => Bool::and(&[public(x), in_any(x, &vpc_cidrs(net)).not()]),
+        _ => tt(),
+    };
+    // A list holds addresses of its `AddressFamily` only.
+    Some(match pl.and_then(|p| p.family) {
+        Some(4) => Bool::and(&[region, is_v4(x)]),
+        Some(6) => Bool::and(&[region, is_v4(x).not()]),
+        _ => region,
+    })
+}
+
 /// A packet's header as it is on the wire, as terms over the original packet and the choices.
 #[derive(Clone)]
 struct Hdr {
@@ -229,28 +373,34 @@ struct Hdr {
     icode: BV,
 }
 
-/// How a branch ends: `ok` = there and back; `unk` = undecidable; else fails.
+/// How a branch ends: `ok` = there and back; `unk` = undecidable; else
+/// fails. `unsup`: the branch reaches a case the encoding does not decide
+/// ([`Enc::unsupported`]); a packet of the query there makes the whole
+/// check [`ProveError::Unsupported`].
 #[derive(Clone)]
 struct Out {
     ok: Bool,
     unk: Bool,
+    unsup: Bool,
 }
 
 impl Out {
     fn fail() -> Out {
-        Out {
-            ok: ff(),
-            unk: ff(),
-        }
+        Out::when(ff())
     }
     fn unknown() -> Out {
         Out {
             ok: ff(),
             unk: tt(),
+            unsup: ff(),
         }
     }
     fn when(b: Bool) -> Out {
-        Out { ok: b, unk: ff() }
+        Out {
+            ok: b,
+            unk: ff(),
+            unsup: ff(),
+        }
     }
 }
 
@@ -259,6 +409,7 @@ fn chain(cases: Vec<(Bool, Out)>, default: Out) -> Out {
     cases.into_iter().rev().fold(default, |acc, (c, o)| Out {
         ok: c.ite(&o.ok, &acc.ok),
         unk: c.ite(&o.unk, &acc.unk),
+        unsup: c.ite(&o.unsup, &acc.unsup),
     })
 }
 
@@ -303,6 +454,13 @@ struct Conntrack {
     enis: BTreeSet<String>,
     /// NAT gateway, and the source and source port it replaced.
     nats: Vec<(String, BV, BV)>,
+    /// VPCs whose egress-only internet gateway the request left through (its
+    /// replies may come back in).
+    eigw_vpcs: BTreeSet<String>,
+    /// A Client VPN association whose ENI the input lacks left for the
+    /// internet from the public IP AWS assigned it: the association and the
+    /// private address it translated the client to.
+    assigned: Option<(String, BV)>,
 }
 
 #[derive(Clone)]
@@ -355,6 +513,25 @@ enum Cross<'a> {
     Outside,
 }
 
+/// Where a packet entering a VPC through a gateway goes once the gateway's
+/// route table lets it in.
+#[derive(Clone, Copy)]
+enum Entry<'n> {
+    /// To the node a public IPv4 address maps to (already translated).
+    Public(Node<'n>),
+    /// To whichever node of the VPC holds the destination.
+    Vpc(&'n str),
+}
+
+impl<'n> Entry<'n> {
+    fn vpc(&self) -> &'n str {
+        match self {
+            Entry::Public(n) => n.vpc(),
+            Entry::Vpc(v) => v,
+        }
+    }
+}
+
 #[derive(Clone, PartialEq, Eq)]
 enum BackTo {
     Eni(String),
@@ -377,6 +554,8 @@ struct Encoding {
     out: Out,
     orig: Hdr,
     choices: Vec<Choice>,
+    /// What the `unsup` branches of `out` are.
+    unsupported: Vec<String>,
 }
 
 impl Encoding {
@@ -518,6 +697,7 @@ fn encode(net: &Network, q: &Query, scope: &Scope) -> Result<Encoding, ProveErro
         choices: Vec::new(),
         fresh: 0,
         association: None,
+        unsupported: Vec::new(),
     };
     let st = St {
         dir: Dir::Forward,
@@ -527,6 +707,18 @@ fn encode(net: &Network, q: &Query, scope: &Scope) -> Result<Encoding, ProveErro
     };
     let out = match (&q.start, access, scope) {
         (Start::Interface { eni, .. }, _, _) => match enc.node_of_eni(eni) {
+            // Stopped instances and detached interfaces send nothing.
+            Some(Node::Eni(i)) if !answering(net, i) => Out::fail(),
+            // AWS-provided services answer an interface on its host.
+            Some(node @ Node::Eni(_)) => {
+                let (hit, served) = aws_services(net, node.vpc(), &st.h);
+                if always(&hit) {
+                    served
+                } else {
+                    let walked = enc.at_node(node, st)?;
+                    chain(vec![(hit, served)], walked)
+                }
+            }
             Some(node) => enc.at_node(node, st)?,
             None => Out::unknown(),
         },
@@ -544,6 +736,7 @@ fn encode(net: &Network, q: &Query, scope: &Scope) -> Result<Encoding, ProveErro
         out,
         orig,
         choices: enc.choices,
+        unsupported: enc.unsupported,
     })
 }
 
@@ -564,11 +757,26 @@ struct Enc<'n> {
     fresh: usize,
     /// The Client VPN association (or Verified Access subnet) whose path is being encoded.
     association: Option<String>,
+    /// What the branches marked `unsup` are.
+    unsupported: Vec<String>,
 }
 
 type R = Result<Out, ProveError>;
 
 impl<'n> Enc<'n> {
+    /// A branch the encoding does not decide: reported (never passed) if a
+    /// packet of the query can take it.
+    fn unsupported(&mut self, what: String) -> Out {
+        if !self.unsupported.contains(&what) {
+            self.unsupported.push(what);
+        }
+        Out {
+            ok: ff(),
+            unk: ff(),
+            unsup: tt(),
+        }
+    }
+
     fn fresh(&mut self, what: &str, w: u32) -> BV {
         self.fresh += 1;
         BV::new_const(format!("c{}.{what}", self.fresh), w)
@@ -816,23 +1024,6 @@ impl<'n> Enc<'n> {
         )
     }
 
-    fn node_by_private_ip(&self, vpc: &str, ip: IpAddr) -> Option<Node<'n>> {
-        if let Some(n) = self
-            .net
-            .nat_gateways
-            .values()
-            .find(|n| n.vpc == vpc && n.private_ip == Some(ip))
-        {
-            return Some(Node::Nat(n));
-        }
-        let i = self
-            .net
-            .interfaces
-            .values()
-            .find(|i| i.vpc == vpc && i.has_ip(ip))?;
-        self.node_of_eni(&i.id)
-    }
-
     fn node_by_public_ip(&self, ip: IpAddr) -> Option<(Node<'n>, IpAddr)> {
         if let Some(n) = self
             .net
@@ -861,7 +1052,7 @@ impl<'n> Enc<'n> {
             )));
         }
         let (f, st) = match node {
-            Node::Eni(i) => self.security_groups(&i.id, &i.groups, Side::Egress, st),
+            Node::Eni(i) => self.eni_groups(i, Side::Egress, st),
             Node::Cvpn(e, a) => self.security_groups(&a.id, &e.security_groups, Side::Egress, st),
             Node::Va(e, _) => self.security_groups(&e.id, &e.security_groups, Side::Egress, st),
             Node::Nat(_) => (Filter::all(), st),
@@ -875,27 +1066,49 @@ impl<'n> Enc<'n> {
             return Ok(Out {
                 ok: ff(),
                 unk: f.unk,
+                unsup: ff(),
             });
         }
         let n = next(self)?;
         Ok(Out {
             ok: Bool::and(&[f.pass.clone(), n.ok]),
             unk: f.pass.ite(&n.unk, &f.unk),
+            unsup: Bool::and(&[f.pass, n.unsup]),
         })
     }
 
     // ---------- filters ----------
 
+    /// The security groups of `owner` (stateful: replies of a connection they
+    /// saw pass); none listed: undecided (the input is incomplete).
     fn security_groups(&self, owner: &str, groups: &[String], side: Side, st: St) -> (Filter, St) {
         if st.dir == Dir::Return && st.ct.enis.contains(owner) {
             return (Filter::all(), st);
         }
-        let f = sg_filter(self.net, groups, side, &st.h);
+        let f = if groups.is_empty() {
+            // No group listed: the input is incomplete.
+            Filter {
+                pass: ff(),
+                unk: tt(),
+            }
+        } else {
+            sg_filter(self.net, groups, side, &st.h)
+        };
         let mut st = st;
         if st.dir == Dir::Forward {
             st.ct.enis.insert(owner.to_string());
         }
         (f, st)
+    }
+
+    /// An interface's groups. A group-less interface of a kind AWS documents
+    /// as group-less is not filtered; any other without groups: undecided
+    /// ([`Enc::security_groups`]).
+    fn eni_groups(&self, i: &Interface, side: Side, st: St) -> (Filter, St) {
+        if i.groupless() {
+            return (Filter::all(), st);
+        }
+        self.security_groups(&i.id, &i.groups, side, st)
     }
 
     fn nacl(&self, subnet: &str, side: Side, h: &Hdr) -> Filter {
@@ -915,26 +1128,31 @@ impl<'n> Enc<'n> {
 
     // ---------- routing ----------
 
-    /// The node's subnet route table: most specific route first (equal lengths in table order).
+    /// Same subnet: delivered directly. Else the node's subnet route table
+    /// ([`table_routes`] order).
     fn route(&mut self, node: Node<'n>, st: St) -> R {
         let net = self.net;
-        let Some(rtb) = route_table_of(net, node.subnet()) else {
-            return Ok(Out::unknown());
-        };
-        let mut routes = Vec::new();
-        for r in &rtb.routes {
-            match &r.dest {
-                RouteDest::Cidr(c) => routes.push((*c, r)),
-                RouteDest::PrefixList(id) => {
-                    match net.prefix_lists.get(id).and_then(|p| p.entries.as_ref()) {
-                        Some(entries) => routes.extend(entries.iter().map(|c| (*c, r))),
-                        None => return Ok(Out::unknown()),
-                    }
-                }
+        let own = net
+            .subnets
+            .get(node.subnet())
+            .map(|s| in_any(&st.h.dst, &s.cidrs))
+            .unwrap_or_else(ff);
+        let mut cases = Vec::new();
+        if !never(&own) {
+            let sure = always(&own);
+            let out = self.deliver(node.vpc(), Cross::Subnet(node.subnet()), st.clone())?;
+            cases.push((own, out));
+            if sure {
+                return Ok(chain(cases, Out::fail()));
             }
         }
-        routes.sort_by_key(|(c, _)| std::cmp::Reverse(c.prefix_len()));
-        let mut cases = Vec::new();
+        let Some(rtb) = route_table_of(net, node.subnet()) else {
+            return Ok(chain(cases, Out::unknown()));
+        };
+        let (capture, routes) = table_routes(net, rtb, &st.h.dst);
+        if !never(&capture) {
+            cases.push((capture, Out::unknown()));
+        }
         for (cidr, r) in routes {
             let hit = in_cidr(&st.h.dst, &cidr);
             if never(&hit) {
@@ -949,10 +1167,11 @@ impl<'n> Enc<'n> {
                         self.deliver(node.vpc(), Cross::Subnet(node.subnet()), st.clone())?
                     }
                     Target::InternetGateway(id) => self.via_igw(node, id, st.clone())?,
+                    Target::EgressOnlyInternetGateway(id) => self.via_eigw(node, id, st.clone())?,
                     Target::NatGateway(id) => self.via_nat(node, id, st.clone())?,
                     Target::VpcPeering(id) => self.via_peering(node, id, st.clone())?,
-                    // Egress-only IGWs, transit and virtual private gateways,
-                    // appliance routes, gateway endpoints: not walked.
+                    Target::VirtualPrivateGateway(id) => self.via_vgw(node, id, st.clone())?,
+                    // Transit gateways, appliance routes, gateway endpoints: not walked.
                     _ => Out::unknown(),
                 }
             };
@@ -1009,27 +1228,24 @@ impl<'n> Enc<'n> {
                 }
             }
         }
-        let mut ips: Vec<IpAddr> = Vec::new();
-        for i in net.interfaces.values().filter(|i| i.vpc == vpc) {
-            ips.extend(i.private_ips.iter().map(|p| p.address));
-            ips.extend(i.ipv6.iter().copied());
-        }
-        ips.extend(
-            net.nat_gateways
-                .values()
-                .filter(|n| n.vpc == vpc)
-                .filter_map(|n| n.private_ip),
-        );
-        let mut seen = BTreeSet::new();
-        for ip in ips {
-            if !seen.insert(ip) {
-                continue;
-            }
+        // NAT gateways' private IPs first, then the first interface (in ID
+        // order) holding the address: a private IP, an IPv6 address or an
+        // address of a delegated prefix.
+        for n in net.nat_gateways.values().filter(|n| n.vpc == vpc) {
+            let Some(ip) = n.private_ip else { continue };
             let hit = st.h.dst.eq(addr(ip));
             if never(&hit) {
                 continue;
             }
-            let out = match self.node_by_private_ip(vpc, ip) {
+            let out = self.deliver_to(Node::Nat(n), from, st.clone())?;
+            cases.push((hit, out));
+        }
+        for i in net.interfaces.values().filter(|i| i.vpc == vpc) {
+            let hit = in_any(&st.h.dst, &eni_nets(i));
+            if never(&hit) {
+                continue;
+            }
+            let out = match self.node_of_eni(&i.id) {
                 Some(node) => self.deliver_to(node, from, st.clone())?,
                 None => Out::fail(),
             };
@@ -1052,9 +1268,31 @@ impl<'n> Enc<'n> {
                 me.guard(f, |me| me.arrived(&e.id, st))
             }
             Node::Eni(i) => {
-                let (f, st) = me.security_groups(&i.id, &i.groups, Side::Ingress, st);
-                me.guard(f, |me| me.arrived(&i.id, st))
+                // Stopped instances and detached interfaces answer nothing.
+                if !answering(me.net, i) {
+                    return Ok(Out::fail());
+                }
+                let (f, st) = me.eni_groups(i, Side::Ingress, st);
+                me.guard(f, |me| {
+                    if st.dir == Dir::Forward && forwards_elsewhere(i) {
+                        // A load balancer or gateway: its targets are not in the input.
+                        return Ok(Out::unknown());
+                    }
+                    me.arrived(&i.id, st)
+                })
             }
+        })
+    }
+
+    /// Ingress routing to an appliance: its subnet's inbound ACL, its groups,
+    /// then it decides what it forwards (undecidable).
+    fn deliver_appliance(&mut self, i: &'n Interface, st: St) -> R {
+        let f = self.cross(Cross::Outside, &i.subnet, &st.h);
+        // spec9 F lists the appliance's ACL and groups only: its state (H)
+        // is not checked, its fate is unknown either way.
+        self.guard(f, |me| {
+            let (f, _) = me.eni_groups(i, Side::Ingress, st);
+            me.guard(f, |_| Ok(Out::unknown()))
         })
     }
 
@@ -1120,7 +1358,8 @@ impl<'n> Enc<'n> {
     // ---------- gateways ----------
 
     fn via_igw(&mut self, node: Node<'n>, igw_id: &str, st: St) -> R {
-        if let Node::Cvpn(..) = node {
+        if let Node::Va(..) = node {
+            // Verified Access interfaces to the internet: not modelled.
             return Ok(Out::unknown());
         }
         let Some(igw) = self.net.internet_gateways.get(igw_id) else {
@@ -1131,29 +1370,61 @@ impl<'n> Enc<'n> {
         }
         let f = self.nacl(node.subnet(), Side::Egress, &st.h);
         self.guard(f, |me| {
-            let pairs: Vec<(IpAddr, Option<IpAddr>)> = match node {
+            // (private address, its internet address); IPv6 is not translated.
+            let pairs: Vec<(IpNet, Option<IpAddr>)> = match node {
                 Node::Eni(i) => i
                     .private_ips
                     .iter()
-                    .map(|p| (p.address, p.public))
-                    .chain(i.ipv6.iter().map(|a| (*a, Some(*a))))
+                    .map(|p| (IpNet::from(p.address), p.public))
+                    .chain(i.ipv6.iter().map(|a| (IpNet::from(*a), None)))
+                    .chain(
+                        i.prefixes
+                            .iter()
+                            .filter(|p| matches!(p, IpNet::V6(_)))
+                            .map(|p| (*p, None)),
+                    )
                     .collect(),
-                Node::Nat(n) => n.private_ip.map(|p| (p, n.public_ip)).into_iter().collect(),
-                // No public IP on these interfaces: the internet only through a NAT gateway.
-                Node::Cvpn(..) | Node::Va(..) => Vec::new(),
+                Node::Nat(n) => n
+                    .private_ip
+                    .map(|p| (IpNet::from(p), n.public_ip))
+                    .into_iter()
+                    .collect(),
+                // An association ENI in a subnet routed to an internet gateway
+                // has a public IP: its own when the input has the ENI, else
+                // one AWS assigned (seed 003).
+                Node::Cvpn(_, a) => {
+                    match a.interface.as_ref().and_then(|e| me.net.interfaces.get(e)) {
+                        Some(i) => i
+                            .private_ips
+                            .iter()
+                            .map(|p| (IpNet::from(p.address), p.public))
+                            .collect(),
+                        None => {
+                            let mut s = st.clone();
+                            if s.dir == Dir::Forward {
+                                s.ct.assigned = Some((a.id.clone(), s.h.src.clone()));
+                            }
+                            s.h.src = num(ASSIGNED_PUBLIC, 128);
+                            return me.on_internet(s);
+                        }
+                    }
+                }
+                Node::Va(..) => Vec::new(),
             };
             let mut cases = Vec::new();
             for (private, public) in pairs {
-                let hit = st.h.src.eq(addr(private));
+                let hit = in_cidr(&st.h.src, &private);
                 if never(&hit) {
                     continue;
                 }
+                let v6 = matches!(private, IpNet::V6(_));
                 let out = match public {
                     Some(p) => {
                         let mut s = st.clone();
                         s.h.src = addr(p);
                         me.on_internet(s)?
                     }
+                    None if v6 => me.on_internet(st.clone())?,
                     None => Out::fail(),
                 };
                 cases.push((hit, out));
@@ -1162,9 +1433,69 @@ impl<'n> Enc<'n> {
         })
     }
 
-    /// On the internet: to a public IP of the input, or out of it.
+    /// An egress-only internet gateway: IPv6 out, untranslated; its replies may come back.
+    fn via_eigw(&mut self, node: Node<'n>, id: &str, mut st: St) -> R {
+        let Some(g) = self.net.internet_gateways.get(id) else {
+            return Ok(Out::unknown());
+        };
+        if !g.vpcs.iter().any(|v| v == node.vpc()) {
+            return Ok(Out::fail());
+        }
+        let v6 = is_v4(&st.h.dst).not();
+        if never(&v6) {
+            return Ok(Out::fail());
+        }
+        let f = self.nacl(node.subnet(), Side::Egress, &st.h);
+        let out = self.guard(f, |me| {
+            st.ct.eigw_vpcs.insert(node.vpc().to_string());
+            me.on_internet(st)
+        })?;
+        Ok(chain(vec![(v6, out)], Out::fail()))
+    }
+
+    /// A virtual private gateway: on-premises, outside the input, answers;
+    /// its replies come back through the same gateway.
+    fn via_vgw(&mut self, node: Node<'n>, id: &'n str, st: St) -> R {
+        if st.dir == Dir::Return {
+            // A reply goes back to where the query started, never on-premises:
+            // a reply to an internet host routed here leaves with the source
+            // the internet gateway did not translate back, and never reaches
+            // the host (aws-semantics.md §5).
+            return Ok(Out::fail());
+        }
+        if let Node::Nat(n) = node {
+            return Ok(self.unsupported(format!(
+                "NAT gateway `{}` sending through virtual private gateway `{id}` (its replies would need the NAT translation undone on entry)",
+                n.id
+            )));
+        }
+        let f = self.nacl(node.subnet(), Side::Egress, &st.h);
+        let vpc = node.vpc();
+        self.guard(f, |me| {
+            let back = me.reply(st);
+            me.gateway_entry(id, Entry::Vpc(vpc), back)
+        })
+    }
+
+    /// On the internet: to a public IP of the input, into a VPC over IPv6, or out of the input.
     fn on_internet(&mut self, st: St) -> R {
         let net = self.net;
+        let mut cases = Vec::new();
+        // Idle Elastic IPs forward to nothing.
+        for ip in net.idle_addresses.keys() {
+            let hit = st.h.dst.eq(addr(*ip));
+            if !never(&hit) {
+                cases.push((hit, Out::fail()));
+            }
+        }
+        // A reply to the public IP AWS assigned to an association ENI.
+        if let Some((assoc, private)) = st.ct.assigned.clone() {
+            let hit = st.h.dst.eq(num(ASSIGNED_PUBLIC, 128));
+            if !never(&hit) {
+                let out = self.assigned_entry(&assoc, private, st.clone())?;
+                cases.push((hit, out));
+            }
+        }
         let mut publics: Vec<IpAddr> = net
             .interfaces
             .values()
@@ -1173,7 +1504,6 @@ impl<'n> Enc<'n> {
             .collect();
         let mut seen = BTreeSet::new();
         publics.retain(|ip| seen.insert(*ip));
-        let mut cases = Vec::new();
         for ip in publics {
             let Some((node, private)) = self.node_by_public_ip(ip) else {
                 continue;
@@ -1184,6 +1514,25 @@ impl<'n> Enc<'n> {
             }
             let sure = always(&hit);
             let out = self.internet_entry(node, private, st.clone())?;
+            cases.push((hit, out));
+            if sure {
+                return Ok(chain(cases, Out::fail()));
+            }
+        }
+        // IPv6 addresses are global: a VPC's IPv6 CIDRs are reached through its gateway.
+        for vpc in net.vpcs.values() {
+            let v6: Vec<IpNet> = vpc
+                .cidrs
+                .iter()
+                .filter(|c| matches!(c, IpNet::V6(_)))
+                .copied()
+                .collect();
+            let hit = in_any(&st.h.dst, &v6);
+            if never(&hit) {
+                continue;
+            }
+            let sure = always(&hit);
+            let out = self.internet_entry_v6(&vpc.id, st.clone())?;
             cases.push((hit, out));
             if sure {
                 return Ok(chain(cases, Out::fail()));
@@ -1201,21 +1550,102 @@ impl<'n> Enc<'n> {
 
     /// In through the internet gateway of the VPC owning a public IP.
     fn internet_entry(&mut self, node: Node<'n>, private: IpAddr, mut st: St) -> R {
-        let vpc = node.vpc();
-        if !self
-            .net
-            .internet_gateways
-            .values()
-            .any(|g| !g.egress_only && g.vpcs.iter().any(|v| v == vpc))
-        {
+        let Some(igw) = self.net.igw_of_vpc(node.vpc()) else {
             return Ok(Out::fail());
-        }
+        };
         st.h.dst = addr(private);
-        match node {
-            Node::Eni(_) | Node::Cvpn(..) | Node::Va(..) => {
+        self.gateway_entry(&igw.id, Entry::Public(node), st)
+    }
+
+    /// IPv6 from the internet into a VPC: through its internet gateway; or,
+    /// without one, only replies of connections that left through its
+    /// egress-only internet gateway.
+    fn internet_entry_v6(&mut self, vpc: &'n str, st: St) -> R {
+        // A reply comes back through the egress-only gateway the request left through.
+        if st.dir == Dir::Return && st.ct.eigw_vpcs.contains(vpc) {
+            return self.deliver(vpc, Cross::Outside, st);
+        }
+        if let Some(igw) = self.net.igw_of_vpc(vpc) {
+            return self.gateway_entry(&igw.id, Entry::Vpc(vpc), st);
+        }
+        Ok(Out::fail())
+    }
+
+    /// In through the internet gateway to an association ENI the input
+    /// lacks, at the public IP AWS assigned it: back to the private address
+    /// it translated the client to.
+    fn assigned_entry(&mut self, assoc: &str, private: BV, mut st: St) -> R {
+        let net = self.net;
+        let Some((ep, a)) = net.client_vpn_endpoints.values().find_map(|e| {
+            e.associations
+                .iter()
+                .find(|a| a.id == assoc)
+                .map(|a| (e, a))
+        }) else {
+            return Ok(Out::unknown());
+        };
+        let Some(igw) = net.igw_of_vpc(&ep.vpc) else {
+            return Ok(Out::fail());
+        };
+        st.h.dst = private;
+        self.gateway_entry(&igw.id, Entry::Public(Node::Cvpn(ep, a)), st)
+    }
+
+    /// Entering a VPC through a gateway (`igw-`, `vgw-`): the route table
+    /// associated with the gateway first, if any, then `entry`.
+    fn gateway_entry(&mut self, gw: &str, entry: Entry<'n>, st: St) -> R {
+        let net = self.net;
+        let vpc = entry.vpc();
+        let Some(rtb) = net
+            .route_tables
+            .values()
+            .find(|t| t.vpc == vpc && t.gateways.iter().any(|g| g == gw))
+        else {
+            return self.entered(entry, st);
+        };
+        let (capture, routes) = table_routes(net, rtb, &st.h.dst);
+        let mut cases = Vec::new();
+        if !never(&capture) {
+            cases.push((capture, Out::unknown()));
+        }
+        for (cidr, r) in routes {
+            let hit = in_cidr(&st.h.dst, &cidr);
+            if never(&hit) {
+                continue;
+            }
+            let sure = always(&hit);
+            let out = if r.state == RouteState::Blackhole {
+                Out::fail()
+            } else {
+                match &r.target {
+                    Target::Local => self.entered(entry, st.clone())?,
+                    Target::NetworkInterface(id) => match net.interfaces.get(id) {
+                        Some(i) if i.vpc == vpc => self.deliver_appliance(i, st.clone())?,
+                        _ => Out::unknown(),
+                    },
+                    Target::Instance(id) => match instance_primary(net, id) {
+                        Some(i) if i.vpc == vpc => self.deliver_appliance(i, st.clone())?,
+                        _ => Out::unknown(),
+                    },
+                    _ => Out::unknown(),
+                }
+            };
+            cases.push((hit, out));
+            if sure {
+                break;
+            }
+        }
+        Ok(chain(cases, Out::fail()))
+    }
+
+    /// Past the gateway's route table: delivered inside the VPC.
+    fn entered(&mut self, entry: Entry<'n>, mut st: St) -> R {
+        match entry {
+            Entry::Vpc(vpc) => self.deliver(vpc, Cross::Outside, st),
+            Entry::Public(node @ (Node::Eni(_) | Node::Cvpn(..) | Node::Va(..))) => {
                 self.deliver_to(node, Cross::Outside, st)
             }
-            Node::Nat(n) => {
+            Entry::Public(node @ Node::Nat(n)) => {
                 let Some((_, src, sport)) = st
                     .ct
                     .nats
@@ -1289,7 +1719,7 @@ impl<'n> Enc<'n> {
 
 // ---------- rules (pure functions of the model and a header) ----------
 
-fn route_table_of<'n>(net: &'n Network, subnet: &str) -> Option<&'n crate::model::RouteTable> {
+fn route_table_of<'n>(net: &'n Network, subnet: &str) -> Option<&'n RouteTable> {
     let vpc = &net.subnets.get(subnet)?.vpc;
     net.route_tables
         .values()
@@ -1299,6 +1729,87 @@ fn route_table_of<'n>(net: &'n Network, subnet: &str) -> Option<&'n crate::model
                 .values()
                 .find(|rt| rt.main && &rt.vpc == vpc)
         })
+}
+
+/// The AWS-provided services an interface reaches on its host, with no
+/// group, ACL or route: (the destination is one, how it ends). Amazon DNS
+/// (the VPC's first IPv4 CIDR + 2, 169.254.169.253, fd00:ec2::253; tcp and
+/// udp 53), instance metadata (169.254.169.254, fd00:ec2::254; tcp 80), Time
+/// Sync (169.254.169.123, fd00:ec2::123; udp 123). Other tcp/udp ports fail;
+/// other protocols are undecided.
+fn aws_services(net: &Network, vpc: &str, h: &Hdr) -> (Bool, Out) {
+    /// (protocol, port).
+    type Served = (u128, u128);
+    let ip = |s: &str| s.parse::<IpAddr>().expect("static address");
+    let mut dns = vec![ip("169.254.169.253"), ip("fd00:ec2::253")];
+    if let Some(IpNet::V4(c)) = net
+        .vpcs
+        .get(vpc)
+        .and_then(|v| v.cidrs.iter().find(|c| matches!(c, IpNet::V4(_))))
+    {
+        let base = u32::from(c.network());
+        if let Some(a) = base.checked_add(2) {
+            dns.push(IpAddr::V4(a.into()));
+        }
+    }
+    let services: [(Vec<IpAddr>, &[Served]); 3] = [
+        (dns, &[(6, 53), (17, 53)]),
+        (vec![ip("169.254.169.254"), ip("fd00:ec2::254")], &[(6, 80)]),
+        (
+            vec![ip("169.254.169.123"), ip("fd00:ec2::123")],
+            &[(17, 123)],
+        ),
+    ];
+    let ported = Bool::or(&[h.proto.eq(num(6, 8)), h.proto.eq(num(17, 8))]);
+    let mut hits = Vec::new();
+    let mut cases = Vec::new();
+    for (addrs, serves) in services {
+        let hit = or(&addrs.iter().map(|a| h.dst.eq(addr(*a))).collect::<Vec<_>>());
+        if never(&hit) {
+            continue;
+        }
+        let ok = or(&serves
+            .iter()
+            .map(|(p, port)| Bool::and(&[h.proto.eq(num(*p, 8)), h.dport.eq(num(*port, 16))]))
+            .collect::<Vec<_>>());
+        hits.push(hit.clone());
+        cases.push((
+            hit,
+            Out {
+                ok,
+                unk: ported.not(),
+                unsup: ff(),
+            },
+        ));
+    }
+    (or(&hits), chain(cases, Out::fail()))
+}
+
+/// A route table's routes for `dst`, in the order the first match wins:
+/// most specific prefix first; at equal length static, then prefix-list,
+/// then propagated routes; ties in table order. Prefix lists without entries
+/// capture what they could hold (`capture`), before every known route.
+fn table_routes<'n>(
+    net: &Network,
+    rtb: &'n RouteTable,
+    dst: &BV,
+) -> (Bool, Vec<(IpNet, &'n Route)>) {
+    let mut capture = Vec::new();
+    let mut routes = Vec::new();
+    for r in &rtb.routes {
+        match &r.dest {
+            RouteDest::Cidr(c) => routes.push((*c, r)),
+            RouteDest::PrefixList(id) => match unknown_list_region(net, id, dst) {
+                Some(region) => capture.push(region),
+                None => {
+                    let entries = net.prefix_lists[id].entries.as_deref().unwrap_or_default();
+                    routes.extend(entries.iter().map(|c| (*c, r)));
+                }
+            },
+        }
+    }
+    routes.sort_by_key(|(c, r)| (std::cmp::Reverse(c.prefix_len()), r.priority()));
+    (or(&capture), routes)
 }
 
 /// Where a Client VPN association translates client traffic from: its ENI's
@@ -1406,65 +1917,79 @@ fn peer_field(side: Side, h: &Hdr) -> &BV {
     }
 }
 
-/// The addresses a security-group peer stands for; `None` when the input lacks them.
-fn peer_addresses(net: &Network, peer: &Peer) -> Option<Vec<IpNet>> {
-    match peer {
-        Peer::Cidr(c) => Some(vec![*c]),
-        Peer::PrefixList(id) => net.prefix_lists.get(id)?.entries.clone(),
-        Peer::Group(g) => {
-            let mut out: Vec<IpNet> = net
-                .interfaces
-                .values()
-                .filter(|i| i.groups.iter().any(|x| x == g))
-                .flat_map(|i| {
-                    i.private_ips
-                        .iter()
-                        .map(|p| p.address)
-                        .chain(i.ipv6.iter().copied())
-                        .map(IpNet::from)
-                        .collect::<Vec<_>>()
-                })
-                .collect();
-            // Client VPN associations whose ENI the input lacks: any address of their subnet.
-            for e in net
-                .client_vpn_endpoints
-                .values()
-                .filter(|e| e.security_groups.contains(g))
+/// The addresses of the members of a security group: the interfaces
+/// carrying it (every address they hold), and the Client VPN associations
+/// and Verified Access endpoints using it.
+fn group_members(net: &Network, g: &str) -> Vec<IpNet> {
+    let mut out: Vec<IpNet> = net
+        .interfaces
+        .values()
+        .filter(|i| i.groups.iter().any(|x| x == g))
+        .flat_map(eni_nets)
+        .collect();
+    // Client VPN associations whose ENI the input lacks: any address of their subnet.
+    for e in net
+        .client_vpn_endpoints
+        .values()
+        .filter(|e| e.security_groups.iter().any(|x| x == g))
+    {
+        for a in &e.associations {
+            if a.interface
+                .as_ref()
+                .is_none_or(|i| !net.interfaces.contains_key(i))
             {
-                for a in &e.associations {
-                    if a.interface
-                        .as_ref()
-                        .is_none_or(|i| !net.interfaces.contains_key(i))
-                    {
-                        out.extend(association_addresses(net, a).unwrap_or_default());
-                    }
-                }
+                out.extend(association_addresses(net, a).unwrap_or_default());
             }
-            // Verified Access endpoints' interfaces: any IPv4 address of their subnets.
-            for e in net
-                .va_endpoints
-                .values()
-                .filter(|e| e.security_groups.contains(g))
-            {
-                for s in &e.subnets {
-                    out.extend(subnet_v4(net, s).unwrap_or_default());
-                }
-            }
-            Some(out)
         }
     }
+    // Verified Access endpoints' interfaces: any IPv4 address of their subnets.
+    for e in net
+        .va_endpoints
+        .values()
+        .filter(|e| e.security_groups.iter().any(|x| x == g))
+    {
+        for s in &e.subnets {
+            out.extend(subnet_v4(net, s).unwrap_or_default());
+        }
+    }
+    out
 }
 
-/// One security-group rule: `Ok(matches)` or, peer unknown, `Err(might match)`.
-fn sg_rule(net: &Network, r: &SgRule, side: Side, h: &Hdr) -> Result<Bool, Bool> {
+/// One security-group rule: (matches, might match: the input cannot tell).
+fn sg_rule(net: &Network, r: &SgRule, side: Side, h: &Hdr) -> (Bool, Bool) {
     let base = proto_ports(r.protocol, r.ports, h);
-    match peer_addresses(net, &r.peer) {
-        Some(nets) => {
-            let x = peer_field(side, h);
-            let inside = or(&nets.iter().map(|n| in_cidr(x, n)).collect::<Vec<_>>());
-            Ok(Bool::and(&[base, inside]))
+    let x = peer_field(side, h);
+    match &r.peer {
+        Peer::Cidr(c) => (Bool::and(&[base, in_cidr(x, c)]), ff()),
+        Peer::PrefixList(id) => match unknown_list_region(net, id, x) {
+            None => {
+                let entries = net.prefix_lists[id].entries.clone().unwrap_or_default();
+                (Bool::and(&[base, in_any(x, &entries)]), ff())
+            }
+            Some(region) => (ff(), Bool::and(&[base, region])),
+        },
+        Peer::Group(g) => {
+            let member = in_any(x, &group_members(net, g));
+            if net.security_groups.contains_key(g) {
+                return (Bool::and(&[base, member]), ff());
+            }
+            // A group outside the input: the input's interfaces are members
+            // only when they carry it; an address that could be an interface
+            // outside the input (not in the input's VPCs, not public IPv4)
+            // is undecided.
+            let ours: Vec<IpNet> = net.interfaces.values().flat_map(eni_nets).collect();
+            let public_v4 = Bool::and(&[is_v4(x), special(x).not()]);
+            let elsewhere = and(&[
+                member.not(),
+                in_any(x, &ours).not(),
+                in_any(x, &vpc_cidrs(net)).not(),
+                public_v4.not(),
+            ]);
+            (
+                Bool::and(&[base.clone(), member]),
+                Bool::and(&[base, elsewhere]),
+            )
         }
-        None => Err(base),
     }
 }
 
@@ -1482,10 +2007,9 @@ fn sg_filter(net: &Network, groups: &[String], side: Side, h: &Hdr) -> Filter {
             Side::Egress => &sg.egress,
         };
         for r in rules {
-            match sg_rule(net, r, side, h) {
-                Ok(m) => allowed.push(m),
-                Err(m) => maybe.push(m),
-            }
+            let (m, u) = sg_rule(net, r, side, h);
+            allowed.push(m);
+            maybe.push(u);
         }
     }
     Filter {
@@ -1545,6 +2069,10 @@ fn authorized(ep: &ClientVpnEndpoint, dst: &BV, groups: &[String]) -> Bool {
     }
     or(&ways)
 }
+
+#[cfg(test)]
+#[path = "z3_issue9_tests.rs"]
+mod issue9_tests;
 
 #[cfg(test)]
 mod tests {
