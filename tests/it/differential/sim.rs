@@ -709,6 +709,19 @@ impl<'n> Sim<'n, '_> {
     fn deliver_to(&mut self, node: Node<'n>, from: From<'_>, pkt: Pkt) -> End {
         pass!(self.cross(from, node.subnet(), &pkt));
         match node {
+            // A reply reaching the private IP of a NAT gateway that
+            // translated the request: translated back, and on.
+            Node::Nat(n) if self.dir == Dir::Return => {
+                let Some((_, src, sport)) =
+                    self.conn.nat.iter().rev().find(|(id, ..)| *id == n.id).cloned()
+                else {
+                    return End::Dropped("a NAT gateway is not a destination");
+                };
+                let mut pkt = pkt;
+                pkt.dst = src;
+                pkt.dport = sport;
+                self.at_node(Node::Nat(n), pkt)
+            }
             Node::Nat(_) => End::Dropped("a NAT gateway is not a destination"),
             Node::Assoc(..) if self.dir == Dir::Forward => {
                 End::Dropped("an association is not a destination")
