@@ -41,7 +41,123 @@ pub struct Flow {
     branches: Vec<Branch>,
 }
 
+/// Whether the union of `boxes` (one interval set per dimension each) holds
+/// every point of the box `whole`.
+fn covers(whole: &[IntervalSet], boxes: &[&[IntervalSet]]) -> bool {
+    let Some((first, rest)) = whole.split_first() else {
+        return !boxes.is_empty();
+    };
+    if first.is_empty() {
+        return true;
+    }
+    // Cut the first dimension where any box's first dimension starts or ends.
+    let mut cuts: Vec<u128> = Vec::new();
+    for b in boxes {
+        for i in b[0].intersect(first).intervals() {
+            cuts.push(i.lo);
+            if i.hi < u128::MAX {
+                cuts.push(i.hi + 1);
+            }
+        }
+    }
+    for i in first.intervals() {
+        cuts.push(i.lo);
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    for i in first.intervals() {
+        let starts: Vec<u128> = cuts
+            .iter()
+            .copied()
+            .filter(|c| *c >= i.lo && *c <= i.hi)
+            .collect();
+        for (k, lo) in starts.iter().enumerate() {
+            let hi = starts.get(k + 1).map_or(i.hi, |n| n - 1);
+            // Every box holding this whole segment; the rest must be covered by them.
+            let inner: Vec<&[IntervalSet]> = boxes
+                .iter()
+                .filter(|b| {
+                    let seg = IntervalSet::from_interval(crate::hs::Interval { lo: *lo, hi });
+                    seg.difference(&b[0]).is_empty()
+                })
+                .map(|b| &b[1..])
+                .collect();
+            if inner.is_empty() || !covers(rest, &inner) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// At most this many regions are tracked when combining leaves; beyond, the
+/// per-leaf `all` sets are kept (an under-approximation: `partial` where a
+/// finer split would show `reachable`, never the reverse).
+const MAX_REGIONS: usize = 256;
+
 impl Flow {
+    /// The original packets that get through whatever the network chooses,
+    /// given the leaves `flows` of one walk that all got through: a choice
+    /// split across two leaves (one chosen address routed one way, the rest
+    /// another) counts as covered when together they cover every choice.
+    pub fn all_of_union(flows: &[&Flow]) -> PacketSet {
+        let mut out = flows
+            .iter()
+            .fold(PacketSet::empty(), |acc, f| acc.union(&f.all));
+        // Leaves of one connection share its choices; group them by those.
+        let mut groups: Vec<(&Vec<IntervalSet>, Vec<&Branch>)> = Vec::new();
+        for f in flows.iter().filter(|f| !f.domains.is_empty()) {
+            if f.domains.len() > Field::ALL.len() {
+                continue;
+            }
+            match groups.iter_mut().find(|(d, _)| **d == f.domains) {
+                Some((_, bs)) => bs.extend(f.branches.iter()),
+                None => groups.push((&f.domains, f.branches.iter().collect())),
+            }
+        }
+        for (domains, branches) in groups {
+            let start = branches
+                .iter()
+                .fold(PacketSet::empty(), |acc, b| acc.union(&b.orig));
+            // Regions of original packets, with the choice boxes that succeed there.
+            let mut regions: Vec<(PacketSet, Vec<&[IntervalSet]>)> = vec![(start, Vec::new())];
+            let mut gave_up = false;
+            for b in &branches {
+                if b.choices.len() != domains.len() {
+                    gave_up = true;
+                    break;
+                }
+                let mut next = Vec::new();
+                for (r, covered) in regions {
+                    let inside = r.intersect(&b.orig);
+                    let outside = r.difference(&b.orig);
+                    if !inside.is_empty() {
+                        let mut c = covered.clone();
+                        c.push(&b.choices);
+                        next.push((inside, c));
+                    }
+                    if !outside.is_empty() {
+                        next.push((outside, covered));
+                    }
+                }
+                regions = next;
+                if regions.len() > MAX_REGIONS {
+                    gave_up = true;
+                    break;
+                }
+            }
+            if gave_up {
+                continue;
+            }
+            for (r, covered) in regions {
+                if covers(domains, &covered) {
+                    out = out.union(&r);
+                }
+            }
+        }
+        out
+    }
+
     pub fn new(set: PacketSet) -> Flow {
         Flow {
             all: set.clone(),

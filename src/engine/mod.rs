@@ -546,20 +546,22 @@ pub(crate) fn tally(
     packets: &PacketSet,
     paths: &[Path],
 ) -> (Verdict, PacketSet, PacketSet, PacketSet) {
-    let mut reachable = PacketSet::empty();
     let mut reachable_some = PacketSet::empty();
     let mut undecided = PacketSet::empty();
+    let mut through = Vec::new();
     for p in paths {
         let last = p.back.as_ref().unwrap_or(&p.forward);
         match (&last.end, p.verdict) {
             (End::Unknown { .. }, _) => undecided = undecided.union(&last.flow.some),
             (_, Verdict::Reachable | Verdict::Partial) => {
-                reachable = reachable.union(&last.flow.all);
+                through.push(&last.flow);
                 reachable_some = reachable_some.union(&last.flow.some);
             }
             _ => {}
         }
     }
+    // Every network choice covered, possibly by different leaves.
+    let mut reachable = Flow::all_of_union(&through);
     reachable.coalesce();
     reachable_some.coalesce();
     let mut verdict = Verdict::of(packets, &reachable, &reachable_some);
