@@ -308,6 +308,11 @@ fn engine_and_simulator_agree() {
         },
         started.elapsed().as_secs_f64()
     ));
+    announce(&format!(
+        "differential: {} client queries to another client's address (client-to-client), {} users in several groups answered for",
+        sim::CLIENT_TO_CLIENT.load(std::sync::atomic::Ordering::Relaxed),
+        sim::MULTI_GROUP_USERS.load(std::sync::atomic::Ordering::Relaxed),
+    ));
     if s.survey {
         announce(&format!(
             "simulator verdicts: reachable {}, unreachable {}, partial {}, unknown {}",

@@ -21,7 +21,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::IpNet;
 use reach::engine::{DstSpec, QuerySpec, SrcSpec, Verdict};
 use reach::model::{
-    Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, Peer,
+    Action, ClientVpnAssociation, ClientVpnEndpoint, ClientVpnRoute, Interface, NatGateway, Network, Peer,
     Platform, PortMatch, Protocol, Route, RouteDest, RouteOrigin, RouteState, RouteTable, Target,
 };
 
@@ -1618,6 +1618,20 @@ fn cvpn_route(ep: &ClientVpnEndpoint, dst: IpAddr, subnet: Option<&str>) -> bool
     })
 }
 
+/// The most specific active Client VPN route covering `dst` (any target).
+fn best_cvpn_route(ep: &ClientVpnEndpoint, dst: IpAddr) -> Option<&ClientVpnRoute> {
+    ep.routes
+        .iter()
+        .filter(|r| r.status == "active" && r.dest.contains(&dst))
+        .max_by_key(|r| r.dest.prefix_len())
+}
+
+/// Client queries to an address inside a Client VPN client CIDR, and users
+/// in several groups answered for (counts, for the summary line).
+pub static CLIENT_TO_CLIENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub static MULTI_GROUP_USERS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
 /// Authorization: the most specific active rules covering `dst` decide; a
 /// user passes if one is AccessAll or names one of the user's groups
 /// (certificate users have none).
@@ -1654,24 +1668,48 @@ fn verdict_of(net: &Network, q: &Ask) -> Verdict {
         Origin::Internet => tally_packets(net, q, &u_, &q.src, &Start::Internet).verdict(),
         Origin::Client => {
             let eps: Vec<&ClientVpnEndpoint> = net.client_vpn_endpoints.values().collect();
-            // The users to answer for: the given groups, or one user per
-            // group any endpoint's rules name, plus a user in none.
+            // The users to answer for: the given groups, or every
+            // combination of the groups any endpoint's rules name (the
+            // empty one included: a user in none). Beyond 8 named groups,
+            // one user per group plus a user in none.
             let users: Vec<Vec<String>> = if !q.groups.is_empty() {
                 vec![q.groups.clone()]
             } else {
-                let named: BTreeSet<&String> = eps
+                let named: Vec<&String> = eps
                     .iter()
                     .filter(|e| e.has_groups())
                     .flat_map(|e| &e.auth_rules)
                     .filter(|r| r.status == "active")
                     .filter_map(|r| r.group.as_ref())
-                    .collect();
-                named
+                    .collect::<BTreeSet<_>>()
                     .into_iter()
-                    .map(|g| vec![g.clone()])
-                    .chain(std::iter::once(Vec::new()))
-                    .collect()
+                    .collect();
+                if named.len() <= 8 {
+                    (0u32..1 << named.len())
+                        .map(|bits| {
+                            named
+                                .iter()
+                                .enumerate()
+                                .filter(|(i, _)| bits & (1 << i) != 0)
+                                .map(|(_, g)| (*g).clone())
+                                .collect()
+                        })
+                        .collect()
+                } else {
+                    named
+                        .into_iter()
+                        .map(|g| vec![g.clone()])
+                        .chain(std::iter::once(Vec::new()))
+                        .collect()
+                }
             };
+            MULTI_GROUP_USERS.fetch_add(
+                users.iter().filter(|g| g.len() > 1).count(),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            if eps.iter().any(|e| e.client_cidr.contains(&q.dst)) {
+                CLIENT_TO_CLIENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             let dst = q.dst;
             // Per association: the path from its ENI on does not depend on the user.
             let mut per_assoc: BTreeMap<(String, String), Verdict> = BTreeMap::new();
@@ -1690,6 +1728,20 @@ fn verdict_of(net: &Network, q: &Ask) -> Verdict {
                         || !authorized(ep, dst, groups)
                     {
                         per_ep.push(Verdict::Unreachable);
+                        continue;
+                    }
+                    // Client-to-client: the most specific active route
+                    // covering another client's address must be `local`;
+                    // then the authorized user reaches it, no VPC filter,
+                    // association or security group in between.
+                    if ep.client_cidr.contains(&dst) {
+                        let local = best_cvpn_route(ep, dst)
+                            .is_some_and(|r| r.target_subnet.eq_ignore_ascii_case("local"));
+                        per_ep.push(if local {
+                            Verdict::Reachable
+                        } else {
+                            Verdict::Unreachable
+                        });
                         continue;
                     }
                     let mut vs = Vec::new();

@@ -159,6 +159,12 @@ pub struct Cvpn {
     routes: Vec<(u8, u8)>,
     /// (dest, None = access_all / Some(group))
     auth: Vec<(u8, Option<u8>)>,
+    /// Client-to-client: (route kind, authorization rules). Route kind 0:
+    /// none, 1: `local` for the client CIDR, 2: `local` plus a more specific
+    /// route into an associated subnet for part of the client CIDR (which
+    /// then takes that part). Rules: (0 the client CIDR / 1 a /24 of it / 2
+    /// 0.0.0.0/0, None = access_all / Some(group, any of the three)).
+    c2c: Option<(u8, Vec<(u8, Option<u8>)>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -435,8 +441,15 @@ pub fn spec() -> impl Strategy<Value = Spec> {
                 vec((any::<u8>(), prop::bool::weighted(0.7)), 1..=2),
                 vec((any::<u8>(), any::<u8>()), 0..=2),
                 vec((any::<u8>(), option::weighted(0.6, 0u8..2)), 0..=3),
+                option::weighted(
+                    0.35,
+                    (
+                        prop_oneof![1 => Just(0u8), 4 => Just(1u8), 1 => Just(2u8)],
+                        vec((0u8..3, option::weighted(0.7, 0u8..3)), 0..=2),
+                    ),
+                ),
             )
-                .prop_map(|(vpc, split, federated, sgs, assocs, routes, auth)| Cvpn {
+                .prop_map(|(vpc, split, federated, sgs, assocs, routes, auth, c2c)| Cvpn {
                     vpc,
                     split,
                     federated,
@@ -444,6 +457,7 @@ pub fn spec() -> impl Strategy<Value = Spec> {
                     assocs,
                     routes,
                     auth,
+                    c2c,
                 }),
             0..=2usize,
         ),
@@ -1258,11 +1272,22 @@ pub fn render(spec: &Spec) -> Case {
             seen.push((dest.clone(), sid.clone()));
             let _ = writeln!(routes, "      - {{dest: {dest}, subnet: {sid}}}");
         }
+        let client_cidr = format!("172.{}.0.0/22", 26 + k);
+        let client_part = format!("172.{}.1.0/24", 26 + k);
+        if let Some((kind, _)) = &c.c2c {
+            if *kind >= 1 {
+                let _ = writeln!(routes, "      - {{dest: {client_cidr}, subnet: local}}");
+            }
+            if *kind == 2 {
+                let _ = writeln!(routes, "      - {{dest: {client_part}, subnet: {}}}", assoc[0]);
+            }
+        }
         if !routes.is_empty() {
             eps.push_str("    routes:\n");
             eps.push_str(&routes);
         }
-        if c.auth.is_empty() && !sane {
+        let c2c_auth: &[(u8, Option<u8>)] = c.c2c.as_ref().map_or(&[], |x| &x.1);
+        if c.auth.is_empty() && c2c_auth.is_empty() && !sane {
             eps.push_str("    authorization: []\n");
         } else {
             eps.push_str("    authorization:\n");
@@ -1280,6 +1305,22 @@ pub fn render(spec: &Spec) -> Case {
                             eps,
                             "      - {{dest: {dest}, group: {}}}",
                             GROUPS[usize::from(*g) % 2]
+                        );
+                    }
+                }
+            }
+            for (d, g) in c2c_auth {
+                let dest = [client_cidr.as_str(), client_part.as_str(), "0.0.0.0/0"]
+                    [usize::from(*d) % 3];
+                match g {
+                    None => {
+                        let _ = writeln!(eps, "      - {{dest: {dest}, access_all: true}}");
+                    }
+                    Some(g) => {
+                        let _ = writeln!(
+                            eps,
+                            "      - {{dest: {dest}, group: {}}}",
+                            GROUPS[usize::from(*g) % 3]
                         );
                     }
                 }
@@ -1412,6 +1453,14 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
     } else {
         (dst, v6)
     };
+    // Now and then a client asks for another client (client-to-client): an
+    // address inside one of the endpoints' client CIDRs.
+    let dst = if src == "client" && q.dst_ref.is_multiple_of(3) {
+        let x = q.dst_ref / 3;
+        format!("172.{}.{}.{}", 26 + x % 2, (x / 2) % 4, 10 + x % 40)
+    } else {
+        dst
+    };
     // Half of the tcp/udp queries ask about a port range straddling an
     // edge of a rule of the destination's groups (partly allowed).
     let aimed = deni
@@ -1449,6 +1498,11 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
         _ => port,
     };
     let groups = match (q.group, src.as_str()) {
+        // Now and then a user in two groups.
+        (Some(g), "client") if q.dst_ref % 5 == 1 => vec![
+            GROUPS[usize::from(g)].to_string(),
+            GROUPS[(usize::from(g) + 1) % 3].to_string(),
+        ],
         (Some(g), "client") => vec![GROUPS[usize::from(g)].to_string()],
         // Sometimes on a non-client query: must be an error.
         (Some(g), _) if q.src_ref.is_multiple_of(8) => vec![GROUPS[usize::from(g)].to_string()],
