@@ -309,8 +309,9 @@ fn engine_and_simulator_agree() {
         started.elapsed().as_secs_f64()
     ));
     announce(&format!(
-        "differential: {} client queries to another client's address (client-to-client), {} users in several groups answered for",
+        "differential: {} client queries to another client's address (client-to-client; {} users reached it through a `local` route), {} users in several groups answered for",
         sim::CLIENT_TO_CLIENT.load(std::sync::atomic::Ordering::Relaxed),
+        sim::CLIENT_TO_CLIENT_REACHED.load(std::sync::atomic::Ordering::Relaxed),
         sim::MULTI_GROUP_USERS.load(std::sync::atomic::Ordering::Relaxed),
     ));
     if s.survey {

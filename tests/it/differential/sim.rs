@@ -1629,6 +1629,9 @@ fn best_cvpn_route(ep: &ClientVpnEndpoint, dst: IpAddr) -> Option<&ClientVpnRout
 /// Client queries to an address inside a Client VPN client CIDR, and users
 /// in several groups answered for (counts, for the summary line).
 pub static CLIENT_TO_CLIENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Endpoint-user pairs that reached another client through a `local` route.
+pub static CLIENT_TO_CLIENT_REACHED: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
 pub static MULTI_GROUP_USERS: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);
 
@@ -1737,6 +1740,10 @@ fn verdict_of(net: &Network, q: &Ask) -> Verdict {
                     if ep.client_cidr.contains(&dst) {
                         let local = best_cvpn_route(ep, dst)
                             .is_some_and(|r| r.target_subnet.eq_ignore_ascii_case("local"));
+                        if local {
+                            CLIENT_TO_CLIENT_REACHED
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
                         per_ep.push(if local {
                             Verdict::Reachable
                         } else {

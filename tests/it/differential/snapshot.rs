@@ -272,7 +272,7 @@ fn entry() -> impl Strategy<Value = Entry> {
 
 fn query() -> impl Strategy<Value = QuerySpec> {
     (
-        prop_oneof![8 => 0u8..11, 4 => Just(3u8)],
+        prop_oneof![8 => 0u8..11, 4 => Just(3u8), 1 => Just(6u8)],
         any::<u8>(),
         0u8..13,
         any::<u8>(),
@@ -442,10 +442,10 @@ pub fn spec() -> impl Strategy<Value = Spec> {
                 vec((any::<u8>(), any::<u8>()), 0..=2),
                 vec((any::<u8>(), option::weighted(0.6, 0u8..2)), 0..=3),
                 option::weighted(
-                    0.35,
+                    0.5,
                     (
                         prop_oneof![1 => Just(0u8), 4 => Just(1u8), 1 => Just(2u8)],
-                        vec((0u8..3, option::weighted(0.7, 0u8..3)), 0..=2),
+                        vec((0u8..3, option::weighted(0.7, 0u8..3)), 0..=3),
                     ),
                 ),
             )
@@ -1455,9 +1455,10 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
     };
     // Now and then a client asks for another client (client-to-client): an
     // address inside one of the endpoints' client CIDRs.
-    let dst = if src == "client" && q.dst_ref.is_multiple_of(3) {
-        let x = q.dst_ref / 3;
-        format!("172.{}.{}.{}", 26 + x % 2, (x / 2) % 4, 10 + x % 40)
+    let dst = if src == "client" && q.dst_ref.is_multiple_of(2) {
+        let x = q.dst_ref / 2;
+        let k = u8::from(x % 4 == 3);
+        format!("172.{}.{}.{}", 26 + k, (x / 4) % 4, 10 + x % 40)
     } else {
         dst
     };
