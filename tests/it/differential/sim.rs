@@ -21,8 +21,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::IpNet;
 use reach::engine::{DstSpec, QuerySpec, SrcSpec, Verdict};
 use reach::model::{
-    Action, ClientVpnAssociation, ClientVpnEndpoint, ClientVpnRoute, Interface, NatGateway, Network, Peer,
-    Platform, PortMatch, Protocol, Route, RouteDest, RouteOrigin, RouteState, RouteTable, Target,
+    Action, ClientVpnAssociation, ClientVpnEndpoint, ClientVpnRoute, Interface, NatGateway,
+    Network, Peer, Platform, PortMatch, Protocol, Route, RouteDest, RouteOrigin, RouteState,
+    RouteTable, Target,
 };
 
 /// Ports a NAT gateway or a Client VPN association ENI translates to (§1).
@@ -712,8 +713,13 @@ impl<'n> Sim<'n, '_> {
             // A reply reaching the private IP of a NAT gateway that
             // translated the request: translated back, and on.
             Node::Nat(n) if self.dir == Dir::Return => {
-                let Some((_, src, sport)) =
-                    self.conn.nat.iter().rev().find(|(id, ..)| *id == n.id).cloned()
+                let Some((_, src, sport)) = self
+                    .conn
+                    .nat
+                    .iter()
+                    .rev()
+                    .find(|(id, ..)| *id == n.id)
+                    .cloned()
                 else {
                     return End::Dropped("a NAT gateway is not a destination");
                 };
@@ -1628,7 +1634,8 @@ fn best_cvpn_route(ep: &ClientVpnEndpoint, dst: IpAddr) -> Option<&ClientVpnRout
 
 /// Client queries to an address inside a Client VPN client CIDR, and users
 /// in several groups answered for (counts, for the summary line).
-pub static CLIENT_TO_CLIENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub static CLIENT_TO_CLIENT: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
 /// Endpoint-user pairs that reached another client through a `local` route.
 pub static CLIENT_TO_CLIENT_REACHED: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);

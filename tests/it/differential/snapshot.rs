@@ -148,6 +148,9 @@ pub struct InstSpec {
     reversed: bool,
 }
 
+/// A Client VPN authorization rule: (dest, None = access_all / Some(group)).
+type AuthSpec = (u8, Option<u8>);
+
 #[derive(Clone, Debug)]
 pub struct Cvpn {
     vpc: u8,
@@ -164,7 +167,7 @@ pub struct Cvpn {
     /// route into an associated subnet for part of the client CIDR (which
     /// then takes that part). Rules: (0 the client CIDR / 1 a /24 of it / 2
     /// 0.0.0.0/0, None = access_all / Some(group, any of the three)).
-    c2c: Option<(u8, Vec<(u8, Option<u8>)>)>,
+    c2c: Option<(u8, Vec<AuthSpec>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -449,15 +452,17 @@ pub fn spec() -> impl Strategy<Value = Spec> {
                     ),
                 ),
             )
-                .prop_map(|(vpc, split, federated, sgs, assocs, routes, auth, c2c)| Cvpn {
-                    vpc,
-                    split,
-                    federated,
-                    sgs,
-                    assocs,
-                    routes,
-                    auth,
-                    c2c,
+                .prop_map(|(vpc, split, federated, sgs, assocs, routes, auth, c2c)| {
+                    Cvpn {
+                        vpc,
+                        split,
+                        federated,
+                        sgs,
+                        assocs,
+                        routes,
+                        auth,
+                        c2c,
+                    }
                 }),
             0..=2usize,
         ),
@@ -1279,7 +1284,11 @@ pub fn render(spec: &Spec) -> Case {
                 let _ = writeln!(routes, "      - {{dest: {client_cidr}, subnet: local}}");
             }
             if *kind == 2 {
-                let _ = writeln!(routes, "      - {{dest: {client_part}, subnet: {}}}", assoc[0]);
+                let _ = writeln!(
+                    routes,
+                    "      - {{dest: {client_part}, subnet: {}}}",
+                    assoc[0]
+                );
             }
         }
         if !routes.is_empty() {
@@ -1310,8 +1319,8 @@ pub fn render(spec: &Spec) -> Case {
                 }
             }
             for (d, g) in c2c_auth {
-                let dest = [client_cidr.as_str(), client_part.as_str(), "0.0.0.0/0"]
-                    [usize::from(*d) % 3];
+                let dest =
+                    [client_cidr.as_str(), client_part.as_str(), "0.0.0.0/0"][usize::from(*d) % 3];
                 match g {
                     None => {
                         let _ = writeln!(eps, "      - {{dest: {dest}, access_all: true}}");
