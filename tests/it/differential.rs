@@ -314,6 +314,11 @@ fn engine_and_simulator_agree() {
         sim::CLIENT_TO_CLIENT_REACHED.load(std::sync::atomic::Ordering::Relaxed),
         sim::MULTI_GROUP_USERS.load(std::sync::atomic::Ordering::Relaxed),
     ));
+    announce(&format!(
+        "differential: {} Verified Access endpoint-user pairs permitted by the (generated) Cedar policies toward the destination, {} of them reachable",
+        sim::VA_PERMITTED.load(std::sync::atomic::Ordering::Relaxed),
+        sim::VA_REACHED.load(std::sync::atomic::Ordering::Relaxed),
+    ));
     if s.survey {
         announce(&format!(
             "simulator verdicts: reachable {}, unreachable {}, partial {}, unknown {}",

@@ -170,6 +170,24 @@ pub struct Cvpn {
     c2c: Option<(u8, Vec<AuthSpec>)>,
 }
 
+/// A Cedar statement of the restricted forms the simulator recognises:
+/// (permit?, the groups `context.idc.groups has` must hold, all of them;
+/// none: `when { true }`).
+type Stmt = (bool, Vec<u8>);
+
+/// A Verified Access endpoint on an interface (network-interface target).
+#[derive(Clone, Debug)]
+pub struct Va {
+    eni: u8,
+    ports: u8,
+    sgs: Vec<u8>,
+    /// The group's policy (None: no policy, which denies every request).
+    group_policy: Option<Vec<Stmt>>,
+    /// An endpoint policy, (document, enabled?).
+    endpoint_policy: Option<(Vec<Stmt>, bool)>,
+    active: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct QuerySpec {
     src: u8,
@@ -202,6 +220,7 @@ pub struct Spec {
     /// 2: pl-3 (unknown, `com.amazonaws.` name); 3: pl-4 (unknown, customer).
     prefix_lists: u8,
     cvpns: Vec<Cvpn>,
+    vas: Vec<Va>,
     /// A "working" network whose filters only narrow (partial verdicts):
     /// internet gateways, default routes, ACLs ending in "allow all" with
     /// narrow port denies before, a group per VPC allowing all from one peer
@@ -296,6 +315,53 @@ fn query() -> impl Strategy<Value = QuerySpec> {
                 src_port,
             },
         )
+}
+
+fn stmt() -> impl Strategy<Value = Stmt> {
+    (prop::bool::weighted(0.75), vec(0u8..3, 0..=2))
+}
+
+fn va() -> impl Strategy<Value = Va> {
+    (
+        any::<u8>(),
+        any::<u8>(),
+        vec(any::<u8>(), 1..=2),
+        option::weighted(0.9, vec(stmt(), 1..=3)),
+        option::weighted(0.3, (vec(stmt(), 1..=2), prop::bool::weighted(0.8))),
+        prop::bool::weighted(0.9),
+    )
+        .prop_map(
+            |(eni, ports, sgs, group_policy, endpoint_policy, active)| Va {
+                eni,
+                ports,
+                sgs,
+                group_policy,
+                endpoint_policy,
+                active,
+            },
+        )
+}
+
+/// A Cedar document of restricted statements.
+fn cedar(stmts: &[Stmt]) -> String {
+    let mut s = String::new();
+    for (permit, groups) in stmts {
+        let cond = if groups.is_empty() {
+            "true".to_string()
+        } else {
+            groups
+                .iter()
+                .map(|g| format!("context.idc.groups has \"{}\"", GROUPS[usize::from(*g)]))
+                .collect::<Vec<_>>()
+                .join(" && ")
+        };
+        let _ = writeln!(
+            s,
+            "{}(principal, action, resource) when {{ {cond} }};",
+            if *permit { "permit" } else { "forbid" }
+        );
+    }
+    s
 }
 
 fn eni() -> impl Strategy<Value = Eni> {
@@ -468,11 +534,12 @@ pub fn spec() -> impl Strategy<Value = Spec> {
         ),
         vec(query(), 4),
         option::weighted(sane_weight(), any::<u8>()),
+        prop_oneof![2 => vec(va(), 0..=0), 1 => vec(va(), 1..=2)],
     );
     (net, hosts).prop_map(
         |(
             (vpcs, v6, peerings, igws, subnets, acls, rtbs),
-            (sgs, enis, instances, nats, prefix_lists, cvpns, queries, sane),
+            (sgs, enis, instances, nats, prefix_lists, cvpns, queries, sane, vas),
         )| Spec {
             vpcs,
             v6,
@@ -487,6 +554,7 @@ pub fn spec() -> impl Strategy<Value = Spec> {
             nats,
             prefix_lists,
             cvpns,
+            vas,
             queries,
             sane,
         },
@@ -1339,6 +1407,55 @@ pub fn render(spec: &Spec) -> Case {
     if !eps.is_empty() {
         y.push_str("client_vpn_endpoints:\n");
         y.push_str(&eps);
+    }
+    // Verified Access: an IAM Identity Center trust provider (`idc`), one
+    // instance, a group and an endpoint per spec, on an interface.
+    let mut vas = String::new();
+    let mut groups = String::new();
+    for (k, v) in spec.vas.iter().enumerate() {
+        let Some(e) = w.enis.get(usize::from(v.eni) % w.enis.len().max(1)) else {
+            continue;
+        };
+        let mine: Vec<usize> = (0..spec.sgs.len()).filter(|g| sg_vpcs[*g] == e.vpc).collect();
+        let mut ids: Vec<String> = v
+            .sgs
+            .iter()
+            .filter_map(|g| pick(&mine, *g))
+            .map(|g| format!("sg-{g}"))
+            .collect();
+        ids.dedup();
+        if ids.is_empty() {
+            continue;
+        }
+        let _ = writeln!(groups, "  - id: vagr-{k}\n    instance: vai-0");
+        if let Some(p) = &v.group_policy {
+            let _ = writeln!(groups, "    policy: |");
+            for l in cedar(p).lines() {
+                let _ = writeln!(groups, "      {l}");
+            }
+        }
+        let ports = ["22", "443", "20-30", "80-90"][usize::from(v.ports % 4)];
+        let _ = writeln!(
+            vas,
+            "  - id: vae-{k}\n    group: vagr-{k}\n    type: network-interface\n    interface: {}\n    protocol: tcp\n    ports: {ports}\n    security_groups: [{}]\n    status: {}",
+            e.id,
+            ids.join(", "),
+            if v.active { "active" } else { "pending" }
+        );
+        if let Some((p, enabled)) = &v.endpoint_policy {
+            let _ = writeln!(vas, "    policy_enabled: {enabled}\n    policy: |");
+            for l in cedar(p).lines() {
+                let _ = writeln!(vas, "      {l}");
+            }
+        }
+    }
+    if !vas.is_empty() {
+        y.push_str("verified_access_trust_providers:\n  - {id: vatp-0, type: user, provider: iam-identity-center, reference: idc}\n");
+        y.push_str("verified_access_instances:\n  - {id: vai-0, trust_providers: [vatp-0]}\n");
+        y.push_str("verified_access_groups:\n");
+        y.push_str(&groups);
+        y.push_str("verified_access_endpoints:\n");
+        y.push_str(&vas);
     }
     let queries = spec.queries.iter().map(|q| render_query(&w, q)).collect();
     Case { yaml: y, queries }
