@@ -601,6 +601,8 @@ struct World {
     v6: Vec<bool>,
     subnets: Vec<SubnetW>,
     enis: Vec<EniW>,
+    /// Verified Access targets: (address, the endpoint's ports).
+    va_targets: Vec<(String, (u16, u16))>,
     /// (id, private ip, public ip)
     nats: Vec<(String, String, String)>,
     sgs: Vec<String>,
@@ -736,6 +738,7 @@ pub fn render(spec: &Spec) -> Case {
         v6: (0..nvpc).map(|v| spec.v6[usize::from(v)]).collect(),
         subnets: Vec::new(),
         enis: Vec::new(),
+        va_targets: Vec::new(),
         nats: Vec::new(),
         sgs: Vec::new(),
         pls: Vec::new(),
@@ -1412,6 +1415,7 @@ pub fn render(spec: &Spec) -> Case {
     // instance, a group and an endpoint per spec, on an interface.
     let mut vas = String::new();
     let mut groups = String::new();
+    let mut va_targets = Vec::new();
     for (k, v) in spec.vas.iter().enumerate() {
         let Some(e) = w.enis.get(usize::from(v.eni) % w.enis.len().max(1)) else {
             continue;
@@ -1435,6 +1439,8 @@ pub fn render(spec: &Spec) -> Case {
             }
         }
         let ports = ["22", "443", "20-30", "80-90"][usize::from(v.ports % 4)];
+        let range = [(22, 22), (443, 443), (20, 30), (80, 90)][usize::from(v.ports % 4)];
+        let target = (e.ip.clone(), range);
         let _ = writeln!(
             vas,
             "  - id: vae-{k}\n    group: vagr-{k}\n    type: network-interface\n    interface: {}\n    protocol: tcp\n    ports: {ports}\n    security_groups: [{}]\n    status: {}",
@@ -1442,6 +1448,7 @@ pub fn render(spec: &Spec) -> Case {
             ids.join(", "),
             if v.active { "active" } else { "pending" }
         );
+        va_targets.push(target);
         if let Some((p, enabled)) = &v.endpoint_policy {
             let _ = writeln!(vas, "    policy_enabled: {enabled}\n    policy: |");
             for l in cedar(p).lines() {
@@ -1449,6 +1456,7 @@ pub fn render(spec: &Spec) -> Case {
             }
         }
     }
+    w.va_targets = va_targets;
     if !vas.is_empty() {
         y.push_str("verified_access_trust_providers:\n  - {id: vatp-0, type: user, provider: iam-identity-center, reference: idc}\n");
         y.push_str("verified_access_instances:\n  - {id: vai-0, trust_providers: [vatp-0]}\n");
@@ -1588,6 +1596,12 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
     } else {
         dst
     };
+    // Most other client queries ask for a Verified Access target, over TCP,
+    // to its endpoint's ports, one of them, or a range straddling an edge.
+    let va = pick(&w.va_targets, q.src_ref).filter(|_| {
+        src == "client" && !dst.starts_with("172.") && !q.dst_ref.is_multiple_of(5)
+    });
+    let dst = va.as_ref().map_or(dst, |t| t.0.clone());
     // Half of the tcp/udp queries ask about a port range straddling an
     // edge of a rule of the destination's groups (partly allowed).
     let aimed = deni
@@ -1619,6 +1633,18 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
             let (a, b) = QPORTS[usize::from(q.ports) % QPORTS.len()];
             ("tcp", format!("{a}-{b}"))
         }
+    };
+    let (proto, port) = match va {
+        Some((_, (a, b))) => (
+            "tcp",
+            match q.ports % 4 {
+                0 => format!("{a}-{b}"),
+                1 => format!("{a}"),
+                2 => format!("{}-{}", a.saturating_sub(3), a),
+                _ => format!("{b}-{}", b + 3),
+            },
+        ),
+        None => (proto, port),
     };
     let port = match port.split_once('-') {
         Some((a, b)) if a == b => a.to_string(),
