@@ -1062,7 +1062,8 @@ fn service(net: &Network, vpc: &str, pkt: &Pkt) -> Option<Fate> {
 pub enum Origin {
     Eni(String),
     Internet,
-    /// Client VPN users, through every endpoint of the input.
+    /// Client VPN and Verified Access users, through every endpoint of the
+    /// input, in every combination of the groups the rules and policies name.
     Client,
 }
 
@@ -1910,7 +1911,9 @@ fn va_leads(net: &Network, e: &VaEndpoint, q: &Ask) -> bool {
     e.status == "active"
         && q.proto == 6
         && primary_eni_address(net, id) == Some(q.dst)
-        && e.ports.iter().any(|(lo, hi)| *lo <= q.dports.1 && q.dports.0 <= *hi)
+        && e.ports
+            .iter()
+            .any(|(lo, hi)| *lo <= q.dports.1 && q.dports.0 <= *hi)
 }
 
 fn primary_eni_address(net: &Network, id: &str) -> Option<IpAddr> {
@@ -1926,10 +1929,6 @@ fn primary_eni_address(net: &Network, id: &str) -> Option<IpAddr> {
 /// any address of the subnet, port 1024-65535. Ports outside the endpoint's
 /// are not carried.
 fn va_path(net: &Network, q: &Ask, e: &VaEndpoint) -> Verdict {
-    let VaTarget::NetworkInterface(id) = &e.target else {
-        unreachable!("checked by va_leads");
-    };
-    let _ = id;
     let subnets = va_subnets(net, e);
     let mut sim_net = net.clone();
     let fake = ClientVpnEndpoint {

@@ -1420,7 +1420,9 @@ pub fn render(spec: &Spec) -> Case {
         let Some(e) = w.enis.get(usize::from(v.eni) % w.enis.len().max(1)) else {
             continue;
         };
-        let mine: Vec<usize> = (0..spec.sgs.len()).filter(|g| sg_vpcs[*g] == e.vpc).collect();
+        let mine: Vec<usize> = (0..spec.sgs.len())
+            .filter(|g| sg_vpcs[*g] == e.vpc)
+            .collect();
         let mut ids: Vec<String> = v
             .sgs
             .iter()
@@ -1598,9 +1600,8 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
     };
     // Most other client queries ask for a Verified Access target, over TCP,
     // to its endpoint's ports, one of them, or a range straddling an edge.
-    let va = pick(&w.va_targets, q.src_ref).filter(|_| {
-        src == "client" && !dst.starts_with("172.") && !q.dst_ref.is_multiple_of(5)
-    });
+    let va = pick(&w.va_targets, q.src_ref)
+        .filter(|_| src == "client" && !dst.starts_with("172.") && !q.dst_ref.is_multiple_of(5));
     let dst = va.as_ref().map_or(dst, |t| t.0.clone());
     // Half of the tcp/udp queries ask about a port range straddling an
     // edge of a rule of the destination's groups (partly allowed).
