@@ -14,7 +14,12 @@
 //! primary ENI, state); the engine's and the simulator's resolution must
 //! agree on which queries are input errors. Both answer, then z3. The final
 //! line counts every verdict kind: each must appear, and with 500 cases or
-//! more at least 10% of the resolved queries must be `partial`.
+//! more at least 10% of the resolved queries must be `partial`. Two more
+//! lines count what the access paths exercised: client-to-client queries
+//! (Client VPN `local` routes), users in several groups (every combination
+//! of the named groups), and Verified Access endpoints whose generated Cedar
+//! policies (restricted `has`/`&&` forms the simulator reads itself) let a
+//! user through.
 //!
 //! For development: `REACH_DIFF_SURVEY=1` counts disagreements by kind
 //! instead of stopping at the first (every one is written under
@@ -307,6 +312,17 @@ fn engine_and_simulator_agree() {
             " (built without the z3 feature)"
         },
         started.elapsed().as_secs_f64()
+    ));
+    announce(&format!(
+        "differential: {} client queries to another client's address (client-to-client; {} users reached it through a `local` route), {} users in several groups answered for",
+        sim::CLIENT_TO_CLIENT.load(std::sync::atomic::Ordering::Relaxed),
+        sim::CLIENT_TO_CLIENT_REACHED.load(std::sync::atomic::Ordering::Relaxed),
+        sim::MULTI_GROUP_USERS.load(std::sync::atomic::Ordering::Relaxed),
+    ));
+    announce(&format!(
+        "differential: {} Verified Access endpoint-user pairs permitted by the (generated) Cedar policies toward the destination, {} of them reachable",
+        sim::VA_PERMITTED.load(std::sync::atomic::Ordering::Relaxed),
+        sim::VA_REACHED.load(std::sync::atomic::Ordering::Relaxed),
     ));
     if s.survey {
         announce(&format!(

@@ -21,8 +21,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::IpNet;
 use reach::engine::{DstSpec, QuerySpec, SrcSpec, Verdict};
 use reach::model::{
-    Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, Peer,
-    Platform, PortMatch, Protocol, Route, RouteDest, RouteOrigin, RouteState, RouteTable, Target,
+    Action, ClientVpnAssociation, ClientVpnEndpoint, ClientVpnRoute, Interface, NatGateway,
+    Network, Peer, Platform, PortMatch, Protocol, Route, RouteDest, RouteOrigin, RouteState,
+    RouteTable, Target, VaEndpoint, VaTarget,
 };
 
 /// Ports a NAT gateway or a Client VPN association ENI translates to (§1).
@@ -515,7 +516,20 @@ impl<'n> Sim<'n, '_> {
                             s.cidrs.iter().any(|c| c.addr().is_ipv4() && c.contains(&a))
                         })
                     });
-                if member || assoc {
+                // ... and Verified Access endpoints carrying it: their
+                // interfaces (not in the input) may have any IPv4 address
+                // of the endpoint's subnets, as for associations.
+                let va = net
+                    .va_endpoints
+                    .values()
+                    .filter(|e| e.security_groups.contains(g))
+                    .flat_map(|e| va_subnets(net, e))
+                    .any(|s| {
+                        net.subnets.get(&s).is_some_and(|s| {
+                            s.cidrs.iter().any(|c| c.addr().is_ipv4() && c.contains(&a))
+                        })
+                    });
+                if member || assoc || va {
                     return Some(true);
                 }
                 // L: a group outside the input may sit on ENIs outside it,
@@ -712,8 +726,13 @@ impl<'n> Sim<'n, '_> {
             // A reply reaching the private IP of a NAT gateway that
             // translated the request: translated back, and on.
             Node::Nat(n) if self.dir == Dir::Return => {
-                let Some((_, src, sport)) =
-                    self.conn.nat.iter().rev().find(|(id, ..)| *id == n.id).cloned()
+                let Some((_, src, sport)) = self
+                    .conn
+                    .nat
+                    .iter()
+                    .rev()
+                    .find(|(id, ..)| *id == n.id)
+                    .cloned()
                 else {
                     return End::Dropped("a NAT gateway is not a destination");
                 };
@@ -1039,14 +1058,17 @@ fn service(net: &Network, vpc: &str, pkt: &Pkt) -> Option<Fate> {
 }
 
 /// Where a query's packets start, for the simulator.
+#[derive(Clone)]
 pub enum Origin {
     Eni(String),
     Internet,
-    /// Client VPN users, through every endpoint of the input.
+    /// Client VPN and Verified Access users, through every endpoint of the
+    /// input, in every combination of the groups the rules and policies name.
     Client,
 }
 
 /// The simulator's own resolution of a query (A, G, H).
+#[derive(Clone)]
 pub struct Ask {
     origin: Origin,
     proto: u8,
@@ -1618,6 +1640,28 @@ fn cvpn_route(ep: &ClientVpnEndpoint, dst: IpAddr, subnet: Option<&str>) -> bool
     })
 }
 
+/// The most specific active Client VPN route covering `dst` (any target).
+fn best_cvpn_route(ep: &ClientVpnEndpoint, dst: IpAddr) -> Option<&ClientVpnRoute> {
+    ep.routes
+        .iter()
+        .filter(|r| r.status == "active" && r.dest.contains(&dst))
+        .max_by_key(|r| r.dest.prefix_len())
+}
+
+/// Client queries to an address inside a Client VPN client CIDR, and users
+/// in several groups answered for (counts, for the summary line).
+pub static CLIENT_TO_CLIENT: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+/// Endpoint-user pairs that reached another client through a `local` route.
+pub static CLIENT_TO_CLIENT_REACHED: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+/// Verified Access endpoint-user pairs the policies let through to an
+/// endpoint leading to the destination, and those whose path then reached.
+pub static VA_PERMITTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub static VA_REACHED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub static MULTI_GROUP_USERS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
 /// Authorization: the most specific active rules covering `dst` decide; a
 /// user passes if one is AccessAll or names one of the user's groups
 /// (certificate users have none).
@@ -1654,27 +1698,54 @@ fn verdict_of(net: &Network, q: &Ask) -> Verdict {
         Origin::Internet => tally_packets(net, q, &u_, &q.src, &Start::Internet).verdict(),
         Origin::Client => {
             let eps: Vec<&ClientVpnEndpoint> = net.client_vpn_endpoints.values().collect();
-            // The users to answer for: the given groups, or one user per
-            // group any endpoint's rules name, plus a user in none.
+            let vaes: Vec<&VaEndpoint> = net.va_endpoints.values().collect();
+            // The users to answer for: the given groups, or every
+            // combination of the groups any endpoint's rules name (the
+            // empty one included: a user in none). Beyond 8 named groups,
+            // one user per group plus a user in none.
             let users: Vec<Vec<String>> = if !q.groups.is_empty() {
                 vec![q.groups.clone()]
             } else {
-                let named: BTreeSet<&String> = eps
+                let named: Vec<String> = eps
                     .iter()
                     .filter(|e| e.has_groups())
                     .flat_map(|e| &e.auth_rules)
                     .filter(|r| r.status == "active")
-                    .filter_map(|r| r.group.as_ref())
-                    .collect();
-                named
+                    .filter_map(|r| r.group.clone())
+                    .chain(vaes.iter().flat_map(|e| va_named(net, e)))
+                    .collect::<BTreeSet<_>>()
                     .into_iter()
-                    .map(|g| vec![g.clone()])
-                    .chain(std::iter::once(Vec::new()))
-                    .collect()
+                    .collect();
+                if named.len() <= 8 {
+                    (0u32..1 << named.len())
+                        .map(|bits| {
+                            named
+                                .iter()
+                                .enumerate()
+                                .filter(|(i, _)| bits & (1 << i) != 0)
+                                .map(|(_, g)| g.clone())
+                                .collect()
+                        })
+                        .collect()
+                } else {
+                    named
+                        .into_iter()
+                        .map(|g| vec![g.clone()])
+                        .chain(std::iter::once(Vec::new()))
+                        .collect()
+                }
             };
+            MULTI_GROUP_USERS.fetch_add(
+                users.iter().filter(|g| g.len() > 1).count(),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            if eps.iter().any(|e| e.client_cidr.contains(&q.dst)) {
+                CLIENT_TO_CLIENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             let dst = q.dst;
             // Per association: the path from its ENI on does not depend on the user.
             let mut per_assoc: BTreeMap<(String, String), Verdict> = BTreeMap::new();
+            let mut per_va: BTreeMap<String, Verdict> = BTreeMap::new();
             let mut per_user = Vec::new();
             for groups in &users {
                 let mut per_ep = Vec::new();
@@ -1690,6 +1761,24 @@ fn verdict_of(net: &Network, q: &Ask) -> Verdict {
                         || !authorized(ep, dst, groups)
                     {
                         per_ep.push(Verdict::Unreachable);
+                        continue;
+                    }
+                    // Client-to-client: the most specific active route
+                    // covering another client's address must be `local`;
+                    // then the authorized user reaches it, no VPC filter,
+                    // association or security group in between.
+                    if ep.client_cidr.contains(&dst) {
+                        let local = best_cvpn_route(ep, dst)
+                            .is_some_and(|r| r.target_subnet.eq_ignore_ascii_case("local"));
+                        if local {
+                            CLIENT_TO_CLIENT_REACHED
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        per_ep.push(if local {
+                            Verdict::Reachable
+                        } else {
+                            Verdict::Unreachable
+                        });
                         continue;
                     }
                     let mut vs = Vec::new();
@@ -1711,9 +1800,208 @@ fn verdict_of(net: &Network, q: &Ask) -> Verdict {
                     }
                     per_ep.push(all_of(&vs));
                 }
+                for e in &vaes {
+                    let v = if !va_leads(net, e, q) || !va_allows(net, e, groups) {
+                        Verdict::Unreachable
+                    } else {
+                        let v = *per_va
+                            .entry(e.id.clone())
+                            .or_insert_with(|| va_path(net, q, e));
+                        VA_PERMITTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if v == Verdict::Reachable {
+                            VA_REACHED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        v
+                    };
+                    per_ep.push(v);
+                }
                 per_user.push(any_of(&per_ep));
             }
             all_of(&per_user)
         }
+    }
+}
+
+/// A Cedar document of the restricted forms the generator writes, one
+/// statement a line: `permit|forbid(principal, action, resource) when { C };`
+/// with C `true` or `context.idc.groups has "G"` joined by `&&`.
+/// (permit?, groups all required).
+fn cedar_statements(doc: &str) -> Vec<(bool, Vec<String>)> {
+    doc.split(';')
+        .map(str::trim)
+        .filter(|st| !st.is_empty())
+        .map(|st| {
+            let permit = if st.starts_with("permit") {
+                true
+            } else if st.starts_with("forbid") {
+                false
+            } else {
+                panic!("not a generated Cedar statement: {st}")
+            };
+            let cond = st
+                .split_once("when {")
+                .and_then(|(_, c)| c.rsplit_once('}'))
+                .map(|(c, _)| c.trim())
+                .unwrap_or_else(|| panic!("not a generated Cedar statement: {st}"));
+            let groups = if cond == "true" {
+                Vec::new()
+            } else {
+                cond.split("&&")
+                    .map(|t| {
+                        t.trim()
+                            .strip_prefix("context.idc.groups has \"")
+                            .and_then(|g| g.strip_suffix('"'))
+                            .unwrap_or_else(|| panic!("not a generated Cedar term: {t}"))
+                            .to_string()
+                    })
+                    .collect()
+            };
+            (permit, groups)
+        })
+        .collect()
+}
+
+/// A document allows when a permit applies and no forbid does.
+fn cedar_allows(doc: &str, groups: &[String]) -> bool {
+    let st = cedar_statements(doc);
+    let applies = |gs: &Vec<String>| gs.iter().all(|g| groups.contains(g));
+    st.iter().any(|(p, gs)| *p && applies(gs)) && !st.iter().any(|(p, gs)| !*p && applies(gs))
+}
+
+/// The policies of a Verified Access endpoint (its group's, its own if enabled).
+fn va_documents<'n>(net: &'n Network, e: &'n VaEndpoint) -> (Option<&'n str>, Option<&'n str>) {
+    let group = net
+        .va_groups
+        .get(&e.group)
+        .and_then(|g| g.policy.as_ref())
+        .filter(|p| p.enabled)
+        .map(|p| p.document.as_str());
+    let own = e
+        .policy
+        .as_ref()
+        .filter(|p| p.enabled)
+        .map(|p| p.document.as_str());
+    (group, own)
+}
+
+/// The groups a Verified Access endpoint's policies name.
+fn va_named(net: &Network, e: &VaEndpoint) -> Vec<String> {
+    let (g, o) = va_documents(net, e);
+    [g, o]
+        .into_iter()
+        .flatten()
+        .flat_map(cedar_statements)
+        .flat_map(|(_, gs)| gs)
+        .collect()
+}
+
+/// Whether the policies let a user in `groups` through: the group's policy
+/// must allow (none, or a disabled one, denies); an enabled endpoint policy too.
+fn va_allows(net: &Network, e: &VaEndpoint, groups: &[String]) -> bool {
+    let (g, o) = va_documents(net, e);
+    g.is_some_and(|d| cedar_allows(d, groups)) && o.is_none_or(|d| cedar_allows(d, groups))
+}
+
+/// Whether an endpoint can carry the query to its destination: active, TCP,
+/// a network-interface target whose primary private IP is the destination.
+fn va_leads(net: &Network, e: &VaEndpoint, q: &Ask) -> bool {
+    let VaTarget::NetworkInterface(id) = &e.target else {
+        panic!("the generator makes network-interface targets only");
+    };
+    e.status == "active"
+        && q.proto == 6
+        && primary_eni_address(net, id) == Some(q.dst)
+        && e.ports
+            .iter()
+            .any(|(lo, hi)| *lo <= q.dports.1 && q.dports.0 <= *hi)
+}
+
+fn primary_eni_address(net: &Network, id: &str) -> Option<IpAddr> {
+    net.interfaces
+        .get(id)
+        .and_then(|i| i.private_ips.first())
+        .map(|p| p.address)
+}
+
+/// The path through a Verified Access endpoint: like a Client VPN
+/// association without its ENI in the input, in each of the endpoint's
+/// subnets (the interface's) carrying the endpoint's security groups: source
+/// any address of the subnet, port 1024-65535. Ports outside the endpoint's
+/// are not carried.
+fn va_path(net: &Network, q: &Ask, e: &VaEndpoint) -> Verdict {
+    let subnets = va_subnets(net, e);
+    let mut sim_net = net.clone();
+    let fake = ClientVpnEndpoint {
+        id: format!("sim-{}", e.id),
+        vpc: e.vpc.clone(),
+        client_cidr: cidr("192.0.2.0/30"),
+        split_tunnel: false,
+        status: "available".into(),
+        security_groups: e.security_groups.clone(),
+        auth: Vec::new(),
+        associations: subnets
+            .iter()
+            .map(|s| ClientVpnAssociation {
+                id: format!("sim-{}-{s}", e.id),
+                subnet: s.clone(),
+                status: "associated".into(),
+                interface: None,
+            })
+            .collect(),
+        routes: Vec::new(),
+        auth_rules: Vec::new(),
+        origin: e.origin.clone(),
+    };
+    sim_net.client_vpn_endpoints.insert(fake.id.clone(), fake);
+    let net = &sim_net;
+    let fake = &net.client_vpn_endpoints[&format!("sim-{}", e.id)];
+    let u_ = Universe::of(net);
+    // The query's ports, split into the endpoint's (each walked) and the
+    // rest (not carried).
+    let mut pieces = Vec::new();
+    let mut inside: Ranges = Vec::new();
+    for (lo, hi) in &e.ports {
+        let (a, b) = (q.dports.0.max(*lo), q.dports.1.min(*hi));
+        if a <= b {
+            inside.push((u128::from(a), u128::from(b)));
+        }
+    }
+    let outside = minus_all(&[(u128::from(q.dports.0), u128::from(q.dports.1))], &inside);
+    if !outside.is_empty() {
+        pieces.push(Verdict::Unreachable);
+    }
+    for (a, b) in inside {
+        let mut q2 = q.clone();
+        q2.dports = (a as u16, b as u16);
+        let src = intersect_all(&vec![cidr_range(&fake.client_cidr)], &family_of(q.dst));
+        let vs: Vec<Verdict> = fake
+            .associations
+            .iter()
+            .map(|x| tally_packets(net, &q2, &u_, &src, &Start::Assoc(fake, x)).verdict())
+            .collect();
+        pieces.push(all_of(&vs));
+    }
+    all_of(&pieces)
+}
+
+fn minus_all(rs: &[(u128, u128)], cut: &[(u128, u128)]) -> Ranges {
+    let mut out: Ranges = rs.to_vec();
+    for c in cut {
+        out = minus(&out, *c);
+    }
+    out
+}
+
+/// A Verified Access endpoint's subnets (a network-interface target's: the
+/// interface's subnet).
+fn va_subnets(net: &Network, e: &VaEndpoint) -> Vec<String> {
+    match &e.target {
+        _ if !e.subnets.is_empty() => e.subnets.clone(),
+        VaTarget::NetworkInterface(id) => net
+            .interfaces
+            .get(id)
+            .map(|i| vec![i.subnet.clone()])
+            .unwrap_or_default(),
+        _ => Vec::new(),
     }
 }

@@ -148,6 +148,9 @@ pub struct InstSpec {
     reversed: bool,
 }
 
+/// A Client VPN authorization rule: (dest, None = access_all / Some(group)).
+type AuthSpec = (u8, Option<u8>);
+
 #[derive(Clone, Debug)]
 pub struct Cvpn {
     vpc: u8,
@@ -159,6 +162,30 @@ pub struct Cvpn {
     routes: Vec<(u8, u8)>,
     /// (dest, None = access_all / Some(group))
     auth: Vec<(u8, Option<u8>)>,
+    /// Client-to-client: (route kind, authorization rules). Route kind 0:
+    /// none, 1: `local` for the client CIDR, 2: `local` plus a more specific
+    /// route into an associated subnet for part of the client CIDR (which
+    /// then takes that part). Rules: (0 the client CIDR / 1 a /24 of it / 2
+    /// 0.0.0.0/0, None = access_all / Some(group, any of the three)).
+    c2c: Option<(u8, Vec<AuthSpec>)>,
+}
+
+/// A Cedar statement of the restricted forms the simulator recognises:
+/// (permit?, the groups `context.idc.groups has` must hold, all of them;
+/// none: `when { true }`).
+type Stmt = (bool, Vec<u8>);
+
+/// A Verified Access endpoint on an interface (network-interface target).
+#[derive(Clone, Debug)]
+pub struct Va {
+    eni: u8,
+    ports: u8,
+    sgs: Vec<u8>,
+    /// The group's policy (None: no policy, which denies every request).
+    group_policy: Option<Vec<Stmt>>,
+    /// An endpoint policy, (document, enabled?).
+    endpoint_policy: Option<(Vec<Stmt>, bool)>,
+    active: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -193,6 +220,7 @@ pub struct Spec {
     /// 2: pl-3 (unknown, `com.amazonaws.` name); 3: pl-4 (unknown, customer).
     prefix_lists: u8,
     cvpns: Vec<Cvpn>,
+    vas: Vec<Va>,
     /// A "working" network whose filters only narrow (partial verdicts):
     /// internet gateways, default routes, ACLs ending in "allow all" with
     /// narrow port denies before, a group per VPC allowing all from one peer
@@ -266,7 +294,7 @@ fn entry() -> impl Strategy<Value = Entry> {
 
 fn query() -> impl Strategy<Value = QuerySpec> {
     (
-        prop_oneof![8 => 0u8..11, 4 => Just(3u8)],
+        prop_oneof![8 => 0u8..11, 4 => Just(3u8), 1 => Just(6u8)],
         any::<u8>(),
         0u8..13,
         any::<u8>(),
@@ -287,6 +315,53 @@ fn query() -> impl Strategy<Value = QuerySpec> {
                 src_port,
             },
         )
+}
+
+fn stmt() -> impl Strategy<Value = Stmt> {
+    (prop::bool::weighted(0.75), vec(0u8..3, 0..=2))
+}
+
+fn va() -> impl Strategy<Value = Va> {
+    (
+        any::<u8>(),
+        any::<u8>(),
+        vec(any::<u8>(), 1..=2),
+        option::weighted(0.9, vec(stmt(), 1..=3)),
+        option::weighted(0.3, (vec(stmt(), 1..=2), prop::bool::weighted(0.8))),
+        prop::bool::weighted(0.9),
+    )
+        .prop_map(
+            |(eni, ports, sgs, group_policy, endpoint_policy, active)| Va {
+                eni,
+                ports,
+                sgs,
+                group_policy,
+                endpoint_policy,
+                active,
+            },
+        )
+}
+
+/// A Cedar document of restricted statements.
+fn cedar(stmts: &[Stmt]) -> String {
+    let mut s = String::new();
+    for (permit, groups) in stmts {
+        let cond = if groups.is_empty() {
+            "true".to_string()
+        } else {
+            groups
+                .iter()
+                .map(|g| format!("context.idc.groups has \"{}\"", GROUPS[usize::from(*g)]))
+                .collect::<Vec<_>>()
+                .join(" && ")
+        };
+        let _ = writeln!(
+            s,
+            "{}(principal, action, resource) when {{ {cond} }};",
+            if *permit { "permit" } else { "forbid" }
+        );
+    }
+    s
 }
 
 fn eni() -> impl Strategy<Value = Eni> {
@@ -435,25 +510,36 @@ pub fn spec() -> impl Strategy<Value = Spec> {
                 vec((any::<u8>(), prop::bool::weighted(0.7)), 1..=2),
                 vec((any::<u8>(), any::<u8>()), 0..=2),
                 vec((any::<u8>(), option::weighted(0.6, 0u8..2)), 0..=3),
+                option::weighted(
+                    0.5,
+                    (
+                        prop_oneof![1 => Just(0u8), 4 => Just(1u8), 1 => Just(2u8)],
+                        vec((0u8..3, option::weighted(0.7, 0u8..3)), 0..=3),
+                    ),
+                ),
             )
-                .prop_map(|(vpc, split, federated, sgs, assocs, routes, auth)| Cvpn {
-                    vpc,
-                    split,
-                    federated,
-                    sgs,
-                    assocs,
-                    routes,
-                    auth,
+                .prop_map(|(vpc, split, federated, sgs, assocs, routes, auth, c2c)| {
+                    Cvpn {
+                        vpc,
+                        split,
+                        federated,
+                        sgs,
+                        assocs,
+                        routes,
+                        auth,
+                        c2c,
+                    }
                 }),
             0..=2usize,
         ),
         vec(query(), 4),
         option::weighted(sane_weight(), any::<u8>()),
+        prop_oneof![2 => vec(va(), 0..=0), 1 => vec(va(), 1..=2)],
     );
     (net, hosts).prop_map(
         |(
             (vpcs, v6, peerings, igws, subnets, acls, rtbs),
-            (sgs, enis, instances, nats, prefix_lists, cvpns, queries, sane),
+            (sgs, enis, instances, nats, prefix_lists, cvpns, queries, sane, vas),
         )| Spec {
             vpcs,
             v6,
@@ -468,6 +554,7 @@ pub fn spec() -> impl Strategy<Value = Spec> {
             nats,
             prefix_lists,
             cvpns,
+            vas,
             queries,
             sane,
         },
@@ -514,6 +601,8 @@ struct World {
     v6: Vec<bool>,
     subnets: Vec<SubnetW>,
     enis: Vec<EniW>,
+    /// Verified Access targets: (address, the endpoint's ports).
+    va_targets: Vec<(String, (u16, u16))>,
     /// (id, private ip, public ip)
     nats: Vec<(String, String, String)>,
     sgs: Vec<String>,
@@ -649,6 +738,7 @@ pub fn render(spec: &Spec) -> Case {
         v6: (0..nvpc).map(|v| spec.v6[usize::from(v)]).collect(),
         subnets: Vec::new(),
         enis: Vec::new(),
+        va_targets: Vec::new(),
         nats: Vec::new(),
         sgs: Vec::new(),
         pls: Vec::new(),
@@ -1258,11 +1348,26 @@ pub fn render(spec: &Spec) -> Case {
             seen.push((dest.clone(), sid.clone()));
             let _ = writeln!(routes, "      - {{dest: {dest}, subnet: {sid}}}");
         }
+        let client_cidr = format!("172.{}.0.0/22", 26 + k);
+        let client_part = format!("172.{}.1.0/24", 26 + k);
+        if let Some((kind, _)) = &c.c2c {
+            if *kind >= 1 {
+                let _ = writeln!(routes, "      - {{dest: {client_cidr}, subnet: local}}");
+            }
+            if *kind == 2 {
+                let _ = writeln!(
+                    routes,
+                    "      - {{dest: {client_part}, subnet: {}}}",
+                    assoc[0]
+                );
+            }
+        }
         if !routes.is_empty() {
             eps.push_str("    routes:\n");
             eps.push_str(&routes);
         }
-        if c.auth.is_empty() && !sane {
+        let c2c_auth: &[(u8, Option<u8>)] = c.c2c.as_ref().map_or(&[], |x| &x.1);
+        if c.auth.is_empty() && c2c_auth.is_empty() && !sane {
             eps.push_str("    authorization: []\n");
         } else {
             eps.push_str("    authorization:\n");
@@ -1284,11 +1389,83 @@ pub fn render(spec: &Spec) -> Case {
                     }
                 }
             }
+            for (d, g) in c2c_auth {
+                let dest =
+                    [client_cidr.as_str(), client_part.as_str(), "0.0.0.0/0"][usize::from(*d) % 3];
+                match g {
+                    None => {
+                        let _ = writeln!(eps, "      - {{dest: {dest}, access_all: true}}");
+                    }
+                    Some(g) => {
+                        let _ = writeln!(
+                            eps,
+                            "      - {{dest: {dest}, group: {}}}",
+                            GROUPS[usize::from(*g) % 3]
+                        );
+                    }
+                }
+            }
         }
     }
     if !eps.is_empty() {
         y.push_str("client_vpn_endpoints:\n");
         y.push_str(&eps);
+    }
+    // Verified Access: an IAM Identity Center trust provider (`idc`), one
+    // instance, a group and an endpoint per spec, on an interface.
+    let mut vas = String::new();
+    let mut groups = String::new();
+    let mut va_targets = Vec::new();
+    for (k, v) in spec.vas.iter().enumerate() {
+        let Some(e) = w.enis.get(usize::from(v.eni) % w.enis.len().max(1)) else {
+            continue;
+        };
+        let mine: Vec<usize> = (0..spec.sgs.len())
+            .filter(|g| sg_vpcs[*g] == e.vpc)
+            .collect();
+        let mut ids: Vec<String> = v
+            .sgs
+            .iter()
+            .filter_map(|g| pick(&mine, *g))
+            .map(|g| format!("sg-{g}"))
+            .collect();
+        ids.dedup();
+        if ids.is_empty() {
+            continue;
+        }
+        let _ = writeln!(groups, "  - id: vagr-{k}\n    instance: vai-0");
+        if let Some(p) = &v.group_policy {
+            let _ = writeln!(groups, "    policy: |");
+            for l in cedar(p).lines() {
+                let _ = writeln!(groups, "      {l}");
+            }
+        }
+        let ports = ["22", "443", "20-30", "80-90"][usize::from(v.ports % 4)];
+        let range = [(22, 22), (443, 443), (20, 30), (80, 90)][usize::from(v.ports % 4)];
+        let target = (e.ip.clone(), range);
+        let _ = writeln!(
+            vas,
+            "  - id: vae-{k}\n    group: vagr-{k}\n    type: network-interface\n    interface: {}\n    protocol: tcp\n    ports: {ports}\n    security_groups: [{}]\n    status: {}",
+            e.id,
+            ids.join(", "),
+            if v.active { "active" } else { "pending" }
+        );
+        va_targets.push(target);
+        if let Some((p, enabled)) = &v.endpoint_policy {
+            let _ = writeln!(vas, "    policy_enabled: {enabled}\n    policy: |");
+            for l in cedar(p).lines() {
+                let _ = writeln!(vas, "      {l}");
+            }
+        }
+    }
+    w.va_targets = va_targets;
+    if !vas.is_empty() {
+        y.push_str("verified_access_trust_providers:\n  - {id: vatp-0, type: user, provider: iam-identity-center, reference: idc}\n");
+        y.push_str("verified_access_instances:\n  - {id: vai-0, trust_providers: [vatp-0]}\n");
+        y.push_str("verified_access_groups:\n");
+        y.push_str(&groups);
+        y.push_str("verified_access_endpoints:\n");
+        y.push_str(&vas);
     }
     let queries = spec.queries.iter().map(|q| render_query(&w, q)).collect();
     Case { yaml: y, queries }
@@ -1412,6 +1589,20 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
     } else {
         (dst, v6)
     };
+    // Now and then a client asks for another client (client-to-client): an
+    // address inside one of the endpoints' client CIDRs.
+    let dst = if src == "client" && q.dst_ref.is_multiple_of(2) {
+        let x = q.dst_ref / 2;
+        let k = u8::from(x % 4 == 3);
+        format!("172.{}.{}.{}", 26 + k, (x / 4) % 4, 10 + x % 40)
+    } else {
+        dst
+    };
+    // Most other client queries ask for a Verified Access target, over TCP,
+    // to its endpoint's ports, one of them, or a range straddling an edge.
+    let va = pick(&w.va_targets, q.src_ref)
+        .filter(|_| src == "client" && !dst.starts_with("172.") && !q.dst_ref.is_multiple_of(5));
+    let dst = va.as_ref().map_or(dst, |t| t.0.clone());
     // Half of the tcp/udp queries ask about a port range straddling an
     // edge of a rule of the destination's groups (partly allowed).
     let aimed = deni
@@ -1444,11 +1635,28 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
             ("tcp", format!("{a}-{b}"))
         }
     };
+    let (proto, port) = match va {
+        Some((_, (a, b))) => (
+            "tcp",
+            match q.ports % 4 {
+                0 => format!("{a}-{b}"),
+                1 => format!("{a}"),
+                2 => format!("{}-{}", a.saturating_sub(3), a),
+                _ => format!("{b}-{}", b + 3),
+            },
+        ),
+        None => (proto, port),
+    };
     let port = match port.split_once('-') {
         Some((a, b)) if a == b => a.to_string(),
         _ => port,
     };
     let groups = match (q.group, src.as_str()) {
+        // Now and then a user in two groups.
+        (Some(g), "client") if q.dst_ref % 5 == 1 => vec![
+            GROUPS[usize::from(g)].to_string(),
+            GROUPS[(usize::from(g) + 1) % 3].to_string(),
+        ],
         (Some(g), "client") => vec![GROUPS[usize::from(g)].to_string()],
         // Sometimes on a non-client query: must be an error.
         (Some(g), _) if q.src_ref.is_multiple_of(8) => vec![GROUPS[usize::from(g)].to_string()],
