@@ -329,9 +329,10 @@ fn decide_with(
     })
 }
 
-/// Group IDs the group and endpoint policies of one endpoint test.
+/// Group IDs the group and endpoint policies of one endpoint test
+/// (`context.<ref>.groups has "<id>"`, or `.groups.contains("<id>")`): the
+/// groups whose combinations decide its users when `--group` is not given.
 pub fn endpoint_policy_groups(net: &Network, ep: &VaEndpoint) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
     let docs = net
         .va_groups
         .get(&ep.group)
@@ -339,28 +340,11 @@ pub fn endpoint_policy_groups(net: &Network, ep: &VaEndpoint) -> BTreeSet<String
         .into_iter()
         .chain(ep.policy.as_ref())
         .filter(|p| p.enabled);
-    for p in docs {
-        let Ok(set) = PolicySet::from_str(&p.document) else {
-            continue;
-        };
-        for policy in set.policies() {
-            if let Ok(est) = policy.to_json() {
-                collect_groups(&est, &mut out);
-            }
-        }
-    }
-    out
+    groups_tested(docs)
 }
 
-/// Group IDs a policy tests (`context.<ref>.groups has "<id>"`, or
-/// `.groups.contains("<id>")`), to enumerate users when `--group` is not given.
-pub fn policy_groups(net: &Network) -> BTreeSet<String> {
+fn groups_tested<'p>(docs: impl Iterator<Item = &'p VaPolicy>) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let docs = net
-        .va_groups
-        .values()
-        .filter_map(|g| g.policy.as_ref())
-        .chain(net.va_endpoints.values().filter_map(|e| e.policy.as_ref()));
     for p in docs {
         let Ok(set) = PolicySet::from_str(&p.document) else {
             continue;
@@ -561,7 +545,10 @@ mod tests {
         let d = decide(&n, &ep, 0, &user(&["ops-id"]), None).unwrap();
         assert!(!d.allowed);
         assert_eq!(d.checks[0].outcome, PolicyOutcome::NotPermitted);
-        assert_eq!(policy_groups(&n), BTreeSet::from(["dev-id".to_string()]));
+        assert_eq!(
+            endpoint_policy_groups(&n, &ep),
+            BTreeSet::from(["dev-id".to_string()])
+        );
     }
 
     #[test]

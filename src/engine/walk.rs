@@ -1052,24 +1052,11 @@ impl<'n> Walk<'n, '_> {
                 "Verified Access interfaces do not reach the internet through an internet gateway (not modelled)",
             );
         }
-        let Some(igw) = self.net.internet_gateways.get(igw_id) else {
-            return self.unknown(
-                flow,
-                trail,
-                igw_id,
-                "the internet gateway is not in the input",
-            );
+        let Some((igw, flow)) =
+            self.attached_gateway(node, igw_id, "internet gateway", flow, &trail)
+        else {
+            return;
         };
-        if !igw.vpcs.iter().any(|v| v == node.vpc()) {
-            return self.drop(
-                flow,
-                trail,
-                Cause::GatewayNotAttached {
-                    gateway: igw.id.clone(),
-                    vpc: node.vpc().to_string(),
-                },
-            );
-        }
         let Some(mut flow) = self.nacl(node.subnet(), Side::Egress, flow, &mut trail) else {
             return;
         };
@@ -1563,27 +1550,46 @@ impl<'n> Walk<'n, '_> {
         );
     }
 
-    /// Out through an egress-only internet gateway: IPv6 only, untranslated.
-    fn via_eigw(&mut self, node: Node<'n>, id: &str, flow: Flow, mut trail: Trail) {
-        let net = self.net;
-        let Some(g) = net.internet_gateways.get(id) else {
-            return self.unknown(
+    /// An internet gateway (`what`) of the input attached to the node's VPC;
+    /// else the packets are unknown (not in the input) or dropped (not attached).
+    fn attached_gateway(
+        &mut self,
+        node: Node<'n>,
+        id: &str,
+        what: &str,
+        flow: Flow,
+        trail: &Trail,
+    ) -> Option<(&'n crate::model::InternetGateway, Flow)> {
+        let Some(g) = self.net.internet_gateways.get(id) else {
+            self.unknown(
                 flow,
-                trail,
+                trail.clone(),
                 id,
-                "the egress-only internet gateway is not in the input",
+                format!("the {what} is not in the input"),
             );
+            return None;
         };
         if !g.vpcs.iter().any(|v| v == node.vpc()) {
-            return self.drop(
+            self.drop(
                 flow,
-                trail,
+                trail.clone(),
                 Cause::GatewayNotAttached {
                     gateway: g.id.clone(),
                     vpc: node.vpc().to_string(),
                 },
             );
+            return None;
         }
+        Some((g, flow))
+    }
+
+    /// Out through an egress-only internet gateway: IPv6 only, untranslated.
+    fn via_eigw(&mut self, node: Node<'n>, id: &str, flow: Flow, mut trail: Trail) {
+        let Some((g, flow)) =
+            self.attached_gateway(node, id, "egress-only internet gateway", flow, &trail)
+        else {
+            return;
+        };
         let (v6, v4) = flow.split_field(Field::Dst, &hs::all_v6());
         self.drop(
             v4,
