@@ -52,7 +52,52 @@ impl Loader {
 
     /// No IO: `file` is only used in messages/origins.
     pub fn add_json(&mut self, file: &str, text: &str) -> Result<(), IngestError> {
+        if let Some(message) = not_json(text) {
+            return Err(IngestError::Parse {
+                file: file.to_string(),
+                message,
+            });
+        }
         aws::add_document(&mut self.st, &Arc::from(file), text)
+    }
+
+    /// A document from standard input (`--snapshot -`): AWS CLI JSON, or the
+    /// YAML model when it does not start like JSON.
+    pub fn add_stdin(&mut self) -> Result<(), IngestError> {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| io_err("<stdin>", "cannot read", &e))?;
+        self.add_bytes("<stdin>", &bytes, None)
+    }
+
+    /// A document's bytes: a UTF-8 byte-order mark is skipped, UTF-16 (what
+    /// PowerShell's `>` writes) is decoded; the format is `kind`, or guessed
+    /// from the first character (`{` is JSON).
+    fn add_bytes(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        kind: Option<Format>,
+    ) -> Result<(), IngestError> {
+        let text = decode(name, bytes)?;
+        let kind = kind.unwrap_or_else(|| {
+            if text.trim_start().starts_with('{') {
+                Format::Json
+            } else if looks_like_cli_output(&text).is_some() {
+                // Let the JSON reader say what it is.
+                Format::Json
+            } else {
+                Format::Yaml
+            }
+        });
+        match kind {
+            Format::Json => self.add_json(name, &text),
+            Format::Yaml if looks_like_cli_output(&text) == Some("yaml") => Err(IngestError::Parse {
+                file: name.to_string(),
+                message: "this is the AWS CLI's `--output yaml`, not the project's YAML model: write the snapshot with `--output json`".into(),
+            }),
+            Format::Yaml => self.add_yaml(name, &text),
+        }
     }
 
     /// No IO: `file` is only used in messages/origins.
@@ -82,8 +127,17 @@ impl Loader {
     }
 
     fn add_path(&mut self, path: &Path) -> Result<(), IngestError> {
+        if path.as_os_str() == "-" {
+            return self.add_stdin();
+        }
         let name = path.display().to_string();
         let meta = std::fs::metadata(path).map_err(|e| io_err(&name, "cannot read", &e))?;
+        // A pipe or FIFO (`--snapshot <(aws ec2 describe-… --output json)`),
+        // whatever its name: read once, the format from its content.
+        if !meta.is_dir() && !meta.is_file() {
+            let bytes = std::fs::read(path).map_err(|e| io_err(&name, "cannot read", &e))?;
+            return self.add_bytes(&name, &bytes, format_of(path));
+        }
         if meta.is_dir() {
             let mut files = Vec::new();
             collect_files(path, 0, &mut files)?;
@@ -107,12 +161,84 @@ impl Loader {
 
     fn add_file(&mut self, path: &Path, kind: Format) -> Result<(), IngestError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| io_err(&name, "cannot read", &e))?;
-        match kind {
-            Format::Json => self.add_json(&name, &text),
-            Format::Yaml => self.add_yaml(&name, &text),
-        }
+        let bytes = std::fs::read(path).map_err(|e| io_err(&name, "cannot read", &e))?;
+        self.add_bytes(&name, &bytes, Some(kind))
     }
+}
+
+/// Text from a file's bytes: UTF-8 (a byte-order mark skipped) or UTF-16
+/// with a byte-order mark (decoded); anything else is an error saying what.
+fn decode(name: &str, bytes: &[u8]) -> Result<String, IngestError> {
+    let err = |message: String| IngestError::Parse {
+        file: name.to_string(),
+        message,
+    };
+    let utf16 = |le: bool| -> Result<String, IngestError> {
+        let units: Vec<u16> = bytes[2..]
+            .chunks(2)
+            .map(|c| {
+                let pair = [c[0], *c.get(1).unwrap_or(&0)];
+                if le {
+                    u16::from_le_bytes(pair)
+                } else {
+                    u16::from_be_bytes(pair)
+                }
+            })
+            .collect();
+        String::from_utf16(&units).map_err(|_| err("invalid UTF-16 text: re-save as UTF-8".into()))
+    };
+    match bytes {
+        [0xEF, 0xBB, 0xBF, rest @ ..] => std::str::from_utf8(rest)
+            .map(str::to_string)
+            .map_err(|e| err(format!("not valid UTF-8 after the byte-order mark ({e})"))),
+        [0xFF, 0xFE, ..] => utf16(true),
+        [0xFE, 0xFF, ..] => utf16(false),
+        // UTF-16 without a byte-order mark (ASCII text): every other byte is
+        // zero, which is valid UTF-8 but no text a snapshot holds.
+        _ if bytes.len() >= 4
+            && (bytes.iter().skip(1).step_by(2).take(64).all(|b| *b == 0)
+                || bytes.iter().step_by(2).take(64).all(|b| *b == 0)) =>
+        {
+            Err(err("UTF-16 without a byte-order mark (PowerShell's `>`?): re-save as UTF-8 (`Out-File -Encoding utf8`)".into()))
+        }
+        _ => std::str::from_utf8(bytes)
+            .map(str::to_string)
+            .map_err(|e| err(format!("not UTF-8 text ({e}): re-save as UTF-8"))),
+    }
+}
+
+/// What an AWS CLI output that is not JSON looks like, if it is one.
+fn looks_like_cli_output(text: &str) -> Option<&'static str> {
+    let first = text.lines().find(|l| !l.trim().is_empty())?.trim_end();
+    // `--output text`: an upper-case record name, then tab-separated fields.
+    let head = first.split('\t').next().unwrap_or_default();
+    if first.contains('\t')
+        && !head.is_empty()
+        && head
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return Some("text");
+    }
+    // `--output yaml`: a top-level key the AWS CLI prints, like `Vpcs:`.
+    let key = first.strip_suffix(':').unwrap_or_default();
+    if !key.is_empty()
+        && key.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && key.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return Some("yaml");
+    }
+    None
+}
+
+/// Why a document that should be AWS CLI JSON is not, when that is clear.
+fn not_json(text: &str) -> Option<String> {
+    if text.trim_start().starts_with(['{', '[']) {
+        return None;
+    }
+    looks_like_cli_output(text).map(|kind| {
+        format!("this is the AWS CLI's `--output {kind}`: write the snapshot with `--output json`")
+    })
 }
 
 #[derive(Clone, Copy)]

@@ -1,0 +1,137 @@
+//! Where input comes from (issue 10, item 1): standard input, pipes and
+//! FIFOs whatever their name, a UTF-8 byte-order mark, UTF-16, and AWS CLI
+//! output written with `--output yaml` or `--output text`.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use super::bad_input::assert_error;
+use super::cli::reach;
+use super::support::root;
+
+const MODEL: &str = "models/two-tier.yaml";
+const Q: &str = "i-bastion->10.0.2.35:22";
+
+fn reach_with_stdin(args: &[&str], input: &[u8]) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reach"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("reach runs");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn model_bytes() -> Vec<u8> {
+    std::fs::read(root().join(MODEL)).unwrap()
+}
+
+#[test]
+fn a_dash_reads_standard_input() {
+    let (code, out, err) = reach_with_stdin(&["check", "--model", "-", Q], &model_bytes());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("reachable:"), "{out}");
+    // A JSON document on standard input beside a snapshot folder.
+    let dir = root().join("tests/data/real-account");
+    let vpcs = std::fs::read(dir.join("vpcs.json")).unwrap();
+    let (code, out, err) = reach_with_stdin(
+        &[
+            "check",
+            "--snapshot",
+            dir.to_str().unwrap(),
+            "--snapshot",
+            "-",
+            "internet->[2600:1f18:4a3:6a01::10]:443",
+        ],
+        &vpcs,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn a_fifo_is_read_whatever_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("63");
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: mkfifo unavailable");
+        return;
+    }
+    let writer = {
+        let fifo = fifo.clone();
+        let bytes = model_bytes();
+        std::thread::spawn(move || std::fs::write(fifo, bytes).unwrap())
+    };
+    let r = reach(&["check", "--model", fifo.to_str().unwrap(), Q]);
+    writer.join().unwrap();
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped_and_utf16_decoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let bom = dir.path().join("bom.yaml");
+    let mut b = vec![0xEF, 0xBB, 0xBF];
+    b.extend(model_bytes());
+    std::fs::write(&bom, b).unwrap();
+    assert_eq!(
+        reach(&["check", "--model", bom.to_str().unwrap(), Q]).code,
+        0
+    );
+    // PowerShell's `>` writes UTF-16 LE with a byte-order mark.
+    let text = String::from_utf8(model_bytes()).unwrap();
+    let mut u16le = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        u16le.extend(u.to_le_bytes());
+    }
+    let f = dir.path().join("ps.yaml");
+    std::fs::write(&f, &u16le).unwrap();
+    let r = reach(&["check", "--model", f.to_str().unwrap(), Q]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // Without the mark: a message that says what to do.
+    let f = dir.path().join("nobom.yaml");
+    std::fs::write(&f, &u16le[2..]).unwrap();
+    assert_error(
+        &reach(&["check", "--model", f.to_str().unwrap(), Q]),
+        &["nobom.yaml", "UTF-16", "re-save as UTF-8"],
+    );
+}
+
+#[test]
+fn aws_cli_yaml_or_text_output_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let y = dir.path().join("vpcs.json");
+    std::fs::write(
+        &y,
+        "Vpcs:\n- CidrBlock: 10.0.0.0/16\n  VpcId: vpc-0a1\n  State: available\n",
+    )
+    .unwrap();
+    assert_error(
+        &reach(&["check", "--snapshot", y.to_str().unwrap(), Q]),
+        &["vpcs.json", "`--output yaml`", "`--output json`"],
+    );
+    let y2 = dir.path().join("vpcs.yaml");
+    std::fs::copy(&y, &y2).unwrap();
+    assert_error(
+        &reach(&["check", "--model", y2.to_str().unwrap(), Q]),
+        &["vpcs.yaml", "`--output yaml`", "`--output json`"],
+    );
+    let t = dir.path().join("subnets.json");
+    std::fs::write(
+        &t,
+        "SUBNETS\tuse1-az1\t251\t10.0.1.0/24\tFalse\tFalse\tsubnet-0a1\tvpc-0a1\n",
+    )
+    .unwrap();
+    assert_error(
+        &reach(&["check", "--snapshot", t.to_str().unwrap(), Q]),
+        &["subnets.json", "`--output text`", "`--output json`"],
+    );
+}
