@@ -67,6 +67,7 @@ struct Ask {
     #[arg(long, value_name = "FILE.json")]
     context: Option<PathBuf>,
     /// `SRC->DST:PORT[/tcp|udp|icmp]`; SRC is an IP, i-…, eni-… or `internet`; DST an IP, i-… or eni-….
+    #[arg(allow_hyphen_values = true)]
     query: String,
 }
 

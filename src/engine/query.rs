@@ -77,6 +77,12 @@ impl QuerySpec {
         let (src, rest) = text
             .split_once("->")
             .ok_or_else(|| bad(text, "expected SRC->DST:PORT[/tcp|udp|icmp]"))?;
+        if src.trim().is_empty() {
+            return Err(bad(
+                text,
+                "missing the source before `->` (an IP address, i-…, eni-…, `internet` or `client`)",
+            ));
+        }
         let (rest, protocol) = match rest.rsplit_once('/') {
             Some((r, p)) if !p.contains(':') && !p.contains(']') => {
                 let proto = match p.to_ascii_lowercase().as_str() {
@@ -96,8 +102,17 @@ impl QuerySpec {
                 .ok_or_else(|| bad(rest, "expected [IPv6]:PORT"))?;
             (a, p)
         } else {
-            rest.rsplit_once(':')
-                .ok_or_else(|| bad(rest, "expected DST:PORT"))?
+            let (a, p) = rest
+                .rsplit_once(':')
+                .ok_or_else(|| bad(rest, "expected DST:PORT"))?;
+            // `2001:db8::1:22` could be an address and a port or one address.
+            if a.contains(':') {
+                return Err(bad(
+                    rest,
+                    format!("an IPv6 destination with a port is written in brackets: `[{a}]:{p}`"),
+                ));
+            }
+            (a, p)
         };
         let max = if protocol.is_icmp() { 255 } else { u16::MAX };
         let ports = parse_range(port, max)?;

@@ -1198,16 +1198,28 @@ fn lower_nacl(st: &mut State, cx: &Ctx, d: NaclDto) -> Result<(), IngestError> {
     let mut inbound = Vec::new();
     let mut outbound = Vec::new();
     for (i, e) in d.entries.into_iter().enumerate() {
-        if e.rule_number >= FIRST_IMPLICIT_RULE {
+        // 32767 (IPv4) and 32768 (IPv6) are AWS's implicit `*` deny-all entries.
+        let everything = e
+            .cidr_block
+            .as_ref()
+            .or(e.ipv6_cidr_block.as_ref())
+            .is_some_and(|c| c.0.prefix_len() == 0);
+        if (e.rule_number == FIRST_IMPLICIT_RULE || e.rule_number == FIRST_IMPLICIT_RULE + 1)
+            && e.rule_action.eq_ignore_ascii_case("deny")
+            && everything
+        {
             continue;
         }
         let number = u16::try_from(e.rule_number)
             .ok()
-            .filter(|n| *n >= 1)
+            .filter(|n| (1..FIRST_IMPLICIT_RULE as u16).contains(n))
             .ok_or_else(|| {
                 cx.err(
                     format!("Entries[{i}].RuleNumber"),
-                    format!("invalid rule number `{}`", e.rule_number),
+                    format!(
+                        "invalid rule number `{}`: network ACL rules are numbered 1-32766",
+                        e.rule_number
+                    ),
                 )
             })?;
         let action = match e.rule_action.to_ascii_lowercase().as_str() {

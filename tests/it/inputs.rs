@@ -135,3 +135,45 @@ fn aws_cli_yaml_or_text_output_is_named() {
         &["subnets.json", "`--output text`", "`--output json`"],
     );
 }
+
+#[test]
+fn malformed_queries_get_the_query_parsers_message() {
+    let m = root().join(MODEL);
+    let m = m.to_str().unwrap();
+    // Not clap's "unexpected argument": the query parser names what is wrong.
+    assert_error(
+        &reach(&["check", "--model", m, "->10.0.2.35:22"]),
+        &["`->10.0.2.35:22`", "missing the source"],
+    );
+    // An unbracketed IPv6 address with a port is ambiguous.
+    assert_error(
+        &reach(&["check", "--model", m, "internet->2001:db8::1:22"]),
+        &["`[2001:db8::1]:22`"],
+    );
+}
+
+#[test]
+fn a_nacl_rule_number_outside_1_to_32766_is_an_error_naming_the_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("acls.json");
+    std::fs::write(
+        &f,
+        r#"{"NetworkAcls": [{"NetworkAclId": "acl-1", "VpcId": "vpc-1", "IsDefault": false, "Associations": [],
+            "Entries": [
+              {"CidrBlock": "0.0.0.0/0", "Egress": false, "Protocol": "-1", "RuleAction": "allow", "RuleNumber": 40000},
+              {"CidrBlock": "0.0.0.0/0", "Egress": false, "Protocol": "-1", "RuleAction": "deny", "RuleNumber": 32767}]}]}"#,
+    )
+    .unwrap();
+    let m = root().join(MODEL);
+    assert_error(
+        &reach(&[
+            "check",
+            "--snapshot",
+            f.to_str().unwrap(),
+            "--model",
+            m.to_str().unwrap(),
+            Q,
+        ]),
+        &["acls.json", "acl-1", "Entries[0].RuleNumber", "1-32766"],
+    );
+}
