@@ -449,12 +449,17 @@ impl Report {
         let verdict_color = verdict_color_of(self.verdict);
         let mut o = String::new();
         let q = &self.query;
+        // An IPv6 destination prints bracketed, as the query is written.
+        let dst = if q.destination.contains(':') {
+            format!("[{}]", q.destination)
+        } else {
+            q.destination.clone()
+        };
         let _ = writeln!(
             o,
-            "{}: {} -> {}:{}/{}",
+            "{}: {} -> {dst}:{}/{}",
             paint(verdict_color, self.verdict),
             q.source,
-            q.destination,
             q.ports,
             q.protocol
         );

@@ -51,6 +51,13 @@ fn ipv6_from_the_internet_meets_the_igw_the_acl_and_the_groups() {
     assert!(hops_mention(&r, "acl-0a000000000000001 inbound rule 101"));
     let r = ask("internet->[2600:1f18:4a3:6a01::10]:443");
     verdict(&r, "reachable");
+    // Printed bracketed, as the query is written (issue 10, item 9).
+    assert!(
+        r.to_text(false)
+            .starts_with("reachable: internet -> [2600:1f18:4a3:6a01::10]:443/tcp"),
+        "{}",
+        r.to_text(false)
+    );
     assert!(hops_mention(
         &r,
         "sg-0web00000000000001 inbound rule 2: tcp 443 from ::/0"
