@@ -243,7 +243,8 @@ fn who(group: Option<&str>) -> String {
     }
 }
 
-fn rule_of(cause: &Cause) -> String {
+/// `ipv6`: the packets stopped are IPv6 (the implicit `*` rule is 32768 there).
+fn rule_of(cause: &Cause, ipv6: bool) -> String {
     match cause {
         Cause::SecurityGroup { inbound, .. } => format!(
             "no matching {} rule",
@@ -254,8 +255,9 @@ fn rule_of(cause: &Cause) -> String {
             if *inbound { "inbound" } else { "outbound" }
         ),
         Cause::NaclDefaultDeny { inbound, .. } => format!(
-            "{} rule * (32767, deny all)",
-            if *inbound { "inbound" } else { "outbound" }
+            "{} rule * ({}, deny all)",
+            if *inbound { "inbound" } else { "outbound" },
+            if ipv6 { 32768 } else { 32767 }
         ),
         Cause::NoRoute { .. } => "no matching route".into(),
         Cause::Blackhole { route, .. } => format!("{route} (blackhole)"),
@@ -270,7 +272,10 @@ fn block(leaf: &Leaf, cause: &Cause, via: Option<&Via>, net: &Network) -> Vec<Bl
         component,
         kind,
         direction: leaf.direction.name(),
-        rule: rule_of(cause),
+        rule: rule_of(cause, {
+            let dst = leaf.flow.current(crate::hs::Field::Dst);
+            !dst.is_empty() && dst.intersect(&crate::hs::all_v4()).is_empty()
+        }),
         reason: e.reason.clone(),
         fix: e.fix.clone(),
         note: via.and_then(|v| client_cidr_trap(net, cause, v)),

@@ -337,3 +337,35 @@ fn an_aws_managed_prefix_list_never_captures_vpc_addresses() {
     verdict(&r, "unknown");
     assert!(unknown_mentions(&r, "pl-63a5400a"));
 }
+
+// Issue 10, item 9: the IPv6 default network ACL rule is `*` (32768 in the API).
+#[test]
+fn the_ipv6_default_nacl_rule_is_32768() {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join(SNAP)).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let f = dir.path().join("network-acls.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+    // No IPv6 allow rule (101) left in the first ACL.
+    let entries = v["NetworkAcls"][0]["Entries"].as_array_mut().unwrap();
+    entries.retain(|e| e["RuleNumber"] != 101);
+    std::fs::write(&f, v.to_string()).unwrap();
+    let r = check(
+        &load_snapshot(dir.path()),
+        "internet->[2600:1f18:4a3:6a01::10]:443",
+    );
+    verdict(&r, "unreachable");
+    assert_eq!(
+        r.blocked_by[0].rule,
+        "inbound rule * (32768, deny all)",
+        "{}",
+        r.to_text(false)
+    );
+    let r = check(&net(), "eni-0web0000000000001->10.0.2.30:5432");
+    verdict(&r, "reachable");
+}
