@@ -1257,6 +1257,29 @@ impl<'n> Enc<'n> {
     fn deliver_to(&mut self, node: Node<'n>, from: Cross<'_>, st: St) -> R {
         let f = self.cross(from, node.subnet(), &st.h);
         self.guard(f, |me| match node {
+            // A reply to a connection the NAT gateway translated, reaching its
+            // private IP: translated back to the original source, onward.
+            Node::Nat(n) if st.dir == Dir::Return => {
+                let Some((_, src, sport)) = st
+                    .ct
+                    .nats
+                    .iter()
+                    .rev()
+                    .find(|(id, _, _)| id == &n.id)
+                    .cloned()
+                else {
+                    return Ok(Out::fail());
+                };
+                // Encoding the walk on from the NAT gateway would recurse
+                // through every holder again; reported as unsupported when a
+                // packet gets here (the engine and the simulator translate
+                // it back and walk on).
+                let _ = (src, sport);
+                Ok(me.unsupported(format!(
+                    "a reply translated back by NAT gateway `{}` at its private IP",
+                    n.id
+                )))
+            }
             Node::Nat(_) => Ok(Out::fail()),
             Node::Cvpn(_, _) | Node::Va(..) if st.dir == Dir::Forward => Ok(Out::fail()),
             Node::Cvpn(e, a) => {
