@@ -54,6 +54,14 @@ pub(super) enum Node<'n> {
     Va(&'n VaEndpoint, &'n str),
 }
 
+impl Conntrack {
+    /// The latest translation NAT gateway `id` made on this connection:
+    /// (gateway, the source and source port it replaced).
+    fn nat(&self, id: &str) -> Option<(String, FlowSrc, FlowSrc)> {
+        self.nats.iter().rev().find(|(n, _, _)| n == id).cloned()
+    }
+}
+
 impl<'n> Node<'n> {
     fn id(&self) -> &'n str {
         match self {
@@ -930,14 +938,7 @@ impl<'n> Walk<'n, '_> {
             // A reply to a connection the NAT gateway translated (from
             // on-premises or a peer, to its private IP): translated back.
             Node::Nat(n) if self.dir == Direction::Return => {
-                let Some(entry) = trail
-                    .ct
-                    .nats
-                    .iter()
-                    .rev()
-                    .find(|(id, _, _)| id == &n.id)
-                    .cloned()
-                else {
+                let Some(entry) = trail.ct.nat(&n.id) else {
                     return self.drop(
                         flow,
                         trail,
@@ -1296,14 +1297,7 @@ impl<'n> Walk<'n, '_> {
                 self.deliver_to(node, Cross::Outside, flow, trail)
             }
             Node::Nat(n) => {
-                let Some(entry) = trail
-                    .ct
-                    .nats
-                    .iter()
-                    .rev()
-                    .find(|(id, _, _)| id == &n.id)
-                    .cloned()
-                else {
+                let Some(entry) = trail.ct.nat(&n.id) else {
                     let t = trail.with(Hop::new(
                         &n.id,
                         "nat-gateway",
