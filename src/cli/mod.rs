@@ -162,7 +162,11 @@ fn run(cli: Cli) -> Result<Verdict> {
             analysis.query.spec.text
         );
     }
-    let mut report = Report::new(&analysis, &net);
+    // JSON is complete; text is cut to what a person reads.
+    let mut report = match format {
+        Format::Json => Report::new(&analysis, &net),
+        Format::Text => Report::brief(&analysis, &net),
+    };
     if let Some(solver) = solver.as_deref_mut() {
         let proof = prove::cross_check(&net, &analysis, solver)?;
         report = report.with_proof(&proof);
@@ -175,9 +179,11 @@ fn run(cli: Cli) -> Result<Verdict> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;
     stdout.flush()?;
-    // Warnings (skipped resource types) also go to stderr, where CI logs show them.
-    for w in &report.warnings {
-        eprintln!("warning: {w}");
+    // Warnings once: in the JSON's `warnings`, or on stderr beside the text.
+    if matches!(format, Format::Text) {
+        for w in &report.warnings {
+            eprintln!("warning: {w}");
+        }
     }
     Ok(analysis.verdict)
 }

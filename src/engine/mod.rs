@@ -58,6 +58,8 @@ pub struct Hop {
     pub action: &'static str,
     /// The rule that matched (rule number, route, translation).
     pub rule: String,
+    /// When the rule names a prefix list: the entry (CIDR) that matched.
+    pub entry: Option<String>,
 }
 
 impl Hop {
@@ -72,7 +74,14 @@ impl Hop {
             kind,
             action,
             rule: rule.into(),
+            entry: None,
         }
+    }
+
+    /// The hop, naming the prefix-list entry that matched.
+    pub fn with_entry(mut self, entry: impl Into<String>) -> Hop {
+        self.entry = Some(entry.into());
+        self
     }
 }
 

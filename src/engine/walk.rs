@@ -7,7 +7,8 @@ use std::net::IpAddr;
 
 use crate::hs::{self, Field, Interval, IntervalSet, Origin as Src, PacketSet};
 use crate::model::{
-    Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, RouteState,
+    Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, RouteDest,
+    RouteState,
     Target, VaEndpoint,
 };
 
@@ -797,7 +798,12 @@ impl<'n> Walk<'n, '_> {
                 );
                 continue;
             }
-            let t = trail.with(Hop::new(rtb, "route-table", "route", desc));
+            let hop = Hop::new(rtb, "route-table", "route", desc);
+            let hop = match &r.dest {
+                RouteDest::PrefixList(_) => hop.with_entry(cidr.to_string()),
+                RouteDest::Cidr(_) => hop,
+            };
+            let t = trail.with(hop);
             match &r.target {
                 Target::Local => self.deliver(node.vpc(), Cross::Subnet(node.subnet()), hit, t),
                 Target::InternetGateway(id) => self.via_igw(node, id, hit, t),

@@ -1,13 +1,15 @@
 //! Turns engine causes into sentences: why packets stopped, and the rule that
 //! would have to change. Knows AWS vocabulary; knows nothing of output formats.
 
-use std::net::IpAddr;
+mod names;
 
-use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use ipnet::IpNet;
+
+pub use names::Names;
 
 use crate::engine::va::PolicyOutcome;
 use crate::engine::{Cause, Direction, Flow, Via};
-use crate::hs::{self, Field, IntervalSet};
+use crate::hs::Field;
 use crate::model::{Action, Network, Peer};
 
 /// A reason and, when one exists, the change that would let the packets through.
@@ -33,36 +35,12 @@ fn proto_and_ports(flow: &Flow) -> String {
     }
 }
 
-/// Addresses for a suggested rule: the CIDRs when there are a few, else the
-/// smallest prefix covering them all (e.g. `0.0.0.0/0` for the internet).
-fn peer_text(set: &IntervalSet) -> String {
-    let cidrs: Vec<_> = set.intervals().iter().flat_map(|i| hs::cidrs(*i)).collect();
-    if cidrs.len() <= 4 {
-        return set.summary(Field::Src);
-    }
-    let (Some(first), Some(last)) = (set.intervals().first(), set.intervals().last()) else {
-        return set.summary(Field::Src);
-    };
-    let (lo, hi) = (hs::addr_of(first.lo), hs::addr_of(last.hi));
-    let cover = match (lo, hi) {
-        (IpAddr::V4(a), IpAddr::V4(b)) => {
-            let len = (u32::from(a) ^ u32::from(b)).leading_zeros() as u8;
-            IpNet::V4(Ipv4Net::new(a, len).map(|n| n.trunc()).unwrap_or_default())
-        }
-        (IpAddr::V6(a), IpAddr::V6(b)) => {
-            let len = (u128::from(a) ^ u128::from(b)).leading_zeros() as u8;
-            IpNet::V6(Ipv6Net::new(a, len).map(|n| n.trunc()).unwrap_or_default())
-        }
-        _ => return "0.0.0.0/0 and ::/0".into(),
-    };
-    format!("{cover} ({} ranges)", cidrs.len())
-}
-
-/// Explains why `flow` stopped with `cause`, met in `direction`.
-pub fn explain(cause: &Cause, flow: &Flow, direction: Direction) -> Explanation {
+/// Explains why `flow` stopped with `cause`, met in `direction`; addresses
+/// are written with `names`.
+pub fn explain(cause: &Cause, flow: &Flow, direction: Direction, names: &Names) -> Explanation {
     let what = proto_and_ports(flow);
-    let src = peer_text(&flow.current(Field::Src));
-    let dst = peer_text(&flow.current(Field::Dst));
+    let src = names.addresses(&flow.current(Field::Src));
+    let dst = names.addresses(&flow.current(Field::Dst));
     let (reason, fix) = match cause {
         Cause::SecurityGroup {
             eni,
@@ -404,6 +382,46 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction) -> Explanation 
         }
     };
     Explanation { reason, fix }
+}
+
+/// What stopped packets, in a few words naming the component and the rule
+/// (`acl-1 inbound rule * (deny all)`, `authorization rules of cvpn-…`).
+pub fn blocker(cause: &Cause) -> String {
+    let side = |inbound: bool| if inbound { "inbound" } else { "outbound" };
+    match cause {
+        Cause::SecurityGroup {
+            groups, inbound, ..
+        } => format!("{} (no {} rule allows it)", groups.join(", "), side(*inbound)),
+        Cause::NaclDeny {
+            acl, rule, inbound, ..
+        } => format!("{acl} {} rule {rule} (deny)", side(*inbound)),
+        Cause::NaclDefaultDeny { acl, inbound } => {
+            format!("{acl} {} rule * (deny all)", side(*inbound))
+        }
+        Cause::NoRoute { rtb, .. } => format!("{rtb} (no route)"),
+        Cause::Blackhole { rtb, route } => format!("{rtb} route {route} (blackhole)"),
+        Cause::NotAuthorized { endpoint, .. } => format!("the authorization rules of {endpoint}"),
+        Cause::SplitTunnelBypass { endpoint } => {
+            format!("{endpoint} split tunnel (no Client VPN route: not sent into the VPN)")
+        }
+        Cause::CvpnNoRoute { endpoint } => format!("{endpoint} (no Client VPN route)"),
+        Cause::VaDenied { .. } => {
+            let (owner, kind) = cause.component();
+            format!("the {} policy of {owner}", kind.trim_start_matches("verified-access-"))
+        }
+        Cause::VaUnavailable { endpoint, status } => format!("{endpoint} (`{status}`, not active)"),
+        Cause::VaElsewhere { endpoint, .. } => format!("{endpoint} (leads to another target)"),
+        Cause::VaNotCarried { endpoint, .. } => {
+            format!("{endpoint} (carries other ports or protocols)")
+        }
+        Cause::CvpnUnavailable { endpoint, status } => {
+            format!("{endpoint} (`{status}`, no associated subnet)")
+        }
+        other => {
+            let (component, kind) = other.component();
+            format!("{component} ({kind})")
+        }
+    }
 }
 
 /// The Client VPN trap: rules on the target that allow the *client CIDR* have

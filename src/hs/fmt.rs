@@ -63,7 +63,10 @@ fn v6_items(v6: &IntervalSet) -> Vec<IpNet> {
     }
 }
 
-fn addr_items(s: &IntervalSet) -> Vec<String> {
+/// An address set as its fewest CIDRs (a host as its bare address), IPv4
+/// first; IPv6 blocks may cover the v4-mapped range, which no IPv6 prefix
+/// reaches anyway.
+pub fn addr_items(s: &IntervalSet) -> Vec<String> {
     let v4 = s.intersect(&all_v4());
     let v6 = s.difference(&all_v4());
     let mut out: Vec<String> = v4

@@ -22,6 +22,7 @@ mod view;
 
 pub use addr::{V4_MAPPED, addr, addr_of, all_v4, all_v6, cidrs, prefix};
 pub use cube::Cube;
+pub use fmt::addr_items;
 pub use interval::{Interval, IntervalSet};
 pub use set::PacketSet;
 pub use view::{Origin, View};

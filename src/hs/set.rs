@@ -265,6 +265,41 @@ impl PacketSet {
 
     /// One line per cube (see [`super::fmt`]); at most `max` lines, then
     /// `"… (N more)"`.
+    /// The set as a few disjoint *products* (a set of values per field):
+    /// cubes that agree on every field but one are merged into one product,
+    /// field by field (addresses first), so "tcp 22 from 97 ranges" is one
+    /// product, not 97 cubes. Exact: the union of the products is the set.
+    pub fn products(&self) -> Vec<[IntervalSet; 7]> {
+        let mut out: Vec<[IntervalSet; 7]> = self
+            .cubes
+            .iter()
+            .map(|c| Field::ALL.map(|f| IntervalSet::from_interval(c.get(f))))
+            .collect();
+        for f in [
+            Field::Src,
+            Field::Dst,
+            Field::DstPort,
+            Field::SrcPort,
+            Field::IcmpType,
+            Field::IcmpCode,
+            Field::Proto,
+        ] {
+            let k = f as usize;
+            let mut merged: Vec<[IntervalSet; 7]> = Vec::with_capacity(out.len());
+            'next: for p in out {
+                for m in merged.iter_mut() {
+                    if (0..7).all(|j| j == k || m[j] == p[j]) {
+                        m[k] = m[k].union(&p[k]);
+                        continue 'next;
+                    }
+                }
+                merged.push(p);
+            }
+            out = merged;
+        }
+        out
+    }
+
     pub fn summary(&self, max: usize) -> Vec<String> {
         super::fmt::packet_set_summary(self, max)
     }
@@ -714,5 +749,30 @@ pub(crate) mod tests {
         fn ops_match_brute_force_icmpcode_dst_sport(a in arb_cubes(ACT_B), b in arb_cubes(ACT_B), fi in 0..3usize, vals in arb_iset()) {
             check_ops(ACT_B, a, b, fi, vals)?;
         }
+    }
+
+    #[test]
+    fn products_are_exact_and_merge_cubes_that_differ_in_one_field() {
+        let pfx = |c: &str| super::super::prefix(c.parse().unwrap());
+        let mut s = PacketSet::empty();
+        for c in ["10.0.0.0/24", "10.0.2.0/24", "10.0.4.0/24"] {
+            s = s.union(&PacketSet::product(&[
+                (Field::Src, pfx(c)),
+                (Field::DstPort, IntervalSet::from_interval(Interval::point(22))),
+            ]));
+        }
+        s = s.union(&PacketSet::product(&[
+            (Field::Src, pfx("192.168.0.0/16")),
+            (Field::DstPort, IntervalSet::from_interval(Interval::point(443))),
+        ]));
+        let p = s.products();
+        assert_eq!(p.len(), 2, "{p:?}");
+        let back = p.iter().fold(PacketSet::empty(), |a, prod| {
+            a.union(&PacketSet::product(
+                &Field::ALL.map(|f| (f, prod[f as usize].clone())),
+            ))
+        });
+        assert!(back.same_as(&s));
+        assert!(PacketSet::empty().products().is_empty());
     }
 }

@@ -1,11 +1,17 @@
 //! Output: the only place with `Serialize` types. Builds one [`Report`] from
-//! an analysis, then prints it as JSON (stable, documented in the README) or
-//! as text for a person.
+//! an analysis, then prints it as JSON (stable, documented in the README and
+//! `schema/check.json`; complete: nothing is cut) or as text for a person
+//! (`text.rs`: cut to what a person reads, about 40 lines).
+
+mod text;
+
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::engine::{Analysis, Cause, End, Hop, Leaf, Path, Verdict, Via};
-use crate::explain::{client_cidr_trap, explain};
+use crate::engine::{Analysis, Cause, End, Flow, Hop, Leaf, Path, Verdict, Via};
+use crate::explain::{Names, blocker, client_cidr_trap, explain};
+use crate::hs::{self, Field, IntervalSet, PacketSet};
 use crate::model::Network;
 use crate::prove::{Proof, Scope};
 
@@ -22,10 +28,12 @@ pub struct Report {
     pub paths: Vec<PathOut>,
     pub blocked_by: Vec<BlockOut>,
     pub unknown: Vec<UnknownOut>,
-    /// Packets that get there and back (summaries, one line per box).
-    pub reachable_packets: Vec<String>,
-    /// Packets of the query that do not.
-    pub unreachable_packets: Vec<String>,
+    /// Packets that get there and back whatever the network chooses.
+    pub reachable_packets: Vec<PacketsOut>,
+    /// Packets of the query that do not (neither reachable nor undecided).
+    pub unreachable_packets: Vec<PacketsOut>,
+    /// Packets whose fate the input cannot decide (`unknown`).
+    pub undecided_packets: Vec<PacketsOut>,
     pub assumptions: Vec<String>,
     pub warnings: Vec<String>,
     pub skipped: Vec<SkippedOut>,
@@ -153,6 +161,10 @@ pub struct AccessOut {
     pub group: Option<String>,
     pub verdict: &'static str,
     pub associations: Vec<AssociationOut>,
+    /// What stops this user's packets, in the order they meet it (rule and component).
+    pub blocked_by: Vec<String>,
+    /// Components where this user's packets become undecided.
+    pub unknown_at: Vec<String>,
 }
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
@@ -177,6 +189,9 @@ pub struct HopOut {
     pub kind: &'static str,
     pub action: &'static str,
     pub rule: String,
+    /// When `rule` names a prefix list: the entries (CIDRs) that matched.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<String>,
 }
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
@@ -189,7 +204,7 @@ pub struct PathOut {
     /// Where this path's packets stop, if they do: `forward` or `return`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stops: Option<&'static str>,
-    pub packets: Vec<String>,
+    pub packets: Vec<PacketsOut>,
 }
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
@@ -204,7 +219,7 @@ pub struct BlockOut {
     /// A trap worth knowing (e.g. a rule allowing the Client VPN client CIDR).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-    pub packets: Vec<String>,
+    pub packets: Vec<PacketsOut>,
 }
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
@@ -221,7 +236,83 @@ pub struct SkippedOut {
     pub count: usize,
 }
 
-const MAX_LINES: usize = 8;
+/// One box of packets: every combination of the listed values. A port or
+/// ICMP field that is absent takes any value.
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct PacketsOut {
+    /// The box as one line (`tcp 10.0.0.0/24 -> 10.0.1.5 dport 22 sport 32768-60999`).
+    pub text: String,
+    /// `tcp`, `udp`, `icmp`, `icmpv6`, a number, or a range `a-b`.
+    pub protocols: Vec<String>,
+    /// CIDRs (a host as its address).
+    pub sources: Vec<String>,
+    pub destinations: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ports: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_ports: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icmp_types: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub icmp_codes: Option<Vec<String>>,
+}
+
+fn values(s: &IntervalSet, f: Field) -> Vec<String> {
+    match f {
+        Field::Src | Field::Dst => hs::addr_items(s),
+        _ => s
+            .intervals()
+            .iter()
+            .map(|i| {
+                IntervalSet::from_interval(*i)
+                    .summary(f)
+                    .replace("all", &format!("0-{}", f.max()))
+            })
+            .collect(),
+    }
+}
+
+/// A packet set as boxes: exact, each box written out in full (JSON) and as
+/// one line written with `names` (which may cut long address lists).
+fn packets(set: &PacketSet, names: &Names) -> Vec<PacketsOut> {
+    set.products()
+        .into_iter()
+        .map(|p| {
+            let get = |f: Field| &p[f as usize];
+            let opt = |f: Field| (!get(f).is_full(f)).then(|| values(get(f), f));
+            let mut text = format!(
+                "{} {} -> {}",
+                get(Field::Proto).summary(Field::Proto),
+                names.addresses(get(Field::Src)),
+                names.addresses(get(Field::Dst))
+            );
+            for (f, label) in [(Field::DstPort, "dport"), (Field::SrcPort, "sport")] {
+                if !get(f).is_full(f) {
+                    text += &format!(" {label} {}", get(f).summary(f));
+                }
+            }
+            if !get(Field::IcmpType).is_full(Field::IcmpType)
+                || !get(Field::IcmpCode).is_full(Field::IcmpCode)
+            {
+                text += &format!(
+                    " icmp type {} code {}",
+                    get(Field::IcmpType).summary(Field::IcmpType),
+                    get(Field::IcmpCode).summary(Field::IcmpCode)
+                );
+            }
+            PacketsOut {
+                text,
+                protocols: values(get(Field::Proto), Field::Proto),
+                sources: values(get(Field::Src), Field::Src),
+                destinations: values(get(Field::Dst), Field::Dst),
+                ports: opt(Field::DstPort),
+                source_ports: opt(Field::SrcPort),
+                icmp_types: opt(Field::IcmpType),
+                icmp_codes: opt(Field::IcmpCode),
+            }
+        })
+        .collect()
+}
 
 fn hops(h: &[Hop]) -> Vec<HopOut> {
     h.iter()
@@ -230,17 +321,9 @@ fn hops(h: &[Hop]) -> Vec<HopOut> {
             kind: h.kind,
             action: h.action,
             rule: h.rule.clone(),
+            entries: h.entry.iter().cloned().collect(),
         })
         .collect()
-}
-
-/// How a user (class) reads in text: `group G`, `users in A and B`, `no group`.
-fn who(group: Option<&str>) -> String {
-    match group {
-        Some(g) if crate::engine::users::is_class(g) => g.to_string(),
-        Some(g) => format!("group {g}"),
-        None => "no group".into(),
-    }
 }
 
 /// `ipv6`: the packets stopped are IPv6 (the implicit `*` rule is 32768 there).
@@ -265,21 +348,27 @@ fn rule_of(cause: &Cause, ipv6: bool) -> String {
     }
 }
 
-fn block(leaf: &Leaf, cause: &Cause, via: Option<&Via>, net: &Network) -> Vec<BlockOut> {
-    let e = explain(cause, &leaf.flow, leaf.direction);
+fn block(
+    leaf: &Leaf,
+    cause: &Cause,
+    via: Option<&Via>,
+    net: &Network,
+    names: &Names,
+) -> Vec<BlockOut> {
+    let e = explain(cause, &leaf.flow, leaf.direction, names);
     let (component, kind) = cause.component();
     let mut out = vec![BlockOut {
         component,
         kind,
         direction: leaf.direction.name(),
         rule: rule_of(cause, {
-            let dst = leaf.flow.current(crate::hs::Field::Dst);
-            !dst.is_empty() && dst.intersect(&crate::hs::all_v4()).is_empty()
+            let dst = leaf.flow.current(Field::Dst);
+            !dst.is_empty() && dst.intersect(&hs::all_v4()).is_empty()
         }),
         reason: e.reason.clone(),
         fix: e.fix.clone(),
         note: via.and_then(|v| client_cidr_trap(net, cause, v)),
-        packets: leaf.flow.some.summary(MAX_LINES),
+        packets: packets(&leaf.flow.some, names),
     }];
     // Every group of the interface could carry the missing rule.
     if let Cause::SecurityGroup { groups, .. } = cause {
@@ -292,12 +381,128 @@ fn block(leaf: &Leaf, cause: &Cause, via: Option<&Via>, net: &Network) -> Vec<Bl
     out
 }
 
+/// Paths that differ only in their packets or in the prefix-list entry a
+/// route matched are one path: their packets and entries are joined.
+fn merged_paths(a: &Analysis, names: &Names) -> Vec<PathOut> {
+    struct Group<'a> {
+        first: &'a Path,
+        all: Vec<&'a Path>,
+        packets: PacketSet,
+        entries: Vec<(usize, BTreeSet<String>)>,
+    }
+    let key = |p: &Path| {
+        let hops = |l: &Leaf| {
+            l.hops
+                .iter()
+                .map(|h| format!("{}\u{1}{}\u{1}{}\u{1}{}", h.component, h.kind, h.action, h.rule))
+                .collect::<Vec<_>>()
+        };
+        (
+            p.verdict.name(),
+            p.via.as_ref().map(|v| (v.endpoint.clone(), v.association.clone(), v.group.clone())),
+            hops(&p.forward),
+            p.back.as_ref().map(hops),
+            p.stop().map(|l| l.direction.name()),
+        )
+    };
+    let mut groups: Vec<(_, Group)> = Vec::new();
+    for p in &a.paths {
+        let k = key(p);
+        let last = p.back.as_ref().unwrap_or(&p.forward);
+        let all_hops = p.forward.hops.iter().chain(p.back.iter().flat_map(|b| b.hops.iter()));
+        let entries: Vec<(usize, Option<&String>)> =
+            all_hops.enumerate().map(|(i, h)| (i, h.entry.as_ref())).collect();
+        match groups.iter_mut().find(|(gk, _)| *gk == k) {
+            Some((_, g)) => {
+                g.all.push(p);
+                g.packets = g.packets.union(&last.flow.some);
+                for (i, e) in entries {
+                    if let (Some(e), Some(slot)) = (e, g.entries.get_mut(i)) {
+                        slot.1.insert(e.clone());
+                    }
+                }
+            }
+            None => groups.push((
+                k,
+                Group {
+                    first: p,
+                    all: vec![p],
+                    packets: last.flow.some.clone(),
+                    entries: entries
+                        .into_iter()
+                        .map(|(i, e)| (i, e.into_iter().cloned().collect()))
+                        .collect(),
+                },
+            )),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(_, g)| {
+            let p = g.first;
+            let mut set = g.packets;
+            set.coalesce();
+            let n = p.forward.hops.len();
+            let with_entries = |mut hs: Vec<HopOut>, offset: usize| {
+                for (i, h) in hs.iter_mut().enumerate() {
+                    if let Some((_, e)) = g.entries.get(i + offset) {
+                        h.entries = e.iter().cloned().collect();
+                    }
+                }
+                hs
+            };
+            // Replies split across the merged paths may together cover
+            // every request: the verdict is over the union.
+            let mut verdict = p.verdict;
+            if p.stop().is_none() && p.back.is_some() && g.all.len() > 1 {
+                let want = g
+                    .all
+                    .iter()
+                    .fold(PacketSet::empty(), |a, q| a.union(&q.forward.flow.some));
+                let backs: Vec<&Flow> = g
+                    .all
+                    .iter()
+                    .filter_map(|q| q.back.as_ref().map(|b| &b.flow))
+                    .collect();
+                if want.is_subset(&Flow::all_of_union(&backs)) {
+                    verdict = Verdict::Reachable;
+                }
+            }
+            PathOut {
+                verdict: verdict.name(),
+                via: p.via.as_ref().map(|v| ViaOut {
+                    endpoint: v.endpoint.clone(),
+                    association: v.association.clone(),
+                    group: v.group.clone(),
+                }),
+                hops: with_entries(hops(&p.forward.hops), 0),
+                return_hops: with_entries(
+                    p.back.as_ref().map(|b| hops(&b.hops)).unwrap_or_default(),
+                    n,
+                ),
+                stops: p.stop().map(|l| l.direction.name()),
+                packets: packets(&set, names),
+            }
+        })
+        .collect()
+}
+
 impl Report {
+    /// The complete report: every list in full (for JSON).
     pub fn new(a: &Analysis, net: &Network) -> Report {
+        Report::build(a, net, &Names::new(net, None))
+    }
+
+    /// The report for a person: long address lists cut to a few CIDRs, sets
+    /// written against named universes (for text).
+    pub fn brief(a: &Analysis, net: &Network) -> Report {
+        Report::build(a, net, &Names::new(net, Some(8)))
+    }
+
+    fn build(a: &Analysis, net: &Network, names: &Names) -> Report {
         let q = &a.query;
         let mut blocked_by: Vec<BlockOut> = Vec::new();
-        let mut unknown = Vec::new();
-        let mut paths = Vec::new();
+        let mut unknown: Vec<UnknownOut> = Vec::new();
         // Forward stops first, then return stops: the order packets meet them.
         let stops = |p: &Path| p.stop().map(|l| (l.direction, l.clone(), p.via.clone()));
         let mut all_stops: Vec<_> = a.paths.iter().filter_map(stops).collect();
@@ -305,40 +510,32 @@ impl Report {
         for (_, leaf, via) in &all_stops {
             match &leaf.end {
                 End::Dropped(c) => {
-                    for b in block(leaf, c, via.as_ref(), net) {
-                        if !blocked_by.iter().any(|x: &BlockOut| {
+                    for b in block(leaf, c, via.as_ref(), net, names) {
+                        match blocked_by.iter_mut().find(|x: &&mut BlockOut| {
                             x.component == b.component
                                 && x.rule == b.rule
                                 && x.direction == b.direction
                                 && x.reason == b.reason
                         }) {
-                            blocked_by.push(b);
+                            Some(x) => x.packets.extend(b.packets),
+                            None => blocked_by.push(b),
                         }
                     }
                 }
-                End::Unknown { component, reason } => unknown.push(UnknownOut {
-                    component: component.clone(),
-                    direction: leaf.direction.name(),
-                    reason: reason.clone(),
-                }),
+                End::Unknown { component, reason } => {
+                    let u = UnknownOut {
+                        component: component.clone(),
+                        direction: leaf.direction.name(),
+                        reason: reason.clone(),
+                    };
+                    if !unknown.contains(&u) {
+                        unknown.push(u);
+                    }
+                }
                 _ => {}
             }
         }
-        for p in &a.paths {
-            let last = p.back.as_ref().unwrap_or(&p.forward);
-            paths.push(PathOut {
-                verdict: p.verdict.name(),
-                via: p.via.as_ref().map(|v| ViaOut {
-                    endpoint: v.endpoint.clone(),
-                    association: v.association.clone(),
-                    group: v.group.clone(),
-                }),
-                hops: hops(&p.forward.hops),
-                return_hops: p.back.as_ref().map(|b| hops(&b.hops)).unwrap_or_default(),
-                stops: p.stop().map(|l| l.direction.name()),
-                packets: last.flow.some.summary(MAX_LINES),
-            });
-        }
+        let paths = merged_paths(a, names);
         let src_ports = if q.spec.protocol.has_ports() {
             format!("{}-{}", q.src_ports.0, q.src_ports.1)
         } else {
@@ -355,7 +552,53 @@ impl Report {
                 .iter()
                 .map(|s| format!("skipped {} {} in {}: not modelled", s.count, s.kind, s.file)),
         );
-        let unreachable = a.packets.difference(&a.reachable);
+        let undecided = a.undecided.difference(&a.reachable);
+        let unreachable = a.packets.difference(&a.reachable).difference(&undecided);
+        let access = a
+            .access
+            .iter()
+            .map(|x| {
+                let mine = a.paths.iter().filter(|p| {
+                    p.via
+                        .as_ref()
+                        .is_some_and(|v| v.endpoint == x.endpoint && v.group == x.group)
+                });
+                let mut blocked = Vec::new();
+                let mut unknown_at = Vec::new();
+                for p in mine {
+                    match p.stop().map(|l| &l.end) {
+                        Some(End::Dropped(c)) => {
+                            let b = blocker(c);
+                            if !blocked.contains(&b) {
+                                blocked.push(b);
+                            }
+                        }
+                        Some(End::Unknown { component, .. })
+                            if !unknown_at.contains(component) =>
+                        {
+                            unknown_at.push(component.clone());
+                        }
+                        _ => {}
+                    }
+                }
+                AccessOut {
+                    endpoint: x.endpoint.clone(),
+                    group: x.group.clone(),
+                    verdict: x.verdict.name(),
+                    associations: x
+                        .associations
+                        .iter()
+                        .map(|(id, subnet, v)| AssociationOut {
+                            association: id.clone(),
+                            subnet: subnet.clone(),
+                            verdict: v.name(),
+                        })
+                        .collect(),
+                    blocked_by: blocked,
+                    unknown_at,
+                }
+            })
+            .collect();
         Report {
             verdict: a.verdict.name(),
             proof: None,
@@ -374,33 +617,17 @@ impl Report {
                 ports,
                 source_ports: src_ports,
             },
-            access: a
-                .access
-                .iter()
-                .map(|x| AccessOut {
-                    endpoint: x.endpoint.clone(),
-                    group: x.group.clone(),
-                    verdict: x.verdict.name(),
-                    associations: x
-                        .associations
-                        .iter()
-                        .map(|(id, subnet, v)| AssociationOut {
-                            association: id.clone(),
-                            subnet: subnet.clone(),
-                            verdict: v.name(),
-                        })
-                        .collect(),
-                })
-                .collect(),
+            access,
             paths,
             blocked_by,
             unknown,
-            reachable_packets: a.reachable.summary(MAX_LINES),
+            reachable_packets: packets(&a.reachable, names),
             unreachable_packets: if a.verdict == Verdict::Reachable {
                 Vec::new()
             } else {
-                unreachable.summary(MAX_LINES)
+                packets(&unreachable, names)
             },
+            undecided_packets: packets(&undecided, names),
             assumptions: a.assumptions.clone(),
             warnings,
             skipped: net
@@ -423,176 +650,5 @@ impl Report {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-    }
-
-    /// Text for a person; ANSI colour only when `color`. With a proof, its
-    /// lines come last.
-    pub fn to_text(&self, color: bool) -> String {
-        match &self.proof {
-            Some(p) => self.body_text(color) + &p.to_text(),
-            None => self.body_text(color),
-        }
-    }
-
-    /// Text that leads with the proof (`reach prove`).
-    pub fn to_text_proof_first(&self, color: bool) -> String {
-        match &self.proof {
-            Some(p) => p.to_text() + "\n" + &self.body_text(color),
-            None => self.body_text(color),
-        }
-    }
-
-    fn body_text(&self, color: bool) -> String {
-        use std::fmt::Write;
-        let paint = |code: &str, s: &str| {
-            if color {
-                format!("\x1b[{code}m{s}\x1b[0m")
-            } else {
-                s.to_string()
-            }
-        };
-        let verdict_color = verdict_color_of(self.verdict);
-        let mut o = String::new();
-        let q = &self.query;
-        // An IPv6 destination prints bracketed, as the query is written.
-        let dst = if q.destination.contains(':') {
-            format!("[{}]", q.destination)
-        } else {
-            q.destination.clone()
-        };
-        let _ = writeln!(
-            o,
-            "{}: {} -> {dst}:{}/{}",
-            paint(verdict_color, self.verdict),
-            q.source,
-            q.ports,
-            q.protocol
-        );
-        if !self.reachable_packets.is_empty() && self.verdict != "reachable" {
-            let _ = writeln!(o, "  gets through: {}", self.reachable_packets.join("; "));
-        }
-        if !self.unreachable_packets.is_empty() && self.verdict != "unreachable" {
-            let short = self.unreachable_packets.len() <= 3
-                && self.unreachable_packets.iter().all(|l| l.len() <= 120);
-            if short {
-                let _ = writeln!(o, "  does not: {}", self.unreachable_packets.join("; "));
-            } else {
-                let _ = writeln!(
-                    o,
-                    "  does not: the rest of the query (listed in --format json)"
-                );
-            }
-        }
-        if !self.access.is_empty() {
-            let _ = writeln!(o, "\naccess:");
-            for x in &self.access {
-                let who = who(x.group.as_deref());
-                let assocs = x
-                    .associations
-                    .iter()
-                    .map(|a| format!("{} ({}) {}", a.association, a.subnet, a.verdict))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let _ = writeln!(
-                    o,
-                    "  {} {who}: {}{}",
-                    x.endpoint,
-                    paint(verdict_color_of(x.verdict), x.verdict),
-                    if assocs.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" [{assocs}]")
-                    }
-                );
-            }
-        }
-        for (n, p) in self.paths.iter().enumerate() {
-            let via = p
-                .via
-                .as_ref()
-                .map(|v| {
-                    let mut parts = vec![v.endpoint.clone()];
-                    parts.extend(v.association.clone());
-                    parts.push(who(v.group.as_deref()));
-                    format!(" via {}", parts.join(", "))
-                })
-                .unwrap_or_default();
-            let _ = writeln!(o, "\npath {}{via} ({}):", n + 1, p.verdict);
-            let step = |o: &mut String, i: usize, h: &HopOut| {
-                let _ = writeln!(
-                    o,
-                    "  {:>2}. {:<24} {:<17} {:<14} {}",
-                    i + 1,
-                    h.component,
-                    h.kind,
-                    h.action,
-                    h.rule
-                );
-            };
-            let _ = writeln!(o, "  forward");
-            for (i, h) in p.hops.iter().enumerate() {
-                step(&mut o, i, h);
-            }
-            if !p.return_hops.is_empty() {
-                let _ = writeln!(o, "  return");
-                for (i, h) in p.return_hops.iter().enumerate() {
-                    step(&mut o, i, h);
-                }
-            }
-            if let Some(d) = p.stops {
-                let _ = writeln!(o, "  {} here ({d})", paint("31", "stops"));
-            }
-        }
-        if !self.blocked_by.is_empty() {
-            let _ = writeln!(o, "\nblocked by:");
-            for b in &self.blocked_by {
-                let rule = if b.rule.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", b.rule)
-                };
-                let _ = writeln!(
-                    o,
-                    "  - {} ({}{rule}, {}): {}",
-                    paint("1", &b.component),
-                    b.kind,
-                    b.direction,
-                    b.reason
-                );
-                if let Some(f) = &b.fix {
-                    let _ = writeln!(o, "    fix: {f}");
-                }
-                if let Some(n) = &b.note {
-                    let _ = writeln!(o, "    note: {n}");
-                }
-            }
-        }
-        if !self.unknown.is_empty() {
-            let _ = writeln!(o, "\nunknown (the input lacks something needed):");
-            for u in &self.unknown {
-                let _ = writeln!(o, "  - {} ({}): {}", u.component, u.direction, u.reason);
-            }
-        }
-        if !self.assumptions.is_empty() {
-            let _ = writeln!(o, "\nassumptions:");
-            for a in &self.assumptions {
-                let _ = writeln!(o, "  - {a}");
-            }
-        }
-        if !self.warnings.is_empty() {
-            let _ = writeln!(o, "\nwarnings:");
-            for w in &self.warnings {
-                let _ = writeln!(o, "  - {w}");
-            }
-        }
-        o
-    }
-}
-
-fn verdict_color_of(v: &str) -> &'static str {
-    match v {
-        "reachable" => "1;32",
-        "unreachable" => "1;31",
-        _ => "1;33",
     }
 }

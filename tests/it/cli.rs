@@ -137,5 +137,19 @@ fn skipped_kinds_appear_in_json() {
         .map(|s| s["kind"].as_str().unwrap().to_string())
         .collect();
     assert!(kinds.contains(&"VpnGateways".to_string()), "{kinds:?}");
-    assert!(r.stderr.contains("warning: skipped"), "{}", r.stderr);
+    // Warnings once (issue 10, item 8): in JSON's `warnings`, not on stderr.
+    let warnings = v["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with("skipped")),
+        "{warnings:?}"
+    );
+    assert!(!r.stderr.contains("warning"), "{}", r.stderr);
+    // In text: on stderr only, never in the text on stdout.
+    let t = reach(&["check", "--snapshot", &dir, "internet->18.216.80.133:22"]);
+    assert_eq!(t.code, 0, "{}{}", t.stdout, t.stderr);
+    assert!(t.stderr.contains("warning: skipped"), "{}", t.stderr);
+    assert!(!t.stdout.contains("skipped"), "{}", t.stdout);
+    assert!(!t.stdout.contains("warning"), "{}", t.stdout);
 }

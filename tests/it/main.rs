@@ -8,6 +8,7 @@ mod differential;
 mod fixtures;
 mod inputs;
 mod models;
+mod output;
 #[cfg(feature = "z3")]
 mod prove;
 mod real_accounts;

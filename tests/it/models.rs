@@ -34,7 +34,7 @@ fn two_tier_partial_names_the_sources_that_work() {
     assert!(
         r.reachable_packets
             .iter()
-            .all(|l| l.contains("198.51.100.0/24")),
+            .all(|l| l.text.contains("198.51.100.0/24")),
         "{:?}",
         r.reachable_packets
     );

@@ -102,7 +102,7 @@ fn ipv6_destination_uses_the_sources_ipv6_address() {
     assert!(
         r.reachable_packets
             .iter()
-            .any(|p| p.contains("2600:1f18:4a3:6a02::30")),
+            .any(|p| p.text.contains("2600:1f18:4a3:6a02::30")),
         "{:?}",
         r.reachable_packets
     );

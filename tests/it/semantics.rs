@@ -95,14 +95,14 @@ fn nacl_return_needs_the_clients_ephemeral_ports() {
     assert!(
         r.reachable_packets
             .iter()
-            .all(|l| l.contains("sport 32768-40000")),
+            .all(|l| l.text.contains("sport 32768-40000")),
         "{:?}",
         r.reachable_packets
     );
     assert!(
         r.unreachable_packets
             .iter()
-            .any(|l| l.contains("sport 40001-60999")),
+            .any(|l| l.text.contains("sport 40001-60999")),
         "{:?}",
         r.unreachable_packets
     );
