@@ -381,3 +381,47 @@ fn json_snapshots_keep_their_merging_and_warn_on_subnet_cidrs() {
         &["s.json`: subnet ``: field `SubnetId`: empty: every resource has an id"],
     );
 }
+
+// ---------------------------------------------------------------------------
+// ICMP and the address family (issue 10, item 4)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn icmp_of_the_other_family_is_an_error_showing_the_right_spelling() {
+    let snap = "tests/data/real-account";
+    assert_error(
+        &reach(&[
+            "check",
+            "--snapshot",
+            snap,
+            "internet->[2600:1f18:4a3:6a01::10]:128/icmp",
+        ]),
+        &[
+            "query `internet->[2600:1f18:4a3:6a01::10]:128/icmp`: `icmp` to the IPv6 address 2600:1f18:4a3:6a01::10: use `icmpv6` (`internet->[2600:1f18:4a3:6a01::10]:128/icmpv6`)",
+        ],
+    );
+    assert_error(
+        &reach(&[
+            "check",
+            "--snapshot",
+            snap,
+            "eni-0web0000000000001->10.0.2.30:8/icmpv6",
+        ]),
+        &[
+            "`icmpv6` to the IPv4 address 10.0.2.30: use `icmp` (`eni-0web0000000000001->10.0.2.30:8/icmp`)",
+        ],
+    );
+    // The family of an `i-…` destination is known once it is resolved.
+    assert_error(
+        &reach(&[
+            "check",
+            "--snapshot",
+            snap,
+            "eni-0web0000000000001->i-0app0000000000003:8/icmpv6",
+        ]),
+        &[
+            "`icmpv6` to the IPv4 address",
+            "use `icmp` (`eni-0web0000000000001->i-0app0000000000003:8/icmp`)",
+        ],
+    );
+}
