@@ -310,6 +310,24 @@ fn ephemeral(net: &Network, i: &Interface, assumptions: &mut Vec<String>) -> (u1
     }
 }
 
+/// `icmp` is ICMP for IPv4, `icmpv6` for IPv6: the other one for the
+/// destination's family is an error showing the query as it should be written.
+fn check_icmp_family(spec: &QuerySpec, dst_ip: IpAddr) -> Result<(), EngineError> {
+    let (wrong, right, family) = match spec.protocol {
+        Protocol::ICMPV6 if dst_ip.is_ipv4() => ("icmpv6", "icmp", "IPv4"),
+        Protocol::ICMP if dst_ip.is_ipv6() => ("icmp", "icmpv6", "IPv6"),
+        _ => return Ok(()),
+    };
+    let fixed = match spec.text.rsplit_once('/') {
+        Some((head, _)) => format!("{head}/{right}"),
+        None => spec.text.clone(),
+    };
+    Err(bad(
+        &spec.text,
+        format!("`{wrong}` to the {family} address {dst_ip}: use `{right}` (`{fixed}`)"),
+    ))
+}
+
 impl Query {
     /// Resolves with only a source-port override.
     pub fn resolve(
@@ -358,6 +376,7 @@ impl Query {
                 (primary(i, id)?, Some(i.id.clone()))
             }
         };
+        check_icmp_family(&spec, dst_ip)?;
         let (start, default_ports) = match &spec.src {
             SrcSpec::Internet => {
                 assumptions.push(
@@ -490,12 +509,6 @@ impl Query {
                 }
             }
         };
-        if spec.protocol == Protocol::ICMPV6 && dst_ip.is_ipv4() {
-            return Err(bad(
-                &spec.text,
-                format!("`icmpv6` to the IPv4 address {dst_ip}: use `icmp`"),
-            ));
-        }
         let query = Query {
             spec,
             start,
@@ -542,12 +555,6 @@ impl Query {
         let proto = match self.spec.protocol {
             Protocol::Number(n) => n,
             Protocol::All => 6,
-        };
-        // An IPv6 destination with an `icmp` query means ICMPv6.
-        let proto = if proto == 1 && self.dst_ip.is_ipv6() {
-            58
-        } else {
-            proto
         };
         // Sources are of the destination's address family.
         let family = if self.dst_ip.is_ipv4() {

@@ -112,7 +112,9 @@ impl Loader {
     /// Lowers everything into the model, applies AWS implicit defaults, checks references.
     pub fn finish(self) -> Result<Network, IngestError> {
         let Loader { mut st, yaml } = self;
+        st.check_blank_ids()?;
         yaml::lower_all(&mut st, &yaml)?;
+        st.warn_subnet_cidrs();
         st.merge_instance_interfaces();
         st.synthesize_nat_interfaces();
         st.apply_addresses();
@@ -445,7 +447,212 @@ pub(crate) fn merge<T: HasOrigin>(
     map.insert(id.to_string(), new);
 }
 
+/// A resource of the input, for checks over every kind: its kind (as
+/// messages name it), the AWS CLI field that holds its ID, the ID and where it
+/// comes from.
+pub(crate) struct ResourceId<'a> {
+    pub kind: &'static str,
+    pub json_field: &'static str,
+    pub id: &'a str,
+    pub origin: &'a Origin,
+}
+
+/// Every resource read so far (interfaces known only from `Reservations` included).
+pub(crate) fn resource_ids(st: &State) -> Vec<ResourceId<'_>> {
+    fn add<'a, T: HasOrigin>(
+        out: &mut Vec<ResourceId<'a>>,
+        map: &'a BTreeMap<String, T>,
+        kind: &'static str,
+        json_field: &'static str,
+    ) {
+        out.extend(map.iter().map(|(id, r)| ResourceId {
+            kind,
+            json_field,
+            id,
+            origin: r.origin(),
+        }));
+    }
+    let net = &st.net;
+    let mut out = Vec::new();
+    add(&mut out, &net.vpcs, "vpc", "VpcId");
+    add(&mut out, &net.subnets, "subnet", "SubnetId");
+    add(&mut out, &net.route_tables, "route table", "RouteTableId");
+    add(&mut out, &net.security_groups, "security group", "GroupId");
+    add(&mut out, &net.network_acls, "network acl", "NetworkAclId");
+    add(
+        &mut out,
+        &net.interfaces,
+        "network interface",
+        "NetworkInterfaceId",
+    );
+    add(
+        &mut out,
+        &st.instance_enis,
+        "network interface",
+        "NetworkInterfaceId",
+    );
+    add(&mut out, &net.instances, "instance", "InstanceId");
+    out.extend(net.internet_gateways.iter().map(|(id, g)| {
+        let (kind, json_field) = if g.egress_only {
+            (
+                "egress-only internet gateway",
+                "EgressOnlyInternetGatewayId",
+            )
+        } else {
+            ("internet gateway", "InternetGatewayId")
+        };
+        ResourceId {
+            kind,
+            json_field,
+            id,
+            origin: &g.origin,
+        }
+    }));
+    add(&mut out, &net.nat_gateways, "nat gateway", "NatGatewayId");
+    add(
+        &mut out,
+        &net.peerings,
+        "vpc peering connection",
+        "VpcPeeringConnectionId",
+    );
+    add(&mut out, &net.prefix_lists, "prefix list", "PrefixListId");
+    add(
+        &mut out,
+        &net.client_vpn_endpoints,
+        "client vpn endpoint",
+        "ClientVpnEndpointId",
+    );
+    add(
+        &mut out,
+        &net.va_instances,
+        "verified access instance",
+        "VerifiedAccessInstanceId",
+    );
+    out.extend(net.va_trust_providers.iter().map(|(id, t)| ResourceId {
+        kind: "verified access trust provider",
+        json_field: "VerifiedAccessTrustProviderId",
+        id,
+        origin: &t.origin,
+    }));
+    add(
+        &mut out,
+        &net.va_groups,
+        "verified access group",
+        "VerifiedAccessGroupId",
+    );
+    add(
+        &mut out,
+        &net.va_endpoints,
+        "verified access endpoint",
+        "VerifiedAccessEndpointId",
+    );
+    out
+}
+
+/// Why `cidr` of a subnet is not inside its VPC, if it is not: a subnet's
+/// CIDR lies in one of the VPC's CIDRs of its family.
+pub(crate) fn outside_vpc(cidr: &IpNet, vpc: &Vpc) -> Option<String> {
+    let family: Vec<&IpNet> = vpc
+        .cidrs
+        .iter()
+        .filter(|v| v.addr().is_ipv6() == cidr.addr().is_ipv6())
+        .collect();
+    if family.iter().any(|v| v.contains(cidr)) {
+        return None;
+    }
+    let fam = if cidr.addr().is_ipv6() {
+        "ipv6"
+    } else {
+        "ipv4"
+    };
+    Some(if family.is_empty() {
+        format!(
+            "`{cidr}` is outside vpc `{}`, which has no {fam} cidr",
+            vpc.id
+        )
+    } else {
+        let list: Vec<String> = family.iter().map(ToString::to_string).collect();
+        format!(
+            "`{cidr}` is outside vpc `{}`'s {fam} cidrs ({})",
+            vpc.id,
+            list.join(", ")
+        )
+    })
+}
+
+/// The first CIDR of `other` that overlaps `cidr` (of the same family).
+pub(crate) fn overlapping<'a>(cidr: &IpNet, other: &'a Subnet) -> Option<&'a IpNet> {
+    other
+        .cidrs
+        .iter()
+        .find(|c| c.contains(cidr) || cidr.contains(*c))
+}
+
 impl State {
+    /// AWS never prints an empty ID: a snapshot resource with one was edited by hand
+    /// (and would merge with any other). Runs before the YAML model is lowered,
+    /// which checks its own IDs.
+    fn check_blank_ids(&self) -> Result<(), IngestError> {
+        match resource_ids(self)
+            .into_iter()
+            .find(|r| r.id.trim().is_empty())
+        {
+            Some(r) => Err(error::field_err(
+                &r.origin.file,
+                &resource(r.kind, r.id),
+                r.json_field,
+                "empty: every resource has an id",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// A snapshot subnet outside its VPC's CIDRs, or overlapping another subnet
+    /// of its VPC, is something AWS refuses: documents taken at different
+    /// times (a CIDR added, a subnet recreated) or edited. A warning, as the
+    /// snapshot is still what the account had; a YAML model's subnets (and
+    /// VPCs) are checked, as errors, when it is lowered.
+    fn warn_subnet_cidrs(&mut self) {
+        let from_yaml = |o: &Origin| self.yaml_files.contains(&o.file);
+        let json_field = |c: &IpNet| {
+            if c.addr().is_ipv6() {
+                "Ipv6CidrBlockAssociationSet"
+            } else {
+                "CidrBlock"
+            }
+        };
+        let mut before: Vec<&Subnet> = Vec::new();
+        for s in self.net.subnets.values().filter(|s| !from_yaml(&s.origin)) {
+            let res = resource("subnet", &s.id);
+            let vpc = self.net.vpcs.get(&s.vpc);
+            for c in &s.cidrs {
+                if let Some(v) = vpc.filter(|v| !from_yaml(&v.origin))
+                    && let Some(why) = outside_vpc(c, v)
+                {
+                    self.warnings.push(format!(
+                        "`{}`: {res}: field `{}`: {why}, which aws does not allow (documents taken at different times, or edited?)",
+                        s.origin.file,
+                        json_field(c)
+                    ));
+                }
+                if let Some((o, oc)) = before
+                    .iter()
+                    .filter(|o| o.vpc == s.vpc)
+                    .find_map(|o| overlapping(c, o).map(|oc| (o, oc)))
+                {
+                    self.warnings.push(format!(
+                        "`{}`: {res}: field `{}`: `{c}` overlaps `{oc}` of subnet `{}` in vpc `{}`, which aws does not allow (documents taken at different times, or edited?)",
+                        s.origin.file,
+                        json_field(c),
+                        o.id,
+                        s.vpc
+                    ));
+                }
+            }
+            before.push(s);
+        }
+    }
+
     pub fn set_nacl_of_subnet(&mut self, subnet: &str, acl: &str, file: &str) {
         if let Some(old) = self.net.nacl_of_subnet.get(subnet)
             && old != acl

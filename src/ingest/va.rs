@@ -459,6 +459,15 @@ pub(crate) struct EndpointY {
     policy_enabled: Option<bool>,
 }
 
+macro_rules! yaml_id {
+    ($($t:ty),*) => {$(
+        impl super::yaml::YamlId for $t {
+            fn yaml_id(&self) -> &str { &self.id }
+        }
+    )*};
+}
+yaml_id!(InstanceY, TrustProviderY, GroupY, EndpointY);
+
 fn yaml_policy(doc: &Option<String>, enabled: Option<bool>, origin: &Origin) -> Option<VaPolicy> {
     doc.as_ref().map(|d| VaPolicy {
         enabled: enabled.unwrap_or(true),

@@ -376,7 +376,7 @@ fn the_real_account_snapshot_is_proved() {
         "internet->[2600:1f18:4a3:6a01::10]:443",
         "internet->[2600:1f18:4a3:6a01::10]:0-1024",
         "internet->[2600:1f18:4a3:7b01::5]:22",
-        "internet->[2600:1f18:4a3:6a01::10]:128/icmp",
+        "internet->[2600:1f18:4a3:6a01::10]:128/icmpv6",
     ] {
         proved(&net, q, &[]);
     }

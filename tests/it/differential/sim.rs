@@ -1168,7 +1168,7 @@ pub fn resolve(
         }
     };
     let proto = match spec.protocol {
-        Protocol::Number(1) if dst.is_ipv6() => 58,
+        Protocol::Number(1) if dst.is_ipv6() => return Err("icmp to IPv6".into()),
         Protocol::Number(58) if dst.is_ipv4() => return Err("icmpv6 to IPv4".into()),
         Protocol::Number(n) => n,
         Protocol::All => 6,

@@ -1622,8 +1622,10 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
             let (a, b) = QPORTS[usize::from(q.ports) % QPORTS.len()];
             ("udp", format!("{a}-{b}"))
         }
+        // `icmp` for IPv4, `icmpv6` for IPv6; now and then the other one
+        // (an input error).
         (2 | 3, None) => (
-            if q.proto == 3 && (v6 || mismatch) {
+            if v6 != (q.proto == 3 && mismatch) {
                 "icmpv6"
             } else {
                 "icmp"
