@@ -1140,24 +1140,30 @@ fn lower_security_group(st: &mut State, cx: &Ctx, d: SecurityGroupDto) -> Result
                 let protocol = p.ip_protocol.0;
                 let ports = rule_ports(protocol, p.from_port, p.to_port)
                     .map_err(|m| cx.err(format!("{key}[{i}].FromPort"), m))?;
-                let mut push = |peer: Peer, description: Option<String>| {
-                    let index = rules.len() + 1;
+                // Each peer is one rule, named by its path in the group's item.
+                let mut push = |peer: Peer, description: Option<String>, list: &str, j: usize| {
                     rules.push(SgRule {
                         protocol,
                         ports,
                         peer,
                         description,
-                        index,
+                        rule_id: None,
+                        position: format!("{key}[{i}].{list}[{j}]"),
                     });
                 };
-                for r in p.ip_ranges {
-                    push(Peer::Cidr(r.cidr_ip.0), r.description);
+                for (j, r) in p.ip_ranges.into_iter().enumerate() {
+                    push(Peer::Cidr(r.cidr_ip.0), r.description, "IpRanges", j);
                 }
-                for r in p.ipv6_ranges {
-                    push(Peer::Cidr(r.cidr_ipv6.0), r.description);
+                for (j, r) in p.ipv6_ranges.into_iter().enumerate() {
+                    push(Peer::Cidr(r.cidr_ipv6.0), r.description, "Ipv6Ranges", j);
                 }
-                for r in p.prefix_list_ids {
-                    push(Peer::PrefixList(r.prefix_list_id), r.description);
+                for (j, r) in p.prefix_list_ids.into_iter().enumerate() {
+                    push(
+                        Peer::PrefixList(r.prefix_list_id),
+                        r.description,
+                        "PrefixListIds",
+                        j,
+                    );
                 }
                 for (j, r) in p.user_id_group_pairs.into_iter().enumerate() {
                     refs.refs.push(GroupRef {
@@ -1165,7 +1171,12 @@ fn lower_security_group(st: &mut State, cx: &Ctx, d: SecurityGroupDto) -> Result
                         group: r.group_id.clone(),
                         user: r.user_id,
                     });
-                    push(Peer::Group(r.group_id), r.description);
+                    push(
+                        Peer::Group(r.group_id),
+                        r.description,
+                        "UserIdGroupPairs",
+                        j,
+                    );
                 }
             }
             Ok(rules)

@@ -128,7 +128,9 @@ fn fixture_public_subnet() {
     assert_eq!(sg.ingress[0].protocol, Protocol::TCP);
     assert_eq!(sg.ingress[0].ports, PortMatch::Ports { from: 22, to: 22 });
     assert_eq!(sg.ingress[0].peer, Peer::Cidr(net("0.0.0.0/0")));
-    assert_eq!(sg.ingress[0].index, 1);
+    assert_eq!(sg.ingress[0].position, "IpPermissions[0].IpRanges[0]");
+    assert_eq!(sg.ingress[0].rule_id, None);
+    assert_eq!(sg.ingress[0].label(), "IpPermissions[0].IpRanges[0]");
     let dflt = &n.security_groups["sg-038ae1875ef3e82ec"];
     assert_eq!(
         dflt.ingress[0].peer,
@@ -210,7 +212,7 @@ fn fixture_nat_gateway() {
         }
     );
     assert_eq!(sg.ingress[1].description.as_deref(), Some("ICMP Access"));
-    assert_eq!(sg.ingress[1].index, 2);
+    assert_eq!(sg.ingress[1].position, "IpPermissions[1].IpRanges[0]");
     assert_eq!(n.members_of_group("sg-0253af84ae6485905").count(), 3);
 }
 
@@ -641,9 +643,14 @@ fn yaml_model_round() {
     );
     assert_eq!(web.ingress[1].peer, Peer::PrefixList("pl-123abc".into()));
     assert_eq!(
-        (web.ingress[2].peer.clone(), web.ingress[2].index),
-        (Peer::Group("sg-web".into()), 3)
+        (
+            web.ingress[2].peer.clone(),
+            web.ingress[2].position.as_str()
+        ),
+        (Peer::Group("sg-web".into()), "ingress[1].from[1]")
     );
+    assert_eq!(web.ingress[0].position, "ingress[0]");
+    assert_eq!(web.ingress[3].position, "ingress[2]");
     assert_eq!(
         web.ingress[3].ports,
         PortMatch::Icmp {
@@ -662,6 +669,7 @@ fn yaml_model_round() {
     assert_eq!(dsg.name, "default");
     assert_eq!(dsg.ingress[0].peer, Peer::Group("sg-default-vpc-b".into()));
     assert_eq!(dsg.egress[0].peer, Peer::Cidr(net("0.0.0.0/0")));
+    assert_eq!(dsg.ingress[0].label(), crate::model::SgRule::AWS_DEFAULT);
     assert!(n.security_groups.contains_key("sg-default-vpc-a"));
 
     // Interfaces and instances.
