@@ -12,5 +12,6 @@ mod models;
 mod prove;
 mod real_accounts;
 mod semantics;
+mod sg_rule_ids;
 mod support;
 mod verified_access;
