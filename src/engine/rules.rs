@@ -213,6 +213,8 @@ pub fn nacl_entry_set(e: &NaclEntry, side: Side) -> PacketSet {
         .restrict(side.peer_field(), &cidr_set(&e.cidr))
 }
 
+/// `inbound rule sgr-0a1b2c3d: tcp 22 from 10.0.0.0/16`, or, without the
+/// rule's ID, `inbound rule IpPermissions[2].IpRanges[0]: …` ([`SgRule::label`]).
 pub fn describe_sg_rule(rule: &SgRule, side: Side) -> String {
     let dir = match side {
         Side::Ingress => "from",
@@ -230,7 +232,7 @@ pub fn describe_sg_rule(rule: &SgRule, side: Side) -> String {
             Side::Ingress => "inbound",
             Side::Egress => "outbound",
         },
-        rule.index,
+        rule.label(),
         rule.protocol.name(),
         rule.ports.describe(),
         rule.peer.describe()

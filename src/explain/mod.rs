@@ -454,7 +454,7 @@ pub fn client_cidr_trap(net: &Network, cause: &Cause, via: &Via) -> Option<Strin
                         && overlaps(c)
                         && c.prefix_len() > 0
                     {
-                        hits.push(format!("{} inbound rule {} ({c})", g.id, r.index));
+                        hits.push(format!("{} inbound rule {} ({c})", g.id, r.label()));
                     }
                 }
             }

@@ -13,7 +13,8 @@ use serde_json::value::RawValue;
 use super::common::{Ip, Net, Proto, aws_ports, fmt_path, icmp_part};
 use super::error::{IngestError, field_err, one_line, resource, split_serde};
 use super::{
-    Address, CvpnPart, DeferredRef, GroupRef, GroupRefs, Kind as RefKind, State, merge, va, yaml,
+    Address, CvpnPart, DeferredRef, GroupRef, GroupRefs, Kind as RefKind, SgRuleIdPart, State,
+    merge, va, yaml,
 };
 use crate::model::{
     Action, ClientVpnAssociation, ClientVpnAuthRule, ClientVpnAuthType, ClientVpnEndpoint,
@@ -189,6 +190,7 @@ enum Kind {
     Subnets,
     RouteTables,
     SecurityGroups,
+    SecurityGroupRules,
     NetworkAcls,
     NetworkInterfaces,
     Reservations,
@@ -218,6 +220,7 @@ impl Kind {
             "Subnets" => Kind::Subnets,
             "RouteTables" => Kind::RouteTables,
             "SecurityGroups" => Kind::SecurityGroups,
+            "SecurityGroupRules" => Kind::SecurityGroupRules,
             "NetworkAcls" => Kind::NetworkAcls,
             "NetworkInterfaces" => Kind::NetworkInterfaces,
             "Reservations" => Kind::Reservations,
@@ -248,6 +251,7 @@ impl Kind {
             Kind::Subnets => "subnet",
             Kind::RouteTables => "route table",
             Kind::SecurityGroups => "security group",
+            Kind::SecurityGroupRules => "security group rule",
             Kind::NetworkAcls => "network acl",
             Kind::NetworkInterfaces => "network interface",
             Kind::Reservations => "reservation",
@@ -277,6 +281,7 @@ impl Kind {
             Kind::Subnets => "SubnetId",
             Kind::RouteTables => "RouteTableId",
             Kind::SecurityGroups => "GroupId",
+            Kind::SecurityGroupRules => "SecurityGroupRuleId",
             Kind::NetworkAcls => "NetworkAclId",
             Kind::NetworkInterfaces => "NetworkInterfaceId",
             Kind::Reservations => "ReservationId",
@@ -314,6 +319,7 @@ impl Kind {
             Kind::Subnets => lower_subnet(st, cx, cx.de(item)?),
             Kind::RouteTables => lower_route_table(st, cx, cx.de(item)?),
             Kind::SecurityGroups => lower_security_group(st, cx, cx.de(item)?),
+            Kind::SecurityGroupRules => lower_sg_rule_id(st, cx, cx.de(item)?),
             Kind::NetworkAcls => lower_nacl(st, cx, cx.de(item)?),
             Kind::NetworkInterfaces => {
                 let eni = lower_eni(cx, cx.de(item)?, None);
@@ -655,6 +661,28 @@ struct GroupPairDto {
     group_id: String,
     user_id: Option<String>,
     description: Option<String>,
+}
+
+/// An item of `describe-security-group-rules`: one rule with its `sgr-…` ID.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SgRuleIdDto {
+    security_group_rule_id: String,
+    group_id: String,
+    is_egress: bool,
+    ip_protocol: Proto,
+    from_port: Option<i64>,
+    to_port: Option<i64>,
+    cidr_ipv4: Option<Net>,
+    cidr_ipv6: Option<Net>,
+    prefix_list_id: Option<String>,
+    referenced_group_info: Option<ReferencedGroupDto>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ReferencedGroupDto {
+    group_id: String,
 }
 
 #[derive(Deserialize)]
@@ -1140,24 +1168,30 @@ fn lower_security_group(st: &mut State, cx: &Ctx, d: SecurityGroupDto) -> Result
                 let protocol = p.ip_protocol.0;
                 let ports = rule_ports(protocol, p.from_port, p.to_port)
                     .map_err(|m| cx.err(format!("{key}[{i}].FromPort"), m))?;
-                let mut push = |peer: Peer, description: Option<String>| {
-                    let index = rules.len() + 1;
+                // Each peer is one rule, named by its path in the group's item.
+                let mut push = |peer: Peer, description: Option<String>, list: &str, j: usize| {
                     rules.push(SgRule {
                         protocol,
                         ports,
                         peer,
                         description,
-                        index,
+                        rule_id: None,
+                        position: format!("{key}[{i}].{list}[{j}]"),
                     });
                 };
-                for r in p.ip_ranges {
-                    push(Peer::Cidr(r.cidr_ip.0), r.description);
+                for (j, r) in p.ip_ranges.into_iter().enumerate() {
+                    push(Peer::Cidr(r.cidr_ip.0), r.description, "IpRanges", j);
                 }
-                for r in p.ipv6_ranges {
-                    push(Peer::Cidr(r.cidr_ipv6.0), r.description);
+                for (j, r) in p.ipv6_ranges.into_iter().enumerate() {
+                    push(Peer::Cidr(r.cidr_ipv6.0), r.description, "Ipv6Ranges", j);
                 }
-                for r in p.prefix_list_ids {
-                    push(Peer::PrefixList(r.prefix_list_id), r.description);
+                for (j, r) in p.prefix_list_ids.into_iter().enumerate() {
+                    push(
+                        Peer::PrefixList(r.prefix_list_id),
+                        r.description,
+                        "PrefixListIds",
+                        j,
+                    );
                 }
                 for (j, r) in p.user_id_group_pairs.into_iter().enumerate() {
                     refs.refs.push(GroupRef {
@@ -1165,7 +1199,12 @@ fn lower_security_group(st: &mut State, cx: &Ctx, d: SecurityGroupDto) -> Result
                         group: r.group_id.clone(),
                         user: r.user_id,
                     });
-                    push(Peer::Group(r.group_id), r.description);
+                    push(
+                        Peer::Group(r.group_id),
+                        r.description,
+                        "UserIdGroupPairs",
+                        j,
+                    );
                 }
             }
             Ok(rules)
@@ -1189,6 +1228,170 @@ fn lower_security_group(st: &mut State, cx: &Ctx, d: SecurityGroupDto) -> Result
     );
     st.group_refs.insert(d.group_id, refs);
     Ok(())
+}
+
+/// A `SecurityGroupRules` item, kept to name its group's rule in `finish`
+/// ([`attach_security_group_rule_ids`]).
+fn lower_sg_rule_id(st: &mut State, cx: &Ctx, d: SgRuleIdDto) -> Result<(), IngestError> {
+    let protocol = d.ip_protocol.0;
+    let ports = rule_ports(protocol, d.from_port, d.to_port).map_err(|m| cx.err("FromPort", m))?;
+    let mut peers = Vec::new();
+    if let Some(Net(n)) = d.cidr_ipv4 {
+        if !matches!(n, ipnet::IpNet::V4(_)) {
+            return Err(cx.err("CidrIpv4", format!("`{n}` is not an ipv4 cidr")));
+        }
+        peers.push(("CidrIpv4", Peer::Cidr(n)));
+    }
+    if let Some(Net(n)) = d.cidr_ipv6 {
+        if !matches!(n, ipnet::IpNet::V6(_)) {
+            return Err(cx.err("CidrIpv6", format!("`{n}` is not an ipv6 cidr")));
+        }
+        peers.push(("CidrIpv6", Peer::Cidr(n)));
+    }
+    if let Some(pl) = d.prefix_list_id {
+        peers.push(("PrefixListId", Peer::PrefixList(pl)));
+    }
+    if let Some(g) = d.referenced_group_info {
+        peers.push(("ReferencedGroupInfo", Peer::Group(g.group_id)));
+    }
+    let peer = match peers.len() {
+        0 => {
+            return Err(cx.err(
+                "CidrIpv4",
+                "missing (nor `CidrIpv6`, `PrefixListId`, `ReferencedGroupInfo`): a rule has one peer",
+            ));
+        }
+        1 => peers.remove(0).1,
+        _ => {
+            return Err(cx.err(
+                peers[1].0,
+                format!("a rule has one peer, and `{}` is given too", peers[0].0),
+            ));
+        }
+    };
+    st.sg_rule_ids.push(SgRuleIdPart {
+        origin: cx.origin.clone(),
+        id: d.security_group_rule_id,
+        group: d.group_id,
+        egress: d.is_egress,
+        protocol,
+        ports,
+        peer,
+    });
+    Ok(())
+}
+
+/// `tcp 22 from 10.0.0.0/16`, for warnings about a rule.
+fn rule_text(protocol: Protocol, ports: PortMatch, peer: &Peer, egress: bool) -> String {
+    format!(
+        "{}{} {} {}",
+        protocol.name(),
+        ports.describe(),
+        if egress { "to" } else { "from" },
+        peer.describe()
+    )
+}
+
+/// Names each security-group rule by the `sgr-…` ID `describe-security-group-rules`
+/// gives it: the item of the same group and direction with the same protocol,
+/// ports and peer (AWS refuses duplicate rules, so at most one matches). The
+/// rules themselves stay those of `describe-security-groups` (or the YAML
+/// model); these IDs only name them. Two snapshots taken at different times
+/// may disagree, which is a warning, never an error:
+/// - an ID for a group the input lacks: one warning naming the group (its
+///   rules are not built from `SecurityGroupRules`: the group's VPC is not in
+///   it); without any `SecurityGroups` document, one warning in all;
+/// - an ID matching no rule of its group: a warning naming the ID;
+/// - rules left without an ID in a group that has some: a warning naming the
+///   group and their positions (a group with no ID at all is not warned
+///   about: `describe-security-group-rules --filters` may have left it out).
+///
+/// The same ID read twice (two copies of the document) is used once.
+pub(crate) fn attach_security_group_rule_ids(st: &mut State) {
+    let parts = std::mem::take(&mut st.sg_rule_ids);
+    if parts.is_empty() {
+        return;
+    }
+    if !st.loaded.security_groups {
+        let groups: std::collections::BTreeSet<&str> =
+            parts.iter().map(|p| p.group.as_str()).collect();
+        st.warnings.push(format!(
+            "`{}`: `SecurityGroupRules` without a `SecurityGroups` document or `security_groups` model section: the rules of {} security group{} are not modelled (add `aws ec2 describe-security-groups --output json`)",
+            parts[0].origin.file,
+            groups.len(),
+            if groups.len() == 1 { "" } else { "s" }
+        ));
+        return;
+    }
+    let mut by_group: std::collections::BTreeMap<String, Vec<SgRuleIdPart>> =
+        std::collections::BTreeMap::new();
+    for p in parts {
+        by_group.entry(p.group.clone()).or_default().push(p);
+    }
+    for (gid, parts) in by_group {
+        let Some(sg) = st.net.security_groups.get_mut(&gid) else {
+            let ids: Vec<String> = parts.iter().map(|p| format!("`{}`", p.id)).collect();
+            st.warnings.push(format!(
+                "`{}`: {}: {} rule{} in `SecurityGroupRules` ({}), but the group is not in the input: not modelled (its rules are read from `describe-security-groups`)",
+                parts[0].origin.file,
+                resource("security group", &gid),
+                ids.len(),
+                if ids.len() == 1 { "" } else { "s" },
+                ids.join(", ")
+            ));
+            continue;
+        };
+        for p in &parts {
+            let rules = if p.egress {
+                &mut sg.egress
+            } else {
+                &mut sg.ingress
+            };
+            if rules.iter().any(|r| r.rule_id.as_ref() == Some(&p.id)) {
+                continue;
+            }
+            match rules.iter_mut().find(|r| {
+                r.rule_id.is_none()
+                    && r.protocol == p.protocol
+                    && r.ports == p.ports
+                    && r.peer == p.peer
+            }) {
+                Some(r) => r.rule_id = Some(p.id.clone()),
+                None => st.warnings.push(format!(
+                    "`{}`: {}: {} {} matches no rule of {} in `{}` (snapshots taken at different times?): ignored; the group's rules are those `describe-security-groups` lists",
+                    p.origin.file,
+                    resource("security group rule", &p.id),
+                    if p.egress { "outbound" } else { "inbound" },
+                    rule_text(p.protocol, p.ports, &p.peer, p.egress),
+                    resource("security group", &gid),
+                    sg.origin.file
+                )),
+            }
+        }
+        let unnamed: Vec<String> = sg
+            .ingress
+            .iter()
+            .map(|r| (r, false))
+            .chain(sg.egress.iter().map(|r| (r, true)))
+            .filter(|(r, _)| r.rule_id.is_none())
+            .map(|(r, egress)| {
+                format!(
+                    "{} ({})",
+                    r.position,
+                    rule_text(r.protocol, r.ports, &r.peer, egress)
+                )
+            })
+            .collect();
+        if !unnamed.is_empty() {
+            st.warnings.push(format!(
+                "`{}`: {}: no `SecurityGroupRules` item in `{}` for {} (snapshots taken at different times?): named by position",
+                sg.origin.file,
+                resource("security group", &gid),
+                parts[0].origin.file,
+                unnamed.join(", ")
+            ));
+        }
+    }
 }
 
 /// Rule numbers 32767 (IPv4) and 32768 (IPv6) are AWS's implicit `*` deny.

@@ -19,8 +19,8 @@ use ipnet::IpNet;
 
 use crate::model::{
     ClientVpnAssociation, ClientVpnAuthRule, ClientVpnEndpoint, ClientVpnRoute, Instance,
-    Interface, InternetGateway, NatGateway, Network, NetworkAcl, Origin, Peering, PrefixList,
-    RouteTable, SecurityGroup, Subnet, VaEndpoint, VaGroup, VaInstance, Vpc,
+    Interface, InternetGateway, NatGateway, Network, NetworkAcl, Origin, Peer, Peering, PortMatch,
+    PrefixList, Protocol, RouteTable, SecurityGroup, Subnet, VaEndpoint, VaGroup, VaInstance, Vpc,
 };
 
 pub use error::IngestError;
@@ -119,6 +119,7 @@ impl Loader {
         st.synthesize_nat_interfaces();
         st.apply_addresses();
         st.apply_prefix_list_entries();
+        aws::attach_security_group_rule_ids(&mut st);
         aws::attach_client_vpn(&mut st)?;
         va::finish(&mut st)?;
         st.check_references()?;
@@ -365,6 +366,21 @@ pub(crate) struct GroupRefs {
     pub refs: Vec<GroupRef>,
 }
 
+/// An item of `describe-security-group-rules` (`SecurityGroupRules`): a
+/// rule's `sgr-…` ID with what identifies the rule in its group, attached to
+/// that rule at the end.
+#[derive(Debug)]
+pub(crate) struct SgRuleIdPart {
+    pub origin: Origin,
+    /// `SecurityGroupRuleId`.
+    pub id: String,
+    pub group: String,
+    pub egress: bool,
+    pub protocol: Protocol,
+    pub ports: PortMatch,
+    pub peer: Peer,
+}
+
 /// An Elastic IP association, applied at the end.
 #[derive(Debug)]
 pub(crate) struct Address {
@@ -382,6 +398,8 @@ pub(crate) struct State {
     /// Interfaces read from `Reservations` (a `NetworkInterfaces` document wins).
     pub instance_enis: BTreeMap<String, Interface>,
     pub group_refs: BTreeMap<String, GroupRefs>,
+    /// `SecurityGroupRules` items, in input order.
+    pub sg_rule_ids: Vec<SgRuleIdPart>,
     pub addresses: Vec<Address>,
     /// `ManagedPrefixListEntries` (and `PrefixLists` `Cidrs`): id -> entries.
     pub pl_entries: BTreeMap<String, (Origin, Vec<IpNet>)>,

@@ -1110,17 +1110,18 @@ fn add_vpc_defaults(st: &mut State, vpcs: &[String], yaml_tables: &mut Vec<Strin
         }
         if default_sg_of(st, vpc_id).is_none() {
             let id = default_sg_id(vpc_id);
-            let rule = |peer: Peer, index: usize| SgRule {
+            let rule = |peer: Peer| SgRule {
                 protocol: Protocol::All,
                 ports: PortMatch::Any,
                 peer,
                 description: None,
-                index,
+                rule_id: None,
+                position: SgRule::AWS_DEFAULT.into(),
             };
             // AWS: all outbound IPv4, and all outbound IPv6 when the VPC has an IPv6 CIDR.
-            let mut egress = vec![rule(Peer::Cidr(all_v4()), 1)];
+            let mut egress = vec![rule(Peer::Cidr(all_v4()))];
             if vpc.cidrs.iter().any(|c| matches!(c, IpNet::V6(_))) {
-                egress.push(rule(Peer::Cidr(IpNet::V6(ipnet::Ipv6Net::default())), 2));
+                egress.push(rule(Peer::Cidr(IpNet::V6(ipnet::Ipv6Net::default()))));
             }
             st.net.security_groups.insert(
                 id.clone(),
@@ -1128,7 +1129,7 @@ fn add_vpc_defaults(st: &mut State, vpcs: &[String], yaml_tables: &mut Vec<Strin
                     id: id.clone(),
                     name: "default".into(),
                     vpc: vpc_id.clone(),
-                    ingress: vec![rule(Peer::Group(id.clone()), 1)],
+                    ingress: vec![rule(Peer::Group(id.clone()))],
                     egress,
                     origin: vpc.origin.clone(),
                 },
@@ -1257,7 +1258,12 @@ fn lower_sg(st: &mut State, cx: &Cx, g: &SecurityGroupY) -> Result<(), IngestErr
             let protocol = r.proto.0;
             let ports = rule_ports(protocol, r.ports, r.r#type, r.code)
                 .map_err(|(f, m)| cx.err(&res, format!("{key}[{i}].{f}"), m))?;
-            for p in peers {
+            for (j, p) in peers.iter().enumerate() {
+                let position = if peers.len() == 1 {
+                    format!("{key}[{i}]")
+                } else {
+                    format!("{key}[{i}].{want}[{j}]")
+                };
                 if let Peer::Group(gid) = &p.0 {
                     refs.refs.push(GroupRef {
                         field: format!("{key}[{i}].{want}"),
@@ -1270,7 +1276,8 @@ fn lower_sg(st: &mut State, cx: &Cx, g: &SecurityGroupY) -> Result<(), IngestErr
                     ports,
                     peer: p.0.clone(),
                     description: r.description.clone(),
-                    index: out.len() + 1,
+                    rule_id: None,
+                    position,
                 });
             }
         }
@@ -1281,13 +1288,13 @@ fn lower_sg(st: &mut State, cx: &Cx, g: &SecurityGroupY) -> Result<(), IngestErr
         Some(rules) => lower_dir(rules, false)?,
         None => [all_v4(), all_v6()]
             .into_iter()
-            .enumerate()
-            .map(|(i, n)| SgRule {
+            .map(|n| SgRule {
                 protocol: Protocol::All,
                 ports: PortMatch::Any,
                 peer: Peer::Cidr(n),
                 description: None,
-                index: i + 1,
+                rule_id: None,
+                position: SgRule::AWS_DEFAULT.into(),
             })
             .collect(),
     };

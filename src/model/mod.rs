@@ -1,7 +1,8 @@
 //! Plain, validated network data: what `ingest` produces and `engine` walks.
 //!
 //! Every rule and resource keeps where it came from ([`Origin`]) so a trace can
-//! name the file, the AWS resource and the rule number. Nothing here does IO,
+//! name the file, the AWS resource and the rule (a network ACL rule's number,
+//! a security-group rule's `sgr-…` ID or position). Nothing here does IO,
 //! knows a file format, or knows about packet sets.
 
 use std::collections::BTreeMap;
@@ -124,14 +125,38 @@ impl Peer {
     }
 }
 
+/// One security-group rule: one protocol, port range and peer (AWS lists
+/// several peers under one `IpPermissions` entry; each is a rule here, as
+/// `describe-security-group-rules` counts them).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SgRule {
     pub protocol: Protocol,
     pub ports: PortMatch,
     pub peer: Peer,
     pub description: Option<String>,
-    /// 1-based position among the group's rules of this direction, for traces.
-    pub index: usize,
+    /// The rule's own ID (`sgr-…`), when the input has the output of
+    /// `describe-security-group-rules` (`SecurityGroupRules`).
+    pub rule_id: Option<String>,
+    /// Where the rule is written in its group, as a path a user can follow in
+    /// the group's file (the file is the group's [`Origin`]). AWS JSON: the
+    /// path inside the group's item, 0-based like JSON paths,
+    /// `IpPermissions[2].IpRanges[0]` (or `Ipv6Ranges`, `PrefixListIds`,
+    /// `UserIdGroupPairs`; `IpPermissionsEgress` for outbound). YAML model:
+    /// `ingress[1]`, or `ingress[1].from[0]` when the rule lists several peers.
+    /// [`SgRule::AWS_DEFAULT`] for a rule AWS adds that the file does not write.
+    pub position: String,
+}
+
+impl SgRule {
+    /// The `position` of a rule AWS adds by default (a YAML group without
+    /// `egress`, a VPC's default group): no file writes it.
+    pub const AWS_DEFAULT: &'static str = "(AWS default)";
+
+    /// How traces and explanations name the rule: its `sgr-…` ID when the
+    /// input has it, else its position in the file.
+    pub fn label(&self) -> &str {
+        self.rule_id.as_deref().unwrap_or(&self.position)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

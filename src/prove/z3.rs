@@ -2200,7 +2200,8 @@ mod tests {
             },
             peer,
             description: None,
-            index: 1,
+            rule_id: None,
+            position: "ingress[0]".into(),
         }
     }
 

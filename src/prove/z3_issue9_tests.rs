@@ -260,7 +260,8 @@ prefix_lists:
         ports: PortMatch::Ports { from: 22, to: 22 },
         peer: Peer::PrefixList("pl-s3".into()),
         description: None,
-        index: 1,
+        rule_id: None,
+        position: "ingress[0]".into(),
     }];
     assert_eq!(verdict(&net, "eni-app->10.0.1.10:22"), Unreachable);
     assert_eq!(verdict(&net, "52.216.1.1->198.51.100.10:22"), Unknown);
@@ -373,7 +374,8 @@ fn i_delegated_prefixes_belong_to_their_interface_and_idle_addresses_to_nothing(
         ports: PortMatch::Ports { from: 22, to: 22 },
         peer: Peer::Group("sg-open".into()),
         description: None,
-        index: 1,
+        rule_id: None,
+        position: "ingress[0]".into(),
     }];
     assert_eq!(
         verdict_from(&net, "eni-app->10.0.1.10:22", "10.0.2.70"),
@@ -463,7 +465,8 @@ fn l_groups_outside_the_input_decide_by_the_source_groups() {
         ports: PortMatch::Ports { from: 22, to: 22 },
         peer: Peer::Group("sg-peered".into()),
         description: None,
-        index: 1,
+        rule_id: None,
+        position: "ingress[0]".into(),
     }];
     // An interface of the input without the group: not a member.
     assert_eq!(verdict(&net, "eni-app->10.0.1.10:22"), Unreachable);

@@ -579,7 +579,7 @@ const SEED3_CASES: &[(&[&str], &str, &str, &str)] = &[
         &[G003],
         "client->10.0.1.10:22",
         "reachable",
-        "sg-0c3server00000001 inbound rule 1",
+        "sg-0c3server00000001 inbound rule ",
     ),
     // The association ENI in the public subnet: its public IP, through the IGW.
     (

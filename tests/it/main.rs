@@ -13,5 +13,6 @@ mod output;
 mod prove;
 mod real_accounts;
 mod semantics;
+mod sg_rule_ids;
 mod support;
 mod verified_access;

@@ -60,7 +60,7 @@ fn ipv6_from_the_internet_meets_the_igw_the_acl_and_the_groups() {
     );
     assert!(hops_mention(
         &r,
-        "sg-0web00000000000001 inbound rule 2: tcp 443 from ::/0"
+        "sg-0web00000000000001 inbound rule sgr-0648e81f1b25c4199: tcp 443 from ::/0"
     ));
 }
 

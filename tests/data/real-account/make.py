@@ -5,9 +5,10 @@ A dual-stack account in the shape issue 9 reports: IPv6 through the internet
 gateway, an egress-only gateway, a multi-ENI instance, service interfaces,
 route priority, a gateway route table, a stopped instance, a detached ENI,
 delegated prefixes, an idle Elastic IP, a group outside the input, an
-AWS-managed prefix list without entries. Run it to regenerate; the JSON is
+AWS-managed prefix list without entries; the `sgr-` IDs of every
+security-group rule (`describe-security-group-rules`). Run it to regenerate; the JSON is
 committed so the tests read exactly what a user's snapshot holds."""
-import json, os
+import hashlib, json, os
 
 OWNER = "123456789012"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -152,7 +153,7 @@ def sg(gid, name, vpc, ingress, egress=ALL_OUT):
             "SecurityGroupArn": f"arn:aws:ec2:us-east-1:{OWNER}:security-group/{gid}", "Tags": []}
 
 
-write("security-groups.json", {"SecurityGroups": [
+GROUPS = [
     sg("sg-0web00000000000001", "web", VA, [perm("tcp", 443, 443, v4=["0.0.0.0/0"], v6=["::/0"])]),
     sg("sg-0app00000000000002", "app", VA, [
         # SSH from the bastion group of a peered VPC: not in this snapshot.
@@ -168,7 +169,34 @@ write("security-groups.json", {"SecurityGroups": [
     sg("sg-0egr00000000000004", "egress-only", VB, [perm("tcp", 22, 22, v6=["::/0"])]),
     sg("sg-0defa000000000000a", "default", VA, [perm("-1", groups=[{"GroupId": "sg-0defa000000000000a", "UserId": OWNER}])]),
     sg("sg-0defb000000000000b", "default", VB, [perm("-1", groups=[{"GroupId": "sg-0defb000000000000b", "UserId": OWNER}])]),
-]})
+]
+write("security-groups.json", {"SecurityGroups": GROUPS})
+
+
+def sg_rules(group):
+    """`describe-security-group-rules` for one group: one item per peer of
+    each permission, with its own `sgr-` ID; ports -1 for protocol -1."""
+    out = []
+    for egress, key in ((False, "IpPermissions"), (True, "IpPermissionsEgress")):
+        for i, p in enumerate(group[key]):
+            peers = ([("CidrIpv4", r["CidrIp"]) for r in p["IpRanges"]] +
+                     [("CidrIpv6", r["CidrIpv6"]) for r in p["Ipv6Ranges"]] +
+                     [("PrefixListId", r["PrefixListId"]) for r in p["PrefixListIds"]] +
+                     [("ReferencedGroupInfo", dict(r)) for r in p["UserIdGroupPairs"]])
+            for j, (field, peer) in enumerate(peers):
+                rid = "sgr-0" + hashlib.sha256(f"{group['GroupId']} {key} {i} {j}".encode()).hexdigest()[:16]
+                r = {"SecurityGroupRuleId": rid, "GroupId": group["GroupId"], "GroupOwnerId": OWNER,
+                     "IsEgress": egress, "IpProtocol": p["IpProtocol"],
+                     "FromPort": p.get("FromPort", -1), "ToPort": p.get("ToPort", -1), field: peer,
+                     "Tags": [], "SecurityGroupRuleArn": f"arn:aws:ec2:us-east-1:{OWNER}:security-group-rule/{rid}"}
+                out.append(r)
+    return out
+
+
+# The same rules as `describe-security-group-rules` lists them: in its own
+# order (by ID here), not the order of `IpPermissions`.
+write("security-group-rules.json", {"SecurityGroupRules": sorted(
+    (r for g in GROUPS for r in sg_rules(g)), key=lambda r: r["SecurityGroupRuleId"])})
 
 
 def nacl(aid, vpc, subnets):
