@@ -337,26 +337,37 @@ pub(super) fn back(net: &Network, q: &Query, arrived: &Leaf, sink: &mut dyn Sink
         dir: Direction::Return,
         sink,
     };
-    let mut flow = arrived.flow.reversed();
-    if q.spec.protocol.is_icmp() {
-        // Echo request (8, or 128 for ICMPv6) is answered by echo reply (0 / 129).
-        let (req, rep) = if q.dst_ip.is_ipv6() {
-            (128, 129)
-        } else {
-            (8, 0)
-        };
-        if flow.current(Field::IcmpType) == IntervalSet::from_interval(Interval::point(req)) {
-            flow.rewrite(
-                Field::IcmpType,
-                Src::Const(IntervalSet::from_interval(Interval::point(rep))),
-            );
-        } else {
-            w.sink.assume(
-                "the ICMP type asked about has no reply: return path checked as for the same type"
-                    .into(),
-            );
-        }
+    let flow = arrived.flow.reversed();
+    if !q.spec.protocol.is_icmp() {
+        return back_flow(&mut w, q, arrived, flow);
     }
+    // Echo request (8, or 128 for ICMPv6) is answered by echo reply (0 / 129),
+    // per packet: a query over a range of types splits.
+    let (req, rep) = if q.dst_ip.is_ipv6() {
+        (128, 129)
+    } else {
+        (8, 0)
+    };
+    let (mut echo, other) =
+        flow.split_field(Field::IcmpType, &IntervalSet::from_interval(Interval::point(req)));
+    if !echo.is_empty() {
+        echo.rewrite(
+            Field::IcmpType,
+            Src::Const(IntervalSet::from_interval(Interval::point(rep))),
+        );
+        back_flow(&mut w, q, arrived, echo);
+    }
+    if !other.is_empty() {
+        w.sink.assume(
+            "the ICMP type asked about has no reply: return path checked as for the same type"
+                .into(),
+        );
+        back_flow(&mut w, q, arrived, other);
+    }
+}
+
+/// Walks one reply `flow` of `arrived` back toward the requester.
+fn back_flow(w: &mut Walk<'_, '_>, q: &Query, arrived: &Leaf, flow: Flow) {
     let trail = Trail {
         hops: Vec::new(),
         ct: arrived.state.clone(),

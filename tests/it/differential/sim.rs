@@ -167,9 +167,9 @@ impl Pkt {
     fn is_icmp(&self) -> bool {
         self.proto == 1 || self.proto == 58
     }
-    /// The reply to this packet. When the query asks exactly for an echo
-    /// request (8, ICMPv6 128), the reply is an echo reply (0 / 129); other
-    /// types are checked as the same type (the product's stated assumption).
+    /// The reply to this packet. An echo request (8, ICMPv6 128) is answered
+    /// by an echo reply (0 / 129), whatever else the query asks; other types
+    /// are checked as the same type (the product's stated assumption).
     fn reply(&self, echo: Option<(u8, u8)>) -> Pkt {
         Pkt {
             proto: self.proto,
@@ -1079,7 +1079,8 @@ pub struct Ask {
     sports: (u16, u16),
     dports: (u16, u16),
     groups: Vec<String>,
-    /// (request, reply) ICMP types when the query asks exactly for an echo request.
+    /// (request, reply) ICMP echo types of an ICMP query (each packet of type
+    /// `request` is answered by `reply`).
     echo: Option<(u8, u8)>,
 }
 
@@ -1212,9 +1213,9 @@ pub fn resolve(
             }
         }
     };
-    let echo = match (proto, spec.ports) {
-        (1, (8, 8)) => Some((8, 0)),
-        (58, (128, 128)) => Some((128, 129)),
+    let echo = match proto {
+        1 => Some((8, 0)),
+        58 => Some((128, 129)),
         _ => None,
     };
     Ok(Ask {
