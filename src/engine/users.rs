@@ -208,8 +208,11 @@ fn combinations(groups: &BTreeSet<String>) -> impl Iterator<Item = Vec<String>> 
 
 /// Splits all group combinations into classes every endpoint treats alike.
 fn classes(named: &[String], fns: &[EndpointFn]) -> Vec<User> {
-    let names: Vec<&str> = named.iter().map(String::as_str).collect();
-    let vs = BddVariableSet::new(&names);
+    // Anonymous variables, `named` names them: a group ID may hold characters
+    // the BDD library refuses in a variable name (`&`, `:`, `!`, ...).
+    let vs = BddVariableSet::new_anonymous(
+        u16::try_from(named.len()).expect("fewer than 65533 groups named"),
+    );
     let vars = vs.variables();
     let mut parts: Vec<Bdd> = vec![vs.mk_true()];
     for f in fns {

@@ -61,6 +61,13 @@ impl Loader {
         aws::add_document(&mut self.st, &Arc::from(file), text)
     }
 
+    /// A document's bytes as read from a file named `name`, without IO (what
+    /// the fuzz tests feed): its extension picks JSON or YAML, else the content
+    /// does, as for standard input; the bytes are decoded as a file's are.
+    pub fn add_file_bytes(&mut self, name: &str, bytes: &[u8]) -> Result<(), IngestError> {
+        self.add_bytes(name, bytes, format_of(Path::new(name)))
+    }
+
     /// A document from standard input (`--snapshot -`): AWS CLI JSON, or the
     /// YAML model when it does not start like JSON.
     pub fn add_stdin(&mut self) -> Result<(), IngestError> {
