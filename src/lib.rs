@@ -4,11 +4,13 @@
 //! [`model`] (validated network data), [`ingest`] (file formats into the model),
 //! [`engine`] (walks packet sets through the model), [`prove`] (cross-checks
 //! the engine's verdicts with an SMT solver, z3 behind the `z3` feature),
-//! [`render`] (output types).
+//! [`render`] (output types). `generate` (synthetic snapshots for benchmarks)
+//! is behind the `generate` feature.
 //! The binary's `cli` module is the only place with `anyhow`.
 
 pub mod engine;
 pub mod explain;
+#[cfg(feature = "generate")]
 pub mod generate;
 pub mod hs;
 pub mod ingest;
