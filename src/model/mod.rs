@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use ipnet::IpNet;
 
+pub mod aws;
+
 /// Where a resource was read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {

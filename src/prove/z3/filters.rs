@@ -171,7 +171,7 @@ pub(super) fn authorized(ep: &ClientVpnEndpoint, dst: &BV, groups: &[String]) ->
     let active: Vec<_> = ep
         .auth_rules
         .iter()
-        .filter(|r| r.status == "active")
+        .filter(|r| r.is_active())
         .collect();
     let grants = |r: &crate::model::ClientVpnAuthRule| {
         r.access_all || (ep.has_groups() && r.group.as_ref().is_some_and(|g| groups.contains(g)))

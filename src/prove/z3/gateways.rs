@@ -52,7 +52,7 @@ impl<'n> Enc<'n> {
                             if s.dir == Dir::Forward {
                                 s.ct.assigned = Some((a.id.clone(), s.h.src.clone()));
                             }
-                            s.h.src = num(ASSIGNED_PUBLIC, 128);
+                            s.h.src = num(assigned_public(), 128);
                             return me.on_internet(s);
                         }
                     }
@@ -138,7 +138,7 @@ impl<'n> Enc<'n> {
         }
         // A reply to the public IP AWS assigned to an association ENI.
         if let Some((assoc, private)) = st.ct.assigned.clone() {
-            let hit = st.h.dst.eq(num(ASSIGNED_PUBLIC, 128));
+            let hit = st.h.dst.eq(num(assigned_public(), 128));
             if !never(&hit) {
                 let out = self.assigned_entry(&assoc, private, st.clone())?;
                 cases.push((hit, out));
@@ -318,7 +318,7 @@ impl<'n> Enc<'n> {
         let Some(nat) = self.net.nat_gateways.get(nat_id) else {
             return Ok(Out::unknown());
         };
-        if st.dir == Dir::Return || nat.state != "available" {
+        if st.dir == Dir::Return || !nat.is_available() {
             return Ok(Out::fail());
         }
         let Some(private) = nat.private_ip else {
@@ -340,7 +340,7 @@ impl<'n> Enc<'n> {
         let Some(pcx) = net.peerings.get(pcx_id) else {
             return Ok(Out::unknown());
         };
-        if pcx.status != "active" {
+        if !pcx.is_active() {
             return Ok(Out::fail());
         }
         let Some(other) = pcx.other_side(node.vpc()) else {

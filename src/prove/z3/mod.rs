@@ -53,12 +53,12 @@ use crate::model::{
     VaTarget,
 };
 
-/// Stands for the public IP AWS assigned to a Client VPN association ENI the
-/// input lacks (`0.0.0.0`: never a real internet address).
-pub(super) const ASSIGNED_PUBLIC: u128 = 0xffff_0000_0000;
-/// Ports a NAT gateway, a Client VPN association or a Verified Access
-/// endpoint translates the source port to.
-pub(super) const NAT_PORTS: (u16, u16) = (1024, 65535);
+use crate::model::aws::{NAT_PORTS, SPECIAL_BLOCKS};
+
+/// [`crate::model::aws::ASSIGNED_PUBLIC`] in the encoding's address space.
+pub(super) fn assigned_public() -> u128 {
+    hs::addr(crate::model::aws::ASSIGNED_PUBLIC)
+}
 /// Nodes one direction of a walk may pass before it is called a routing loop.
 pub(super) const MAX_NODES: usize = 12;
 /// Per solver call.

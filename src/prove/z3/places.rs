@@ -181,13 +181,13 @@ impl<'n> Enc<'n> {
         let active: Vec<&ClientVpnAssociation> = ep
             .associations
             .iter()
-            .filter(|a| a.status == "associated")
+            .filter(|a| a.is_associated())
             .collect();
-        if ep.status != "available" || active.is_empty() {
+        if !ep.is_available() || active.is_empty() {
             return Ok(Out::fail());
         }
         let dst = st.h.dst.clone();
-        let routes: Vec<_> = ep.routes.iter().filter(|r| r.status == "active").collect();
+        let routes: Vec<_> = ep.routes.iter().filter(|r| r.is_active()).collect();
         let tunnel = or(&routes
             .iter()
             .map(|r| in_cidr(&dst, &r.dest))
@@ -274,7 +274,7 @@ impl<'n> Enc<'n> {
     /// endpoint's ports is carried; then from one of its subnets — the
     /// network's choice, so all must work — the VPC path, both ways.
     pub(super) fn verified_access(&mut self, ep: &'n VaEndpoint, user: usize, st: St) -> R {
-        if ep.status != "active" {
+        if !ep.is_active() {
             return Ok(Out::fail());
         }
         let decision = self

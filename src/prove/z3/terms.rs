@@ -96,33 +96,20 @@ pub(super) fn in_cidr(x: &BV, net: &IpNet) -> Bool {
     }
 }
 
-/// Private and special-purpose blocks: never routed on the internet.
-pub(super) const SPECIAL: [&str; 10] = [
-    "0.0.0.0/8",
-    "10.0.0.0/8",
-    "100.64.0.0/10",
-    "127.0.0.0/8",
-    "169.254.0.0/16",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "224.0.0.0/3",
-    "fc00::/7",
-    "fe80::/10",
-];
-
+/// In a private or special-purpose block ([`SPECIAL_BLOCKS`]): never routed on the internet.
 pub(super) fn special(x: &BV) -> Bool {
-    let c: Vec<Bool> = SPECIAL
+    let c: Vec<Bool> = SPECIAL_BLOCKS
         .iter()
         .map(|b| in_cidr(x, &b.parse().expect("static cidr")))
         .collect();
     or(&c)
 }
 
-/// Public internet addresses: IPv4 outside the special blocks, and 2000::/3.
+/// Public internet addresses: IPv4 outside the special blocks, and global-unicast IPv6.
 pub(super) fn public(x: &BV) -> Bool {
     Bool::or(&[
         Bool::and(&[is_v4(x), special(x).not()]),
-        in_cidr(x, &"2000::/3".parse().expect("static cidr")),
+        in_cidr(x, &crate::model::aws::PUBLIC_V6.parse().expect("static cidr")),
     ])
 }
 
