@@ -15,9 +15,16 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use serde_json::Value;
 
-use super::common::{Ip, Net, OneOrMany, PortRange, Proto, fmt_segments, parse_net};
+use super::common::{
+    Ip, Net, OneOrMany, PortRange, Proto, fmt_segments, outside_vpc, overlapping, parse_net,
+};
+use super::defaults::{
+    CVPN_ENI_DESCRIPTION, add_local_routes, add_vpc_defaults, all_v4, all_v6, default_nacl_of,
+    default_sg_id, default_sg_of,
+};
 use super::error::{IngestError, field_err, one_line, resource, split_serde};
-use super::{GroupRef, GroupRefs, State, merge, va};
+use super::state::{GroupRef, GroupRefs, State, merge, resource_ids};
+use super::va;
 use crate::model::{
     Action, ClientVpnAssociation, ClientVpnAuthRule, ClientVpnAuthType, ClientVpnEndpoint,
     ClientVpnRoute, Instance, Interface, InternetGateway, NaclEntry, NatGateway, NetworkAcl,
@@ -568,36 +575,6 @@ impl Cx<'_> {
     }
 }
 
-fn default_sg_id(vpc: &str) -> String {
-    format!("sg-default-{vpc}")
-}
-
-/// The VPC's default security group: named `default`, or `sg-default-<vpc>`.
-pub(crate) fn default_sg_of(st: &State, vpc: &str) -> Option<String> {
-    let fallback = default_sg_id(vpc);
-    st.net
-        .security_groups
-        .values()
-        .find(|g| g.vpc == vpc && (g.name == "default" || g.id == fallback))
-        .map(|g| g.id.clone())
-}
-
-fn default_nacl_of(st: &State, vpc: &str) -> Option<String> {
-    st.net
-        .network_acls
-        .values()
-        .find(|a| a.vpc == vpc && a.is_default)
-        .map(|a| a.id.clone())
-}
-
-fn all_v4() -> IpNet {
-    IpNet::V4(ipnet::Ipv4Net::default())
-}
-
-fn all_v6() -> IpNet {
-    IpNet::V6(ipnet::Ipv6Net::default())
-}
-
 /// Lowers every YAML document (in load order) into `st`, then applies AWS's implicit defaults.
 pub(crate) fn lower_all(st: &mut State, docs: &[(Arc<str>, Model)]) -> Result<(), IngestError> {
     let mut yaml_vpcs: Vec<String> = Vec::new();
@@ -942,7 +919,7 @@ pub(crate) fn lower_all(st: &mut State, docs: &[(Arc<str>, Model)]) -> Result<()
 /// replaces the earlier resource: what-if models (`merge` warns when they differ).
 fn check_ids(st: &State, cxs: &[Cx], docs: &[(Arc<str>, Model)]) -> Result<(), IngestError> {
     // ID -> (kind, file) of what is loaded: the snapshot, then each model file.
-    let mut seen: BTreeMap<String, (&'static str, String)> = super::resource_ids(st)
+    let mut seen: BTreeMap<String, (&'static str, String)> = resource_ids(st)
         .into_iter()
         .map(|r| (r.id.to_string(), (r.kind, r.origin.file.to_string())))
         .collect();
@@ -1018,13 +995,13 @@ fn check_subnet_cidrs(
             let vpc = st.net.vpcs.get(&s.vpc);
             for (n, c) in s.cidr.iter().chain(&s.cidrs).enumerate() {
                 let field = cidr_field(s.cidr.is_some(), n);
-                if let Some(why) = vpc.and_then(|v| super::outside_vpc(&c.0, v)) {
+                if let Some(why) = vpc.and_then(|v| outside_vpc(&c.0, v)) {
                     return Err(cx.err(&res, field, why));
                 }
                 if let Some((o, oc)) = before
                     .iter()
                     .filter(|o| o.vpc == s.vpc && o.id != s.id)
-                    .find_map(|o| super::overlapping(&c.0, o).map(|oc| (o, oc)))
+                    .find_map(|o| overlapping(&c.0, o).map(|oc| (o, oc)))
                 {
                     let file = if *o.origin.file == *cx.file {
                         String::new()
@@ -1059,7 +1036,7 @@ fn check_subnet_cidrs(
                 .values()
                 .filter(|s| s.vpc == v.id && !from_yaml(&s.origin))
             {
-                if let Some(why) = s.cidrs.iter().find_map(|c| super::outside_vpc(c, vpc)) {
+                if let Some(why) = s.cidrs.iter().find_map(|c| outside_vpc(c, vpc)) {
                     return Err(cx.err(
                         &resource("vpc", &v.id),
                         field,
@@ -1070,124 +1047,6 @@ fn check_subnet_cidrs(
         }
     }
     Ok(())
-}
-
-/// Per YAML VPC: a default network ACL, a default security group and a main
-/// route table, each unless one is declared.
-fn add_vpc_defaults(st: &mut State, vpcs: &[String], yaml_tables: &mut Vec<String>) {
-    for vpc_id in vpcs {
-        let Some(vpc) = st.net.vpcs.get(vpc_id).cloned() else {
-            continue;
-        };
-        let has_v6 = vpc.cidrs.iter().any(|c| matches!(c, IpNet::V6(_)));
-        if default_nacl_of(st, vpc_id).is_none() {
-            let mut entries = vec![NaclEntry {
-                number: 100,
-                action: Action::Allow,
-                protocol: Protocol::All,
-                cidr: all_v4(),
-                ports: PortMatch::Any,
-            }];
-            if has_v6 {
-                entries.push(NaclEntry {
-                    number: 101,
-                    cidr: all_v6(),
-                    ..entries[0].clone()
-                });
-            }
-            let id = format!("acl-default-{vpc_id}");
-            st.net.network_acls.insert(
-                id.clone(),
-                NetworkAcl {
-                    id,
-                    vpc: vpc_id.clone(),
-                    is_default: true,
-                    inbound: entries.clone(),
-                    outbound: entries,
-                    origin: vpc.origin.clone(),
-                },
-            );
-        }
-        if default_sg_of(st, vpc_id).is_none() {
-            let id = default_sg_id(vpc_id);
-            let rule = |peer: Peer| SgRule {
-                protocol: Protocol::All,
-                ports: PortMatch::Any,
-                peer,
-                description: None,
-                rule_id: None,
-                position: SgRule::AWS_DEFAULT.into(),
-            };
-            // AWS: all outbound IPv4, and all outbound IPv6 when the VPC has an IPv6 CIDR.
-            let mut egress = vec![rule(Peer::Cidr(all_v4()))];
-            if vpc.cidrs.iter().any(|c| matches!(c, IpNet::V6(_))) {
-                egress.push(rule(Peer::Cidr(IpNet::V6(ipnet::Ipv6Net::default()))));
-            }
-            st.net.security_groups.insert(
-                id.clone(),
-                SecurityGroup {
-                    id: id.clone(),
-                    name: "default".into(),
-                    vpc: vpc_id.clone(),
-                    ingress: vec![rule(Peer::Group(id.clone()))],
-                    egress,
-                    origin: vpc.origin.clone(),
-                },
-            );
-        }
-        let has_main = st
-            .net
-            .route_tables
-            .values()
-            .any(|t| t.main && &t.vpc == vpc_id);
-        if !has_main {
-            let id = format!("rtb-main-{vpc_id}");
-            st.net.route_tables.insert(
-                id.clone(),
-                RouteTable {
-                    id: id.clone(),
-                    vpc: vpc_id.clone(),
-                    main: true,
-                    subnets: Vec::new(),
-                    gateways: Vec::new(),
-                    routes: Vec::new(),
-                    origin: vpc.origin.clone(),
-                },
-            );
-            yaml_tables.push(id);
-        }
-    }
-}
-
-/// Each YAML route table gets a `local` route per CIDR of its VPC, first, unless declared.
-fn add_local_routes(st: &mut State, tables: &[String]) {
-    for id in tables {
-        let Some(vpc) = st.net.route_tables.get(id).map(|t| t.vpc.clone()) else {
-            continue;
-        };
-        let Some(cidrs) = st.net.vpcs.get(&vpc).map(|v| v.cidrs.clone()) else {
-            continue;
-        };
-        let Some(table) = st.net.route_tables.get_mut(id) else {
-            continue;
-        };
-        let mut at = 0;
-        for c in cidrs {
-            let dest = RouteDest::Cidr(c);
-            if !table.routes.iter().any(|r| r.dest == dest) {
-                table.routes.insert(
-                    at,
-                    Route {
-                        dest,
-                        target: Target::Local,
-                        state: RouteState::Active,
-                        origin: RouteOrigin::Static,
-                    },
-                );
-                at += 1;
-            }
-        }
-    }
 }
 
 /// Ports/type/code of a YAML rule, checked against the protocol.
@@ -1650,7 +1509,7 @@ fn lower_client_vpn(st: &mut State, cx: &Cx, e: &CvpnY) -> Result<(), IngestErro
                     device_index: None,
                     status: "in-use".into(),
                     kind: "client_vpn".into(),
-                    description: Some(super::aws::CVPN_ENI_DESCRIPTION.into()),
+                    description: Some(CVPN_ENI_DESCRIPTION.into()),
                     origin: cx.origin.clone(),
                 };
                 merge(
