@@ -16,7 +16,6 @@ mod defaults;
 mod error;
 mod finish;
 mod state;
-mod va;
 mod yaml;
 
 use std::path::Path;

@@ -1,82 +1,30 @@
-//! Verified Access sections of the YAML model.
+//! The Verified Access sections: `verified_access_instances`,
+//! `verified_access_trust_providers`, `verified_access_groups` and
+//! `verified_access_endpoints` (policies as Cedar text, checked in `finish`).
 
-use serde::Deserialize;
-
-use super::common::{Net, OneOrMany, PortRange};
-use super::error::{IngestError, field_err, resource};
-use super::state::{State, merge};
+use super::cx::Cx;
+use super::model::{Model, VaEndpointY, VaGroupY, VaInstanceY, VaTrustKindY, VaTrustProviderY};
+use crate::ingest::error::{IngestError, field_err, resource};
+use crate::ingest::state::{State, merge};
 use crate::model::{
     Origin, VaEndpoint, VaGroup, VaInstance, VaPolicy, VaTarget, VaTrustKind, VaTrustProvider,
 };
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct InstanceY {
-    id: String,
-    #[serde(default)]
-    trust_providers: Vec<String>,
+pub(super) fn lower_sections(st: &mut State, cx: &Cx, m: &Model) -> Result<(), IngestError> {
+    for i in m.verified_access_instances.iter().flatten() {
+        lower_instance(st, &cx.origin, i);
+    }
+    for t in m.verified_access_trust_providers.iter().flatten() {
+        lower_trust_provider(st, &cx.origin, t);
+    }
+    for g in m.verified_access_groups.iter().flatten() {
+        lower_group(st, &cx.origin, g);
+    }
+    for e in m.verified_access_endpoints.iter().flatten() {
+        lower_endpoint(st, cx.file, &cx.origin, e)?;
+    }
+    Ok(())
 }
-
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum TrustKindY {
-    User,
-    Device,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct TrustProviderY {
-    id: String,
-    #[serde(rename = "type")]
-    kind: TrustKindY,
-    /// `iam-identity-center`, `oidc`, `jamf`, ...
-    provider: String,
-    /// `PolicyReferenceName`.
-    reference: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct GroupY {
-    id: String,
-    instance: String,
-    policy: Option<String>,
-    /// Defaults to true when a policy is given.
-    policy_enabled: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct EndpointY {
-    id: String,
-    group: String,
-    #[serde(rename = "type")]
-    kind: String,
-    interface: Option<String>,
-    cidr: Option<Net>,
-    load_balancer: Option<String>,
-    rds: Option<String>,
-    #[serde(default)]
-    subnets: Vec<String>,
-    protocol: Option<String>,
-    ports: OneOrMany<PortRange>,
-    #[serde(default)]
-    security_groups: Vec<String>,
-    status: Option<String>,
-    policy: Option<String>,
-    policy_enabled: Option<bool>,
-}
-
-macro_rules! yaml_id {
-    ($($t:ty),*) => {$(
-        impl super::yaml::YamlId for $t {
-            fn yaml_id(&self) -> &str { &self.id }
-        }
-    )*};
-}
-
-yaml_id!(InstanceY, TrustProviderY, GroupY, EndpointY);
 
 fn yaml_policy(doc: &Option<String>, enabled: Option<bool>, origin: &Origin) -> Option<VaPolicy> {
     doc.as_ref().map(|d| VaPolicy {
@@ -86,7 +34,7 @@ fn yaml_policy(doc: &Option<String>, enabled: Option<bool>, origin: &Origin) -> 
     })
 }
 
-pub(crate) fn lower_yaml_instance(st: &mut State, origin: &Origin, i: &InstanceY) {
+fn lower_instance(st: &mut State, origin: &Origin, i: &VaInstanceY) {
     let v = VaInstance {
         id: i.id.clone(),
         trust_providers: i.trust_providers.clone(),
@@ -101,14 +49,14 @@ pub(crate) fn lower_yaml_instance(st: &mut State, origin: &Origin, i: &InstanceY
     );
 }
 
-pub(crate) fn lower_yaml_trust_provider(st: &mut State, origin: &Origin, t: &TrustProviderY) {
+fn lower_trust_provider(st: &mut State, origin: &Origin, t: &VaTrustProviderY) {
     st.net.va_trust_providers.insert(
         t.id.clone(),
         VaTrustProvider {
             id: t.id.clone(),
             kind: match t.kind {
-                TrustKindY::User => VaTrustKind::User,
-                TrustKindY::Device => VaTrustKind::Device,
+                VaTrustKindY::User => VaTrustKind::User,
+                VaTrustKindY::Device => VaTrustKind::Device,
             },
             provider: t.provider.clone(),
             reference: t.reference.clone(),
@@ -117,7 +65,7 @@ pub(crate) fn lower_yaml_trust_provider(st: &mut State, origin: &Origin, t: &Tru
     );
 }
 
-pub(crate) fn lower_yaml_group(st: &mut State, origin: &Origin, g: &GroupY) {
+fn lower_group(st: &mut State, origin: &Origin, g: &VaGroupY) {
     let v = VaGroup {
         id: g.id.clone(),
         instance: g.instance.clone(),
@@ -133,11 +81,11 @@ pub(crate) fn lower_yaml_group(st: &mut State, origin: &Origin, g: &GroupY) {
     );
 }
 
-pub(crate) fn lower_yaml_endpoint(
+fn lower_endpoint(
     st: &mut State,
     file: &str,
     origin: &Origin,
-    e: &EndpointY,
+    e: &VaEndpointY,
 ) -> Result<(), IngestError> {
     let res = resource("verified access endpoint", &e.id);
     let need = |v: Option<String>, f: &str| {
