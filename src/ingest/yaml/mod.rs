@@ -3,8 +3,9 @@
 //! Parsing checks the shape (unknown keys are errors, values are parsed with
 //! their exact path and line/column); lowering happens in
 //! [`Loader::finish`](super::Loader::finish), after all documents are in
-//! (snapshot documents included), and adds what AWS would add implicitly (default network
-//! ACL and security group, main route table, `local` routes, NAT interfaces).
+//! (snapshot documents included), and adds what AWS would add implicitly
+//! (default network ACL and security group, main route table, `local`
+//! routes, NAT interfaces).
 //!
 //! `model` is the document's shape, `cx` a file being lowered, `checks` the
 //! ID and subnet CIDR checks; each family of sections is lowered in its own
