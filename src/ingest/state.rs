@@ -139,12 +139,15 @@ impl PolicyPart {
     }
 }
 
+/// Verified Access policies read from their own documents.
 #[derive(Debug, Default)]
 pub(crate) struct VaParts {
     pub group_policies: Vec<PolicyPart>,
     pub endpoint_policies: Vec<PolicyPart>,
 }
 
+/// What the readers write: the network so far, its warnings, and what
+/// `finish` resolves once every file is read.
 #[derive(Default)]
 pub(crate) struct State {
     pub net: Network,
@@ -158,6 +161,7 @@ pub(crate) struct State {
     /// `ManagedPrefixListEntries` (and `PrefixLists` `Cidrs`): id -> entries.
     pub pl_entries: BTreeMap<String, (Origin, Vec<IpNet>)>,
     pub loaded: Loaded,
+    /// The YAML model files read: their resources are named in YAML's words.
     pub yaml_files: BTreeSet<Arc<str>>,
     pub cvpn: CvpnParts,
     pub deferred_refs: Vec<DeferredRef>,
@@ -165,6 +169,8 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Associates `subnet` with network ACL `acl`, with a warning when it
+    /// replaces another association.
     pub fn set_nacl_of_subnet(&mut self, subnet: &str, acl: &str, file: &str) {
         if let Some(old) = self.net.nacl_of_subnet.get(subnet)
             && old != acl
