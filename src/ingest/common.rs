@@ -1,5 +1,7 @@
 //! Small value types shared by the AWS and YAML readers. Each parses in its
 //! `Deserialize` impl so a bad value is reported with its exact field path.
+//! Also the checks on CIDRs that the YAML reader (errors) and `finish`
+//! (warnings on a snapshot) share.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -9,7 +11,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use serde_path_to_error::{Path, Segment};
 
-use crate::model::{PortMatch, Protocol};
+use crate::model::{PortMatch, Protocol, Subnet, Vpc};
 
 /// Parses a CIDR; a bare address is its host prefix. Host bits must be clear.
 pub(crate) fn parse_net(s: &str) -> Result<IpNet, String> {
@@ -221,4 +223,50 @@ pub(crate) fn fmt_segments<'a>(segs: impl IntoIterator<Item = &'a Segment>) -> S
 
 pub(crate) fn fmt_path(p: &Path) -> String {
     fmt_segments(p.iter())
+}
+
+/// Why `cidr` of a subnet is not inside its VPC, if it is not: a subnet's
+/// CIDR lies in one of the VPC's CIDRs of its family.
+pub(crate) fn outside_vpc(cidr: &IpNet, vpc: &Vpc) -> Option<String> {
+    let family: Vec<&IpNet> = vpc
+        .cidrs
+        .iter()
+        .filter(|v| v.addr().is_ipv6() == cidr.addr().is_ipv6())
+        .collect();
+    if family.iter().any(|v| v.contains(cidr)) {
+        return None;
+    }
+    let fam = if cidr.addr().is_ipv6() {
+        "ipv6"
+    } else {
+        "ipv4"
+    };
+    Some(if family.is_empty() {
+        format!(
+            "`{cidr}` is outside vpc `{}`, which has no {fam} cidr",
+            vpc.id
+        )
+    } else {
+        let list: Vec<String> = family.iter().map(ToString::to_string).collect();
+        format!(
+            "`{cidr}` is outside vpc `{}`'s {fam} cidrs ({})",
+            vpc.id,
+            list.join(", ")
+        )
+    })
+}
+
+/// The first CIDR of `other` that overlaps `cidr` (of the same family).
+pub(crate) fn overlapping<'a>(cidr: &IpNet, other: &'a Subnet) -> Option<&'a IpNet> {
+    other
+        .cidrs
+        .iter()
+        .find(|c| c.contains(cidr) || cidr.contains(*c))
+}
+
+/// Appends `x` unless `v` holds it already.
+pub(crate) fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
 }
