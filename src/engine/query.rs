@@ -5,9 +5,17 @@ use std::net::IpAddr;
 use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
 use crate::model::{Interface, Network, Platform, Protocol};
 
-use super::EngineError;
+use super::decision::{User, UserContext, VaDecision};
 use super::rules;
-use super::va::{User, UserContext, VaDecision};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EngineError {
+    #[error("query `{token}`: {message}")]
+    Query { token: String, message: String },
+    /// A Verified Access policy that does not parse or evaluate.
+    #[error("verified access policy of `{owner}`: {message}")]
+    Policy { owner: String, message: String },
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SrcSpec {
@@ -427,7 +435,7 @@ impl Query {
                 // endpoint treats alike; only endpoints that can deliver to
                 // the destination decide (another's policy is not evaluated).
                 (users, va_decisions) =
-                    super::users::users_and_decisions(net, &endpoints, dst_ip, opts)?;
+                    super::access::users_and_decisions(net, &endpoints, dst_ip, opts)?;
                 (Start::Client { endpoints }, (1024, 65535))
             }
             SrcSpec::Instance(id) => {

@@ -8,13 +8,35 @@ use std::net::IpAddr;
 use crate::hs::{self, Field, Interval, IntervalSet, Origin as Src, PacketSet};
 use crate::model::{
     Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, RouteDest,
-    RouteState,
-    Target, VaEndpoint,
+    RouteState, Target, VaEndpoint,
 };
 
-use super::flow::Src as FlowSrc;
+use super::analysis::{Cause, Conntrack, Direction, End, Hop, Leaf};
+use super::flow::Flow;
+use super::query::{Query, Start};
 use super::rules::{self, Side};
-use super::{Cause, Direction, End, Flow, Hop, Leaf, Query, Sink, Start};
+
+/// Receives what the walk finds, as it finds it.
+pub trait Sink {
+    fn leaf(&mut self, leaf: Leaf);
+    fn assume(&mut self, text: String);
+}
+
+/// A sink that keeps everything.
+#[derive(Default, Debug)]
+pub struct Collect {
+    pub leaves: Vec<Leaf>,
+    pub assumptions: BTreeSet<String>,
+}
+
+impl Sink for Collect {
+    fn leaf(&mut self, leaf: Leaf) {
+        self.leaves.push(leaf);
+    }
+    fn assume(&mut self, text: String) {
+        self.assumptions.insert(text);
+    }
+}
 
 /// Ports a NAT gateway translates to (aws-semantics.md §1).
 const NAT_PORTS: (u16, u16) = (1024, 65535);
@@ -25,26 +47,6 @@ const ASSIGNED_PUBLIC: IpAddr = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
 /// A walk longer than this is a routing loop.
 const MAX_HOPS: usize = 64;
 
-/// Connection state created by the forward walk.
-#[derive(Clone, Debug, Default)]
-pub struct Conntrack {
-    /// Interfaces whose security groups saw the request.
-    enis: BTreeSet<String>,
-    /// NAT translations: gateway, and what source and source port it replaced.
-    nats: Vec<(String, FlowSrc, FlowSrc)>,
-    /// Egress-only internet gateways the connection left through: (gateway, VPC).
-    eigws: Vec<(String, String)>,
-    /// The connection left for on-premises through this virtual private
-    /// gateway of this VPC: replies come back through it.
-    onprem: Option<(String, String)>,
-    /// The connection went to an AWS-provided service (name), which answers
-    /// the interface directly.
-    service: Option<String>,
-    /// The Client VPN association whose ENI (not in the input) left for the
-    /// internet from a public IP AWS assigned.
-    assigned: Option<String>,
-}
-
 #[derive(Clone, Copy)]
 pub(super) enum Node<'n> {
     Eni(&'n Interface),
@@ -53,14 +55,6 @@ pub(super) enum Node<'n> {
     Cvpn(&'n ClientVpnEndpoint, &'n ClientVpnAssociation),
     /// A Verified Access endpoint's network interfaces in one of its subnets.
     Va(&'n VaEndpoint, &'n str),
-}
-
-impl Conntrack {
-    /// The latest translation NAT gateway `id` made on this connection:
-    /// (gateway, the source and source port it replaced).
-    fn nat(&self, id: &str) -> Option<(String, FlowSrc, FlowSrc)> {
-        self.nats.iter().rev().find(|(n, _, _)| n == id).cloned()
-    }
 }
 
 impl<'n> Node<'n> {
@@ -348,8 +342,10 @@ pub(super) fn back(net: &Network, q: &Query, arrived: &Leaf, sink: &mut dyn Sink
     } else {
         (8, 0)
     };
-    let (mut echo, other) =
-        flow.split_field(Field::IcmpType, &IntervalSet::from_interval(Interval::point(req)));
+    let (mut echo, other) = flow.split_field(
+        Field::IcmpType,
+        &IntervalSet::from_interval(Interval::point(req)),
+    );
     if !echo.is_empty() {
         echo.rewrite(
             Field::IcmpType,

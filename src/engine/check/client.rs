@@ -7,123 +7,23 @@
 //! association ENI (source NAT) the ordinary VPC path, both ways.
 
 use std::collections::BTreeSet;
-use std::net::IpAddr;
 
 use ipnet::IpNet;
 
 use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
-use crate::model::{
-    ClientVpnAuthRule, ClientVpnEndpoint, ClientVpnRoute, Network, VaEndpoint, VaTarget,
+use crate::model::{ClientVpnRoute, Network, VaEndpoint, VaTarget};
+
+use crate::engine::access::{self as va, authorize, describe_auth_rule, route_for};
+use crate::engine::analysis::{
+    Access, Analysis, Cause, Direction, End, Hop, Leaf, Path, Verdict, Via,
 };
+use crate::engine::decision::{PolicyCheck, PolicyOutcome, User};
+use crate::engine::flow::Flow;
+use crate::engine::query::Query;
+use crate::engine::rules;
+use crate::engine::walk::{self, Collect, Sink};
 
-use super::va::{self, PolicyOutcome, User};
-use super::walk;
-use super::{
-    Analysis, Back, Cause, Collect, Direction, End, Flow, Hop, Leaf, Path, Query, Sink, Verdict,
-};
-
-/// Which access path a [`Path`] took.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Via {
-    pub endpoint: String,
-    pub association: Option<String>,
-    /// The user's groups this path was evaluated for; `None` = a user in none
-    /// of the endpoint's groups (or certificate authentication).
-    pub group: Option<String>,
-}
-
-/// The verdict for one user (group set) through one endpoint.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Access {
-    pub endpoint: String,
-    pub group: Option<String>,
-    pub verdict: Verdict,
-    /// Per association: (association, subnet, verdict).
-    pub associations: Vec<(String, String, Verdict)>,
-}
-
-/// The outcome of the authorization rules for one destination and user.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Authorization<'r> {
-    pub allowed: bool,
-    /// The most specific active rules covering the destination: they decide.
-    pub deciding: Vec<&'r ClientVpnAuthRule>,
-    /// When denied: a less specific rule that would have allowed the user.
-    pub shadowed: Option<&'r ClientVpnAuthRule>,
-}
-
-fn contains(net: &IpNet, ip: IpAddr) -> bool {
-    net.contains(&ip)
-}
-
-/// Authorization rules: default deny; the most specific active rules whose
-/// CIDR contains `dst` decide (so `0.0.0.0/0` only covers what no other rule
-/// does); the user passes if one of them is `AccessAll` or names one of the
-/// user's groups. `groups_apply` is false for certificate authentication,
-/// where users have no groups.
-pub fn authorize<'r>(
-    rules: &'r [ClientVpnAuthRule],
-    dst: IpAddr,
-    user_groups: &[String],
-    groups_apply: bool,
-) -> Authorization<'r> {
-    let grants = |r: &ClientVpnAuthRule| {
-        r.access_all || (groups_apply && r.group.as_ref().is_some_and(|g| user_groups.contains(g)))
-    };
-    let covering: Vec<&ClientVpnAuthRule> = rules
-        .iter()
-        .filter(|r| r.status == "active" && contains(&r.dest, dst))
-        .collect();
-    let Some(best) = covering.iter().map(|r| r.dest.prefix_len()).max() else {
-        return Authorization {
-            allowed: false,
-            deciding: Vec::new(),
-            shadowed: None,
-        };
-    };
-    let deciding: Vec<&ClientVpnAuthRule> = covering
-        .iter()
-        .copied()
-        .filter(|r| r.dest.prefix_len() == best)
-        .collect();
-    let allowed = deciding.iter().any(|r| grants(r));
-    let shadowed = if allowed {
-        None
-    } else {
-        covering
-            .iter()
-            .copied()
-            .filter(|r| r.dest.prefix_len() < best && grants(r))
-            .max_by_key(|r| r.dest.prefix_len())
-    };
-    Authorization {
-        allowed,
-        deciding,
-        shadowed,
-    }
-}
-
-pub fn describe_auth_rule(r: &ClientVpnAuthRule) -> String {
-    let who = if r.access_all {
-        "all users".to_string()
-    } else {
-        format!("group {}", r.group.as_deref().unwrap_or("?"))
-    };
-    format!("{} -> {who}", r.dest)
-}
-
-/// The most specific active Client VPN route covering `dst`, optionally only via `subnet`.
-fn route_for<'e>(
-    ep: &'e ClientVpnEndpoint,
-    dst: IpAddr,
-    subnet: Option<&str>,
-) -> Option<&'e ClientVpnRoute> {
-    ep.routes
-        .iter()
-        .filter(|r| r.status == "active" && contains(&r.dest, dst))
-        .filter(|r| subnet.is_none_or(|s| r.target_subnet == s))
-        .max_by_key(|r| r.dest.prefix_len())
-}
+use super::Back;
 
 fn stopped(hops: Vec<Hop>, packets: &PacketSet, cause: Cause, via: Via) -> Path {
     Path {
@@ -199,34 +99,6 @@ fn stopped_before_associations(endpoint: &str, group: &Option<String>) -> Access
     }
 }
 
-/// Combines verdicts where every part must hold (associations a client cannot choose, or every user).
-fn all_of(vs: &[Verdict]) -> Verdict {
-    if vs.is_empty() {
-        Verdict::Unreachable
-    } else if vs.iter().all(|v| *v == Verdict::Reachable) {
-        Verdict::Reachable
-    } else if vs.contains(&Verdict::Unknown) {
-        Verdict::Unknown
-    } else if vs.iter().all(|v| *v == Verdict::Unreachable) {
-        Verdict::Unreachable
-    } else {
-        Verdict::Partial
-    }
-}
-
-/// Combines verdicts where any one suffices (alternative endpoints).
-fn any_of(vs: &[Verdict]) -> Verdict {
-    if vs.contains(&Verdict::Reachable) {
-        Verdict::Reachable
-    } else if vs.contains(&Verdict::Partial) {
-        Verdict::Partial
-    } else if vs.contains(&Verdict::Unknown) {
-        Verdict::Unknown
-    } else {
-        Verdict::Unreachable
-    }
-}
-
 pub(super) fn check_client(
     net: &Network,
     query: Query,
@@ -245,7 +117,7 @@ pub(super) fn check_client(
         .iter()
         .filter_map(|id| net.client_vpn_endpoints.get(id))
     {
-        let mut packets = query.packets_from(super::rules::cidr_set(&ep.client_cidr));
+        let mut packets = query.packets_from(rules::cidr_set(&ep.client_cidr));
         if let Some(o) = only {
             packets = packets.intersect(o);
         }
@@ -280,7 +152,7 @@ pub(super) fn check_client(
                 "client-vpn-endpoint",
                 "connect",
                 match &label {
-                    Some(g) if ep.has_groups() && super::users::is_class(g) => format!(
+                    Some(g) if ep.has_groups() && va::is_class(g) => format!(
                         "{g} (for example in {})",
                         if groups.is_empty() {
                             "no group".to_string()
@@ -289,7 +161,7 @@ pub(super) fn check_client(
                         }
                     ),
                     Some(g) if ep.has_groups() => format!("user in group {g}"),
-                    Some(_) if super::users::is_class(label.as_deref().unwrap_or_default()) => {
+                    Some(_) if va::is_class(label.as_deref().unwrap_or_default()) => {
                         "certificate-authenticated user (groups do not apply)".to_string()
                     }
                     Some(g) => {
@@ -328,7 +200,7 @@ pub(super) fn check_client(
             // Split tunnel and the Client VPN route table.
             let best = route_for(ep, dst, None);
             let local = best.is_some_and(|r| r.is_local());
-            if !local && contains(&ep.client_cidr, dst) {
+            if !local && ep.client_cidr.contains(&dst) {
                 // Another client's address: only a `local` route reaches it.
                 let cause = Cause::ClientToClientNoRoute {
                     endpoint: ep.id.clone(),
@@ -454,7 +326,7 @@ pub(super) fn check_client(
             access.push(Access {
                 endpoint: ep.id.clone(),
                 group: label.clone(),
-                verdict: all_of(&verdicts),
+                verdict: Verdict::all_of(&verdicts),
                 associations: per_assoc,
             });
         }
@@ -509,7 +381,7 @@ pub(super) fn check_client(
     let per_user: Vec<Verdict> = labels
         .iter()
         .map(|l| {
-            any_of(
+            Verdict::any_of(
                 &access
                     .iter()
                     .filter(|a| &a.group == l)
@@ -518,7 +390,7 @@ pub(super) fn check_client(
             )
         })
         .collect();
-    let verdict = all_of(&per_user);
+    let verdict = Verdict::all_of(&per_user);
     let (_, reachable, reachable_some, undecided) = super::tally(&all_packets, &paths);
     Analysis {
         query,
@@ -535,7 +407,7 @@ pub(super) fn check_client(
 
 fn user_text(user: &User, only: bool) -> String {
     match &user.label {
-        Some(l) if super::users::is_class(l) => {
+        Some(l) if va::is_class(l) => {
             format!(
                 "{} (for example in {})",
                 l,
@@ -553,7 +425,7 @@ fn user_text(user: &User, only: bool) -> String {
     }
 }
 
-fn policy_hop(c: &va::PolicyCheck) -> Hop {
+fn policy_hop(c: &PolicyCheck) -> Hop {
     let kind = if c.level == "group" {
         "verified-access-group"
     } else {
@@ -796,52 +668,7 @@ fn check_va(
     access.push(Access {
         endpoint: ep.id.clone(),
         group: user.label.clone(),
-        verdict: all_of(&verdicts),
+        verdict: Verdict::all_of(&verdicts),
         associations: per_subnet,
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rule(dest: &str, who: &str) -> ClientVpnAuthRule {
-        ClientVpnAuthRule {
-            dest: dest.parse().unwrap(),
-            access_all: who == "*",
-            group: (who != "*").then(|| who.to_string()),
-            status: "active".into(),
-            description: None,
-        }
-    }
-
-    #[test]
-    fn most_specific_rule_decides_and_names_the_shadowed_one() {
-        let rules = [
-            rule("10.0.0.0/16", "dev"),
-            rule("10.0.2.119/32", "mgr"),
-            rule("0.0.0.0/0", "mgr"),
-        ];
-        let dev = vec!["dev".to_string()];
-        let a = authorize(&rules, "10.0.2.119".parse().unwrap(), &dev, true);
-        assert!(!a.allowed);
-        assert_eq!(a.deciding, vec![&rules[1]]);
-        assert_eq!(a.shadowed, Some(&rules[0]));
-        assert!(authorize(&rules, "10.0.2.120".parse().unwrap(), &dev, true).allowed);
-    }
-
-    #[test]
-    fn certificate_users_have_no_groups() {
-        let rules = [rule("10.0.0.0/16", "dev"), rule("10.1.0.0/16", "*")];
-        let dev = vec!["dev".to_string()];
-        assert!(!authorize(&rules, "10.0.0.1".parse().unwrap(), &dev, false).allowed);
-        assert!(authorize(&rules, "10.1.0.1".parse().unwrap(), &dev, false).allowed);
-    }
-
-    #[test]
-    fn inactive_rules_grant_nothing() {
-        let mut r = rule("10.0.0.0/16", "*");
-        r.status = "revoking".into();
-        assert!(!authorize(&[r], "10.0.0.1".parse().unwrap(), &[], true).allowed);
-    }
 }
