@@ -16,28 +16,6 @@ use super::flow::Flow;
 use super::query::{Query, Start};
 use super::rules::{self, Side};
 
-/// Receives what the walk finds, as it finds it.
-pub trait Sink {
-    fn leaf(&mut self, leaf: Leaf);
-    fn assume(&mut self, text: String);
-}
-
-/// A sink that keeps everything.
-#[derive(Default, Debug)]
-pub struct Collect {
-    pub leaves: Vec<Leaf>,
-    pub assumptions: BTreeSet<String>,
-}
-
-impl Sink for Collect {
-    fn leaf(&mut self, leaf: Leaf) {
-        self.leaves.push(leaf);
-    }
-    fn assume(&mut self, text: String) {
-        self.assumptions.insert(text);
-    }
-}
-
 /// Ports a NAT gateway translates to (aws-semantics.md §1).
 const NAT_PORTS: (u16, u16) = (1024, 65535);
 /// Stands, inside a flow, for the public IP AWS assigned to a Client VPN
@@ -127,10 +105,13 @@ enum Cross<'a> {
     Outside,
 }
 
-struct Walk<'n, 's> {
+/// One walk, in one direction: the leaves it reaches, and the assumptions
+/// it makes on the way (into the query's set).
+struct Walk<'n, 'a> {
     net: &'n Network,
     dir: Direction,
-    sink: &'s mut dyn Sink,
+    leaves: Vec<Leaf>,
+    assumptions: &'a mut BTreeSet<String>,
 }
 
 /// The path so far.
@@ -165,44 +146,17 @@ fn point(ip: IpAddr) -> IntervalSet {
     IntervalSet::from_interval(Interval::point(hs::addr(ip)))
 }
 
-pub(super) fn forward(net: &Network, q: &Query, flow: Flow, sink: &mut dyn Sink) {
-    let mut w = Walk {
-        net,
-        dir: Direction::Forward,
-        sink,
-    };
-    let trail = Trail::default();
-    match &q.start {
-        Start::Interface { eni, .. } => match w.node_of_eni(eni) {
-            Some(node) => {
-                if let Node::Eni(i) = node {
-                    if let Some(reason) = not_answering(net, i) {
-                        return w.drop(
-                            flow,
-                            trail,
-                            Cause::NotAnswering {
-                                eni: i.id.clone(),
-                                reason,
-                            },
-                        );
-                    }
-                    let Some(flow) = w.aws_services(i, flow, &trail) else {
-                        return;
-                    };
-                    return w.at_node(node, flow, trail);
-                }
-                w.at_node(node, flow, trail)
-            }
-            None => w.unknown(flow, trail, eni, "the interface is not in the input"),
-        },
-        Start::Internet { .. } => w.on_internet(flow, trail),
-        Start::Client { .. } => w.unknown(
-            flow,
-            trail,
-            "client",
-            "a client query starts at an association (engine bug)",
-        ),
-    }
+/// The query's packets from its source (an interface or the internet): the
+/// leaves they reach.
+pub(super) fn forward(
+    net: &Network,
+    q: &Query,
+    flow: Flow,
+    assumptions: &mut BTreeSet<String>,
+) -> Vec<Leaf> {
+    let mut w = Walk::new(net, Direction::Forward, assumptions);
+    w.start(q, flow);
+    w.leaves
 }
 
 /// From a Client VPN association: the client's packets, already authorized and
@@ -211,59 +165,13 @@ pub(super) fn from_association(
     net: &Network,
     ep: &ClientVpnEndpoint,
     assoc: &ClientVpnAssociation,
-    mut flow: Flow,
+    flow: Flow,
     hops: Vec<Hop>,
-    sink: &mut dyn Sink,
-) {
-    let mut w = Walk {
-        net,
-        dir: Direction::Forward,
-        sink,
-    };
-    let mut trail = Trail {
-        hops,
-        ct: Conntrack::default(),
-    };
-    let Some(addrs) = rules::association_addresses(net, assoc) else {
-        return w.unknown(
-            flow,
-            trail,
-            &assoc.subnet,
-            "the association's subnet is not in the input",
-        );
-    };
-    let what = match assoc
-        .interface
-        .as_ref()
-        .filter(|e| net.interfaces.contains_key(*e))
-    {
-        Some(eni) => format!(
-            "source -> {} ({eni}), source port {}-{}",
-            addrs.summary(Field::Src),
-            NAT_PORTS.0,
-            NAT_PORTS.1
-        ),
-        None => {
-            w.sink.assume(format!(
-                "the ENI of {} is not in the input: client traffic is assumed to leave from some address of {} ({}) carrying the endpoint's security groups",
-                assoc.id,
-                assoc.subnet,
-                addrs.summary(Field::Src)
-            ));
-            format!(
-                "source -> an address of {}, source port {}-{}",
-                assoc.subnet, NAT_PORTS.0, NAT_PORTS.1
-            )
-        }
-    };
-    translate_source(&mut flow, addrs);
-    trail.hops.push(Hop::new(
-        &assoc.id,
-        "client-vpn-association",
-        "translate",
-        what,
-    ));
-    w.at_node(Node::Cvpn(ep, assoc), flow, trail);
+    assumptions: &mut BTreeSet<String>,
+) -> Vec<Leaf> {
+    let mut w = Walk::new(net, Direction::Forward, assumptions);
+    w.association_entry(ep, assoc, flow, hops);
+    w.leaves
 }
 
 /// From a Verified Access endpoint: the user's connection, already allowed
@@ -274,119 +182,235 @@ pub(super) fn from_va(
     net: &Network,
     ep: &VaEndpoint,
     subnet: &str,
-    mut flow: Flow,
+    flow: Flow,
     hops: Vec<Hop>,
-    sink: &mut dyn Sink,
-) {
-    let mut w = Walk {
-        net,
-        dir: Direction::Forward,
-        sink,
-    };
-    let mut trail = Trail {
-        hops,
-        ct: Conntrack::default(),
-    };
-    let Some(subnet) = ep.subnets.iter().find(|s| *s == subnet) else {
-        return;
-    };
-    let Some(addrs) = rules::subnet_addresses(net, subnet) else {
-        return w.unknown(
-            flow,
-            trail,
-            subnet,
-            "the endpoint's subnet is not in the input",
-        );
-    };
-    let groups = if ep.security_groups.is_empty() {
-        "no security group".to_string()
-    } else {
-        ep.security_groups.join(", ")
-    };
-    w.sink.assume(format!(
-        "{} enters the VPC from Verified Access network interfaces in {subnet} ({}) carrying {groups}, from source ports {}-{}; AWS does not list those interfaces, so any address of the subnet is assumed (aws-semantics.md §7)",
-        ep.id,
-        addrs.summary(Field::Src),
-        NAT_PORTS.0,
-        NAT_PORTS.1
-    ));
-    translate_source(&mut flow, addrs.clone());
-    trail.hops.push(Hop::new(
-        &ep.id,
-        "verified-access-endpoint",
-        "translate",
-        format!(
-            "source -> an address of {subnet} ({}), source port {}-{}",
+    assumptions: &mut BTreeSet<String>,
+) -> Vec<Leaf> {
+    let mut w = Walk::new(net, Direction::Forward, assumptions);
+    w.va_entry(ep, subnet, flow, hops);
+    w.leaves
+}
+
+/// The reply to what reached `arrived`, walked back: the leaves it reaches.
+pub(super) fn back(
+    net: &Network,
+    q: &Query,
+    arrived: &Leaf,
+    assumptions: &mut BTreeSet<String>,
+) -> Vec<Leaf> {
+    let mut w = Walk::new(net, Direction::Return, assumptions);
+    w.reply(q, arrived);
+    w.leaves
+}
+
+impl<'n, 'a> Walk<'n, 'a> {
+    fn new(net: &'n Network, dir: Direction, assumptions: &'a mut BTreeSet<String>) -> Self {
+        Walk {
+            net,
+            dir,
+            leaves: Vec::new(),
+            assumptions,
+        }
+    }
+
+    fn assume(&mut self, text: String) {
+        self.assumptions.insert(text);
+    }
+
+    /// From the query's source.
+    fn start(&mut self, q: &Query, flow: Flow) {
+        let trail = Trail::default();
+        match &q.start {
+            Start::Interface { eni, .. } => match self.node_of_eni(eni) {
+                Some(node) => {
+                    if let Node::Eni(i) = node {
+                        if let Some(reason) = not_answering(self.net, i) {
+                            return self.drop(
+                                flow,
+                                trail,
+                                Cause::NotAnswering {
+                                    eni: i.id.clone(),
+                                    reason,
+                                },
+                            );
+                        }
+                        let Some(flow) = self.aws_services(i, flow, &trail) else {
+                            return;
+                        };
+                        return self.at_node(node, flow, trail);
+                    }
+                    self.at_node(node, flow, trail)
+                }
+                None => self.unknown(flow, trail, eni, "the interface is not in the input"),
+            },
+            Start::Internet { .. } => self.on_internet(flow, trail),
+            Start::Client { .. } => self.unknown(
+                flow,
+                trail,
+                "client",
+                "a client query starts at an association (engine bug)",
+            ),
+        }
+    }
+
+    /// Into the VPC from a Client VPN association (see [`from_association`]).
+    fn association_entry(
+        &mut self,
+        ep: &'n ClientVpnEndpoint,
+        assoc: &'n ClientVpnAssociation,
+        mut flow: Flow,
+        hops: Vec<Hop>,
+    ) {
+        let mut trail = Trail {
+            hops,
+            ct: Conntrack::default(),
+        };
+        let Some(addrs) = rules::association_addresses(self.net, assoc) else {
+            return self.unknown(
+                flow,
+                trail,
+                &assoc.subnet,
+                "the association's subnet is not in the input",
+            );
+        };
+        let what = match assoc
+            .interface
+            .as_ref()
+            .filter(|e| self.net.interfaces.contains_key(*e))
+        {
+            Some(eni) => format!(
+                "source -> {} ({eni}), source port {}-{}",
+                addrs.summary(Field::Src),
+                NAT_PORTS.0,
+                NAT_PORTS.1
+            ),
+            None => {
+                self.assume(format!(
+                    "the ENI of {} is not in the input: client traffic is assumed to leave from some address of {} ({}) carrying the endpoint's security groups",
+                    assoc.id,
+                    assoc.subnet,
+                    addrs.summary(Field::Src)
+                ));
+                format!(
+                    "source -> an address of {}, source port {}-{}",
+                    assoc.subnet, NAT_PORTS.0, NAT_PORTS.1
+                )
+            }
+        };
+        translate_source(&mut flow, addrs);
+        trail.hops.push(Hop::new(
+            &assoc.id,
+            "client-vpn-association",
+            "translate",
+            what,
+        ));
+        self.at_node(Node::Cvpn(ep, assoc), flow, trail);
+    }
+
+    /// Into the VPC from a Verified Access endpoint (see [`from_va`]).
+    fn va_entry(&mut self, ep: &'n VaEndpoint, subnet: &str, mut flow: Flow, hops: Vec<Hop>) {
+        let mut trail = Trail {
+            hops,
+            ct: Conntrack::default(),
+        };
+        let Some(subnet) = ep.subnets.iter().find(|s| *s == subnet) else {
+            return;
+        };
+        let Some(addrs) = rules::subnet_addresses(self.net, subnet) else {
+            return self.unknown(
+                flow,
+                trail,
+                subnet,
+                "the endpoint's subnet is not in the input",
+            );
+        };
+        let groups = if ep.security_groups.is_empty() {
+            "no security group".to_string()
+        } else {
+            ep.security_groups.join(", ")
+        };
+        self.assume(format!(
+            "{} enters the VPC from Verified Access network interfaces in {subnet} ({}) carrying {groups}, from source ports {}-{}; AWS does not list those interfaces, so any address of the subnet is assumed (aws-semantics.md §7)",
+            ep.id,
             addrs.summary(Field::Src),
             NAT_PORTS.0,
             NAT_PORTS.1
-        ),
-    ));
-    w.at_node(Node::Va(ep, subnet), flow, trail);
-}
-
-pub(super) fn back(net: &Network, q: &Query, arrived: &Leaf, sink: &mut dyn Sink) {
-    let mut w = Walk {
-        net,
-        dir: Direction::Return,
-        sink,
-    };
-    let flow = arrived.flow.reversed();
-    if !q.spec.protocol.is_icmp() {
-        return back_flow(&mut w, q, arrived, flow);
-    }
-    // Echo request (8, or 128 for ICMPv6) is answered by echo reply (0 / 129),
-    // per packet: a query over a range of types splits.
-    let (req, rep) = if q.dst_ip.is_ipv6() {
-        (128, 129)
-    } else {
-        (8, 0)
-    };
-    let (mut echo, other) = flow.split_field(
-        Field::IcmpType,
-        &IntervalSet::from_interval(Interval::point(req)),
-    );
-    if !echo.is_empty() {
-        echo.rewrite(
-            Field::IcmpType,
-            Src::Const(IntervalSet::from_interval(Interval::point(rep))),
-        );
-        back_flow(&mut w, q, arrived, echo);
-    }
-    if !other.is_empty() {
-        w.sink.assume(
-            "the ICMP type asked about has no reply: return path checked as for the same type"
-                .into(),
-        );
-        back_flow(&mut w, q, arrived, other);
-    }
-}
-
-/// Walks one reply `flow` of `arrived` back toward the requester.
-fn back_flow(w: &mut Walk<'_, '_>, q: &Query, arrived: &Leaf, flow: Flow) {
-    let trail = Trail {
-        hops: Vec::new(),
-        ct: arrived.state.clone(),
-    };
-    if let (Some(service), Start::Interface { eni, .. }) = (&arrived.state.service, &q.start) {
-        // The service answers the instance directly: no filter on the way back.
-        let t = trail.with(Hop::new(
-            eni,
-            "network-interface",
-            "deliver",
-            format!("reply from {service}, delivered directly (not filtered by security groups or network ACLs)"),
         ));
-        return w.leaf(flow, t, End::Arrived { eni: eni.clone() });
+        translate_source(&mut flow, addrs.clone());
+        trail.hops.push(Hop::new(
+            &ep.id,
+            "verified-access-endpoint",
+            "translate",
+            format!(
+                "source -> an address of {subnet} ({}), source port {}-{}",
+                addrs.summary(Field::Src),
+                NAT_PORTS.0,
+                NAT_PORTS.1
+            ),
+        ));
+        self.at_node(Node::Va(ep, subnet), flow, trail);
     }
-    if let (End::Internet, Some((vgw, vpc))) = (&arrived.end, arrived.state.onprem.clone()) {
-        return w.reply_from_vgw(&vgw, &vpc, flow, trail);
+
+    /// The reply to what reached `arrived`: an echo request's reply is an echo
+    /// reply, per packet.
+    fn reply(&mut self, q: &Query, arrived: &Leaf) {
+        let flow = arrived.flow.reversed();
+        if !q.spec.protocol.is_icmp() {
+            return self.back_flow(q, arrived, flow);
+        }
+        // Echo request (8, or 128 for ICMPv6) is answered by echo reply (0 / 129),
+        // per packet: a query over a range of types splits.
+        let (req, rep) = if q.dst_ip.is_ipv6() {
+            (128, 129)
+        } else {
+            (8, 0)
+        };
+        let (mut echo, other) = flow.split_field(
+            Field::IcmpType,
+            &IntervalSet::from_interval(Interval::point(req)),
+        );
+        if !echo.is_empty() {
+            echo.rewrite(
+                Field::IcmpType,
+                Src::Const(IntervalSet::from_interval(Interval::point(rep))),
+            );
+            self.back_flow(q, arrived, echo);
+        }
+        if !other.is_empty() {
+            self.assume(
+                "the ICMP type asked about has no reply: return path checked as for the same type"
+                    .into(),
+            );
+            self.back_flow(q, arrived, other);
+        }
     }
-    match &arrived.end {
-        End::Arrived { eni } => match w.node_of_eni(eni) {
-            Some(node) => w.at_node(node, flow, trail),
-            None => w.unknown(flow, trail, eni, "the interface is not in the input"),
-        },
-        _ => w.on_internet(flow, trail),
+
+    /// Walks one reply `flow` of `arrived` back toward the requester.
+    fn back_flow(&mut self, q: &Query, arrived: &Leaf, flow: Flow) {
+        let trail = Trail {
+            hops: Vec::new(),
+            ct: arrived.state.clone(),
+        };
+        if let (Some(service), Start::Interface { eni, .. }) = (&arrived.state.service, &q.start) {
+            // The service answers the instance directly: no filter on the way back.
+            let t = trail.with(Hop::new(
+                eni,
+                "network-interface",
+                "deliver",
+                format!("reply from {service}, delivered directly (not filtered by security groups or network ACLs)"),
+            ));
+            return self.leaf(flow, t, End::Arrived { eni: eni.clone() });
+        }
+        if let (End::Internet, Some((vgw, vpc))) = (&arrived.end, arrived.state.onprem.clone()) {
+            return self.reply_from_vgw(&vgw, &vpc, flow, trail);
+        }
+        match &arrived.end {
+            End::Arrived { eni } => match self.node_of_eni(eni) {
+                Some(node) => self.at_node(node, flow, trail),
+                None => self.unknown(flow, trail, eni, "the interface is not in the input"),
+            },
+            _ => self.on_internet(flow, trail),
+        }
     }
 }
 
@@ -407,7 +431,7 @@ impl<'n> Walk<'n, '_> {
         if flow.is_empty() {
             return;
         }
-        self.sink.leaf(Leaf {
+        self.leaves.push(Leaf {
             direction: self.dir,
             hops: trail.hops,
             end,
@@ -1094,7 +1118,7 @@ impl<'n> Walk<'n, '_> {
                     .map(|p| (p.address, p.public))
                     .collect(),
                 None => {
-                    self.sink.assume(format!(
+                    self.assume(format!(
                         "the ENI of {} is not in the input: AWS gives an association ENI in a subnet routed to an internet gateway a public IP, and clients reach the internet from it (aws-semantics.md §6, seed 003)",
                         a.id
                     ));
@@ -1256,7 +1280,7 @@ impl<'n> Walk<'n, '_> {
         let (private, outside) = rest.split_field(Field::Dst, &rules::special_addresses());
         self.drop(private, trail.clone(), Cause::PrivateOnInternet);
         if !outside.is_empty() && self.dir == Direction::Forward {
-            self.sink.assume(format!(
+            self.assume(format!(
                 "{} is outside the input: assumed to accept the connection and answer",
                 outside.current(Field::Dst).summary(Field::Dst)
             ));
@@ -1642,7 +1666,7 @@ impl<'n> Walk<'n, '_> {
         }
         let mut t = t;
         t.ct.onprem = Some((id.to_string(), node.vpc().to_string()));
-        self.sink.assume(format!(
+        self.assume(format!(
             "{} is on-premises behind {id}, outside the input: assumed to accept the connection and to route the reply back through {id}, which is assumed attached to {} (virtual private gateways are not read)",
             flow.current(Field::Dst).summary(Field::Dst),
             node.vpc()

@@ -21,7 +21,7 @@ use crate::engine::decision::{PolicyCheck, PolicyOutcome, User};
 use crate::engine::flow::Flow;
 use crate::engine::query::Query;
 use crate::engine::rules;
-use crate::engine::walk::{self, Collect, Sink};
+use crate::engine::walk;
 
 use super::Back;
 
@@ -105,10 +105,7 @@ pub(super) fn check_client(
     endpoints: &[String],
     only: Option<&PacketSet>,
 ) -> Analysis {
-    let mut sink = Collect::default();
-    for a in &query.assumptions {
-        sink.assume(a.clone());
-    }
+    let mut assumptions: BTreeSet<String> = query.assumptions.iter().cloned().collect();
     let dst = query.dst_ip;
     let mut paths = Vec::new();
     let mut access = Vec::new();
@@ -123,13 +120,13 @@ pub(super) fn check_client(
         }
         all_packets = all_packets.union(&packets);
         if !ep.has_groups() && !query.groups.is_empty() {
-            sink.assume(format!(
+            assumptions.insert(format!(
                 "{} uses certificate authentication: users carry no groups, so --group is ignored and only AccessAll rules apply",
                 ep.id
             ));
         }
         for a in ep.associations.iter().filter(|a| a.status != "associated") {
-            sink.assume(format!(
+            assumptions.insert(format!(
                 "{} ({}) is `{}`, not `associated`: it carries no traffic and is left out",
                 a.id, a.subnet, a.status
             ));
@@ -270,7 +267,7 @@ pub(super) fn check_client(
             if let Some(r) = best.filter(|r| r.is_local()) {
                 // Client-to-client: the endpoint forwards between clients;
                 // no VPC filter applies (aws-semantics.md §6).
-                sink.assume(format!(
+                assumptions.insert(format!(
                     "{dst} is another VPN client of {}: assumed to accept the connection and answer (its own firewall is outside the input)",
                     ep.id
                 ));
@@ -311,10 +308,21 @@ pub(super) fn check_client(
                     "route",
                     format!("{} -> {} ({})", route.dest, a.subnet, a.id),
                 ));
-                walk::from_association(net, ep, a, Flow::new(packets.clone()), h, &mut sink);
-                let forward = std::mem::take(&mut sink.leaves);
-                let mut ps =
-                    super::finish_paths(net, &query, forward, &Back::Eni(a.id.clone()), &mut sink);
+                let forward = walk::from_association(
+                    net,
+                    ep,
+                    a,
+                    Flow::new(packets.clone()),
+                    h,
+                    &mut assumptions,
+                );
+                let mut ps = super::finish_paths(
+                    net,
+                    &query,
+                    forward,
+                    &Back::Eni(a.id.clone()),
+                    &mut assumptions,
+                );
                 let (v, ..) = super::tally(&packets, &ps);
                 for p in &mut ps {
                     p.via = Some(via(Some(&a.id)));
@@ -344,7 +352,7 @@ pub(super) fn check_client(
     for (ep, target) in &va_eps {
         if !leads_here(ep, target) && endpoints.len() > 1 && (any_here || !only_va) {
             if let Ok((_, desc)) = target {
-                sink.assume(format!(
+                assumptions.insert(format!(
                     "{} sends traffic to {desc}, not to {dst}: not an access path for this query",
                     ep.id
                 ));
@@ -367,7 +375,7 @@ pub(super) fn check_client(
                 &packets,
                 &mut paths,
                 &mut access,
-                &mut sink,
+                &mut assumptions,
             );
         }
     }
@@ -401,7 +409,7 @@ pub(super) fn check_client(
         undecided,
         paths,
         access,
-        assumptions: sink.assumptions.into_iter().collect(),
+        assumptions: assumptions.into_iter().collect(),
     }
 }
 
@@ -496,7 +504,7 @@ fn check_va(
     packets: &PacketSet,
     paths: &mut Vec<Path>,
     access: &mut Vec<Access>,
-    sink: &mut Collect,
+    assumptions: &mut BTreeSet<String>,
 ) {
     let via = |subnet: Option<&str>| Via {
         endpoint: ep.id.clone(),
@@ -590,7 +598,7 @@ fn check_va(
         return stop(paths, access, hops, cause);
     }
     if ep.protocol != "tcp" {
-        sink.assume(format!(
+        assumptions.insert(format!(
             "{} is an `{}` endpoint: only that protocol over TCP is carried",
             ep.id, ep.protocol
         ));
@@ -653,9 +661,9 @@ fn check_va(
     let mut per_subnet = Vec::new();
     let mut verdicts = Vec::new();
     for subnet in &ep.subnets {
-        walk::from_va(net, ep, subnet, hit.clone(), hops.clone(), sink);
-        let forward = std::mem::take(&mut sink.leaves);
-        let mut ps = super::finish_paths(net, query, forward, &Back::Eni(ep.id.clone()), sink);
+        let forward = walk::from_va(net, ep, subnet, hit.clone(), hops.clone(), assumptions);
+        let mut ps =
+            super::finish_paths(net, query, forward, &Back::Eni(ep.id.clone()), assumptions);
         ps.extend(refused.iter().cloned());
         let (v, ..) = super::tally(packets, &ps);
         for p in &mut ps {

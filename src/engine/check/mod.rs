@@ -4,13 +4,15 @@
 
 mod client;
 
+use std::collections::BTreeSet;
+
 use crate::hs::PacketSet;
 use crate::model::Network;
 
 use crate::engine::analysis::{Analysis, Cause, End, Leaf, Path, Verdict};
 use crate::engine::flow::Flow;
 use crate::engine::query::{Query, Start};
-use crate::engine::walk::{self, Collect, Sink};
+use crate::engine::walk;
 
 /// Where a reply must arrive for the connection to work.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,13 +47,9 @@ fn check_within(net: &Network, query: Query, only: Option<&PacketSet>) -> Analys
         Some(o) => query.packets().intersect(o),
         None => query.packets(),
     };
-    let mut sink = Collect::default();
-    for a in &query.assumptions {
-        sink.assume(a.clone());
-    }
-    walk::forward(net, &query, Flow::new(packets.clone()), &mut sink);
-    let forward = std::mem::take(&mut sink.leaves);
-    let paths = finish_paths(net, &query, forward, &back_to, &mut sink);
+    let mut assumptions: BTreeSet<String> = query.assumptions.iter().cloned().collect();
+    let forward = walk::forward(net, &query, Flow::new(packets.clone()), &mut assumptions);
+    let paths = finish_paths(net, &query, forward, &back_to, &mut assumptions);
     let (verdict, reachable, reachable_some, undecided) = tally(&packets, &paths);
     Analysis {
         query,
@@ -62,7 +60,7 @@ fn check_within(net: &Network, query: Query, only: Option<&PacketSet>) -> Analys
         undecided,
         paths,
         access: Vec::new(),
-        assumptions: sink.assumptions.into_iter().collect(),
+        assumptions: assumptions.into_iter().collect(),
     }
 }
 
@@ -73,7 +71,7 @@ fn finish_paths(
     query: &Query,
     forward: Vec<Leaf>,
     back_to: &Back,
-    sink: &mut Collect,
+    assumptions: &mut BTreeSet<String>,
 ) -> Vec<Path> {
     let mut paths = Vec::new();
     for leaf in forward {
@@ -111,8 +109,7 @@ fn finish_paths(
             });
             continue;
         }
-        walk::back(net, query, &leaf, sink);
-        for mut b in std::mem::take(&mut sink.leaves) {
+        for mut b in walk::back(net, query, &leaf, assumptions) {
             let elsewhere = match (&b.end, back_to) {
                 (End::Arrived { eni }, Back::Eni(src)) if eni != src => Some(eni.clone()),
                 (End::Arrived { eni }, Back::Internet) => Some(eni.clone()),
