@@ -428,6 +428,48 @@ pub struct Path {
 }
 
 impl Path {
+    /// `flow` stopped before any walk (at an access endpoint), for `cause`.
+    pub(super) fn dropped(hops: Vec<Hop>, flow: Flow, cause: Cause, via: Via) -> Path {
+        Path {
+            verdict: Verdict::Unreachable,
+            forward: Leaf {
+                direction: Direction::Forward,
+                hops,
+                end: End::Dropped(cause),
+                flow,
+                state: Conntrack::default(),
+            },
+            back: None,
+            via: Some(via),
+        }
+    }
+
+    /// `flow` stopped before any walk, its fate undecidable from the input:
+    /// at `component`, for `reason`.
+    pub(super) fn undecided(
+        hops: Vec<Hop>,
+        flow: Flow,
+        component: &str,
+        reason: String,
+        via: Via,
+    ) -> Path {
+        Path {
+            verdict: Verdict::Unknown,
+            forward: Leaf {
+                direction: Direction::Forward,
+                hops,
+                end: End::Unknown {
+                    component: component.to_string(),
+                    reason,
+                },
+                flow,
+                state: Conntrack::default(),
+            },
+            back: None,
+            via: Some(via),
+        }
+    }
+
     /// The leaf where this path's packets stopped, if they did.
     pub fn stop(&self) -> Option<&Leaf> {
         match (&self.forward.end, &self.back) {

@@ -21,6 +21,12 @@ pub struct User {
     pub groups: Vec<String>,
 }
 
+/// Whether a user label names a class ("users …", as `access/users.rs`
+/// names them) rather than a group.
+pub fn is_class(label: &str) -> bool {
+    label.starts_with("users ")
+}
+
 /// What one policy document said.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PolicyOutcome {

@@ -31,7 +31,8 @@ pub mod va {
 
 /// User classes of a `client` query.
 pub mod users {
-    pub use super::access::{MAX_ENDPOINT_GROUPS, is_class};
+    pub use super::access::MAX_ENDPOINT_GROUPS;
+    pub use super::decision::is_class;
 }
 
 /// Client VPN authorization.

@@ -345,8 +345,3 @@ fn label(class: &Bdd, vs: &BddVariableSet, named: &[String]) -> Option<String> {
         .collect();
     Some(format!("users {}", text.join(", or ")))
 }
-
-/// Whether a user label names a class ("users …") rather than a group.
-pub fn is_class(label: &str) -> bool {
-    label.starts_with("users ")
-}
