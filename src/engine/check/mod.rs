@@ -9,9 +9,10 @@ use std::collections::BTreeSet;
 use crate::hs::PacketSet;
 use crate::model::Network;
 
+use crate::engine::access::users_and_decisions;
 use crate::engine::analysis::{Analysis, Cause, End, Leaf, Path, Verdict};
 use crate::engine::flow::Flow;
-use crate::engine::query::{Query, Start};
+use crate::engine::query::{EngineError, Query, QueryOptions, QuerySpec, Start};
 use crate::engine::walk;
 
 /// Where a reply must arrive for the connection to work.
@@ -21,6 +22,42 @@ enum Back {
     Eni(String),
     /// A host on the internet.
     Internet,
+}
+
+impl Query {
+    /// Resolves with only a source-port override.
+    pub fn resolve(
+        net: &Network,
+        spec: QuerySpec,
+        src_ports: Option<(u16, u16)>,
+    ) -> Result<Query, EngineError> {
+        Query::resolve_with(
+            net,
+            spec,
+            &QueryOptions {
+                src_ports,
+                ..QueryOptions::default()
+            },
+        )
+    }
+
+    /// Resolves `spec` against `net`. For `client`, also who asks: every
+    /// combination of the named groups, in classes every endpoint treats
+    /// alike, and the Verified Access decision for each (only endpoints that
+    /// can deliver to the destination decide; another's policy is not
+    /// evaluated).
+    pub fn resolve_with(
+        net: &Network,
+        spec: QuerySpec,
+        opts: &QueryOptions,
+    ) -> Result<Query, EngineError> {
+        let mut query = Query::resolve_place(net, spec, opts)?;
+        if let Start::Client { endpoints } = &query.start {
+            (query.users, query.va_decisions) =
+                users_and_decisions(net, endpoints, query.dst_ip, opts)?;
+        }
+        Ok(query)
+    }
 }
 
 /// Answers one query: walks forward from the source, then every arrival back.
