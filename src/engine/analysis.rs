@@ -490,14 +490,56 @@ pub struct Via {
     pub group: Option<String>,
 }
 
-/// The verdict for one user (group set) through one endpoint.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a set of paths carries there and back, in original packets.
+#[derive(Clone, Debug, Default)]
+pub struct Reach {
+    /// Get there and back whatever the network chooses.
+    pub all: PacketSet,
+    /// Get there and back for some network choice.
+    pub some: PacketSet,
+    /// Their fate cannot be decided from the input.
+    pub undecided: PacketSet,
+}
+
+/// The verdict for one user (group set) through one endpoint, and the
+/// packets behind it: the claim `prove` checks per endpoint and user.
+#[derive(Clone, Debug)]
 pub struct Access {
     pub endpoint: String,
     pub group: Option<String>,
     pub verdict: Verdict,
     /// Per association: (association, subnet, verdict).
     pub associations: Vec<(String, String, Verdict)>,
+    /// The packets asked through this endpoint: from the Client VPN client
+    /// CIDR; Verified Access users connect from anywhere.
+    pub packets: PacketSet,
+    /// Through the endpoint as a whole: `all` must work through every
+    /// association (the network chooses one), so it is empty when packets
+    /// stop before any; `some` through some association; `undecided`
+    /// anywhere, before the associations too.
+    pub reach: Reach,
+    /// What stopped before any association (status, route table,
+    /// authorization, policies) or went client-to-client.
+    pub before: Reach,
+    /// Per association (Client VPN association ID, or Verified Access
+    /// subnet) the network may choose: what gets there and back through it.
+    pub through: Vec<(String, Reach)>,
+}
+
+impl Access {
+    /// What gets there and back through `association` (`None`: before
+    /// any); nothing for an association this access does not go through.
+    pub fn reach_through(&self, association: Option<&str>) -> Reach {
+        match association {
+            None => self.before.clone(),
+            Some(a) => self
+                .through
+                .iter()
+                .find(|(id, _)| id == a)
+                .map(|(_, r)| r.clone())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// The answer to a query.
@@ -517,4 +559,15 @@ pub struct Analysis {
     /// For `client`: the verdict per endpoint and user group.
     pub access: Vec<Access>,
     pub assumptions: Vec<String>,
+}
+
+impl Analysis {
+    /// What the whole query carries there and back.
+    pub fn reach(&self) -> Reach {
+        Reach {
+            all: self.reachable.clone(),
+            some: self.reachable_some.clone(),
+            undecided: self.undecided.clone(),
+        }
+    }
 }

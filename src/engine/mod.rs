@@ -15,8 +15,7 @@ mod query;
 mod rules;
 mod walk;
 
-pub use analysis::{Access, Analysis, Cause, Direction, End, Hop, Leaf, Path, Verdict, Via};
-pub(crate) use check::tally;
+pub use analysis::{Access, Analysis, Cause, Direction, End, Hop, Leaf, Path, Reach, Verdict, Via};
 pub use check::{check, check_packets};
 pub use flow::Flow;
 pub use query::{

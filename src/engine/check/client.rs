@@ -14,18 +14,24 @@ use crate::engine::access::{
     CvpnAdmission, Door, VaAdmission, VaEntry, admit_cvpn, admit_va, cvpn_assumptions,
     va_endpoints_toward,
 };
-use crate::engine::analysis::{Access, Analysis, Direction, End, Hop, Leaf, Path, Verdict, Via};
+use crate::engine::analysis::{
+    Access, Analysis, Direction, End, Hop, Leaf, Path, Reach, Verdict, Via,
+};
 use crate::engine::decision::User;
 use crate::engine::flow::Flow;
 use crate::engine::query::Query;
 use crate::engine::rules;
 use crate::engine::walk;
 
-use super::{Back, finish_paths, tally};
+use super::paths::{Back, finish_paths, reach, tally};
 
 /// What one user's connection through one endpoint found: its paths, and
 /// the user's verdict there (none for an engine bug).
-type Through = (Vec<Path>, Option<Access>);
+type Found = (Vec<Path>, Option<Access>);
+
+/// One association (or Verified Access subnet) the network may choose:
+/// its ID, subnet, verdict and what gets there and back through it.
+type Through = (String, String, Verdict, Reach);
 
 pub(super) fn check_client(
     net: &Network,
@@ -41,7 +47,7 @@ pub(super) fn check_client(
         Some(o) => p.intersect(o),
         None => p,
     };
-    let mut add = |(ps, a): Through| {
+    let mut add = |(ps, a): Found| {
         paths.extend(ps);
         access.extend(a);
     };
@@ -84,14 +90,14 @@ pub(super) fn check_client(
     let parts: Vec<(&Option<String>, Verdict)> =
         access.iter().map(|a| (&a.group, a.verdict)).collect();
     let verdict = Verdict::of_users(&query.users, &parts);
-    let (_, reachable, reachable_some, undecided) = tally(&all_packets, &paths);
+    let (_, carried) = tally(&all_packets, &paths);
     Analysis {
         query,
         verdict,
         packets: all_packets,
-        reachable,
-        reachable_some,
-        undecided,
+        reachable: carried.all,
+        reachable_some: carried.some,
+        undecided: carried.undecided,
         paths,
         access,
         assumptions: assumptions.into_iter().collect(),
@@ -108,18 +114,54 @@ fn via(endpoint: &str, user: &User, association: Option<&str>) -> Via {
     }
 }
 
-/// The verdict of `user` through `endpoint`.
+/// The verdict of `user` through `endpoint` over `packets`, from its
+/// `paths` and what each association they go `through` carries.
 fn access(
     endpoint: &str,
     user: &User,
     verdict: Verdict,
-    associations: Vec<(String, String, Verdict)>,
+    packets: &PacketSet,
+    paths: &[Path],
+    through: Vec<Through>,
 ) -> Option<Access> {
+    let stopped: Vec<&Path> = paths
+        .iter()
+        .filter(|p| p.via.as_ref().is_some_and(|v| v.association.is_none()))
+        .collect();
+    let before = reach(stopped.iter().copied());
+    // Every association must work (the network chooses), so `all` is what
+    // all of them carry, and nothing when some packets stop before them.
+    let mut all: Option<PacketSet> = None;
+    let mut some = PacketSet::empty();
+    let mut undecided = before.undecided.clone();
+    for (_, _, _, r) in &through {
+        all = Some(match all {
+            None => r.all.clone(),
+            Some(x) => x.intersect(&r.all),
+        });
+        some = some.union(&r.some);
+        undecided = undecided.union(&r.undecided);
+    }
+    let all = match all {
+        Some(x) if stopped.is_empty() => x,
+        _ => PacketSet::empty(),
+    };
     Some(Access {
         endpoint: endpoint.to_string(),
         group: user.label.clone(),
         verdict,
-        associations,
+        associations: through
+            .iter()
+            .map(|(id, subnet, v, _)| (id.clone(), subnet.clone(), *v))
+            .collect(),
+        packets: packets.clone(),
+        reach: Reach {
+            all,
+            some,
+            undecided,
+        },
+        before,
+        through: through.into_iter().map(|(id, _, _, r)| (id, r)).collect(),
     })
 }
 
@@ -132,22 +174,27 @@ fn through_cvpn(
     user: &User,
     packets: &PacketSet,
     assumptions: &mut BTreeSet<String>,
-) -> Through {
+) -> Found {
     let via = |association: Option<&str>| via(&ep.id, user, association);
+    let alone = |p: Path, verdict: Verdict| {
+        let a = access(
+            &ep.id,
+            user,
+            verdict,
+            packets,
+            std::slice::from_ref(&p),
+            Vec::new(),
+        );
+        (vec![p], a)
+    };
     let doors = match admit_cvpn(ep, query.dst_ip, &user.label, &user.groups, assumptions) {
         CvpnAdmission::Stopped(hops, cause) => {
             let p = Path::dropped(hops, Flow::new(packets.clone()), cause, via(None));
-            return (
-                vec![p],
-                access(&ep.id, user, Verdict::Unreachable, Vec::new()),
-            );
+            return alone(p, Verdict::Unreachable);
         }
         CvpnAdmission::ClientToClient { forward, back } => {
             let p = client_to_client(&ep.id, forward, back, packets, via(None));
-            return (
-                vec![p],
-                access(&ep.id, user, Verdict::Reachable, Vec::new()),
-            );
+            return alone(p, Verdict::Reachable);
         }
         CvpnAdmission::Enter(doors) => doors,
     };
@@ -159,29 +206,34 @@ fn through_cvpn(
         stop,
     } in doors
     {
-        let v = match stop {
+        let mut ps = match stop {
             Some(cause) => {
                 let flow = Flow::new(packets.clone());
-                paths.push(Path::dropped(hops, flow, cause, via(Some(&a.id))));
-                Verdict::Unreachable
+                vec![Path::dropped(hops, flow, cause, via(Some(&a.id)))]
             }
             None => {
                 let flow = Flow::new(packets.clone());
                 let forward = walk::from_association(net, ep, a, flow, hops, assumptions);
                 let back_to = Back::Eni(a.id.clone());
-                let mut ps = finish_paths(net, query, forward, &back_to, assumptions);
-                let (v, ..) = tally(packets, &ps);
-                for p in &mut ps {
-                    p.via = Some(via(Some(&a.id)));
-                }
-                paths.extend(ps);
-                v
+                finish_paths(net, query, forward, &back_to, assumptions)
             }
         };
-        per_assoc.push((a.id.clone(), a.subnet.clone(), v));
+        let (v, r) = tally(packets, &ps);
+        for p in &mut ps {
+            p.via = Some(via(Some(&a.id)));
+        }
+        paths.extend(ps);
+        per_assoc.push((a.id.clone(), a.subnet.clone(), v, r));
     }
-    let verdicts: Vec<Verdict> = per_assoc.iter().map(|(_, _, v)| *v).collect();
-    let a = access(&ep.id, user, Verdict::all_of(&verdicts), per_assoc);
+    let verdicts: Vec<Verdict> = per_assoc.iter().map(|(_, _, v, _)| *v).collect();
+    let a = access(
+        &ep.id,
+        user,
+        Verdict::all_of(&verdicts),
+        packets,
+        &paths,
+        per_assoc,
+    );
     (paths, a)
 }
 
@@ -228,20 +280,28 @@ fn through_va(
     admission: VaAdmission,
     packets: &PacketSet,
     assumptions: &mut BTreeSet<String>,
-) -> Through {
+) -> Found {
     let via = |subnet: Option<&str>| via(&ep.id, user, subnet);
     let everything = || Flow::new(packets.clone());
+    let alone = |p: Path, verdict: Verdict| {
+        let a = access(
+            &ep.id,
+            user,
+            verdict,
+            packets,
+            std::slice::from_ref(&p),
+            Vec::new(),
+        );
+        (vec![p], a)
+    };
     let (hops, carried, refused) = match admission {
         VaAdmission::Stopped(hops, cause) => {
             let p = Path::dropped(hops, everything(), cause, via(None));
-            return (
-                vec![p],
-                access(&ep.id, user, Verdict::Unreachable, Vec::new()),
-            );
+            return alone(p, Verdict::Unreachable);
         }
         VaAdmission::Undecided(hops, reason) => {
             let p = Path::undecided(hops, everything(), &ep.id, reason, via(None));
-            return (vec![p], access(&ep.id, user, Verdict::Unknown, Vec::new()));
+            return alone(p, Verdict::Unknown);
         }
         VaAdmission::NoDecision(hops) => {
             let reason = "no policy decision was made for this user (engine bug)".into();
@@ -271,8 +331,9 @@ fn through_va(
                 via(None),
             ));
         }
-        let (v, ..) = tally(packets, &refused);
-        return (refused, access(&ep.id, user, v, Vec::new()));
+        let (v, _) = tally(packets, &refused);
+        let a = access(&ep.id, user, v, packets, &refused, Vec::new());
+        return (refused, a);
     }
     let mut paths = Vec::new();
     let mut per_subnet = Vec::new();
@@ -281,14 +342,21 @@ fn through_va(
         let back_to = Back::Eni(ep.id.clone());
         let mut ps = finish_paths(net, query, forward, &back_to, assumptions);
         ps.extend(refused.iter().cloned());
-        let (v, ..) = tally(packets, &ps);
+        let (v, r) = tally(packets, &ps);
         for p in &mut ps {
             p.via = Some(via(Some(subnet)));
         }
         paths.extend(ps);
-        per_subnet.push((subnet.clone(), subnet.clone(), v));
+        per_subnet.push((subnet.clone(), subnet.clone(), v, r));
     }
-    let verdicts: Vec<Verdict> = per_subnet.iter().map(|(_, _, v)| *v).collect();
-    let a = access(&ep.id, user, Verdict::all_of(&verdicts), per_subnet);
+    let verdicts: Vec<Verdict> = per_subnet.iter().map(|(_, _, v, _)| *v).collect();
+    let a = access(
+        &ep.id,
+        user,
+        Verdict::all_of(&verdicts),
+        packets,
+        &paths,
+        per_subnet,
+    );
     (paths, a)
 }

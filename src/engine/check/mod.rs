@@ -3,6 +3,7 @@
 //! query goes through its access endpoints first (`client.rs`).
 
 mod client;
+mod paths;
 
 use std::collections::BTreeSet;
 
@@ -10,19 +11,12 @@ use crate::hs::PacketSet;
 use crate::model::Network;
 
 use crate::engine::access::users_and_decisions;
-use crate::engine::analysis::{Analysis, Cause, End, Leaf, Path, Verdict};
+use crate::engine::analysis::Analysis;
 use crate::engine::flow::Flow;
 use crate::engine::query::{EngineError, Query, QueryOptions, QuerySpec, Start};
 use crate::engine::walk;
 
-/// Where a reply must arrive for the connection to work.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Back {
-    /// The requesting interface (or Client VPN association).
-    Eni(String),
-    /// A host on the internet.
-    Internet,
-}
+use paths::{Back, finish_paths, tally};
 
 impl Query {
     /// Resolves with only a source-port override.
@@ -87,121 +81,16 @@ fn check_within(net: &Network, query: Query, only: Option<&PacketSet>) -> Analys
     let mut assumptions: BTreeSet<String> = query.assumptions.iter().cloned().collect();
     let forward = walk::forward(net, &query, Flow::new(packets.clone()), &mut assumptions);
     let paths = finish_paths(net, &query, forward, &back_to, &mut assumptions);
-    let (verdict, reachable, reachable_some, undecided) = tally(&packets, &paths);
+    let (verdict, reach) = tally(&packets, &paths);
     Analysis {
         query,
         verdict,
         packets,
-        reachable,
-        reachable_some,
-        undecided,
+        reachable: reach.all,
+        reachable_some: reach.some,
+        undecided: reach.undecided,
         paths,
         access: Vec::new(),
         assumptions: assumptions.into_iter().collect(),
     }
-}
-
-/// Turns forward leaves into paths: each arrival is walked back, and the reply
-/// must reach `back_to`.
-fn finish_paths(
-    net: &Network,
-    query: &Query,
-    forward: Vec<Leaf>,
-    back_to: &Back,
-    assumptions: &mut BTreeSet<String>,
-) -> Vec<Path> {
-    let mut paths = Vec::new();
-    for leaf in forward {
-        let arrived = match &leaf.end {
-            End::Arrived { eni } => match &query.dst_eni {
-                Some(want) if want != eni => {
-                    let mut l = leaf.clone();
-                    l.end = End::Dropped(Cause::OtherInterface {
-                        reached: eni.clone(),
-                        expected: want.clone(),
-                    });
-                    paths.push(Path {
-                        verdict: Verdict::Unreachable,
-                        forward: l,
-                        back: None,
-                        via: None,
-                    });
-                    continue;
-                }
-                _ => true,
-            },
-            End::Internet => true,
-            _ => false,
-        };
-        if !arrived {
-            paths.push(Path {
-                verdict: if matches!(leaf.end, End::Unknown { .. }) {
-                    Verdict::Unknown
-                } else {
-                    Verdict::Unreachable
-                },
-                forward: leaf,
-                back: None,
-                via: None,
-            });
-            continue;
-        }
-        for mut b in walk::back(net, query, &leaf, assumptions) {
-            let elsewhere = match (&b.end, back_to) {
-                (End::Arrived { eni }, Back::Eni(src)) if eni != src => Some(eni.clone()),
-                (End::Arrived { eni }, Back::Internet) => Some(eni.clone()),
-                (End::Internet, Back::Eni(_)) => Some("internet".to_string()),
-                _ => None,
-            };
-            if let Some(reached) = elsewhere {
-                b.end = End::Dropped(Cause::ReturnElsewhere { reached });
-            }
-            let ok = matches!(b.end, End::Arrived { .. } | End::Internet);
-            let verdict = if ok {
-                Verdict::of(&leaf.flow.some, &b.flow.all, &b.flow.some)
-            } else if matches!(b.end, End::Unknown { .. }) {
-                Verdict::Unknown
-            } else {
-                Verdict::Unreachable
-            };
-            paths.push(Path {
-                verdict,
-                forward: leaf.clone(),
-                back: Some(b),
-                via: None,
-            });
-        }
-    }
-    paths
-}
-
-/// The verdict over `packets`, and the packets that get there and back
-/// (for every network choice, for some) and those left undecided.
-pub(crate) fn tally(
-    packets: &PacketSet,
-    paths: &[Path],
-) -> (Verdict, PacketSet, PacketSet, PacketSet) {
-    let mut reachable_some = PacketSet::empty();
-    let mut undecided = PacketSet::empty();
-    let mut through = Vec::new();
-    for p in paths {
-        let last = p.back.as_ref().unwrap_or(&p.forward);
-        match (&last.end, p.verdict) {
-            (End::Unknown { .. }, _) => undecided = undecided.union(&last.flow.some),
-            (_, Verdict::Reachable | Verdict::Partial) => {
-                through.push(&last.flow);
-                reachable_some = reachable_some.union(&last.flow.some);
-            }
-            _ => {}
-        }
-    }
-    // Every network choice covered, possibly by different leaves.
-    let mut reachable = Flow::all_of_union(&through);
-    reachable.coalesce();
-    reachable_some.coalesce();
-    let mut verdict = Verdict::of(packets, &reachable, &reachable_some);
-    if verdict != Verdict::Reachable && !undecided.is_empty() {
-        verdict = Verdict::Unknown;
-    }
-    (verdict, reachable, reachable_some, undecided)
 }

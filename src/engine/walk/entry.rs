@@ -3,50 +3,16 @@
 //! one of its subnets; both source-NAT the user. What lets them in is
 //! decided before (`access`); from here on they are ordinary packets.
 
-use std::collections::BTreeSet;
-
-use crate::engine::analysis::{Conntrack, Direction, Hop, Leaf};
+use crate::engine::analysis::{Conntrack, Hop};
 use crate::engine::flow::Flow;
 use crate::engine::rules;
 use crate::hs::Field;
-use crate::model::{ClientVpnAssociation, ClientVpnEndpoint, Network, VaEndpoint};
+use crate::model::{ClientVpnAssociation, ClientVpnEndpoint, VaEndpoint};
 
 use super::{NAT_PORTS, Node, Trail, Walk, translate_source};
 
-/// From a Client VPN association: the client's packets, already authorized and
-/// routed to this association, are source-NATed by its ENI and enter the VPC.
-pub(in crate::engine) fn from_association(
-    net: &Network,
-    ep: &ClientVpnEndpoint,
-    assoc: &ClientVpnAssociation,
-    flow: Flow,
-    hops: Vec<Hop>,
-    assumptions: &mut BTreeSet<String>,
-) -> Vec<Leaf> {
-    let mut w = Walk::new(net, Direction::Forward, assumptions);
-    w.association_entry(ep, assoc, flow, hops);
-    w.leaves
-}
-
-/// From a Verified Access endpoint: the user's connection, already allowed
-/// by the policies, leaves the endpoint's network interfaces in `subnet`
-/// (some address of it; AWS does not list them) carrying the endpoint's
-/// security groups, from a port the endpoint picks.
-pub(in crate::engine) fn from_va(
-    net: &Network,
-    ep: &VaEndpoint,
-    subnet: &str,
-    flow: Flow,
-    hops: Vec<Hop>,
-    assumptions: &mut BTreeSet<String>,
-) -> Vec<Leaf> {
-    let mut w = Walk::new(net, Direction::Forward, assumptions);
-    w.va_entry(ep, subnet, flow, hops);
-    w.leaves
-}
-
 impl<'n> Walk<'n, '_> {
-    /// Into the VPC from a Client VPN association (see [`from_association`]).
+    /// Into the VPC from a Client VPN association (see [`super::from_association`]).
     pub(super) fn association_entry(
         &mut self,
         ep: &'n ClientVpnEndpoint,
@@ -100,7 +66,7 @@ impl<'n> Walk<'n, '_> {
         self.at_node(Node::Cvpn(ep, assoc), flow, trail);
     }
 
-    /// Into the VPC from a Verified Access endpoint (see [`from_va`]).
+    /// Into the VPC from a Verified Access endpoint (see [`super::from_va`]).
     pub(super) fn va_entry(
         &mut self,
         ep: &'n VaEndpoint,

@@ -29,8 +29,6 @@ use super::flow::Flow;
 use super::query::{Query, Start};
 use super::rules::{self, Side};
 
-pub(super) use entry::{from_association, from_va};
-
 /// Ports a NAT gateway translates to (aws-semantics.md §1).
 const NAT_PORTS: (u16, u16) = (1024, 65535);
 /// Stands, inside a flow, for the public IP AWS assigned to a Client VPN
@@ -172,6 +170,38 @@ pub(super) fn forward(
 ) -> Vec<Leaf> {
     let mut w = Walk::new(net, Direction::Forward, assumptions);
     w.start(q, flow);
+    w.leaves
+}
+
+/// From a Client VPN association: the client's packets, already authorized and
+/// routed to this association, are source-NATed by its ENI and enter the VPC.
+pub(super) fn from_association(
+    net: &Network,
+    ep: &ClientVpnEndpoint,
+    assoc: &ClientVpnAssociation,
+    flow: Flow,
+    hops: Vec<Hop>,
+    assumptions: &mut BTreeSet<String>,
+) -> Vec<Leaf> {
+    let mut w = Walk::new(net, Direction::Forward, assumptions);
+    w.association_entry(ep, assoc, flow, hops);
+    w.leaves
+}
+
+/// From a Verified Access endpoint: the user's connection, already allowed
+/// by the policies, leaves the endpoint's network interfaces in `subnet`
+/// (some address of it; AWS does not list them) carrying the endpoint's
+/// security groups, from a port the endpoint picks.
+pub(super) fn from_va(
+    net: &Network,
+    ep: &VaEndpoint,
+    subnet: &str,
+    flow: Flow,
+    hops: Vec<Hop>,
+    assumptions: &mut BTreeSet<String>,
+) -> Vec<Leaf> {
+    let mut w = Walk::new(net, Direction::Forward, assumptions);
+    w.va_entry(ep, subnet, flow, hops);
     w.leaves
 }
 
