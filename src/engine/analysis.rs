@@ -298,7 +298,7 @@ pub enum End {
 
 /// Connection state created by the forward walk.
 #[derive(Clone, Debug, Default)]
-pub struct Conntrack {
+pub(crate) struct Conntrack {
     /// Interfaces whose security groups saw the request.
     pub(super) enis: BTreeSet<String>,
     /// NAT translations: gateway, and what source and source port it replaced.
@@ -393,9 +393,9 @@ impl Verdict {
         }
     }
 
-    /// A `client` verdict: a user gets through if any access path works for
-    /// them (`parts`: a user's label and one path's verdict); `reachable`
-    /// needs every user of `users`.
+    /// A `client` verdict: a user gets through if any endpoint works for
+    /// them (`parts`: a user's label and their verdict through one
+    /// endpoint); `reachable` needs every user of `users`.
     pub fn of_users(users: &[User], parts: &[(&Option<String>, Verdict)]) -> Verdict {
         let mut labels: BTreeSet<Option<String>> = users.iter().map(|u| u.label.clone()).collect();
         if labels.is_empty() {

@@ -10,10 +10,9 @@ use crate::engine::analysis::{Cause, Hop};
 use crate::engine::decision::{PolicyCheck, PolicyOutcome, User, is_class};
 use crate::engine::flow::Flow;
 use crate::engine::query::Query;
+use crate::engine::rules;
 use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
 use crate::model::{Network, VaEndpoint, VaTarget};
-
-use crate::engine::rules;
 
 /// Whether endpoint `ep` (its target resolved) can deliver to `dst`: its
 /// target holds it, or the input cannot tell (a load balancer forwards where

@@ -165,6 +165,40 @@ fn access(
     })
 }
 
+/// A user whose `paths` through `endpoint` stop before any association or
+/// subnet (or go client-to-client), with their `verdict`.
+fn stopped(
+    endpoint: &str,
+    user: &User,
+    packets: &PacketSet,
+    paths: Vec<Path>,
+    verdict: Verdict,
+) -> Found {
+    let a = access(endpoint, user, verdict, packets, &paths, Vec::new());
+    (paths, a)
+}
+
+/// A user whose `paths` through `endpoint` go through each association or
+/// subnet of `through`: every one must work, the client cannot choose.
+fn through_every(
+    endpoint: &str,
+    user: &User,
+    packets: &PacketSet,
+    paths: Vec<Path>,
+    through: Vec<Through>,
+) -> Found {
+    let verdicts: Vec<Verdict> = through.iter().map(|(_, _, v, _)| *v).collect();
+    let a = access(
+        endpoint,
+        user,
+        Verdict::all_of(&verdicts),
+        packets,
+        &paths,
+        through,
+    );
+    (paths, a)
+}
+
 /// One user through one Client VPN endpoint, then through each association
 /// into the VPC.
 fn through_cvpn(
@@ -176,17 +210,7 @@ fn through_cvpn(
     assumptions: &mut BTreeSet<String>,
 ) -> Found {
     let via = |association: Option<&str>| via(&ep.id, user, association);
-    let alone = |p: Path, verdict: Verdict| {
-        let a = access(
-            &ep.id,
-            user,
-            verdict,
-            packets,
-            std::slice::from_ref(&p),
-            Vec::new(),
-        );
-        (vec![p], a)
-    };
+    let alone = |p: Path, verdict: Verdict| stopped(&ep.id, user, packets, vec![p], verdict);
     let doors = match admit_cvpn(ep, query.dst_ip, &user.label, &user.groups, assumptions) {
         CvpnAdmission::Stopped(hops, cause) => {
             let p = Path::dropped(hops, Flow::new(packets.clone()), cause, via(None));
@@ -225,16 +249,7 @@ fn through_cvpn(
         paths.extend(ps);
         per_assoc.push((a.id.clone(), a.subnet.clone(), v, r));
     }
-    let verdicts: Vec<Verdict> = per_assoc.iter().map(|(_, _, v, _)| *v).collect();
-    let a = access(
-        &ep.id,
-        user,
-        Verdict::all_of(&verdicts),
-        packets,
-        &paths,
-        per_assoc,
-    );
-    (paths, a)
+    through_every(&ep.id, user, packets, paths, per_assoc)
 }
 
 /// Client-to-client through the endpoint's `local` route, both ways: no VPC
@@ -283,17 +298,7 @@ fn through_va(
 ) -> Found {
     let via = |subnet: Option<&str>| via(&ep.id, user, subnet);
     let everything = || Flow::new(packets.clone());
-    let alone = |p: Path, verdict: Verdict| {
-        let a = access(
-            &ep.id,
-            user,
-            verdict,
-            packets,
-            std::slice::from_ref(&p),
-            Vec::new(),
-        );
-        (vec![p], a)
-    };
+    let alone = |p: Path, verdict: Verdict| stopped(&ep.id, user, packets, vec![p], verdict);
     let (hops, carried, refused) = match admission {
         VaAdmission::Stopped(hops, cause) => {
             let p = Path::dropped(hops, everything(), cause, via(None));
@@ -332,8 +337,7 @@ fn through_va(
             ));
         }
         let (v, _) = tally(packets, &refused);
-        let a = access(&ep.id, user, v, packets, &refused, Vec::new());
-        return (refused, a);
+        return stopped(&ep.id, user, packets, refused, v);
     }
     let mut paths = Vec::new();
     let mut per_subnet = Vec::new();
@@ -349,14 +353,5 @@ fn through_va(
         paths.extend(ps);
         per_subnet.push((subnet.clone(), subnet.clone(), v, r));
     }
-    let verdicts: Vec<Verdict> = per_subnet.iter().map(|(_, _, v, _)| *v).collect();
-    let a = access(
-        &ep.id,
-        user,
-        Verdict::all_of(&verdicts),
-        packets,
-        &paths,
-        per_subnet,
-    );
-    (paths, a)
+    through_every(&ep.id, user, packets, paths, per_subnet)
 }
