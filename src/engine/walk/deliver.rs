@@ -160,15 +160,8 @@ impl<'n> Walk<'n, '_> {
                 );
             }
             Node::Eni(i) => {
-                if let Some(reason) = not_answering(self.net, i) {
-                    return self.drop(
-                        flow,
-                        trail,
-                        Cause::NotAnswering {
-                            eni: i.id.clone(),
-                            reason,
-                        },
-                    );
+                if let Some(cause) = not_answering(self.net, i) {
+                    return self.drop(flow, trail, cause);
                 }
                 let flow = match node.groups() {
                     Some(groups) => {

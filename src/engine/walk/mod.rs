@@ -238,15 +238,8 @@ impl<'n, 'a> Walk<'n, 'a> {
             Start::Interface { eni, .. } => match self.node_of_eni(eni) {
                 Some(node) => {
                     if let Node::Eni(i) = node {
-                        if let Some(reason) = not_answering(self.net, i) {
-                            return self.drop(
-                                flow,
-                                trail,
-                                Cause::NotAnswering {
-                                    eni: i.id.clone(),
-                                    reason,
-                                },
-                            );
+                        if let Some(cause) = not_answering(self.net, i) {
+                            return self.drop(flow, trail, cause);
                         }
                         let Some(flow) = self.aws_services(i, flow, &trail) else {
                             return;
@@ -444,20 +437,26 @@ impl<'n> Walk<'n, '_> {
 
 /// Why an interface answers nothing, if it does not: not `in-use`, or its
 /// instance not `running` (aws-semantics.md §5b).
-fn not_answering(net: &Network, i: &Interface) -> Option<String> {
-    if !i.in_use() {
-        return Some(format!(
+fn not_answering(net: &Network, i: &Interface) -> Option<Cause> {
+    let reason = if !i.in_use() {
+        format!(
             "{} is `{}`, not `in-use`: nothing answers there",
             i.id, i.status
-        ));
-    }
-    let inst = i.instance.as_ref().and_then(|id| net.instances.get(id))?;
-    (!inst.running()).then(|| {
+        )
+    } else {
+        let inst = i.instance.as_ref().and_then(|id| net.instances.get(id))?;
+        if inst.running() {
+            return None;
+        }
         format!(
             "{} is `{}`: a stopped, stopping, pending or terminated instance answers nothing",
             inst.id,
             inst.state.as_deref().unwrap_or("unknown")
         )
+    };
+    Some(Cause::NotAnswering {
+        eni: i.id.clone(),
+        reason,
     })
 }
 
