@@ -5,9 +5,17 @@ use std::net::IpAddr;
 use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
 use crate::model::{Interface, Network, Platform, Protocol};
 
-use super::EngineError;
+use super::decision::{User, UserContext, VaDecision};
 use super::rules;
-use super::va::{User, UserContext, VaDecision};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EngineError {
+    #[error("query `{token}`: {message}")]
+    Query { token: String, message: String },
+    /// A Verified Access policy that does not parse or evaluate.
+    #[error("verified access policy of `{owner}`: {message}")]
+    Policy { owner: String, message: String },
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SrcSpec {
@@ -328,29 +336,134 @@ fn check_icmp_family(spec: &QuerySpec, dst_ip: IpAddr) -> Result<(), EngineError
     ))
 }
 
-impl Query {
-    /// Resolves with only a source-port override.
-    pub fn resolve(
-        net: &Network,
-        spec: QuerySpec,
-        src_ports: Option<(u16, u16)>,
-    ) -> Result<Query, EngineError> {
-        Query::resolve_with(
-            net,
-            spec,
-            &QueryOptions {
-                src_ports,
-                ..QueryOptions::default()
-            },
-        )
+/// Where a `client` query starts: its access endpoints (`--via`, or every
+/// Client VPN and Verified Access endpoint of the input).
+fn client_start(
+    net: &Network,
+    opts: &QueryOptions,
+    assumptions: &mut Vec<String>,
+) -> Result<Start, EngineError> {
+    let endpoints: Vec<String> = match &opts.via {
+        Some(v) if net.client_vpn_endpoints.contains_key(v) || net.va_endpoints.contains_key(v) => {
+            vec![v.clone()]
+        }
+        Some(v) => return Err(bad(v, "no such access endpoint in the input")),
+        None => net
+            .client_vpn_endpoints
+            .keys()
+            .chain(net.va_endpoints.keys())
+            .cloned()
+            .collect(),
+    };
+    if endpoints.is_empty() {
+        return Err(bad(
+            "client",
+            "the input has no Client VPN or Verified Access endpoint",
+        ));
     }
+    if endpoints
+        .iter()
+        .any(|e| net.client_vpn_endpoints.contains_key(e))
+    {
+        assumptions.push(
+            "a VPN client's source port is irrelevant inside the VPC: the association ENI translates it to one of 1024-65535"
+                .to_string(),
+        );
+    }
+    Ok(Start::Client { endpoints })
+}
 
-    pub fn resolve_with(
+/// Where a query from address `ip` starts: the interface holding it, or a
+/// host on the internet; and its source ports.
+fn address_start(
+    net: &Network,
+    ip: IpAddr,
+    dst_ip: IpAddr,
+    assumptions: &mut Vec<String>,
+) -> Result<(Start, (u16, u16)), EngineError> {
+    let token = ip.to_string();
+    if ip.is_ipv4() != dst_ip.is_ipv4() {
+        return Err(bad(
+            &token,
+            format!("the source and the destination {dst_ip} are of different address families"),
+        ));
+    }
+    let owners: Vec<&Interface> = net.interfaces_with_ip(ip).collect();
+    match owners.as_slice() {
+        [one] => {
+            let ports = ephemeral(net, one, assumptions);
+            let eni = one.id.clone();
+            Ok((Start::Interface { eni, ip }, ports))
+        }
+        [_, _, ..] => Err(bad(
+            &token,
+            format!(
+                "the address belongs to several interfaces ({}): name one with eni-…",
+                owners
+                    .iter()
+                    .map(|i| i.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+        [] if rules::internet_addresses().contains(hs::addr(ip)) => {
+            assumptions.push(format!(
+                "{ip} is not in the input: treated as a host on the internet using source ports 1024-65535"
+            ));
+            let sources = IntervalSet::from_interval(Interval::point(hs::addr(ip)));
+            Ok((Start::Internet { sources }, (1024, 65535)))
+        }
+        [] => Err(bad(
+            &token,
+            "no network interface in the input has this private address",
+        )),
+    }
+}
+
+/// Where the query starts, and its default source ports.
+fn start(
+    net: &Network,
+    spec: &QuerySpec,
+    dst_ip: IpAddr,
+    opts: &QueryOptions,
+    assumptions: &mut Vec<String>,
+) -> Result<(Start, (u16, u16)), EngineError> {
+    let from_interface = |i: &Interface, token: &str, assumptions: &mut Vec<String>| {
+        let ip = source_address(i, dst_ip, token)?;
+        let ports = ephemeral(net, i, assumptions);
+        let eni = i.id.clone();
+        Ok((Start::Interface { eni, ip }, ports))
+    };
+    match &spec.src {
+        SrcSpec::Internet => {
+            assumptions.push(
+                "`internet` means every public address: all IPv4 outside private and special-purpose blocks (RFC 1918, 6598, loopback, link-local, multicast) and 2000::/3, except the public IPs, Elastic IPs and IPv6 addresses and CIDRs of the input; their clients use source ports 1024-65535"
+                    .to_string(),
+            );
+            // Hosts outside the input: the input's own public IPs and
+            // IPv6 addresses are not "the internet".
+            let sources = rules::internet_sources(net);
+            Ok((Start::Internet { sources }, (1024, 65535)))
+        }
+        SrcSpec::Client => Ok((client_start(net, opts, assumptions)?, (1024, 65535))),
+        SrcSpec::Instance(id) => {
+            let i = instance_eni(net, id, true, assumptions)?;
+            from_interface(i, id, assumptions)
+        }
+        SrcSpec::Eni(id) => from_interface(eni(net, id)?, id, assumptions),
+        SrcSpec::Ip(ip) => address_start(net, *ip, dst_ip, assumptions),
+    }
+}
+
+impl Query {
+    /// Resolves `spec` against `net`, all but who asks a `client` query:
+    /// `users` and `va_decisions` are left empty (`Query::resolve_with`, in
+    /// `check`, has `access` decide them).
+    pub(super) fn resolve_place(
         net: &Network,
         spec: QuerySpec,
         opts: &QueryOptions,
     ) -> Result<Query, EngineError> {
-        let src_ports = opts.src_ports;
         if !matches!(spec.src, SrcSpec::Client) {
             if let Some(v) = &opts.via {
                 return Err(bad(v, "--via applies to `client` queries only"));
@@ -363,8 +476,6 @@ impl Query {
             }
         }
         let mut assumptions = Vec::new();
-        let mut users = Vec::new();
-        let mut va_decisions = Vec::new();
         let (dst_ip, dst_eni) = match &spec.dst {
             DstSpec::Ip(ip) => (*ip, None),
             DstSpec::Instance(id) => {
@@ -377,148 +488,17 @@ impl Query {
             }
         };
         check_icmp_family(&spec, dst_ip)?;
-        let (start, default_ports) = match &spec.src {
-            SrcSpec::Internet => {
-                assumptions.push(
-                    "`internet` means every public address: all IPv4 outside private and special-purpose blocks (RFC 1918, 6598, loopback, link-local, multicast) and 2000::/3, except the public IPs, Elastic IPs and IPv6 addresses and CIDRs of the input; their clients use source ports 1024-65535"
-                        .to_string(),
-                );
-                // Hosts outside the input: the input's own public IPs and
-                // IPv6 addresses are not "the internet".
-                (
-                    Start::Internet {
-                        sources: rules::internet_sources(net),
-                    },
-                    (1024, 65535),
-                )
-            }
-            SrcSpec::Client => {
-                let endpoints: Vec<String> = match &opts.via {
-                    Some(v)
-                        if net.client_vpn_endpoints.contains_key(v)
-                            || net.va_endpoints.contains_key(v) =>
-                    {
-                        vec![v.clone()]
-                    }
-                    Some(v) => return Err(bad(v, "no such access endpoint in the input")),
-                    None => net
-                        .client_vpn_endpoints
-                        .keys()
-                        .chain(net.va_endpoints.keys())
-                        .cloned()
-                        .collect(),
-                };
-                if endpoints.is_empty() {
-                    return Err(bad(
-                        "client",
-                        "the input has no Client VPN or Verified Access endpoint",
-                    ));
-                }
-                if endpoints
-                    .iter()
-                    .any(|e| net.client_vpn_endpoints.contains_key(e))
-                {
-                    assumptions.push(
-                        "a VPN client's source port is irrelevant inside the VPC: the association ENI translates it to one of 1024-65535"
-                            .to_string(),
-                    );
-                }
-                // Every combination of the named groups, in classes every
-                // endpoint treats alike; only endpoints that can deliver to
-                // the destination decide (another's policy is not evaluated).
-                (users, va_decisions) =
-                    super::users::users_and_decisions(net, &endpoints, dst_ip, opts)?;
-                (Start::Client { endpoints }, (1024, 65535))
-            }
-            SrcSpec::Instance(id) => {
-                let i = instance_eni(net, id, true, &mut assumptions)?;
-                let ip = source_address(i, dst_ip, id)?;
-                let ports = ephemeral(net, i, &mut assumptions);
-                (
-                    Start::Interface {
-                        eni: i.id.clone(),
-                        ip,
-                    },
-                    ports,
-                )
-            }
-            SrcSpec::Eni(id) => {
-                let i = eni(net, id)?;
-                let ip = source_address(i, dst_ip, id)?;
-                let ports = ephemeral(net, i, &mut assumptions);
-                (
-                    Start::Interface {
-                        eni: i.id.clone(),
-                        ip,
-                    },
-                    ports,
-                )
-            }
-            SrcSpec::Ip(ip) => {
-                let token = ip.to_string();
-                if ip.is_ipv4() != dst_ip.is_ipv4() {
-                    return Err(bad(
-                        &token,
-                        format!(
-                            "the source and the destination {dst_ip} are of different address families"
-                        ),
-                    ));
-                }
-                let owners: Vec<&Interface> = net.interfaces_with_ip(*ip).collect();
-                match owners.as_slice() {
-                    [one] => {
-                        let ports = ephemeral(net, one, &mut assumptions);
-                        (
-                            Start::Interface {
-                                eni: one.id.clone(),
-                                ip: *ip,
-                            },
-                            ports,
-                        )
-                    }
-                    [_, _, ..] => {
-                        return Err(bad(
-                            &token,
-                            format!(
-                                "the address belongs to several interfaces ({}): name one with eni-…",
-                                owners
-                                    .iter()
-                                    .map(|i| i.id.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        ));
-                    }
-                    [] if rules::internet_addresses().contains(hs::addr(*ip)) => {
-                        assumptions.push(format!(
-                            "{ip} is not in the input: treated as a host on the internet using source ports 1024-65535"
-                        ));
-                        (
-                            Start::Internet {
-                                sources: IntervalSet::from_interval(Interval::point(hs::addr(*ip))),
-                            },
-                            (1024, 65535),
-                        )
-                    }
-                    [] => {
-                        return Err(bad(
-                            &token,
-                            "no network interface in the input has this private address",
-                        ));
-                    }
-                }
-            }
-        };
+        let (start, default_ports) = start(net, &spec, dst_ip, opts, &mut assumptions)?;
         let query = Query {
             spec,
             start,
             dst_ip,
             dst_eni,
-            src_ports: src_ports.unwrap_or(default_ports),
+            src_ports: opts.src_ports.unwrap_or(default_ports),
             groups: opts.groups.clone(),
             assumptions,
-            users,
-            va_decisions,
+            users: Vec::new(),
+            va_decisions: Vec::new(),
         };
         // No packet asked about would make any verdict meaningless.
         if query.packets().is_empty() {

@@ -5,7 +5,7 @@
 //! address, every public one, every public one outside the input), as the
 //! universe minus what it lacks, when that is shorter than its CIDRs.
 
-use crate::engine::rules;
+use crate::engine::{internet_sources, public_addresses};
 use crate::hs::{self, IntervalSet};
 use crate::model::Network;
 
@@ -24,7 +24,7 @@ impl Names {
     /// addresses outside the input), public addresses, and each family.
     pub fn new(net: &Network, limit: Option<usize>) -> Names {
         let mut n = Names::plain(limit);
-        let internet = rules::internet_sources(net);
+        let internet = internet_sources(net);
         n.v4.insert(
             0,
             (
@@ -44,7 +44,7 @@ impl Names {
 
     /// The universes that need no network: public addresses and each family.
     pub fn plain(limit: Option<usize>) -> Names {
-        let public = rules::public_addresses();
+        let public = public_addresses();
         Names {
             v4: vec![
                 ("public IPv4 address", public.intersect(&hs::all_v4())),
@@ -143,7 +143,7 @@ mod tests {
     #[test]
     fn public_minus_a_range_reads_as_that() {
         let n = Names::plain(Some(8));
-        let public = rules::public_addresses().intersect(&hs::all_v4());
+        let public = public_addresses().intersect(&hs::all_v4());
         let s = public.difference(&set(&["203.0.113.0/24"]));
         assert_eq!(
             n.addresses(&s),

@@ -17,11 +17,10 @@
 #[cfg(feature = "z3")]
 pub mod z3;
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::engine::{self, Analysis, Path, Start, Verdict};
+use crate::engine::{self, Access, Analysis, Reach, Start, Verdict};
 use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
 use crate::model::{Network, Protocol};
 
@@ -280,115 +279,34 @@ pub fn cross_check(
     })
 }
 
-/// Every part must hold (every user).
-fn all_of(vs: &[Verdict]) -> Verdict {
-    if vs.is_empty() {
-        Verdict::Unreachable
-    } else if vs.iter().all(|v| *v == Verdict::Reachable) {
-        Verdict::Reachable
-    } else if vs.contains(&Verdict::Unknown) {
-        Verdict::Unknown
-    } else if vs.iter().all(|v| *v == Verdict::Unreachable) {
-        Verdict::Unreachable
-    } else {
-        Verdict::Partial
-    }
-}
-
-/// Any one suffices (the user picks an endpoint).
-fn any_of(vs: &[Verdict]) -> Verdict {
-    [
-        Verdict::Reachable,
-        Verdict::Partial,
-        Verdict::Unknown,
-        Verdict::Unreachable,
-    ]
-    .into_iter()
-    .find(|v| vs.contains(v))
-    .unwrap_or(Verdict::Unreachable)
-}
-
-/// Every user of the query must get through some endpoint.
+/// Every user of the query must get through some endpoint, as the engine
+/// combines its own verdicts.
 fn client_verdict(query: &engine::Query, scopes: &[ScopeProof]) -> Verdict {
-    let label = |s: &ScopeProof| match &s.scope {
-        Scope::Client { label, .. } => label.clone(),
-        Scope::Query => None,
-    };
-    let mut labels: BTreeSet<Option<String>> =
-        query.users.iter().map(|u| u.label.clone()).collect();
-    if labels.is_empty() {
-        labels.insert(None);
-    }
-    let per_user: Vec<Verdict> = labels
+    const NONE: &Option<String> = &None;
+    let parts: Vec<(&Option<String>, Verdict)> = scopes
         .iter()
-        .map(|l| {
-            any_of(
-                &scopes
-                    .iter()
-                    .filter(|s| &label(s) == l)
-                    .map(|s| s.verdict)
-                    .collect::<Vec<_>>(),
-            )
+        .map(|s| match &s.scope {
+            Scope::Client { label, .. } => (label, s.verdict),
+            Scope::Query => (NONE, s.verdict),
         })
         .collect();
-    all_of(&per_user)
+    Verdict::of_users(&query.users, &parts)
 }
 
 /// What the engine claims for one scope, as sets of original packets.
 struct Claim {
     verdict: Verdict,
     packets: PacketSet,
-    /// Get there and back for every network choice (every association too).
-    all: PacketSet,
-    some: PacketSet,
-    undecided: PacketSet,
+    /// `all`: get there and back for every network choice (every
+    /// association too).
+    reach: Reach,
 }
 
-/// Per association (or the whole query): (all, some, undecided).
-fn sets_of(paths: &[&Path]) -> (PacketSet, PacketSet, PacketSet) {
-    let owned: Vec<Path> = paths.iter().map(|p| (*p).clone()).collect();
-    let (_, all, some, undecided) = engine::tally(&PacketSet::empty(), &owned);
-    (all, some, undecided)
-}
-
-fn client_paths<'a>(a: &'a Analysis, endpoint: &str, label: &Option<String>) -> Vec<&'a Path> {
-    a.paths
+/// The engine's verdict for `label` through `endpoint`.
+fn access_of<'a>(a: &'a Analysis, endpoint: &str, label: &Option<String>) -> Option<&'a Access> {
+    a.access
         .iter()
-        .filter(|p| {
-            p.via
-                .as_ref()
-                .is_some_and(|v| v.endpoint == endpoint && &v.group == label)
-        })
-        .collect()
-}
-
-/// The network's choices of an endpoint: its associated Client VPN
-/// associations, or the Verified Access endpoint's subnets.
-fn active_associations(net: &Network, endpoint: &str) -> Vec<String> {
-    if let Some(e) = net.va_endpoints.get(endpoint) {
-        return e.subnets.clone();
-    }
-    net.client_vpn_endpoints
-        .get(endpoint)
-        .map(|e| {
-            e.associations
-                .iter()
-                .filter(|a| a.status == "associated")
-                .map(|a| a.id.clone())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The query's packets through one endpoint: from the Client VPN client
-/// CIDR, or from anywhere (Verified Access users connect from anywhere).
-fn endpoint_packets(net: &Network, a: &Analysis, endpoint: &str) -> PacketSet {
-    let q = &a.query;
-    let from = match net.client_vpn_endpoints.get(endpoint) {
-        Some(ep) => q.packets_from(hs::prefix(ep.client_cidr)),
-        None => q.packets(),
-    };
-    from.intersect(&a.packets)
+        .find(|x| x.endpoint == endpoint && &x.group == label)
 }
 
 /// The engine's claim for `scope`, read off an analysis.
@@ -400,17 +318,10 @@ fn claim(net: &Network, a: &Analysis, scope: &Scope) -> Result<Claim, ProveError
         return Ok(Claim {
             verdict: a.verdict,
             packets: a.packets.clone(),
-            all: a.reachable.clone(),
-            some: a.reachable_some.clone(),
-            undecided: a.undecided.clone(),
+            reach: a.reach(),
         });
     };
-    let packets = endpoint_packets(net, a, endpoint);
-    let Some(access) = a
-        .access
-        .iter()
-        .find(|x| &x.endpoint == endpoint && &x.group == label)
-    else {
+    let Some(access) = access_of(a, endpoint, label) else {
         // The engine leaves out a Verified Access endpoint that leads
         // elsewhere when other endpoints are asked: its claim is that the
         // endpoint carries nothing of the query.
@@ -422,10 +333,8 @@ fn claim(net: &Network, a: &Analysis, scope: &Scope) -> Result<Claim, ProveError
         {
             return Ok(Claim {
                 verdict: Verdict::Unreachable,
-                packets,
-                all: PacketSet::empty(),
-                some: PacketSet::empty(),
-                undecided: PacketSet::empty(),
+                packets: a.query.packets().intersect(&a.packets),
+                reach: Reach::default(),
             });
         }
         return Err(ProveError::Disagree {
@@ -436,47 +345,11 @@ fn claim(net: &Network, a: &Analysis, scope: &Scope) -> Result<Claim, ProveError
             packet: "(none)".into(),
         });
     };
-    let paths = client_paths(a, endpoint, label);
-    let stopped = paths
-        .iter()
-        .any(|p| p.via.as_ref().is_some_and(|v| v.association.is_none()));
-    let mut all: Option<PacketSet> = None;
-    let mut some = PacketSet::empty();
-    let (_, _, mut undecided) = sets_of(&assoc_paths(&paths, None));
-    for assoc in active_associations(net, endpoint) {
-        let (al, so, un) = sets_of(&assoc_paths(&paths, Some(&assoc)));
-        all = Some(match all {
-            None => al,
-            Some(x) => x.intersect(&al),
-        });
-        some = some.union(&so);
-        undecided = undecided.union(&un);
-    }
-    let all = match all {
-        Some(x) if !stopped => x,
-        _ => PacketSet::empty(),
-    };
     Ok(Claim {
         verdict: access.verdict,
-        packets,
-        all,
-        some,
-        undecided,
+        packets: access.packets.clone(),
+        reach: access.reach.clone(),
     })
-}
-
-/// The paths through one association (or subnet); `None`: the paths that
-/// stopped before any.
-fn assoc_paths<'a>(paths: &[&'a Path], assoc: Option<&str>) -> Vec<&'a Path> {
-    paths
-        .iter()
-        .copied()
-        .filter(|p| {
-            p.via
-                .as_ref()
-                .is_some_and(|v| v.association.as_deref() == assoc)
-        })
-        .collect()
 }
 
 fn label_name(label: &Option<String>) -> String {
@@ -507,24 +380,19 @@ struct EngineSays {
 
 fn engine_on(a: &Analysis, scope: &Scope, p: &Packet) -> EngineSays {
     let pt = p.fields();
-    let (all, some, undecided) = match scope {
-        Scope::Query => (
-            a.reachable.clone(),
-            a.reachable_some.clone(),
-            a.undecided.clone(),
-        ),
+    let reach = match scope {
+        Scope::Query => a.reach(),
         Scope::Client {
             endpoint, label, ..
-        } => {
-            let paths = client_paths(a, endpoint, label);
+        } => access_of(a, endpoint, label)
             // `None`: stopped before any association (or subnet).
-            sets_of(&assoc_paths(&paths, p.association.as_deref()))
-        }
+            .map(|x| x.reach_through(p.association.as_deref()))
+            .unwrap_or_default(),
     };
     EngineSays {
-        all: all.contains(&pt),
-        some: some.contains(&pt),
-        undecided: undecided.contains(&pt),
+        all: reach.all.contains(&pt),
+        some: reach.some.contains(&pt),
+        undecided: reach.undecided.contains(&pt),
     }
 }
 
@@ -570,13 +438,13 @@ fn check_scope(
     if verdict != claim.verdict {
         let sample = |s: &PacketSet| s.sample().map(sample_packet);
         let packet = match (claim.verdict, verdict) {
-            (_, Verdict::Reachable) => sample(&claim.packets.difference(&claim.all)),
+            (_, Verdict::Reachable) => sample(&claim.packets.difference(&claim.reach.all)),
             (Verdict::Reachable, _) => w.fails.clone(),
-            (Verdict::Unknown, _) => sample(&claim.undecided.intersect(&claim.packets)),
+            (Verdict::Unknown, _) => sample(&claim.reach.undecided.intersect(&claim.packets)),
             (_, Verdict::Unknown) => w.undecided.clone(),
             (Verdict::Unreachable, _) => w.reaches.clone(),
             (Verdict::Partial, _) => {
-                sample(&claim.some.intersect(&claim.packets)).or_else(|| w.fails.clone())
+                sample(&claim.reach.some.intersect(&claim.packets)).or_else(|| w.fails.clone())
             }
         };
         return Err(ProveError::Disagree {

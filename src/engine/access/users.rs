@@ -26,10 +26,12 @@ use biodivine_lib_bdd::{Bdd, BddPartialValuation, BddVariable, BddVariableSet};
 
 use crate::model::Network;
 
-use super::EngineError;
-use super::QueryOptions;
-use super::client::authorize;
-use super::va::{self, User, VaDecision};
+use crate::engine::decision::{User, VaDecision};
+use crate::engine::query::{EngineError, QueryOptions};
+
+use super::cedar::{Decider, endpoint_policy_groups};
+use super::cvpn::authorize;
+use super::va::{leads_to, target_addresses};
 
 /// At most this many groups named by one Verified Access endpoint's policies
 /// are evaluated in every combination (2^n Cedar evaluations); beyond, that
@@ -73,9 +75,9 @@ pub fn users_and_decisions(
     let users = users(net, endpoints, dst, opts)?;
     let mut decisions = Vec::new();
     for e in endpoints.iter().filter_map(|e| net.va_endpoints.get(e)) {
-        let here = va::leads_to(e, &va::target_addresses(net, e), dst);
+        let here = leads_to(e, &target_addresses(net, e), dst);
         let decider = if here {
-            Some(va::Decider::new(net, e)?)
+            Some(Decider::new(net, e)?)
         } else {
             None
         };
@@ -125,9 +127,9 @@ fn users(
             };
             per_endpoint.push((id.clone(), named));
         } else if let Some(ep) = net.va_endpoints.get(id) {
-            let here = va::leads_to(ep, &va::target_addresses(net, ep), dst);
+            let here = leads_to(ep, &target_addresses(net, ep), dst);
             let named = if here {
-                va::endpoint_policy_groups(net, ep)
+                endpoint_policy_groups(net, ep)
             } else {
                 BTreeSet::new()
             };
@@ -160,7 +162,7 @@ fn users(
             continue;
         }
         let table = if let Some(ep) = net.va_endpoints.get(id) {
-            if !va::leads_to(ep, &va::target_addresses(net, ep), dst) {
+            if !leads_to(ep, &target_addresses(net, ep), dst) {
                 vec![Outcome::Irrelevant]
             } else if groups.len() > MAX_ENDPOINT_GROUPS {
                 vec![Outcome::Undecided(format!(
@@ -168,7 +170,7 @@ fn users(
                     groups.len()
                 ))]
             } else {
-                let decider = va::Decider::new(net, ep)?;
+                let decider = Decider::new(net, ep)?;
                 let mut t = Vec::new();
                 for combo in combinations(groups) {
                     let user = User {
@@ -342,9 +344,4 @@ fn label(class: &Bdd, vs: &BddVariableSet, named: &[String]) -> Option<String> {
         })
         .collect();
     Some(format!("users {}", text.join(", or ")))
-}
-
-/// Whether a user label names a class ("users …") rather than a group.
-pub fn is_class(label: &str) -> bool {
-    label.starts_with("users ")
 }

@@ -1,5 +1,5 @@
-//! AWS Verified Access (aws-semantics.md §7): Cedar policy decisions with the
-//! real Cedar engine, and where an endpoint sends its traffic.
+//! Verified Access policy decisions with the real Cedar engine
+//! (aws-semantics.md §7). The only module of the engine that knows Cedar.
 //!
 //! A document allows when a `permit` applies and no `forbid` does. The group
 //! policy must allow (a group without a policy, or with a disabled one,
@@ -16,106 +16,10 @@ use cedar_policy::{
 };
 use serde_json::{Map, Value, json};
 
-use crate::hs::{self, Interval, IntervalSet};
-use crate::model::{Network, VaEndpoint, VaPolicy, VaTarget, VaTrustKind};
+use crate::model::{Network, VaEndpoint, VaPolicy, VaTrustKind};
 
-use super::EngineError;
-
-/// Trust data given with `--context FILE.json`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct UserContext {
-    /// Where it came from (the file name), for messages.
-    pub source: String,
-    /// A JSON object keyed by trust provider `PolicyReferenceName`.
-    pub value: Value,
-}
-
-/// One user the query is answered for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct User {
-    /// `None`: a user in none of the groups the rules and policies name.
-    pub label: Option<String>,
-    pub groups: Vec<String>,
-}
-
-/// What one policy document said.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PolicyOutcome {
-    /// The owner has no policy.
-    Missing,
-    /// The policy exists but `PolicyEnabled` is false.
-    Disabled,
-    /// These permit statements apply and no forbid does.
-    Permitted(Vec<String>),
-    /// No permit statement applies.
-    NotPermitted,
-    /// These forbid statements apply (forbid beats permit).
-    Forbidden(Vec<String>),
-    /// The document could not be evaluated (it reads trust data the question
-    /// does not give): the reason.
-    Undecided(String),
-}
-
-/// One document's check: its owner (`vagr-…` or `vae-…`) and outcome.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PolicyCheck {
-    pub owner: String,
-    /// `group` or `endpoint`.
-    pub level: &'static str,
-    pub outcome: PolicyOutcome,
-}
-
-impl PolicyCheck {
-    pub fn allows(&self) -> bool {
-        match (&self.outcome, self.level) {
-            (PolicyOutcome::Permitted(_), _) => true,
-            // An endpoint without an (enabled) policy leaves the decision to the group.
-            (PolicyOutcome::Missing | PolicyOutcome::Disabled, "endpoint") => true,
-            _ => false,
-        }
-    }
-}
-
-/// The access decision for one user on one endpoint.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VaDecision {
-    pub endpoint: String,
-    pub user: usize,
-    pub allowed: bool,
-    /// Group first, then endpoint.
-    pub checks: Vec<PolicyCheck>,
-    /// False when the endpoint does not lead to the destination: its policies
-    /// are not evaluated (they do not decide this query).
-    pub evaluated: bool,
-    /// The policies could not be evaluated for this user (they read trust data
-    /// the question does not give): the user's answer is `unknown`, with this.
-    pub undecided: Option<String>,
-}
-
-impl VaDecision {
-    /// The endpoint does not lead to the destination: no decision.
-    pub fn not_evaluated(endpoint: &str, user: usize) -> VaDecision {
-        VaDecision {
-            endpoint: endpoint.to_string(),
-            user,
-            allowed: false,
-            checks: Vec::new(),
-            evaluated: false,
-            undecided: None,
-        }
-    }
-}
-
-/// Whether endpoint `ep` (its target resolved) can deliver to `dst`: its
-/// target holds it, or the input cannot tell (a load balancer forwards where
-/// its target groups say; an unresolved target).
-pub fn leads_to(ep: &VaEndpoint, target: &Resolved, dst: std::net::IpAddr) -> bool {
-    match target {
-        Ok(_) if matches!(ep.target, VaTarget::LoadBalancer(_)) => true,
-        Ok((set, _)) => set.contains(hs::addr(dst)),
-        Err(_) => true,
-    }
-}
+use crate::engine::decision::{PolicyCheck, PolicyOutcome, User, UserContext, VaDecision};
+use crate::engine::query::EngineError;
 
 fn policy_err(owner: &str, message: impl Into<String>) -> EngineError {
     EngineError::Policy {
@@ -260,8 +164,9 @@ impl<'n> Decider<'n> {
     }
 }
 
-/// Decides whether `user` may use endpoint `ep`.
-pub fn decide(
+/// Decides whether `user` may use endpoint `ep` (tests: one user, one endpoint).
+#[cfg(test)]
+fn decide(
     net: &Network,
     ep: &VaEndpoint,
     user_index: usize,
@@ -396,81 +301,10 @@ fn collect_groups(v: &Value, out: &mut BTreeSet<String>) {
     }
 }
 
-/// Where an endpoint sends traffic: (addresses, description), or why the input cannot tell.
-pub type Resolved = Result<(IntervalSet, String), String>;
-
-/// The addresses an endpoint sends traffic to, or why the input cannot tell.
-pub fn target_addresses(net: &Network, ep: &VaEndpoint) -> Resolved {
-    let point = |ip: std::net::IpAddr| Interval::point(hs::addr(ip));
-    match &ep.target {
-        VaTarget::NetworkInterface(eni) => {
-            let i = net
-                .interfaces
-                .get(eni)
-                .ok_or_else(|| format!("network interface `{eni}` is not in the input"))?;
-            let ip = i
-                .primary_ip()
-                .ok_or_else(|| format!("network interface `{eni}` has no private address"))?;
-            Ok((
-                IntervalSet::from_interval(point(ip)),
-                format!("{eni}'s primary private IP {ip}"),
-            ))
-        }
-        VaTarget::Cidr(c) => Ok((super::rules::cidr_set(c), format!("any address of {c}"))),
-        VaTarget::LoadBalancer(arn) => {
-            // An ELB's interfaces are described `ELB app/<name>/<id>` (or net/…).
-            let suffix = arn
-                .split_once(":loadbalancer/")
-                .map(|(_, s)| s)
-                .unwrap_or(arn);
-            let want = format!("ELB {suffix}");
-            let ips: Vec<_> = net
-                .interfaces
-                .values()
-                .filter(|i| i.description.as_deref() == Some(want.as_str()))
-                .flat_map(|i| i.private_ips.iter().map(|p| point(p.address)))
-                .collect();
-            if ips.is_empty() {
-                return Err(format!(
-                    "the input has no network interface of load balancer `{arn}` (description `{want}`)"
-                ));
-            }
-            Ok((
-                IntervalSet::from_intervals(ips),
-                format!("the addresses of load balancer {suffix}"),
-            ))
-        }
-        VaTarget::Rds(db) => {
-            // describe-network-interfaces does not say which database an RDS
-            // interface serves; any RDS interface of the endpoint's VPC is taken.
-            let ips: Vec<_> = net
-                .interfaces
-                .values()
-                .filter(|i| i.vpc == ep.vpc)
-                .filter(|i| i.description.as_deref() == Some("RDSNetworkInterface"))
-                .flat_map(|i| i.private_ips.iter().map(|p| point(p.address)))
-                .collect();
-            if ips.is_empty() {
-                return Err(format!(
-                    "the input has no RDS network interface (description `RDSNetworkInterface`) in `{}` for `{db}`",
-                    ep.vpc
-                ));
-            }
-            Ok((
-                IntervalSet::from_intervals(ips),
-                format!(
-                    "an RDS network interface of {} (assumed to serve {db})",
-                    ep.vpc
-                ),
-            ))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Origin, VaGroup, VaInstance, VaTrustProvider};
+    use crate::model::{Origin, VaGroup, VaInstance, VaTarget, VaTrustProvider};
 
     fn net(group_policy: Option<&str>, endpoint_policy: Option<&str>) -> (Network, VaEndpoint) {
         let o = Origin::new("t.yaml");

@@ -1,0 +1,203 @@
+//! Delivery inside a VPC: to whichever node holds the destination address
+//! (an interface, a NAT gateway, or for a reply the Client VPN association
+//! or Verified Access interfaces that translated the request).
+
+use crate::engine::analysis::{Cause, Direction, End, Hop};
+use crate::engine::flow::Flow;
+use crate::engine::rules::{self, Side};
+use crate::hs::{self, Field, IntervalSet};
+
+use super::{Cross, Node, Trail, Walk, forwarder, not_answering, point};
+
+impl<'n> Walk<'n, '_> {
+    /// Delivers inside a VPC to whichever interface holds the destination address.
+    pub(super) fn deliver(&mut self, vpc: &str, from: Cross<'_>, flow: Flow, trail: Trail) {
+        let mut rest = flow;
+        // Replies to a translated source (a Client VPN association, a Verified
+        // Access endpoint's interfaces) go back to the node that translated it.
+        if self.dir == Direction::Return {
+            let net = self.net;
+            let proxies = net
+                .client_vpn_endpoints
+                .values()
+                .filter(|e| e.vpc == vpc)
+                .flat_map(|e| e.associations.iter().map(move |a| Node::Cvpn(e, a)))
+                .chain(
+                    net.va_endpoints
+                        .values()
+                        .filter(|e| e.vpc == vpc)
+                        .flat_map(|e| e.subnets.iter().map(move |s| Node::Va(e, s))),
+                )
+                .filter(|n| trail.ct.enis.contains(n.id()));
+            for node in proxies {
+                let Some(addrs) = node.reply_addresses(net) else {
+                    continue;
+                };
+                let (hit, miss) = rest.split_field(Field::Dst, &addrs);
+                rest = miss;
+                self.deliver_to(node, from, hit, trail.clone());
+            }
+        }
+        let dsts = rest.current(Field::Dst);
+        // Each holder of destination addresses, with the addresses it holds.
+        let holders: Vec<(Node<'n>, IntervalSet)> = match dsts.intervals() {
+            [i] if i.lo == i.hi => {
+                let ip = hs::addr_of(i.lo);
+                self.node_by_private_ip(vpc, ip)
+                    .map(|n| (n, point(ip)))
+                    .into_iter()
+                    .collect()
+            }
+            _ => {
+                let nats = self
+                    .net
+                    .nat_gateways
+                    .values()
+                    .filter(|n| n.vpc == vpc)
+                    .filter_map(|n| n.private_ip)
+                    .filter(|a| dsts.contains(hs::addr(*a)))
+                    .filter_map(|ip| self.node_by_private_ip(vpc, ip).map(|n| (n, point(ip))));
+                self.net
+                    .interfaces
+                    .values()
+                    .filter(|i| i.vpc == vpc)
+                    .filter_map(|i| {
+                        let held = rules::interface_addresses(i).intersect(&dsts);
+                        if held.is_empty() {
+                            return None;
+                        }
+                        self.node_of_eni(&i.id).map(|n| (n, held))
+                    })
+                    .chain(nats)
+                    .collect()
+            }
+        };
+        for (node, held) in holders {
+            let (hit, miss) = rest.split_field(Field::Dst, &held);
+            rest = miss;
+            self.deliver_to(node, from, hit, trail.clone());
+        }
+        self.drop(
+            rest,
+            trail,
+            Cause::NoInterface {
+                vpc: vpc.to_string(),
+            },
+        );
+    }
+
+    pub(super) fn deliver_to(
+        &mut self,
+        node: Node<'n>,
+        from: Cross<'_>,
+        flow: Flow,
+        mut trail: Trail,
+    ) {
+        if flow.is_empty() {
+            return;
+        }
+        let Some(flow) = self.cross(from, node.subnet(), flow, &mut trail) else {
+            return;
+        };
+        match node {
+            // A reply to a connection the NAT gateway translated (from
+            // on-premises or a peer, to its private IP): translated back.
+            Node::Nat(n) if self.dir == Direction::Return => {
+                let Some(entry) = trail.ct.nat(&n.id) else {
+                    return self.drop(
+                        flow,
+                        trail,
+                        Cause::NotADestination {
+                            component: n.id.clone(),
+                        },
+                    );
+                };
+                let mut flow = flow;
+                flow.restore(Field::Dst, entry.1);
+                flow.restore(Field::DstPort, entry.2);
+                let t = trail.with(Hop::new(
+                    &n.id,
+                    "nat-gateway",
+                    "translate",
+                    "destination -> the connection's original source (reply)",
+                ));
+                self.at_node(node, flow, t);
+            }
+            Node::Nat(n) => self.drop(
+                flow,
+                trail,
+                Cause::NotADestination {
+                    component: n.id.clone(),
+                },
+            ),
+            Node::Cvpn(..) | Node::Va(..) => {
+                if self.dir == Direction::Forward {
+                    return self.drop(
+                        flow,
+                        trail,
+                        Cause::NotADestination {
+                            component: node.id().to_string(),
+                        },
+                    );
+                }
+                let groups = node.groups().unwrap_or_default();
+                let Some(flow) =
+                    self.security_groups(node.id(), groups, Side::Ingress, flow, &mut trail)
+                else {
+                    return;
+                };
+                if let Some((kind, what)) = node.reply_hop() {
+                    trail
+                        .hops
+                        .push(Hop::new(node.id(), kind, "translate", what));
+                }
+                self.leaf(
+                    flow,
+                    trail,
+                    End::Arrived {
+                        eni: node.id().to_string(),
+                    },
+                );
+            }
+            Node::Eni(i) => {
+                if let Some(cause) = not_answering(self.net, i) {
+                    return self.drop(flow, trail, cause);
+                }
+                let flow = match node.groups() {
+                    Some(groups) => {
+                        let Some(f) =
+                            self.security_groups(&i.id, groups, Side::Ingress, flow, &mut trail)
+                        else {
+                            return;
+                        };
+                        f
+                    }
+                    None => flow,
+                };
+                if let Some(what) = forwarder(i)
+                    && self.dir == Direction::Forward
+                {
+                    return self.unknown(
+                        flow,
+                        trail,
+                        &i.id,
+                        format!(
+                            "{} is {what}: it forwards to targets the input does not list (not modelled)",
+                            i.id
+                        ),
+                    );
+                }
+                trail.hops.push(Hop::new(
+                    &i.id,
+                    "network-interface",
+                    "deliver",
+                    match &i.instance {
+                        Some(inst) => format!("delivered to {inst}"),
+                        None => "delivered".to_string(),
+                    },
+                ));
+                self.leaf(flow, trail, End::Arrived { eni: i.id.clone() });
+            }
+        }
+    }
+}

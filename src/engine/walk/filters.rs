@@ -1,0 +1,245 @@
+//! The filters a packet crosses: an interface's security groups (stateful:
+//! a reply of an allowed connection passes) and a subnet's network ACL
+//! (stateless, rule by rule), and which ACLs a subnet boundary puts in the way.
+
+use crate::engine::analysis::{Cause, Direction, Hop};
+use crate::engine::flow::Flow;
+use crate::engine::rules::{self, Side};
+use crate::hs::PacketSet;
+use crate::model::Action;
+
+use super::{Cross, Trail, Walk};
+
+impl<'n> Walk<'n, '_> {
+    /// Security groups of an interface; `None` when nothing passes.
+    pub(super) fn security_groups(
+        &mut self,
+        owner: &str,
+        groups: &[String],
+        side: Side,
+        flow: Flow,
+        trail: &mut Trail,
+    ) -> Option<Flow> {
+        let stateful = self.dir == Direction::Return && trail.ct.enis.contains(owner);
+        if stateful {
+            for g in groups {
+                trail.hops.push(Hop::new(
+                    g,
+                    "security-group",
+                    "allow-stateful",
+                    format!(
+                        "{} reply of an allowed connection (security groups are stateful)",
+                        if side == Side::Ingress {
+                            "inbound"
+                        } else {
+                            "outbound"
+                        }
+                    ),
+                ));
+            }
+            return Some(flow);
+        }
+        if groups.is_empty() {
+            let what = match self.net.interfaces.get(owner) {
+                Some(i) => format!("{owner} (type `{}`)", i.kind),
+                None => owner.to_string(),
+            };
+            self.unknown(
+                flow,
+                trail.clone(),
+                owner,
+                format!(
+                    "the input lists no security group for {what}: only NAT gateway, load balancer and transit gateway interfaces have none, so the input is incomplete"
+                ),
+            );
+            return None;
+        }
+        let img = flow.image();
+        let mut allowed = PacketSet::empty();
+        let mut maybe = PacketSet::empty();
+        let mut matched = Vec::new();
+        let mut unknown_peers = Vec::new();
+        for g in groups {
+            let Some(sg) = self.net.security_groups.get(g) else {
+                unknown_peers.push(format!("{g} is not in the input"));
+                maybe = PacketSet::all();
+                continue;
+            };
+            let rules = match side {
+                Side::Ingress => &sg.ingress,
+                Side::Egress => &sg.egress,
+            };
+            for r in rules {
+                let (set, may) = rules::sg_rule_set(self.net, r, side);
+                if set.overlaps(&img) {
+                    matched.push(Hop::new(
+                        &sg.id,
+                        "security-group",
+                        "allow",
+                        rules::describe_sg_rule(r, side),
+                    ));
+                }
+                allowed = allowed.union(&set.intersect(&img));
+                if may.overlaps(&img) {
+                    let why = match &r.peer {
+                        crate::model::Peer::Group(g) => format!(
+                            "{g} is not in the input: whether a source outside the input carries it is unknown (sources of the input carry it only if they list it)"
+                        ),
+                        p => format!("entries of {} are not in the input", p.describe()),
+                    };
+                    unknown_peers.push(format!(
+                        "{} {}: {why}",
+                        sg.id,
+                        rules::describe_sg_rule(r, side),
+                    ));
+                    maybe = maybe.union(&may.intersect(&img));
+                }
+            }
+        }
+        let (pass, rest) = flow.split(&allowed);
+        let (undecided, blocked) = rest.split(&maybe);
+        if !undecided.is_empty() {
+            let comp = groups.first().cloned().unwrap_or_else(|| owner.to_string());
+            self.unknown(undecided, trail.clone(), &comp, unknown_peers.join("; "));
+        }
+        if !blocked.is_empty() {
+            let mut t = trail.clone();
+            for g in groups {
+                t.hops.push(Hop::new(
+                    g,
+                    "security-group",
+                    "deny",
+                    format!(
+                        "no {} rule matches",
+                        if side == Side::Ingress {
+                            "inbound"
+                        } else {
+                            "outbound"
+                        }
+                    ),
+                ));
+            }
+            self.drop(
+                blocked,
+                t,
+                Cause::SecurityGroup {
+                    eni: owner.to_string(),
+                    groups: groups.to_vec(),
+                    inbound: side == Side::Ingress,
+                },
+            );
+        }
+        if pass.is_empty() {
+            return None;
+        }
+        if self.dir == Direction::Forward {
+            trail.ct.enis.insert(owner.to_string());
+        }
+        trail.hops.extend(matched);
+        Some(pass)
+    }
+
+    /// A subnet's network ACL, one direction; `None` when nothing passes.
+    pub(super) fn nacl(
+        &mut self,
+        subnet: &str,
+        side: Side,
+        flow: Flow,
+        trail: &mut Trail,
+    ) -> Option<Flow> {
+        let Some(acl) = self.net.nacl_of(subnet) else {
+            self.unknown(
+                flow,
+                trail.clone(),
+                subnet,
+                "no network ACL association for this subnet in the input",
+            );
+            return None;
+        };
+        let entries = match side {
+            Side::Ingress => &acl.inbound,
+            Side::Egress => &acl.outbound,
+        };
+        let inbound = side == Side::Ingress;
+        let base = trail.clone();
+        // The allowed region on the wire, exactly: what allow rules take first.
+        let img = flow.image();
+        let mut taken = PacketSet::empty();
+        let mut allowed = PacketSet::empty();
+        // Attribution: which rule takes which packets, in rule order.
+        let mut rest = flow.clone();
+        for e in entries {
+            if rest.is_empty() {
+                break;
+            }
+            let set = rules::nacl_entry_set(e, side).intersect(&img);
+            if set.is_empty() {
+                continue;
+            }
+            let first = set.difference(&taken);
+            taken = taken.union(&set);
+            let (hit, miss) = rest.split(&set);
+            rest = miss;
+            match e.action {
+                Action::Allow => {
+                    allowed = allowed.union(&first);
+                    if !hit.is_empty() {
+                        trail.hops.push(Hop::new(
+                            &acl.id,
+                            "network-acl",
+                            "allow",
+                            rules::describe_nacl_entry(e, side),
+                        ));
+                    }
+                }
+                Action::Deny => self.drop(
+                    hit,
+                    base.with(Hop::new(
+                        &acl.id,
+                        "network-acl",
+                        "deny",
+                        rules::describe_nacl_entry(e, side),
+                    )),
+                    Cause::NaclDeny {
+                        acl: acl.id.clone(),
+                        rule: e.number,
+                        inbound,
+                        entry: rules::describe_nacl_entry(e, side),
+                    },
+                ),
+            }
+        }
+        let star = format!(
+            "{} rule *: deny all",
+            if inbound { "inbound" } else { "outbound" }
+        );
+        self.drop(
+            rest,
+            base.with(Hop::new(&acl.id, "network-acl", "deny", star)),
+            Cause::NaclDefaultDeny {
+                acl: acl.id.clone(),
+                inbound,
+            },
+        );
+        let (pass, _) = flow.split(&allowed);
+        (!pass.is_empty()).then_some(pass)
+    }
+
+    /// ACLs of the subnet boundary crossed: the sender's outbound (same VPC) then the receiver's inbound.
+    pub(super) fn cross(
+        &mut self,
+        from: Cross<'_>,
+        to_subnet: &str,
+        flow: Flow,
+        trail: &mut Trail,
+    ) -> Option<Flow> {
+        match from {
+            Cross::Subnet(s) if s == to_subnet => Some(flow),
+            Cross::Subnet(s) => {
+                let f = self.nacl(s, Side::Egress, flow, trail)?;
+                self.nacl(to_subnet, Side::Ingress, f, trail)
+            }
+            Cross::Outside => self.nacl(to_subnet, Side::Ingress, flow, trail),
+        }
+    }
+}

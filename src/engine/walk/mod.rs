@@ -1,0 +1,480 @@
+//! The walk: one function per place a packet can be, each emitting hops and
+//! leaves. The same functions serve the forward and the return walk; the
+//! return walk differs only in connection state (stateful SGs, NAT).
+//!
+//! Here: the walk itself, the nodes (interfaces, NAT gateways, Client VPN
+//! associations, Verified Access interfaces) and leaving one. Routes in
+//! `route.rs`, security groups and network ACLs in `filters.rs`, delivery
+//! inside a VPC in `deliver.rs`, gateways in `gateways.rs`, the internet in
+//! `internet.rs`, a `client` query's entry nodes in `entry.rs`. The walk
+//! knows no user, authorization or policy: `access` decided those before.
+
+mod deliver;
+mod entry;
+mod filters;
+mod gateways;
+mod internet;
+mod route;
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use crate::hs::{self, Field, Interval, IntervalSet, Origin as Src};
+use crate::model::{
+    ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, VaEndpoint,
+};
+
+use super::analysis::{Cause, Conntrack, Direction, End, Hop, Leaf};
+use super::flow::Flow;
+use super::query::{Query, Start};
+use super::rules::{self, Side};
+
+/// Ports a NAT gateway translates to (aws-semantics.md §1).
+const NAT_PORTS: (u16, u16) = (1024, 65535);
+/// Stands, inside a flow, for the public IP AWS assigned to a Client VPN
+/// association ENI the input lacks (never printed: replies to it are
+/// recognised through the connection state).
+const ASSIGNED_PUBLIC: IpAddr = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+/// A walk longer than this is a routing loop.
+const MAX_HOPS: usize = 64;
+
+/// A place packets leave from (and replies come back to).
+#[derive(Clone, Copy)]
+enum Node<'n> {
+    Eni(&'n Interface),
+    Nat(&'n NatGateway),
+    /// A Client VPN association: its ENI source-NATs client traffic.
+    Cvpn(&'n ClientVpnEndpoint, &'n ClientVpnAssociation),
+    /// A Verified Access endpoint's network interfaces in one of its subnets.
+    Va(&'n VaEndpoint, &'n str),
+}
+
+impl<'n> Node<'n> {
+    fn id(&self) -> &'n str {
+        match self {
+            Node::Eni(i) => &i.id,
+            Node::Nat(n) => &n.id,
+            Node::Cvpn(_, a) => &a.id,
+            Node::Va(e, _) => &e.id,
+        }
+    }
+    fn subnet(&self) -> &'n str {
+        match self {
+            Node::Eni(i) => &i.subnet,
+            Node::Nat(n) => &n.subnet,
+            Node::Cvpn(_, a) => &a.subnet,
+            Node::Va(_, s) => s,
+        }
+    }
+    fn vpc(&self) -> &'n str {
+        match self {
+            Node::Eni(i) => &i.vpc,
+            Node::Nat(n) => &n.vpc,
+            Node::Cvpn(e, _) => &e.vpc,
+            Node::Va(e, _) => &e.vpc,
+        }
+    }
+    /// The security groups the node's traffic carries (a NAT gateway has none).
+    fn groups(&self) -> Option<&'n [String]> {
+        match self {
+            Node::Eni(i) if i.groupless() => None,
+            Node::Eni(i) => Some(&i.groups),
+            Node::Nat(_) => None,
+            Node::Cvpn(e, _) => Some(&e.security_groups),
+            Node::Va(e, _) => Some(&e.security_groups),
+        }
+    }
+    /// For a node that translates its users' source (a Client VPN association,
+    /// a Verified Access endpoint's interfaces): the addresses replies come
+    /// back to.
+    fn reply_addresses(&self, net: &Network) -> Option<IntervalSet> {
+        match self {
+            Node::Cvpn(_, a) => rules::association_addresses(net, a),
+            Node::Va(_, s) => rules::subnet_addresses(net, s),
+            Node::Eni(_) | Node::Nat(_) => None,
+        }
+    }
+    /// How the trace names a translating node's reply hop: (kind, what).
+    fn reply_hop(&self) -> Option<(&'static str, &'static str)> {
+        match self {
+            Node::Cvpn(..) => Some((
+                "client-vpn-association",
+                "destination -> the VPN client (reply)",
+            )),
+            Node::Va(..) => Some((
+                "verified-access-endpoint",
+                "destination -> the Verified Access user (reply)",
+            )),
+            Node::Eni(_) | Node::Nat(_) => None,
+        }
+    }
+}
+
+/// Where a packet crosses into its destination's subnet from.
+#[derive(Clone, Copy)]
+enum Cross<'a> {
+    /// From a subnet of the same VPC (no ACL between two ENIs of one subnet).
+    Subnet(&'a str),
+    /// From outside the VPC (internet gateway, peering).
+    Outside,
+}
+
+/// One walk, in one direction: the leaves it reaches, and the assumptions
+/// it makes on the way (into the query's set).
+struct Walk<'n, 'a> {
+    net: &'n Network,
+    dir: Direction,
+    leaves: Vec<Leaf>,
+    assumptions: &'a mut BTreeSet<String>,
+}
+
+/// The path so far.
+#[derive(Clone, Default)]
+struct Trail {
+    hops: Vec<Hop>,
+    ct: Conntrack,
+}
+
+impl Trail {
+    fn with(&self, hop: Hop) -> Trail {
+        let mut t = self.clone();
+        t.hops.push(hop);
+        t
+    }
+}
+
+/// Source NAT: the source becomes one of `addrs` and a port of `NAT_PORTS`,
+/// both chosen by the network.
+fn translate_source(flow: &mut Flow, addrs: IntervalSet) {
+    flow.rewrite(Field::Src, Src::Const(addrs));
+    flow.rewrite(
+        Field::SrcPort,
+        Src::Const(IntervalSet::from_interval(Interval {
+            lo: u128::from(NAT_PORTS.0),
+            hi: u128::from(NAT_PORTS.1),
+        })),
+    );
+}
+
+fn point(ip: IpAddr) -> IntervalSet {
+    IntervalSet::from_interval(Interval::point(hs::addr(ip)))
+}
+
+/// The query's packets from its source (an interface or the internet): the
+/// leaves they reach.
+pub(super) fn forward(
+    net: &Network,
+    q: &Query,
+    flow: Flow,
+    assumptions: &mut BTreeSet<String>,
+) -> Vec<Leaf> {
+    let mut w = Walk::new(net, Direction::Forward, assumptions);
+    w.start(q, flow);
+    w.leaves
+}
+
+/// From a Client VPN association: the client's packets, already authorized and
+/// routed to this association, are source-NATed by its ENI and enter the VPC.
+pub(super) fn from_association(
+    net: &Network,
+    ep: &ClientVpnEndpoint,
+    assoc: &ClientVpnAssociation,
+    flow: Flow,
+    hops: Vec<Hop>,
+    assumptions: &mut BTreeSet<String>,
+) -> Vec<Leaf> {
+    let mut w = Walk::new(net, Direction::Forward, assumptions);
+    w.association_entry(ep, assoc, flow, hops);
+    w.leaves
+}
+
+/// From a Verified Access endpoint: the user's connection, already allowed
+/// by the policies, leaves the endpoint's network interfaces in `subnet`
+/// (some address of it; AWS does not list them) carrying the endpoint's
+/// security groups, from a port the endpoint picks.
+pub(super) fn from_va(
+    net: &Network,
+    ep: &VaEndpoint,
+    subnet: &str,
+    flow: Flow,
+    hops: Vec<Hop>,
+    assumptions: &mut BTreeSet<String>,
+) -> Vec<Leaf> {
+    let mut w = Walk::new(net, Direction::Forward, assumptions);
+    w.va_entry(ep, subnet, flow, hops);
+    w.leaves
+}
+
+/// The reply to what reached `arrived`, walked back: the leaves it reaches.
+pub(super) fn back(
+    net: &Network,
+    q: &Query,
+    arrived: &Leaf,
+    assumptions: &mut BTreeSet<String>,
+) -> Vec<Leaf> {
+    let mut w = Walk::new(net, Direction::Return, assumptions);
+    w.reply(q, arrived);
+    w.leaves
+}
+
+impl<'n, 'a> Walk<'n, 'a> {
+    fn new(net: &'n Network, dir: Direction, assumptions: &'a mut BTreeSet<String>) -> Self {
+        Walk {
+            net,
+            dir,
+            leaves: Vec::new(),
+            assumptions,
+        }
+    }
+
+    fn assume(&mut self, text: String) {
+        self.assumptions.insert(text);
+    }
+
+    /// From the query's source.
+    fn start(&mut self, q: &Query, flow: Flow) {
+        let trail = Trail::default();
+        match &q.start {
+            Start::Interface { eni, .. } => match self.node_of_eni(eni) {
+                Some(node) => {
+                    if let Node::Eni(i) = node {
+                        if let Some(cause) = not_answering(self.net, i) {
+                            return self.drop(flow, trail, cause);
+                        }
+                        let Some(flow) = self.aws_services(i, flow, &trail) else {
+                            return;
+                        };
+                        return self.at_node(node, flow, trail);
+                    }
+                    self.at_node(node, flow, trail)
+                }
+                None => self.unknown(flow, trail, eni, "the interface is not in the input"),
+            },
+            Start::Internet { .. } => self.on_internet(flow, trail),
+            Start::Client { .. } => self.unknown(
+                flow,
+                trail,
+                "client",
+                "a client query starts at an association (engine bug)",
+            ),
+        }
+    }
+
+    /// The reply to what reached `arrived`: an echo request's reply is an echo
+    /// reply, per packet.
+    fn reply(&mut self, q: &Query, arrived: &Leaf) {
+        let flow = arrived.flow.reversed();
+        if !q.spec.protocol.is_icmp() {
+            return self.back_flow(q, arrived, flow);
+        }
+        // Echo request (8, or 128 for ICMPv6) is answered by echo reply (0 / 129),
+        // per packet: a query over a range of types splits.
+        let (req, rep) = if q.dst_ip.is_ipv6() {
+            (128, 129)
+        } else {
+            (8, 0)
+        };
+        let (mut echo, other) = flow.split_field(
+            Field::IcmpType,
+            &IntervalSet::from_interval(Interval::point(req)),
+        );
+        if !echo.is_empty() {
+            echo.rewrite(
+                Field::IcmpType,
+                Src::Const(IntervalSet::from_interval(Interval::point(rep))),
+            );
+            self.back_flow(q, arrived, echo);
+        }
+        if !other.is_empty() {
+            self.assume(
+                "the ICMP type asked about has no reply: return path checked as for the same type"
+                    .into(),
+            );
+            self.back_flow(q, arrived, other);
+        }
+    }
+
+    /// Walks one reply `flow` of `arrived` back toward the requester.
+    fn back_flow(&mut self, q: &Query, arrived: &Leaf, flow: Flow) {
+        let trail = Trail {
+            hops: Vec::new(),
+            ct: arrived.state.clone(),
+        };
+        if let (Some(service), Start::Interface { eni, .. }) = (&arrived.state.service, &q.start) {
+            // The service answers the instance directly: no filter on the way back.
+            let t = trail.with(Hop::new(
+                eni,
+                "network-interface",
+                "deliver",
+                format!("reply from {service}, delivered directly (not filtered by security groups or network ACLs)"),
+            ));
+            return self.leaf(flow, t, End::Arrived { eni: eni.clone() });
+        }
+        if let (End::Internet, Some((vgw, vpc))) = (&arrived.end, arrived.state.onprem.clone()) {
+            return self.reply_from_vgw(&vgw, &vpc, flow, trail);
+        }
+        match &arrived.end {
+            End::Arrived { eni } => match self.node_of_eni(eni) {
+                Some(node) => self.at_node(node, flow, trail),
+                None => self.unknown(flow, trail, eni, "the interface is not in the input"),
+            },
+            _ => self.on_internet(flow, trail),
+        }
+    }
+}
+
+fn association_of_eni<'n>(
+    net: &'n Network,
+    eni: &str,
+) -> Option<(&'n ClientVpnEndpoint, &'n ClientVpnAssociation)> {
+    net.client_vpn_endpoints.values().find_map(|e| {
+        e.associations
+            .iter()
+            .find(|a| a.interface.as_deref() == Some(eni))
+            .map(|a| (e, a))
+    })
+}
+
+impl<'n> Walk<'n, '_> {
+    fn leaf(&mut self, flow: Flow, trail: Trail, end: End) {
+        if flow.is_empty() {
+            return;
+        }
+        self.leaves.push(Leaf {
+            direction: self.dir,
+            hops: trail.hops,
+            end,
+            flow,
+            state: trail.ct,
+        });
+    }
+
+    fn drop(&mut self, flow: Flow, trail: Trail, cause: Cause) {
+        self.leaf(flow, trail, End::Dropped(cause));
+    }
+
+    fn unknown(&mut self, flow: Flow, trail: Trail, component: &str, reason: impl Into<String>) {
+        self.leaf(
+            flow,
+            trail,
+            End::Unknown {
+                component: component.to_string(),
+                reason: reason.into(),
+            },
+        );
+    }
+
+    fn node_of_eni(&self, eni: &str) -> Option<Node<'n>> {
+        if let Some((e, a)) = association_of_eni(self.net, eni) {
+            return Some(Node::Cvpn(e, a));
+        }
+        if let Some((e, a)) = self
+            .net
+            .client_vpn_endpoints
+            .values()
+            .find_map(|e| e.associations.iter().find(|a| a.id == eni).map(|a| (e, a)))
+        {
+            return Some(Node::Cvpn(e, a));
+        }
+        let i = self.net.interfaces.get(eni)?;
+        Some(match self.net.nat_gateway_by_interface(eni) {
+            Some(n) => Node::Nat(n),
+            None => Node::Eni(i),
+        })
+    }
+
+    fn node_by_private_ip(&self, vpc: &str, ip: IpAddr) -> Option<Node<'n>> {
+        if let Some(n) = self
+            .net
+            .nat_gateways
+            .values()
+            .find(|n| n.vpc == vpc && n.private_ip == Some(ip))
+        {
+            return Some(Node::Nat(n));
+        }
+        let i = self.net.interface_by_private_ip(vpc, ip)?;
+        self.node_of_eni(&i.id)
+    }
+
+    /// Public IP -> (node, private IP).
+    fn node_by_public_ip(&self, ip: IpAddr) -> Option<(Node<'n>, IpAddr)> {
+        if let Some(n) = self
+            .net
+            .nat_gateways
+            .values()
+            .find(|n| n.public_ip == Some(ip))
+        {
+            return n.private_ip.map(|p| (Node::Nat(n), p));
+        }
+        let (i, private) = self.net.interface_by_public_ip(ip)?;
+        Some((self.node_of_eni(&i.id)?, private))
+    }
+
+    /// Leaves a node toward the packet's destination.
+    fn at_node(&mut self, node: Node<'n>, flow: Flow, mut trail: Trail) {
+        if trail.hops.len() > MAX_HOPS {
+            return self.unknown(
+                flow,
+                trail,
+                node.id(),
+                "routing loop: the walk exceeded 64 hops",
+            );
+        }
+        let flow = match node.groups() {
+            Some(groups) => {
+                let Some(f) =
+                    self.security_groups(node.id(), groups, Side::Egress, flow, &mut trail)
+                else {
+                    return;
+                };
+                f
+            }
+            None => flow,
+        };
+        self.route(node, flow, trail);
+    }
+}
+
+/// Why an interface answers nothing, if it does not: not `in-use`, or its
+/// instance not `running` (aws-semantics.md §5b).
+fn not_answering(net: &Network, i: &Interface) -> Option<Cause> {
+    let reason = if !i.in_use() {
+        format!(
+            "{} is `{}`, not `in-use`: nothing answers there",
+            i.id, i.status
+        )
+    } else {
+        let inst = i.instance.as_ref().and_then(|id| net.instances.get(id))?;
+        if inst.running() {
+            return None;
+        }
+        format!(
+            "{} is `{}`: a stopped, stopping, pending or terminated instance answers nothing",
+            inst.id,
+            inst.state.as_deref().unwrap_or("unknown")
+        )
+    };
+    Some(Cause::NotAnswering {
+        eni: i.id.clone(),
+        reason,
+    })
+}
+
+/// What a forwarding AWS service interface is (load balancers, gateways):
+/// past its groups it hands packets to targets the input does not list.
+fn forwarder(i: &Interface) -> Option<&'static str> {
+    match i.kind.as_str() {
+        "network_load_balancer" => Some("a Network Load Balancer interface"),
+        "gateway_load_balancer" => Some("a Gateway Load Balancer interface"),
+        "gateway_load_balancer_endpoint" => Some("a Gateway Load Balancer endpoint"),
+        "transit_gateway" => Some("a transit gateway attachment interface"),
+        "interface"
+            if i.description
+                .as_deref()
+                .is_some_and(|d| d.starts_with("ELB app/")) =>
+        {
+            Some("an Application Load Balancer interface")
+        }
+        _ => None,
+    }
+}
