@@ -3,6 +3,7 @@
 use std::net::IpAddr;
 
 use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
+use crate::model::aws::{EPHEMERAL_ANY, EPHEMERAL_LINUX, EPHEMERAL_WINDOWS};
 use crate::model::{Interface, Network, Platform, Protocol};
 
 use super::decision::{User, UserContext, VaDecision};
@@ -290,14 +291,14 @@ fn ephemeral(net: &Network, i: &Interface, assumptions: &mut Vec<String>) -> (u1
                 "{} runs Windows: source ports 49152-65535 (--src-port overrides)",
                 inst.id
             ));
-            (49152, 65535)
+            EPHEMERAL_WINDOWS
         }
         Some(inst) => {
             assumptions.push(format!(
                 "{} is assumed to run Linux: source ports 32768-60999 (--src-port overrides)",
                 inst.id
             ));
-            (32768, 60999)
+            EPHEMERAL_LINUX
         }
         None => match &i.instance {
             Some(inst) => {
@@ -305,14 +306,14 @@ fn ephemeral(net: &Network, i: &Interface, assumptions: &mut Vec<String>) -> (u1
                     "{inst} (from the `Attachment` of {}; not in describe-instances) is assumed to run Linux: source ports 32768-60999 (--src-port overrides)",
                     i.id
                 ));
-                (32768, 60999)
+                EPHEMERAL_LINUX
             }
             None => {
                 assumptions.push(format!(
                     "{} is not an instance: source ports 1024-65535 (--src-port overrides)",
                     i.id
                 ));
-                (1024, 65535)
+                EPHEMERAL_ANY
             }
         },
     }
@@ -411,7 +412,7 @@ fn address_start(
                 "{ip} is not in the input: treated as a host on the internet using source ports 1024-65535"
             ));
             let sources = IntervalSet::from_interval(Interval::point(hs::addr(ip)));
-            Ok((Start::Internet { sources }, (1024, 65535)))
+            Ok((Start::Internet { sources }, EPHEMERAL_ANY))
         }
         [] => Err(bad(
             &token,
@@ -443,9 +444,9 @@ fn start(
             // Hosts outside the input: the input's own public IPs and
             // IPv6 addresses are not "the internet".
             let sources = rules::internet_sources(net);
-            Ok((Start::Internet { sources }, (1024, 65535)))
+            Ok((Start::Internet { sources }, EPHEMERAL_ANY))
         }
-        SrcSpec::Client => Ok((client_start(net, opts, assumptions)?, (1024, 65535))),
+        SrcSpec::Client => Ok((client_start(net, opts, assumptions)?, EPHEMERAL_ANY)),
         SrcSpec::Instance(id) => {
             let i = instance_eni(net, id, true, assumptions)?;
             from_interface(i, id, assumptions)

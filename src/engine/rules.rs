@@ -301,7 +301,7 @@ pub fn internet_addresses() -> IntervalSet {
 /// Public IPv4 (outside the special blocks) and global-unicast IPv6.
 pub fn public_addresses() -> IntervalSet {
     let v4 = hs::all_v4().difference(&special_addresses());
-    let v6 = cidr_set(&"2000::/3".parse().expect("static cidr"));
+    let v6 = cidr_set(&crate::model::aws::PUBLIC_V6.parse().expect("static cidr"));
     v4.union(&v6)
 }
 
@@ -326,19 +326,7 @@ pub fn internet_sources(net: &Network) -> IntervalSet {
 /// Private and special-purpose IPv4 blocks (RFC 1918, 6598, 5735) and
 /// non-global IPv6: never routed on the internet.
 pub fn special_addresses() -> IntervalSet {
-    const BLOCKS: [&str; 10] = [
-        "0.0.0.0/8",
-        "10.0.0.0/8",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "224.0.0.0/3",
-        "fc00::/7",
-        "fe80::/10",
-    ];
-    BLOCKS.iter().fold(IntervalSet::empty(), |acc, b| {
+    crate::model::aws::SPECIAL_BLOCKS.iter().fold(IntervalSet::empty(), |acc, b| {
         acc.union(&cidr_set(&b.parse().expect("static cidr")))
     })
 }

@@ -48,7 +48,7 @@ pub fn cvpn_assumptions(
             ep.id
         ));
     }
-    for a in ep.associations.iter().filter(|a| a.status != "associated") {
+    for a in ep.associations.iter().filter(|a| !a.is_associated()) {
         assumptions.insert(format!(
             "{} ({}) is `{}`, not `associated`: it carries no traffic and is left out",
             a.id, a.subnet, a.status
@@ -97,10 +97,10 @@ pub fn admit_cvpn<'n>(
     let active: Vec<_> = ep
         .associations
         .iter()
-        .filter(|a| a.status == "associated")
+        .filter(|a| a.is_associated())
         .collect();
-    if ep.status != "available" || active.is_empty() {
-        let status = if ep.status != "available" {
+    if !ep.is_available() || active.is_empty() {
+        let status = if !ep.is_available() {
             ep.status.clone()
         } else {
             "no associated target network".into()
@@ -288,7 +288,7 @@ pub fn authorize<'r>(
     };
     let covering: Vec<&ClientVpnAuthRule> = rules
         .iter()
-        .filter(|r| r.status == "active" && contains(&r.dest, dst))
+        .filter(|r| r.is_active() && contains(&r.dest, dst))
         .collect();
     let Some(best) = covering.iter().map(|r| r.dest.prefix_len()).max() else {
         return Authorization {
@@ -336,7 +336,7 @@ fn route_for<'e>(
 ) -> Option<&'e ClientVpnRoute> {
     ep.routes
         .iter()
-        .filter(|r| r.status == "active" && contains(&r.dest, dst))
+        .filter(|r| r.is_active() && contains(&r.dest, dst))
         .filter(|r| subnet.is_none_or(|s| r.target_subnet == s))
         .max_by_key(|r| r.dest.prefix_len())
 }

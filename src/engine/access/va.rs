@@ -235,7 +235,7 @@ pub fn admit_va(
             ep.target.kind()
         ),
     )];
-    if ep.status != "active" {
+    if !ep.is_active() {
         let cause = Cause::VaUnavailable {
             endpoint: ep.id.clone(),
             status: ep.status.clone(),

@@ -270,7 +270,7 @@ impl<'n> Walk<'n, '_> {
                 },
             );
         }
-        if nat.state != "available" {
+        if !nat.is_available() {
             return self.drop(
                 flow,
                 trail,
@@ -328,7 +328,7 @@ impl<'n> Walk<'n, '_> {
                 "the peering connection is not in the input",
             );
         };
-        if pcx.status != "active" {
+        if !pcx.is_active() {
             return self.drop(
                 flow,
                 trail,

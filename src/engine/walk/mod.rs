@@ -29,12 +29,8 @@ use super::flow::Flow;
 use super::query::{Query, Start};
 use super::rules::{self, Side};
 
-/// Ports a NAT gateway translates to (aws-semantics.md §1).
-const NAT_PORTS: (u16, u16) = (1024, 65535);
-/// Stands, inside a flow, for the public IP AWS assigned to a Client VPN
-/// association ENI the input lacks (never printed: replies to it are
-/// recognised through the connection state).
-const ASSIGNED_PUBLIC: IpAddr = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+pub(super) use crate::model::aws::NAT_PORTS;
+pub(super) use crate::model::aws::ASSIGNED_PUBLIC;
 /// A walk longer than this is a routing loop.
 const MAX_HOPS: usize = 64;
 

@@ -87,18 +87,6 @@ pub(super) fn unknown_list_region(net: &Network, id: &str, x: &BV) -> Option<Boo
 
 // ---------- rules (pure functions of the model and a header) ----------
 
-pub(super) fn route_table_of<'n>(net: &'n Network, subnet: &str) -> Option<&'n RouteTable> {
-    let vpc = &net.subnets.get(subnet)?.vpc;
-    net.route_tables
-        .values()
-        .find(|rt| rt.subnets.iter().any(|s| s == subnet))
-        .or_else(|| {
-            net.route_tables
-                .values()
-                .find(|rt| rt.main && &rt.vpc == vpc)
-        })
-}
-
 /// The AWS-provided services an interface reaches on its host, with no
 /// group, ACL or route: (the destination is one, how it ends). Amazon DNS
 /// (the VPC's first IPv4 CIDR + 2, 169.254.169.253, fd00:ec2::253; tcp and

@@ -23,7 +23,7 @@ impl<'n> Enc<'n> {
                 return Ok(chain(cases, Out::fail()));
             }
         }
-        let Some(rtb) = route_table_of(net, node.subnet()) else {
+        let Some(rtb) = net.route_table_of(node.subnet()) else {
             return Ok(chain(cases, Out::unknown()));
         };
         let (capture, routes) = table_routes(net, rtb, &st.h.dst);
