@@ -41,7 +41,20 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction, names: &Names) 
     let what = proto_and_ports(flow);
     let src = names.addresses(&flow.current(Field::Src));
     let dst = names.addresses(&flow.current(Field::Dst));
-    let (reason, fix) = match cause {
+    let (reason, fix) = filters(cause, flow, direction, &what, &src, &dst)
+        .or_else(|| paths(cause, flow, direction, &what, &src, &dst))
+        .or_else(|| access(cause, flow, direction, &what, &src, &dst))
+        .unwrap_or_else(|| {
+            let (component, kind) = cause.component();
+            (format!("stopped at {component} ({kind})"), None)
+        });
+    Explanation { reason, fix }
+}
+
+/// Security groups and network ACLs.
+fn filters(cause: &Cause, flow: &Flow, direction: Direction, what: &str, src: &str, dst: &str) -> Option<(String, Option<String>)> {
+    let _ = (flow, direction, what, src, dst);
+    Some(match cause {
         Cause::SecurityGroup {
             eni,
             groups,
@@ -106,6 +119,14 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction, names: &Names) 
                 if *inbound { &src } else { &dst }
             )),
         ),
+        _ => return None,
+    })
+}
+
+/// Routes, gateways, interfaces and addresses.
+fn paths(cause: &Cause, flow: &Flow, direction: Direction, what: &str, src: &str, dst: &str) -> Option<(String, Option<String>)> {
+    let _ = (flow, direction, what, src, dst);
+    Some(match cause {
         Cause::NoRoute { rtb, subnet } => (
             format!("{rtb} (the route table of {subnet}) has no route for {dst}"),
             Some(format!("add a route for {dst} to {rtb}")),
@@ -205,6 +226,14 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction, names: &Names) 
             format!("the reply to {dst} is routed to {reached}, not back to the requester"),
             None,
         ),
+        _ => return None,
+    })
+}
+
+/// Client VPN and Verified Access.
+fn access(cause: &Cause, flow: &Flow, direction: Direction, what: &str, src: &str, dst: &str) -> Option<(String, Option<String>)> {
+    let _ = (flow, direction, what, src, dst);
+    Some(match cause {
         Cause::CvpnUnavailable { endpoint, status } => (
             format!(
                 "{endpoint} is `{status}`: an endpoint carries traffic only when `available` with an associated target network"
@@ -380,9 +409,10 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction, names: &Names) 
                 }),
             )
         }
-    };
-    Explanation { reason, fix }
+        _ => return None,
+    })
 }
+
 
 /// What stopped packets, in a few words naming the component and the rule
 /// (`acl-1 inbound rule * (deny all)`, `authorization rules of cvpn-…`).

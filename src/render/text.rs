@@ -20,6 +20,15 @@ fn who(group: Option<&str>) -> String {
     }
 }
 
+/// `s` in ANSI colour `code` when `color`.
+fn painted(color: bool, code: &str, s: &str) -> String {
+    if color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
 fn verdict_color_of(v: &str) -> &'static str {
     match v {
         "reachable" => "1;32",
@@ -88,13 +97,15 @@ impl Report {
     }
 
     fn body_text(&self, color: bool) -> String {
-        let paint = |code: &str, s: &str| {
-            if color {
-                format!("\x1b[{code}m{s}\x1b[0m")
-            } else {
-                s.to_string()
-            }
-        };
+        let mut o = self.summary_text(color);
+        self.paths_text(&mut o, color);
+        self.sections_text(&mut o, color);
+        o
+    }
+
+    /// The verdict line and what differs.
+    fn summary_text(&self, color: bool) -> String {
+        let paint = |code: &str, s: &str| painted(color, code, s);
         let mut o = String::new();
         let q = &self.query;
         // An IPv6 destination prints bracketed, as the query is written.
@@ -156,6 +167,12 @@ impl Report {
                 let _ = writeln!(o, "{line}");
             }
         }
+        o
+    }
+
+    /// The paths: one of each kind in full, the others folded.
+    fn paths_text(&self, o: &mut String, color: bool) {
+        let paint = |code: &str, s: &str| painted(color, code, s);
         let mut shown: Vec<(usize, &PathOut)> = Vec::new();
         let mut full_stop = false;
         let mut full_through = false;
@@ -195,10 +212,10 @@ impl Report {
                 if let Some(d) = p.stops {
                     line += &format!(" (stops, {d})");
                 }
-                let _ = writeln!(o, "{line}");
+                let _ = writeln!(*o, "{line}");
                 continue;
             }
-            let _ = writeln!(o, "\npath {}{via} ({}):", n + 1, p.verdict);
+            let _ = writeln!(*o, "\npath {}{via} ({}):", n + 1, p.verdict);
             let step = |o: &mut String, i: usize, h: &HopOut| {
                 let _ = writeln!(
                     o,
@@ -226,30 +243,35 @@ impl Report {
                     .max_by_key(|(k, m)| (*k, std::cmp::Reverse(*m)));
                 match best {
                     Some((k, m)) if k >= 3 => {
-                        let _ = writeln!(o, "  {:>5} as path {m}", format!("1-{k}."));
+                        let _ = writeln!(*o, "  {:>5} as path {m}", format!("1-{k}."));
                         k
                     }
                     _ => 0,
                 }
             };
-            let _ = writeln!(o, "  forward");
-            let skip = shared(&mut o, &p.hops, |s| &s.hops);
+            let _ = writeln!(*o, "  forward");
+            let skip = shared(o, &p.hops, |s| &s.hops);
             for (i, h) in p.hops.iter().enumerate().skip(skip) {
-                step(&mut o, i, h);
+                step(o, i, h);
             }
             if !p.return_hops.is_empty() {
-                let _ = writeln!(o, "  return");
-                let skip = shared(&mut o, &p.return_hops, |s| &s.return_hops);
+                let _ = writeln!(*o, "  return");
+                let skip = shared(o, &p.return_hops, |s| &s.return_hops);
                 for (i, h) in p.return_hops.iter().enumerate().skip(skip) {
-                    step(&mut o, i, h);
+                    step(o, i, h);
                 }
             }
             if let Some(d) = p.stops {
-                let _ = writeln!(o, "  {} here ({d})", paint("31", "stops"));
+                let _ = writeln!(*o, "  {} here ({d})", paint("31", "stops"));
             }
         }
+    }
+
+    /// What blocks (with the fix), what is unknown, what is assumed.
+    fn sections_text(&self, o: &mut String, color: bool) {
+        let paint = |code: &str, s: &str| painted(color, code, s);
         if !self.blocked_by.is_empty() {
-            let _ = writeln!(o, "\nblocked by:");
+            let _ = writeln!(*o, "\nblocked by:");
             for b in &self.blocked_by {
                 let rule = if b.rule.is_empty() {
                     String::new()
@@ -265,25 +287,24 @@ impl Report {
                     b.reason
                 );
                 if let Some(f) = &b.fix {
-                    let _ = writeln!(o, "    fix: {f}");
+                    let _ = writeln!(*o, "    fix: {f}");
                 }
                 if let Some(n) = &b.note {
-                    let _ = writeln!(o, "    note: {n}");
+                    let _ = writeln!(*o, "    note: {n}");
                 }
             }
         }
         if !self.unknown.is_empty() {
-            let _ = writeln!(o, "\nunknown (the input lacks something needed):");
+            let _ = writeln!(*o, "\nunknown (the input lacks something needed):");
             for u in &self.unknown {
-                let _ = writeln!(o, "  - {} ({}): {}", u.component, u.direction, u.reason);
+                let _ = writeln!(*o, "  - {} ({}): {}", u.component, u.direction, u.reason);
             }
         }
         if !self.assumptions.is_empty() {
-            let _ = writeln!(o, "\nassumptions:");
+            let _ = writeln!(*o, "\nassumptions:");
             for a in &self.assumptions {
-                let _ = writeln!(o, "  - {a}");
+                let _ = writeln!(*o, "  - {a}");
             }
         }
-        o
     }
 }
