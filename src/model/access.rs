@@ -180,3 +180,12 @@ pub struct VaEndpoint {
     pub policy: Option<VaPolicy>,
     pub origin: Origin,
 }
+
+impl Network {
+    /// A Client VPN association by its ID, with its endpoint.
+    pub fn association(&self, id: &str) -> Option<(&ClientVpnEndpoint, &ClientVpnAssociation)> {
+        self.client_vpn_endpoints
+            .values()
+            .find_map(|e| e.associations.iter().find(|a| a.id == id).map(|a| (e, a)))
+    }
+}

@@ -556,6 +556,11 @@ pub struct Network {
 }
 
 impl Network {
+    /// The NAT gateway whose public IP is `ip`.
+    pub fn nat_by_public_ip(&self, ip: IpAddr) -> Option<&NatGateway> {
+        self.nat_gateways.values().find(|n| n.public_ip == Some(ip))
+    }
+
     /// The route table governing a subnet: its explicit association, else the main table of its VPC.
     pub fn route_table_of(&self, subnet: &str) -> Option<&RouteTable> {
         let vpc = &self.subnets.get(subnet)?.vpc;

@@ -173,12 +173,7 @@ impl<'n> Walk<'n, '_> {
     /// at the public IP AWS assigned it.
     pub(super) fn assigned_entry(&mut self, assoc: &str, mut flow: Flow, trail: Trail) {
         let net = self.net;
-        let Some((ep, a)) = net.client_vpn_endpoints.values().find_map(|e| {
-            e.associations
-                .iter()
-                .find(|a| a.id == assoc)
-                .map(|a| (e, a))
-        }) else {
+        let Some((ep, a)) = net.association(assoc) else {
             return self.unknown(flow, trail, assoc, "the association is not in the input");
         };
         let Some(igw) = net.igw_of_vpc(&ep.vpc) else {

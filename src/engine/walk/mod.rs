@@ -394,11 +394,7 @@ impl<'n> Walk<'n, '_> {
 
     /// Public IP -> (node, private IP).
     fn node_by_public_ip(&self, ip: IpAddr) -> Option<(Node<'n>, IpAddr)> {
-        if let Some(n) = self
-            .net
-            .nat_gateways
-            .values()
-            .find(|n| n.public_ip == Some(ip))
+        if let Some(n) = self.net.nat_by_public_ip(ip)
         {
             return n.private_ip.map(|p| (Node::Nat(n), p));
         }

@@ -224,12 +224,7 @@ impl<'n> Enc<'n> {
     /// it translated the client to.
     pub(super) fn assigned_entry(&mut self, assoc: &str, private: BV, mut st: St) -> R {
         let net = self.net;
-        let Some((ep, a)) = net.client_vpn_endpoints.values().find_map(|e| {
-            e.associations
-                .iter()
-                .find(|a| a.id == assoc)
-                .map(|a| (e, a))
-        }) else {
+        let Some((ep, a)) = net.association(assoc) else {
             return Ok(Out::unknown());
         };
         let Some(igw) = net.igw_of_vpc(&ep.vpc) else {
