@@ -41,9 +41,9 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction, names: &Names) 
     let what = proto_and_ports(flow);
     let src = names.addresses(&flow.current(Field::Src));
     let dst = names.addresses(&flow.current(Field::Dst));
-    let (reason, fix) = filters(cause, flow, direction, &what, &src, &dst)
-        .or_else(|| paths(cause, flow, direction, &what, &src, &dst))
-        .or_else(|| access(cause, flow, direction, &what, &src, &dst))
+    let (reason, fix) = filters(cause, direction, &what, &src, &dst)
+        .or_else(|| paths(cause, &src, &dst))
+        .or_else(|| access(cause, flow, &dst))
         .unwrap_or_else(|| {
             let (component, kind) = cause.component();
             (format!("stopped at {component} ({kind})"), None)
@@ -52,8 +52,13 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction, names: &Names) 
 }
 
 /// Security groups and network ACLs.
-fn filters(cause: &Cause, flow: &Flow, direction: Direction, what: &str, src: &str, dst: &str) -> Option<(String, Option<String>)> {
-    let _ = (flow, direction, what, src, dst);
+fn filters(
+    cause: &Cause,
+    direction: Direction,
+    what: &str,
+    src: &str,
+    dst: &str,
+) -> Option<(String, Option<String>)> {
     Some(match cause {
         Cause::SecurityGroup {
             eni,
@@ -124,8 +129,7 @@ fn filters(cause: &Cause, flow: &Flow, direction: Direction, what: &str, src: &s
 }
 
 /// Routes, gateways, interfaces and addresses.
-fn paths(cause: &Cause, flow: &Flow, direction: Direction, what: &str, src: &str, dst: &str) -> Option<(String, Option<String>)> {
-    let _ = (flow, direction, what, src, dst);
+fn paths(cause: &Cause, src: &str, dst: &str) -> Option<(String, Option<String>)> {
     Some(match cause {
         Cause::NoRoute { rtb, subnet } => (
             format!("{rtb} (the route table of {subnet}) has no route for {dst}"),
@@ -231,8 +235,7 @@ fn paths(cause: &Cause, flow: &Flow, direction: Direction, what: &str, src: &str
 }
 
 /// Client VPN and Verified Access.
-fn access(cause: &Cause, flow: &Flow, direction: Direction, what: &str, src: &str, dst: &str) -> Option<(String, Option<String>)> {
-    let _ = (flow, direction, what, src, dst);
+fn access(cause: &Cause, flow: &Flow, dst: &str) -> Option<(String, Option<String>)> {
     Some(match cause {
         Cause::CvpnUnavailable { endpoint, status } => (
             format!(

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::engine::{Analysis, Cause, End, Flow, Hop, Leaf, Path, Verdict, Via};
 use crate::explain::{Names, blocker, client_cidr_trap, explain};
-use crate::hs::{self, Field, IntervalSet, PacketSet};
+use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
 use crate::model::Network;
 use crate::prove::Proof;
 
@@ -165,9 +165,11 @@ fn values(s: &IntervalSet, f: Field) -> Vec<String> {
             .intervals()
             .iter()
             .map(|i| {
-                IntervalSet::from_interval(*i)
-                    .summary(f)
-                    .replace("all", &format!("0-{}", f.max()))
+                if *i == Interval::full(f) {
+                    format!("0-{}", f.max())
+                } else {
+                    IntervalSet::from_interval(*i).summary(f)
+                }
             })
             .collect(),
     }
@@ -286,7 +288,7 @@ fn block(
 /// route matched are one path: their packets and entries are joined.
 fn merged_paths(a: &Analysis, names: &Names) -> Vec<PathOut> {
     struct Group<'a> {
-        first: &'a Path,
+        /// The merged paths, the first standing for them all.
         all: Vec<&'a Path>,
         packets: PacketSet,
         entries: Vec<(usize, BTreeSet<String>)>,
@@ -326,7 +328,6 @@ fn merged_paths(a: &Analysis, names: &Names) -> Vec<PathOut> {
             None => groups.push((
                 k,
                 Group {
-                    first: p,
                     all: vec![p],
                     packets: last.flow.some.clone(),
                     entries: entries
@@ -340,7 +341,7 @@ fn merged_paths(a: &Analysis, names: &Names) -> Vec<PathOut> {
     groups
         .into_iter()
         .map(|(_, g)| {
-            let p = g.first;
+            let p = g.all[0];
             let mut set = g.packets;
             set.coalesce();
             let n = p.forward.hops.len();
