@@ -17,3 +17,4 @@ pub mod ingest;
 pub mod model;
 pub mod prove;
 pub mod render;
+pub mod who;

@@ -17,6 +17,8 @@ use reach::model::Network;
 use reach::prove;
 use reach::render::Report;
 
+mod who;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "reach",
@@ -87,6 +89,9 @@ enum Command {
         #[command(flatten)]
         ask: Ask,
     },
+    /// Every source that reaches DST, as exact sets: `DST[:PORTS][/tcp|udp|icmp]`
+    /// (no port: every port of tcp and udp and every ICMP type).
+    Who(who::WhoArgs),
 }
 
 fn load(inputs: &Inputs) -> Result<Network> {
@@ -122,6 +127,7 @@ fn run(cli: Cli) -> Result<Verdict> {
     let (ask, prove, proof_first) = match cli.command {
         Command::Check { ask, prove } => (ask, prove, false),
         Command::Prove { ask } => (ask, true, true),
+        Command::Who(args) => return who::run(args),
     };
     let Ask {
         inputs,

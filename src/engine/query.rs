@@ -158,8 +158,15 @@ impl QuerySpec {
 /// Where the query's packets start.
 #[derive(Clone, Debug)]
 pub enum Start {
-    /// Leaves this interface from its address.
-    Interface { eni: String, ip: IpAddr },
+    /// Leaves this interface from its address; with `also`, a class of
+    /// interfaces asked together (`who`, `diff`): each leaves from its own
+    /// address, and every member shares the first's subnet, groups, state and
+    /// ephemeral range, so one walk answers for all ([`crate::engine::source_classes`]).
+    Interface {
+        eni: String,
+        ip: IpAddr,
+        also: Vec<(String, IpAddr)>,
+    },
     /// Enters from the internet, from these addresses.
     Internet { sources: IntervalSet },
     /// A Client VPN user, through these endpoints.
@@ -394,7 +401,14 @@ fn address_start(
         [one] => {
             let ports = ephemeral(net, one, assumptions);
             let eni = one.id.clone();
-            Ok((Start::Interface { eni, ip }, ports))
+            Ok((
+                Start::Interface {
+                    eni,
+                    ip,
+                    also: Vec::new(),
+                },
+                ports,
+            ))
         }
         [_, _, ..] => Err(bad(
             &token,
@@ -433,7 +447,14 @@ fn start(
         let ip = source_address(i, dst_ip, token)?;
         let ports = ephemeral(net, i, assumptions);
         let eni = i.id.clone();
-        Ok((Start::Interface { eni, ip }, ports))
+        Ok((
+            Start::Interface {
+                eni,
+                ip,
+                also: Vec::new(),
+            },
+            ports,
+        ))
     };
     match &spec.src {
         SrcSpec::Internet => {
@@ -515,8 +536,12 @@ impl Query {
     /// For `client`, the source is the endpoint's client CIDR ([`Query::packets_from`]).
     pub fn packets(&self) -> PacketSet {
         let src = match &self.start {
-            Start::Interface { ip, .. } => {
-                IntervalSet::from_interval(Interval::point(hs::addr(*ip)))
+            Start::Interface { ip, also, .. } => {
+                let mut s = IntervalSet::from_interval(Interval::point(hs::addr(*ip)));
+                for (_, a) in also {
+                    s = s.union(&IntervalSet::from_interval(Interval::point(hs::addr(*a))));
+                }
+                s
             }
             Start::Internet { sources } => sources.clone(),
             Start::Client { .. } => hs::all_v4().union(&hs::all_v6()),
@@ -555,5 +580,104 @@ impl Query {
             fields.push((Field::SrcPort, range(self.src_ports)));
         }
         PacketSet::product(&fields)
+    }
+}
+
+/// Interfaces the walk treats alike as sources, so one walk answers for all
+/// of them ([`Start::Interface`] with `also`): same VPC, subnet (route table,
+/// network ACL), security groups, type, state and ephemeral range, and no
+/// public IP (the internet gateway translates each one's own: such an
+/// interface is a class of its own). Each class lists interfaces by ID.
+pub fn source_classes(net: &Network) -> Vec<Vec<String>> {
+    use std::collections::BTreeMap;
+    let mut classes: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    for i in net.interfaces.values() {
+        let mut groups = i.groups.clone();
+        groups.sort();
+        let mut ignored = Vec::new();
+        let (lo, hi) = ephemeral(net, i, &mut ignored);
+        let answering = i
+            .instance
+            .as_ref()
+            .and_then(|id| net.instances.get(id))
+            .is_none_or(|inst| inst.running());
+        let public = i.private_ips.iter().any(|p| p.public.is_some());
+        let key = vec![
+            i.vpc.clone(),
+            i.subnet.clone(),
+            groups.join(","),
+            i.kind.clone(),
+            i.status.clone(),
+            answering.to_string(),
+            format!("{lo}-{hi}"),
+            if public { i.id.clone() } else { String::new() },
+        ];
+        classes.entry(key).or_default().push(i.id.clone());
+    }
+    classes.into_values().collect()
+}
+
+impl Query {
+    /// A query from a class of interfaces ([`source_classes`]) to `dst`: each
+    /// member leaves from its address of the destination's family (members
+    /// without one are left out); `None` when no member has one.
+    pub fn from_class(
+        net: &Network,
+        members: &[String],
+        dst: DstSpec,
+        protocol: Protocol,
+        ports: (u16, u16),
+    ) -> Result<Option<Query>, EngineError> {
+        let dst_ip = match &dst {
+            DstSpec::Ip(ip) => *ip,
+            DstSpec::Instance(id) => primary(instance_eni(net, id, false, &mut Vec::new())?, id)?,
+            DstSpec::Eni(id) => primary(eni(net, id)?, id)?,
+        };
+        let sources: Vec<(String, IpAddr)> = members
+            .iter()
+            .filter_map(|m| net.interfaces.get(m))
+            .filter_map(|i| i.address_like(dst_ip).map(|a| (i.id.clone(), a)))
+            .collect();
+        let Some(((rep, _), rest)) = sources.split_first() else {
+            return Ok(None);
+        };
+        let text = format!(
+            "{rep}{}->{}:{}{}/{}",
+            if rest.is_empty() {
+                String::new()
+            } else {
+                format!(" (+{} alike)", rest.len())
+            },
+            match &dst {
+                DstSpec::Ip(ip) if ip.is_ipv6() => format!("[{ip}]"),
+                DstSpec::Ip(ip) => ip.to_string(),
+                DstSpec::Instance(s) | DstSpec::Eni(s) => s.clone(),
+            },
+            ports.0,
+            if ports.0 == ports.1 {
+                String::new()
+            } else {
+                format!("-{}", ports.1)
+            },
+            protocol.name(),
+        );
+        let spec = QuerySpec {
+            text,
+            src: SrcSpec::Eni(rep.clone()),
+            dst,
+            protocol,
+            ports,
+        };
+        let mut q = Query::resolve_place(net, spec, &QueryOptions::default())?;
+        if let Start::Interface { also, .. } = &mut q.start {
+            *also = rest.to_vec();
+        }
+        if !rest.is_empty() {
+            q.assumptions.push(format!(
+                "{} interfaces with the same subnet, security groups and state as {rep} are asked together; each sends from its own address",
+                rest.len() + 1
+            ));
+        }
+        Ok(Some(q))
     }
 }

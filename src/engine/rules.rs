@@ -326,9 +326,11 @@ pub fn internet_sources(net: &Network) -> IntervalSet {
 /// Private and special-purpose IPv4 blocks (RFC 1918, 6598, 5735) and
 /// non-global IPv6: never routed on the internet.
 pub fn special_addresses() -> IntervalSet {
-    crate::model::aws::SPECIAL_BLOCKS.iter().fold(IntervalSet::empty(), |acc, b| {
-        acc.union(&cidr_set(&b.parse().expect("static cidr")))
-    })
+    crate::model::aws::SPECIAL_BLOCKS
+        .iter()
+        .fold(IntervalSet::empty(), |acc, b| {
+            acc.union(&cidr_set(&b.parse().expect("static cidr")))
+        })
 }
 
 /// The addresses a Client VPN association translates client traffic to: its

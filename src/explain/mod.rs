@@ -416,7 +416,6 @@ fn access(cause: &Cause, flow: &Flow, dst: &str) -> Option<(String, Option<Strin
     })
 }
 
-
 /// What stopped packets, in a few words naming the component and the rule
 /// (`acl-1 inbound rule * (deny all)`, `authorization rules of cvpn-…`).
 pub fn blocker(cause: &Cause) -> String {
@@ -424,7 +423,11 @@ pub fn blocker(cause: &Cause) -> String {
     match cause {
         Cause::SecurityGroup {
             groups, inbound, ..
-        } => format!("{} (no {} rule allows it)", groups.join(", "), side(*inbound)),
+        } => format!(
+            "{} (no {} rule allows it)",
+            groups.join(", "),
+            side(*inbound)
+        ),
         Cause::NaclDeny {
             acl, rule, inbound, ..
         } => format!("{acl} {} rule {rule} (deny)", side(*inbound)),
@@ -440,7 +443,10 @@ pub fn blocker(cause: &Cause) -> String {
         Cause::CvpnNoRoute { endpoint } => format!("{endpoint} (no Client VPN route)"),
         Cause::VaDenied { .. } => {
             let (owner, kind) = cause.component();
-            format!("the {} policy of {owner}", kind.trim_start_matches("verified-access-"))
+            format!(
+                "the {} policy of {owner}",
+                kind.trim_start_matches("verified-access-")
+            )
         }
         Cause::VaUnavailable { endpoint, status } => format!("{endpoint} (`{status}`, not active)"),
         Cause::VaElsewhere { endpoint, .. } => format!("{endpoint} (leads to another target)"),

@@ -170,6 +170,9 @@ mod tests {
         let brief = Names::plain(Some(8)).addresses(&s);
         assert!(brief.ends_with("… (12 more)"), "{brief}");
         let full = Names::plain(None).addresses(&s);
-        assert!(!full.contains('…') && full.matches(", ").count() == 19, "{full}");
+        assert!(
+            !full.contains('…') && full.matches(", ").count() == 19,
+            "{full}"
+        );
     }
 }

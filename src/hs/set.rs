@@ -758,12 +758,18 @@ pub(crate) mod tests {
         for c in ["10.0.0.0/24", "10.0.2.0/24", "10.0.4.0/24"] {
             s = s.union(&PacketSet::product(&[
                 (Field::Src, pfx(c)),
-                (Field::DstPort, IntervalSet::from_interval(Interval::point(22))),
+                (
+                    Field::DstPort,
+                    IntervalSet::from_interval(Interval::point(22)),
+                ),
             ]));
         }
         s = s.union(&PacketSet::product(&[
             (Field::Src, pfx("192.168.0.0/16")),
-            (Field::DstPort, IntervalSet::from_interval(Interval::point(443))),
+            (
+                Field::DstPort,
+                IntervalSet::from_interval(Interval::point(443)),
+            ),
         ]));
         let p = s.products();
         assert_eq!(p.len(), 2, "{p:?}");

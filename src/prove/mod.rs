@@ -224,6 +224,13 @@ pub fn cross_check(
     let query = &analysis.query;
     let mut scopes = Vec::new();
     let mut replayed = 0;
+    if let Start::Interface { also, .. } = &query.start
+        && !also.is_empty()
+    {
+        return Err(ProveError::Unsupported(
+            "a class of source interfaces asked together (`who`, `diff`): prove one interface's query".into(),
+        ));
+    }
     match &query.start {
         // Every user of the query (one global list, as the engine asks them)
         // on every access endpoint.

@@ -6,8 +6,10 @@
 mod json;
 mod proof;
 mod text;
+mod who;
 
 pub use proof::{ProofOut, ProofScopeOut};
+pub use who::{WhoReport, WhoSourceOut};
 
 use std::collections::BTreeSet;
 
@@ -297,12 +299,19 @@ fn merged_paths(a: &Analysis, names: &Names) -> Vec<PathOut> {
         let hops = |l: &Leaf| {
             l.hops
                 .iter()
-                .map(|h| format!("{}\u{1}{}\u{1}{}\u{1}{}", h.component, h.kind, h.action, h.rule))
+                .map(|h| {
+                    format!(
+                        "{}\u{1}{}\u{1}{}\u{1}{}",
+                        h.component, h.kind, h.action, h.rule
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         (
             p.verdict.name(),
-            p.via.as_ref().map(|v| (v.endpoint.clone(), v.association.clone(), v.group.clone())),
+            p.via
+                .as_ref()
+                .map(|v| (v.endpoint.clone(), v.association.clone(), v.group.clone())),
             hops(&p.forward),
             p.back.as_ref().map(hops),
             p.stop().map(|l| l.direction.name()),
@@ -312,9 +321,15 @@ fn merged_paths(a: &Analysis, names: &Names) -> Vec<PathOut> {
     for p in &a.paths {
         let k = key(p);
         let last = p.back.as_ref().unwrap_or(&p.forward);
-        let all_hops = p.forward.hops.iter().chain(p.back.iter().flat_map(|b| b.hops.iter()));
-        let entries: Vec<(usize, Option<&String>)> =
-            all_hops.enumerate().map(|(i, h)| (i, h.entry.as_ref())).collect();
+        let all_hops = p
+            .forward
+            .hops
+            .iter()
+            .chain(p.back.iter().flat_map(|b| b.hops.iter()));
+        let entries: Vec<(usize, Option<&String>)> = all_hops
+            .enumerate()
+            .map(|(i, h)| (i, h.entry.as_ref()))
+            .collect();
         match groups.iter_mut().find(|(gk, _)| *gk == k) {
             Some((_, g)) => {
                 g.all.push(p);
@@ -475,9 +490,7 @@ impl Report {
                                 blocked.push(b);
                             }
                         }
-                        Some(End::Unknown { component, .. })
-                            if !unknown_at.contains(component) =>
-                        {
+                        Some(End::Unknown { component, .. }) if !unknown_at.contains(component) => {
                             unknown_at.push(component.clone());
                         }
                         _ => {}

@@ -149,6 +149,10 @@ struct Stats {
     /// `REACH_DIFF_SURVEY=1`: disagreements are counted (with a first
     /// example each), not failed on, so one run shows them all.
     survey: bool,
+    /// Interfaces whose `who` answer (asked with their class) was compared
+    /// with their own check.
+    who: usize,
+    who_shared: usize,
     disagreements: std::collections::BTreeMap<String, (usize, String)>,
 }
 
@@ -164,6 +168,20 @@ fn verdict_index(v: Verdict) -> usize {
 fn check_case(case: &snapshot::Case, stats: &mut Stats) -> Result<(), String> {
     let net = load(&case.yaml).map_err(|e| format!("generated model does not load: {e}"))?;
     stats.cases += 1;
+    // `who` asks classes of interfaces together: member by member, it must
+    // answer as each member's own check (which the simulator checks below).
+    if let Some(q) = case.queries.first()
+        && let Ok(spec) = QuerySpec::parse(&q.text)
+    {
+        let dst = q.text.split_once("->").map_or("", |x| x.1);
+        let dst = dst.rsplit_once(':').map_or(dst, |x| x.0);
+        let dst = dst.trim_start_matches('[').trim_end_matches(']');
+        let (n, shared) =
+            crate::who::who_matches_per_interface(&net, dst, spec.protocol, spec.ports)
+                .map_err(|e| format!("`who`: {e}"))?;
+        stats.who += n;
+        stats.who_shared += shared;
+    }
     for q in &case.queries {
         stats.queries += 1;
         match compare(&net, q, stats) {
@@ -312,6 +330,10 @@ fn engine_and_simulator_agree() {
             " (built without the z3 feature)"
         },
         started.elapsed().as_secs_f64()
+    ));
+    announce(&format!(
+        "differential: `who` answered as each interface's own check for {} interface-target pairs ({} of them in a class of several interfaces asked together)",
+        s.who, s.who_shared
     ));
     announce(&format!(
         "differential: {} client queries to another client's address (client-to-client; {} users reached it through a `local` route), {} users in several groups answered for",

@@ -247,7 +247,10 @@ impl Failure {
             // The place alone: one bug's messages vary with the input.
             Failure::Panic(text) => {
                 let first = text.lines().next().unwrap_or_default();
-                first.split_once(": ").map_or(first, |(at, _)| at).to_string()
+                first
+                    .split_once(": ")
+                    .map_or(first, |(at, _)| at)
+                    .to_string()
             }
             Failure::Hang(_) => "hang".into(),
         }

@@ -17,3 +17,4 @@ mod semantics;
 mod sg_rule_ids;
 mod support;
 mod verified_access;
+mod who;

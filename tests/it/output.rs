@@ -65,8 +65,7 @@ pub fn inputs() -> Vec<Input> {
                 net: model(&p),
                 bundled: false,
             });
-        } else if p.is_dir() && ["real-account", "access-json", "seed-003-json"].contains(&&*name)
-        {
+        } else if p.is_dir() && ["real-account", "access-json", "seed-003-json"].contains(&&*name) {
             out.push(Input {
                 name,
                 net: load_snapshot(&p),
@@ -158,10 +157,7 @@ fn json_output_matches_the_schema() {
             .collect();
         assert!(errors.is_empty(), "{name}: {q}: {errors:#?}");
         let text = full.to_json();
-        assert!(
-            !text.contains(" more)"),
-            "{name}: {q}: JSON is cut"
-        );
+        assert!(!text.contains(" more)"), "{name}: {q}: JSON is cut");
         verdicts.insert(full.verdict);
     }
     assert_eq!(verdicts.len(), 4, "{verdicts:?}");
@@ -198,8 +194,16 @@ fn packet_boxes_are_complete() {
     assert_eq!(unreachable.len(), 1, "{unreachable:#?}");
     // The internet outside the input, minus the office range: dozens of CIDRs.
     assert!(unreachable[0].sources.len() > 30, "{unreachable:#?}");
-    assert!(!unreachable[0].sources.iter().any(|c| c.starts_with("198.51.100.")));
-    assert_eq!(unreachable[0].ports.as_deref(), Some(&["22".to_string()][..]));
+    assert!(
+        !unreachable[0]
+            .sources
+            .iter()
+            .any(|c| c.starts_with("198.51.100."))
+    );
+    assert_eq!(
+        unreachable[0].ports.as_deref(),
+        Some(&["22".to_string()][..])
+    );
     // Text: one line that says what it is.
     assert_eq!(
         brief.unreachable_packets[0].text,
@@ -337,7 +341,9 @@ prefix_lists: [{id: pl-partners, name: partners, cidrs: [198.51.100.0/24, 203.0.
     );
     let text = brief.to_text(false);
     assert!(
-        text.contains("pl-partners -> igw-a (entries 192.0.2.0/25, 198.51.100.0/24, 203.0.113.0/24)"),
+        text.contains(
+            "pl-partners -> igw-a (entries 192.0.2.0/25, 198.51.100.0/24, 203.0.113.0/24)"
+        ),
         "{text}"
     );
     insta::assert_snapshot!("text_prefix_list_entries", text);
@@ -383,7 +389,10 @@ fn readme_usage_lists_every_option() {
         let flag = word.trim_end_matches(',');
         if flag.starts_with("--") && flag.len() > 2 && !["--help", "--version"].contains(&flag) {
             n += 1;
-            assert!(usage.contains(&format!("[{flag}")), "{flag} missing from {usage}");
+            assert!(
+                usage.contains(&format!("[{flag}")),
+                "{flag} missing from {usage}"
+            );
         }
     }
     assert!(n >= 8, "{help}");
@@ -411,12 +420,21 @@ fn readme_documents_every_json_field() {
     let mut names = Vec::new();
     fields(&schema, &mut names);
     for name in names {
-        assert!(out.contains(&format!("\"{name}\"")), "README lacks `{name}`");
+        assert!(
+            out.contains(&format!("\"{name}\"")),
+            "README lacks `{name}`"
+        );
     }
     for (def, field) in [("hop", "kind"), ("hop", "action")] {
-        for v in schema["$defs"][def]["properties"][field]["enum"].as_array().unwrap() {
+        for v in schema["$defs"][def]["properties"][field]["enum"]
+            .as_array()
+            .unwrap()
+        {
             let v = v.as_str().unwrap();
-            assert!(out.contains(&format!("`{v}`")), "README lacks {field} `{v}`");
+            assert!(
+                out.contains(&format!("`{v}`")),
+                "README lacks {field} `{v}`"
+            );
         }
     }
 }

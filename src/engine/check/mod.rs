@@ -71,6 +71,11 @@ fn check_within(net: &Network, query: Query, only: Option<&PacketSet>) -> Analys
             let endpoints = endpoints.clone();
             return client::check_client(net, query, &endpoints, only);
         }
+        Start::Interface { eni, also, .. } if !also.is_empty() => Back::Class(
+            std::iter::once(eni.clone())
+                .chain(also.iter().map(|(e, _)| e.clone()))
+                .collect(),
+        ),
         Start::Interface { eni, .. } => Back::Eni(eni.clone()),
         Start::Internet { .. } => Back::Internet,
     };

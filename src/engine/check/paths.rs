@@ -18,6 +18,9 @@ pub(super) enum Back {
     Eni(String),
     /// A host on the internet.
     Internet,
+    /// Any interface of a class of sources asked together (each reply is
+    /// delivered by its destination address, so to the member that sent it).
+    Class(Vec<String>),
 }
 
 /// Turns forward leaves into paths: each arrival is walked back, and the reply
@@ -69,6 +72,10 @@ pub(super) fn finish_paths(
             let elsewhere = match (&b.end, back_to) {
                 (End::Arrived { eni }, Back::Eni(src)) if eni != src => Some(eni.clone()),
                 (End::Arrived { eni }, Back::Internet) => Some(eni.clone()),
+                (End::Arrived { eni }, Back::Class(members)) if !members.contains(eni) => {
+                    Some(eni.clone())
+                }
+                (End::Internet, Back::Class(_)) => Some("internet".to_string()),
                 (End::Internet, Back::Eni(_)) => Some("internet".to_string()),
                 _ => None,
             };

@@ -29,8 +29,8 @@ use super::flow::Flow;
 use super::query::{Query, Start};
 use super::rules::{self, Side};
 
-pub(super) use crate::model::aws::NAT_PORTS;
 pub(super) use crate::model::aws::ASSIGNED_PUBLIC;
+pub(super) use crate::model::aws::NAT_PORTS;
 /// A walk longer than this is a routing loop.
 const MAX_HOPS: usize = 64;
 
@@ -229,7 +229,12 @@ impl<'n, 'a> Walk<'n, 'a> {
 
     /// From the query's source.
     fn start(&mut self, q: &Query, flow: Flow) {
-        let trail = Trail::default();
+        let mut trail = Trail::default();
+        if let Start::Interface { also, .. } = &q.start {
+            // A class asked together: each member tracks its own connections,
+            // which are the ones whose replies come to its address.
+            trail.ct.enis.extend(also.iter().map(|(e, _)| e.clone()));
+        }
         match &q.start {
             Start::Interface { eni, .. } => match self.node_of_eni(eni) {
                 Some(node) => {
@@ -296,15 +301,27 @@ impl<'n, 'a> Walk<'n, 'a> {
             hops: Vec::new(),
             ct: arrived.state.clone(),
         };
-        if let (Some(service), Start::Interface { eni, .. }) = (&arrived.state.service, &q.start) {
-            // The service answers the instance directly: no filter on the way back.
-            let t = trail.with(Hop::new(
-                eni,
-                "network-interface",
-                "deliver",
-                format!("reply from {service}, delivered directly (not filtered by security groups or network ACLs)"),
-            ));
-            return self.leaf(flow, t, End::Arrived { eni: eni.clone() });
+        if let (Some(service), Start::Interface { eni, ip, also }) =
+            (&arrived.state.service, &q.start)
+        {
+            // The service answers the instance directly: no filter on the way
+            // back. A class of sources: each member gets the replies to its address.
+            let mut rest = flow;
+            for (eni, ip) in std::iter::once((eni, ip)).chain(also.iter().map(|(e, a)| (e, a))) {
+                let (mine, other) = rest.split_field(Field::Dst, &point(*ip));
+                rest = other;
+                if mine.is_empty() {
+                    continue;
+                }
+                let t = trail.with(Hop::new(
+                    eni,
+                    "network-interface",
+                    "deliver",
+                    format!("reply from {service}, delivered directly (not filtered by security groups or network ACLs)"),
+                ));
+                self.leaf(mine, t, End::Arrived { eni: eni.clone() });
+            }
+            return;
         }
         if let (End::Internet, Some((vgw, vpc))) = (&arrived.end, arrived.state.onprem.clone()) {
             return self.reply_from_vgw(&vgw, &vpc, flow, trail);
@@ -394,8 +411,7 @@ impl<'n> Walk<'n, '_> {
 
     /// Public IP -> (node, private IP).
     fn node_by_public_ip(&self, ip: IpAddr) -> Option<(Node<'n>, IpAddr)> {
-        if let Some(n) = self.net.nat_by_public_ip(ip)
-        {
+        if let Some(n) = self.net.nat_by_public_ip(ip) {
             return n.private_ip.map(|p| (Node::Nat(n), p));
         }
         let (i, private) = self.net.interface_by_public_ip(ip)?;

@@ -168,11 +168,7 @@ pub(super) fn nacl_filter(net: &Network, subnet: &str, side: Side, h: &Hdr) -> F
 /// CIDR holds `dst` decide; one of them must be AccessAll or name a group of
 /// the user (certificate users have none).
 pub(super) fn authorized(ep: &ClientVpnEndpoint, dst: &BV, groups: &[String]) -> Bool {
-    let active: Vec<_> = ep
-        .auth_rules
-        .iter()
-        .filter(|r| r.is_active())
-        .collect();
+    let active: Vec<_> = ep.auth_rules.iter().filter(|r| r.is_active()).collect();
     let grants = |r: &crate::model::ClientVpnAuthRule| {
         r.access_all || (ep.has_groups() && r.group.as_ref().is_some_and(|g| groups.contains(g)))
     };

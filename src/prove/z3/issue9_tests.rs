@@ -98,6 +98,7 @@ fn verdict_from(net: &Network, q: &str, src: &str) -> Verdict {
     q.start = Start::Interface {
         eni,
         ip: src.parse::<IpAddr>().unwrap(),
+        also: Vec::new(),
     };
     verdict_of(net, &q)
 }

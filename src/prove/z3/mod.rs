@@ -36,7 +36,6 @@
 //! back through the gateway's route table; a reply of an internet
 //! connection routed to one never reaches the host). Unsupported: a NAT
 
-
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 

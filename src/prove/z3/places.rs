@@ -398,8 +398,7 @@ impl<'n> Enc<'n> {
     }
 
     pub(super) fn node_by_public_ip(&self, ip: IpAddr) -> Option<(Node<'n>, IpAddr)> {
-        if let Some(n) = self.net.nat_by_public_ip(ip)
-        {
+        if let Some(n) = self.net.nat_by_public_ip(ip) {
             return n.private_ip.map(|p| (Node::Nat(n), p));
         }
         let (i, private) = self.net.interfaces.values().find_map(|i| {
@@ -450,7 +449,13 @@ impl<'n> Enc<'n> {
 
     /// The security groups of `owner` (stateful: replies of a connection they
     /// saw pass); none listed: undecided (the input is incomplete).
-    pub(super) fn security_groups(&self, owner: &str, groups: &[String], side: Side, st: St) -> (Filter, St) {
+    pub(super) fn security_groups(
+        &self,
+        owner: &str,
+        groups: &[String],
+        side: Side,
+        st: St,
+    ) -> (Filter, St) {
         if st.dir == Dir::Return && st.ct.enis.contains(owner) {
             return (Filter::all(), st);
         }

@@ -2,7 +2,6 @@
 
 use super::*;
 
-
 /// z3, through the `z3` crate against the system libz3.
 #[derive(Debug, Default)]
 pub struct Z3Solver;

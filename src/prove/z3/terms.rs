@@ -109,7 +109,10 @@ pub(super) fn special(x: &BV) -> Bool {
 pub(super) fn public(x: &BV) -> Bool {
     Bool::or(&[
         Bool::and(&[is_v4(x), special(x).not()]),
-        in_cidr(x, &crate::model::aws::PUBLIC_V6.parse().expect("static cidr")),
+        in_cidr(
+            x,
+            &crate::model::aws::PUBLIC_V6.parse().expect("static cidr"),
+        ),
     ])
 }
 

@@ -62,8 +62,7 @@ fn nacl_lowest_number_matching_rule_decides() {
         entry(100, Action::Deny, (22, 22), "10.0.0.0/8"),
         entry(300, Action::Allow, (80, 80), "0.0.0.0/0"),
     ]);
-    let f =
-        |src, port| nacl_filter(&net, "subnet-1", Side::Ingress, &tcp(src, "10.1.0.5", port));
+    let f = |src, port| nacl_filter(&net, "subnet-1", Side::Ingress, &tcp(src, "10.1.0.5", port));
     assert!(!truth(&f("10.2.3.4", 22).pass), "rule 100 denies first");
     assert!(truth(&f("192.0.2.1", 22).pass), "rule 200 allows the rest");
     assert!(truth(&f("10.2.3.4", 80).pass), "rule 300");

@@ -1,0 +1,227 @@
+//! `reach who`: every source that reaches a target, as text and JSON.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::explain::Names;
+use crate::hs::Field;
+use crate::model::Network;
+use crate::who::{Answer, Found, Source, ports_of};
+
+use super::{PacketsOut, packets};
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct WhoReport {
+    /// The target as asked, and its address.
+    pub target: String,
+    pub address: String,
+    /// What was asked: `tcp 0-65535`, `icmp 0-255` (ICMP types), ….
+    pub services: Vec<String>,
+    /// Every source class that gets there and back (or may: `undecided`).
+    pub sources: Vec<WhoSourceOut>,
+    pub assumptions: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct WhoSourceOut {
+    /// `internet`, `access` or `interfaces`.
+    pub kind: &'static str,
+    /// The class in one line (`internet`, `cvpn-endpoint-… group ops`,
+    /// `subnet-… [sg-…]`).
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<String>,
+    /// The interfaces of the class whose packets get there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interfaces: Vec<String>,
+    pub protocol: String,
+    /// Source addresses that get there and back, as a person reads them.
+    pub addresses: String,
+    /// Destination ports (ICMP types for icmp) that get there and back.
+    pub ports: String,
+    /// `all`: for every choice the network makes; `some`: for some (NAT
+    /// port choices); `undecided`: the input cannot tell.
+    pub reach: &'static str,
+    /// Gateways on the way (`internet-gateway`, `client-vpn-association`,
+    /// `vpc-peering`, …; `local` inside one VPC).
+    pub via: Vec<&'static str>,
+    /// The exact packets, as boxes.
+    pub packets: Vec<PacketsOut>,
+    /// Packets the input cannot decide, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undecided: Vec<PacketsOut>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown: Vec<String>,
+}
+
+fn source_out(f: &Found) -> (&'static str, String) {
+    match &f.source {
+        Source::Internet => ("internet", "internet".into()),
+        Source::Access { endpoint, group } => (
+            "access",
+            match group {
+                Some(g) => format!("{endpoint} group {g}"),
+                None => format!("{endpoint} (a user in none of its groups)"),
+            },
+        ),
+        Source::Interfaces { subnet, groups, .. } => {
+            ("interfaces", format!("{subnet} [{}]", groups.join(", ")))
+        }
+    }
+}
+
+impl WhoReport {
+    pub fn new(a: &Answer, target: &str, net: &Network) -> WhoReport {
+        let names = Names::new(net, Some(4));
+        let sources = a
+            .found
+            .iter()
+            .map(|f| {
+                let (kind, source) = source_out(f);
+                let set = f.reach.some.union(&f.reach.undecided);
+                let (endpoint, group, vpc, subnet, security_groups, interfaces) = match &f.source {
+                    Source::Internet => (None, None, None, None, Vec::new(), Vec::new()),
+                    Source::Access { endpoint, group } => (
+                        Some(endpoint.clone()),
+                        group.clone(),
+                        None,
+                        None,
+                        Vec::new(),
+                        Vec::new(),
+                    ),
+                    Source::Interfaces {
+                        vpc,
+                        subnet,
+                        groups,
+                        enis,
+                    } => (
+                        None,
+                        None,
+                        Some(vpc.clone()),
+                        Some(subnet.clone()),
+                        groups.clone(),
+                        enis.clone(),
+                    ),
+                };
+                let reach = if !f.reach.all.is_empty() && f.reach.all.same_as(&f.reach.some) {
+                    "all"
+                } else if !f.reach.some.is_empty() {
+                    "some"
+                } else {
+                    "undecided"
+                };
+                let mut unknown: Vec<String> = f
+                    .analysis
+                    .paths
+                    .iter()
+                    .filter_map(|p| {
+                        let last = p.back.as_ref().unwrap_or(&p.forward);
+                        match &last.end {
+                            crate::engine::End::Unknown { component, reason } => {
+                                Some(format!("{component}: {reason}"))
+                            }
+                            _ => None,
+                        }
+                    })
+                    .collect();
+                unknown.dedup();
+                WhoSourceOut {
+                    kind,
+                    source,
+                    endpoint,
+                    group,
+                    vpc,
+                    subnet,
+                    security_groups,
+                    interfaces,
+                    protocol: f.protocol.name(),
+                    addresses: names.addresses(&set.project(Field::Src)),
+                    ports: ports_of(&set, f.protocol).summary(if f.protocol.is_icmp() {
+                        Field::IcmpType
+                    } else {
+                        Field::DstPort
+                    }),
+                    reach,
+                    via: f.via.clone(),
+                    packets: packets(&f.reach.some, &Names::new(net, None)),
+                    undecided: packets(&f.reach.undecided, &Names::new(net, None)),
+                    unknown: if f.reach.undecided.is_empty() {
+                        Vec::new()
+                    } else {
+                        unknown
+                    },
+                }
+            })
+            .collect();
+        WhoReport {
+            target: target.to_string(),
+            address: a.dst_ip.to_string(),
+            services: a
+                .services
+                .iter()
+                .map(|(p, (lo, hi))| format!("{} {lo}-{hi}", p.name()))
+                .collect(),
+            sources,
+            assumptions: a.assumptions.clone(),
+            warnings: net.warnings.clone(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("serializable") + "\n"
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(
+            o,
+            "who reaches {} ({}) on {}: {}",
+            self.target,
+            self.address,
+            self.services.join(", "),
+            if self.sources.is_empty() {
+                "nobody".to_string()
+            } else {
+                format!("{} source class(es)", self.sources.len())
+            }
+        );
+        for s in &self.sources {
+            let _ = writeln!(
+                o,
+                "  {} {} {}{}",
+                s.source,
+                s.protocol,
+                s.ports,
+                match s.reach {
+                    "all" => String::new(),
+                    r => format!(" ({r})"),
+                }
+            );
+            let _ = writeln!(o, "    from {}", s.addresses);
+            if !s.interfaces.is_empty() {
+                let _ = writeln!(o, "    interfaces: {}", s.interfaces.join(", "));
+            }
+            let _ = writeln!(o, "    via {}", s.via.join(", "));
+            for u in &s.unknown {
+                let _ = writeln!(o, "    unknown: {u}");
+            }
+        }
+        if !self.assumptions.is_empty() {
+            let _ = writeln!(o, "assumptions:");
+            for a in &self.assumptions {
+                let _ = writeln!(o, "  - {a}");
+            }
+        }
+        o
+    }
+}

@@ -1,0 +1,433 @@
+//! `reach who DST[:PORTS][/proto]`: every source that reaches a target, as
+//! exact packet sets. Consumes the engine's answer ([`Analysis`]): one walk
+//! per source class (the internet, every access endpoint and user group,
+//! every class of interfaces the walk treats alike), never a sample.
+//!
+//! Must not know output formats (that is `render`) nor file formats.
+
+use std::net::IpAddr;
+
+use crate::engine::{
+    self, Analysis, DstSpec, EngineError, Path, Query, QueryOptions, QuerySpec, Reach, SrcSpec,
+    Verdict,
+};
+use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
+use crate::model::{Network, Protocol};
+
+/// Which sources `who` asks about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum From {
+    /// The internet, every access user class and every interface.
+    All,
+    Internet,
+    /// Client VPN and Verified Access users, per group.
+    Client,
+    /// Every interface of the input.
+    Interfaces,
+    /// One source, as a query names it (`i-…`, `eni-…`, an address).
+    Source(SrcSpec),
+}
+
+impl From {
+    /// `internet`, `client`, `interfaces`, `all`, or a query's source.
+    pub fn parse(s: &str) -> Result<From, EngineError> {
+        Ok(match s {
+            "all" => From::All,
+            "internet" => From::Internet,
+            "client" => From::Client,
+            "interfaces" => From::Interfaces,
+            _ => {
+                let spec = QuerySpec::parse(&format!("{s}->0.0.0.0:0"))?;
+                From::Source(spec.src)
+            }
+        })
+    }
+}
+
+/// A `who` question: the target, and the protocols and ports asked.
+#[derive(Clone, Debug)]
+pub struct Ask {
+    pub dst: DstSpec,
+    /// (protocol, destination ports or ICMP types); empty = every port of
+    /// tcp and udp and every ICMP type of the target's family.
+    pub services: Vec<(Protocol, (u16, u16))>,
+    pub from: From,
+}
+
+impl Ask {
+    /// Parses `DST[:PORTS][/proto]` (`DST` as a query writes it).
+    pub fn parse(target: &str, from: From) -> Result<Ask, EngineError> {
+        let (head, proto) = match target.rsplit_once('/') {
+            Some((h, p)) if !p.contains(':') && !p.contains(']') => (h, Some(p)),
+            _ => (target, None),
+        };
+        let has_port = if head.starts_with('[') {
+            head.contains("]:")
+        } else {
+            head.contains(':') && head.matches(':').count() == 1
+        };
+        let spec = if has_port {
+            QuerySpec::parse(&format!("internet->{target}"))?
+        } else {
+            let dst = if head.contains(':') && !head.starts_with('[') {
+                format!("[{head}]")
+            } else {
+                head.to_string()
+            };
+            let p = proto.map(|p| format!("/{p}")).unwrap_or_default();
+            QuerySpec::parse(&format!("internet->{dst}:0{p}"))?
+        };
+        let services = if has_port {
+            vec![(spec.protocol, spec.ports)]
+        } else if proto.is_some() {
+            let max = if spec.protocol.is_icmp() {
+                255
+            } else {
+                u16::MAX
+            };
+            vec![(spec.protocol, (0, max))]
+        } else {
+            Vec::new()
+        };
+        Ok(Ask {
+            dst: spec.dst,
+            services,
+            from,
+        })
+    }
+}
+
+/// Who a source class is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Hosts on the internet (outside the input).
+    Internet,
+    /// Users of an access endpoint: a group, or (`None`) a user in none of
+    /// the groups its rules name (or certificate authentication).
+    Access {
+        endpoint: String,
+        group: Option<String>,
+    },
+    /// Interfaces alike to the walk: one subnet, one set of groups.
+    Interfaces {
+        vpc: String,
+        subnet: String,
+        groups: Vec<String>,
+        /// The members whose packets get there (some or all of the class).
+        enis: Vec<String>,
+    },
+}
+
+impl Source {
+    /// A stable key: the class without the members that reach.
+    pub fn key(&self) -> String {
+        match self {
+            Source::Internet => "internet".into(),
+            Source::Access { endpoint, group } => format!(
+                "client {endpoint} {}",
+                group.as_deref().unwrap_or("(no group)")
+            ),
+            Source::Interfaces { subnet, groups, .. } => {
+                format!("{subnet} [{}]", groups.join(","))
+            }
+        }
+    }
+}
+
+/// One source class and what of it gets to the target and back, for one
+/// protocol.
+#[derive(Clone, Debug)]
+pub struct Found {
+    pub source: Source,
+    pub protocol: Protocol,
+    /// Packets that get there and back (for every network choice, for some),
+    /// and those the input cannot decide.
+    pub reach: Reach,
+    /// How they get there: the gateways on the forward way (`local` when none).
+    pub via: Vec<&'static str>,
+    /// The engine's answer this was read from (for explanations).
+    pub analysis: std::sync::Arc<Analysis>,
+}
+
+/// The answer: every source class that reaches (or may: undecided) the target.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub dst_ip: IpAddr,
+    pub dst_eni: Option<String>,
+    pub services: Vec<(Protocol, (u16, u16))>,
+    pub found: Vec<Found>,
+    pub assumptions: Vec<String>,
+}
+
+impl Answer {
+    /// Whether any source reaches (for some network choice) or may.
+    pub fn anything(&self) -> bool {
+        !self.found.is_empty()
+    }
+}
+
+/// The protocols and ports asked (the defaults for the target's family).
+fn services(ask: &Ask, dst_ip: IpAddr) -> Vec<(Protocol, (u16, u16))> {
+    if !ask.services.is_empty() {
+        return ask.services.clone();
+    }
+    let icmp = if dst_ip.is_ipv6() {
+        Protocol::ICMPV6
+    } else {
+        Protocol::ICMP
+    };
+    vec![
+        (Protocol::TCP, (0, u16::MAX)),
+        (Protocol::UDP, (0, u16::MAX)),
+        (icmp, (0, 255)),
+    ]
+}
+
+/// Gateway kinds on the forward way of reaching paths.
+fn via_of(paths: &[Path]) -> Vec<&'static str> {
+    const GATEWAYS: [&str; 7] = [
+        "internet-gateway",
+        "egress-only-internet-gateway",
+        "nat-gateway",
+        "vpc-peering",
+        "virtual-private-gateway",
+        "client-vpn-association",
+        "verified-access-endpoint",
+    ];
+    let mut out: Vec<&'static str> = Vec::new();
+    for p in paths
+        .iter()
+        .filter(|p| matches!(p.verdict, Verdict::Reachable | Verdict::Partial))
+    {
+        let mut any = false;
+        for h in &p.forward.hops {
+            if let Some(k) = GATEWAYS.iter().find(|k| **k == h.kind) {
+                any = true;
+                if !out.contains(k) {
+                    out.push(k);
+                }
+            }
+        }
+        if !any && !out.contains(&"local") {
+            out.push("local");
+        }
+    }
+    out
+}
+
+fn nothing(r: &Reach) -> bool {
+    r.some.is_empty() && r.undecided.is_empty()
+}
+
+/// The source addresses of `set`.
+fn sources_of(set: &PacketSet) -> IntervalSet {
+    set.project(Field::Src)
+}
+
+/// Answers `ask` on `net`.
+pub fn who(net: &Network, ask: &Ask) -> Result<Answer, EngineError> {
+    // The target as a query resolves it (errors name the token).
+    let probe = Query::resolve(
+        net,
+        QuerySpec {
+            text: "who".into(),
+            src: SrcSpec::Internet,
+            dst: ask.dst.clone(),
+            protocol: Protocol::TCP,
+            ports: (0, 0),
+        },
+        None,
+    )?;
+    let (dst_ip, dst_eni) = (probe.dst_ip, probe.dst_eni.clone());
+    let services = services(ask, dst_ip);
+    let mut found = Vec::new();
+    let mut assumptions: Vec<String> = Vec::new();
+    let want = |f: &From| ask.from == From::All || ask.from == *f;
+    for &(protocol, ports) in &services {
+        let spec = |src: SrcSpec| QuerySpec {
+            text: String::new(),
+            src,
+            dst: ask.dst.clone(),
+            protocol,
+            ports,
+        };
+        if want(&From::Internet) {
+            let q = Query::resolve(net, named(spec(SrcSpec::Internet)), None)?;
+            let a = engine::check(net, q);
+            let reach = a.reach();
+            if !nothing(&reach) {
+                found.push(Found {
+                    source: Source::Internet,
+                    protocol,
+                    via: via_of(&a.paths),
+                    reach,
+                    analysis: a.into(),
+                });
+            }
+        }
+        let has_access = !net.client_vpn_endpoints.is_empty() || !net.va_endpoints.is_empty();
+        if want(&From::Client) && has_access {
+            let q =
+                Query::resolve_with(net, named(spec(SrcSpec::Client)), &QueryOptions::default())?;
+            let a = std::sync::Arc::new(engine::check(net, q));
+            for acc in &a.access {
+                if nothing(&acc.reach) {
+                    continue;
+                }
+                let paths: Vec<Path> = a
+                    .paths
+                    .iter()
+                    .filter(|p| {
+                        p.via
+                            .as_ref()
+                            .is_some_and(|v| v.endpoint == acc.endpoint && v.group == acc.group)
+                    })
+                    .cloned()
+                    .collect();
+                found.push(Found {
+                    source: Source::Access {
+                        endpoint: acc.endpoint.clone(),
+                        group: acc.group.clone(),
+                    },
+                    protocol,
+                    via: via_of(&paths),
+                    reach: acc.reach.clone(),
+                    analysis: a.clone(),
+                });
+            }
+        }
+        let classes: Vec<Vec<String>> = match &ask.from {
+            From::All | From::Interfaces => engine::source_classes(net),
+            From::Source(SrcSpec::Eni(id)) => vec![vec![id.clone()]],
+            From::Source(SrcSpec::Instance(id)) => {
+                let enis = net.instance_interfaces(id);
+                if enis.is_empty() {
+                    return Err(EngineError::Query {
+                        token: id.clone(),
+                        message: "no such instance in the input (or it has no interface)".into(),
+                    });
+                }
+                vec![vec![enis[0].id.clone()]]
+            }
+            From::Source(SrcSpec::Ip(ip)) => {
+                let owners: Vec<String> =
+                    net.interfaces_with_ip(*ip).map(|i| i.id.clone()).collect();
+                if owners.is_empty() {
+                    // A host outside the input: asked as a query from it.
+                    let q = Query::resolve(net, named(spec(SrcSpec::Ip(*ip))), None)?;
+                    let a = engine::check(net, q);
+                    let reach = a.reach();
+                    if !nothing(&reach) {
+                        found.push(Found {
+                            source: Source::Internet,
+                            protocol,
+                            via: via_of(&a.paths),
+                            reach,
+                            analysis: a.into(),
+                        });
+                    }
+                    Vec::new()
+                } else {
+                    owners.into_iter().map(|o| vec![o]).collect()
+                }
+            }
+            _ => Vec::new(),
+        };
+        for class in classes {
+            // The target itself is no source of its own reach (nor is
+            // another holder of its address).
+            let members: Vec<String> = class
+                .into_iter()
+                .filter(|m| Some(m) != dst_eni.as_ref())
+                .filter(|m| net.interfaces.get(m).is_some_and(|i| !i.has_ip(dst_ip)))
+                .collect();
+            if members.is_empty() {
+                continue;
+            }
+            let Some(q) = Query::from_class(net, &members, ask.dst.clone(), protocol, ports)?
+            else {
+                continue;
+            };
+            let a = engine::check(net, q);
+            let reach = a.reach();
+            if nothing(&reach) {
+                continue;
+            }
+            let got = sources_of(&reach.some).union(&sources_of(&reach.undecided));
+            let enis: Vec<String> = members
+                .iter()
+                .filter_map(|m| net.interfaces.get(m))
+                .filter(|i| {
+                    i.address_like(dst_ip)
+                        .is_some_and(|ip| got.contains(hs::addr(ip)))
+                })
+                .map(|i| i.id.clone())
+                .collect();
+            let first = &net.interfaces[&members[0]];
+            let mut groups = first.groups.clone();
+            groups.sort();
+            found.push(Found {
+                source: Source::Interfaces {
+                    vpc: first.vpc.clone(),
+                    subnet: first.subnet.clone(),
+                    groups,
+                    enis,
+                },
+                protocol,
+                via: via_of(&a.paths),
+                reach,
+                analysis: a.into(),
+            });
+        }
+    }
+    for f in &found {
+        for s in &f.analysis.assumptions {
+            if !assumptions.contains(s) && !s.contains("are asked together") {
+                assumptions.push(s.clone());
+            }
+        }
+    }
+    Ok(Answer {
+        dst_ip,
+        dst_eni,
+        services,
+        found,
+        assumptions,
+    })
+}
+
+/// The spec with its text written as a query.
+fn named(mut spec: QuerySpec) -> QuerySpec {
+    let src = match &spec.src {
+        SrcSpec::Internet => "internet".to_string(),
+        SrcSpec::Client => "client".to_string(),
+        SrcSpec::Ip(ip) => ip.to_string(),
+        SrcSpec::Instance(s) | SrcSpec::Eni(s) => s.clone(),
+    };
+    let dst = match &spec.dst {
+        DstSpec::Ip(ip) if ip.is_ipv6() => format!("[{ip}]"),
+        DstSpec::Ip(ip) => ip.to_string(),
+        DstSpec::Instance(s) | DstSpec::Eni(s) => s.clone(),
+    };
+    let ports = if spec.ports.0 == spec.ports.1 {
+        spec.ports.0.to_string()
+    } else {
+        format!("{}-{}", spec.ports.0, spec.ports.1)
+    };
+    spec.text = format!("{src}->{dst}:{ports}/{}", spec.protocol.name());
+    spec
+}
+
+/// The destination ports (or ICMP types) of `set`.
+pub fn ports_of(set: &PacketSet, protocol: Protocol) -> IntervalSet {
+    if protocol.is_icmp() {
+        set.project(Field::IcmpType)
+    } else {
+        set.project(Field::DstPort)
+    }
+}
+
+/// An interval set of one value.
+pub fn point(v: u128) -> IntervalSet {
+    IntervalSet::from_interval(Interval::point(v))
+}

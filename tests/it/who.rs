@@ -1,0 +1,236 @@
+//! `reach who`: the answer is exact. Asking a class of interfaces together
+//! ([`reach::engine::source_classes`]) must give, member by member, what the
+//! member's own `check` gives; the internet and access users must match
+//! their own queries; and the CLI prints and exits as documented.
+
+use std::net::IpAddr;
+
+use reach::engine::{self, QuerySpec, Reach};
+use reach::hs::{self, Field, Interval, IntervalSet};
+use reach::model::{Network, Protocol};
+use reach::who::{self, Ask, From, Source};
+
+use crate::support::{load_model, root};
+
+fn point(ip: IpAddr) -> IntervalSet {
+    IntervalSet::from_interval(Interval::point(hs::addr(ip)))
+}
+
+fn same(a: &Reach, b: &Reach) -> bool {
+    a.all.same_as(&b.all) && a.some.same_as(&b.some) && a.undecided.same_as(&b.undecided)
+}
+
+fn restricted(r: &Reach, ip: IpAddr) -> Reach {
+    Reach {
+        all: r.all.restrict(Field::Src, &point(ip)),
+        some: r.some.restrict(Field::Src, &point(ip)),
+        undecided: r.undecided.restrict(Field::Src, &point(ip)),
+    }
+}
+
+/// `who` from every interface to `dst` on (protocol, ports) against one
+/// `check` per interface; `Err` says where they differ.
+pub fn who_matches_per_interface(
+    net: &Network,
+    dst: &str,
+    protocol: Protocol,
+    ports: (u16, u16),
+) -> Result<(usize, usize), String> {
+    let shared: Vec<String> = engine::source_classes(net)
+        .into_iter()
+        .filter(|c| c.len() > 1)
+        .flatten()
+        .collect();
+    let bracketed = if dst.parse::<std::net::Ipv6Addr>().is_ok() {
+        format!("[{dst}]")
+    } else {
+        dst.to_string()
+    };
+    let dst = bracketed.as_str();
+    let target = QuerySpec::parse(&format!("internet->{dst}:0"))
+        .map_err(|e| e.to_string())?
+        .dst;
+    let ask = Ask {
+        dst: target.clone(),
+        services: vec![(protocol, ports)],
+        from: From::Interfaces,
+    };
+    let Ok(answer) = who::who(net, &ask) else {
+        return Ok((0, 0));
+    };
+    let dst_ip = answer.dst_ip;
+    let mut compared = 0;
+    let mut in_shared = 0;
+    for i in net.interfaces.values() {
+        if Some(&i.id) == answer.dst_eni.as_ref() || i.has_ip(dst_ip) {
+            continue;
+        }
+        let Some(src_ip) = i.address_like(dst_ip) else {
+            continue;
+        };
+        let text = format!(
+            "{}->{}:{}-{}/{}",
+            i.id,
+            dst,
+            ports.0,
+            ports.1,
+            protocol.name()
+        );
+        let spec = QuerySpec::parse(&text).map_err(|e| format!("{text}: {e}"))?;
+        let Ok(q) = engine::Query::resolve(net, spec, None) else {
+            continue;
+        };
+        let own = engine::check(net, q).reach();
+        let batched = answer.found.iter().find(|f| match &f.source {
+            Source::Interfaces { enis, .. } => enis.contains(&i.id),
+            _ => false,
+        });
+        compared += 1;
+        in_shared += usize::from(shared.contains(&i.id));
+        match batched {
+            None if own.some.is_empty() && own.undecided.is_empty() => {}
+            None => {
+                return Err(format!(
+                    "{text}: its own check reaches, `who` does not list it"
+                ));
+            }
+            Some(f) => {
+                let mine = restricted(&f.reach, src_ip);
+                if !same(&mine, &own) {
+                    return Err(format!(
+                        "{text}: `who` (asked with its class) and its own check differ: who some {:?}, check some {:?}",
+                        mine.some.summary(4),
+                        own.some.summary(4)
+                    ));
+                }
+            }
+        }
+    }
+    Ok((compared, in_shared))
+}
+
+#[test]
+fn classes_asked_together_answer_as_each_member_alone() {
+    let (mut compared, mut in_classes) = (0, 0);
+    for input in crate::output::inputs() {
+        let net = &input.net;
+        let dsts: Vec<String> = net
+            .interfaces
+            .values()
+            .filter_map(|i| i.primary_ip())
+            .map(|ip| ip.to_string())
+            .collect();
+        for d in dsts.iter().take(6) {
+            for (p, ports) in [
+                (Protocol::TCP, (0, u16::MAX)),
+                (Protocol::UDP, (53, 53)),
+                (Protocol::ICMP, (0, 255)),
+            ] {
+                let (n, shared) = who_matches_per_interface(net, d, p, ports)
+                    .unwrap_or_else(|e| panic!("{}: {e}", input.name));
+                compared += n;
+                in_classes += shared;
+            }
+        }
+    }
+    assert!(compared > 200, "only {compared} comparisons");
+    // Members of classes of several interfaces were among them.
+    assert!(in_classes > 20, "only {in_classes} in shared classes");
+}
+
+#[test]
+fn seed_004_port_22_is_reached_by_the_endpoint_clients_only() {
+    let net = load_model("seed-004-cert-split.yaml");
+    let ask = Ask::parse("192.168.1.63:22", From::All).unwrap();
+    let a = who::who(&net, &ask).unwrap();
+    assert_eq!(
+        a.found.len(),
+        1,
+        "{:?}",
+        a.found.iter().map(|f| f.source.key()).collect::<Vec<_>>()
+    );
+    let f = &a.found[0];
+    assert_eq!(
+        f.source,
+        Source::Access {
+            endpoint: "cvpn-endpoint-0ba1234567890c60d".into(),
+            group: None
+        }
+    );
+    assert_eq!(f.via, vec!["client-vpn-association"]);
+    // The client CIDR, all of it, on 22 only.
+    let src = f.reach.all.project(Field::Src);
+    assert_eq!(hs::addr_items(&src), vec!["172.31.0.0/22".to_string()]);
+    assert_eq!(
+        who::ports_of(&f.reach.all, Protocol::TCP).summary(Field::DstPort),
+        "22"
+    );
+    // No port: every port and protocol; still only 22/tcp from the clients.
+    let all = who::who(&net, &Ask::parse("192.168.1.63", From::All).unwrap()).unwrap();
+    assert_eq!(all.services.len(), 3);
+    assert_eq!(all.found.len(), 1);
+    assert_eq!(all.found[0].protocol, Protocol::TCP);
+}
+
+#[test]
+fn internet_sources_are_the_exact_set_the_internet_query_reaches() {
+    let net = load_model("two-tier.yaml");
+    for target in net
+        .interfaces
+        .values()
+        .flat_map(|i| i.private_ips.iter().filter_map(|p| p.public))
+        .collect::<Vec<_>>()
+    {
+        let a = who::who(
+            &net,
+            &Ask::parse(&format!("{target}:0-1024"), From::Internet).unwrap(),
+        )
+        .unwrap();
+        let q = engine::Query::resolve(
+            &net,
+            QuerySpec::parse(&format!("internet->{target}:0-1024")).unwrap(),
+            None,
+        )
+        .unwrap();
+        let own = engine::check(&net, q).reach();
+        match a.found.first() {
+            Some(f) => assert!(same(&f.reach, &own), "{target}"),
+            None => assert!(own.some.is_empty() && own.undecided.is_empty(), "{target}"),
+        }
+    }
+}
+
+#[test]
+fn cli_who_prints_sources_and_exits_by_whether_anything_reaches() {
+    let bin = env!("CARGO_BIN_EXE_reach");
+    let model = root().join("models/two-tier.yaml");
+    let out = std::process::Command::new(bin)
+        .args(["who", "--model"])
+        .arg(&model)
+        .arg("10.0.2.35:22")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("eni-bastion"), "{text}");
+    assert!(text.contains("sg-bastion"), "{text}");
+    // Nobody reaches a closed port: exit 1.
+    let out = std::process::Command::new(bin)
+        .args(["who", "--format", "json", "--from", "internet", "--model"])
+        .arg(&model)
+        .arg("10.0.2.35:22")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["sources"].as_array().unwrap().len(), 0);
+    // A bad target is an error naming it.
+    let out = std::process::Command::new(bin)
+        .args(["who", "--model"])
+        .arg(&model)
+        .arg("eni-nope:22")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("eni-nope"));
+}
