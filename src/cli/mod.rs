@@ -17,6 +17,7 @@ use reach::model::Network;
 use reach::prove;
 use reach::render::Report;
 
+mod diff;
 mod who;
 
 #[derive(Parser, Debug)]
@@ -92,6 +93,8 @@ enum Command {
     /// Every source that reaches DST, as exact sets: `DST[:PORTS][/tcp|udp|icmp]`
     /// (no port: every port of tcp and udp and every ICMP type).
     Who(who::WhoArgs),
+    /// Flows that became reachable or stopped between two networks, with the changes that caused them.
+    Diff(diff::DiffArgs),
 }
 
 fn load(inputs: &Inputs) -> Result<Network> {
@@ -128,6 +131,7 @@ fn run(cli: Cli) -> Result<Verdict> {
         Command::Check { ask, prove } => (ask, prove, false),
         Command::Prove { ask } => (ask, true, true),
         Command::Who(args) => return who::run(args),
+        Command::Diff(args) => return diff::run(args),
     };
     let Ask {
         inputs,

@@ -44,6 +44,8 @@ pub struct WhoSourceOut {
     /// The interfaces of the class whose packets get there.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interfaces: Vec<String>,
+    /// The target's address they reach (private, public or IPv6).
+    pub destination: String,
     pub protocol: String,
     /// Source addresses that get there and back, as a person reads them.
     pub addresses: String,
@@ -144,6 +146,7 @@ impl WhoReport {
                     subnet,
                     security_groups,
                     interfaces,
+                    destination: f.dst.to_string(),
                     protocol: f.protocol.name(),
                     addresses: names.addresses(&set.project(Field::Src)),
                     ports: ports_of(&set, f.protocol).summary(if f.protocol.is_icmp() {
@@ -198,8 +201,9 @@ impl WhoReport {
         for s in &self.sources {
             let _ = writeln!(
                 o,
-                "  {} {} {}{}",
+                "  {} -> {} {} {}{}",
                 s.source,
+                s.destination,
                 s.protocol,
                 s.ports,
                 match s.reach {

@@ -139,6 +139,9 @@ impl Source {
 #[derive(Clone, Debug)]
 pub struct Found {
     pub source: Source,
+    /// The target's address the packets go to (an interface is reached at
+    /// its private address, its public IPv4 addresses and its IPv6 address).
+    pub dst: IpAddr,
     pub protocol: Protocol,
     /// Packets that get there and back (for every network choice, for some),
     /// and those the input cannot decide.
@@ -224,8 +227,16 @@ fn sources_of(set: &PacketSet) -> IntervalSet {
     set.project(Field::Src)
 }
 
-/// Answers `ask` on `net`.
-pub fn who(net: &Network, ask: &Ask) -> Result<Answer, EngineError> {
+/// A target's addresses, as a query names each and as an address.
+type Addresses = Vec<(DstSpec, IpAddr)>;
+
+/// The addresses a target is reached at: an interface (or instance) at its
+/// primary private address, each public IPv4 address mapped to it, and its
+/// first IPv6 address; an address as given.
+fn addresses(
+    net: &Network,
+    ask: &Ask,
+) -> Result<(Addresses, Option<String>), EngineError> {
     // The target as a query resolves it (errors name the token).
     let probe = Query::resolve(
         net,
@@ -238,148 +249,46 @@ pub fn who(net: &Network, ask: &Ask) -> Result<Answer, EngineError> {
         },
         None,
     )?;
-    let (dst_ip, dst_eni) = (probe.dst_ip, probe.dst_eni.clone());
-    let services = services(ask, dst_ip);
-    let mut found = Vec::new();
-    let mut assumptions: Vec<String> = Vec::new();
-    let want = |f: &From| ask.from == From::All || ask.from == *f;
-    for &(protocol, ports) in &services {
-        let spec = |src: SrcSpec| QuerySpec {
-            text: String::new(),
-            src,
-            dst: ask.dst.clone(),
-            protocol,
-            ports,
-        };
-        if want(&From::Internet) {
-            let q = Query::resolve(net, named(spec(SrcSpec::Internet)), None)?;
-            let a = engine::check(net, q);
-            let reach = a.reach();
-            if !nothing(&reach) {
-                found.push(Found {
-                    source: Source::Internet,
-                    protocol,
-                    via: via_of(&a.paths),
-                    reach,
-                    analysis: a.into(),
-                });
-            }
+    let mut out = vec![(ask.dst.clone(), probe.dst_ip)];
+    if let Some(i) = probe.dst_eni.as_ref().and_then(|e| net.interfaces.get(e)) {
+        for p in i.private_ips.iter().filter_map(|p| p.public) {
+            out.push((DstSpec::Ip(p), p));
         }
-        let has_access = !net.client_vpn_endpoints.is_empty() || !net.va_endpoints.is_empty();
-        if want(&From::Client) && has_access {
-            let q =
-                Query::resolve_with(net, named(spec(SrcSpec::Client)), &QueryOptions::default())?;
-            let a = std::sync::Arc::new(engine::check(net, q));
-            for acc in &a.access {
-                if nothing(&acc.reach) {
-                    continue;
-                }
-                let paths: Vec<Path> = a
-                    .paths
-                    .iter()
-                    .filter(|p| {
-                        p.via
-                            .as_ref()
-                            .is_some_and(|v| v.endpoint == acc.endpoint && v.group == acc.group)
-                    })
-                    .cloned()
-                    .collect();
-                found.push(Found {
-                    source: Source::Access {
-                        endpoint: acc.endpoint.clone(),
-                        group: acc.group.clone(),
-                    },
-                    protocol,
-                    via: via_of(&paths),
-                    reach: acc.reach.clone(),
-                    analysis: a.clone(),
-                });
-            }
-        }
-        let classes: Vec<Vec<String>> = match &ask.from {
-            From::All | From::Interfaces => engine::source_classes(net),
-            From::Source(SrcSpec::Eni(id)) => vec![vec![id.clone()]],
-            From::Source(SrcSpec::Instance(id)) => {
-                let enis = net.instance_interfaces(id);
-                if enis.is_empty() {
-                    return Err(EngineError::Query {
-                        token: id.clone(),
-                        message: "no such instance in the input (or it has no interface)".into(),
-                    });
-                }
-                vec![vec![enis[0].id.clone()]]
-            }
-            From::Source(SrcSpec::Ip(ip)) => {
-                let owners: Vec<String> =
-                    net.interfaces_with_ip(*ip).map(|i| i.id.clone()).collect();
-                if owners.is_empty() {
-                    // A host outside the input: asked as a query from it.
-                    let q = Query::resolve(net, named(spec(SrcSpec::Ip(*ip))), None)?;
-                    let a = engine::check(net, q);
-                    let reach = a.reach();
-                    if !nothing(&reach) {
-                        found.push(Found {
-                            source: Source::Internet,
-                            protocol,
-                            via: via_of(&a.paths),
-                            reach,
-                            analysis: a.into(),
-                        });
-                    }
-                    Vec::new()
-                } else {
-                    owners.into_iter().map(|o| vec![o]).collect()
-                }
-            }
-            _ => Vec::new(),
-        };
-        for class in classes {
-            // The target itself is no source of its own reach (nor is
-            // another holder of its address).
-            let members: Vec<String> = class
-                .into_iter()
-                .filter(|m| Some(m) != dst_eni.as_ref())
-                .filter(|m| net.interfaces.get(m).is_some_and(|i| !i.has_ip(dst_ip)))
-                .collect();
-            if members.is_empty() {
-                continue;
-            }
-            let Some(q) = Query::from_class(net, &members, ask.dst.clone(), protocol, ports)?
-            else {
-                continue;
-            };
-            let a = engine::check(net, q);
-            let reach = a.reach();
-            if nothing(&reach) {
-                continue;
-            }
-            let got = sources_of(&reach.some).union(&sources_of(&reach.undecided));
-            let enis: Vec<String> = members
-                .iter()
-                .filter_map(|m| net.interfaces.get(m))
-                .filter(|i| {
-                    i.address_like(dst_ip)
-                        .is_some_and(|ip| got.contains(hs::addr(ip)))
-                })
-                .map(|i| i.id.clone())
-                .collect();
-            let first = &net.interfaces[&members[0]];
-            let mut groups = first.groups.clone();
-            groups.sort();
-            found.push(Found {
-                source: Source::Interfaces {
-                    vpc: first.vpc.clone(),
-                    subnet: first.subnet.clone(),
-                    groups,
-                    enis,
-                },
-                protocol,
-                via: via_of(&a.paths),
-                reach,
-                analysis: a.into(),
-            });
+        if let Some(v6) = i.ipv6.first() {
+            out.push((DstSpec::Ip(*v6), *v6));
         }
     }
+    Ok((out, probe.dst_eni))
+}
+
+/// Answers `ask` on `net`.
+pub fn who(net: &Network, ask: &Ask) -> Result<Answer, EngineError> {
+    let (targets, dst_eni) = addresses(net, ask)?;
+    let dst_ip = targets[0].1;
+    let mut found = Vec::new();
+    let mut asked = Vec::new();
+    for (dst, ip) in &targets {
+        for (protocol, ports) in services(ask, *ip) {
+            // ICMP of the other family is not asked of this address.
+            if (protocol == Protocol::ICMP && ip.is_ipv6())
+                || (protocol == Protocol::ICMPV6 && ip.is_ipv4())
+            {
+                continue;
+            }
+            if !asked.contains(&(protocol, ports)) {
+                asked.push((protocol, ports));
+            }
+            let target = Target {
+                dst,
+                ip: *ip,
+                eni: dst_eni.as_deref(),
+                protocol,
+                ports,
+            };
+            ask_sources(net, ask, &target, &mut found)?;
+        }
+    }
+    let mut assumptions: Vec<String> = Vec::new();
     for f in &found {
         for s in &f.analysis.assumptions {
             if !assumptions.contains(s) && !s.contains("are asked together") {
@@ -390,10 +299,166 @@ pub fn who(net: &Network, ask: &Ask) -> Result<Answer, EngineError> {
     Ok(Answer {
         dst_ip,
         dst_eni,
-        services,
+        services: asked,
         found,
         assumptions,
     })
+}
+
+/// One address of the target and one service.
+struct Target<'a> {
+    dst: &'a DstSpec,
+    ip: IpAddr,
+    eni: Option<&'a str>,
+    protocol: Protocol,
+    ports: (u16, u16),
+}
+
+/// Every source class of `ask` toward one address and service.
+fn ask_sources(
+    net: &Network,
+    ask: &Ask,
+    t: &Target<'_>,
+    found: &mut Vec<Found>,
+) -> Result<(), EngineError> {
+    let (protocol, ports, dst_ip) = (t.protocol, t.ports, t.ip);
+    let want = |f: &From| ask.from == From::All || ask.from == *f;
+    let spec = |src: SrcSpec| QuerySpec {
+        text: String::new(),
+        src,
+        dst: t.dst.clone(),
+        protocol,
+        ports,
+    };
+    let push = |found: &mut Vec<Found>, source: Source, a: Analysis, reach: Reach| {
+        found.push(Found {
+            source,
+            dst: dst_ip,
+            protocol,
+            via: via_of(&a.paths),
+            reach,
+            analysis: a.into(),
+        });
+    };
+    if want(&From::Internet) {
+        let q = Query::resolve(net, named(spec(SrcSpec::Internet)), None)?;
+        let a = engine::check(net, q);
+        let reach = a.reach();
+        if !nothing(&reach) {
+            push(found, Source::Internet, a, reach);
+        }
+    }
+    let has_access = !net.client_vpn_endpoints.is_empty() || !net.va_endpoints.is_empty();
+    if want(&From::Client) && has_access {
+        let q = Query::resolve_with(net, named(spec(SrcSpec::Client)), &QueryOptions::default())?;
+        let a = std::sync::Arc::new(engine::check(net, q));
+        for acc in &a.access {
+            if nothing(&acc.reach) {
+                continue;
+            }
+            let paths: Vec<Path> = a
+                .paths
+                .iter()
+                .filter(|p| {
+                    p.via
+                        .as_ref()
+                        .is_some_and(|v| v.endpoint == acc.endpoint && v.group == acc.group)
+                })
+                .cloned()
+                .collect();
+            found.push(Found {
+                source: Source::Access {
+                    endpoint: acc.endpoint.clone(),
+                    group: acc.group.clone(),
+                },
+                dst: dst_ip,
+                protocol,
+                via: via_of(&paths),
+                reach: acc.reach.clone(),
+                analysis: a.clone(),
+            });
+        }
+    }
+    let classes: Vec<Vec<String>> = match &ask.from {
+        From::All | From::Interfaces => engine::source_classes(net),
+        From::Source(SrcSpec::Eni(id)) => vec![vec![id.clone()]],
+        From::Source(SrcSpec::Instance(id)) => {
+            let enis = net.instance_interfaces(id);
+            if enis.is_empty() {
+                return Err(EngineError::Query {
+                    token: id.clone(),
+                    message: "no such instance in the input (or it has no interface)".into(),
+                });
+            }
+            vec![vec![enis[0].id.clone()]]
+        }
+        From::Source(SrcSpec::Ip(ip)) => {
+            let owners: Vec<String> = net.interfaces_with_ip(*ip).map(|i| i.id.clone()).collect();
+            if owners.is_empty() {
+                // A host outside the input: asked as a query from it.
+                if ip.is_ipv4() == dst_ip.is_ipv4() {
+                    let q = Query::resolve(net, named(spec(SrcSpec::Ip(*ip))), None)?;
+                    let a = engine::check(net, q);
+                    let reach = a.reach();
+                    if !nothing(&reach) {
+                        push(found, Source::Internet, a, reach);
+                    }
+                }
+                Vec::new()
+            } else {
+                owners.into_iter().map(|o| vec![o]).collect()
+            }
+        }
+        _ => Vec::new(),
+    };
+    for class in classes {
+        // The target itself is no source of its own reach (nor is another
+        // holder of its address).
+        let members: Vec<String> = class
+            .into_iter()
+            .filter(|m| Some(m.as_str()) != t.eni)
+            .filter(|m| net.interfaces.get(m).is_some_and(|i| !i.has_ip(dst_ip)))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let Some(q) = Query::from_class(net, &members, t.dst.clone(), protocol, ports)? else {
+            continue;
+        };
+        let a = engine::check(net, q);
+        let reach = a.reach();
+        if nothing(&reach) {
+            continue;
+        }
+        let got = sources_of(&reach.some).union(&sources_of(&reach.undecided));
+        let enis: Vec<String> = members
+            .iter()
+            .filter_map(|m| net.interfaces.get(m))
+            .filter(|i| {
+                i.address_like(dst_ip)
+                    .is_some_and(|ip| got.contains(hs::addr(ip)))
+            })
+            .map(|i| i.id.clone())
+            .collect();
+        let first = &net.interfaces[&members[0]];
+        let mut groups = first.groups.clone();
+        groups.sort();
+        let via = via_of(&a.paths);
+        found.push(Found {
+            source: Source::Interfaces {
+                vpc: first.vpc.clone(),
+                subnet: first.subnet.clone(),
+                groups,
+                enis,
+            },
+            dst: dst_ip,
+            protocol,
+            via,
+            reach,
+            analysis: a.into(),
+        });
+    }
+    Ok(())
 }
 
 /// The spec with its text written as a query.

@@ -4,6 +4,7 @@ mod access_paths;
 mod bad_input;
 mod cli;
 mod client_vpn;
+mod diff;
 mod differential;
 mod fixtures;
 mod fuzz;

@@ -1,0 +1,91 @@
+//! `reach diff`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::ValueEnum;
+
+use reach::diff::{self, Diff, Direction};
+use reach::engine::Verdict;
+use reach::ingest::Loader;
+use reach::model::Network;
+use reach::render::DiffReport;
+
+use super::Format;
+
+/// Which flow changes make `reach diff` exit 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(super) enum FailOn {
+    /// The internet gained packets to some interface.
+    NewExposure,
+    /// Some source lost packets it had.
+    LostAccess,
+    /// Any flow gained, lost or newly undecided.
+    AnyChange,
+}
+
+#[derive(clap::Args, Debug)]
+pub(super) struct DiffArgs {
+    /// The network before: a snapshot directory, a snapshot file, or a YAML model (`.yaml`). Repeatable.
+    #[arg(long, value_name = "PATH", required = true)]
+    before: Vec<PathBuf>,
+    /// The network after, read like `--before`. Repeatable.
+    #[arg(long, value_name = "PATH", required = true)]
+    after: Vec<PathBuf>,
+    /// Exit 1 when a flow change of this kind is found (0 otherwise); without it, exit 0.
+    #[arg(long, value_enum, value_name = "KIND")]
+    fail_on: Option<FailOn>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+/// Loads one side: directories and `.json` files as snapshots, `.yaml`/`.yml` as models.
+fn load_side(paths: &[PathBuf]) -> Result<Network> {
+    let mut loader = Loader::new();
+    for p in paths {
+        if is_model(p) {
+            loader.add_model_path(p)?;
+        } else {
+            loader.add_snapshot_path(p)?;
+        }
+    }
+    Ok(loader.finish()?)
+}
+
+fn is_model(p: &Path) -> bool {
+    p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml")
+}
+
+/// Whether `d` has a flow change `fail_on` names.
+pub(super) fn matched(d: &Diff, fail_on: FailOn) -> bool {
+    d.flows.iter().any(|f| match fail_on {
+        FailOn::NewExposure => f.is_new_exposure(),
+        FailOn::LostAccess => f.direction == Direction::Lost,
+        FailOn::AnyChange => true,
+    })
+}
+
+pub(super) fn run(args: DiffArgs) -> Result<Verdict> {
+    let before = load_side(&args.before)?;
+    let after = load_side(&args.after)?;
+    let d = diff::diff(&before, &after)?;
+    let report = DiffReport::new(&d, &after);
+    let out = match args.format {
+        Format::Json => report.to_json(),
+        Format::Text => report.to_text(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out.as_bytes())?;
+    stdout.flush()?;
+    if matches!(args.format, Format::Text) {
+        for w in before.warnings.iter().chain(&after.warnings) {
+            eprintln!("warning: {w}");
+        }
+    }
+    Ok(match args.fail_on {
+        Some(f) if matched(&d, f) => Verdict::Unreachable,
+        _ => Verdict::Reachable,
+    })
+}

@@ -1,0 +1,490 @@
+//! `reach diff`: the flows that became reachable and those that stopped
+//! between two networks, for every source class (the internet, every access
+//! group, every interface) and every destination interface, exactly, each
+//! with the changes that caused it.
+//!
+//! Consumes `who` answers (the engine's, as data) and compares them per
+//! destination. Destinations no change can touch are skipped (see
+//! [`affected_vpcs`]). Must not know output or file formats.
+
+mod changes;
+
+pub use changes::{Change, Detail, Kind, changes};
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::engine::{Analysis, DstSpec, EngineError, Path};
+use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
+use crate::model::{Network, Protocol};
+use crate::who::{self, Ask, Found, From, Source};
+
+/// What happened to a flow class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Direction {
+    /// Reachable after, not before.
+    Gained,
+    /// Reachable before, not after.
+    Lost,
+    /// Undecided after (the input cannot tell), decided before.
+    Undecided,
+}
+
+impl Direction {
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::Gained => "gained",
+            Direction::Lost => "lost",
+            Direction::Undecided => "undecided",
+        }
+    }
+}
+
+/// Whether the destination exists on both sides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    Both,
+    Added,
+    Removed,
+}
+
+/// A change that explains a flow change: the changed resource, the rules
+/// of it involved, and what the packets met there before and after.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Because {
+    /// Index into [`Diff::changes`].
+    pub change: usize,
+    /// The details of the change involved (indices into its `details`).
+    pub details: Vec<usize>,
+    /// Hops at the changed resource: `before: acl-… inbound rule 100 allow`.
+    pub met: Vec<String>,
+}
+
+/// One flow class that changed: a source class to one destination, one protocol.
+#[derive(Clone, Debug)]
+pub struct FlowChange {
+    pub dst: String,
+    pub dst_ip: IpAddr,
+    pub presence: Presence,
+    pub source: Source,
+    pub protocol: Protocol,
+    pub direction: Direction,
+    /// Exactly the packets (original coordinates) that changed.
+    pub packets: PacketSet,
+    pub because: Vec<Because>,
+    /// The engine's answers the change was read from.
+    pub before: Option<Arc<Analysis>>,
+    pub after: Option<Arc<Analysis>>,
+}
+
+impl FlowChange {
+    /// The flow class in one token: `internet->eni-0abc/tcp`.
+    pub fn class(&self) -> String {
+        format!(
+            "{}->{}/{}",
+            self.source.key(),
+            self.dst,
+            self.protocol.name()
+        )
+    }
+
+    /// New exposure: the internet gained packets.
+    pub fn is_new_exposure(&self) -> bool {
+        self.direction == Direction::Gained && self.source == Source::Internet
+    }
+}
+
+/// The answer.
+#[derive(Clone, Debug, Default)]
+pub struct Diff {
+    pub changes: Vec<Change>,
+    pub flows: Vec<FlowChange>,
+    /// Destination interfaces in either network, and those compared (the
+    /// others no change can touch).
+    pub destinations: usize,
+    pub compared: usize,
+    pub assumptions: Vec<String>,
+}
+
+/// VPCs whose destinations a change can touch: the VPCs of the changes and
+/// every VPC connected to one, by peering or both having an internet
+/// gateway (a path between them through the internet); every VPC when a
+/// change belongs to none (a prefix list, an Elastic IP).
+pub fn affected_vpcs(before: &Network, after: &Network, changes: &[Change]) -> BTreeSet<String> {
+    let all: BTreeSet<String> = before
+        .vpcs
+        .keys()
+        .chain(after.vpcs.keys())
+        .chain(before.interfaces.values().map(|i| &i.vpc))
+        .chain(after.interfaces.values().map(|i| &i.vpc))
+        .cloned()
+        .collect();
+    if changes.iter().any(|c| c.vpc.is_none()) {
+        return all;
+    }
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut link = |a: &str, b: &str| {
+        edges.entry(a.into()).or_default().insert(b.into());
+        edges.entry(b.into()).or_default().insert(a.into());
+    };
+    for net in [before, after] {
+        for p in net.peerings.values() {
+            link(&p.requester_vpc, &p.accepter_vpc);
+        }
+        let online: Vec<&String> = net
+            .internet_gateways
+            .values()
+            .flat_map(|g| &g.vpcs)
+            .collect();
+        for w in online.windows(2) {
+            link(w[0], w[1]);
+        }
+    }
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    let mut todo: Vec<String> = changes.iter().filter_map(|c| c.vpc.clone()).collect();
+    while let Some(v) = todo.pop() {
+        if !out.insert(v.clone()) {
+            continue;
+        }
+        if let Some(n) = edges.get(&v) {
+            todo.extend(n.iter().filter(|x| !out.contains(*x)).cloned());
+        }
+    }
+    out
+}
+
+fn point(ip: IpAddr) -> IntervalSet {
+    IntervalSet::from_interval(Interval::point(hs::addr(ip)))
+}
+
+/// What reaches one destination, per (source key, protocol): the packets
+/// that get there and back for some network choice, those undecided, the
+/// source class and the answer.
+type Reached = BTreeMap<(String, u8), (IpAddr, PacketSet, PacketSet, Source, Arc<Analysis>)>;
+
+fn proto_number(p: Protocol) -> u8 {
+    match p {
+        Protocol::Number(n) => n,
+        Protocol::All => 255,
+    }
+}
+
+/// Every source of `dst` in `net`, interfaces one by one.
+fn reached(
+    net: &Network,
+    dst: &str,
+    services: &[(Protocol, (u16, u16))],
+) -> Result<Reached, EngineError> {
+    let ask = Ask {
+        dst: DstSpec::Eni(dst.to_string()),
+        services: services.to_vec(),
+        from: From::All,
+    };
+    let answer = who::who(net, &ask)?;
+    let mut out = Reached::new();
+    for f in answer.found {
+        let Found {
+            source,
+            dst: to,
+            protocol,
+            reach,
+            analysis,
+            ..
+        } = f;
+        let p = proto_number(protocol);
+        match &source {
+            Source::Interfaces {
+                vpc,
+                subnet,
+                groups,
+                enis,
+            } => {
+                for e in enis {
+                    let Some(ip) = net
+                        .interfaces
+                        .get(e)
+                        .and_then(|i| i.address_like(answer.dst_ip))
+                    else {
+                        continue;
+                    };
+                    let one = Source::Interfaces {
+                        vpc: vpc.clone(),
+                        subnet: subnet.clone(),
+                        groups: groups.clone(),
+                        enis: vec![e.clone()],
+                    };
+                    out.insert(
+                        (format!("eni {e} to {to}"), p),
+                        (
+                            to,
+                            reach.some.restrict(Field::Src, &point(ip)),
+                            reach.undecided.restrict(Field::Src, &point(ip)),
+                            one,
+                            analysis.clone(),
+                        ),
+                    );
+                }
+            }
+            _ => {
+                out.insert(
+                    (format!("{} to {to}", source.key()), p),
+                    (to, reach.some, reach.undecided, source, analysis),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The paths of `a` that carry any of `packets`.
+fn carrying<'a>(a: &'a Analysis, packets: &'a PacketSet) -> impl Iterator<Item = &'a Path> {
+    a.paths.iter().filter(move |p| {
+        p.forward.flow.some.overlaps(packets)
+            || p.back
+                .as_ref()
+                .is_some_and(|b| b.flow.some.overlaps(packets))
+    })
+}
+
+/// A hop the changed packets met: (component, line, rule text, allowed?).
+type Met = (String, String, String, bool);
+
+/// The hops `packets` met in `a` (`side`: "before" or "after").
+fn met(side: &str, a: &Analysis, packets: &PacketSet) -> Vec<Met> {
+    let mut out = Vec::new();
+    for p in carrying(a, packets) {
+        for leaf in std::iter::once(&p.forward).chain(p.back.as_ref()) {
+            for h in &leaf.hops {
+                // Replies of tracked connections say nothing about a change.
+                if h.action == "allow-stateful" {
+                    continue;
+                }
+                out.push((
+                    h.component.clone(),
+                    format!(
+                        "{side} ({}): {} {} {}",
+                        leaf.direction.name(),
+                        h.component,
+                        h.action,
+                        h.rule
+                    ),
+                    h.rule.clone(),
+                    h.action != "deny",
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The changes that explain `packets` changing between the two answers, and
+/// what the packets met at each: for packets gained, where they stopped
+/// before and the changed rule that lets them through after; for packets
+/// lost, what let them through before and where they stop after.
+fn because(
+    changes: &[Change],
+    before: Option<&Analysis>,
+    after: Option<&Analysis>,
+    packets: &PacketSet,
+    direction: Direction,
+    ids: &[&str],
+) -> Vec<Because> {
+    let mb = before
+        .map(|a| met("before", a, packets))
+        .unwrap_or_default();
+    let ma = after.map(|a| met("after", a, packets)).unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, c) in changes.iter().enumerate() {
+        let at_b: Vec<&Met> = mb.iter().filter(|m| m.0 == c.resource).collect();
+        let at_a: Vec<&Met> = ma.iter().filter(|m| m.0 == c.resource).collect();
+        let named = ids.contains(&c.resource.as_str());
+        if at_b.is_empty() && at_a.is_empty() && !named {
+            continue;
+        }
+        let names_detail = |m: &Met| c.details.iter().any(|d| label_in(&m.2, &d.label));
+        let mut details: Vec<usize> = c
+            .details
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| at_b.iter().chain(&at_a).any(|m| label_in(&m.2, &d.label)))
+            .map(|(j, _)| j)
+            .collect();
+        if details.is_empty() {
+            details = (0..c.details.len()).collect();
+        }
+        // What to show of each side.
+        let shown: Vec<&Met> = match direction {
+            Direction::Gained => {
+                let allow: Vec<&Met> = at_a.iter().copied().filter(|m| m.3).collect();
+                let changed: Vec<&Met> =
+                    allow.iter().copied().filter(|m| names_detail(m)).collect();
+                at_b.iter()
+                    .copied()
+                    .filter(|m| !m.3)
+                    .chain(if changed.is_empty() { allow } else { changed })
+                    .collect()
+            }
+            Direction::Lost => at_b
+                .iter()
+                .copied()
+                .filter(|m| m.3)
+                .chain(at_a.iter().copied().filter(|m| !m.3))
+                .collect(),
+            Direction::Undecided => at_a.clone(),
+        };
+        let mut lines: Vec<String> = Vec::new();
+        for m in shown {
+            if !lines.contains(&m.1) {
+                lines.push(m.1.clone());
+            }
+        }
+        out.push(Because {
+            change: i,
+            details,
+            met: lines,
+        });
+    }
+    out
+}
+
+/// Whether a hop's rule text names the rule `label` (`sgr-…`, `inbound rule 100`).
+fn label_in(rule: &str, label: &str) -> bool {
+    if label.is_empty() || rule.is_empty() {
+        return false;
+    }
+    match rule.find(label) {
+        None => false,
+        Some(at) => {
+            // `inbound rule 10` must not match `inbound rule 100`.
+            let next = rule[at + label.len()..].chars().next();
+            !next.is_some_and(|c| c.is_ascii_alphanumeric())
+        }
+    }
+}
+
+/// Compares `before` with `after`.
+pub fn diff(before: &Network, after: &Network) -> Result<Diff, EngineError> {
+    diff_with(before, after, true)
+}
+
+/// [`diff`], skipping destinations no change can touch only when `skip`
+/// (tests compare both).
+pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, EngineError> {
+    let changes = changes(before, after);
+    let dsts: BTreeSet<&String> = before
+        .interfaces
+        .keys()
+        .chain(after.interfaces.keys())
+        .collect();
+    let mut out = Diff {
+        destinations: dsts.len(),
+        assumptions: vec![
+            "compared: tcp and udp on every port and every ICMP type, from the internet, every access user group and every interface".into(),
+            "a change reaches only destinations in its VPC and VPCs connected to it by peering or through internet gateways; others are not recomputed".into(),
+        ],
+        ..Diff::default()
+    };
+    if skip && changes.is_empty() {
+        out.changes = changes;
+        return Ok(out);
+    }
+    let affected = affected_vpcs(before, after, &changes);
+    for dst in dsts {
+        let (b, a) = (before.interfaces.get(dst), after.interfaces.get(dst));
+        let vpc = a.or(b).map(|i| i.vpc.clone()).unwrap_or_default();
+        if skip && !affected.contains(&vpc) {
+            continue;
+        }
+        let presence = match (b, a) {
+            (Some(_), Some(_)) => Presence::Both,
+            (None, Some(_)) => Presence::Added,
+            _ => Presence::Removed,
+        };
+        // An interface without an address has no flows to compare.
+        let ip = a.or(b).and_then(|i| i.primary_ip());
+        let Some(dst_ip) = ip else { continue };
+        out.compared += 1;
+        let services = vec![
+            (Protocol::TCP, (0, u16::MAX)),
+            (Protocol::UDP, (0, u16::MAX)),
+            (
+                if dst_ip.is_ipv6() {
+                    Protocol::ICMPV6
+                } else {
+                    Protocol::ICMP
+                },
+                (0, 255),
+            ),
+        ];
+        let rb = match b {
+            Some(_) => reached(before, dst, &services)?,
+            None => Reached::new(),
+        };
+        let ra = match a {
+            Some(_) => reached(after, dst, &services)?,
+            None => Reached::new(),
+        };
+        let keys: BTreeSet<&(String, u8)> = rb.keys().chain(ra.keys()).collect();
+        for key in keys {
+            let (bs, bu, bsrc, ban, bto) = match rb.get(key) {
+                Some((to, s, u, src, an)) => {
+                    (s.clone(), u.clone(), Some(src), Some(an.clone()), Some(*to))
+                }
+                None => (PacketSet::empty(), PacketSet::empty(), None, None, None),
+            };
+            let (as_, au, asrc, aan, ato) = match ra.get(key) {
+                Some((to, s, u, src, an)) => {
+                    (s.clone(), u.clone(), Some(src), Some(an.clone()), Some(*to))
+                }
+                None => (PacketSet::empty(), PacketSet::empty(), None, None, None),
+            };
+            let to = ato.or(bto).unwrap_or(dst_ip);
+            let source = asrc.or(bsrc).cloned().expect("a side has the key");
+            let protocol = Protocol::Number(key.1);
+            let mut src_ids: Vec<&str> = vec![dst.as_str()];
+            if let Source::Interfaces { enis, subnet, .. } = &source {
+                src_ids.extend(enis.iter().map(String::as_str));
+                src_ids.push(subnet);
+            }
+            if let Source::Access { endpoint, .. } = &source {
+                src_ids.push(endpoint);
+            }
+            if let Some(i) = a.or(b) {
+                src_ids.push(&i.subnet);
+            }
+            for (direction, mut packets) in [
+                (Direction::Gained, as_.difference(&bs)),
+                (Direction::Lost, bs.difference(&as_)),
+                (Direction::Undecided, au.difference(&bu)),
+            ] {
+                if packets.is_empty() {
+                    continue;
+                }
+                packets.coalesce();
+                let because = because(
+                    &changes,
+                    ban.as_deref(),
+                    aan.as_deref(),
+                    &packets,
+                    direction,
+                    &src_ids,
+                );
+                out.flows.push(FlowChange {
+                    dst: dst.clone(),
+                    dst_ip: to,
+                    presence,
+                    source: source.clone(),
+                    protocol,
+                    direction,
+                    packets,
+                    because,
+                    before: ban.clone(),
+                    after: aan.clone(),
+                });
+            }
+        }
+    }
+    out.changes = changes;
+    Ok(out)
+}

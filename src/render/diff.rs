@@ -1,0 +1,256 @@
+//! `reach diff`: what changed and which flows it opened or closed, as text
+//! and JSON.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::diff::{Diff, Direction, FlowChange, Presence};
+use crate::explain::Names;
+use crate::hs::Field;
+use crate::model::Network;
+use crate::who::{Source, ports_of};
+
+use super::{PacketsOut, packets};
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct DiffReport {
+    /// One line: counts of changes and flow changes.
+    pub summary: String,
+    pub changes: Vec<ChangeOut>,
+    pub flows: Vec<FlowOut>,
+    /// Destination interfaces in either network, and those recomputed.
+    pub destinations: usize,
+    pub compared: usize,
+    pub assumptions: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct ChangeOut {
+    pub resource: String,
+    pub kind: &'static str,
+    /// `added`, `removed` or `modified`.
+    pub change: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc: Option<String>,
+    pub details: Vec<String>,
+    pub file: String,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq)]
+pub struct FlowOut {
+    /// `gained`, `lost` or `undecided`.
+    pub direction: &'static str,
+    /// `internet`, `access` or `interface`.
+    pub source_kind: &'static str,
+    /// The source class in one line.
+    pub source: String,
+    pub destination: String,
+    pub address: String,
+    /// `both`, or `added`/`removed` when the destination exists on one side only.
+    pub destination_in: &'static str,
+    pub protocol: String,
+    /// Source addresses, as a person reads them.
+    pub from: String,
+    /// Destination ports (ICMP types for icmp).
+    pub ports: String,
+    /// A stable class for fingerprints: `internet to 3.80.0.10->eni-…/tcp`.
+    pub class: String,
+    /// The changes that explain it, one line each, with what the packets met there.
+    pub because: Vec<String>,
+    pub packets: Vec<PacketsOut>,
+}
+
+fn source_kind(s: &Source) -> &'static str {
+    match s {
+        Source::Internet => "internet",
+        Source::Access { .. } => "access",
+        Source::Interfaces { .. } => "interface",
+    }
+}
+
+fn source_line(s: &Source) -> String {
+    match s {
+        Source::Internet => "internet".into(),
+        Source::Access { endpoint, group } => match group {
+            Some(g) => format!("{endpoint} group {g}"),
+            None => format!("{endpoint} (a user in none of its groups)"),
+        },
+        Source::Interfaces {
+            subnet,
+            groups,
+            enis,
+            ..
+        } => format!("{} ({subnet} [{}])", enis.join(", "), groups.join(", ")),
+    }
+}
+
+fn flow_out(f: &FlowChange, d: &Diff, names: &Names, full: &Names) -> FlowOut {
+    let field = if f.protocol.is_icmp() {
+        Field::IcmpType
+    } else {
+        Field::DstPort
+    };
+    let because = f
+        .because
+        .iter()
+        .map(|b| {
+            let c = &d.changes[b.change];
+            let mut s = format!("{} ({}) {}", c.resource, c.kind, c.change.name());
+            let ds: Vec<String> = b
+                .details
+                .iter()
+                .map(|i| &c.details[*i])
+                .map(|x| format!("{} {}: {}", x.kind.name(), x.label, x.text))
+                .collect();
+            if !ds.is_empty() {
+                s += &format!(": {}", ds.join("; "));
+            }
+            if !b.met.is_empty() {
+                s += &format!(" [{}]", b.met.join("; "));
+            }
+            s
+        })
+        .collect();
+    FlowOut {
+        direction: f.direction.name(),
+        source_kind: source_kind(&f.source),
+        source: source_line(&f.source),
+        destination: f.dst.clone(),
+        address: f.dst_ip.to_string(),
+        destination_in: match f.presence {
+            Presence::Both => "both",
+            Presence::Added => "added",
+            Presence::Removed => "removed",
+        },
+        protocol: f.protocol.name(),
+        from: names.addresses(&f.packets.project(Field::Src)),
+        ports: ports_of(&f.packets, f.protocol).summary(field),
+        class: f.class(),
+        because,
+        packets: packets(&f.packets, full),
+    }
+}
+
+impl DiffReport {
+    pub fn new(d: &Diff, net: &Network) -> DiffReport {
+        let names = Names::new(net, Some(4));
+        let full = Names::new(net, None);
+        let flows: Vec<FlowOut> = d
+            .flows
+            .iter()
+            .map(|f| flow_out(f, d, &names, &full))
+            .collect();
+        let count = |dir: Direction| d.flows.iter().filter(|f| f.direction == dir).count();
+        let exposure = d.flows.iter().filter(|f| f.is_new_exposure()).count();
+        DiffReport {
+            summary: format!(
+                "{} change(s); {} flow class(es) gained ({exposure} from the internet), {} lost, {} newly undecided; {} of {} destination interfaces recomputed",
+                d.changes.len(),
+                count(Direction::Gained),
+                count(Direction::Lost),
+                count(Direction::Undecided),
+                d.compared,
+                d.destinations
+            ),
+            changes: d
+                .changes
+                .iter()
+                .map(|c| ChangeOut {
+                    resource: c.resource.clone(),
+                    kind: c.kind,
+                    change: c.change.name(),
+                    vpc: c.vpc.clone(),
+                    details: c
+                        .details
+                        .iter()
+                        .map(|x| format!("{} {}: {}", x.kind.name(), x.label, x.text))
+                        .collect(),
+                    file: c.file.clone(),
+                })
+                .collect(),
+            flows,
+            destinations: d.destinations,
+            compared: d.compared,
+            assumptions: d.assumptions.clone(),
+            warnings: net.warnings.clone(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("serializable") + "\n"
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut o = String::new();
+        let _ = writeln!(o, "diff: {}", self.summary);
+        if !self.changes.is_empty() {
+            let _ = writeln!(o, "changes:");
+            for c in &self.changes {
+                let _ = writeln!(o, "  {} ({}) {}", c.resource, c.kind, c.change);
+                for d in &c.details {
+                    let _ = writeln!(o, "    {d}");
+                }
+            }
+        }
+        for (dir, title) in [
+            ("gained", "now reachable"),
+            ("lost", "no longer reachable"),
+            ("undecided", "now undecided"),
+        ] {
+            let flows: Vec<&FlowOut> = self.flows.iter().filter(|f| f.direction == dir).collect();
+            if flows.is_empty() {
+                continue;
+            }
+            let _ = writeln!(o, "{title}:");
+            // Flows alike but for their source print once, sources listed.
+            let mut groups: Vec<(&FlowOut, Vec<&FlowOut>)> = Vec::new();
+            for f in flows {
+                let alike = |g: &&FlowOut| {
+                    g.destination == f.destination
+                        && g.address == f.address
+                        && g.protocol == f.protocol
+                        && g.ports == f.ports
+                        && g.because == f.because
+                        && g.source_kind == f.source_kind
+                };
+                match groups.iter_mut().find(|(g, _)| alike(g)) {
+                    Some((_, members)) => members.push(f),
+                    None => groups.push((f, vec![f])),
+                }
+            }
+            for (f, members) in groups {
+                let mut sources: Vec<&str> = members.iter().map(|m| m.source.as_str()).collect();
+                let more = sources.len().saturating_sub(6);
+                sources.truncate(6);
+                let _ = writeln!(
+                    o,
+                    "  {}{} -> {} ({}{}) {} {}",
+                    sources.join("; "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    },
+                    f.destination,
+                    f.address,
+                    match f.destination_in {
+                        "both" => "",
+                        "added" => ", added",
+                        _ => ", removed",
+                    },
+                    f.protocol,
+                    f.ports
+                );
+                if members.len() == 1 {
+                    let _ = writeln!(o, "    from {}", f.from);
+                }
+                for b in &f.because {
+                    let _ = writeln!(o, "    because {b}");
+                }
+            }
+        }
+        o
+    }
+}

@@ -1,0 +1,379 @@
+//! `reach diff` on AWS CLI JSON: a snapshot, copied and changed the way a
+//! real change would, against the original.
+
+use std::path::{Path, PathBuf};
+
+use reach::diff::{self, Diff, Direction};
+use reach::model::Protocol;
+use reach::who::Source;
+use serde_json::{Value, json};
+
+use crate::support::{load_snapshot, root};
+
+/// A copy of the snapshot `name` under `tests/data/`, with `edit` applied to
+/// the document `file`.
+fn changed(name: &str, file: &str, edit: impl FnOnce(&mut Value)) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = root().join("tests/data").join(name);
+    for e in std::fs::read_dir(&src).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let path = dir.path().join(file);
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut v);
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    dir
+}
+
+fn run(before: &Path, after: &Path) -> Diff {
+    diff::diff(&load_snapshot(before), &load_snapshot(after)).unwrap()
+}
+
+fn data(name: &str) -> PathBuf {
+    root().join("tests/data").join(name)
+}
+
+fn group<'v>(v: &'v mut Value, id: &str) -> &'v mut Value {
+    v["SecurityGroups"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|g| g["GroupId"] == id)
+        .unwrap()
+}
+
+/// The because-lines of a flow, as rendered.
+fn because(d: &Diff, i: usize) -> String {
+    d.flows[i]
+        .because
+        .iter()
+        .map(|b| {
+            let c = &d.changes[b.change];
+            let details: Vec<String> = b
+                .details
+                .iter()
+                .map(|j| format!("{} {}", c.details[*j].label, c.details[*j].text))
+                .collect();
+            format!("{} {} {}", c.resource, details.join(", "), b.met.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+#[test]
+fn ssh_opened_to_the_internet_is_new_exposure_naming_the_rule() {
+    let after = changed("real-account", "security-groups.json", |v| {
+        group(v, "sg-0web00000000000001")["IpPermissions"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "temp ssh"}],
+                "Ipv6Ranges": [], "PrefixListIds": [], "UserIdGroupPairs": []}));
+    });
+    let d = run(&data("real-account"), after.path());
+    assert_eq!(d.changes.len(), 1, "{:?}", d.changes);
+    let exposure: Vec<usize> = (0..d.flows.len())
+        .filter(|i| d.flows[*i].is_new_exposure())
+        .collect();
+    assert!(
+        !exposure.is_empty(),
+        "{:#?}",
+        d.flows.iter().map(|f| f.class()).collect::<Vec<_>>()
+    );
+    // The instance's public address, port 22 only, from the internet.
+    let f = &d.flows[exposure[0]];
+    assert_eq!(f.dst, "eni-0web0000000000001");
+    assert_eq!(f.dst_ip.to_string(), "3.80.0.10");
+    assert_eq!(f.protocol, Protocol::TCP);
+    assert_eq!(
+        reach::who::ports_of(&f.packets, Protocol::TCP).summary(reach::hs::Field::DstPort),
+        "22"
+    );
+    let why = because(&d, exposure[0]);
+    assert!(why.contains("sg-0web00000000000001"), "{why}");
+    assert!(why.contains("IpPermissions[1].IpRanges[0]"), "{why}");
+    assert!(why.contains("inbound tcp 22 from 0.0.0.0/0"), "{why}");
+    // Nothing was lost.
+    assert!(d.flows.iter().all(|f| f.direction == Direction::Gained));
+}
+
+#[test]
+fn ipv6_everywhere_rule_is_ipv6_exposure() {
+    let after = changed("real-account", "security-groups.json", |v| {
+        group(v, "sg-0web00000000000001")["IpPermissions"]
+            .as_array_mut()
+            .unwrap()
+            .push(
+                json!({"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
+                "IpRanges": [], "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+                "PrefixListIds": [], "UserIdGroupPairs": []}),
+            );
+    });
+    let d = run(&data("real-account"), after.path());
+    let f = d
+        .flows
+        .iter()
+        .find(|f| f.is_new_exposure())
+        .expect("new exposure");
+    assert!(f.dst_ip.is_ipv6(), "{}", f.dst_ip);
+    assert_eq!(f.dst_ip.to_string(), "2600:1f18:4a3:6a01::10");
+    // No IPv4 exposure came with it.
+    assert!(
+        d.flows
+            .iter()
+            .filter(|f| f.is_new_exposure())
+            .all(|f| f.dst_ip.is_ipv6())
+    );
+}
+
+#[test]
+fn nacl_deny_renumbered_above_an_allow_is_lost_access_naming_both_entries() {
+    let deny = |n: u64| {
+        json!({"RuleNumber": n, "Protocol": "6", "RuleAction": "deny", "Egress": false,
+            "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 443, "To": 443}})
+    };
+    let with_deny_at = |n: u64| {
+        move |v: &mut Value| {
+            let acl = v["NetworkAcls"]
+                .as_array_mut()
+                .unwrap()
+                .iter_mut()
+                .find(|a| a["NetworkAclId"] == "acl-0a000000000000001")
+                .unwrap();
+            acl["Entries"].as_array_mut().unwrap().push(deny(n));
+        }
+    };
+    // Before: the deny at 200 is shadowed by the allow at 100; after: at 90, it wins.
+    let before = changed("real-account", "network-acls.json", with_deny_at(200));
+    let after = changed("real-account", "network-acls.json", with_deny_at(90));
+    let d = run(before.path(), after.path());
+    assert_eq!(d.changes.len(), 1);
+    let lost: Vec<usize> = (0..d.flows.len())
+        .filter(|i| d.flows[*i].direction == Direction::Lost)
+        .collect();
+    assert!(!lost.is_empty());
+    assert!(d.flows.iter().all(|f| f.direction == Direction::Lost));
+    // The internet lost 443 to the web server's public address.
+    let i = *lost
+        .iter()
+        .find(|i| d.flows[**i].source == Source::Internet && d.flows[**i].dst_ip.is_ipv4())
+        .expect("the internet lost access");
+    let why = because(&d, i);
+    assert!(why.contains("acl-0a000000000000001"), "{why}");
+    assert!(why.contains("inbound rule 90"), "{why}");
+    assert!(why.contains("inbound rule 100"), "{why}");
+}
+
+#[test]
+fn client_vpn_authorization_for_a_new_group_shows_that_groups_reach() {
+    let group = "S-1-5-21-1004336348-1177238915-682003330-2222";
+    let after = changed(
+        "seed-003-json",
+        "client-vpn-authorization-rules.json",
+        |v| {
+            v["AuthorizationRules"].as_array_mut().unwrap().push(json!({
+            "ClientVpnEndpointId": "cvpn-endpoint-0c3blog00000001",
+            "Description": "contractors", "GroupId": group, "AccessAll": false,
+            "DestinationCidr": "10.0.1.0/24", "Status": {"Code": "active"}}));
+        },
+    );
+    let d = run(&data("seed-003-json"), after.path());
+    assert_eq!(d.changes.len(), 1, "{:?}", d.changes);
+    assert_eq!(d.changes[0].resource, "cvpn-endpoint-0c3blog00000001");
+    let gained: Vec<&diff::FlowChange> = d
+        .flows
+        .iter()
+        .filter(|f| f.direction == Direction::Gained)
+        .collect();
+    assert!(!gained.is_empty());
+    for f in &gained {
+        match &f.source {
+            Source::Access { group: Some(g), .. } => assert!(g.contains(group), "{g}"),
+            s => panic!("unexpected source {s:?}"),
+        }
+        assert_eq!(f.dst, "eni-0c3server0000001");
+    }
+    assert!(gained.iter().any(|f| f.because.iter().any(|b| {
+        d.changes[b.change]
+            .details
+            .iter()
+            .any(|x| x.text.contains(group))
+    })));
+}
+
+#[test]
+fn a_tag_or_description_change_reports_nothing() {
+    let after = changed("real-account", "security-groups.json", |v| {
+        let g = group(v, "sg-0web00000000000001");
+        g["Tags"] = json!([{"Key": "Name", "Value": "renamed"}]);
+        g["Description"] = json!("a new description");
+        g["IpPermissions"][0]["IpRanges"][0]["Description"] = json!("changed");
+    });
+    let d = run(&data("real-account"), after.path());
+    assert!(d.changes.is_empty(), "{:?}", d.changes);
+    assert!(d.flows.is_empty());
+    assert_eq!(d.compared, 0);
+}
+
+#[test]
+fn an_interface_in_one_snapshot_only_is_reported_with_its_reachability() {
+    let after = changed("real-account", "network-interfaces.json", |v| {
+        v["NetworkInterfaces"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|i| i["NetworkInterfaceId"] != "eni-0web0000000000001");
+    });
+    // describe-instances lists the instance's interfaces too.
+    let path = after.path().join("instances.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for r in v["Reservations"].as_array_mut().unwrap() {
+        for i in r["Instances"].as_array_mut().unwrap() {
+            if let Some(enis) = i["NetworkInterfaces"].as_array_mut() {
+                enis.retain(|e| e["NetworkInterfaceId"] != "eni-0web0000000000001");
+            }
+        }
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let d = run(&data("real-account"), after.path());
+    let gone: Vec<&diff::FlowChange> = d
+        .flows
+        .iter()
+        .filter(|f| f.dst == "eni-0web0000000000001")
+        .collect();
+    assert!(!gone.is_empty());
+    assert!(
+        gone.iter()
+            .all(|f| f.direction == Direction::Lost && f.presence == diff::Presence::Removed)
+    );
+    assert!(gone.iter().any(|f| f.source == Source::Internet));
+}
+
+#[test]
+fn cli_diff_fail_on_sets_the_exit_code() {
+    let after = changed("real-account", "security-groups.json", |v| {
+        group(v, "sg-0web00000000000001")["IpPermissions"]
+            .as_array_mut()
+            .unwrap()
+            .push(
+                json!({"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [],
+                "PrefixListIds": [], "UserIdGroupPairs": []}),
+            );
+    });
+    let bin = env!("CARGO_BIN_EXE_reach");
+    let code = |fail_on: &[&str], format: &str| {
+        let out = std::process::Command::new(bin)
+            .arg("diff")
+            .arg("--before")
+            .arg(data("real-account"))
+            .arg("--after")
+            .arg(after.path())
+            .args(["--format", format])
+            .args(fail_on)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (c, text) = code(&["--fail-on", "new-exposure"], "text");
+    assert_eq!(c, Some(1), "{text}");
+    assert!(text.contains("now reachable"), "{text}");
+    assert!(text.contains("3389"), "{text}");
+    assert_eq!(code(&["--fail-on", "lost-access"], "text").0, Some(0));
+    assert_eq!(code(&[], "text").0, Some(0));
+    let (c, json) = code(&["--fail-on", "any-change"], "json");
+    assert_eq!(c, Some(1));
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["flows"][0]["direction"], "gained");
+    // Same snapshot on both sides: nothing, exit 0 even with any-change.
+    let out = std::process::Command::new(bin)
+        .arg("diff")
+        .arg("--before")
+        .arg(data("real-account"))
+        .arg("--after")
+        .arg(data("real-account"))
+        .args(["--fail-on", "any-change"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// One rule, route or association removed at a time, over every bundled
+/// input: skipping the destinations no change can touch never hides a flow
+/// change, and every flow change names a cause.
+#[test]
+fn skipping_untouched_destinations_never_hides_a_flow_change() {
+    let mut mutations = 0;
+    for input in crate::output::inputs() {
+        let net = &input.net;
+        let mut variants: Vec<reach::model::Network> = Vec::new();
+        for (id, g) in &net.security_groups {
+            for k in 0..g.ingress.len().min(3) {
+                let mut n = net.clone();
+                n.security_groups.get_mut(id).unwrap().ingress.remove(k);
+                variants.push(n);
+            }
+        }
+        for (id, a) in &net.network_acls {
+            if !a.inbound.is_empty() {
+                let mut n = net.clone();
+                n.network_acls.get_mut(id).unwrap().inbound.remove(0);
+                variants.push(n);
+            }
+        }
+        for (id, t) in &net.route_tables {
+            for k in 0..t.routes.len().min(2) {
+                let mut n = net.clone();
+                n.route_tables.get_mut(id).unwrap().routes.remove(k);
+                variants.push(n);
+            }
+        }
+        for (id, e) in &net.client_vpn_endpoints {
+            if !e.auth_rules.is_empty() {
+                let mut n = net.clone();
+                n.client_vpn_endpoints
+                    .get_mut(id)
+                    .unwrap()
+                    .auth_rules
+                    .remove(0);
+                variants.push(n);
+            }
+        }
+        for after in variants.iter().take(12) {
+            mutations += 1;
+            let fast = diff::diff_with(net, after, true).unwrap();
+            let full = diff::diff_with(net, after, false).unwrap();
+            let key = |d: &Diff| {
+                let mut v: Vec<String> = d
+                    .flows
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{} {} {:?}",
+                            f.direction.name(),
+                            f.class(),
+                            f.packets.summary(8)
+                        )
+                    })
+                    .collect();
+                v.sort();
+                v
+            };
+            assert_eq!(key(&fast), key(&full), "{}", input.name);
+            for f in &fast.flows {
+                assert!(
+                    !f.because.is_empty(),
+                    "{}: {} has no cause",
+                    input.name,
+                    f.class()
+                );
+            }
+        }
+    }
+    assert!(mutations > 50, "only {mutations} mutations");
+}
