@@ -2,12 +2,23 @@
 //! an analysis, then prints it as JSON (stable, documented in the README and
 //! `schema/check.json`; complete: nothing is cut) or as text for a person
 //! (`text.rs`: cut to what a person reads, about 40 lines).
+//!
+//! For CI, commands also produce a format-neutral [`FindingsReport`]
+//! (`findings.rs`), written as SARIF (`sarif.rs`), JUnit XML (`junit.rs`)
+//! or a markdown comment (`markdown.rs`); those formats know nothing of how
+//! the findings were computed.
 
+pub mod findings;
 mod json;
+mod junit;
+mod markdown;
 mod proof;
+mod sarif;
 mod text;
 
+pub use findings::{Finding, FindingsReport, Location, Severity};
 pub use proof::{ProofOut, ProofScopeOut};
+pub use sarif::{FINGERPRINT_KEY, fingerprint};
 
 use std::collections::BTreeSet;
 

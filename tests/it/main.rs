@@ -6,6 +6,7 @@ mod cli;
 mod client_vpn;
 mod differential;
 mod fixtures;
+mod formats;
 mod fuzz;
 mod inputs;
 mod models;
