@@ -10,7 +10,7 @@ use reach::diff::{self, Diff, Direction};
 use reach::engine::Verdict;
 use reach::ingest::Loader;
 use reach::model::Network;
-use reach::render::DiffReport;
+use reach::render::{DiffReport, FindingsReport};
 
 use super::Format;
 
@@ -39,6 +39,10 @@ pub(super) struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// For `--format sarif|markdown`: Terraform files under DIR, where
+    /// changes from a plan point.
+    #[arg(long, value_name = "DIR")]
+    tf_root: Option<PathBuf>,
 }
 
 /// Loads one side: directories and `.json` files as snapshots, `.yaml`/`.yml` as models.
@@ -75,11 +79,21 @@ pub(super) fn run(args: DiffArgs) -> Result<Verdict> {
     let out = match args.format {
         Format::Json => report.to_json(),
         Format::Text => report.to_text(),
+        f => {
+            let names: Vec<String> = args
+                .after
+                .iter()
+                .map(|p| p.display().to_string().replace('\\', "/"))
+                .collect();
+            let run_id = format!("reach/diff/{}/", names.join("+"));
+            let findings = FindingsReport::from_diff(&d, &report, run_id);
+            super::ci_output(findings, f, &args.after, args.tf_root.clone())?
+        }
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;
     stdout.flush()?;
-    if matches!(args.format, Format::Text) {
+    if !matches!(args.format, Format::Json) {
         for w in before.warnings.iter().chain(&after.warnings) {
             eprintln!("warning: {w}");
         }

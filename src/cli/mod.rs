@@ -12,10 +12,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use reach::engine::{self, QuerySpec, Verdict};
-use reach::ingest::Loader;
+use reach::ingest::{Loader, Locator};
 use reach::model::Network;
 use reach::prove;
-use reach::render::Report;
+use reach::render::{FindingsReport, Location, Report};
 
 mod diff;
 mod who;
@@ -31,10 +31,17 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning: a failed check is a result at the
+    /// line of the input file that defines what stops the packets.
+    Sarif,
+    /// JUnit XML: one test case, failed unless the flow is reachable.
+    Junit,
+    /// A pull-request comment: a summary table, then the explanation.
+    Markdown,
 }
 
 #[derive(clap::Args, Debug)]
@@ -69,6 +76,10 @@ struct Ask {
     /// trust provider `PolicyReferenceName` (OIDC claims, device posture).
     #[arg(long, value_name = "FILE.json")]
     context: Option<PathBuf>,
+    /// For `--format sarif|markdown`: Terraform files under DIR, where
+    /// findings with a Terraform address point.
+    #[arg(long, value_name = "DIR")]
+    tf_root: Option<PathBuf>,
     /// `SRC->DST:PORT[/tcp|udp|icmp]`; SRC is an IP, i-…, eni-… or `internet`; DST an IP, i-… or eni-….
     #[arg(allow_hyphen_values = true)]
     query: String,
@@ -140,6 +151,7 @@ fn run(cli: Cli) -> Result<Verdict> {
         groups,
         via,
         context,
+        tf_root,
         query,
     } = ask;
     // Before any work: a binary without a solver cannot prove.
@@ -172,30 +184,117 @@ fn run(cli: Cli) -> Result<Verdict> {
             analysis.query.spec.text
         );
     }
-    // JSON is complete; text is cut to what a person reads.
+    // JSON is complete; text (and the explanation in the CI formats) is cut
+    // to what a person reads.
     let mut report = match format {
         Format::Json => Report::new(&analysis, &net),
-        Format::Text => Report::brief(&analysis, &net),
+        _ => Report::brief(&analysis, &net),
     };
     if let Some(solver) = solver.as_deref_mut() {
         let proof = prove::cross_check(&net, &analysis, solver)?;
         report = report.with_proof(&proof);
     }
+    let text = |color: bool| {
+        if proof_first {
+            report.to_text_proof_first(color)
+        } else {
+            report.to_text(color)
+        }
+    };
     let out = match format {
         Format::Json => report.to_json() + "\n",
-        Format::Text if proof_first => report.to_text_proof_first(std::io::stdout().is_terminal()),
-        Format::Text => report.to_text(std::io::stdout().is_terminal()),
+        Format::Text => text(std::io::stdout().is_terminal()),
+        Format::Sarif | Format::Junit | Format::Markdown => {
+            let run_id = format!("reach/check/{}/{}/", input_names(&inputs), query);
+            let mut findings = FindingsReport::from_check(&analysis, &report, text(false), run_id);
+            if format != Format::Junit {
+                locate(&mut findings, &inputs, tf_root)?;
+            }
+            match format {
+                Format::Sarif => findings.to_sarif(),
+                Format::Junit => findings.to_junit(),
+                _ => findings.to_markdown(),
+            }
+        }
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;
     stdout.flush()?;
-    // Warnings once: in the JSON's `warnings`, or on stderr beside the text.
-    if matches!(format, Format::Text) {
+    // Warnings once: in the JSON's `warnings`, or on stderr beside the others.
+    if format != Format::Json {
         for w in &report.warnings {
             eprintln!("warning: {w}");
         }
     }
     Ok(analysis.verdict)
+}
+
+/// The inputs as named on the command line, for a run's ID.
+fn input_names(inputs: &Inputs) -> String {
+    let names: Vec<String> = inputs
+        .snapshots
+        .iter()
+        .chain(&inputs.models)
+        .map(|p| p.display().to_string().replace('\\', "/"))
+        .collect();
+    names.join("+")
+}
+
+/// Points each finding at the line of the input (or `.tf`) file that
+/// defines its resource or rule; the input files are the fallback. Reads the
+/// inputs again, only for the formats that show locations.
+fn locate(report: &mut FindingsReport, inputs: &Inputs, tf_root: Option<PathBuf>) -> Result<()> {
+    let paths: Vec<PathBuf> = inputs
+        .snapshots
+        .iter()
+        .chain(&inputs.models)
+        .cloned()
+        .collect();
+    locate_in(report, &paths, tf_root)
+}
+
+/// Writes `findings` as SARIF, JUnit or markdown (locations for the first
+/// and last, from `paths`).
+fn ci_output(
+    mut findings: FindingsReport,
+    format: Format,
+    paths: &[PathBuf],
+    tf_root: Option<PathBuf>,
+) -> Result<String> {
+    if format != Format::Junit {
+        locate_in(&mut findings, paths, tf_root)?;
+    }
+    Ok(match format {
+        Format::Sarif => findings.to_sarif(),
+        Format::Junit => findings.to_junit(),
+        _ => findings.to_markdown(),
+    })
+}
+
+/// [`locate`] over these input paths.
+fn locate_in(report: &mut FindingsReport, paths: &[PathBuf], tf_root: Option<PathBuf>) -> Result<()> {
+    let cwd = std::env::current_dir().context("current directory")?;
+    let mut locator = Locator::new(paths, &cwd)?;
+    if let Some(dir) = tf_root {
+        locator = locator.with_tf_root(dir);
+    }
+    report.inputs = locator.inputs();
+    for f in &mut report.findings {
+        let found = f
+            .tf_address
+            .as_deref()
+            .and_then(|a| locator.terraform(a))
+            .or_else(|| {
+                f.resource
+                    .as_deref()
+                    .and_then(|r| locator.resource(r, f.rule.as_deref()))
+            });
+        f.location = found.map(|l| Location {
+            file: l.file,
+            line: l.line,
+        });
+    }
+    Ok(())
 }
 
 pub fn main() -> ExitCode {

@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::Result;
 
 use reach::engine::Verdict;
-use reach::render::WhoReport;
+use reach::render::{FindingsReport, WhoReport};
 use reach::who::{self, Ask, From};
 
 use super::{Format, Inputs, load};
@@ -27,6 +27,9 @@ pub(super) struct WhoArgs {
         allow_hyphen_values = true
     )]
     from: String,
+    /// For `--format sarif|markdown`: Terraform files under DIR.
+    #[arg(long, value_name = "DIR")]
+    tf_root: Option<std::path::PathBuf>,
     /// `DST[:PORTS][/tcp|udp|icmp|icmpv6]`: an IP (IPv6 in brackets with a port), `i-…` or `eni-…`.
     #[arg(allow_hyphen_values = true)]
     target: String,
@@ -42,11 +45,23 @@ pub(super) fn run(args: WhoArgs) -> Result<Verdict> {
     let out = match args.format {
         Format::Json => report.to_json(),
         Format::Text => report.to_text(),
+        f => {
+            let paths: Vec<std::path::PathBuf> = args
+                .inputs
+                .snapshots
+                .iter()
+                .chain(&args.inputs.models)
+                .cloned()
+                .collect();
+            let run_id = format!("reach/who/{}/{}/", super::input_names(&args.inputs), args.target);
+            let findings = FindingsReport::from_who(&answer, &report, &net, run_id);
+            super::ci_output(findings, f, &paths, args.tf_root.clone())?
+        }
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;
     stdout.flush()?;
-    if matches!(args.format, Format::Text) {
+    if !matches!(args.format, Format::Json) {
         for w in &report.warnings {
             eprintln!("warning: {w}");
         }

@@ -8,13 +8,16 @@
 //! Layers, each importing only those below it: `error`, `common` (values),
 //! `state` (what readers write), `defaults` (what AWS implies); the readers
 //! `aws` and `yaml`, which never import each other; `finish` (once every file
-//! is read); this module (IO and `Loader`) on top.
+//! is read); this module (IO and `Loader`) on top. Beside them, `locate`
+//! (IO too) reads the input files again, only when asked, to point at the
+//! line that defines a resource (SARIF, markdown).
 
 mod aws;
 mod common;
 mod defaults;
 mod error;
 mod finish;
+pub mod locate;
 mod state;
 mod yaml;
 
@@ -24,6 +27,7 @@ use std::sync::Arc;
 use crate::model::Network;
 
 pub use error::IngestError;
+pub use locate::{Locator, SourceLine};
 use state::State;
 
 /// Accumulates documents, then lowers/validates into a Network.

@@ -254,3 +254,89 @@ impl DiffReport {
         o
     }
 }
+
+impl super::FindingsReport {
+    /// `diff`: one finding per flow change (flows alike but for their
+    /// interface source are one). Gained from the internet fails as new
+    /// exposure (severity by port), other gains as new access (low), losses
+    /// as lost access (medium), newly undecided flows low. Each points at
+    /// the first change that explains it (its Terraform address when the
+    /// change came from a plan).
+    pub fn from_diff(d: &Diff, report: &DiffReport, run_id: String) -> Self {
+        let mut findings: Vec<super::Finding> = Vec::new();
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for (f, out) in d.flows.iter().zip(&report.flows) {
+            let group_key = format!(
+                "{} {} {} {} {} {} {}",
+                out.direction,
+                out.source_kind,
+                out.destination,
+                out.address,
+                out.protocol,
+                out.ports,
+                out.because.join("|")
+            );
+            if let Some((_, _)) = seen.iter().find(|(k, _)| *k == group_key) {
+                let i = seen.iter().position(|(k, _)| *k == group_key).expect("found");
+                let fd = &mut findings[i];
+                fd.name = format!("{}; {}", out.source, fd.name);
+                continue;
+            }
+            seen.push((group_key, out.class.clone()));
+            let internet = f.source == Source::Internet;
+            let ports = ports_of(&f.packets, f.protocol);
+            let (rule_id, severity) = match f.direction {
+                Direction::Gained if internet => (
+                    "reach/diff/new-internet-exposure",
+                    super::findings::exposure_severity(true, &ports),
+                ),
+                Direction::Gained => ("reach/diff/new-access", super::Severity::Low),
+                Direction::Lost => ("reach/diff/lost-access", super::Severity::Medium),
+                Direction::Undecided => ("reach/diff/undecided", super::Severity::Low),
+            };
+            let first = f.because.first().map(|b| (&d.changes[b.change], b));
+            let label = first.and_then(|(c, b)| b.details.first().map(|i| c.details[*i].label.clone()));
+            let tf_address = label
+                .as_deref()
+                .filter(|l| l.starts_with("aws_") || l.starts_with("module."))
+                .map(str::to_string);
+            findings.push(super::Finding {
+                rule_id: rule_id.into(),
+                name: format!(
+                    "{} -> {} ({}) {} {}",
+                    out.source, out.destination, out.address, out.protocol, out.ports
+                ),
+                passed: false,
+                severity,
+                message: format!(
+                    "{}: {} -> {} ({}) {} {} from {}{}",
+                    f.direction.name(),
+                    out.source,
+                    out.destination,
+                    out.address,
+                    out.protocol,
+                    out.ports,
+                    out.from,
+                    out.because
+                        .first()
+                        .map(|b| format!("; because {b}"))
+                        .unwrap_or_default()
+                ),
+                details: out.because.join("\n"),
+                resource: first.map(|(c, _)| c.resource.clone()),
+                rule: label.filter(|l| tf_address.as_deref() != Some(l.as_str())),
+                flow_class: out.class.clone(),
+                tf_address,
+                location: None,
+            });
+        }
+        Self {
+            command: "diff".into(),
+            run_id,
+            title: "reach diff".into(),
+            summary: vec![("summary".into(), report.summary.clone())],
+            inputs: Vec::new(),
+            findings,
+        }
+    }
+}

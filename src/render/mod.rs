@@ -2,15 +2,26 @@
 //! an analysis, then prints it as JSON (stable, documented in the README and
 //! `schema/check.json`; complete: nothing is cut) or as text for a person
 //! (`text.rs`: cut to what a person reads, about 40 lines).
+//!
+//! For CI, commands also produce a format-neutral [`FindingsReport`]
+//! (`findings.rs`), written as SARIF (`sarif.rs`), JUnit XML (`junit.rs`)
+//! or a markdown comment (`markdown.rs`); those formats know nothing of how
+//! the findings were computed.
 
 mod diff;
+pub mod findings;
 mod json;
+mod junit;
+mod markdown;
 mod proof;
+mod sarif;
 mod text;
 mod who;
 
 pub use diff::{ChangeOut, DiffReport, FlowOut};
+pub use findings::{Finding, FindingsReport, Location, Severity};
 pub use proof::{ProofOut, ProofScopeOut};
+pub use sarif::{FINGERPRINT_KEY, fingerprint};
 pub use who::{WhoReport, WhoSourceOut};
 
 use std::collections::BTreeSet;

@@ -229,3 +229,76 @@ impl WhoReport {
         o
     }
 }
+
+impl super::FindingsReport {
+    /// `who`: one finding per source class. The internet reaching the
+    /// target fails (severity by port: [`super::findings::exposure_severity`])
+    /// and points at the rule that lets it in; access users and interfaces
+    /// pass (informational).
+    pub fn from_who(a: &Answer, report: &WhoReport, net: &Network, run_id: String) -> Self {
+        let mut findings = Vec::new();
+        for (f, out) in a.found.iter().zip(&report.sources) {
+            let internet = f.source == Source::Internet;
+            let ports = ports_of(&f.reach.some.union(&f.reach.undecided), f.protocol);
+            // The last allowing security-group or ACL hop on the way in.
+            let allow = f
+                .analysis
+                .paths
+                .iter()
+                .filter(|p| matches!(p.verdict, crate::engine::Verdict::Reachable | crate::engine::Verdict::Partial))
+                .flat_map(|p| p.forward.hops.iter())
+                .filter(|h| {
+                    (h.kind == "security-group" || h.kind == "network-acl") && h.action == "allow"
+                })
+                .last();
+            let details = format!(
+                "{} -> {} {} {}\nfrom {}\nvia {}\n\n{}",
+                out.source,
+                out.destination,
+                out.protocol,
+                out.ports,
+                out.addresses,
+                out.via.join(", "),
+                super::Report::brief(&f.analysis, net).to_text(false)
+            );
+            let kind = match &f.source {
+                Source::Internet => "internet",
+                Source::Access { .. } => "access",
+                Source::Interfaces { .. } => "interfaces",
+            };
+            findings.push(super::Finding {
+                rule_id: format!("reach/who/{kind}"),
+                name: format!("{} reaches {} {} {}", out.source, out.destination, out.protocol, out.ports),
+                passed: !internet,
+                severity: if internet {
+                    super::findings::exposure_severity(true, &ports)
+                } else {
+                    super::Severity::None
+                },
+                message: format!(
+                    "{} reaches {} ({}) on {} {} from {}",
+                    out.source, report.target, out.destination, out.protocol, out.ports, out.addresses
+                ),
+                details,
+                resource: allow
+                    .map(|h| h.component.clone())
+                    .or_else(|| a.dst_eni.clone()),
+                rule: allow.and_then(|h| super::findings::rule_in_hop(&h.rule)),
+                flow_class: format!("{}->{}:{}/{}", f.source.key(), out.destination, out.ports, out.protocol),
+                tf_address: None,
+                location: None,
+            });
+        }
+        Self {
+            command: "who".into(),
+            run_id,
+            title: format!("reach who {}", report.target),
+            summary: vec![
+                ("target".into(), format!("{} ({})", report.target, report.address)),
+                ("source classes".into(), report.sources.len().to_string()),
+            ],
+            inputs: Vec::new(),
+            findings,
+        }
+    }
+}

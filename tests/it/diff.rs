@@ -13,7 +13,8 @@ use crate::support::{load_snapshot, root};
 /// A copy of the snapshot `name` under `tests/data/`, with `edit` applied to
 /// the document `file`.
 fn changed(name: &str, file: &str, edit: impl FnOnce(&mut Value)) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    // Under the repository (target/tmp), so SARIF paths are relative to it.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let src = root().join("tests/data").join(name);
     for e in std::fs::read_dir(&src).unwrap() {
         let p = e.unwrap().path();
@@ -376,4 +377,82 @@ fn skipping_untouched_destinations_never_hides_a_flow_change() {
         }
     }
     assert!(mutations > 50, "only {mutations} mutations");
+}
+
+#[test]
+fn diff_and_who_sarif_validate_and_point_at_the_changed_group() {
+    let after = changed("real-account", "security-groups.json", |v| {
+        group(v, "sg-0web00000000000001")["IpPermissions"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [],
+                "PrefixListIds": [], "UserIdGroupPairs": []}));
+    });
+    let rel = after.path().strip_prefix(root()).unwrap().to_path_buf();
+    let bin = env!("CARGO_BIN_EXE_reach");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin)
+            .current_dir(root())
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let schema = crate::formats::sarif_schema();
+    let (code, out) = run(&[
+        "diff", "--before", "tests/data/real-account", "--after", rel.to_str().unwrap(),
+        "--format", "sarif", "--fail-on", "new-exposure",
+    ]);
+    assert_eq!(code, Some(1));
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let errors = crate::formats::schema_errors(&schema, &doc);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let exposure: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "reach/diff/new-internet-exposure")
+        .collect();
+    assert_eq!(exposure.len(), 1, "{out}");
+    let r = exposure[0];
+    assert_eq!(r["properties"]["security-severity"], "8.0");
+    let p = &r["locations"][0]["physicalLocation"];
+    let uri = p["artifactLocation"]["uri"].as_str().unwrap();
+    assert!(uri.starts_with(rel.to_str().unwrap()), "{uri}");
+    let line = p["region"]["startLine"].as_u64().unwrap() as usize;
+    let text = std::fs::read_to_string(root().join(uri)).unwrap();
+    assert!(text.lines().nth(line - 1).unwrap().contains("sg-0web00000000000001"));
+    // JUnit: one case per finding, all failed.
+    let (_, junit) = run(&[
+        "diff", "--before", "tests/data/real-account", "--after", rel.to_str().unwrap(),
+        "--format", "junit",
+    ]);
+    let xml = roxmltree::Document::parse(&junit).unwrap();
+    let cases = xml.descendants().filter(|n| n.has_tag_name("testcase")).count();
+    let failures = xml.descendants().filter(|n| n.has_tag_name("failure")).count();
+    assert_eq!(cases, results.len());
+    assert_eq!(failures, cases);
+    // Markdown names the group.
+    let (_, md) = run(&[
+        "diff", "--before", "tests/data/real-account", "--after", rel.to_str().unwrap(),
+        "--format", "markdown",
+    ]);
+    assert!(md.contains("sg-0web00000000000001"), "{md}");
+    // who: the internet reaching 443 is a result pointing at the group's rule.
+    let (code, out) = run(&[
+        "who", "--snapshot", "tests/data/real-account", "--format", "sarif", "eni-0web0000000000001:443",
+    ]);
+    assert_eq!(code, Some(0));
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert!(crate::formats::schema_errors(&schema, &doc).is_empty());
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    // IPv4 (the public address) and IPv6 (::/0 is allowed too).
+    assert_eq!(results.len(), 2, "{out}");
+    assert!(results.iter().all(|r| r["ruleId"] == "reach/who/internet"));
+    let p = &results[0]["locations"][0]["physicalLocation"];
+    let uri = p["artifactLocation"]["uri"].as_str().unwrap();
+    let line = p["region"]["startLine"].as_u64().unwrap() as usize;
+    let text = std::fs::read_to_string(root().join(uri)).unwrap();
+    let at = text.lines().nth(line - 1).unwrap();
+    assert!(at.contains("sg-0web00000000000001") || at.contains("sgr-"), "{uri}:{line}: {at}");
 }

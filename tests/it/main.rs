@@ -7,6 +7,7 @@ mod client_vpn;
 mod diff;
 mod differential;
 mod fixtures;
+mod formats;
 mod fuzz;
 mod inputs;
 mod models;
