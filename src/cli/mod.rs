@@ -272,7 +272,11 @@ fn ci_output(
 }
 
 /// [`locate`] over these input paths.
-fn locate_in(report: &mut FindingsReport, paths: &[PathBuf], tf_root: Option<PathBuf>) -> Result<()> {
+fn locate_in(
+    report: &mut FindingsReport,
+    paths: &[PathBuf],
+    tf_root: Option<PathBuf>,
+) -> Result<()> {
     let cwd = std::env::current_dir().context("current directory")?;
     let mut locator = Locator::new(paths, &cwd)?;
     if let Some(dir) = tf_root {

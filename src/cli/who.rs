@@ -53,7 +53,11 @@ pub(super) fn run(args: WhoArgs) -> Result<Verdict> {
                 .chain(&args.inputs.models)
                 .cloned()
                 .collect();
-            let run_id = format!("reach/who/{}/{}/", super::input_names(&args.inputs), args.target);
+            let run_id = format!(
+                "reach/who/{}/{}/",
+                super::input_names(&args.inputs),
+                args.target
+            );
             let findings = FindingsReport::from_who(&answer, &report, &net, run_id);
             super::ci_output(findings, f, &paths, args.tf_root.clone())?
         }

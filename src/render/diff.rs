@@ -277,7 +277,10 @@ impl super::FindingsReport {
                 out.because.join("|")
             );
             if let Some((_, _)) = seen.iter().find(|(k, _)| *k == group_key) {
-                let i = seen.iter().position(|(k, _)| *k == group_key).expect("found");
+                let i = seen
+                    .iter()
+                    .position(|(k, _)| *k == group_key)
+                    .expect("found");
                 let fd = &mut findings[i];
                 fd.name = format!("{}; {}", out.source, fd.name);
                 continue;
@@ -295,7 +298,8 @@ impl super::FindingsReport {
                 Direction::Undecided => ("reach/diff/undecided", super::Severity::Low),
             };
             let first = f.because.first().map(|b| (&d.changes[b.change], b));
-            let label = first.and_then(|(c, b)| b.details.first().map(|i| c.details[*i].label.clone()));
+            let label =
+                first.and_then(|(c, b)| b.details.first().map(|i| c.details[*i].label.clone()));
             let tf_address = label
                 .as_deref()
                 .filter(|l| l.starts_with("aws_") || l.starts_with("module."))

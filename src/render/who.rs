@@ -245,12 +245,16 @@ impl super::FindingsReport {
                 .analysis
                 .paths
                 .iter()
-                .filter(|p| matches!(p.verdict, crate::engine::Verdict::Reachable | crate::engine::Verdict::Partial))
-                .flat_map(|p| p.forward.hops.iter())
-                .filter(|h| {
-                    (h.kind == "security-group" || h.kind == "network-acl") && h.action == "allow"
+                .filter(|p| {
+                    matches!(
+                        p.verdict,
+                        crate::engine::Verdict::Reachable | crate::engine::Verdict::Partial
+                    )
                 })
-                .last();
+                .flat_map(|p| p.forward.hops.iter())
+                .rfind(|h| {
+                    (h.kind == "security-group" || h.kind == "network-acl") && h.action == "allow"
+                });
             let details = format!(
                 "{} -> {} {} {}\nfrom {}\nvia {}\n\n{}",
                 out.source,
@@ -268,7 +272,10 @@ impl super::FindingsReport {
             };
             findings.push(super::Finding {
                 rule_id: format!("reach/who/{kind}"),
-                name: format!("{} reaches {} {} {}", out.source, out.destination, out.protocol, out.ports),
+                name: format!(
+                    "{} reaches {} {} {}",
+                    out.source, out.destination, out.protocol, out.ports
+                ),
                 passed: !internet,
                 severity: if internet {
                     super::findings::exposure_severity(true, &ports)
@@ -277,14 +284,25 @@ impl super::FindingsReport {
                 },
                 message: format!(
                     "{} reaches {} ({}) on {} {} from {}",
-                    out.source, report.target, out.destination, out.protocol, out.ports, out.addresses
+                    out.source,
+                    report.target,
+                    out.destination,
+                    out.protocol,
+                    out.ports,
+                    out.addresses
                 ),
                 details,
                 resource: allow
                     .map(|h| h.component.clone())
                     .or_else(|| a.dst_eni.clone()),
                 rule: allow.and_then(|h| super::findings::rule_in_hop(&h.rule)),
-                flow_class: format!("{}->{}:{}/{}", f.source.key(), out.destination, out.ports, out.protocol),
+                flow_class: format!(
+                    "{}->{}:{}/{}",
+                    f.source.key(),
+                    out.destination,
+                    out.ports,
+                    out.protocol
+                ),
                 tf_address: None,
                 location: None,
             });
@@ -294,7 +312,10 @@ impl super::FindingsReport {
             run_id,
             title: format!("reach who {}", report.target),
             summary: vec![
-                ("target".into(), format!("{} ({})", report.target, report.address)),
+                (
+                    "target".into(),
+                    format!("{} ({})", report.target, report.address),
+                ),
                 ("source classes".into(), report.sources.len().to_string()),
             ],
             inputs: Vec::new(),

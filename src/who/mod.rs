@@ -233,10 +233,7 @@ type Addresses = Vec<(DstSpec, IpAddr)>;
 /// The addresses a target is reached at: an interface (or instance) at its
 /// primary private address, each public IPv4 address mapped to it, and its
 /// first IPv6 address; an address as given.
-fn addresses(
-    net: &Network,
-    ask: &Ask,
-) -> Result<(Addresses, Option<String>), EngineError> {
+fn addresses(net: &Network, ask: &Ask) -> Result<(Addresses, Option<String>), EngineError> {
     // The target as a query resolves it (errors name the token).
     let probe = Query::resolve(
         net,

@@ -397,12 +397,22 @@ fn diff_and_who_sarif_validate_and_point_at_the_changed_group() {
             .args(args)
             .output()
             .unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     };
     let schema = crate::formats::sarif_schema();
     let (code, out) = run(&[
-        "diff", "--before", "tests/data/real-account", "--after", rel.to_str().unwrap(),
-        "--format", "sarif", "--fail-on", "new-exposure",
+        "diff",
+        "--before",
+        "tests/data/real-account",
+        "--after",
+        rel.to_str().unwrap(),
+        "--format",
+        "sarif",
+        "--fail-on",
+        "new-exposure",
     ]);
     assert_eq!(code, Some(1));
     let doc: Value = serde_json::from_str(&out).unwrap();
@@ -421,26 +431,52 @@ fn diff_and_who_sarif_validate_and_point_at_the_changed_group() {
     assert!(uri.starts_with(rel.to_str().unwrap()), "{uri}");
     let line = p["region"]["startLine"].as_u64().unwrap() as usize;
     let text = std::fs::read_to_string(root().join(uri)).unwrap();
-    assert!(text.lines().nth(line - 1).unwrap().contains("sg-0web00000000000001"));
+    assert!(
+        text.lines()
+            .nth(line - 1)
+            .unwrap()
+            .contains("sg-0web00000000000001")
+    );
     // JUnit: one case per finding, all failed.
     let (_, junit) = run(&[
-        "diff", "--before", "tests/data/real-account", "--after", rel.to_str().unwrap(),
-        "--format", "junit",
+        "diff",
+        "--before",
+        "tests/data/real-account",
+        "--after",
+        rel.to_str().unwrap(),
+        "--format",
+        "junit",
     ]);
     let xml = roxmltree::Document::parse(&junit).unwrap();
-    let cases = xml.descendants().filter(|n| n.has_tag_name("testcase")).count();
-    let failures = xml.descendants().filter(|n| n.has_tag_name("failure")).count();
+    let cases = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    let failures = xml
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .count();
     assert_eq!(cases, results.len());
     assert_eq!(failures, cases);
     // Markdown names the group.
     let (_, md) = run(&[
-        "diff", "--before", "tests/data/real-account", "--after", rel.to_str().unwrap(),
-        "--format", "markdown",
+        "diff",
+        "--before",
+        "tests/data/real-account",
+        "--after",
+        rel.to_str().unwrap(),
+        "--format",
+        "markdown",
     ]);
     assert!(md.contains("sg-0web00000000000001"), "{md}");
     // who: the internet reaching 443 is a result pointing at the group's rule.
     let (code, out) = run(&[
-        "who", "--snapshot", "tests/data/real-account", "--format", "sarif", "eni-0web0000000000001:443",
+        "who",
+        "--snapshot",
+        "tests/data/real-account",
+        "--format",
+        "sarif",
+        "eni-0web0000000000001:443",
     ]);
     assert_eq!(code, Some(0));
     let doc: Value = serde_json::from_str(&out).unwrap();
@@ -454,5 +490,8 @@ fn diff_and_who_sarif_validate_and_point_at_the_changed_group() {
     let line = p["region"]["startLine"].as_u64().unwrap() as usize;
     let text = std::fs::read_to_string(root().join(uri)).unwrap();
     let at = text.lines().nth(line - 1).unwrap();
-    assert!(at.contains("sg-0web00000000000001") || at.contains("sgr-"), "{uri}:{line}: {at}");
+    assert!(
+        at.contains("sg-0web00000000000001") || at.contains("sgr-"),
+        "{uri}:{line}: {at}"
+    );
 }
