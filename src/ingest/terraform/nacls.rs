@@ -500,18 +500,30 @@ fn rule_resource(
 }
 
 pub(super) fn remove_rule(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestError> {
-    let Some((acl_id, egress, entry)) = rule_resource(cx, c, false)? else {
-        return Ok(());
-    };
+    if let Some(r) = rule_resource(cx, c, false)? {
+        delete_entry(cx, c, r);
+    }
+    Ok(())
+}
+
+pub(super) fn add_rule(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestError> {
+    if let Some(r) = rule_resource(cx, c, true)? {
+        insert_entry(cx, c, r);
+    }
+    Ok(())
+}
+
+/// Removes the entry of that number and direction.
+fn delete_entry(cx: &mut Cx<'_, '_>, c: &Change, (acl_id, egress, entry): (String, bool, Entry)) {
     let Entry::Known(entry) = entry else {
-        return Ok(());
+        return;
     };
     let Some(acl) = cx.net.network_acls.get_mut(&acl_id) else {
         cx.warn(
             c,
             format!("nothing removed: network ACL `{acl_id}` is not in the network"),
         );
-        return Ok(());
+        return;
     };
     let list = if egress {
         &mut acl.outbound
@@ -543,26 +555,23 @@ pub(super) fn remove_rule(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestE
             ),
         ),
     }
-    Ok(())
 }
 
-pub(super) fn add_rule(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestError> {
-    let Some((acl_id, egress, entry)) = rule_resource(cx, c, true)? else {
-        return Ok(());
-    };
+/// Adds an entry; one of the same number and direction is replaced.
+fn insert_entry(cx: &mut Cx<'_, '_>, c: &Change, (acl_id, egress, entry): (String, bool, Entry)) {
     if !cx.net.network_acls.contains_key(&acl_id) {
         cx.warn(
             c,
             format!("not applied: network ACL `{acl_id}` is not in the network"),
         );
-        return Ok(());
+        return;
     }
     cx.touched(c, &acl_id);
     let entry = match entry {
         Entry::Known(e) => e,
         Entry::Unknown(name) => {
             undecide(cx, c, &acl_id, &name);
-            return Ok(());
+            return;
         }
     };
     let acl = cx.net.network_acls.get_mut(&acl_id).expect("checked above");
@@ -588,7 +597,6 @@ pub(super) fn add_rule(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestErro
         );
     }
     cx.changed(c, line);
-    Ok(())
 }
 
 /// Every argument of `aws_network_acl_rule` forces a replacement; an update
@@ -604,6 +612,11 @@ pub(super) fn update_rule(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestE
         cx.touched(c, a1);
         return Ok(());
     }
-    remove_rule(cx, c)?;
-    add_rule(cx, c)
+    if let Some(b) = before {
+        delete_entry(cx, c, b);
+    }
+    if let Some(a) = after {
+        insert_entry(cx, c, a);
+    }
+    Ok(())
 }
