@@ -31,8 +31,17 @@ pub(super) struct DiffArgs {
     #[arg(long, value_name = "PATH", required = true)]
     before: Vec<PathBuf>,
     /// The network after, read like `--before`. Repeatable.
-    #[arg(long, value_name = "PATH", required = true)]
+    #[arg(
+        long,
+        value_name = "PATH",
+        required_unless_present = "after_plan",
+        conflicts_with = "after_plan"
+    )]
     after: Vec<PathBuf>,
+    /// Instead of `--after`: the before-network with a Terraform plan applied
+    /// (`terraform show -json PLAN > plan.json`).
+    #[arg(long, value_name = "plan.json")]
+    after_plan: Option<PathBuf>,
     /// Exit 1 when a flow change of this kind is found (0 otherwise); without it, exit 0.
     #[arg(long, value_enum, value_name = "KIND")]
     fail_on: Option<FailOn>,
@@ -73,29 +82,56 @@ pub(super) fn matched(d: &Diff, fail_on: FailOn) -> bool {
 
 pub(super) fn run(args: DiffArgs) -> Result<Verdict> {
     let before = load_side(&args.before)?;
-    let after = load_side(&args.after)?;
+    let mut plan_warnings = Vec::new();
+    let after = match &args.after_plan {
+        Some(plan) => {
+            let mut after = before.clone();
+            let report = reach::ingest::apply_terraform_plan(&mut after, plan)?;
+            for w in &report.warnings {
+                plan_warnings.push(format!("{}: `{}`: {}", report.file, w.address, w.message));
+            }
+            after
+        }
+        None => load_side(&args.after)?,
+    };
     let d = diff::diff(&before, &after)?;
-    let report = DiffReport::new(&d, &after);
+    let mut report = DiffReport::new(&d, &after);
+    report.warnings.extend(plan_warnings.iter().cloned());
     let out = match args.format {
         Format::Json => report.to_json(),
         Format::Text => report.to_text(),
         f => {
-            let names: Vec<String> = args
-                .after
+            // Findings point into the after-side files: the plan's changes
+            // at their Terraform blocks (`--tf-root`), else the before-side.
+            let located: Vec<PathBuf> = if args.after_plan.is_some() {
+                args.before.clone()
+            } else {
+                args.after.clone()
+            };
+            let names: Vec<String> = located
                 .iter()
                 .map(|p| p.display().to_string().replace('\\', "/"))
                 .collect();
             let run_id = format!("reach/diff/{}/", names.join("+"));
             let findings = FindingsReport::from_diff(&d, &report, run_id);
-            super::ci_output(findings, f, &args.after, args.tf_root.clone())?
+            super::ci_output(findings, f, &located, args.tf_root.clone())?
         }
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;
     stdout.flush()?;
     if !matches!(args.format, Format::Json) {
-        for w in before.warnings.iter().chain(&after.warnings) {
-            eprintln!("warning: {w}");
+        let mut shown: Vec<&String> = Vec::new();
+        for w in before
+            .warnings
+            .iter()
+            .chain(&after.warnings)
+            .chain(&plan_warnings)
+        {
+            if !shown.contains(&w) {
+                eprintln!("warning: {w}");
+                shown.push(w);
+            }
         }
     }
     Ok(match args.fail_on {

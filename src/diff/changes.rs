@@ -37,6 +37,8 @@ pub struct Detail {
     pub label: String,
     /// The rule in words (`inbound tcp 22 from 0.0.0.0/0`).
     pub text: String,
+    /// The Terraform address that wrote it, in a plan what-if.
+    pub terraform: Option<String>,
 }
 
 /// One changed resource.
@@ -72,6 +74,13 @@ impl Change {
 
 fn blank() -> Origin {
     Origin::new("")
+}
+
+/// The Terraform address a rule's label starts with (`aws_security_group_rule.ssh`,
+/// `module.net.aws_security_group.web.ingress[0]`), if any.
+fn terraform_address(label: &str) -> Option<String> {
+    let head = label.split_whitespace().next()?;
+    (head.starts_with("aws_") || head.starts_with("module.")).then(|| head.to_string())
 }
 
 fn sg_rule_key(r: &SgRule) -> SgRule {
@@ -148,6 +157,7 @@ fn sg_details(b: &SecurityGroup, a: &SecurityGroup) -> Vec<Detail> {
             kind: k,
             label: r.label().to_string(),
             text: sg_rule_text(r, egress),
+            terraform: terraform_address(&r.position),
         }));
     }
     out
@@ -164,6 +174,7 @@ fn nacl_details(b: &NetworkAcl, a: &NetworkAcl) -> Vec<Detail> {
             kind: k,
             label: format!("{side} rule {}", e.number),
             text: nacl_text(e, egress),
+            terraform: e.source.as_deref().and_then(terraform_address),
         }));
     }
     out
@@ -183,12 +194,14 @@ fn route_table_details(b: &RouteTable, a: &RouteTable) -> Vec<Detail> {
                 ""
             }
         ),
+        terraform: None,
     });
     out.extend(multiset(&b.subnets, &a.subnets, Clone::clone, |k, s| {
         Detail {
             kind: k,
             label: format!("association {s}"),
             text: format!("subnet {s} explicitly associated"),
+            terraform: None,
         }
     }));
     out.extend(multiset(&b.gateways, &a.gateways, Clone::clone, |k, g| {
@@ -196,6 +209,7 @@ fn route_table_details(b: &RouteTable, a: &RouteTable) -> Vec<Detail> {
             kind: k,
             label: format!("edge association {g}"),
             text: format!("gateway {g} associated (ingress routing)"),
+            terraform: None,
         }
     }));
     if b.main != a.main {
@@ -203,6 +217,7 @@ fn route_table_details(b: &RouteTable, a: &RouteTable) -> Vec<Detail> {
             kind: Kind::Modified,
             label: "main".into(),
             text: format!("main route table: {} -> {}", b.main, a.main),
+            terraform: None,
         });
     }
     out
@@ -233,6 +248,7 @@ fn cvpn_details(b: &ClientVpnEndpoint, a: &ClientVpnEndpoint) -> Vec<Detail> {
                     format!(" ({})", r.status)
                 }
             ),
+            terraform: None,
         },
     );
     out.extend(multiset(&b.routes, &a.routes, Clone::clone, |k, r| {
@@ -240,6 +256,7 @@ fn cvpn_details(b: &ClientVpnEndpoint, a: &ClientVpnEndpoint) -> Vec<Detail> {
             kind: k,
             label: format!("client vpn route {}", r.dest),
             text: format!("{} -> {} ({})", r.dest, r.target_subnet, r.status),
+            terraform: None,
         }
     }));
     out.extend(multiset(
@@ -250,6 +267,7 @@ fn cvpn_details(b: &ClientVpnEndpoint, a: &ClientVpnEndpoint) -> Vec<Detail> {
             kind: k,
             label: format!("association {}", s.id),
             text: format!("target network {} ({})", s.subnet, s.status),
+            terraform: None,
         },
     ));
     let rest = |e: &ClientVpnEndpoint| ClientVpnEndpoint {
@@ -276,6 +294,7 @@ fn fields<T: Debug>(b: &T, a: &T) -> Vec<Detail> {
             kind: Kind::Removed,
             label: "field".into(),
             text: l.trim().trim_end_matches(',').to_string(),
+            terraform: None,
         });
     }
     for l in al.iter().filter(|l| !bs.contains(*l)) {
@@ -283,6 +302,7 @@ fn fields<T: Debug>(b: &T, a: &T) -> Vec<Detail> {
             kind: Kind::Added,
             label: "field".into(),
             text: l.trim().trim_end_matches(',').to_string(),
+            terraform: None,
         });
     }
     out
@@ -403,6 +423,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
                     kind,
                     label: format!("association {s}"),
                     text: format!("subnet {s} associated"),
+                    terraform: None,
                 }],
                 file: after
                     .network_acls

@@ -244,8 +244,13 @@ pub fn describe_nacl_entry(e: &NaclEntry, side: Side) -> String {
         Side::Ingress => "from",
         Side::Egress => "to",
     };
+    let source = e
+        .source
+        .as_deref()
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default();
     format!(
-        "{} rule {}: {} {}{} {dir} {}",
+        "{} rule {}{source}: {} {}{} {dir} {}",
         match side {
             Side::Ingress => "inbound",
             Side::Egress => "outbound",

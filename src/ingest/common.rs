@@ -198,6 +198,24 @@ pub(crate) fn aws_ports(from: Option<i64>, to: Option<i64>) -> Result<PortMatch,
     Ok(PortMatch::Ports { from, to })
 }
 
+/// Ports of an AWS rule: tcp/udp ranges (missing or -1 = all), ICMP type/code, or any.
+pub(crate) fn rule_ports(
+    p: Protocol,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<PortMatch, String> {
+    if p.has_ports() {
+        aws_ports(from, to)
+    } else if p.is_icmp() {
+        Ok(PortMatch::Icmp {
+            icmp_type: icmp_part(from)?,
+            code: icmp_part(to)?,
+        })
+    } else {
+        Ok(PortMatch::Any)
+    }
+}
+
 /// Formats a path (or a tail of one) as `a.b[2].c`.
 pub(crate) fn fmt_segments<'a>(segs: impl IntoIterator<Item = &'a Segment>) -> String {
     let mut out = String::new();

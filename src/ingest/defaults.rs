@@ -65,6 +65,7 @@ pub(crate) fn add_vpc_defaults(st: &mut State, vpcs: &[String], yaml_tables: &mu
                 protocol: Protocol::All,
                 cidr: all_v4(),
                 ports: PortMatch::Any,
+                source: None,
             }];
             if has_v6 {
                 entries.push(NaclEntry {

@@ -19,6 +19,7 @@ mod error;
 mod finish;
 pub mod locate;
 mod state;
+mod terraform;
 mod yaml;
 
 use std::path::Path;
@@ -29,6 +30,7 @@ use crate::model::Network;
 pub use error::IngestError;
 pub use locate::{Locator, SourceLine};
 use state::State;
+pub use terraform::{AppliedChange, PlanAction, PlanReport, PlanWarning};
 
 /// Accumulates documents, then lowers/validates into a Network.
 #[derive(Default)]
@@ -166,6 +168,27 @@ impl Loader {
         let bytes = std::fs::read(path).map_err(|e| io_err(&name, "cannot read", &e))?;
         self.add_bytes(&name, &bytes, Some(kind))
     }
+}
+
+/// Applies the Terraform plan at `path` (the JSON `terraform show -json
+/// PLAN` prints) to `net`: the what-if of `reach diff --after-plan`. IO
+/// happens here. On an error (naming the file, and the resource address and
+/// field when there is one) `net` is unchanged.
+pub fn apply_terraform_plan(net: &mut Network, path: &Path) -> Result<PlanReport, IngestError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| io_err(&name, "cannot read", &e))?;
+    let text = decode(&name, &bytes)?;
+    terraform::apply(net, &name, &text)
+}
+
+/// [`apply_terraform_plan`] on a plan's text; `file` is only used in
+/// messages and origins. No IO.
+pub fn apply_terraform_plan_json(
+    net: &mut Network,
+    file: &str,
+    text: &str,
+) -> Result<PlanReport, IngestError> {
+    terraform::apply(net, file, text)
 }
 
 /// Text from a file's bytes: UTF-8 (a byte-order mark skipped) or UTF-16

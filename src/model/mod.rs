@@ -187,6 +187,10 @@ pub struct NaclEntry {
     pub protocol: Protocol,
     pub cidr: IpNet,
     pub ports: PortMatch,
+    /// Where the entry comes from when not its ACL's file: the Terraform
+    /// address that adds it (a what-if on a plan). Traces print it beside
+    /// the rule number.
+    pub source: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

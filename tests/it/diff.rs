@@ -29,7 +29,7 @@ fn changed(name: &str, file: &str, edit: impl FnOnce(&mut Value)) -> tempfile::T
     dir
 }
 
-fn run(before: &Path, after: &Path) -> Diff {
+fn run_diff(before: &Path, after: &Path) -> Diff {
     diff::diff(&load_snapshot(before), &load_snapshot(after)).unwrap()
 }
 
@@ -74,7 +74,7 @@ fn ssh_opened_to_the_internet_is_new_exposure_naming_the_rule() {
                 "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "temp ssh"}],
                 "Ipv6Ranges": [], "PrefixListIds": [], "UserIdGroupPairs": []}));
     });
-    let d = run(&data("real-account"), after.path());
+    let d = run_diff(&data("real-account"), after.path());
     assert_eq!(d.changes.len(), 1, "{:?}", d.changes);
     let exposure: Vec<usize> = (0..d.flows.len())
         .filter(|i| d.flows[*i].is_new_exposure())
@@ -113,7 +113,7 @@ fn ipv6_everywhere_rule_is_ipv6_exposure() {
                 "PrefixListIds": [], "UserIdGroupPairs": []}),
             );
     });
-    let d = run(&data("real-account"), after.path());
+    let d = run_diff(&data("real-account"), after.path());
     let f = d
         .flows
         .iter()
@@ -150,7 +150,7 @@ fn nacl_deny_renumbered_above_an_allow_is_lost_access_naming_both_entries() {
     // Before: the deny at 200 is shadowed by the allow at 100; after: at 90, it wins.
     let before = changed("real-account", "network-acls.json", with_deny_at(200));
     let after = changed("real-account", "network-acls.json", with_deny_at(90));
-    let d = run(before.path(), after.path());
+    let d = run_diff(before.path(), after.path());
     assert_eq!(d.changes.len(), 1);
     let lost: Vec<usize> = (0..d.flows.len())
         .filter(|i| d.flows[*i].direction == Direction::Lost)
@@ -181,7 +181,7 @@ fn client_vpn_authorization_for_a_new_group_shows_that_groups_reach() {
             "DestinationCidr": "10.0.1.0/24", "Status": {"Code": "active"}}));
         },
     );
-    let d = run(&data("seed-003-json"), after.path());
+    let d = run_diff(&data("seed-003-json"), after.path());
     assert_eq!(d.changes.len(), 1, "{:?}", d.changes);
     assert_eq!(d.changes[0].resource, "cvpn-endpoint-0c3blog00000001");
     let gained: Vec<&diff::FlowChange> = d
@@ -213,7 +213,7 @@ fn a_tag_or_description_change_reports_nothing() {
         g["Description"] = json!("a new description");
         g["IpPermissions"][0]["IpRanges"][0]["Description"] = json!("changed");
     });
-    let d = run(&data("real-account"), after.path());
+    let d = run_diff(&data("real-account"), after.path());
     assert!(d.changes.is_empty(), "{:?}", d.changes);
     assert!(d.flows.is_empty());
     assert_eq!(d.compared, 0);
@@ -238,7 +238,7 @@ fn an_interface_in_one_snapshot_only_is_reported_with_its_reachability() {
         }
     }
     std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
-    let d = run(&data("real-account"), after.path());
+    let d = run_diff(&data("real-account"), after.path());
     let gone: Vec<&diff::FlowChange> = d
         .flows
         .iter()
@@ -494,4 +494,157 @@ fn diff_and_who_sarif_validate_and_point_at_the_changed_group() {
         at.contains("sg-0web00000000000001") || at.contains("sgr-"),
         "{uri}:{line}: {at}"
     );
+}
+
+#[test]
+fn the_same_exposure_is_found_from_a_terraform_plan() {
+    let bin = env!("CARGO_BIN_EXE_reach");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin)
+            .current_dir(root())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&[
+        "diff",
+        "--before",
+        "tests/data/real-account",
+        "--after-plan",
+        "tests/data/terraform/open-ssh.json",
+        "--fail-on",
+        "new-exposure",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let flows = v["flows"].as_array().unwrap();
+    let exposure: Vec<&Value> = flows
+        .iter()
+        .filter(|f| f["direction"] == "gained" && f["source_kind"] == "internet")
+        .collect();
+    // IPv4 to the public address and IPv6 (`::/0`), both on 22.
+    assert_eq!(exposure.len(), 2, "{out}");
+    assert!(exposure.iter().all(|f| f["ports"] == "22"));
+    assert!(exposure.iter().any(|f| f["address"] == "3.80.0.10"));
+    assert!(
+        exposure
+            .iter()
+            .any(|f| f["address"] == "2600:1f18:4a3:6a01::10")
+    );
+    let because = |f: &Value| {
+        f["because"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert!(
+        exposure
+            .iter()
+            .any(|f| because(f).contains("aws_security_group_rule.ssh")),
+        "{out}"
+    );
+    assert!(
+        exposure
+            .iter()
+            .any(|f| because(f).contains("aws_vpc_security_group_ingress_rule.ssh_v6")),
+        "{out}"
+    );
+    // The resource the plan does not apply is a warning, never silently ignored.
+    let warnings = v["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("aws_instance.bastion")),
+        "{warnings:?}"
+    );
+    // Same exposure as the snapshot with the rule added by hand (IPv4 part).
+    let after = changed("real-account", "security-groups.json", |v| {
+        group(v, "sg-0web00000000000001")["IpPermissions"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+                "PrefixListIds": [], "UserIdGroupPairs": []}));
+    });
+    let by_hand = run_diff(&data("real-account"), after.path());
+    let mut hand: Vec<String> = by_hand
+        .flows
+        .iter()
+        .map(|f| format!("{} {}", f.direction.name(), f.class()))
+        .collect();
+    let mut plan: Vec<String> = flows
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["direction"].as_str().unwrap(),
+                f["class"].as_str().unwrap()
+            )
+        })
+        .collect();
+    hand.sort();
+    plan.sort();
+    assert_eq!(hand, plan);
+    // A tags-only plan changes nothing.
+    let (code, out, _) = run(&[
+        "diff",
+        "--before",
+        "tests/data/real-account",
+        "--after-plan",
+        "tests/data/terraform/tags-only.json",
+        "--fail-on",
+        "any-change",
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    // SARIF from a plan points at the Terraform block with --tf-root.
+    let tf = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    std::fs::write(
+        tf.path().join("main.tf"),
+        "resource \"aws_security_group_rule\" \"ssh\" {\n  type = \"ingress\"\n}\n\nresource \"aws_vpc_security_group_ingress_rule\" \"ssh_v6\" {\n}\n",
+    )
+    .unwrap();
+    let rel = tf
+        .path()
+        .strip_prefix(root())
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (_, sarif, err) = run(&[
+        "diff",
+        "--before",
+        "tests/data/real-account",
+        "--after-plan",
+        "tests/data/terraform/open-ssh.json",
+        "--format",
+        "sarif",
+        "--tf-root",
+        &rel,
+    ]);
+    let doc: Value = serde_json::from_str(&sarif).unwrap_or_else(|e| panic!("{e}: {sarif}{err}"));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let uris: Vec<String> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "reach/diff/new-internet-exposure")
+        .map(|r| {
+            let p = &r["locations"][0]["physicalLocation"];
+            format!(
+                "{}:{}",
+                p["artifactLocation"]["uri"].as_str().unwrap(),
+                p["region"]["startLine"]
+            )
+        })
+        .collect();
+    assert!(uris.contains(&format!("{rel}/main.tf:1")), "{uris:?}");
+    assert!(uris.contains(&format!("{rel}/main.tf:5")), "{uris:?}");
 }

@@ -506,3 +506,88 @@ interfaces:
         assert_eq!(proved(&net, "internet->198.51.100.10:443", &[]), "unknown");
     }
 }
+
+type PlanCase = (
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+);
+
+/// Issue 12, item 3: networks a Terraform plan was applied to (rules named
+/// by address, placeholders, values unknown until apply) are proved like any.
+#[test]
+fn networks_after_a_terraform_plan_are_proved() {
+    let root = super::support::root();
+    // (snapshot, plans applied in order, query, groups, verdict)
+    let cases: &[PlanCase] = &[
+        (
+            "real-account",
+            &["open-ssh.json"],
+            "internet->3.80.0.10:22",
+            &[],
+            "partial",
+        ),
+        (
+            "real-account",
+            &["open-ssh.json"],
+            "internet->[2600:1f18:4a3:6a01::10]:22",
+            &[],
+            "reachable",
+        ),
+        (
+            "real-account",
+            &["open-ssh.json", "nacl-deny-ssh.json", "nacl-renumber.json"],
+            "8.8.8.8->3.80.0.10:22",
+            &[],
+            "unreachable",
+        ),
+        (
+            "real-account",
+            &["new-group.json"],
+            "eni-0web0000000000001->10.0.2.30:8443",
+            &[],
+            "unreachable",
+        ),
+        (
+            "real-account",
+            &["unknown-values.json"],
+            "internet->3.80.0.10:22",
+            &[],
+            "unknown",
+        ),
+        (
+            "real-account",
+            &["unknown-values.json"],
+            "eni-0app0000000000003->192.168.50.10:443",
+            &[],
+            "unknown",
+        ),
+        (
+            "real-account",
+            &["unknown-values.json"],
+            "i-0egr0000000000009->[2600::1]:443",
+            &[],
+            "unknown",
+        ),
+        (
+            "seed-003-json",
+            &["cvpn-auth.json"],
+            "client->10.0.1.10:22",
+            &["S-1-5-21-0-0-0-513"],
+            "reachable",
+        ),
+    ];
+    for (snap, plans, query, groups, want) in cases {
+        let mut net = load_snapshot(&root.join("tests/data").join(snap));
+        for p in *plans {
+            reach::ingest::apply_terraform_plan(
+                &mut net,
+                &root.join("tests/data/terraform").join(p),
+            )
+            .expect("plan applies");
+        }
+        assert_eq!(proved(&net, query, groups), *want, "{plans:?} {query}");
+    }
+}

@@ -58,50 +58,66 @@ pub fn who_matches_per_interface(
     let Ok(answer) = who::who(net, &ask) else {
         return Ok((0, 0));
     };
-    let dst_ip = answer.dst_ip;
+    // Every address `who` asked (an interface's private, public and IPv6
+    // addresses), each against one check per interface.
+    let mut addresses = vec![answer.dst_ip];
+    if let Some(i) = answer.dst_eni.as_ref().and_then(|e| net.interfaces.get(e)) {
+        addresses.extend(i.private_ips.iter().filter_map(|p| p.public));
+        addresses.extend(i.ipv6.first().copied());
+    }
     let mut compared = 0;
     let mut in_shared = 0;
-    for i in net.interfaces.values() {
-        if Some(&i.id) == answer.dst_eni.as_ref() || i.has_ip(dst_ip) {
+    for dst_ip in addresses {
+        // ICMP is asked of the address's own family only.
+        if (protocol == Protocol::ICMP && dst_ip.is_ipv6())
+            || (protocol == Protocol::ICMPV6 && dst_ip.is_ipv4())
+        {
             continue;
         }
-        let Some(src_ip) = i.address_like(dst_ip) else {
-            continue;
+        let to = if dst_ip.is_ipv6() {
+            format!("[{dst_ip}]")
+        } else {
+            dst_ip.to_string()
         };
-        let text = format!(
-            "{}->{}:{}-{}/{}",
-            i.id,
-            dst,
-            ports.0,
-            ports.1,
-            protocol.name()
-        );
-        let spec = QuerySpec::parse(&text).map_err(|e| format!("{text}: {e}"))?;
-        let Ok(q) = engine::Query::resolve(net, spec, None) else {
-            continue;
-        };
-        let own = engine::check(net, q).reach();
-        let batched = answer.found.iter().find(|f| match &f.source {
-            Source::Interfaces { enis, .. } => enis.contains(&i.id),
-            _ => false,
-        });
-        compared += 1;
-        in_shared += usize::from(shared.contains(&i.id));
-        match batched {
-            None if own.some.is_empty() && own.undecided.is_empty() => {}
-            None => {
-                return Err(format!(
-                    "{text}: its own check reaches, `who` does not list it"
-                ));
+        for i in net.interfaces.values() {
+            if Some(&i.id) == answer.dst_eni.as_ref() || i.has_ip(dst_ip) || i.has_ip(answer.dst_ip)
+            {
+                continue;
             }
-            Some(f) => {
-                let mine = restricted(&f.reach, src_ip);
-                if !same(&mine, &own) {
+            let Some(src_ip) = i.address_like(dst_ip) else {
+                continue;
+            };
+            let text = format!("{}->{to}:{}-{}/{}", i.id, ports.0, ports.1, protocol.name());
+            let spec = QuerySpec::parse(&text).map_err(|e| format!("{text}: {e}"))?;
+            let Ok(q) = engine::Query::resolve(net, spec, None) else {
+                continue;
+            };
+            let own = engine::check(net, q).reach();
+            let batched = answer.found.iter().find(|f| {
+                f.dst == dst_ip
+                    && match &f.source {
+                        Source::Interfaces { enis, .. } => enis.contains(&i.id),
+                        _ => false,
+                    }
+            });
+            compared += 1;
+            in_shared += usize::from(shared.contains(&i.id));
+            match batched {
+                None if own.some.is_empty() && own.undecided.is_empty() => {}
+                None => {
                     return Err(format!(
-                        "{text}: `who` (asked with its class) and its own check differ: who some {:?}, check some {:?}",
-                        mine.some.summary(4),
-                        own.some.summary(4)
+                        "{text}: its own check reaches, `who` does not list it"
                     ));
+                }
+                Some(f) => {
+                    let mine = restricted(&f.reach, src_ip);
+                    if !same(&mine, &own) {
+                        return Err(format!(
+                            "{text}: `who` (asked with its class) and its own check differ: who some {:?}, check some {:?}",
+                            mine.some.summary(4),
+                            own.some.summary(4)
+                        ));
+                    }
                 }
             }
         }

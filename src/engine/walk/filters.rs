@@ -148,12 +148,23 @@ impl<'n> Walk<'n, '_> {
         trail: &mut Trail,
     ) -> Option<Flow> {
         let Some(acl) = self.net.nacl_of(subnet) else {
-            self.unknown(
-                flow,
-                trail.clone(),
-                subnet,
-                "no network ACL association for this subnet in the input",
-            );
+            // An association to an ACL the input lacks (a what-if on a
+            // Terraform plan names the ACL whose entries are known only
+            // after apply) says which.
+            match self.net.nacl_of_subnet.get(subnet) {
+                Some(id) => self.unknown(
+                    flow,
+                    trail.clone(),
+                    id,
+                    format!("the network ACL of {subnet}, {id}, is not in the input"),
+                ),
+                None => self.unknown(
+                    flow,
+                    trail.clone(),
+                    subnet,
+                    "no network ACL association for this subnet in the input",
+                ),
+            }
             return None;
         };
         let entries = match side {

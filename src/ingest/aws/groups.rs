@@ -4,10 +4,10 @@
 use serde::Deserialize;
 
 use super::raw::Ctx;
-use crate::ingest::common::{Net, Proto, aws_ports, icmp_part};
+use crate::ingest::common::{Net, Proto, rule_ports};
 use crate::ingest::error::IngestError;
 use crate::ingest::state::{GroupRef, GroupRefs, SgRuleIdPart, State, merge};
-use crate::model::{Peer, PortMatch, Protocol, SecurityGroup, SgRule};
+use crate::model::{Peer, SecurityGroup, SgRule};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -87,20 +87,6 @@ pub(super) struct SgRuleIdDto {
 #[serde(rename_all = "PascalCase")]
 struct ReferencedGroupDto {
     group_id: String,
-}
-
-/// Ports of an AWS rule: tcp/udp ranges (missing or -1 = all), ICMP type/code, or any.
-fn rule_ports(p: Protocol, from: Option<i64>, to: Option<i64>) -> Result<PortMatch, String> {
-    if p.has_ports() {
-        aws_ports(from, to)
-    } else if p.is_icmp() {
-        Ok(PortMatch::Icmp {
-            icmp_type: icmp_part(from)?,
-            code: icmp_part(to)?,
-        })
-    } else {
-        Ok(PortMatch::Any)
-    }
 }
 
 pub(super) fn lower_security_group(

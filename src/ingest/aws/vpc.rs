@@ -441,6 +441,7 @@ pub(super) fn lower_nacl(st: &mut State, cx: &Ctx, d: NaclDto) -> Result<(), Ing
             protocol,
             cidr,
             ports,
+            source: None,
         };
         if e.egress {
             outbound.push(entry);

@@ -7,6 +7,7 @@ mod fixtures;
 mod merging;
 mod paths;
 mod sg_rule_ids;
+mod terraform;
 mod yaml_model;
 
 use std::net::IpAddr;

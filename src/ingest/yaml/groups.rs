@@ -188,6 +188,7 @@ fn lower_nacl(st: &mut State, cx: &Cx, a: &NaclY) -> Result<(), IngestError> {
                 protocol: e.proto.0,
                 cidr: e.cidr.0,
                 ports,
+                source: None,
             });
         }
         out.sort_by_key(|e| e.number);

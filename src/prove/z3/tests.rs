@@ -34,6 +34,7 @@ fn entry(number: u16, action: Action, ports: (u16, u16), cidr: &str) -> NaclEntr
             from: ports.0,
             to: ports.1,
         },
+        source: None,
     }
 }
 

@@ -1,0 +1,801 @@
+//! Security groups: `aws_security_group` (inline `ingress`/`egress`),
+//! `aws_security_group_rule`, `aws_vpc_security_group_ingress_rule` and
+//! `aws_vpc_security_group_egress_rule`. A rule is named by its `sgr-…` ID
+//! when the plan knows it, else by its Terraform address.
+
+use serde::Deserialize;
+
+use super::plan::{Change, Seg, placeholder};
+use super::{Cx, Id};
+use crate::ingest::common::{Proto, parse_net, rule_ports};
+use crate::ingest::error::IngestError;
+use crate::model::{Origin, Peer, PortMatch, Protocol, SecurityGroup, SgRule};
+
+/// An inline `ingress`/`egress` block, and the attributes of
+/// `aws_security_group_rule` (a superset).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RuleAttrs {
+    #[serde(rename = "type")]
+    direction: Option<String>,
+    security_group_id: Option<String>,
+    protocol: Option<Proto>,
+    from_port: Option<i64>,
+    to_port: Option<i64>,
+    cidr_blocks: Option<Vec<Option<String>>>,
+    ipv6_cidr_blocks: Option<Vec<Option<String>>>,
+    prefix_list_ids: Option<Vec<Option<String>>>,
+    /// Inline blocks: peer groups.
+    security_groups: Option<Vec<Option<String>>>,
+    source_security_group_id: Option<String>,
+    #[serde(rename = "self")]
+    itself: Option<bool>,
+    description: Option<String>,
+    security_group_rule_id: Option<String>,
+}
+
+/// `aws_vpc_security_group_ingress_rule` / `_egress_rule`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct VpcRuleAttrs {
+    security_group_id: Option<String>,
+    ip_protocol: Option<Proto>,
+    from_port: Option<i64>,
+    to_port: Option<i64>,
+    cidr_ipv4: Option<String>,
+    cidr_ipv6: Option<String>,
+    prefix_list_id: Option<String>,
+    referenced_security_group_id: Option<String>,
+    description: Option<String>,
+    security_group_rule_id: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GroupAttrs {
+    id: Option<String>,
+    name: Option<String>,
+    vpc_id: Option<String>,
+    ingress: Option<Vec<Option<RuleAttrs>>>,
+    egress: Option<Vec<Option<RuleAttrs>>>,
+}
+
+/// Rules of one Terraform resource, or of one direction of a group.
+struct Rules {
+    group: String,
+    ingress: bool,
+    rules: Vec<SgRule>,
+}
+
+fn same_rule(a: &SgRule, b: &SgRule) -> bool {
+    a.protocol == b.protocol && a.ports == b.ports && a.peer == b.peer
+}
+
+fn describe(group: &str, ingress: bool, r: &SgRule) -> String {
+    format!(
+        "{group} {} rule {}: {}{} {} {}",
+        if ingress { "inbound" } else { "outbound" },
+        r.label(),
+        r.protocol.name(),
+        r.ports.describe(),
+        if ingress { "from" } else { "to" },
+        r.peer.describe()
+    )
+}
+
+/// The peer of a list element: known, or (unknown) a prefix list the input
+/// has no entries for, named by the field.
+fn unknown_peer(cx: &mut Cx<'_, '_>, c: &Change, name: String) -> Peer {
+    cx.unknown(
+        c,
+        format!("{name}: the peer is a prefix list without entries until apply"),
+    );
+    Peer::PrefixList(placeholder(&name))
+}
+
+/// A rule's attributes (`attrs` at `base` in `after` or `before`) as model
+/// rules of `group`, positioned under `label`.
+#[allow(clippy::too_many_arguments)]
+fn lower_rule(
+    cx: &mut Cx<'_, '_>,
+    c: &Change,
+    after: bool,
+    attrs: &RuleAttrs,
+    base: &[Seg<'_>],
+    group: &str,
+    label: &str,
+    rule_id: Option<String>,
+) -> Result<Vec<SgRule>, IngestError> {
+    let file = cx.file().to_string();
+    let at = |k: &'static str| -> Vec<Seg<'_>> {
+        let mut p = base.to_vec();
+        p.push(Seg::Key(k));
+        p
+    };
+    let plan = cx.plan;
+    let unknown = |k: &'static str| after && plan.unknown(c, &at(k));
+    // Protocol and ports: unknown ones make one rule whose packets are all
+    // undecided (a peer no input knows, every protocol and port).
+    let proto_unknown = attrs.protocol.is_none() && unknown("protocol");
+    let ports_unknown = (attrs.from_port.is_none() && unknown("from_port"))
+        || (attrs.to_port.is_none() && unknown("to_port"));
+    if proto_unknown || ports_unknown {
+        let field = if proto_unknown {
+            "protocol"
+        } else {
+            "from_port"
+        };
+        let name = c.field_name(&at(field));
+        cx.unknown(
+            c,
+            format!("{name}: every packet the rule could allow is undecided until apply"),
+        );
+        return Ok(vec![SgRule {
+            protocol: attrs.protocol.map_or(Protocol::All, |p| p.0),
+            ports: PortMatch::Any,
+            peer: Peer::PrefixList(placeholder(&name)),
+            description: attrs.description.clone().filter(|d| !d.is_empty()),
+            rule_id,
+            position: label.to_string(),
+        }]);
+    }
+    let Some(protocol) = attrs.protocol.map(|p| p.0) else {
+        return Err(c.err(&file, after, &at("protocol"), "missing"));
+    };
+    // Terraform writes protocol -1 with ports 0/0: every port.
+    let ports = if protocol == Protocol::All {
+        PortMatch::Any
+    } else {
+        rule_ports(protocol, attrs.from_port, attrs.to_port)
+            .map_err(|m| c.err(&file, after, &at("from_port"), m))?
+    };
+    let mut peers: Vec<(String, Peer)> = Vec::new();
+    for (key, v6) in [("cidr_blocks", false), ("ipv6_cidr_blocks", true)] {
+        let list = if key == "cidr_blocks" {
+            &attrs.cidr_blocks
+        } else {
+            &attrs.ipv6_cidr_blocks
+        };
+        if list.is_none() && unknown(key) {
+            let name = c.field_name(&at(key));
+            peers.push((key.into(), unknown_peer(cx, c, name)));
+        }
+        for (i, v) in list.iter().flatten().enumerate() {
+            let mut p = at(key);
+            p.push(Seg::Idx(i));
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(s) => {
+                    let n = parse_net(s).map_err(|m| c.err(&file, after, &p, m))?;
+                    if n.addr().is_ipv6() != v6 {
+                        return Err(c.err(
+                            &file,
+                            after,
+                            &p,
+                            format!("`{s}` is not an IPv{} cidr", if v6 { 6 } else { 4 }),
+                        ));
+                    }
+                    peers.push((format!("{key}[{i}]"), Peer::Cidr(n)));
+                }
+                None if after && plan.unknown(c, &p) => {
+                    let name = c.field_name(&p);
+                    peers.push((format!("{key}[{i}]"), unknown_peer(cx, c, name)));
+                }
+                None => {}
+            }
+        }
+    }
+    if attrs.prefix_list_ids.is_none() && unknown("prefix_list_ids") {
+        let name = c.field_name(&at("prefix_list_ids"));
+        peers.push(("prefix_list_ids".into(), unknown_peer(cx, c, name)));
+    }
+    for (i, v) in attrs.prefix_list_ids.iter().flatten().enumerate() {
+        let mut p = at("prefix_list_ids");
+        p.push(Seg::Idx(i));
+        let base_cfg: Vec<&str> = config_path(base, "prefix_list_ids");
+        match cx.id(c, after, v.as_deref(), &p, &base_cfg) {
+            Id::Known(id) => peers.push((format!("prefix_list_ids[{i}]"), Peer::PrefixList(id))),
+            Id::Unknown(name) => {
+                peers.push((format!("prefix_list_ids[{i}]"), unknown_peer(cx, c, name)));
+            }
+            Id::Absent => {}
+        }
+    }
+    if attrs.security_groups.is_none() && unknown("security_groups") {
+        let name = c.field_name(&at("security_groups"));
+        peers.push(("security_groups".into(), unknown_peer(cx, c, name)));
+    }
+    for (i, v) in attrs.security_groups.iter().flatten().enumerate() {
+        let mut p = at("security_groups");
+        p.push(Seg::Idx(i));
+        let cfg = config_path(base, "security_groups");
+        match cx.id(c, after, v.as_deref(), &p, &cfg) {
+            Id::Known(id) => peers.push((format!("security_groups[{i}]"), Peer::Group(id))),
+            Id::Unknown(name) => {
+                peers.push((format!("security_groups[{i}]"), unknown_peer(cx, c, name)));
+            }
+            Id::Absent => {}
+        }
+    }
+    let key = "source_security_group_id";
+    let cfg = config_path(base, key);
+    match cx.id(
+        c,
+        after,
+        attrs.source_security_group_id.as_deref(),
+        &at(key),
+        &cfg,
+    ) {
+        Id::Known(id) => peers.push((key.into(), Peer::Group(id))),
+        Id::Unknown(name) => peers.push((key.into(), unknown_peer(cx, c, name))),
+        Id::Absent => {}
+    }
+    match attrs.itself {
+        Some(true) => peers.push(("self".into(), Peer::Group(group.to_string()))),
+        None if unknown("self") => {
+            let name = c.field_name(&at("self"));
+            peers.push(("self".into(), unknown_peer(cx, c, name)));
+        }
+        _ => {}
+    }
+    let one = peers.len() == 1;
+    Ok(peers
+        .into_iter()
+        .map(|(field, peer)| SgRule {
+            protocol,
+            ports,
+            peer,
+            description: attrs.description.clone().filter(|d| !d.is_empty()),
+            rule_id: rule_id.clone(),
+            position: if one {
+                label.to_string()
+            } else {
+                format!("{label}.{field}")
+            },
+        })
+        .collect())
+}
+
+/// The path of a field in the configuration's expressions under `base`
+/// (block indexes dropped: a configuration block is not the plan's element).
+fn config_path<'a>(base: &[Seg<'a>], key: &'a str) -> Vec<&'a str> {
+    base.iter()
+        .filter_map(|s| match s {
+            Seg::Key(k) => Some(*k),
+            Seg::Idx(_) => None,
+        })
+        .chain([key])
+        .collect()
+}
+
+/// One `aws_security_group_rule` or `aws_vpc_security_group_*_rule`, from
+/// `after` or `before`. `None` when its group cannot be placed (warned).
+fn rule_resource(
+    cx: &mut Cx<'_, '_>,
+    c: &Change,
+    after: bool,
+) -> Result<Option<Rules>, IngestError> {
+    let file = cx.file().to_string();
+    let (attrs, ingress, rule_id, group_value) = if c.kind == "aws_security_group_rule" {
+        let a: RuleAttrs = c.attrs(&file, after)?;
+        let ingress = match a.direction.as_deref() {
+            Some("ingress") => true,
+            Some("egress") => false,
+            Some(other) => {
+                return Err(c.err(
+                    &file,
+                    after,
+                    &[Seg::Key("type")],
+                    format!("`{other}` is neither `ingress` nor `egress`"),
+                ));
+            }
+            None => return Err(c.err(&file, after, &[Seg::Key("type")], "missing")),
+        };
+        let id = a
+            .security_group_rule_id
+            .clone()
+            .filter(|s| s.starts_with("sgr-"));
+        let g = a.security_group_id.clone();
+        (a, ingress, id, g)
+    } else {
+        let v: VpcRuleAttrs = c.attrs(&file, after)?;
+        let ingress = c.kind == "aws_vpc_security_group_ingress_rule";
+        let one = |s: Option<String>| s.map(|s| vec![Some(s)]);
+        let a = RuleAttrs {
+            direction: None,
+            security_group_id: None,
+            protocol: v.ip_protocol,
+            from_port: v.from_port,
+            to_port: v.to_port,
+            cidr_blocks: one(v.cidr_ipv4.clone()),
+            ipv6_cidr_blocks: one(v.cidr_ipv6.clone()),
+            prefix_list_ids: one(v.prefix_list_id.clone()),
+            security_groups: None,
+            source_security_group_id: v.referenced_security_group_id.clone(),
+            itself: None,
+            description: v.description.clone(),
+            security_group_rule_id: None,
+        };
+        let id = v
+            .security_group_rule_id
+            .clone()
+            .filter(|s| s.starts_with("sgr-"));
+        (a, ingress, id, v.security_group_id)
+    };
+    let group = match cx.id(
+        c,
+        after,
+        group_value.as_deref(),
+        &[Seg::Key("security_group_id")],
+        &["security_group_id"],
+    ) {
+        Id::Known(g) => g,
+        Id::Unknown(name) => {
+            cx.warn(
+                c,
+                format!("not applied: `{name}` is known only after apply and the plan's configuration does not say which group"),
+            );
+            return Ok(None);
+        }
+        Id::Absent => {
+            return Err(c.err(&file, after, &[Seg::Key("security_group_id")], "missing"));
+        }
+    };
+    let mut attrs = attrs;
+    if c.kind != "aws_security_group_rule" {
+        // The single-peer shapes: rename so unknown paths name their own fields.
+        return vpc_rule(cx, c, after, attrs, group, ingress, rule_id).map(Some);
+    }
+    attrs.security_groups = None;
+    let rules = lower_rule(cx, c, after, &attrs, &[], &group, &c.address, rule_id)?;
+    Ok(Some(Rules {
+        group,
+        ingress,
+        rules,
+    }))
+}
+
+/// `aws_vpc_security_group_*_rule`: one peer, fields of its own names.
+fn vpc_rule(
+    cx: &mut Cx<'_, '_>,
+    c: &Change,
+    after: bool,
+    attrs: RuleAttrs,
+    group: String,
+    ingress: bool,
+    rule_id: Option<String>,
+) -> Result<Rules, IngestError> {
+    let file = cx.file().to_string();
+    let plan = cx.plan;
+    let unknown = |k: &str| after && plan.unknown(c, &[Seg::Key(k)]);
+    let description = attrs.description.clone().filter(|d| !d.is_empty());
+    let make = |protocol, ports, peer| SgRule {
+        protocol,
+        ports,
+        peer,
+        description: description.clone(),
+        rule_id: rule_id.clone(),
+        position: c.address.clone(),
+    };
+    let proto_unknown = attrs.protocol.is_none() && unknown("ip_protocol");
+    let ports_unknown = (attrs.from_port.is_none() && unknown("from_port"))
+        || (attrs.to_port.is_none() && unknown("to_port"));
+    if proto_unknown || ports_unknown {
+        let field = if proto_unknown {
+            "ip_protocol"
+        } else {
+            "from_port"
+        };
+        let name = c.field_name(&[Seg::Key(field)]);
+        cx.unknown(
+            c,
+            format!("{name}: every packet the rule could allow is undecided until apply"),
+        );
+        let peer = Peer::PrefixList(placeholder(&name));
+        return Ok(Rules {
+            group,
+            ingress,
+            rules: vec![make(
+                attrs.protocol.map_or(Protocol::All, |p| p.0),
+                PortMatch::Any,
+                peer,
+            )],
+        });
+    }
+    let Some(protocol) = attrs.protocol.map(|p| p.0) else {
+        return Err(c.err(&file, after, &[Seg::Key("ip_protocol")], "missing"));
+    };
+    let ports = if protocol == Protocol::All {
+        PortMatch::Any
+    } else {
+        rule_ports(protocol, attrs.from_port, attrs.to_port)
+            .map_err(|m| c.err(&file, after, &[Seg::Key("from_port")], m))?
+    };
+    let first = |l: &Option<Vec<Option<String>>>| {
+        l.as_ref()
+            .and_then(|v| v.first().cloned().flatten())
+            .filter(|s| !s.trim().is_empty())
+    };
+    let mut peers = Vec::new();
+    for (key, v6) in [("cidr_ipv4", false), ("cidr_ipv6", true)] {
+        let v = first(if v6 {
+            &attrs.ipv6_cidr_blocks
+        } else {
+            &attrs.cidr_blocks
+        });
+        match v {
+            Some(s) => {
+                let n = parse_net(&s).map_err(|m| c.err(&file, after, &[Seg::Key(key)], m))?;
+                if n.addr().is_ipv6() != v6 {
+                    return Err(c.err(
+                        &file,
+                        after,
+                        &[Seg::Key(key)],
+                        format!("`{s}` is not an IPv{} cidr", if v6 { 6 } else { 4 }),
+                    ));
+                }
+                peers.push(Peer::Cidr(n));
+            }
+            None if unknown(key) => {
+                let name = c.field_name(&[Seg::Key(key)]);
+                peers.push(unknown_peer(cx, c, name));
+            }
+            None => {}
+        }
+    }
+    for key in ["prefix_list_id", "referenced_security_group_id"] {
+        let v = if key == "prefix_list_id" {
+            first(&attrs.prefix_list_ids)
+        } else {
+            attrs.source_security_group_id.clone()
+        };
+        match cx.id(c, after, v.as_deref(), &[Seg::Key(key)], &[key]) {
+            Id::Known(id) if key == "prefix_list_id" => peers.push(Peer::PrefixList(id)),
+            Id::Known(id) => peers.push(Peer::Group(id)),
+            Id::Unknown(name) => peers.push(unknown_peer(cx, c, name)),
+            Id::Absent => {}
+        }
+    }
+    let peer = match peers.len() {
+        1 => peers.remove(0),
+        0 => {
+            return Err(c.err(
+                &file,
+                after,
+                &[Seg::Key("cidr_ipv4")],
+                "no peer: one of `cidr_ipv4`, `cidr_ipv6`, `prefix_list_id`, `referenced_security_group_id` is required",
+            ));
+        }
+        _ => {
+            return Err(c.err(
+                &file,
+                after,
+                &[Seg::Key("cidr_ipv4")],
+                "more than one peer: `cidr_ipv4`, `cidr_ipv6`, `prefix_list_id` and `referenced_security_group_id` exclude each other",
+            ));
+        }
+    };
+    Ok(Rules {
+        group,
+        ingress,
+        rules: vec![make(protocol, ports, peer)],
+    })
+}
+
+/// Adds rules to their group; one already there (same protocol, ports and
+/// peer: AWS refuses duplicates) is kept.
+fn insert_rules(cx: &mut Cx<'_, '_>, c: &Change, r: Rules) {
+    let Some(sg) = cx.net.security_groups.get_mut(&r.group) else {
+        cx.warn(
+            c,
+            format!(
+                "not applied: security group `{}` is not in the network",
+                r.group
+            ),
+        );
+        return;
+    };
+    let list = if r.ingress {
+        &mut sg.ingress
+    } else {
+        &mut sg.egress
+    };
+    let mut lines = Vec::new();
+    let mut dup = Vec::new();
+    for rule in r.rules {
+        if list.iter().any(|x| same_rule(x, &rule)) {
+            dup.push(describe(&r.group, r.ingress, &rule));
+        } else {
+            lines.push(format!("{} added", describe(&r.group, r.ingress, &rule)));
+            list.push(rule);
+        }
+    }
+    cx.touched(c, &r.group);
+    for l in lines {
+        cx.changed(c, l);
+    }
+    for d in dup {
+        cx.warn(
+            c,
+            format!("{d}: the group already has this rule; not added twice"),
+        );
+    }
+}
+
+/// Removes the model rules matching `r` (by `sgr-…` ID, else by protocol,
+/// ports and peer); a rule the network lacks is a warning.
+fn delete_rules(cx: &mut Cx<'_, '_>, c: &Change, r: Rules) {
+    let Some(sg) = cx.net.security_groups.get_mut(&r.group) else {
+        cx.warn(
+            c,
+            format!(
+                "nothing removed: security group `{}` is not in the network",
+                r.group
+            ),
+        );
+        return;
+    };
+    let list = if r.ingress {
+        &mut sg.ingress
+    } else {
+        &mut sg.egress
+    };
+    let mut lines = Vec::new();
+    let mut missing = Vec::new();
+    for rule in r.rules {
+        let by_id = rule
+            .rule_id
+            .as_ref()
+            .and_then(|id| list.iter().position(|x| x.rule_id.as_ref() == Some(id)));
+        match by_id.or_else(|| list.iter().position(|x| same_rule(x, &rule))) {
+            Some(i) => {
+                let old = list.remove(i);
+                lines.push(format!("{} removed", describe(&r.group, r.ingress, &old)));
+            }
+            None => missing.push(describe(&r.group, r.ingress, &rule)),
+        }
+    }
+    cx.touched(c, &r.group);
+    for l in lines {
+        cx.changed(c, l);
+    }
+    for m in missing {
+        cx.warn(c, format!("{m}: not in the network, nothing removed"));
+    }
+}
+
+pub(super) fn remove_rule(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestError> {
+    if let Some(r) = rule_resource(cx, c, false)? {
+        delete_rules(cx, c, r);
+    }
+    Ok(())
+}
+
+pub(super) fn add_rule(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestError> {
+    if let Some(r) = rule_resource(cx, c, true)? {
+        insert_rules(cx, c, r);
+    }
+    Ok(())
+}
+
+/// An in-place update: nothing when the rule's protocol, ports, peer and
+/// group are unchanged (tags, description), else the old rule out, the new in.
+pub(super) fn update_rule(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestError> {
+    let before = rule_resource(cx, c, false)?;
+    let after = rule_resource(cx, c, true)?;
+    if let (Some(b), Some(a)) = (&before, &after)
+        && b.group == a.group
+        && b.ingress == a.ingress
+        && b.rules.len() == a.rules.len()
+        && b.rules.iter().zip(&a.rules).all(|(x, y)| same_rule(x, y))
+    {
+        cx.touched(c, &a.group);
+        return Ok(());
+    }
+    if let Some(b) = before {
+        delete_rules(cx, c, b);
+    }
+    if let Some(a) = after {
+        insert_rules(cx, c, a);
+    }
+    Ok(())
+}
+
+/// A group's inline rules of one direction as model rules, positioned
+/// `ADDRESS.ingress[i]`. A list known only after apply: one rule whose
+/// packets are all undecided.
+fn inline_rules(
+    cx: &mut Cx<'_, '_>,
+    c: &Change,
+    after: bool,
+    attrs: &GroupAttrs,
+    group: &str,
+    key: &'static str,
+) -> Result<Vec<SgRule>, IngestError> {
+    let list = if key == "ingress" {
+        &attrs.ingress
+    } else {
+        &attrs.egress
+    };
+    // Not written in the configuration, the list is not unknown: the group
+    // gets no inline rule (Terraform removes the default egress rule of a
+    // group it creates).
+    if list.is_none() && after && cx.plan.unknown(c, &[Seg::Key(key)]) {
+        let name = c.field_name(&[Seg::Key(key)]);
+        cx.unknown(
+            c,
+            format!(
+                "{name}: every packet the group's {key} rules could allow is undecided until apply"
+            ),
+        );
+        return Ok(vec![SgRule {
+            protocol: Protocol::All,
+            ports: PortMatch::Any,
+            peer: Peer::PrefixList(placeholder(&name)),
+            description: None,
+            rule_id: None,
+            position: name,
+        }]);
+    }
+    let mut out = Vec::new();
+    for (i, b) in list.iter().flatten().enumerate() {
+        let Some(b) = b else { continue };
+        let label = format!("{}.{key}[{i}]", c.address);
+        out.extend(lower_rule(
+            cx,
+            c,
+            after,
+            b,
+            &[Seg::Key(key), Seg::Idx(i)],
+            group,
+            &label,
+            None,
+        )?);
+    }
+    Ok(out)
+}
+
+/// The group's ID: `id` when known, else the placeholder.
+fn group_id(c: &Change, attrs: &GroupAttrs) -> String {
+    attrs
+        .id
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| placeholder(&c.address))
+}
+
+pub(super) fn remove_group(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestError> {
+    let file = cx.file().to_string();
+    let attrs: GroupAttrs = c.attrs(&file, false)?;
+    let Some(id) = attrs.id.clone().filter(|s| !s.is_empty()) else {
+        return Err(c.err(&file, false, &[Seg::Key("id")], "missing"));
+    };
+    if cx.net.security_groups.remove(&id).is_none() {
+        cx.warn(
+            c,
+            format!("security group `{id}` is not in the network: nothing removed"),
+        );
+        return Ok(());
+    }
+    cx.touched(c, &id);
+    cx.changed(c, format!("security group {id} removed"));
+    let members: Vec<String> = cx.net.members_of_group(&id).map(|i| i.id.clone()).collect();
+    if !members.is_empty() {
+        cx.warn(
+            c,
+            format!(
+                "security group `{id}` is removed but {} still carry it (changes of those are not applied): their packets are undecided",
+                members.join(", ")
+            ),
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn add_group(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestError> {
+    let file = cx.file().to_string();
+    let attrs: GroupAttrs = c.attrs(&file, true)?;
+    let id = group_id(c, &attrs);
+    if c.unknown_at(&[Seg::Key("id")]) {
+        cx.unknown(c, format!("id: the group is `{id}` until apply"));
+    }
+    let vpc = match cx.id(
+        c,
+        true,
+        attrs.vpc_id.as_deref(),
+        &[Seg::Key("vpc_id")],
+        &["vpc_id"],
+    ) {
+        Id::Known(v) => v,
+        Id::Unknown(name) => placeholder(&name),
+        Id::Absent => String::new(),
+    };
+    let ingress = inline_rules(cx, c, true, &attrs, &id, "ingress")?;
+    let egress = inline_rules(cx, c, true, &attrs, &id, "egress")?;
+    if cx.net.security_groups.contains_key(&id) {
+        cx.warn(
+            c,
+            format!("security group `{id}` is already in the network: replaced"),
+        );
+    }
+    cx.touched(c, &id);
+    cx.changed(
+        c,
+        format!(
+            "security group {id} created in {} ({} inbound, {} outbound rules)",
+            if vpc.is_empty() { "no VPC" } else { &vpc },
+            ingress.len(),
+            egress.len()
+        ),
+    );
+    for r in &ingress {
+        cx.changed(c, format!("{} added", describe(&id, true, r)));
+    }
+    for r in &egress {
+        cx.changed(c, format!("{} added", describe(&id, false, r)));
+    }
+    let name = attrs
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| c.address.clone());
+    cx.net.security_groups.insert(
+        id.clone(),
+        SecurityGroup {
+            id,
+            name,
+            vpc,
+            ingress,
+            egress,
+            origin: Origin::new(file.as_str()),
+        },
+    );
+    Ok(())
+}
+
+/// An in-place update: the group's rules become `after`'s; rules unchanged
+/// keep their names (`sgr-…` ID or position in the snapshot).
+pub(super) fn update_group(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestError> {
+    let file = cx.file().to_string();
+    let attrs: GroupAttrs = c.attrs(&file, true)?;
+    let Some(id) = attrs.id.clone().filter(|s| !s.is_empty()) else {
+        return Err(c.err(&file, true, &[Seg::Key("id")], "missing"));
+    };
+    if !cx.net.security_groups.contains_key(&id) {
+        cx.warn(
+            c,
+            format!("not applied: security group `{id}` is not in the network"),
+        );
+        return Ok(());
+    }
+    let ingress = inline_rules(cx, c, true, &attrs, &id, "ingress")?;
+    let egress = inline_rules(cx, c, true, &attrs, &id, "egress")?;
+    cx.touched(c, &id);
+    let mut lines = Vec::new();
+    let sg = cx.net.security_groups.get_mut(&id).expect("checked above");
+    for (ingress_dir, new) in [(true, ingress), (false, egress)] {
+        let list = if ingress_dir {
+            &mut sg.ingress
+        } else {
+            &mut sg.egress
+        };
+        let mut kept = Vec::new();
+        for old in list.drain(..) {
+            if new.iter().any(|n| same_rule(n, &old)) {
+                kept.push(old);
+            } else {
+                lines.push(format!("{} removed", describe(&id, ingress_dir, &old)));
+            }
+        }
+        for n in new {
+            if !kept.iter().any(|k| same_rule(k, &n)) {
+                lines.push(format!("{} added", describe(&id, ingress_dir, &n)));
+                kept.push(n);
+            }
+        }
+        *list = kept;
+    }
+    for l in lines {
+        cx.changed(c, l);
+    }
+    Ok(())
+}
