@@ -2,6 +2,7 @@
 
 mod access_paths;
 mod bad_input;
+mod ci_example;
 mod cli;
 mod client_vpn;
 mod diff;
