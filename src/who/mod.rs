@@ -408,52 +408,15 @@ fn ask_sources(
         }
         _ => Vec::new(),
     };
-    for class in classes {
-        // The target itself is no source of its own reach (nor is another
-        // holder of its address).
-        let members: Vec<String> = class
-            .into_iter()
-            .filter(|m| Some(m.as_str()) != t.eni)
-            .filter(|m| net.interfaces.get(m).is_some_and(|i| !i.has_ip(dst_ip)))
-            .collect();
-        if members.is_empty() {
-            continue;
+    use rayon::prelude::*;
+    let walked: Vec<Result<Option<Found>, EngineError>> = classes
+        .into_par_iter()
+        .map(|class| class_found(net, t, class))
+        .collect();
+    for f in walked {
+        if let Some(f) = f? {
+            found.push(f);
         }
-        let Some(q) = Query::from_class(net, &members, t.dst.clone(), protocol, ports)? else {
-            continue;
-        };
-        let a = engine::check(net, q);
-        let reach = a.reach();
-        if nothing(&reach) {
-            continue;
-        }
-        let got = sources_of(&reach.some).union(&sources_of(&reach.undecided));
-        let enis: Vec<String> = members
-            .iter()
-            .filter_map(|m| net.interfaces.get(m))
-            .filter(|i| {
-                i.address_like(dst_ip)
-                    .is_some_and(|ip| got.contains(hs::addr(ip)))
-            })
-            .map(|i| i.id.clone())
-            .collect();
-        let first = &net.interfaces[&members[0]];
-        let mut groups = first.groups.clone();
-        groups.sort();
-        let via = via_of(&a.paths);
-        found.push(Found {
-            source: Source::Interfaces {
-                vpc: first.vpc.clone(),
-                subnet: first.subnet.clone(),
-                groups,
-                enis,
-            },
-            dst: dst_ip,
-            protocol,
-            via,
-            reach,
-            analysis: a.into(),
-        });
     }
     Ok(())
 }
@@ -492,4 +455,54 @@ pub fn ports_of(set: &PacketSet, protocol: Protocol) -> IntervalSet {
 /// An interval set of one value.
 pub fn point(v: u128) -> IntervalSet {
     IntervalSet::from_interval(Interval::point(v))
+}
+
+/// What one class of interfaces gets to the target (`None`: nothing).
+fn class_found(net: &Network, t: &Target<'_>, class: Vec<String>) -> Result<Option<Found>, EngineError> {
+    let dst_ip = t.ip;
+    // The target itself is no source of its own reach (nor is another
+    // holder of its address).
+    let members: Vec<String> = class
+        .into_iter()
+        .filter(|m| Some(m.as_str()) != t.eni)
+        .filter(|m| net.interfaces.get(m).is_some_and(|i| !i.has_ip(dst_ip)))
+        .collect();
+    if members.is_empty() {
+        return Ok(None);
+    }
+    let Some(q) = Query::from_class(net, &members, t.dst.clone(), t.protocol, t.ports)? else {
+        return Ok(None);
+    };
+    let a = engine::check(net, q);
+    let reach = a.reach();
+    if nothing(&reach) {
+        return Ok(None);
+    }
+    let got = sources_of(&reach.some).union(&sources_of(&reach.undecided));
+    let enis: Vec<String> = members
+        .iter()
+        .filter_map(|m| net.interfaces.get(m))
+        .filter(|i| {
+            i.address_like(dst_ip)
+                .is_some_and(|ip| got.contains(hs::addr(ip)))
+        })
+        .map(|i| i.id.clone())
+        .collect();
+    let first = &net.interfaces[&members[0]];
+    let mut groups = first.groups.clone();
+    groups.sort();
+    let via = via_of(&a.paths);
+    Ok(Some(Found {
+        source: Source::Interfaces {
+            vpc: first.vpc.clone(),
+            subnet: first.subnet.clone(),
+            groups,
+            enis,
+        },
+        dst: dst_ip,
+        protocol: t.protocol,
+        via,
+        reach,
+        analysis: a.into(),
+    }))
 }
