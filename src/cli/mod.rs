@@ -17,6 +17,7 @@ use reach::model::Network;
 use reach::prove;
 use reach::render::Report;
 
+mod assert;
 mod who;
 
 #[derive(Parser, Debug)]
@@ -92,6 +93,10 @@ enum Command {
     /// Every source that reaches DST, as exact sets: `DST[:PORTS][/tcp|udp|icmp]`
     /// (no port: every port of tcp and udp and every ICMP type).
     Who(who::WhoArgs),
+    /// Checks the invariants of a policy file (`must_reach`, `must_not_reach`,
+    /// `only`, `consistent`, `no_exposure`, Network Access Analyzer scopes):
+    /// exit 0 when all hold, 1 when any is violated or unknown.
+    Assert(assert::AssertArgs),
 }
 
 fn load(inputs: &Inputs) -> Result<Network> {
@@ -128,6 +133,7 @@ fn run(cli: Cli) -> Result<Verdict> {
         Command::Check { ask, prove } => (ask, prove, false),
         Command::Prove { ask } => (ask, true, true),
         Command::Who(args) => return who::run(args),
+        Command::Assert(args) => return assert::run(args),
     };
     let Ask {
         inputs,

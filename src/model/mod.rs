@@ -171,6 +171,8 @@ pub struct SecurityGroup {
     pub vpc: String,
     pub ingress: Vec<SgRule>,
     pub egress: Vec<SgRule>,
+    /// `Tags` / `TagSet` (AWS), `tags:` (YAML model): key -> value.
+    pub tags: BTreeMap<String, String>,
     pub origin: Origin,
 }
 
@@ -332,6 +334,8 @@ pub struct RouteTable {
 pub struct Vpc {
     pub id: String,
     pub cidrs: Vec<IpNet>,
+    /// `Tags` / `TagSet` (AWS), `tags:` (YAML model): key -> value.
+    pub tags: BTreeMap<String, String>,
     pub origin: Origin,
 }
 
@@ -341,6 +345,8 @@ pub struct Subnet {
     pub vpc: String,
     pub cidrs: Vec<IpNet>,
     pub az: Option<String>,
+    /// `Tags` / `TagSet` (AWS), `tags:` (YAML model): key -> value.
+    pub tags: BTreeMap<String, String>,
     pub origin: Origin,
 }
 
@@ -371,6 +377,8 @@ pub struct Interface {
     /// `interface`, `nat_gateway`, ... as AWS reports `InterfaceType`.
     pub kind: String,
     pub description: Option<String>,
+    /// `Tags` / `TagSet` (AWS), `tags:` (YAML model): key -> value.
+    pub tags: BTreeMap<String, String>,
     pub origin: Origin,
 }
 
@@ -436,6 +444,8 @@ pub struct Instance {
     pub interfaces: Vec<String>,
     pub platform: Platform,
     pub state: Option<String>,
+    /// `Tags` / `TagSet` (AWS), `tags:` (YAML model): key -> value.
+    pub tags: BTreeMap<String, String>,
     pub origin: Origin,
 }
 

@@ -3,11 +3,13 @@
 //! `schema/check.json`; complete: nothing is cut) or as text for a person
 //! (`text.rs`: cut to what a person reads, about 40 lines).
 
+mod assert;
 mod json;
 mod proof;
 mod text;
 mod who;
 
+pub use assert::{AssertReport, AssertionOut, FindingOut, explanation};
 pub use proof::{ProofOut, ProofScopeOut};
 pub use who::{WhoReport, WhoSourceOut};
 
