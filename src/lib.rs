@@ -8,6 +8,7 @@
 //! is behind the `generate` feature.
 //! The binary's `cli` module is the only place with `anyhow`.
 
+pub mod assert;
 pub mod diff;
 pub mod engine;
 pub mod explain;

@@ -17,6 +17,7 @@ use reach::model::Network;
 use reach::prove;
 use reach::render::{FindingsReport, Location, Report};
 
+mod assert;
 mod diff;
 mod who;
 
@@ -106,6 +107,10 @@ enum Command {
     Who(who::WhoArgs),
     /// Flows that became reachable or stopped between two networks, with the changes that caused them.
     Diff(diff::DiffArgs),
+    /// Checks the invariants of a policy file (`must_reach`, `must_not_reach`,
+    /// `only`, `consistent`, `no_exposure`, Network Access Analyzer scopes):
+    /// exit 0 when all hold, 1 when any is violated or unknown.
+    Assert(assert::AssertArgs),
 }
 
 fn load(inputs: &Inputs) -> Result<Network> {
@@ -143,6 +148,7 @@ fn run(cli: Cli) -> Result<Verdict> {
         Command::Prove { ask } => (ask, true, true),
         Command::Who(args) => return who::run(args),
         Command::Diff(args) => return diff::run(args),
+        Command::Assert(args) => return assert::run(args),
     };
     let Ask {
         inputs,

@@ -361,6 +361,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         &after.security_groups,
         |g| SecurityGroup {
             name: String::new(),
+            tags: Default::default(),
             origin: blank(),
             ingress: g.ingress.iter().map(sg_rule_key).collect(),
             egress: g.egress.iter().map(sg_rule_key).collect(),
@@ -453,6 +454,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         &before.interfaces,
         &after.interfaces,
         |i| crate::model::Interface {
+            tags: Default::default(),
             description: i
                 .description
                 .as_ref()
@@ -471,6 +473,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         &before.subnets,
         &after.subnets,
         |s| crate::model::Subnet {
+            tags: Default::default(),
             origin: blank(),
             ..s.clone()
         },
@@ -484,6 +487,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         &before.vpcs,
         &after.vpcs,
         |v| crate::model::Vpc {
+            tags: Default::default(),
             origin: blank(),
             ..v.clone()
         },
@@ -497,6 +501,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         &before.instances,
         &after.instances,
         |i| crate::model::Instance {
+            tags: Default::default(),
             origin: blank(),
             ..i.clone()
         },

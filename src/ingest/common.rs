@@ -288,3 +288,19 @@ pub(crate) fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
         v.push(x);
     }
 }
+
+/// An AWS tag (`Tags` / `TagSet` items): `Key`, `Value`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct TagDto {
+    key: String,
+    #[serde(default)]
+    value: Option<String>,
+}
+
+/// AWS tags as the model keeps them (a later duplicate key wins).
+pub(crate) fn tag_map(tags: Vec<TagDto>) -> std::collections::BTreeMap<String, String> {
+    tags.into_iter()
+        .map(|t| (t.key, t.value.unwrap_or_default()))
+        .collect()
+}

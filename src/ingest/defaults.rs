@@ -110,6 +110,7 @@ pub(crate) fn add_vpc_defaults(st: &mut State, vpcs: &[String], yaml_tables: &mu
                     vpc: vpc_id.clone(),
                     ingress: vec![rule(Peer::Group(id.clone()))],
                     egress,
+                    tags: Default::default(),
                     origin: vpc.origin.clone(),
                 },
             );

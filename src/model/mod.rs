@@ -171,6 +171,8 @@ pub struct SecurityGroup {
     pub vpc: String,
     pub ingress: Vec<SgRule>,
     pub egress: Vec<SgRule>,
+    /// `Tags` / `TagSet` (AWS), `tags:` (YAML model): key -> value.
+    pub tags: BTreeMap<String, String>,
     pub origin: Origin,
 }
 
@@ -336,6 +338,8 @@ pub struct RouteTable {
 pub struct Vpc {
     pub id: String,
     pub cidrs: Vec<IpNet>,
+    /// `Tags` / `TagSet` (AWS), `tags:` (YAML model): key -> value.
+    pub tags: BTreeMap<String, String>,
     pub origin: Origin,
 }
 
@@ -345,6 +349,8 @@ pub struct Subnet {
     pub vpc: String,
     pub cidrs: Vec<IpNet>,
     pub az: Option<String>,
+    /// `Tags` / `TagSet` (AWS), `tags:` (YAML model): key -> value.
+    pub tags: BTreeMap<String, String>,
     pub origin: Origin,
 }
 
@@ -375,6 +381,8 @@ pub struct Interface {
     /// `interface`, `nat_gateway`, ... as AWS reports `InterfaceType`.
     pub kind: String,
     pub description: Option<String>,
+    /// `Tags` / `TagSet` (AWS), `tags:` (YAML model): key -> value.
+    pub tags: BTreeMap<String, String>,
     pub origin: Origin,
 }
 
@@ -440,6 +448,8 @@ pub struct Instance {
     pub interfaces: Vec<String>,
     pub platform: Platform,
     pub state: Option<String>,
+    /// `Tags` / `TagSet` (AWS), `tags:` (YAML model): key -> value.
+    pub tags: BTreeMap<String, String>,
     pub origin: Origin,
 }
 

@@ -187,6 +187,31 @@ pub const RULES: &[RuleDoc] = &[
         short: "the change makes flows undecided",
         full: "After the change the input cannot decide some packets to the target (a value unknown until apply, a component the model does not know).",
     },
+    RuleDoc {
+        id: "reach/assert/must_reach",
+        short: "a flow that must work does not",
+        full: "A `must_reach` assertion: some packets of the flow do not get there and back; the finding points at what stops them.",
+    },
+    RuleDoc {
+        id: "reach/assert/must_not_reach",
+        short: "a flow that must not work does",
+        full: "A `must_not_reach` assertion: packets get there and back; the finding points at the rule that lets them.",
+    },
+    RuleDoc {
+        id: "reach/assert/only",
+        short: "a source outside the allowed list reaches the target",
+        full: "An `only` assertion: a source not listed reaches the target.",
+    },
+    RuleDoc {
+        id: "reach/assert/consistent",
+        short: "Client VPN associations differ",
+        full: "A `consistent` assertion: the associations of an endpoint do not route and authorize the same destinations.",
+    },
+    RuleDoc {
+        id: "reach/assert/no_exposure",
+        short: "the internet reaches what it must not",
+        full: "A `no_exposure` assertion: hosts on the internet reach a listed port or target.",
+    },
 ];
 
 /// The descriptions of `id`, or generic ones for an ID not in [`RULES`].

@@ -8,6 +8,7 @@
 //! or a markdown comment (`markdown.rs`); those formats know nothing of how
 //! the findings were computed.
 
+mod assert;
 mod diff;
 pub mod findings;
 mod json;
@@ -18,6 +19,7 @@ mod sarif;
 mod text;
 mod who;
 
+pub use assert::{AssertReport, AssertionOut, FindingOut, explanation};
 pub use diff::{ChangeOut, DiffReport, FlowOut};
 pub use findings::{Finding, FindingsReport, Location, Severity};
 pub use proof::{ProofOut, ProofScopeOut};

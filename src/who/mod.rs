@@ -458,7 +458,11 @@ pub fn point(v: u128) -> IntervalSet {
 }
 
 /// What one class of interfaces gets to the target (`None`: nothing).
-fn class_found(net: &Network, t: &Target<'_>, class: Vec<String>) -> Result<Option<Found>, EngineError> {
+fn class_found(
+    net: &Network,
+    t: &Target<'_>,
+    class: Vec<String>,
+) -> Result<Option<Found>, EngineError> {
     let dst_ip = t.ip;
     // The target itself is no source of its own reach (nor is another
     // holder of its address).

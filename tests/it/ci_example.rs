@@ -10,10 +10,16 @@ fn reach_commands(workflow: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     for line in joined.lines() {
         let line = line.trim();
-        let Some(at) = line.find("reach ") else { continue };
+        let Some(at) = line.find("reach ") else {
+            continue;
+        };
         // A command, not prose: at the start or after `{`, `|`, `;`, `&&`.
         let before = line[..at].trim_end();
-        if !(before.is_empty() || before.ends_with('|') || before.ends_with("&&") || before.ends_with(';')) {
+        if !(before.is_empty()
+            || before.ends_with('|')
+            || before.ends_with("&&")
+            || before.ends_with(';'))
+        {
             continue;
         }
         let words: Vec<String> = line[at..]
@@ -30,8 +36,7 @@ fn reach_commands(workflow: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn every_reach_command_in_the_workflow_exists() {
-    let text =
-        std::fs::read_to_string(root().join("examples/github-actions/reach.yml")).unwrap();
+    let text = std::fs::read_to_string(root().join("examples/github-actions/reach.yml")).unwrap();
     // It is YAML GitHub can read.
     let doc: serde_json::Value = serde_saphyr::from_str(&text).expect("workflow is YAML");
     assert!(doc["jobs"]["reach"]["steps"].is_array());
@@ -49,7 +54,11 @@ fn every_reach_command_in_the_workflow_exists() {
         assert!(help.status.success(), "`reach {}` is no subcommand", c[1]);
         let help = String::from_utf8_lossy(&help.stdout);
         for flag in c.iter().filter(|w| w.starts_with("--")) {
-            assert!(help.contains(flag.as_str()), "`reach {}` has no {flag}", c[1]);
+            assert!(
+                help.contains(flag.as_str()),
+                "`reach {}` has no {flag}",
+                c[1]
+            );
         }
         // Formats and --fail-on values the CLI takes.
         for (i, w) in c.iter().enumerate() {

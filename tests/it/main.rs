@@ -1,6 +1,7 @@
 //! The one integration-test binary: fixtures, CLI output, bad input.
 
 mod access_paths;
+mod assert;
 mod bad_input;
 mod ci_example;
 mod cli;

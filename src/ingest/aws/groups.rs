@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::raw::Ctx;
-use crate::ingest::common::{Net, Proto, rule_ports};
+use crate::ingest::common::{Net, Proto, TagDto, rule_ports, tag_map};
 use crate::ingest::error::IngestError;
 use crate::ingest::state::{GroupRef, GroupRefs, SgRuleIdPart, State, merge};
 use crate::model::{Peer, SecurityGroup, SgRule};
@@ -20,6 +20,8 @@ pub(super) struct SecurityGroupDto {
     ip_permissions: Vec<PermissionDto>,
     #[serde(default)]
     ip_permissions_egress: Vec<PermissionDto>,
+    #[serde(default, alias = "TagSet")]
+    tags: Vec<TagDto>,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +156,7 @@ pub(super) fn lower_security_group(
         vpc: d.vpc_id,
         ingress,
         egress,
+        tags: tag_map(d.tags),
         origin: cx.origin.clone(),
     };
     merge(

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::raw::Ctx;
-use crate::ingest::common::{Ip, Net};
+use crate::ingest::common::{Ip, Net, TagDto, tag_map};
 use crate::ingest::error::{IngestError, resource};
 use crate::ingest::state::{Address, State, merge};
 use crate::model::{Instance, Interface, NatGateway, Platform, PrivateIp};
@@ -31,6 +31,8 @@ pub(super) struct EniDto {
     ipv4_prefixes: Vec<Ipv4PrefixDto>,
     #[serde(default)]
     ipv6_prefixes: Vec<Ipv6PrefixDto>,
+    #[serde(default, alias = "TagSet")]
+    tags: Vec<TagDto>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +96,8 @@ struct InstanceDto {
     state: Option<InstanceStateDto>,
     #[serde(default)]
     network_interfaces: Vec<EniDto>,
+    #[serde(default, alias = "TagSet")]
+    tags: Vec<TagDto>,
 }
 
 #[derive(Deserialize)]
@@ -184,6 +188,7 @@ fn lower_eni(cx: &Ctx, d: EniDto, instance: Option<String>) -> Interface {
         instance: d.attachment.and_then(|a| a.instance_id).or(instance),
         kind: d.interface_type.unwrap_or_else(|| "interface".into()),
         description: d.description.filter(|s| !s.is_empty()),
+        tags: tag_map(d.tags),
         origin: cx.origin.clone(),
     }
 }
@@ -228,6 +233,7 @@ pub(super) fn lower_reservation(
             interfaces,
             platform,
             state: inst.state.and_then(|s| s.name),
+            tags: tag_map(inst.tags),
             origin: cx.origin.clone(),
         };
         merge(

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 
 use super::raw::Ctx;
-use crate::ingest::common::{Net, Proto, aws_ports, icmp_part, push_unique};
+use crate::ingest::common::{Net, Proto, TagDto, aws_ports, icmp_part, push_unique, tag_map};
 use crate::ingest::error::IngestError;
 use crate::ingest::state::{State, merge};
 use crate::model::{
@@ -48,6 +48,8 @@ pub(super) struct VpcDto {
     cidr_block_association_set: Vec<CidrAssocDto>,
     #[serde(default)]
     ipv6_cidr_block_association_set: Vec<Ipv6AssocDto>,
+    #[serde(default, alias = "TagSet")]
+    tags: Vec<TagDto>,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +61,8 @@ pub(super) struct SubnetDto {
     #[serde(default)]
     ipv6_cidr_block_association_set: Vec<Ipv6AssocDto>,
     availability_zone: Option<String>,
+    #[serde(default, alias = "TagSet")]
+    tags: Vec<TagDto>,
 }
 
 #[derive(Deserialize)]
@@ -234,6 +238,7 @@ pub(super) fn lower_vpc(st: &mut State, cx: &Ctx, d: VpcDto) -> Result<(), Inges
     let vpc = Vpc {
         id: d.vpc_id.clone(),
         cidrs,
+        tags: tag_map(d.tags),
         origin: cx.origin.clone(),
     };
     merge(&mut st.net.vpcs, &mut st.warnings, "vpc", &d.vpc_id, vpc);
@@ -260,6 +265,7 @@ pub(super) fn lower_subnet(st: &mut State, cx: &Ctx, d: SubnetDto) -> Result<(),
         vpc: d.vpc_id,
         cidrs,
         az: d.availability_zone,
+        tags: tag_map(d.tags),
         origin: cx.origin.clone(),
     };
     merge(

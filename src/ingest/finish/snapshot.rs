@@ -100,6 +100,7 @@ pub(super) fn synthesize_nat_interfaces(st: &mut State) {
             status: "in-use".into(),
             kind: "nat_gateway".into(),
             description: Some(format!("Interface for NAT Gateway {}", nat.id)),
+            tags: Default::default(),
             origin: nat.origin.clone(),
         });
     }

@@ -746,6 +746,7 @@ pub(super) fn add_group(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestErr
             vpc,
             ingress,
             egress,
+            tags: Default::default(),
             origin: Origin::new(file.as_str()),
         },
     );

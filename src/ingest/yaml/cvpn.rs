@@ -203,6 +203,7 @@ fn lower_associations(
                     status: "in-use".into(),
                     kind: "client_vpn".into(),
                     description: Some(CVPN_ENI_DESCRIPTION.into()),
+                    tags: Default::default(),
                     origin: cx.origin.clone(),
                 };
                 merge(

@@ -145,6 +145,7 @@ fn lower_sg(st: &mut State, cx: &Cx, g: &SecurityGroupY) -> Result<(), IngestErr
         vpc: g.vpc.clone(),
         ingress,
         egress,
+        tags: g.tags.clone(),
         origin: cx.origin.clone(),
     };
     merge(

@@ -25,6 +25,7 @@ pub(super) fn lower_instances(st: &mut State, cx: &Cx, m: &Model, declared: &mut
                 PlatformY::Windows => Platform::Windows,
             },
             state: Some(i.state.clone().unwrap_or_else(|| "running".into())),
+            tags: i.tags.clone(),
             origin: cx.origin.clone(),
         };
         merge(
@@ -104,6 +105,7 @@ pub(super) fn add_implied_instances(
                         interfaces: enis,
                         platform: Platform::Linux,
                         state: Some("running".into()),
+                        tags: Default::default(),
                         origin,
                     },
                 );
@@ -169,6 +171,7 @@ fn lower_interface(st: &State, cx: &Cx, i: &InterfaceY) -> Result<Interface, Ing
         instance: i.instance.clone(),
         kind: i.kind.clone().unwrap_or_else(|| "interface".into()),
         description: i.description.clone(),
+        tags: i.tags.clone(),
         origin: cx.origin.clone(),
     })
 }
@@ -201,6 +204,7 @@ fn lower_nat(st: &mut State, cx: &Cx, g: &NatY) -> Result<(), IngestError> {
                 status: "in-use".into(),
                 kind: "nat_gateway".into(),
                 description: Some(format!("Interface for NAT Gateway {}", g.id)),
+                tags: Default::default(),
                 origin: cx.origin.clone(),
             },
         );

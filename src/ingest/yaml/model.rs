@@ -78,6 +78,8 @@ pub(super) struct VpcY {
     pub(super) cidr: Option<Net>,
     #[serde(default)]
     pub(super) cidrs: Vec<Net>,
+    #[serde(default)]
+    pub(super) tags: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -91,6 +93,8 @@ pub(super) struct SubnetY {
     pub(super) az: Option<String>,
     pub(super) route_table: Option<String>,
     pub(super) nacl: Option<String>,
+    #[serde(default)]
+    pub(super) tags: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -154,6 +158,8 @@ pub(super) struct SecurityGroupY {
     pub(super) ingress: Vec<RuleY>,
     /// Omitted: AWS's default for a new group (all traffic out).
     pub(super) egress: Option<Vec<RuleY>>,
+    #[serde(default)]
+    pub(super) tags: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -250,6 +256,8 @@ pub(super) struct InterfaceY {
     pub(super) status: Option<String>,
     pub(super) kind: Option<String>,
     pub(super) description: Option<String>,
+    #[serde(default)]
+    pub(super) tags: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -259,6 +267,8 @@ pub(super) struct InstanceY {
     #[serde(default)]
     pub(super) platform: PlatformY,
     pub(super) state: Option<String>,
+    #[serde(default)]
+    pub(super) tags: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

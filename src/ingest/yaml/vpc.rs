@@ -36,6 +36,7 @@ pub(super) fn lower_vpcs(
         let vpc = Vpc {
             id: v.id.clone(),
             cidrs,
+            tags: v.tags.clone(),
             origin: cx.origin.clone(),
         };
         merge(&mut st.net.vpcs, &mut st.warnings, "vpc", &v.id, vpc);
@@ -122,6 +123,7 @@ pub(super) fn lower_subnets(
             vpc: s.vpc.clone(),
             cidrs,
             az: s.az.clone(),
+            tags: s.tags.clone(),
             origin: cx.origin.clone(),
         };
         merge(

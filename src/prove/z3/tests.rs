@@ -86,6 +86,7 @@ fn sg(id: &str, ingress: Vec<SgRule>) -> SecurityGroup {
         vpc: "vpc-1".into(),
         ingress,
         egress: Vec::new(),
+        tags: Default::default(),
         origin: Origin::new("t"),
     }
 }
