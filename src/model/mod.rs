@@ -567,9 +567,104 @@ pub struct Network {
     /// asks it once per group-referencing rule). Rebuilt if the number of
     /// interfaces changed since.
     group_index: std::sync::OnceLock<(usize, BTreeMap<String, Vec<String>>)>,
+    /// Interfaces by address and by instance, built on first use (a check
+    /// looks addresses up at every hop). Rebuilt when the number of
+    /// interfaces, instances or route tables changed; code that edits an
+    /// interface's addresses, groups or instance, or a route table's subnet
+    /// associations, in place calls [`Network::reindex`].
+    addr_index: std::sync::OnceLock<((usize, usize, usize), AddrIndex)>,
+}
+
+/// Lookups [`Network`] answers often: interface IDs by private address, by
+/// public address (with the private address it maps to), by instance, and
+/// the interfaces holding delegated prefixes (checked one by one).
+#[derive(Clone, Debug, Default)]
+struct AddrIndex {
+    private: std::collections::HashMap<IpAddr, Vec<String>>,
+    public: std::collections::HashMap<IpAddr, (String, IpAddr)>,
+    instance: std::collections::HashMap<String, Vec<String>>,
+    prefixed: Vec<String>,
+    /// Subnet -> the route table explicitly associated with it (the first
+    /// in ID order).
+    route_table: std::collections::HashMap<String, String>,
+}
+
+impl AddrIndex {
+    fn new(net: &Network) -> AddrIndex {
+        let mut x = AddrIndex::default();
+        for i in net.interfaces.values() {
+            for p in &i.private_ips {
+                x.private.entry(p.address).or_default().push(i.id.clone());
+                if let Some(public) = p.public {
+                    x.public.entry(public).or_insert((i.id.clone(), p.address));
+                }
+            }
+            for a in &i.ipv6 {
+                x.private.entry(*a).or_default().push(i.id.clone());
+            }
+            if !i.prefixes.is_empty() {
+                x.prefixed.push(i.id.clone());
+            }
+            if let Some(inst) = &i.instance {
+                x.instance.entry(inst.clone()).or_default().push(i.id.clone());
+            }
+        }
+        for v in x.private.values_mut() {
+            v.dedup();
+        }
+        for rt in net.route_tables.values() {
+            for sub in &rt.subnets {
+                x.route_table.entry(sub.clone()).or_insert(rt.id.clone());
+            }
+        }
+        x
+    }
+
+    /// What the index was built from, as far as a lookup can check cheaply.
+    fn shape(net: &Network) -> (usize, usize, usize) {
+        (net.interfaces.len(), net.instances.len(), net.route_tables.len())
+    }
 }
 
 impl Network {
+    /// Drops the lookup indexes (after editing interfaces in place).
+    pub fn reindex(&mut self) {
+        self.group_index = std::sync::OnceLock::new();
+        self.addr_index = std::sync::OnceLock::new();
+    }
+
+    fn addr_index(&self) -> std::borrow::Cow<'_, AddrIndex> {
+        let idx = self
+            .addr_index
+            .get_or_init(|| (AddrIndex::shape(self), AddrIndex::new(self)));
+        if idx.0 == AddrIndex::shape(self) {
+            std::borrow::Cow::Borrowed(&idx.1)
+        } else {
+            std::borrow::Cow::Owned(AddrIndex::new(self))
+        }
+    }
+
+    /// Interfaces holding `ip` as a private or IPv6 address or in a
+    /// delegated prefix, in ID order.
+    fn holders(&self, ip: IpAddr) -> Vec<&Interface> {
+        let idx = self.addr_index();
+        let mut ids: Vec<&String> = idx.private.get(&ip).map(|v| v.iter().collect()).unwrap_or_default();
+        let mut out: Vec<&Interface> = ids
+            .drain(..)
+            .filter_map(|id| self.interfaces.get(id))
+            .collect();
+        for id in &idx.prefixed {
+            if let Some(i) = self.interfaces.get(id)
+                && i.prefixes.iter().any(|p| p.contains(&ip))
+                && !out.iter().any(|o| o.id == i.id)
+            {
+                out.push(i);
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+
     /// The NAT gateway whose public IP is `ip`.
     pub fn nat_by_public_ip(&self, ip: IpAddr) -> Option<&NatGateway> {
         self.nat_gateways.values().find(|n| n.public_ip == Some(ip))
@@ -578,9 +673,11 @@ impl Network {
     /// The route table governing a subnet: its explicit association, else the main table of its VPC.
     pub fn route_table_of(&self, subnet: &str) -> Option<&RouteTable> {
         let vpc = &self.subnets.get(subnet)?.vpc;
-        self.route_tables
-            .values()
-            .find(|rt| rt.subnets.iter().any(|s| s == subnet))
+        self.addr_index()
+            .route_table
+            .get(subnet)
+            .and_then(|id| self.route_tables.get(id))
+            .filter(|rt| rt.subnets.iter().any(|s| s == subnet))
             .or_else(|| {
                 self.route_tables
                     .values()
@@ -594,24 +691,23 @@ impl Network {
 
     /// Interfaces of a VPC holding `ip` as a private (or IPv6) address.
     pub fn interface_by_private_ip(&self, vpc: &str, ip: IpAddr) -> Option<&Interface> {
-        self.interfaces
-            .values()
-            .find(|i| i.vpc == vpc && i.has_ip(ip))
+        self.holders(ip).into_iter().find(|i| i.vpc == vpc && i.has_ip(ip))
     }
 
     /// Every interface, any VPC, holding `ip` as a private address.
     pub fn interfaces_with_ip(&self, ip: IpAddr) -> impl Iterator<Item = &Interface> {
-        self.interfaces.values().filter(move |i| i.has_ip(ip))
+        self.holders(ip).into_iter().filter(move |i| i.has_ip(ip))
     }
 
-    /// The interface and private IP a public IP maps to.
+    /// The interface and private IP a public IP maps to (the first interface
+    /// in ID order that maps it).
     pub fn interface_by_public_ip(&self, ip: IpAddr) -> Option<(&Interface, IpAddr)> {
-        self.interfaces.values().find_map(|i| {
-            i.private_ips
-                .iter()
-                .find(|p| p.public == Some(ip))
-                .map(|p| (i, p.address))
-        })
+        let (id, private) = self.addr_index().public.get(&ip).cloned()?;
+        let i = self.interfaces.get(&id)?;
+        i.private_ips
+            .iter()
+            .any(|p| p.address == private && p.public == Some(ip))
+            .then_some((i, private))
     }
 
     /// The internet gateway (not egress-only) attached to a VPC.
@@ -633,7 +729,14 @@ impl Network {
                 .collect(),
             None => Vec::new(),
         };
-        for i in self.interfaces.values() {
+        let idx = self.addr_index();
+        for i in idx
+            .instance
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| self.interfaces.get(e))
+        {
             if i.instance.as_deref() == Some(id) && !enis.iter().any(|e| e.id == i.id) {
                 enis.push(i);
             }

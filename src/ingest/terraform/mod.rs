@@ -109,6 +109,8 @@ pub(crate) fn apply(net: &mut Network, file: &str, text: &str) -> Result<PlanRep
     }
     let report = cx.report;
     *net = work;
+    // Associations may have moved: the lookup indexes are rebuilt.
+    net.reindex();
     Ok(report)
 }
 

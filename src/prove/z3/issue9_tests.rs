@@ -301,10 +301,12 @@ fn f_gateway_route_tables_route_what_enters_first() {
     // Its state is not checked (F lists its ACL and groups): still unknown.
     let mut off = net.clone();
     off.interfaces.get_mut("eni-fw").unwrap().status = "available".into();
+    off.reindex();
     assert_eq!(verdict(&off, "8.8.8.8->198.51.100.10:443"), Unknown);
     // The appliance's groups still apply first.
     let mut closed = net.clone();
     closed.interfaces.get_mut("eni-fw").unwrap().groups = vec!["sg-web".into()];
+    closed.reindex();
     assert_eq!(verdict(&closed, "8.8.8.8->198.51.100.10:22"), Unreachable);
     // A blackhole.
     let net = with_edge("[{dest: 10.0.1.10/32, target: igw-a, state: blackhole}]");
@@ -339,7 +341,9 @@ fn g_an_instance_route_target_is_its_primary_interface() {
     second.id = "eni-app-1".into();
     second.device_index = Some(1);
     net.interfaces.get_mut("eni-app").unwrap().device_index = Some(0);
+    net.reindex();
     net.interfaces.insert("eni-app-1".into(), second);
+    net.reindex();
     let inst = net.instances.get_mut("i-app").unwrap();
     inst.interfaces = vec!["eni-app-1".into(), "eni-app".into()];
     inst.platform = Platform::Linux;
@@ -347,6 +351,7 @@ fn g_an_instance_route_target_is_its_primary_interface() {
     // Without the instance: through the interfaces' attachment.
     net.instances.remove("i-app");
     net.interfaces.get_mut("eni-app-1").unwrap().instance = Some("i-app".into());
+    net.reindex();
     assert_eq!(instance_primary(&net, "i-app").unwrap().id, "eni-app");
     assert!(instance_primary(&net, "i-none").is_none());
 }
@@ -360,6 +365,7 @@ fn h_stopped_instances_and_detached_interfaces_answer_nothing() {
     assert_eq!(verdict(&net, "eni-app->10.0.1.10:443"), Unreachable);
     let mut net = dual("");
     net.interfaces.get_mut("eni-app").unwrap().status = "available".into();
+    net.reindex();
     assert_eq!(verdict(&net, "eni-web->10.0.2.20:22"), Unreachable);
     assert_eq!(verdict(&net, "eni-app->10.0.1.10:443"), Unreachable);
 }
@@ -406,6 +412,7 @@ fn j_group_less_interfaces_and_load_balancers() {
         i.groups = groups.iter().map(|g| g.to_string()).collect();
         i.description = desc.map(str::to_string);
         net.interfaces.insert(id.into(), i);
+        net.reindex();
     };
     add("eni-nat", "10.0.2.30", "nat_gateway", &[], None);
     add("eni-blank", "10.0.2.31", "interface", &[], None);
@@ -480,6 +487,7 @@ fn l_groups_outside_the_input_decide_by_the_source_groups() {
     );
     // An interface of the input carrying it: a member.
     net.interfaces.get_mut("eni-app").unwrap().groups = vec!["sg-open".into(), "sg-peered".into()];
+    net.reindex();
     assert_eq!(verdict(&net, "eni-app->10.0.1.10:22"), Reachable);
 }
 
@@ -500,6 +508,7 @@ network_acls:
     peer.prefixes.clear();
     peer.instance = None;
     net.interfaces.insert("eni-peer".into(), peer);
+    net.reindex();
     net.route_tables.get_mut("rtb-a").unwrap().routes.clear();
     assert_eq!(verdict(&net, "eni-peer->10.0.2.20:22"), Reachable);
     assert_eq!(verdict(&net, "eni-peer->10.0.1.10:443"), Unreachable);
