@@ -175,11 +175,12 @@ fn reached(
     net: &Network,
     dst: &str,
     services: &[(Protocol, (u16, u16))],
+    from: From,
 ) -> Result<Reached, EngineError> {
     let ask = Ask {
         dst: DstSpec::Eni(dst.to_string()),
         services: services.to_vec(),
-        from: From::All,
+        from,
     };
     let answer = who::who(net, &ask)?;
     let mut out = Reached::new();
@@ -363,6 +364,98 @@ fn label_in(rule: &str, label: &str) -> bool {
     }
 }
 
+/// What of one destination's sources a set of changes can touch.
+#[derive(Debug, PartialEq, Eq)]
+enum Scope {
+    /// Every source.
+    Full,
+    /// These interfaces as sources (their own groups' egress or their
+    /// interface changed), nothing else.
+    Sources(Vec<String>),
+}
+
+/// The groups an interface carries in either network.
+fn groups_of<'n>(before: &'n Network, after: &'n Network, eni: &str) -> BTreeSet<&'n String> {
+    before
+        .interfaces
+        .get(eni)
+        .into_iter()
+        .chain(after.interfaces.get(eni))
+        .flat_map(|i| &i.groups)
+        .collect()
+}
+
+/// What `dst` needs recomputed. Only two kinds of change are narrowed,
+/// every other one recomputes every source of every destination it can
+/// reach ([`affected_vpcs`]):
+/// - a security group's rules (the group on both sides): its inbound rules
+///   filter only what enters its members (those destinations: every source),
+///   its outbound rules only what its members send (those sources);
+/// - an ordinary interface (type `interface`, an instance's or a service's):
+///   it is a source of its own (its groups, addresses, state), and as a
+///   destination, every source. Group references match by membership, so
+///   an interface joining a group changes only flows from or to it.
+///
+/// A group used by a Client VPN or Verified Access endpoint, a group added
+/// or removed (rules elsewhere may name it), any other kind of change:
+/// every source.
+fn scope(before: &Network, after: &Network, changes: &[Change], dst: &str) -> Scope {
+    let mut sources: BTreeSet<String> = BTreeSet::new();
+    let dst_groups = groups_of(before, after, dst);
+    let endpoint_group = |g: &str| {
+        [before, after].iter().any(|n| {
+            n.client_vpn_endpoints
+                .values()
+                .any(|e| e.security_groups.iter().any(|x| x == g))
+                || n.va_endpoints
+                    .values()
+                    .any(|e| e.security_groups.iter().any(|x| x == g))
+        })
+    };
+    for c in changes {
+        match (c.kind, c.change) {
+            ("security-group", Kind::Modified)
+                if !endpoint_group(&c.resource) && c.details.iter().all(|d| d.label != "field") =>
+            {
+                let inbound = c.details.iter().any(|d| !d.text.starts_with("outbound"));
+                let outbound = c.details.iter().any(|d| d.text.starts_with("outbound"));
+                if inbound && dst_groups.contains(&c.resource) {
+                    return Scope::Full;
+                }
+                if outbound {
+                    for net in [before, after] {
+                        sources.extend(net.members_of_group(&c.resource).map(|i| i.id.clone()));
+                    }
+                }
+            }
+            ("network-interface", _) => {
+                if c.resource == dst {
+                    return Scope::Full;
+                }
+                let ordinary = [before, after]
+                    .iter()
+                    .filter_map(|n| n.interfaces.get(&c.resource))
+                    .all(|i| i.kind == "interface")
+                    && [before, after].iter().all(|n| {
+                        n.nat_gateway_by_interface(&c.resource).is_none()
+                            && !n
+                                .client_vpn_endpoints
+                                .values()
+                                .flat_map(|e| &e.associations)
+                                .any(|a| a.interface.as_deref() == Some(c.resource.as_str()))
+                    });
+                if !ordinary {
+                    return Scope::Full;
+                }
+                sources.insert(c.resource.clone());
+            }
+            _ => return Scope::Full,
+        }
+    }
+    sources.remove(dst);
+    Scope::Sources(sources.into_iter().collect())
+}
+
 /// Compares `before` with `after`.
 pub fn diff(before: &Network, after: &Network) -> Result<Diff, EngineError> {
     diff_with(before, after, true)
@@ -381,7 +474,7 @@ pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, 
         destinations: dsts.len(),
         assumptions: vec![
             "compared: tcp and udp on every port and every ICMP type, from the internet, every access user group and every interface".into(),
-            "a change reaches only destinations in its VPC and VPCs connected to it by peering or through internet gateways; others are not recomputed".into(),
+            "a change reaches only destinations in its VPC and VPCs connected to it by peering or through internet gateways; there, a security group's inbound rules only what enters its members, its outbound rules and an interface's own change only what that interface sends or receives; the rest is not recomputed".into(),
         ],
         ..Diff::default()
     };
@@ -404,7 +497,6 @@ pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, 
         // An interface without an address has no flows to compare.
         let ip = a.or(b).and_then(|i| i.primary_ip());
         let Some(dst_ip) = ip else { continue };
-        out.compared += 1;
         let services = vec![
             (Protocol::TCP, (0, u16::MAX)),
             (Protocol::UDP, (0, u16::MAX)),
@@ -417,12 +509,18 @@ pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, 
                 (0, 255),
             ),
         ];
+        let from = match (skip, scope(before, after, &changes, dst)) {
+            (false, _) | (true, Scope::Full) => From::All,
+            (true, Scope::Sources(ids)) if !ids.is_empty() => From::These(ids),
+            _ => continue,
+        };
+        out.compared += 1;
         let rb = match b {
-            Some(_) => reached(before, dst, &services)?,
+            Some(_) => reached(before, dst, &services, from.clone())?,
             None => Reached::new(),
         };
         let ra = match a {
-            Some(_) => reached(after, dst, &services)?,
+            Some(_) => reached(after, dst, &services, from)?,
             None => Reached::new(),
         };
         let keys: BTreeSet<&(String, u8)> = rb.keys().chain(ra.keys()).collect();

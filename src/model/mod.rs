@@ -606,7 +606,10 @@ impl AddrIndex {
                 x.prefixed.push(i.id.clone());
             }
             if let Some(inst) = &i.instance {
-                x.instance.entry(inst.clone()).or_default().push(i.id.clone());
+                x.instance
+                    .entry(inst.clone())
+                    .or_default()
+                    .push(i.id.clone());
             }
         }
         for v in x.private.values_mut() {
@@ -622,7 +625,11 @@ impl AddrIndex {
 
     /// What the index was built from, as far as a lookup can check cheaply.
     fn shape(net: &Network) -> (usize, usize, usize) {
-        (net.interfaces.len(), net.instances.len(), net.route_tables.len())
+        (
+            net.interfaces.len(),
+            net.instances.len(),
+            net.route_tables.len(),
+        )
     }
 }
 
@@ -648,7 +655,11 @@ impl Network {
     /// delegated prefix, in ID order.
     fn holders(&self, ip: IpAddr) -> Vec<&Interface> {
         let idx = self.addr_index();
-        let mut ids: Vec<&String> = idx.private.get(&ip).map(|v| v.iter().collect()).unwrap_or_default();
+        let mut ids: Vec<&String> = idx
+            .private
+            .get(&ip)
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
         let mut out: Vec<&Interface> = ids
             .drain(..)
             .filter_map(|id| self.interfaces.get(id))
@@ -691,7 +702,9 @@ impl Network {
 
     /// Interfaces of a VPC holding `ip` as a private (or IPv6) address.
     pub fn interface_by_private_ip(&self, vpc: &str, ip: IpAddr) -> Option<&Interface> {
-        self.holders(ip).into_iter().find(|i| i.vpc == vpc && i.has_ip(ip))
+        self.holders(ip)
+            .into_iter()
+            .find(|i| i.vpc == vpc && i.has_ip(ip))
     }
 
     /// Every interface, any VPC, holding `ip` as a private address.

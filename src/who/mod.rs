@@ -26,6 +26,9 @@ pub enum From {
     Interfaces,
     /// One source, as a query names it (`i-…`, `eni-…`, an address).
     Source(SrcSpec),
+    /// These interfaces, each on its own (`diff` recomputing only the
+    /// sources a change can touch); IDs not in the input are skipped.
+    These(Vec<String>),
 }
 
 impl From {
@@ -379,6 +382,11 @@ fn ask_sources(
     let classes: Vec<Vec<String>> = match &ask.from {
         From::All | From::Interfaces => engine::source_classes(net),
         From::Source(SrcSpec::Eni(id)) => vec![vec![id.clone()]],
+        From::These(ids) => ids
+            .iter()
+            .filter(|id| net.interfaces.contains_key(*id))
+            .map(|id| vec![id.clone()])
+            .collect(),
         From::Source(SrcSpec::Instance(id)) => {
             let enis = net.instance_interfaces(id);
             if enis.is_empty() {

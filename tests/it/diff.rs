@@ -312,26 +312,46 @@ fn skipping_untouched_destinations_never_hides_a_flow_change() {
     let mut mutations = 0;
     for input in crate::output::inputs() {
         let net = &input.net;
-        let mut variants: Vec<reach::model::Network> = Vec::new();
+        let mut variants: Vec<Vec<reach::model::Network>> = vec![Vec::new(); 6];
         for (id, g) in &net.security_groups {
             for k in 0..g.ingress.len().min(3) {
                 let mut n = net.clone();
                 n.security_groups.get_mut(id).unwrap().ingress.remove(k);
-                variants.push(n);
+                variants[0].push(n);
             }
+        }
+        for (id, g) in &net.security_groups {
+            if !g.egress.is_empty() {
+                let mut n = net.clone();
+                n.security_groups.get_mut(id).unwrap().egress.remove(0);
+                variants[1].push(n);
+            }
+        }
+        // An interface that joins or leaves a group (references match by membership).
+        let groups: Vec<String> = net.security_groups.keys().cloned().collect();
+        for (id, i) in net.interfaces.iter().take(4) {
+            let mut n = net.clone();
+            let m = n.interfaces.get_mut(id).unwrap();
+            if m.groups.len() > 1 {
+                m.groups.pop();
+            } else if let Some(g) = groups.iter().find(|g| !i.groups.contains(g)) {
+                m.groups.push(g.clone());
+            }
+            n.reindex();
+            variants[2].push(n);
         }
         for (id, a) in &net.network_acls {
             if !a.inbound.is_empty() {
                 let mut n = net.clone();
                 n.network_acls.get_mut(id).unwrap().inbound.remove(0);
-                variants.push(n);
+                variants[3].push(n);
             }
         }
         for (id, t) in &net.route_tables {
             for k in 0..t.routes.len().min(2) {
                 let mut n = net.clone();
                 n.route_tables.get_mut(id).unwrap().routes.remove(k);
-                variants.push(n);
+                variants[4].push(n);
             }
         }
         for (id, e) in &net.client_vpn_endpoints {
@@ -342,10 +362,11 @@ fn skipping_untouched_destinations_never_hides_a_flow_change() {
                     .unwrap()
                     .auth_rules
                     .remove(0);
-                variants.push(n);
+                variants[5].push(n);
             }
         }
-        for after in variants.iter().take(12) {
+        // Up to four of each kind of change.
+        for after in variants.iter().flat_map(|v| v.iter().take(4)) {
             mutations += 1;
             let fast = diff::diff_with(net, after, true).unwrap();
             let full = diff::diff_with(net, after, false).unwrap();
