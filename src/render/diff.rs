@@ -11,6 +11,7 @@ use crate::hs::Field;
 use crate::model::Network;
 use crate::who::{Source, ports_of};
 
+use super::who::no_group;
 use super::{PacketsOut, packets};
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
@@ -70,12 +71,12 @@ fn source_kind(s: &Source) -> &'static str {
     }
 }
 
-fn source_line(s: &Source) -> String {
+fn source_line(s: &Source, net: &Network) -> String {
     match s {
         Source::Internet => "internet".into(),
         Source::Access { endpoint, group } => match group {
             Some(g) => format!("{endpoint} group {g}"),
-            None => format!("{endpoint} (a user in none of its groups)"),
+            None => format!("{endpoint} ({})", no_group(net, endpoint)),
         },
         Source::Interfaces {
             subnet,
@@ -86,7 +87,7 @@ fn source_line(s: &Source) -> String {
     }
 }
 
-fn flow_out(f: &FlowChange, d: &Diff, names: &Names, full: &Names) -> FlowOut {
+fn flow_out(f: &FlowChange, d: &Diff, names: &Names, full: &Names, net: &Network) -> FlowOut {
     let field = if f.protocol.is_icmp() {
         Field::IcmpType
     } else {
@@ -116,7 +117,7 @@ fn flow_out(f: &FlowChange, d: &Diff, names: &Names, full: &Names) -> FlowOut {
     FlowOut {
         direction: f.direction.name(),
         source_kind: source_kind(&f.source),
-        source: source_line(&f.source),
+        source: source_line(&f.source, net),
         destination: f.dst.clone(),
         address: f.dst_ip.to_string(),
         destination_in: match f.presence {
@@ -140,7 +141,7 @@ impl DiffReport {
         let flows: Vec<FlowOut> = d
             .flows
             .iter()
-            .map(|f| flow_out(f, d, &names, &full))
+            .map(|f| flow_out(f, d, &names, &full, net))
             .collect();
         let count = |dir: Direction| d.flows.iter().filter(|f| f.direction == dir).count();
         let exposure = d.flows.iter().filter(|f| f.is_new_exposure()).count();

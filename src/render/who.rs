@@ -66,14 +66,14 @@ pub struct WhoSourceOut {
     pub unknown: Vec<String>,
 }
 
-fn source_out(f: &Found) -> (&'static str, String) {
+fn source_out(f: &Found, net: &Network) -> (&'static str, String) {
     match &f.source {
         Source::Internet => ("internet", "internet".into()),
         Source::Access { endpoint, group } => (
             "access",
             match group {
                 Some(g) => format!("{endpoint} group {g}"),
-                None => format!("{endpoint} (a user in none of its groups)"),
+                None => format!("{endpoint} ({})", no_group(net, endpoint)),
             },
         ),
         Source::Interfaces { subnet, groups, .. } => {
@@ -89,7 +89,7 @@ impl WhoReport {
             .found
             .iter()
             .map(|f| {
-                let (kind, source) = source_out(f);
+                let (kind, source) = source_out(f, net);
                 let set = f.reach.some.union(&f.reach.undecided);
                 let (endpoint, group, vpc, subnet, security_groups, interfaces) = match &f.source {
                     Source::Internet => (None, None, None, None, Vec::new(), Vec::new()),
@@ -172,7 +172,13 @@ impl WhoReport {
             services: a
                 .services
                 .iter()
-                .map(|(p, (lo, hi))| format!("{} {lo}-{hi}", p.name()))
+                .map(|(p, (lo, hi))| {
+                    if lo == hi {
+                        format!("{} {lo}", p.name())
+                    } else {
+                        format!("{} {lo}-{hi}", p.name())
+                    }
+                })
                 .collect(),
             sources,
             assumptions: a.assumptions.clone(),
@@ -321,5 +327,16 @@ impl super::FindingsReport {
             inputs: Vec::new(),
             findings,
         }
+    }
+}
+
+/// Who a user "in no group" is at an endpoint: with certificate
+/// authentication every client (no groups exist), else a user in none of
+/// the groups its rules or policies name.
+pub(super) fn no_group(net: &Network, endpoint: &str) -> &'static str {
+    match net.client_vpn_endpoints.get(endpoint) {
+        Some(e) if !e.has_groups() => "every client: certificate authentication, no groups",
+        Some(_) => "a user in none of its groups",
+        None => "a user in none of the groups its policies name",
     }
 }
