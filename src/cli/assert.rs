@@ -46,14 +46,7 @@ pub(super) fn run(args: AssertArgs) -> Result<Verdict> {
                 file
             );
             let findings = FindingsReport::from_assert(&report, run_id);
-            let paths: Vec<PathBuf> = args
-                .inputs
-                .snapshots
-                .iter()
-                .chain(&args.inputs.models)
-                .cloned()
-                .collect();
-            super::ci_output(findings, f, &paths, args.tf_root.clone())?
+            super::ci_output(findings, f, &args.inputs.paths(), args.tf_root.clone())?
         }
     };
     let mut stdout = std::io::stdout().lock();

@@ -108,11 +108,7 @@ pub(super) fn run(args: DiffArgs) -> Result<Verdict> {
             } else {
                 args.after.clone()
             };
-            let names: Vec<String> = located
-                .iter()
-                .map(|p| p.display().to_string().replace('\\', "/"))
-                .collect();
-            let run_id = format!("reach/diff/{}/", names.join("+"));
+            let run_id = format!("reach/diff/{}/", super::path_names(&located));
             let findings = FindingsReport::from_diff(&d, &report, run_id);
             super::ci_output(findings, f, &located, args.tf_root.clone())?
         }

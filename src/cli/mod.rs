@@ -212,15 +212,8 @@ fn run(cli: Cli) -> Result<Verdict> {
         Format::Text => text(std::io::stdout().is_terminal()),
         Format::Sarif | Format::Junit | Format::Markdown => {
             let run_id = format!("reach/check/{}/{}/", input_names(&inputs), query);
-            let mut findings = FindingsReport::from_check(&analysis, &report, text(false), run_id);
-            if format != Format::Junit {
-                locate(&mut findings, &inputs, tf_root)?;
-            }
-            match format {
-                Format::Sarif => findings.to_sarif(),
-                Format::Junit => findings.to_junit(),
-                _ => findings.to_markdown(),
-            }
+            let findings = FindingsReport::from_check(&analysis, &report, text(false), run_id);
+            ci_output(findings, format, &inputs.paths(), tf_root)?
         }
     };
     let mut stdout = std::io::stdout().lock();
@@ -235,32 +228,31 @@ fn run(cli: Cli) -> Result<Verdict> {
     Ok(analysis.verdict)
 }
 
-/// The inputs as named on the command line, for a run's ID.
-fn input_names(inputs: &Inputs) -> String {
-    let names: Vec<String> = inputs
-        .snapshots
+impl Inputs {
+    /// Every input path, snapshots first.
+    fn paths(&self) -> Vec<PathBuf> {
+        self.snapshots.iter().chain(&self.models).cloned().collect()
+    }
+}
+
+/// Paths as named on the command line, for a run's ID.
+fn path_names(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths
         .iter()
-        .chain(&inputs.models)
         .map(|p| p.display().to_string().replace('\\', "/"))
         .collect();
     names.join("+")
 }
 
-/// Points each finding at the line of the input (or `.tf`) file that
-/// defines its resource or rule; the input files are the fallback. Reads the
-/// inputs again, only for the formats that show locations.
-fn locate(report: &mut FindingsReport, inputs: &Inputs, tf_root: Option<PathBuf>) -> Result<()> {
-    let paths: Vec<PathBuf> = inputs
-        .snapshots
-        .iter()
-        .chain(&inputs.models)
-        .cloned()
-        .collect();
-    locate_in(report, &paths, tf_root)
+/// The inputs as named on the command line, for a run's ID.
+fn input_names(inputs: &Inputs) -> String {
+    path_names(&inputs.paths())
 }
 
-/// Writes `findings` as SARIF, JUnit or markdown (locations for the first
-/// and last, from `paths`).
+/// Writes `findings` as SARIF, JUnit or markdown. For the first and last,
+/// each finding is pointed at the line of the input (or `.tf`) file that
+/// defines its resource or rule, the input files being the fallback; the
+/// inputs are read again, only for the formats that show locations.
 fn ci_output(
     mut findings: FindingsReport,
     format: Format,
@@ -277,7 +269,7 @@ fn ci_output(
     })
 }
 
-/// [`locate`] over these input paths.
+/// Fills in the findings' locations from `paths` (see [`ci_output`]).
 fn locate_in(
     report: &mut FindingsReport,
     paths: &[PathBuf],

@@ -46,20 +46,13 @@ pub(super) fn run(args: WhoArgs) -> Result<Verdict> {
         Format::Json => report.to_json(),
         Format::Text => report.to_text(),
         f => {
-            let paths: Vec<std::path::PathBuf> = args
-                .inputs
-                .snapshots
-                .iter()
-                .chain(&args.inputs.models)
-                .cloned()
-                .collect();
             let run_id = format!(
                 "reach/who/{}/{}/",
                 super::input_names(&args.inputs),
                 args.target
             );
             let findings = FindingsReport::from_who(&answer, &report, &net, run_id);
-            super::ci_output(findings, f, &paths, args.tf_root.clone())?
+            super::ci_output(findings, f, &args.inputs.paths(), args.tf_root.clone())?
         }
     };
     let mut stdout = std::io::stdout().lock();

@@ -281,6 +281,11 @@ fn cvpn_details(b: &ClientVpnEndpoint, a: &ClientVpnEndpoint) -> Vec<Detail> {
     out
 }
 
+/// For resources without rules: [`compare`] lists their fields.
+fn no_rules<T>(_: &T, _: &T) -> Vec<Detail> {
+    Vec::new()
+}
+
 /// Field-level differences of two values, from their `Debug` forms.
 fn fields<T: Debug>(b: &T, a: &T) -> Vec<Detail> {
     let (b, a) = (format!("{b:#?}"), format!("{a:#?}"));
@@ -308,8 +313,10 @@ fn fields<T: Debug>(b: &T, a: &T) -> Vec<Detail> {
     out
 }
 
-/// Compares one map of resources: `norm` blanks what is not compared,
-/// `details` lists what differs in a resource present on both sides.
+/// Compares one map of resources: `norm` blanks what is not compared;
+/// `details` lists, rule by rule, what differs in a resource present on both
+/// sides (given the originals, so rules keep their names); when it lists
+/// nothing, the normalized resources' differing fields are listed.
 #[allow(clippy::too_many_arguments)]
 fn compare<T: Clone + PartialEq + Debug>(
     out: &mut Vec<Change>,
@@ -331,7 +338,7 @@ fn compare<T: Clone + PartialEq + Debug>(
                 if nb == na {
                     continue;
                 }
-                let d = details(&nb, &na);
+                let d = details(b, a);
                 (
                     Kind::Modified,
                     a,
@@ -371,19 +378,6 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         |g| g.origin.file.to_string(),
         sg_details,
     );
-    // Rule labels (`sgr-…`) are lost by the key: name them from the
-    // originals. Re-run the details on the originals for modified groups.
-    for c in out.iter_mut().filter(|c| c.change == Kind::Modified) {
-        if let (Some(b), Some(a)) = (
-            before.security_groups.get(&c.resource),
-            after.security_groups.get(&c.resource),
-        ) {
-            let d = sg_details(b, a);
-            if !d.is_empty() {
-                c.details = d;
-            }
-        }
-    }
     compare(
         &mut out,
         "network-acl",
@@ -465,7 +459,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         },
         |i| Some(i.vpc.clone()),
         |i| i.origin.file.to_string(),
-        fields,
+        no_rules,
     );
     compare(
         &mut out,
@@ -479,7 +473,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         },
         |s| Some(s.vpc.clone()),
         |s| s.origin.file.to_string(),
-        fields,
+        no_rules,
     );
     compare(
         &mut out,
@@ -493,7 +487,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         },
         |v| Some(v.id.clone()),
         |v| v.origin.file.to_string(),
-        fields,
+        no_rules,
     );
     compare(
         &mut out,
@@ -507,7 +501,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         },
         |_| None,
         |i| i.origin.file.to_string(),
-        fields,
+        no_rules,
     );
     compare(
         &mut out,
@@ -520,7 +514,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         },
         |g| g.vpcs.first().cloned(),
         |g| g.origin.file.to_string(),
-        fields,
+        no_rules,
     );
     compare(
         &mut out,
@@ -533,7 +527,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         },
         |g| Some(g.vpc.clone()),
         |g| g.origin.file.to_string(),
-        fields,
+        no_rules,
     );
     compare(
         &mut out,
@@ -546,7 +540,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         },
         |p| Some(p.requester_vpc.clone()),
         |p| p.origin.file.to_string(),
-        fields,
+        no_rules,
     );
     compare(
         &mut out,
@@ -560,7 +554,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         },
         |_| None,
         |p| p.origin.file.to_string(),
-        fields,
+        no_rules,
     );
     compare(
         &mut out,
@@ -594,7 +588,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         },
         |e| Some(e.vpc.clone()),
         |e| e.origin.file.to_string(),
-        fields,
+        no_rules,
     );
     compare(
         &mut out,
@@ -607,7 +601,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         },
         |_| None,
         |g| g.origin.file.to_string(),
-        fields,
+        no_rules,
     );
     compare(
         &mut out,
@@ -620,7 +614,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         },
         |_| None,
         |t| t.origin.file.to_string(),
-        fields,
+        no_rules,
     );
     compare(
         &mut out,
@@ -633,7 +627,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         },
         |_| None,
         |t| t.origin.file.to_string(),
-        fields,
+        no_rules,
     );
     if before.idle_addresses != after.idle_addresses {
         out.push(Change {

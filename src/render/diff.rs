@@ -134,6 +134,23 @@ fn flow_out(f: &FlowChange, d: &Diff, names: &Names, full: &Names, net: &Network
     }
 }
 
+impl FlowOut {
+    /// Flows alike but for their source (of one kind) share this key: they
+    /// print once, sources listed, and are one finding.
+    fn alike(&self) -> String {
+        format!(
+            "{} {} {} {} {} {} {}",
+            self.direction,
+            self.source_kind,
+            self.destination,
+            self.address,
+            self.protocol,
+            self.ports,
+            self.because.join("|")
+        )
+    }
+}
+
 impl DiffReport {
     pub fn new(d: &Diff, net: &Network) -> DiffReport {
         let names = Names::new(net, Some(4));
@@ -206,22 +223,15 @@ impl DiffReport {
             }
             let _ = writeln!(o, "{title}:");
             // Flows alike but for their source print once, sources listed.
-            let mut groups: Vec<(&FlowOut, Vec<&FlowOut>)> = Vec::new();
+            let mut groups: Vec<(String, &FlowOut, Vec<&FlowOut>)> = Vec::new();
             for f in flows {
-                let alike = |g: &&FlowOut| {
-                    g.destination == f.destination
-                        && g.address == f.address
-                        && g.protocol == f.protocol
-                        && g.ports == f.ports
-                        && g.because == f.because
-                        && g.source_kind == f.source_kind
-                };
-                match groups.iter_mut().find(|(g, _)| alike(g)) {
-                    Some((_, members)) => members.push(f),
-                    None => groups.push((f, vec![f])),
+                let key = f.alike();
+                match groups.iter_mut().find(|(k, _, _)| *k == key) {
+                    Some((_, _, members)) => members.push(f),
+                    None => groups.push((key, f, vec![f])),
                 }
             }
-            for (f, members) in groups {
+            for (_, f, members) in groups {
                 let mut sources: Vec<&str> = members.iter().map(|m| m.source.as_str()).collect();
                 let more = sources.len().saturating_sub(6);
                 sources.truncate(6);
@@ -265,28 +275,16 @@ impl super::FindingsReport {
     /// change came from a plan).
     pub fn from_diff(d: &Diff, report: &DiffReport, run_id: String) -> Self {
         let mut findings: Vec<super::Finding> = Vec::new();
-        let mut seen: Vec<(String, String)> = Vec::new();
+        // One key per finding, in order.
+        let mut seen: Vec<String> = Vec::new();
         for (f, out) in d.flows.iter().zip(&report.flows) {
-            let group_key = format!(
-                "{} {} {} {} {} {} {}",
-                out.direction,
-                out.source_kind,
-                out.destination,
-                out.address,
-                out.protocol,
-                out.ports,
-                out.because.join("|")
-            );
-            if let Some((_, _)) = seen.iter().find(|(k, _)| *k == group_key) {
-                let i = seen
-                    .iter()
-                    .position(|(k, _)| *k == group_key)
-                    .expect("found");
+            let key = out.alike();
+            if let Some(i) = seen.iter().position(|k| *k == key) {
                 let fd = &mut findings[i];
                 fd.name = format!("{}; {}", out.source, fd.name);
                 continue;
             }
-            seen.push((group_key, out.class.clone()));
+            seen.push(key);
             let internet = f.source == Source::Internet;
             let ports = ports_of(&f.packets, f.protocol);
             let (rule_id, severity) = match f.direction {

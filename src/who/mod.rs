@@ -11,7 +11,7 @@ use crate::engine::{
     self, Analysis, DstSpec, EngineError, Path, Query, QueryOptions, QuerySpec, Reach, SrcSpec,
     Verdict,
 };
-use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
+use crate::hs::{self, Field, IntervalSet, PacketSet};
 use crate::model::{Network, Protocol};
 
 /// Which sources `who` asks about.
@@ -458,11 +458,6 @@ pub fn ports_of(set: &PacketSet, protocol: Protocol) -> IntervalSet {
     } else {
         set.project(Field::DstPort)
     }
-}
-
-/// An interval set of one value.
-pub fn point(v: u128) -> IntervalSet {
-    IntervalSet::from_interval(Interval::point(v))
 }
 
 /// What one class of interfaces gets to the target (`None`: nothing).
