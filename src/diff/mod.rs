@@ -497,18 +497,9 @@ pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, 
         // An interface without an address has no flows to compare.
         let ip = a.or(b).and_then(|i| i.primary_ip());
         let Some(dst_ip) = ip else { continue };
-        let services = vec![
-            (Protocol::TCP, (0, u16::MAX)),
-            (Protocol::UDP, (0, u16::MAX)),
-            (
-                if dst_ip.is_ipv6() {
-                    Protocol::ICMPV6
-                } else {
-                    Protocol::ICMP
-                },
-                (0, 255),
-            ),
-        ];
+        // `who`'s default: every tcp and udp port and every ICMP type of
+        // each address's family (ICMPv6 for the interface's IPv6 address).
+        let services: [(Protocol, (u16, u16)); 0] = [];
         let from = match (skip, scope(before, after, &changes, dst)) {
             (false, _) | (true, Scope::Full) => From::All,
             (true, Scope::Sources(ids)) if !ids.is_empty() => From::These(ids),

@@ -669,3 +669,23 @@ fn the_same_exposure_is_found_from_a_terraform_plan() {
     assert!(uris.contains(&format!("{rel}/main.tf:1")), "{uris:?}");
     assert!(uris.contains(&format!("{rel}/main.tf:5")), "{uris:?}");
 }
+
+#[test]
+fn icmpv6_opened_to_everyone_is_exposure_at_the_ipv6_address() {
+    let after = changed("real-account", "security-groups.json", |v| {
+        group(v, "sg-0web00000000000001")["IpPermissions"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"IpProtocol": "58", "FromPort": -1, "ToPort": -1,
+                "IpRanges": [], "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+                "PrefixListIds": [], "UserIdGroupPairs": []}));
+    });
+    let d = run_diff(&data("real-account"), after.path());
+    let f = d
+        .flows
+        .iter()
+        .find(|f| f.is_new_exposure())
+        .expect("new exposure");
+    assert_eq!(f.protocol, Protocol::ICMPV6);
+    assert_eq!(f.dst_ip.to_string(), "2600:1f18:4a3:6a01::10");
+}
