@@ -20,7 +20,7 @@ pub use check::{check, check_packets};
 pub use flow::Flow;
 pub use query::{
     DstSpec, EngineError, Query, QueryOptions, QuerySpec, SrcSpec, Start, parse_port_range,
-    source_classes,
+    source_classes, source_classes_toward,
 };
 pub use rules::{internet_sources, public_addresses};
 

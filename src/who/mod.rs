@@ -379,13 +379,19 @@ fn ask_sources(
             });
         }
     }
-    let classes: Vec<Vec<String>> = match &ask.from {
-        From::All | From::Interfaces => engine::source_classes(net),
-        From::Source(SrcSpec::Eni(id)) => vec![vec![id.clone()]],
+    // Gatherings of classes one walk answers for (see
+    // `engine::source_classes_toward`), each class with its place in
+    // `source_classes` order (the order they are listed in).
+    let gatherings: Vec<Vec<(usize, Vec<String>)>> = match &ask.from {
+        From::All | From::Interfaces => {
+            engine::source_classes_toward(net, dst_ip, protocol, ports)
+        }
+        From::Source(SrcSpec::Eni(id)) => vec![vec![(0, vec![id.clone()])]],
         From::These(ids) => ids
             .iter()
             .filter(|id| net.interfaces.contains_key(*id))
-            .map(|id| vec![id.clone()])
+            .enumerate()
+            .map(|(n, id)| vec![(n, vec![id.clone()])])
             .collect(),
         From::Source(SrcSpec::Instance(id)) => {
             let enis = net.instance_interfaces(id);
@@ -395,7 +401,7 @@ fn ask_sources(
                     message: "no such instance in the input (or it has no interface)".into(),
                 });
             }
-            vec![vec![enis[0].id.clone()]]
+            vec![vec![(0, vec![enis[0].id.clone()])]]
         }
         From::Source(SrcSpec::Ip(ip)) => {
             let owners: Vec<String> = net.interfaces_with_ip(*ip).map(|i| i.id.clone()).collect();
@@ -411,22 +417,58 @@ fn ask_sources(
                 }
                 Vec::new()
             } else {
-                owners.into_iter().map(|o| vec![o]).collect()
+                owners
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, o)| vec![(n, vec![o])])
+                    .collect()
             }
         }
         _ => Vec::new(),
     };
     use rayon::prelude::*;
-    let walked: Vec<Result<Option<Found>, EngineError>> = classes
+    let walked: Vec<Result<Vec<(usize, Found)>, EngineError>> = gatherings
         .into_par_iter()
-        .map(|class| class_found(net, t, class))
+        .map(|g| gathering_found(net, t, g))
         .collect();
+    let mut classes = Vec::new();
     for f in walked {
-        if let Some(f) = f? {
-            found.push(f);
+        classes.extend(f?);
+    }
+    classes.sort_by_key(|(n, _)| *n);
+    found.extend(classes.into_iter().map(|(_, f)| f));
+    Ok(())
+}
+
+/// What the classes of one gathering get to the target: one walk for all
+/// of them, then (when it reaches something and they are more than one
+/// class) a walk per class that reached, so each answer's explanation names
+/// that class's own groups.
+fn gathering_found(
+    net: &Network,
+    t: &Target<'_>,
+    mut gathering: Vec<(usize, Vec<String>)>,
+) -> Result<Vec<(usize, Found)>, EngineError> {
+    if gathering.len() == 1 {
+        let (n, class) = gathering.pop().expect("one class");
+        return Ok(class_found(net, t, class)?.map(|f| (n, f)).into_iter().collect());
+    }
+    let all: Vec<String> = gathering.iter().flat_map(|(_, c)| c.clone()).collect();
+    let Some(together) = class_found(net, t, all)? else {
+        return Ok(Vec::new());
+    };
+    let Source::Interfaces { enis, .. } = &together.source else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (n, class) in gathering {
+        if class.iter().any(|m| enis.contains(m)) {
+            if let Some(f) = class_found(net, t, class)? {
+                out.push((n, f));
+            }
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// The spec with its text written as a query.

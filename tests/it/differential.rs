@@ -153,6 +153,7 @@ struct Stats {
     /// with their own check.
     who: usize,
     who_shared: usize,
+    who_gathered: usize,
     disagreements: std::collections::BTreeMap<String, (usize, String)>,
 }
 
@@ -176,11 +177,12 @@ fn check_case(case: &snapshot::Case, stats: &mut Stats) -> Result<(), String> {
         let dst = q.text.split_once("->").map_or("", |x| x.1);
         let dst = dst.rsplit_once(':').map_or(dst, |x| x.0);
         let dst = dst.trim_start_matches('[').trim_end_matches(']');
-        let (n, shared) =
+        let (n, shared, gathered) =
             crate::who::who_matches_per_interface(&net, dst, spec.protocol, spec.ports)
                 .map_err(|e| format!("`who`: {e}"))?;
         stats.who += n;
         stats.who_shared += shared;
+        stats.who_gathered += gathered;
     }
     for q in &case.queries {
         stats.queries += 1;
@@ -332,8 +334,8 @@ fn engine_and_simulator_agree() {
         started.elapsed().as_secs_f64()
     ));
     announce(&format!(
-        "differential: `who` answered as each interface's own check for {} interface-target pairs ({} of them in a class of several interfaces asked together)",
-        s.who, s.who_shared
+        "differential: `who` answered as each interface's own check for {} interface-target pairs ({} of them in a class of several interfaces asked together, {} in classes of other groups walked together)",
+        s.who, s.who_shared, s.who_gathered
     ));
     announce(&format!(
         "differential: {} client queries to another client's address (client-to-client; {} users reached it through a `local` route), {} users in several groups answered for",

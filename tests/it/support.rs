@@ -32,9 +32,12 @@ pub fn load_snapshot(dir: &std::path::Path) -> Network {
 }
 
 pub fn load_model(name: &str) -> Network {
+    load_model_path(&root().join("models").join(name))
+}
+
+pub fn load_model_path(path: &std::path::Path) -> Network {
     let mut l = Loader::new();
-    l.add_model_path(&root().join("models").join(name))
-        .expect("model loads");
+    l.add_model_path(path).expect("model loads");
     l.finish().expect("model lowers")
 }
 

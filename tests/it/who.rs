@@ -35,12 +35,13 @@ pub fn who_matches_per_interface(
     dst: &str,
     protocol: Protocol,
     ports: (u16, u16),
-) -> Result<(usize, usize), String> {
+) -> Result<(usize, usize, usize), String> {
     let shared: Vec<String> = engine::source_classes(net)
         .into_iter()
         .filter(|c| c.len() > 1)
         .flatten()
         .collect();
+    let mut gathered: Vec<String> = Vec::new();
     let bracketed = if dst.parse::<std::net::Ipv6Addr>().is_ok() {
         format!("[{dst}]")
     } else {
@@ -56,8 +57,16 @@ pub fn who_matches_per_interface(
         from: From::Interfaces,
     };
     let Ok(answer) = who::who(net, &ask) else {
-        return Ok((0, 0));
+        return Ok((0, 0, 0));
     };
+    // Classes walked together toward the target (their outbound rules pass
+    // the same packets there).
+    gathered.extend(
+        engine::source_classes_toward(net, answer.dst_ip, protocol, ports)
+            .into_iter()
+            .filter(|g| g.len() > 1)
+            .flat_map(|g| g.into_iter().flat_map(|(_, c)| c)),
+    );
     // Every address `who` asked (an interface's private, public and IPv6
     // addresses), each against one check per interface.
     let mut addresses = vec![answer.dst_ip];
@@ -67,6 +76,7 @@ pub fn who_matches_per_interface(
     }
     let mut compared = 0;
     let mut in_shared = 0;
+    let mut in_gathered = 0;
     for dst_ip in addresses {
         // ICMP is asked of the address's own family only.
         if (protocol == Protocol::ICMP && dst_ip.is_ipv6())
@@ -102,6 +112,7 @@ pub fn who_matches_per_interface(
             });
             compared += 1;
             in_shared += usize::from(shared.contains(&i.id));
+            in_gathered += usize::from(gathered.contains(&i.id));
             match batched {
                 None if own.some.is_empty() && own.undecided.is_empty() => {}
                 None => {
@@ -122,12 +133,12 @@ pub fn who_matches_per_interface(
             }
         }
     }
-    Ok((compared, in_shared))
+    Ok((compared, in_shared, in_gathered))
 }
 
 #[test]
 fn classes_asked_together_answer_as_each_member_alone() {
-    let (mut compared, mut in_classes) = (0, 0);
+    let (mut compared, mut in_classes, mut in_gathered) = (0, 0, 0);
     for input in crate::output::inputs() {
         let net = &input.net;
         let dsts: Vec<String> = net
@@ -142,16 +153,97 @@ fn classes_asked_together_answer_as_each_member_alone() {
                 (Protocol::UDP, (53, 53)),
                 (Protocol::ICMP, (0, 255)),
             ] {
-                let (n, shared) = who_matches_per_interface(net, d, p, ports)
+                let (n, shared, gathered) = who_matches_per_interface(net, d, p, ports)
                     .unwrap_or_else(|e| panic!("{}: {e}", input.name));
                 compared += n;
                 in_classes += shared;
+                in_gathered += gathered;
             }
         }
     }
     assert!(compared > 200, "only {compared} comparisons");
     // Members of classes of several interfaces were among them.
     assert!(in_classes > 20, "only {in_classes} in shared classes");
+    let _ = in_gathered; // the generated network below has those
+}
+
+/// Classes walked together only when their outbound rules agree toward the
+/// target: the one whose groups pass less is walked alone, and its answer
+/// (and each other member's) is its own check's.
+#[test]
+fn classes_are_walked_together_only_when_their_outbound_rules_agree() {
+    let net = crate::support::load_model_path(&root().join("tests/data/who/gathered-egress.yaml"));
+    let ip: IpAddr = "10.0.2.20".parse().unwrap();
+    let gatherings = engine::source_classes_toward(&net, ip, Protocol::TCP, (5432, 5432));
+    let members: Vec<Vec<String>> = gatherings
+        .iter()
+        .map(|g| g.iter().flat_map(|(_, c)| c.clone()).collect())
+        .collect();
+    assert!(
+        members.contains(&vec!["eni-a".to_string(), "eni-c".into(), "eni-c2".into()]),
+        "{members:?}"
+    );
+    assert!(members.contains(&vec!["eni-b".to_string()]), "{members:?}");
+    for (ports, reaching) in [((5432, 5432), vec!["eni-a", "eni-c", "eni-c2"]), ((443, 443), vec!["eni-b"])] {
+        let ask = Ask {
+            dst: engine::DstSpec::Eni("eni-db".into()),
+            services: vec![(Protocol::TCP, ports)],
+            from: From::Interfaces,
+        };
+        let answer = who::who(&net, &ask).unwrap();
+        let mut got: Vec<String> = answer
+            .found
+            .iter()
+            .flat_map(|f| match &f.source {
+                Source::Interfaces { enis, .. } => enis.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, reaching, "tcp {ports:?}");
+        // Each class's explanation names its own groups on the way out.
+        for f in &answer.found {
+            let Source::Interfaces { groups, .. } = &f.source else { continue };
+            let out_hop = &f.analysis.paths[0].forward.hops[0];
+            assert!(groups.contains(&out_hop.component), "{} for {groups:?}", out_hop.component);
+        }
+        let (n, _, _) = who_matches_per_interface(&net, "10.0.2.20", Protocol::TCP, ports).unwrap();
+        assert_eq!(n, 4);
+    }
+}
+
+/// Classes of different groups walked together toward a target (their
+/// outbound rules pass the same packets there): each member as its own check.
+#[cfg(feature = "generate")]
+#[test]
+fn classes_walked_together_answer_as_each_member_alone() {
+    let p = reach::generate::Params::small();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in reach::generate::snapshot(&p) {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let net = crate::support::load_snapshot(dir.path());
+    let (mut compared, mut gathered) = (0, 0);
+    let dsts: Vec<String> = net
+        .interfaces
+        .values()
+        .filter_map(|i| i.primary_ip())
+        .map(|ip| ip.to_string())
+        .collect();
+    for d in dsts.iter().step_by(4) {
+        for (p, ports) in [
+            (Protocol::TCP, (5432, 5432)),
+            (Protocol::TCP, (0, u16::MAX)),
+            (Protocol::ICMP, (0, 255)),
+        ] {
+            let (n, _, g) = who_matches_per_interface(&net, d, p, ports)
+                .unwrap_or_else(|e| panic!("generated: {e}"));
+            compared += n;
+            gathered += g;
+        }
+    }
+    assert!(compared > 200, "only {compared} comparisons");
+    assert!(gathered > 50, "only {gathered} in gathered classes");
 }
 
 #[test]
