@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::engine::{Analysis, DstSpec, EngineError, Path};
+use crate::engine::{self, Analysis, DstSpec, EngineError, Path};
 use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
 use crate::model::{Network, Protocol};
 use crate::who::{self, Ask, Found, From, Source};
@@ -372,6 +372,9 @@ enum Scope {
     /// These interfaces as sources (their own groups' egress or their
     /// interface changed), nothing else.
     Sources(Vec<String>),
+    /// Every source, on these services only (the destination's groups'
+    /// inbound rules changed for those packets, nothing else did).
+    Services(Vec<(Protocol, (u16, u16))>),
 }
 
 /// The groups an interface carries in either network.
@@ -389,8 +392,10 @@ fn groups_of<'n>(before: &'n Network, after: &'n Network, eni: &str) -> BTreeSet
 /// every other one recomputes every source of every destination it can
 /// reach ([`affected_vpcs`]):
 /// - a security group's rules (the group on both sides): its inbound rules
-///   filter only what enters its members (those destinations: every source),
-///   its outbound rules only what its members send (those sources);
+///   filter only what enters its members (those destinations: every source,
+///   but only the protocols and ports whose packets the group's inbound rules
+///   treat differently before and after), its outbound rules only what its
+///   members send (those sources);
 /// - an ordinary interface (type `interface`, an instance's or a service's):
 ///   it is a source of its own (its groups, addresses, state), and as a
 ///   destination, every source. Group references match by membership, so
@@ -401,6 +406,7 @@ fn groups_of<'n>(before: &'n Network, after: &'n Network, eni: &str) -> BTreeSet
 /// every source.
 fn scope(before: &Network, after: &Network, changes: &[Change], dst: &str) -> Scope {
     let mut sources: BTreeSet<String> = BTreeSet::new();
+    let mut inbound_of: Vec<&str> = Vec::new();
     let dst_groups = groups_of(before, after, dst);
     let endpoint_group = |g: &str| {
         [before, after].iter().any(|n| {
@@ -420,7 +426,7 @@ fn scope(before: &Network, after: &Network, changes: &[Change], dst: &str) -> Sc
                 let inbound = c.details.iter().any(|d| !d.text.starts_with("outbound"));
                 let outbound = c.details.iter().any(|d| d.text.starts_with("outbound"));
                 if inbound && dst_groups.contains(&c.resource) {
-                    return Scope::Full;
+                    inbound_of.push(&c.resource);
                 }
                 if outbound {
                     for net in [before, after] {
@@ -453,7 +459,53 @@ fn scope(before: &Network, after: &Network, changes: &[Change], dst: &str) -> Sc
         }
     }
     sources.remove(dst);
-    Scope::Sources(sources.into_iter().collect())
+    if inbound_of.is_empty() {
+        return Scope::Sources(sources.into_iter().collect());
+    }
+    if !sources.is_empty() {
+        return Scope::Full;
+    }
+    // Only the destination's own groups' inbound rules changed: every
+    // source, on the services whose packets they treat differently.
+    match inbound_services(before, after, &inbound_of) {
+        Some(services) => Scope::Services(services),
+        None => Scope::Full,
+    }
+}
+
+/// The protocols and ports (ICMP types) of the packets the inbound rules of
+/// `groups` allow (or may) before and not after, or after and not before;
+/// `None` when a group is missing on a side. Only what `who` asks (tcp, udp,
+/// ICMP, ICMPv6) is listed: other protocols are not compared.
+fn inbound_services(
+    before: &Network,
+    after: &Network,
+    groups: &[&str],
+) -> Option<Vec<(Protocol, (u16, u16))>> {
+    let mut changed = PacketSet::empty();
+    for g in groups {
+        let (by, bm) = engine::group_rules_set(before, g, engine::Side::Ingress)?;
+        let (ay, am) = engine::group_rules_set(after, g, engine::Side::Ingress)?;
+        for (x, y) in [(&by, &ay), (&bm, &am)] {
+            changed = changed.union(&x.difference(y)).union(&y.difference(x));
+        }
+    }
+    let mut out = Vec::new();
+    for p in [Protocol::TCP, Protocol::UDP, Protocol::ICMP, Protocol::ICMPV6] {
+        let n = u128::from(proto_number(p));
+        let of = changed.restrict(Field::Proto, &IntervalSet::from_interval(Interval::point(n)));
+        let field = if p.is_icmp() {
+            Field::IcmpType
+        } else {
+            Field::DstPort
+        };
+        let max = if p.is_icmp() { 255 } else { u128::from(u16::MAX) };
+        for i in of.project(field).intervals() {
+            let (lo, hi) = (i.lo.min(max), i.hi.min(max));
+            out.push((p, (lo as u16, hi as u16)));
+        }
+    }
+    Some(out)
 }
 
 /// Compares `before` with `after`.
@@ -474,7 +526,7 @@ pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, 
         destinations: dsts.len(),
         assumptions: vec![
             "compared: tcp and udp on every port and every ICMP type, from the internet, every access user group and every interface".into(),
-            "a change reaches only destinations in its VPC and VPCs connected to it by peering or through internet gateways; there, a security group's inbound rules only what enters its members, its outbound rules and an interface's own change only what that interface sends or receives; the rest is not recomputed".into(),
+            "a change reaches only destinations in its VPC and VPCs connected to it by peering or through internet gateways; there, a security group's inbound rules only what enters its members on the protocols and ports they treat differently, its outbound rules and an interface's own change only what that interface sends or receives; the rest is not recomputed".into(),
         ],
         ..Diff::default()
     };
@@ -499,10 +551,14 @@ pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, 
         let Some(dst_ip) = ip else { continue };
         // `who`'s default: every tcp and udp port and every ICMP type of
         // each address's family (ICMPv6 for the interface's IPv6 address).
-        let services: [(Protocol, (u16, u16)); 0] = [];
+        let mut services: Vec<(Protocol, (u16, u16))> = Vec::new();
         let from = match (skip, scope(before, after, &changes, dst)) {
             (false, _) | (true, Scope::Full) => From::All,
             (true, Scope::Sources(ids)) if !ids.is_empty() => From::These(ids),
+            (true, Scope::Services(s)) if !s.is_empty() => {
+                services = s;
+                From::All
+            }
             _ => continue,
         };
         out.compared += 1;

@@ -22,7 +22,7 @@ pub use query::{
     DstSpec, EngineError, Query, QueryOptions, QuerySpec, SrcSpec, Start, parse_port_range,
     source_classes, source_classes_toward,
 };
-pub use rules::{internet_sources, public_addresses};
+pub use rules::{Side, group_rules_set, internet_sources, public_addresses};
 
 /// Verified Access: who asks and what the policies decided.
 pub mod va {

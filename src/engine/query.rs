@@ -682,15 +682,8 @@ pub fn source_classes_toward(
         let mut maybe = PacketSet::empty();
         for g in groups {
             let got = per_group.entry(g.clone()).or_insert_with(|| {
-                let sg = net.security_groups.get(g)?;
-                let mut a = PacketSet::empty();
-                let mut m = PacketSet::empty();
-                for r in &sg.egress {
-                    let (set, may) = rules::sg_rule_set(net, r, rules::Side::Egress);
-                    a = a.union(&set.intersect(&toward));
-                    m = m.union(&may.intersect(&toward));
-                }
-                Some((a, m))
+                let (a, m) = rules::group_rules_set(net, g, rules::Side::Egress)?;
+                Some((a.intersect(&toward), m.intersect(&toward)))
             });
             match got {
                 Some((a, m)) => {

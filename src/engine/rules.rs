@@ -208,6 +208,24 @@ pub fn sg_rule_set(net: &Network, rule: &SgRule, side: Side) -> (PacketSet, Pack
     (yes, maybe)
 }
 
+/// The packets a security group's rules of one side allow, and those they
+/// might (see [`sg_rule_set`]); `None` when the group is not in the input.
+pub fn group_rules_set(net: &Network, group: &str, side: Side) -> Option<(PacketSet, PacketSet)> {
+    let sg = net.security_groups.get(group)?;
+    let rules = match side {
+        Side::Ingress => &sg.ingress,
+        Side::Egress => &sg.egress,
+    };
+    let mut yes = PacketSet::empty();
+    let mut maybe = PacketSet::empty();
+    for r in rules {
+        let (y, m) = sg_rule_set(net, r, side);
+        yes = yes.union(&y);
+        maybe = maybe.union(&m);
+    }
+    Some((yes, maybe))
+}
+
 pub fn nacl_entry_set(e: &NaclEntry, side: Side) -> PacketSet {
     PacketSet::from_cube(proto_ports(e.protocol, e.ports))
         .restrict(side.peer_field(), &cidr_set(&e.cidr))

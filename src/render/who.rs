@@ -85,6 +85,7 @@ fn source_out(f: &Found, net: &Network) -> (&'static str, String) {
 impl WhoReport {
     pub fn new(a: &Answer, target: &str, net: &Network) -> WhoReport {
         let names = Names::new(net, Some(4));
+        let full = Names::new(net, None);
         let sources = a
             .found
             .iter()
@@ -156,8 +157,8 @@ impl WhoReport {
                     }),
                     reach,
                     via: f.via.clone(),
-                    packets: packets(&f.reach.some, &Names::new(net, None)),
-                    undecided: packets(&f.reach.undecided, &Names::new(net, None)),
+                    packets: packets(&f.reach.some, &full),
+                    undecided: packets(&f.reach.undecided, &full),
                     unknown: if f.reach.undecided.is_empty() {
                         Vec::new()
                     } else {

@@ -9,6 +9,9 @@ use crate::hs::{self, Field, IntervalSet};
 
 use super::{Cross, Node, Trail, Walk, forwarder, not_answering, point};
 
+/// Up to this many destination addresses are looked up one by one.
+const MAX_LOOKUPS: usize = 4096;
+
 impl<'n> Walk<'n, '_> {
     /// Delivers inside a VPC to whichever interface holds the destination address.
     pub(super) fn deliver(&mut self, vpc: &str, from: Cross<'_>, flow: Flow, trail: Trail) {
@@ -41,12 +44,22 @@ impl<'n> Walk<'n, '_> {
         let dsts = rest.current(Field::Dst);
         // Each holder of destination addresses, with the addresses it holds.
         let holders: Vec<(Node<'n>, IntervalSet)> = match dsts.intervals() {
-            [i] if i.lo == i.hi => {
-                let ip = hs::addr_of(i.lo);
-                self.node_by_private_ip(vpc, ip)
-                    .map(|n| (n, point(ip)))
-                    .into_iter()
-                    .collect()
+            // A few addresses (one, or the members of a class of sources a
+            // reply goes back to): each looked up, not every interface scanned.
+            points if points.len() <= MAX_LOOKUPS && points.iter().all(|i| i.lo == i.hi) => {
+                let mut holders: Vec<(Node<'n>, IntervalSet)> = Vec::new();
+                for i in points {
+                    let ip = hs::addr_of(i.lo);
+                    let Some(n) = self.node_by_private_ip(vpc, ip) else {
+                        continue;
+                    };
+                    match holders.iter_mut().find(|(m, _)| m.id() == n.id()) {
+                        Some((_, held)) => *held = held.union(&point(ip)),
+                        None => holders.push((n, point(ip))),
+                    }
+                }
+                holders.sort_by(|a, b| a.0.id().cmp(b.0.id()));
+                holders
             }
             _ => {
                 let nats = self

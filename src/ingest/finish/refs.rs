@@ -49,73 +49,32 @@ pub(super) fn check_references(st: &mut State) -> Result<(), IngestError> {
 /// The VPCs of subnets, security groups, route tables and network ACLs; the
 /// subnets of route-table and network-ACL associations.
 fn check_network_refs(ck: &mut Checker, net: &Network) -> Result<(), IngestError> {
+    use RefKind::{Subnet, Vpc};
     for s in net.subnets.values() {
         let r = resource("subnet", &s.id);
-        ck.check(
-            RefKind::Vpc,
-            net.vpcs.contains_key(&s.vpc),
-            &s.origin,
-            &r,
-            ck.field(&s.origin, "VpcId", "vpc"),
-            &s.vpc,
-        )?;
+        ck.need(net, Vpc, &s.origin, &r, ("VpcId", "vpc"), [&s.vpc])?;
     }
     for sg in net.security_groups.values() {
         let r = resource("security group", &sg.id);
-        ck.check(
-            RefKind::Vpc,
-            net.vpcs.contains_key(&sg.vpc),
-            &sg.origin,
-            &r,
-            ck.field(&sg.origin, "VpcId", "vpc"),
-            &sg.vpc,
-        )?;
+        ck.need(net, Vpc, &sg.origin, &r, ("VpcId", "vpc"), [&sg.vpc])?;
     }
     for rt in net.route_tables.values() {
         let r = resource("route table", &rt.id);
-        ck.check(
-            RefKind::Vpc,
-            net.vpcs.contains_key(&rt.vpc),
-            &rt.origin,
-            &r,
-            ck.field(&rt.origin, "VpcId", "vpc"),
-            &rt.vpc,
-        )?;
-        for s in &rt.subnets {
-            ck.check(
-                RefKind::Subnet,
-                net.subnets.contains_key(s),
-                &rt.origin,
-                &r,
-                ck.field(&rt.origin, "Associations.SubnetId", "subnets"),
-                s,
-            )?;
-        }
+        ck.need(net, Vpc, &rt.origin, &r, ("VpcId", "vpc"), [&rt.vpc])?;
+        let field = ("Associations.SubnetId", "subnets");
+        ck.need(net, Subnet, &rt.origin, &r, field, &rt.subnets)?;
     }
     for acl in net.network_acls.values() {
         let r = resource("network acl", &acl.id);
-        ck.check(
-            RefKind::Vpc,
-            net.vpcs.contains_key(&acl.vpc),
-            &acl.origin,
-            &r,
-            ck.field(&acl.origin, "VpcId", "vpc"),
-            &acl.vpc,
-        )?;
+        ck.need(net, Vpc, &acl.origin, &r, ("VpcId", "vpc"), [&acl.vpc])?;
     }
     for (subnet, acl_id) in &net.nacl_of_subnet {
         let Some(acl) = net.network_acls.get(acl_id) else {
             continue;
         };
         let r = resource("network acl", acl_id);
-        ck.check(
-            RefKind::Subnet,
-            net.subnets.contains_key(subnet),
-            &acl.origin,
-            &r,
-            ck.field(&acl.origin, "Associations.SubnetId", "subnets"),
-            subnet,
-        )?;
+        let field = ("Associations.SubnetId", "subnets");
+        ck.need(net, Subnet, &acl.origin, &r, field, [subnet])?;
     }
     Ok(())
 }
@@ -127,75 +86,37 @@ fn check_attachment_refs(
     net: &Network,
     deferred: &[DeferredRef],
 ) -> Result<(), IngestError> {
+    use RefKind::{SecurityGroup, Subnet, Vpc};
     for ep in net.client_vpn_endpoints.values() {
         let r = resource("client vpn endpoint", &ep.id);
-        ck.check(
-            RefKind::Vpc,
-            net.vpcs.contains_key(&ep.vpc),
-            &ep.origin,
-            &r,
-            ck.field(&ep.origin, "VpcId", "vpc"),
-            &ep.vpc,
-        )?;
-        for g in &ep.security_groups {
-            ck.check(
-                RefKind::SecurityGroup,
-                net.security_groups.contains_key(g),
-                &ep.origin,
-                &r,
-                ck.field(&ep.origin, "SecurityGroupIds", "security_groups"),
-                g,
-            )?;
-        }
+        ck.need(net, Vpc, &ep.origin, &r, ("VpcId", "vpc"), [&ep.vpc])?;
+        let field = ("SecurityGroupIds", "security_groups");
+        ck.need(net, SecurityGroup, &ep.origin, &r, field, &ep.security_groups)?;
     }
     for d in deferred {
-        let exists = match d.kind {
-            RefKind::Vpc => net.vpcs.contains_key(&d.id),
-            RefKind::Subnet => net.subnets.contains_key(&d.id),
-            RefKind::SecurityGroup => net.security_groups.contains_key(&d.id),
-        };
-        ck.check(
-            d.kind,
-            exists,
-            &d.origin,
-            &d.resource,
-            d.field.clone(),
-            &d.id,
-        )?;
+        let exists = exists(net, d.kind, &d.id);
+        ck.check(d.kind, exists, &d.origin, &d.resource, d.field.clone(), &d.id)?;
     }
     for eni in net.interfaces.values() {
         let r = resource("network interface", &eni.id);
-        ck.check(
-            RefKind::Subnet,
-            net.subnets.contains_key(&eni.subnet),
-            &eni.origin,
-            &r,
-            ck.field(&eni.origin, "SubnetId", "subnet"),
-            &eni.subnet,
-        )?;
-        for g in &eni.groups {
-            ck.check(
-                RefKind::SecurityGroup,
-                net.security_groups.contains_key(g),
-                &eni.origin,
-                &r,
-                ck.field(&eni.origin, "Groups.GroupId", "groups"),
-                g,
-            )?;
-        }
+        ck.need(net, Subnet, &eni.origin, &r, ("SubnetId", "subnet"), [&eni.subnet])?;
+        let field = ("Groups.GroupId", "groups");
+        ck.need(net, SecurityGroup, &eni.origin, &r, field, &eni.groups)?;
     }
     for nat in net.nat_gateways.values().filter(|n| nat_is_live(&n.state)) {
         let r = resource("nat gateway", &nat.id);
-        ck.check(
-            RefKind::Subnet,
-            net.subnets.contains_key(&nat.subnet),
-            &nat.origin,
-            &r,
-            ck.field(&nat.origin, "SubnetId", "subnet"),
-            &nat.subnet,
-        )?;
+        ck.need(net, Subnet, &nat.origin, &r, ("SubnetId", "subnet"), [&nat.subnet])?;
     }
     Ok(())
+}
+
+/// Whether the input has the VPC, subnet or security group `id`.
+fn exists(net: &Network, kind: RefKind, id: &str) -> bool {
+    match kind {
+        RefKind::Vpc => net.vpcs.contains_key(id),
+        RefKind::Subnet => net.subnets.contains_key(id),
+        RefKind::SecurityGroup => net.security_groups.contains_key(id),
+    }
 }
 
 /// Rules naming a group the input lacks are legitimate input (a group of a
@@ -254,6 +175,24 @@ impl Checker<'_> {
             json
         }
         .to_string()
+    }
+
+    /// Each of `ids`, named by `resource` (declared at `origin`) in the field
+    /// spelled `fields` (JSON, YAML), is in the input.
+    fn need<'i>(
+        &mut self,
+        net: &Network,
+        kind: RefKind,
+        origin: &Origin,
+        resource: &str,
+        fields: (&str, &str),
+        ids: impl IntoIterator<Item = &'i String>,
+    ) -> Result<(), IngestError> {
+        for id in ids {
+            let field = self.field(origin, fields.0, fields.1);
+            self.check(kind, exists(net, kind, id), origin, resource, field, id)?;
+        }
+        Ok(())
     }
 
     fn check(
