@@ -278,9 +278,9 @@ fn authorization(
                 (
                     Severity::Medium,
                     format!(
-                        "the rules for {} do not grant {who}, so {who} cannot reach {}",
+                        "the rules for {} do not grant {who}: {who} cannot reach {}",
                         lose.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-                        lose.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+                        if lose.len() == 1 { "it" } else { "them" }
                     ),
                     format!(
                         "if {who} should reach them, authorize it on each more specific destination ({}); otherwise revoke it: {}",
@@ -329,7 +329,7 @@ fn authorization(
             vpc: Some(ep.vpc.clone()),
             subject,
             message: format!(
-                "authorization rule {} is unusable: no Client VPN route covers {} (what it decides), so no connection to it enters the VPN{}",
+                "authorization rule {} is unusable: no Client VPN route covers {}, where it decides, so no connection there enters the VPN{}",
                 describe_auth_rule(r),
                 names.addresses(&own),
                 if ep.split_tunnel {
@@ -339,10 +339,15 @@ fn authorization(
                 }
             ),
             fix: format!(
-                "add a route through every association (aws ec2 create-client-vpn-route --client-vpn-endpoint-id {} --destination-cidr-block {} --target-vpc-subnet-id {}), or revoke the rule: {}",
-                ep.id,
-                r.dest,
-                assocs.first().map(|a| a.subnet.as_str()).unwrap_or("SUBNET"),
+                "add a route through every association ({}), or revoke the rule: {}",
+                assocs
+                    .iter()
+                    .map(|a| format!(
+                        "aws ec2 create-client-vpn-route --client-vpn-endpoint-id {} --destination-cidr-block {} --target-vpc-subnet-id {}",
+                        ep.id, r.dest, a.subnet
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; "),
                 cmd_revoke(r)
             ),
             related: Vec::new(),

@@ -245,10 +245,15 @@ fn finding(
         Side::Egress => ("to", "the clients' ephemeral ports"),
         Side::Ingress => ("from", "the ephemeral ports of the subnet's own clients"),
     };
+    // Many ranges read better as the entry's own CIDR; the packets are exact.
+    let who = if hs::addr_items(&peers).len() > 4 {
+        format!("addresses in {}", e.cidr)
+    } else {
+        names.addresses(&peers)
+    };
     let reply = format!(
-        "{} {to_from} {} on ports {}",
+        "{} {to_from} {who} on ports {}",
         e.protocol.name(),
-        names.addresses(&peers),
         ports.summary(Field::DstPort)
     );
     // The new entry must come before any entry of the other direction that

@@ -65,6 +65,16 @@ fn numbers(entries: &[(&NaclEntry, PacketSet)]) -> String {
     }
 }
 
+/// `allow` for several entries, `allows` for one.
+fn verb(a: Action, entries: &[(&NaclEntry, PacketSet)]) -> String {
+    match (a, entries.len()) {
+        (Action::Allow, 1) => "allows",
+        (Action::Deny, 1) => "denies",
+        (a, _) => action_name(a),
+    }
+    .to_string()
+}
+
 fn direction(acl: &NetworkAcl, side: Side, out: &mut Vec<Finding>) {
     // Each earlier entry with the packets it decides (what it matches that
     // no entry before it does).
@@ -109,8 +119,8 @@ fn direction(acl: &NetworkAcl, side: Side, out: &mut Vec<Finding>) {
                 let lowest = o.iter().map(|(f, _)| f.number).min().unwrap_or(e.number);
                 let other_act = o
                     .first()
-                    .map(|(f, _)| action_name(f.action))
-                    .unwrap_or("decide");
+                    .map(|(f, _)| verb(f.action, o))
+                    .unwrap_or_default();
                 (lowest, other_act)
             };
             if first.is_empty() && other.is_empty() {
@@ -118,9 +128,10 @@ fn direction(acl: &NetworkAcl, side: Side, out: &mut Vec<Finding>) {
                     Kind::NaclRedundant,
                     Severity::Low,
                     format!(
-                        "{desc} is redundant: earlier {} of {} already {act} every packet it matches",
+                        "{desc} is redundant: earlier {} of {} already {} every packet it matches",
                         numbers(&same),
-                        acl.id
+                        acl.id,
+                        verb(e.action, &same)
                     ),
                     format!(
                         "delete it; nothing changes: {}",
@@ -134,7 +145,7 @@ fn direction(acl: &NetworkAcl, side: Side, out: &mut Vec<Finding>) {
                     Kind::NaclShadowed,
                     Severity::Medium,
                     format!(
-                        "{desc} never takes effect: earlier rules decide every packet it matches first (the lowest number that matches wins), and {} {other_act} packets it would {act}",
+                        "{desc} never takes effect: earlier rules decide every packet it matches first (the lowest number that matches wins), and {} {other_act} some packets it would {act}",
                         numbers(&other)
                     ),
                     format!(

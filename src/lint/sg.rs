@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::engine::sets::{Side, describe_sg_rule, proto_ports};
 use crate::hs::{self, IntervalSet, PacketSet};
-use crate::model::{Network, Peer, SecurityGroup, SgRule};
+use crate::model::{Network, Peer, PortMatch, Protocol, SecurityGroup, SgRule};
 
 use super::{Finding, Kind, Lint, Severity, cidr};
 
@@ -47,6 +47,38 @@ pub(super) fn attachments(net: &Network) -> BTreeMap<&str, BTreeSet<&str>> {
 /// A VPC's default group, which AWS creates and never deletes.
 fn is_default(g: &SecurityGroup) -> bool {
     g.name == "default" || g.id.starts_with("sg-default-")
+}
+
+/// The rule AWS gives every new group: all traffic out to everywhere.
+fn is_default_egress(r: &SgRule, side: Side) -> bool {
+    side == Side::Egress
+        && r.protocol == Protocol::All
+        && matches!(r.peer, Peer::Cidr(c) if c.prefix_len() == 0)
+}
+
+/// A rule as the AWS CLI's `--ip-permissions` shorthand writes it.
+fn ip_permissions(r: &SgRule) -> String {
+    let proto = match r.protocol {
+        Protocol::All => "-1".to_string(),
+        p @ Protocol::Number(6 | 17 | 1 | 58) => p.name(),
+        Protocol::Number(n) => n.to_string(),
+    };
+    let ports = match r.ports {
+        PortMatch::Ports { from, to } => format!(",FromPort={from},ToPort={to}"),
+        PortMatch::Icmp { icmp_type, code } => format!(
+            ",FromPort={},ToPort={}",
+            icmp_type.map_or(-1, i32::from),
+            code.map_or(-1, i32::from)
+        ),
+        PortMatch::Any => String::new(),
+    };
+    let peer = match &r.peer {
+        Peer::Cidr(c) if c.addr().is_ipv4() => format!("IpRanges=[{{CidrIp={c}}}]"),
+        Peer::Cidr(c) => format!("Ipv6Ranges=[{{CidrIpv6={c}}}]"),
+        Peer::PrefixList(p) => format!("PrefixListIds=[{{PrefixListId={p}}}]"),
+        Peer::Group(g) => format!("UserIdGroupPairs=[{{GroupId={g}}}]"),
+    };
+    format!("IpProtocol={proto}{ports},{peer}")
 }
 
 fn rules(g: &SecurityGroup, side: Side) -> &[SgRule] {
@@ -184,10 +216,13 @@ fn class_side(
         if cand.is_empty() {
             continue;
         }
+        // AWS gives every new group this rule; another group's copy on the
+        // same interfaces is no reason to revoke it.
+        let own_group_only = is_default_egress(it.rule, side);
         let mut cover = PacketSet::empty();
         let mut by: Vec<&Item<'_>> = Vec::new();
         for (j, o) in items.iter().enumerate() {
-            if j == i || gone[j] {
+            if j == i || gone[j] || (own_group_only && o.group.id != it.group.id) {
                 continue;
             }
             let c = o.covers(it, side).intersect(&cand);
@@ -227,9 +262,9 @@ fn class_side(
             ),
             _ => String::new(),
         };
-        let (dir, cmd) = match side {
-            Side::Ingress => ("ingress", "revoke-security-group-ingress"),
-            Side::Egress => ("egress", "revoke-security-group-egress"),
+        let cmd = match side {
+            Side::Ingress => "revoke-security-group-ingress",
+            Side::Egress => "revoke-security-group-egress",
         };
         let fix = match &it.rule.rule_id {
             Some(id) => format!(
@@ -237,8 +272,9 @@ fn class_side(
                 it.group.id
             ),
             None => format!(
-                "revoke it; nothing changes: delete {dir} rule {} of {} (aws ec2 {cmd} --group-id {})",
-                it.rule.position, it.group.id, it.group.id
+                "revoke it; nothing changes: aws ec2 {cmd} --group-id {} --ip-permissions '{}'",
+                it.group.id,
+                ip_permissions(it.rule)
             ),
         };
         out.push(Finding {
@@ -249,10 +285,11 @@ fn class_side(
             vpc: Some(it.group.vpc.clone()),
             subject: String::new(),
             message: format!(
-                "{} of {} allows nothing more than {} already allow{}",
+                "{} of {} allows nothing more than {} already {}{}",
                 describe_sg_rule(it.rule, side),
                 it.group.id,
                 by.iter().map(|o| name(o)).collect::<Vec<_>>().join("; "),
+                if by.len() == 1 { "allows" } else { "allow" },
                 shared
             ),
             fix,
@@ -300,8 +337,9 @@ pub(super) fn unattached(net: &Network, lint: &mut Lint) {
             String::new()
         } else {
             format!(
-                "; first revoke the {} that name it",
-                if naming.len() == 1 { "rule" } else { "rules" }
+                "; first revoke the {} that {} it",
+                if naming.len() == 1 { "rule" } else { "rules" },
+                if naming.len() == 1 { "names" } else { "name" }
             )
         };
         lint.findings.push(Finding {
