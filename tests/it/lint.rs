@@ -887,3 +887,43 @@ fn cli_junit_and_markdown_have_a_case_per_finding() {
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("sg-rule-subsumed"), "{}", r.stdout);
 }
+
+/// The README's Lint section: its first command runs as it says, its
+/// usage line has every flag, its table every kind.
+#[test]
+fn readme_lint_section_matches_the_cli() {
+    let text = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let at = text.find("## Lint: `reach lint`").expect("a Lint section");
+    let rest = &text[at..];
+    let section = &rest[..rest[3..].find("\n## ").map_or(rest.len(), |i| i + 3)];
+    let first = section
+        .lines()
+        .find(|l| l.starts_with("reach lint "))
+        .expect("an example");
+    let (cmd, comment) = first.split_once('#').unwrap();
+    let args: Vec<&str> = cmd.split_whitespace().skip(1).collect();
+    let r = reach(&args);
+    assert_eq!(r.code, 0, "{first}: {}{}", r.stdout, r.stderr);
+    assert!(comment.contains(r.stdout.trim()), "{first}: {}", r.stdout);
+    let usage = section
+        .lines()
+        .find(|l| l.starts_with("`reach lint ["))
+        .expect("a usage line");
+    let help = reach(&["lint", "--help"]).stdout;
+    for word in help.split_whitespace() {
+        let flag = word.trim_end_matches(',');
+        if flag.starts_with("--") && flag.len() > 2 && !["--help", "--version"].contains(&flag) {
+            assert!(
+                usage.contains(&format!("[{flag}")),
+                "{flag} missing from {usage}"
+            );
+        }
+    }
+    for k in Kind::ALL {
+        assert!(
+            section.contains(&format!("| `{}` |", k.name())),
+            "README lacks {}",
+            k.name()
+        );
+    }
+}
