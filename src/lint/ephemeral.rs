@@ -43,13 +43,16 @@ fn ephemeral(net: &Network, i: &Interface) -> (u16, u16) {
 
 /// Every client of the network, and hosts outside the input.
 fn clients(net: &Network) -> Clients {
-    let mut out = Clients::new();
-    let mut add = |ports: (u16, u16), s: IntervalSet| {
-        let e = out.entry(ports).or_default();
-        *e = e.union(&s);
+    // Intervals first, one set per range at the end: thousands of
+    // interfaces cost one sort, not a union each.
+    let mut by: BTreeMap<(u16, u16), Vec<Interval>> = BTreeMap::new();
+    let mut add = |ports: (u16, u16), s: &IntervalSet| {
+        by.entry(ports)
+            .or_default()
+            .extend_from_slice(s.intervals());
     };
     for i in net.interfaces.values() {
-        add(ephemeral(net, i), interface_addresses(i));
+        add(ephemeral(net, i), &interface_addresses(i));
     }
     for n in net.nat_gateways.values() {
         if n.interface
@@ -61,7 +64,7 @@ fn clients(net: &Network) -> Clients {
         if let Some(ip) = n.private_ip {
             add(
                 NAT_PORTS,
-                IntervalSet::from_interval(Interval::point(hs::addr(ip))),
+                &IntervalSet::from_interval(Interval::point(hs::addr(ip))),
             );
         }
     }
@@ -74,14 +77,14 @@ fn clients(net: &Network) -> Clients {
                 continue;
             }
             if let Some(s) = association_addresses(net, a) {
-                add(NAT_PORTS, s);
+                add(NAT_PORTS, &s);
             }
         }
     }
     for ep in net.va_endpoints.values() {
         for s in &ep.subnets {
             if let Some(s) = subnet_addresses(net, s) {
-                add(NAT_PORTS, s);
+                add(NAT_PORTS, &s);
             }
         }
     }
@@ -95,12 +98,14 @@ fn clients(net: &Network) -> Clients {
         });
     add(
         EPHEMERAL_ANY,
-        hs::all_v4()
+        &hs::all_v4()
             .union(&hs::all_v6())
             .difference(&input_cidrs(net))
             .difference(&client_cidrs),
     );
-    out
+    by.into_iter()
+        .map(|(p, v)| (p, IntervalSet::from_intervals(v)))
+        .collect()
 }
 
 /// What one direction of an ACL decides, entry by entry (the packets each
@@ -190,29 +195,36 @@ pub(super) fn missing_returns(net: &Network, names: &Names, out: &mut Vec<Findin
                     .project(side.peer_field())
                     .difference(&same_subnet)
                     .intersect(&hosts);
-                let required = match side {
+                // What the other direction drops of `proto` to `ports`,
+                // narrowed to the replies' peers: (replies) minus (allowed)
+                // without building the replies, whose address sets can hold
+                // thousands of hosts.
+                let back = match side {
+                    Side::Ingress => Side::Egress,
+                    Side::Egress => Side::Ingress,
+                };
+                let dropped = |ports: &IntervalSet, peers: &IntervalSet| {
+                    PacketSet::product(&[
+                        (Field::Proto, proto.clone()),
+                        (Field::DstPort, ports.clone()),
+                    ])
+                    .difference(other_allowed)
+                    .restrict(back.peer_field(), peers)
+                };
+                let missing = match side {
                     // Replies leave to the peer, at its ephemeral ports.
                     Side::Ingress => everyone.iter().filter(|(_, a)| meets(a, &peers)).fold(
                         PacketSet::empty(),
                         |acc, (range, a)| {
-                            acc.union(&PacketSet::product(&[
-                                (Field::Proto, proto.clone()),
-                                (Field::Dst, a.intersect(&peers)),
-                                (Field::DstPort, ports_set([*range])),
-                            ]))
+                            acc.union(&dropped(&ports_set([*range]), &a.intersect(&peers)))
                         },
                     ),
                     // Replies come back from the peer, to our clients' ports.
                     Side::Egress if !local.is_empty() && !peers.is_empty() => {
-                        PacketSet::product(&[
-                            (Field::Proto, proto.clone()),
-                            (Field::Src, peers.clone()),
-                            (Field::DstPort, local.clone()),
-                        ])
+                        dropped(&local, &peers)
                     }
                     Side::Egress => PacketSet::empty(),
                 };
-                let missing = required.difference(other_allowed);
                 if missing.is_empty() {
                     continue;
                 }
@@ -246,10 +258,11 @@ fn finding(
         Side::Ingress => ("from", "the ephemeral ports of the subnet's own clients"),
     };
     // Many ranges read better as the entry's own CIDR; the packets are exact.
-    let who = if hs::addr_items(&peers).len() > 4 {
+    let named = names.addresses(&peers);
+    let who = if named.matches(", ").count() >= 4 {
         format!("addresses in {}", e.cidr)
     } else {
-        names.addresses(&peers)
+        named
     };
     let reply = format!(
         "{} {to_from} {who} on ports {}",
