@@ -122,8 +122,12 @@ impl LintReport {
 
     /// One finding as text: its message, fix and (some of) its packets.
     fn finding_text(f: &LintFindingOut) -> String {
+        format!("  {}\n{}", f.message, Self::fix_text(f))
+    }
+
+    /// The fix and (some of) the packets of a finding.
+    fn fix_text(f: &LintFindingOut) -> String {
         let mut o = String::new();
-        let _ = writeln!(o, "  {}", f.message);
         let _ = writeln!(o, "  fix: {}", f.fix);
         for p in &f.packets {
             let _ = writeln!(o, "  {}:", p.label);
@@ -185,8 +189,8 @@ impl LintReport {
 
 impl FindingsReport {
     /// `lint`: one failed finding per lint finding, at its resource and
-    /// rule; severity low or medium as `lint` says. `details` is the
-    /// finding's text (message, fix, packets).
+    /// rule; severity low or medium as `lint` says. `details` is the fix
+    /// and the packets (the message is the finding's own).
     pub fn from_lint(report: &LintReport, run_id: String) -> Self {
         let findings = report
             .findings
@@ -202,7 +206,7 @@ impl FindingsReport {
                 passed: false,
                 severity: f.level,
                 message: f.message.clone(),
-                details: LintReport::finding_text(f),
+                details: LintReport::fix_text(f),
                 resource: Some(f.resource.clone()),
                 rule: f.rule.clone(),
                 flow_class: f.subject.clone(),
@@ -216,7 +220,6 @@ impl FindingsReport {
             run_id,
             title: "reach lint".into(),
             summary: vec![
-                ("findings".into(), s.findings.to_string()),
                 ("medium".into(), s.medium.to_string()),
                 ("low".into(), s.low.to_string()),
             ],
