@@ -208,17 +208,6 @@ pub struct Lint {
     pub notes: Vec<String>,
 }
 
-impl Lint {
-    /// Findings of each severity, worst first.
-    pub fn counts(&self) -> Vec<(Severity, usize)> {
-        [Severity::Medium, Severity::Low]
-            .into_iter()
-            .map(|s| (s, self.findings.iter().filter(|f| f.severity == s).count()))
-            .filter(|(_, n)| *n > 0)
-            .collect()
-    }
-}
-
 /// Runs every check `opts` asks for over `net`.
 pub fn lint(net: &Network, opts: &Options) -> Lint {
     let mut out = Lint::default();
