@@ -16,6 +16,7 @@ pub mod explain;
 pub mod generate;
 pub mod hs;
 pub mod ingest;
+pub mod lint;
 pub mod model;
 pub mod prove;
 pub mod render;

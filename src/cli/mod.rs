@@ -19,6 +19,7 @@ use reach::render::{FindingsReport, Location, Report};
 
 mod assert;
 mod diff;
+mod lint;
 mod who;
 
 #[derive(Parser, Debug)]
@@ -111,6 +112,11 @@ enum Command {
     /// `only`, `consistent`, `no_exposure`, Network Access Analyzer scopes):
     /// exit 0 when all hold, 1 when any is violated or unknown.
     Assert(assert::AssertArgs),
+    /// What in the rules is dead, redundant or broken: shadowed network ACL
+    /// entries, covered security-group rules, rules that never match, Client
+    /// VPN routes and authorization rules that do not work, blackhole routes,
+    /// unused groups, missing ephemeral returns: exit 1 when anything is found.
+    Lint(lint::LintArgs),
 }
 
 fn load(inputs: &Inputs) -> Result<Network> {
@@ -149,6 +155,7 @@ fn run(cli: Cli) -> Result<Verdict> {
         Command::Who(args) => return who::run(args),
         Command::Diff(args) => return diff::run(args),
         Command::Assert(args) => return assert::run(args),
+        Command::Lint(args) => return lint::run(args),
     };
     let Ask {
         inputs,

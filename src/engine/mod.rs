@@ -35,6 +35,16 @@ pub mod users {
     pub use super::decision::is_class;
 }
 
+/// Rules as packet sets, for whole-network checks that read rules without
+/// walking (`lint`).
+pub mod sets {
+    pub use super::rules::{
+        PeerAddrs, Side, association_addresses, cidr_set, describe_nacl_entry, describe_sg_rule,
+        input_cidrs, interface_addresses, nacl_entry_set, peer_addresses, proto_ports, sg_rule_set,
+        subnet_addresses,
+    };
+}
+
 /// Client VPN authorization.
 pub mod client {
     pub use super::access::{Authorization, authorize, describe_auth_rule};

@@ -212,6 +212,66 @@ pub const RULES: &[RuleDoc] = &[
         short: "the internet reaches what it must not",
         full: "A `no_exposure` assertion: hosts on the internet reach a listed port or target.",
     },
+    RuleDoc {
+        id: "reach/lint/nacl-shadowed",
+        short: "a network ACL entry never takes effect",
+        full: "Earlier (lower-numbered) entries of the same direction match every packet the entry matches, and some of them with the other action: the entry never decides anything and its action never applies.",
+    },
+    RuleDoc {
+        id: "reach/lint/nacl-redundant",
+        short: "a network ACL entry is redundant",
+        full: "Earlier entries of the same direction, all with the same action, match every packet the entry matches: deleting it changes nothing.",
+    },
+    RuleDoc {
+        id: "reach/lint/nacl-partly-shadowed",
+        short: "a network ACL entry is partly shadowed",
+        full: "Earlier entries with the other action decide part of what the entry matches; the finding lists what the entry still decides and what it loses.",
+    },
+    RuleDoc {
+        id: "reach/lint/sg-rule-subsumed",
+        short: "a security-group rule is covered by other rules",
+        full: "Other rules of the same group, or of the groups attached to exactly the same interfaces, allow every packet the rule allows: revoking it changes nothing.",
+    },
+    RuleDoc {
+        id: "reach/lint/client-cidr-rule",
+        short: "a rule allows the Client VPN client CIDR",
+        full: "A security-group rule or network ACL entry in a Client VPN endpoint's VPC names only the endpoint's client CIDR, which never appears there: the association's interface source-NATs clients to its own address. Allow the endpoint's security group or the association subnets instead.",
+    },
+    RuleDoc {
+        id: "reach/lint/peer-group-unattached",
+        short: "a rule's peer group is attached to nothing",
+        full: "A security-group rule names a group that no interface, Client VPN or Verified Access endpoint of the input carries: it stands for no address and never matches.",
+    },
+    RuleDoc {
+        id: "reach/lint/cvpn-route-missing",
+        short: "a Client VPN route is missing on some associations",
+        full: "A Client VPN route goes through one association while another association of the endpoint has no route for (part of) that destination: clients cannot choose their association, so some connections fail.",
+    },
+    RuleDoc {
+        id: "reach/lint/cvpn-auth-unroutable",
+        short: "a Client VPN authorization rule no route makes usable",
+        full: "No Client VPN route covers the destinations the authorization rule decides: no connection to them enters the VPN.",
+    },
+    RuleDoc {
+        id: "reach/lint/cvpn-auth-overridden",
+        short: "a Client VPN authorization rule is overridden everywhere",
+        full: "More specific authorization rules cover every destination of the rule, and the most specific rule decides: the rule never applies (its users lose access unless those rules grant them too).",
+    },
+    RuleDoc {
+        id: "reach/lint/blackhole-route",
+        short: "a route is a blackhole",
+        full: "The route's target no longer exists (state `blackhole`): packets it matches are dropped.",
+    },
+    RuleDoc {
+        id: "reach/lint/sg-unattached",
+        short: "a security group is attached to nothing",
+        full: "No interface, Client VPN or Verified Access endpoint of the input carries the group: its rules filter nothing.",
+    },
+    RuleDoc {
+        id: "reach/lint/nacl-no-ephemeral-return",
+        short: "a network ACL lacks the ephemeral return for an allowed flow",
+        full: "A network ACL allows requests to a service port, but its other direction does not allow the replies to the clients' ephemeral ports (network ACLs are stateless); the finding lists the exact replies dropped.",
+    },
 ];
 
 /// The descriptions of `id`, or generic ones for an ID not in [`RULES`].

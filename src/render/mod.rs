@@ -13,6 +13,7 @@ mod diff;
 pub mod findings;
 mod json;
 mod junit;
+pub mod lint;
 mod markdown;
 mod proof;
 mod sarif;

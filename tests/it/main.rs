@@ -12,6 +12,7 @@ mod fixtures;
 mod formats;
 mod fuzz;
 mod inputs;
+mod lint;
 mod models;
 mod output;
 #[cfg(feature = "z3")]

@@ -1,0 +1,242 @@
+//! `reach lint`: what in a network's rules is dead, redundant or broken,
+//! read off the rules themselves, never by walking packets: network ACL
+//! entries shadowed by earlier ones, security-group rules other rules cover,
+//! rules that can never match (a Client VPN client CIDR, a peer group
+//! attached to nothing), Client VPN routes and authorization rules that do
+//! not work as written, blackhole routes, groups attached to nothing, and
+//! network ACLs that let a request through but not its reply.
+//!
+//! Consumes the model and the engine's rules as packet sets
+//! ([`crate::engine::sets`]); every comparison is exact over packet sets
+//! (IPv4 and IPv6 alike). Findings are data ([`Finding`]: the AWS IDs, the
+//! rule, a severity, what is wrong and the fix, the exact packets
+//! concerned); `render::lint` lays them out. Must not know output or file
+//! formats.
+
+mod cvpn;
+mod ephemeral;
+mod error;
+mod nacl;
+mod routes;
+mod sg;
+
+pub use error::LintError;
+
+use crate::explain::Names;
+use crate::hs::{IntervalSet, PacketSet};
+use crate::model::Network;
+
+/// What a finding is about; each kind has a stable rule ID
+/// (`reach/lint/<name>`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// A network ACL entry whose every packet an earlier entry of the other
+    /// action decides first (for some of them): it never takes effect.
+    NaclShadowed,
+    /// A network ACL entry whose every packet earlier entries of the same
+    /// action decide first: deleting it changes nothing.
+    NaclRedundant,
+    /// A network ACL entry part of whose packets an earlier entry of the
+    /// other action decides first: it decides only the rest.
+    NaclPartlyShadowed,
+    /// A security-group rule covered by other rules of its group, or of the
+    /// groups attached to exactly the same interfaces.
+    SgRuleSubsumed,
+    /// A security-group rule or network ACL entry allowing (only) a Client
+    /// VPN endpoint's client CIDR in its VPC, where source NAT hides it.
+    ClientCidrRule,
+    /// A security-group rule whose peer group is attached to nothing.
+    PeerGroupUnattached,
+    /// A Client VPN route through one association that another association
+    /// of the endpoint lacks.
+    CvpnRouteMissing,
+    /// A Client VPN authorization rule no Client VPN route makes usable.
+    CvpnAuthUnroutable,
+    /// A Client VPN authorization rule that more specific rules override for
+    /// every destination it names.
+    CvpnAuthOverridden,
+    /// A route whose state is `blackhole`.
+    BlackholeRoute,
+    /// A security group attached to nothing.
+    SgUnattached,
+    /// A network ACL allowing a request to or from a service port whose
+    /// reply (to the client's ephemeral ports) its other direction denies.
+    NaclNoEphemeralReturn,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 12] = [
+        Kind::NaclShadowed,
+        Kind::NaclRedundant,
+        Kind::NaclPartlyShadowed,
+        Kind::SgRuleSubsumed,
+        Kind::ClientCidrRule,
+        Kind::PeerGroupUnattached,
+        Kind::CvpnRouteMissing,
+        Kind::CvpnAuthUnroutable,
+        Kind::CvpnAuthOverridden,
+        Kind::BlackholeRoute,
+        Kind::SgUnattached,
+        Kind::NaclNoEphemeralReturn,
+    ];
+
+    /// The kind's name, the last part of its rule ID.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::NaclShadowed => "nacl-shadowed",
+            Kind::NaclRedundant => "nacl-redundant",
+            Kind::NaclPartlyShadowed => "nacl-partly-shadowed",
+            Kind::SgRuleSubsumed => "sg-rule-subsumed",
+            Kind::ClientCidrRule => "client-cidr-rule",
+            Kind::PeerGroupUnattached => "peer-group-unattached",
+            Kind::CvpnRouteMissing => "cvpn-route-missing",
+            Kind::CvpnAuthUnroutable => "cvpn-auth-unroutable",
+            Kind::CvpnAuthOverridden => "cvpn-auth-overridden",
+            Kind::BlackholeRoute => "blackhole-route",
+            Kind::SgUnattached => "sg-unattached",
+            Kind::NaclNoEphemeralReturn => "nacl-no-ephemeral-return",
+        }
+    }
+
+    /// `reach/lint/<name>`.
+    pub fn rule_id(self) -> String {
+        format!("reach/lint/{}", self.name())
+    }
+
+    /// A kind by its name.
+    pub fn parse(s: &str) -> Result<Kind, LintError> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.name() == s.trim())
+            .ok_or_else(|| LintError::UnknownKind {
+                kind: s.to_string(),
+                expected: Kind::ALL.map(Kind::name).join(", "),
+            })
+    }
+}
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Dead or redundant configuration: nothing works differently.
+    Low,
+    /// What is written does not do what it says: some flow the rule is
+    /// meant for fails (or works where it was meant not to).
+    Medium,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+        }
+    }
+}
+
+/// Exact packets a finding is about, with what they are.
+#[derive(Clone, Debug)]
+pub struct Packets {
+    /// `still decided by this entry`, `replies the outbound rules drop`, ….
+    pub label: String,
+    pub set: PacketSet,
+}
+
+/// One finding.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub kind: Kind,
+    pub severity: Severity,
+    /// The AWS ID the finding points at (`acl-…`, `sg-…`, `rtb-…`,
+    /// `cvpn-endpoint-…`).
+    pub resource: String,
+    /// The rule within it, as the other commands label it: `inbound rule
+    /// 100`, an `sgr-…` ID or the rule's position, a route's or an
+    /// authorization rule's destination.
+    pub rule: Option<String>,
+    /// Its VPC, when it has one.
+    pub vpc: Option<String>,
+    /// What else tells this finding apart from others on the same rule (the
+    /// other association, the endpoint, the peer group); stable across runs.
+    pub subject: String,
+    /// One sentence: what is wrong.
+    pub message: String,
+    /// What to change (an AWS CLI command where one fits).
+    pub fix: String,
+    /// Other resources and rules involved (the earlier entries, the
+    /// covering rules), as the text names them.
+    pub related: Vec<String>,
+    pub packets: Vec<Packets>,
+}
+
+/// What to check.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Only these kinds (empty: all).
+    pub only: Vec<Kind>,
+}
+
+impl Options {
+    /// `--only` values: kind names, each possibly a comma-separated list.
+    pub fn parse(only: &[String]) -> Result<Options, LintError> {
+        let mut kinds = Vec::new();
+        for s in only.iter().flat_map(|s| s.split(',')) {
+            if s.trim().is_empty() {
+                continue;
+            }
+            let k = Kind::parse(s)?;
+            if !kinds.contains(&k) {
+                kinds.push(k);
+            }
+        }
+        Ok(Options { only: kinds })
+    }
+
+    fn wants(&self, k: Kind) -> bool {
+        self.only.is_empty() || self.only.contains(&k)
+    }
+}
+
+/// Every finding, in a stable order (severity, then kind, then resources by
+/// ID and rules in rule order),
+/// and notes on what was not checked and why.
+#[derive(Clone, Debug, Default)]
+pub struct Lint {
+    pub findings: Vec<Finding>,
+    /// What the input does not let `lint` check (no interfaces listed, an
+    /// endpoint without associations), stated rather than guessed.
+    pub notes: Vec<String>,
+}
+
+/// Runs every check `opts` asks for over `net`.
+pub fn lint(net: &Network, opts: &Options) -> Lint {
+    let mut out = Lint::default();
+    // Address sets in sentences, against the input's universes ("every
+    // public IPv4 address outside the input except …").
+    let names = Names::new(net, None);
+    nacl::shadowing(net, &mut out.findings);
+    sg::subsumed(net, &mut out.findings);
+    sg::unattached(net, &mut out);
+    cvpn::client_cidr_rules(net, &mut out.findings);
+    cvpn::routes_and_authorization(net, &names, &mut out);
+    routes::blackholes(net, &mut out.findings);
+    ephemeral::missing_returns(net, &names, &mut out.findings);
+    out.findings.retain(|f| opts.wants(f.kind));
+    // Stable: within a kind, the order the checks found them (resources by
+    // ID, rules in rule order).
+    out.findings
+        .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)));
+    out.notes.sort();
+    out.notes.dedup();
+    out
+}
+
+/// The interval set of one CIDR.
+fn cidr(n: &ipnet::IpNet) -> IntervalSet {
+    crate::engine::sets::cidr_set(n)
+}
+
+/// Whether two address sets share an address.
+fn meets(a: &IntervalSet, b: &IntervalSet) -> bool {
+    !a.intersect(b).is_empty()
+}
