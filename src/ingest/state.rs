@@ -13,9 +13,9 @@ use super::error::resource;
 use crate::model::{
     ClientVpnAssociation, ClientVpnAuthRule, ClientVpnEndpoint, ClientVpnRoute, Instance,
     Interface, InternetGateway, NatGateway, Network, NetworkAcl, Origin, Peer, Peering, PortMatch,
-    PrefixList, Protocol, RouteTable, SecurityGroup, Subnet, TgwAttachment, TgwPeering,
-    TgwRouteTable, TgwTableLink, TgwVpcAttachment, TransitGateway, TgwRoute, VaEndpoint, VaGroup,
-    VaInstance, VaPolicy, Vpc, VpnConnection, VpnGateway,
+    PrefixList, Protocol, RouteTable, SecurityGroup, Subnet, TgwAttachment, TgwPeering, TgwRoute,
+    TgwRouteTable, TgwTableLink, TgwVpcAttachment, TransitGateway, VaEndpoint, VaGroup, VaInstance,
+    VaPolicy, Vpc, VpnConnection, VpnGateway,
 };
 
 /// Which kinds some document could have declared: a reference to a kind is

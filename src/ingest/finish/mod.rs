@@ -34,7 +34,7 @@ pub(crate) fn complete(mut st: State) -> Result<Network, IngestError> {
     transit::join(&mut st);
     refs::check_references(&mut st)?;
     refs::check_group_pairs(&mut st)?;
-    refs::check_transit_references(&mut st)?;
+    transit::check_references(&mut st)?;
     let mut net = st.net;
     net.warnings.extend(st.warnings);
     Ok(net)
