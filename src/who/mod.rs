@@ -462,10 +462,10 @@ fn gathering_found(
     };
     let mut out = Vec::new();
     for (n, class) in gathering {
-        if class.iter().any(|m| enis.contains(m)) {
-            if let Some(f) = class_found(net, t, class)? {
-                out.push((n, f));
-            }
+        if class.iter().any(|m| enis.contains(m))
+            && let Some(f) = class_found(net, t, class)?
+        {
+            out.push((n, f));
         }
     }
     Ok(out)
