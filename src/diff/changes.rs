@@ -629,6 +629,7 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         |t| t.origin.file.to_string(),
         no_rules,
     );
+    transit_changes(&mut out, before, after);
     if before.idle_addresses != after.idle_addresses {
         out.push(Change {
             resource: "elastic-ips".into(),
@@ -640,4 +641,86 @@ pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
         });
     }
     out
+}
+
+/// Transit gateways, their attachments and route tables, VPN connections
+/// and gateways: field by field. Only a VPC attachment belongs to a VPC.
+fn transit_changes(out: &mut Vec<Change>, before: &Network, after: &Network) {
+    compare(
+        out,
+        "transit-gateway",
+        &before.transit_gateways,
+        &after.transit_gateways,
+        |g| crate::model::TransitGateway {
+            owner: None,
+            origin: blank(),
+            ..g.clone()
+        },
+        |_| None,
+        |g| g.origin.file.to_string(),
+        no_rules,
+    );
+    compare(
+        out,
+        "transit-gateway-attachment",
+        &before.tgw_attachments,
+        &after.tgw_attachments,
+        |a| crate::model::TgwAttachment {
+            resource_owner: None,
+            vpc: a.vpc.clone().map(|v| crate::model::TgwVpcAttachment {
+                vpc_owner: None,
+                origin: blank(),
+                ..v
+            }),
+            peering: a.peering.clone().map(|p| crate::model::TgwPeering {
+                origin: blank(),
+                ..p
+            }),
+            origin: blank(),
+            ..a.clone()
+        },
+        |a| a.vpc.as_ref().map(|v| v.vpc.clone()),
+        |a| a.origin.file.to_string(),
+        no_rules,
+    );
+    compare(
+        out,
+        "transit-gateway-route-table",
+        &before.tgw_route_tables,
+        &after.tgw_route_tables,
+        |t| crate::model::TgwRouteTable {
+            origin: blank(),
+            contents_origin: None,
+            ..t.clone()
+        },
+        |_| None,
+        |t| t.origin.file.to_string(),
+        no_rules,
+    );
+    compare(
+        out,
+        "vpn-connection",
+        &before.vpn_connections,
+        &after.vpn_connections,
+        |v| crate::model::VpnConnection {
+            origin: blank(),
+            ..v.clone()
+        },
+        |_| None,
+        |v| v.origin.file.to_string(),
+        no_rules,
+    );
+    compare(
+        out,
+        "vpn-gateway",
+        &before.vpn_gateways,
+        &after.vpn_gateways,
+        |g| crate::model::VpnGateway {
+            origin: blank(),
+            ..g.clone()
+        },
+        |_| None,
+        |g| g.origin.file.to_string(),
+        no_rules,
+    );
 }

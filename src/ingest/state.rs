@@ -13,8 +13,9 @@ use super::error::resource;
 use crate::model::{
     ClientVpnAssociation, ClientVpnAuthRule, ClientVpnEndpoint, ClientVpnRoute, Instance,
     Interface, InternetGateway, NatGateway, Network, NetworkAcl, Origin, Peer, Peering, PortMatch,
-    PrefixList, Protocol, RouteTable, SecurityGroup, Subnet, VaEndpoint, VaGroup, VaInstance,
-    VaPolicy, Vpc,
+    PrefixList, Protocol, RouteTable, SecurityGroup, Subnet, TgwAttachment, TgwPeering, TgwRoute,
+    TgwRouteTable, TgwTableLink, TgwVpcAttachment, TransitGateway, VaEndpoint, VaGroup, VaInstance,
+    VaPolicy, Vpc, VpnConnection, VpnGateway,
 };
 
 /// Which kinds some document could have declared: a reference to a kind is
@@ -30,6 +31,17 @@ pub(crate) struct Loaded {
     pub cvpn_routes: bool,
     /// An `AuthorizationRules` (describe-client-vpn-authorization-rules) document.
     pub cvpn_auth_rules: bool,
+    /// A `TransitGateways` document or `transit_gateways` section.
+    pub transit_gateways: bool,
+    /// A `TransitGatewayAttachments` document (or the VPC or peering
+    /// attachments ones) or `transit_gateways` section.
+    pub tgw_attachments: bool,
+    /// A `TransitGatewayRouteTables` document or `transit_gateways` section.
+    pub tgw_route_tables: bool,
+    /// A `VpnConnections` document or `vpn_connections` section.
+    pub vpn_connections: bool,
+    /// A `VpnGateways` document or `vpn_gateways` section.
+    pub vpn_gateways: bool,
 }
 
 /// The kind of resource a reference names.
@@ -146,6 +158,40 @@ pub(crate) struct VaParts {
     pub endpoint_policies: Vec<PolicyPart>,
 }
 
+/// A transit gateway attachment's details read from their own document
+/// (`TransitGatewayVpcAttachments`, `TransitGatewayPeeringAttachments`),
+/// joined with `TransitGatewayAttachments` in `finish`.
+#[derive(Debug)]
+pub(crate) struct TgwPart<T> {
+    pub resource: String,
+    pub attachment: String,
+    /// `TransitGatewayId` (a peering's: the requester's).
+    pub tgw: String,
+    pub state: Option<String>,
+    pub item: T,
+}
+
+/// An item of the project's `TransitGatewayRouteTableContents` document:
+/// what a route table holds, set on it in `finish`.
+#[derive(Debug)]
+pub(crate) struct TgwContents {
+    pub origin: Origin,
+    pub resource: String,
+    pub table: String,
+    pub associations: Option<Vec<TgwTableLink>>,
+    pub propagations: Option<Vec<TgwTableLink>>,
+    pub routes: Option<Vec<TgwRoute>>,
+    pub truncated: bool,
+}
+
+/// Transit gateway parts read from their own documents.
+#[derive(Debug, Default)]
+pub(crate) struct TgwParts {
+    pub vpc: Vec<TgwPart<TgwVpcAttachment>>,
+    pub peering: Vec<TgwPart<TgwPeering>>,
+    pub contents: Vec<TgwContents>,
+}
+
 /// What the readers write: the network so far, its warnings, and what
 /// `finish` resolves once every file is read.
 #[derive(Default)]
@@ -166,6 +212,7 @@ pub(crate) struct State {
     pub cvpn: CvpnParts,
     pub deferred_refs: Vec<DeferredRef>,
     pub va: VaParts,
+    pub tgw: TgwParts,
 }
 
 impl State {
@@ -214,7 +261,12 @@ has_origin!(
     ClientVpnEndpoint,
     VaInstance,
     VaGroup,
-    VaEndpoint
+    VaEndpoint,
+    TransitGateway,
+    TgwAttachment,
+    TgwRouteTable,
+    VpnConnection,
+    VpnGateway
 );
 
 /// Inserts `new`; an ID seen before is replaced, with a warning when the two differ.
@@ -339,5 +391,30 @@ pub(crate) fn resource_ids(st: &State) -> Vec<ResourceId<'_>> {
         "verified access endpoint",
         "VerifiedAccessEndpointId",
     );
+    add(
+        &mut out,
+        &net.transit_gateways,
+        "transit gateway",
+        "TransitGatewayId",
+    );
+    add(
+        &mut out,
+        &net.tgw_attachments,
+        "transit gateway attachment",
+        "TransitGatewayAttachmentId",
+    );
+    add(
+        &mut out,
+        &net.tgw_route_tables,
+        "transit gateway route table",
+        "TransitGatewayRouteTableId",
+    );
+    add(
+        &mut out,
+        &net.vpn_connections,
+        "vpn connection",
+        "VpnConnectionId",
+    );
+    add(&mut out, &net.vpn_gateways, "vpn gateway", "VpnGatewayId");
     out
 }

@@ -13,8 +13,10 @@ use ipnet::IpNet;
 
 mod access;
 pub mod aws;
+mod transit;
 
 pub use access::*;
+pub use transit::*;
 
 /// Where a resource was read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -561,6 +563,11 @@ pub struct Network {
     pub va_trust_providers: BTreeMap<String, VaTrustProvider>,
     pub va_groups: BTreeMap<String, VaGroup>,
     pub va_endpoints: BTreeMap<String, VaEndpoint>,
+    pub transit_gateways: BTreeMap<String, TransitGateway>,
+    pub tgw_attachments: BTreeMap<String, TgwAttachment>,
+    pub tgw_route_tables: BTreeMap<String, TgwRouteTable>,
+    pub vpn_connections: BTreeMap<String, VpnConnection>,
+    pub vpn_gateways: BTreeMap<String, VpnGateway>,
     pub skipped: Vec<Skipped>,
     pub warnings: Vec<String>,
     /// Security group -> member interface IDs, built on first use (a check

@@ -136,7 +136,7 @@ fn skipped_kinds_appear_in_json() {
         .iter()
         .map(|s| s["kind"].as_str().unwrap().to_string())
         .collect();
-    assert!(kinds.contains(&"VpnGateways".to_string()), "{kinds:?}");
+    assert!(kinds.contains(&"CustomerGateways".to_string()), "{kinds:?}");
     // Warnings once (issue 10, item 8): in JSON's `warnings`, not on stderr.
     let warnings = v["warnings"].as_array().unwrap();
     assert!(

@@ -21,5 +21,6 @@ mod real_accounts;
 mod semantics;
 mod sg_rule_ids;
 mod support;
+mod tgw;
 mod verified_access;
 mod who;

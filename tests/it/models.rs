@@ -69,4 +69,9 @@ fn readme_yaml_reference_loads() {
         vec![(22, 22), (8000, 8080)]
     );
     assert!(net.client_vpn_endpoints.contains_key("cvpn-endpoint-0abc"));
+    // Transit gateways: the propagation implies vpc-a's CIDR in tgw-rtb-shared.
+    let shared = &net.tgw_route_tables["tgw-rtb-shared"];
+    assert_eq!(shared.routes.as_ref().map(Vec::len), Some(1));
+    assert_eq!(net.tgw_attachments.len(), 3);
+    assert!(net.warnings.is_empty(), "{:#?}", net.warnings);
 }

@@ -454,6 +454,11 @@ fn readme_recipe_writes_what_the_model_reads() {
         "ManagedPrefixListEntries",
         "network-interfaces",
         "instances",
+        "transit-gateway-vpc-attachments",
+        "transit-gateway-peering-attachments",
+        "search-transit-gateway-routes",
+        "TransitGatewayRouteTableContents",
+        "vpn-connections",
     ] {
         assert!(recipe.contains(call), "recipe lacks {call}");
     }

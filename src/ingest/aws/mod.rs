@@ -1,6 +1,6 @@
 //! AWS CLI JSON (`aws ec2 describe-* --output json`): which document a
 //! top-level key is, and the dispatch of each item to its family's lowering
-//! (`vpc`, `interfaces`, `groups`, `cvpn`, `va`).
+//! (`vpc`, `interfaces`, `groups`, `cvpn`, `va`, `transit`, `vpn`).
 //!
 //! A document is recognised by its top-level keys. No DOM is built: each
 //! array item's raw text is scanned once for its ID (used in messages), then
@@ -10,8 +10,10 @@ mod cvpn;
 mod groups;
 mod interfaces;
 mod raw;
+mod transit;
 mod va;
 mod vpc;
+mod vpn;
 
 use std::sync::Arc;
 
@@ -130,6 +132,14 @@ enum Kind {
     VaEndpoints,
     VaGroupPolicies,
     VaEndpointPolicies,
+    TransitGateways,
+    TgwAttachments,
+    TgwVpcAttachments,
+    TgwPeeringAttachments,
+    TgwRouteTables,
+    TgwRouteTableContents,
+    VpnConnections,
+    VpnGateways,
 }
 
 impl Kind {
@@ -160,6 +170,14 @@ impl Kind {
             "VerifiedAccessEndpoints" => Kind::VaEndpoints,
             "VerifiedAccessGroupPolicies" => Kind::VaGroupPolicies,
             "VerifiedAccessEndpointPolicies" => Kind::VaEndpointPolicies,
+            "TransitGateways" => Kind::TransitGateways,
+            "TransitGatewayAttachments" => Kind::TgwAttachments,
+            "TransitGatewayVpcAttachments" => Kind::TgwVpcAttachments,
+            "TransitGatewayPeeringAttachments" => Kind::TgwPeeringAttachments,
+            "TransitGatewayRouteTables" => Kind::TgwRouteTables,
+            "TransitGatewayRouteTableContents" => Kind::TgwRouteTableContents,
+            "VpnConnections" => Kind::VpnConnections,
+            "VpnGateways" => Kind::VpnGateways,
             _ => return None,
         })
     }
@@ -190,6 +208,13 @@ impl Kind {
             Kind::VaEndpoints => "verified access endpoint",
             Kind::VaGroupPolicies => "verified access group policy",
             Kind::VaEndpointPolicies => "verified access endpoint policy",
+            Kind::TransitGateways => "transit gateway",
+            Kind::TgwAttachments | Kind::TgwVpcAttachments | Kind::TgwPeeringAttachments => {
+                "transit gateway attachment"
+            }
+            Kind::TgwRouteTables | Kind::TgwRouteTableContents => "transit gateway route table",
+            Kind::VpnConnections => "vpn connection",
+            Kind::VpnGateways => "vpn gateway",
         }
     }
 
@@ -217,6 +242,13 @@ impl Kind {
             Kind::VaTrustProviders => "VerifiedAccessTrustProviderId",
             Kind::VaGroups | Kind::VaGroupPolicies => "VerifiedAccessGroupId",
             Kind::VaEndpoints | Kind::VaEndpointPolicies => "VerifiedAccessEndpointId",
+            Kind::TransitGateways => "TransitGatewayId",
+            Kind::TgwAttachments | Kind::TgwVpcAttachments | Kind::TgwPeeringAttachments => {
+                "TransitGatewayAttachmentId"
+            }
+            Kind::TgwRouteTables | Kind::TgwRouteTableContents => "TransitGatewayRouteTableId",
+            Kind::VpnConnections => "VpnConnectionId",
+            Kind::VpnGateways => "VpnGatewayId",
         })
     }
 
@@ -228,6 +260,13 @@ impl Kind {
             Kind::ClientVpnTargetNetworks => st.loaded.cvpn_target_networks = true,
             Kind::ClientVpnRoutes => st.loaded.cvpn_routes = true,
             Kind::ClientVpnAuthorizationRules => st.loaded.cvpn_auth_rules = true,
+            Kind::TransitGateways => st.loaded.transit_gateways = true,
+            Kind::TgwAttachments | Kind::TgwVpcAttachments | Kind::TgwPeeringAttachments => {
+                st.loaded.tgw_attachments = true;
+            }
+            Kind::TgwRouteTables => st.loaded.tgw_route_tables = true,
+            Kind::VpnConnections => st.loaded.vpn_connections = true,
+            Kind::VpnGateways => st.loaded.vpn_gateways = true,
             _ => {}
         }
     }
@@ -265,6 +304,16 @@ impl Kind {
             Kind::VaEndpointPolicies => {
                 va::add_endpoint_policy(st, cx.origin, cx.res, cx.de(item)?);
             }
+            Kind::TransitGateways => transit::lower_tgw(st, cx, cx.de(item)?),
+            Kind::TgwAttachments => transit::lower_attachment(st, cx, cx.de(item)?),
+            Kind::TgwVpcAttachments => transit::lower_vpc_attachment(st, cx, cx.de(item)?),
+            Kind::TgwPeeringAttachments => {
+                transit::lower_peering_attachment(st, cx, cx.de(item)?);
+            }
+            Kind::TgwRouteTables => transit::lower_route_table(st, cx, cx.de(item)?),
+            Kind::TgwRouteTableContents => transit::lower_contents(st, cx, cx.de(item)?)?,
+            Kind::VpnConnections => vpn::lower_vpn_connection(st, cx, cx.de(item)?),
+            Kind::VpnGateways => vpn::lower_vpn_gateway(st, cx, cx.de(item)?),
         }
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! What runs once every file is read and the YAML models are lowered: the
 //! snapshot's documents joined (`snapshot`), security-group rule IDs attached
 //! (`sg_rules`), Client VPN endpoints completed (`cvpn`), Verified Access
-//! policies attached and checked (`va`), references checked (`refs`).
+//! policies attached and checked (`va`), transit gateway parts joined
+//! (`transit`), references checked (`refs`).
 //!
 //! Nothing here reads a file format: it works on the [`State`] the readers
 //! wrote.
@@ -10,6 +11,7 @@ mod cvpn;
 mod refs;
 mod sg_rules;
 mod snapshot;
+mod transit;
 mod va;
 
 use super::error::IngestError;
@@ -29,8 +31,10 @@ pub(crate) fn complete(mut st: State) -> Result<Network, IngestError> {
     sg_rules::attach_rule_ids(&mut st);
     cvpn::attach(&mut st)?;
     va::complete(&mut st)?;
+    transit::join(&mut st);
     refs::check_references(&mut st)?;
     refs::check_group_pairs(&mut st)?;
+    transit::check_references(&mut st)?;
     let mut net = st.net;
     net.warnings.extend(st.warnings);
     Ok(net)

@@ -48,6 +48,18 @@ const ID_KEYS: &[(&str, &str, &str)] = &[
     ("i-", "Instances", "InstanceId"),
     ("eipalloc-", "Addresses", "AllocationId"),
     ("vgw-", "VpnGateways", "VpnGatewayId"),
+    ("vpn-", "VpnConnections", "VpnConnectionId"),
+    (
+        "tgw-attach-",
+        "TransitGatewayAttachments",
+        "TransitGatewayAttachmentId",
+    ),
+    (
+        "tgw-rtb-",
+        "TransitGatewayRouteTables",
+        "TransitGatewayRouteTableId",
+    ),
+    ("tgw-", "TransitGateways", "TransitGatewayId"),
     (
         "cvpn-endpoint-",
         "ClientVpnEndpoints",

@@ -112,7 +112,7 @@ fn reservations_addresses_prefix_lists() {
     .expect("prefix lists");
     l.add_json(
         "x.json",
-        r#"{"VpcEndpoints": [{}, {}], "TransitGateways": []}"#,
+        r#"{"VpcEndpoints": [{}, {}], "CarrierGateways": []}"#,
     )
     .expect("skipped");
     let n = l.finish().expect("valid");
@@ -149,7 +149,7 @@ fn reservations_addresses_prefix_lists() {
     );
     assert_eq!(
         (n.skipped[1].kind.as_str(), n.skipped[1].count),
-        ("TransitGateways", 0)
+        ("CarrierGateways", 0)
     );
 }
 

@@ -9,7 +9,7 @@
 //!
 //! `model` is the document's shape, `cx` a file being lowered, `checks` the
 //! ID and subnet CIDR checks; each family of sections is lowered in its own
-//! file (`vpc`, `groups`, `interfaces`, `cvpn`, `va`), in the order
+//! file (`vpc`, `groups`, `interfaces`, `cvpn`, `va`, `transit`), in the order
 //! [`lower_all`] gives.
 
 mod checks;
@@ -18,6 +18,7 @@ mod cx;
 mod groups;
 mod interfaces;
 mod model;
+mod transit;
 mod va;
 mod vpc;
 
@@ -140,6 +141,10 @@ pub(crate) fn lower_all(st: &mut State, docs: &[(Arc<str>, Model)]) -> Result<()
     }
     for (cx, (_, m)) in cxs.iter().zip(docs) {
         va::lower_sections(st, cx, m)?;
+    }
+    // Transit gateways need VPCs (their CIDRs imply propagated routes).
+    for (cx, (_, m)) in cxs.iter().zip(docs) {
+        transit::lower_sections(st, cx, m)?;
     }
     add_local_routes(st, &declared.tables);
     interfaces::add_implied_instances(st, named, declared.instances);

@@ -32,6 +32,9 @@ pub(crate) struct Model {
     pub(super) verified_access_trust_providers: Option<Vec<VaTrustProviderY>>,
     pub(super) verified_access_groups: Option<Vec<VaGroupY>>,
     pub(super) verified_access_endpoints: Option<Vec<VaEndpointY>>,
+    pub(super) transit_gateways: Option<Vec<TgwY>>,
+    pub(super) vpn_connections: Option<Vec<VpnConnectionY>>,
+    pub(super) vpn_gateways: Option<Vec<VpnGatewayY>>,
 }
 
 /// Human name of a section's resources, for messages.
@@ -54,6 +57,9 @@ pub(super) fn kind_of_section(section: &str) -> &'static str {
         "verified_access_trust_providers" => "verified access trust provider",
         "verified_access_groups" => "verified access group",
         "verified_access_endpoints" => "verified access endpoint",
+        "transit_gateways" => "transit gateway",
+        "vpn_connections" => "vpn connection",
+        "vpn_gateways" => "vpn gateway",
         _ => "resource",
     }
 }
@@ -456,7 +462,10 @@ yaml_id!(
     VaInstanceY,
     VaTrustProviderY,
     VaGroupY,
-    VaEndpointY
+    VaEndpointY,
+    TgwY,
+    VpnConnectionY,
+    VpnGatewayY
 );
 
 impl Model {
@@ -525,6 +534,134 @@ impl Model {
             "verified_access_endpoints",
             &self.verified_access_endpoints,
         );
+        add(&mut out, "transit_gateways", &self.transit_gateways);
+        for (i, t) in self.transit_gateways.iter().flatten().enumerate() {
+            for (j, a) in t.attachments.iter().enumerate() {
+                let item = format!("transit_gateways[{i}].attachments[{j}]");
+                out.push((item, "transit gateway attachment", &a.id));
+            }
+            for (j, r) in t.route_tables.iter().enumerate() {
+                let item = format!("transit_gateways[{i}].route_tables[{j}]");
+                out.push((item, "transit gateway route table", &r.id));
+            }
+        }
+        add(&mut out, "vpn_connections", &self.vpn_connections);
+        add(&mut out, "vpn_gateways", &self.vpn_gateways);
         out
     }
+}
+
+/// A transit gateway with its attachments and route tables.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TgwY {
+    pub(super) id: String,
+    pub(super) owner: Option<String>,
+    /// Default `available`.
+    pub(super) state: Option<String>,
+    pub(super) asn: Option<u64>,
+    /// `DefaultRouteTableAssociation` enabled, with this table.
+    pub(super) default_association_table: Option<String>,
+    /// `DefaultRouteTablePropagation` enabled, with this table.
+    pub(super) default_propagation_table: Option<String>,
+    /// Default false (AWS's default for a transit gateway).
+    #[serde(default)]
+    pub(super) security_group_referencing: bool,
+    #[serde(default)]
+    pub(super) attachments: Vec<TgwAttachmentY>,
+    #[serde(default)]
+    pub(super) route_tables: Vec<TgwRouteTableY>,
+}
+
+/// An attachment: exactly one of `vpc`, `vpn`, `direct_connect_gateway`,
+/// `peering` (the peer transit gateway), `connect` (the transport attachment).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TgwAttachmentY {
+    pub(super) id: String,
+    pub(super) vpc: Option<String>,
+    pub(super) vpn: Option<String>,
+    pub(super) direct_connect_gateway: Option<String>,
+    pub(super) peering: Option<String>,
+    pub(super) connect: Option<String>,
+    /// VPC attachments: one subnet per Availability Zone.
+    #[serde(default)]
+    pub(super) subnets: Vec<String>,
+    #[serde(default)]
+    pub(super) appliance_mode: bool,
+    #[serde(default)]
+    pub(super) ipv6: bool,
+    /// Default true (AWS's default for a VPC attachment).
+    pub(super) security_group_referencing: Option<bool>,
+    /// Default true.
+    pub(super) dns: Option<bool>,
+    /// Peering: the peer's region and account.
+    pub(super) peer_region: Option<String>,
+    pub(super) peer_owner: Option<String>,
+    /// The associated route table (of this transit gateway).
+    pub(super) route_table: Option<String>,
+    /// Route tables (of this transit gateway) it propagates to.
+    #[serde(default)]
+    pub(super) propagate_to: Vec<String>,
+    /// Default `available`.
+    pub(super) state: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TgwRouteTableY {
+    pub(super) id: String,
+    /// Static routes, and propagated ones a VPC attachment does not imply
+    /// (learned over BGP); a VPC attachment propagating here implies its
+    /// VPC's CIDRs.
+    #[serde(default)]
+    pub(super) routes: Vec<TgwRouteY>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TgwRouteY {
+    pub(super) dest: Dest,
+    /// The attachment(s) it sends to; none for a blackhole.
+    pub(super) attachment: Option<OneOrMany<String>>,
+    #[serde(default)]
+    pub(super) state: StateY,
+    #[serde(default)]
+    pub(super) propagated: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct VpnConnectionY {
+    pub(super) id: String,
+    pub(super) vpn_gateway: Option<String>,
+    pub(super) transit_gateway: Option<String>,
+    pub(super) customer_gateway: Option<String>,
+    #[serde(default)]
+    pub(super) static_routes_only: bool,
+    #[serde(default)]
+    pub(super) routes: Vec<Net>,
+    #[serde(default)]
+    pub(super) tunnels: Vec<VpnTunnelY>,
+    /// Default `available`.
+    pub(super) state: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct VpnTunnelY {
+    pub(super) ip: Ip,
+    /// `UP` or `DOWN`.
+    pub(super) status: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct VpnGatewayY {
+    pub(super) id: String,
+    /// The VPC it is attached to.
+    pub(super) vpc: Option<String>,
+    pub(super) asn: Option<u64>,
+    /// Default `available`.
+    pub(super) state: Option<String>,
 }
