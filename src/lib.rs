@@ -19,4 +19,5 @@ pub mod ingest;
 pub mod model;
 pub mod prove;
 pub mod render;
+pub mod synth;
 pub mod who;

@@ -19,6 +19,7 @@ use reach::render::{FindingsReport, Location, Report};
 
 mod assert;
 mod diff;
+mod synth;
 mod who;
 
 #[derive(Parser, Debug)]
@@ -111,6 +112,11 @@ enum Command {
     /// `only`, `consistent`, `no_exposure`, Network Access Analyzer scopes):
     /// exit 0 when all hold, 1 when any is violated or unknown.
     Assert(assert::AssertArgs),
+    /// The fewest security-group rules, network ACL entries and Client VPN
+    /// authorization rules that make exactly the intents reachable.
+    Synth(synth::SynthArgs),
+    /// The rules that can be removed or narrowed without losing an intent.
+    Tighten(synth::TightenArgs),
 }
 
 fn load(inputs: &Inputs) -> Result<Network> {
@@ -149,6 +155,8 @@ fn run(cli: Cli) -> Result<Verdict> {
         Command::Who(args) => return who::run(args),
         Command::Diff(args) => return diff::run(args),
         Command::Assert(args) => return assert::run(args),
+        Command::Synth(args) => return synth::run_synth(args),
+        Command::Tighten(args) => return synth::run_tighten(args),
     };
     let Ask {
         inputs,

@@ -10,12 +10,15 @@
 
 mod assert;
 mod diff;
+pub mod emit;
 pub mod findings;
 mod json;
 mod junit;
 mod markdown;
 mod proof;
 mod sarif;
+pub mod snapshot;
+pub mod synth;
 mod text;
 mod who;
 
