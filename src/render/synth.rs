@@ -158,7 +158,10 @@ fn verification(v: &Verification, net: &Network) -> VerificationOut {
                 flow: g.class.clone(),
                 kind: g.kind.name(),
                 intent: g.intent.clone(),
-                text: g.packets.summary(8),
+                text: packets(&g.packets, &Names::new(net, Some(4)))
+                    .into_iter()
+                    .map(|p| p.text)
+                    .collect(),
                 packets: packets(&g.packets, &Names::new(net, None)),
             })
             .collect(),

@@ -191,8 +191,9 @@ pub fn tighten(
                     &set,
                     &here,
                     r.protocol.is_icmp(),
-                    |pm, peer| {
+                    |proto, pm, peer| {
                         let mut x = r.clone();
+                        x.protocol = proto;
                         x.ports = pm;
                         x.peer = peer;
                         x.rule_id = None;
@@ -225,7 +226,7 @@ pub fn tighten(
                     rule: r.clone(),
                 });
                 findings.push(Finding {
-                    component: place.describe(),
+                    component: place.id().to_string(),
                     rule: current.describe(),
                     verdict,
                     excess,
@@ -271,8 +272,9 @@ pub fn tighten(
                     &set,
                     &here,
                     e.protocol.is_icmp(),
-                    |pm, peer| {
+                    |proto, pm, peer| {
                         let mut x = e.clone();
+                        x.protocol = proto;
                         x.ports = pm;
                         if let Peer::Cidr(c) = peer {
                             x.cidr = c;
@@ -329,7 +331,7 @@ pub fn tighten(
                     Verdict::Narrow
                 };
                 findings.push(Finding {
-                    component: place.describe(),
+                    component: place.id().to_string(),
                     rule: current.describe(),
                     verdict,
                     excess,
@@ -442,12 +444,13 @@ fn narrow(
     set: &PacketSet,
     needs: &[&super::Need],
     icmp: bool,
-    make: impl Fn(PortMatch, Peer) -> NewRule,
+    make: impl Fn(crate::model::Protocol, PortMatch, Peer) -> NewRule,
 ) -> Vec<NewRule> {
     let mut out = Vec::new();
     for n in needs.iter().filter(|n| n.set.overlaps(set)) {
         // Ports: the need's, inside the rule's.
-        let rule_ports = if icmp {
+        let _ = icmp;
+        let rule_ports = if n.protocol.is_icmp() {
             set.project(Field::IcmpType)
         } else {
             set.project(Field::DstPort)
@@ -488,13 +491,25 @@ fn narrow(
                     .flat_map(|i| hs::cidrs(*i))
                     .collect();
                 for c in cidrs {
-                    out.push(make(pm, Peer::Cidr(c)));
+                    out.push(make(n.protocol, pm, Peer::Cidr(c)));
                 }
                 continue;
             }
         };
-        out.push(make(pm, peer));
+        out.push(make(n.protocol, pm, peer));
     }
-    let _ = net;
-    merge_ports(out)
+    // A narrowed rule inside another narrowed rule adds nothing.
+    let merged = merge_ports(out);
+    let sets: Vec<PacketSet> = merged.iter().map(|r| r.packets(net)).collect();
+    merged
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            !sets
+                .iter()
+                .enumerate()
+                .any(|(j, s)| j != *i && sets[*i].is_subset(s) && (!s.is_subset(&sets[*i]) || j < *i))
+        })
+        .map(|(_, r)| r.clone())
+        .collect()
 }
