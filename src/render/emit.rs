@@ -332,12 +332,14 @@ pub fn terraform(changes: &[Change]) -> String {
                 blocks.push(nacl_block(&mut used, acl, *dir, entry))
             }
             Change::NaclReplace {
-                acl, dir, entry, ..
+                acl,
+                dir,
+                entry,
+                old,
             } => {
                 removals.push(format!(
-                    "# replace: {acl} {} (the resource below takes its number)",
-                    crate::engine::describe_nacl_entry(entry, dir.side())
-                        .replacen("rule", "rule now", 0)
+                    "# replace: {acl} {} (the aws_network_acl_rule below takes its number)",
+                    crate::engine::describe_nacl_entry(old, dir.side())
                 ));
                 blocks.push(nacl_block(&mut used, acl, *dir, entry));
             }
