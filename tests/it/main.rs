@@ -20,5 +20,6 @@ mod real_accounts;
 mod semantics;
 mod sg_rule_ids;
 mod support;
+mod synth;
 mod verified_access;
 mod who;
