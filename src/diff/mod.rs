@@ -464,6 +464,20 @@ pub fn diff(before: &Network, after: &Network) -> Result<Diff, EngineError> {
 /// [`diff`], skipping destinations no change can touch only when `skip`
 /// (tests compare both).
 pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, EngineError> {
+    diff_services(before, after, skip, &[], None)
+}
+
+/// [`diff_with`], comparing only these protocols and ports (`who`'s
+/// services; none: every port of tcp and udp and every ICMP type) and, when
+/// given, only these destination interfaces (`synth`: those a new rule can
+/// let packets reach).
+pub fn diff_services(
+    before: &Network,
+    after: &Network,
+    skip: bool,
+    services: &[(Protocol, (u16, u16))],
+    only: Option<&BTreeSet<String>>,
+) -> Result<Diff, EngineError> {
     let changes = changes(before, after);
     let dsts: BTreeSet<&String> = before
         .interfaces
@@ -484,6 +498,9 @@ pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, 
     }
     let affected = affected_vpcs(before, after, &changes);
     for dst in dsts {
+        if only.is_some_and(|o| !o.contains(dst)) {
+            continue;
+        }
         let (b, a) = (before.interfaces.get(dst), after.interfaces.get(dst));
         let vpc = a.or(b).map(|i| i.vpc.clone()).unwrap_or_default();
         if skip && !affected.contains(&vpc) {
@@ -499,7 +516,6 @@ pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, 
         let Some(dst_ip) = ip else { continue };
         // `who`'s default: every tcp and udp port and every ICMP type of
         // each address's family (ICMPv6 for the interface's IPv6 address).
-        let services: [(Protocol, (u16, u16)); 0] = [];
         let from = match (skip, scope(before, after, &changes, dst)) {
             (false, _) | (true, Scope::Full) => From::All,
             (true, Scope::Sources(ids)) if !ids.is_empty() => From::These(ids),
@@ -507,11 +523,11 @@ pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, 
         };
         out.compared += 1;
         let rb = match b {
-            Some(_) => reached(before, dst, &services, from.clone())?,
+            Some(_) => reached(before, dst, services, from.clone())?,
             None => Reached::new(),
         };
         let ra = match a {
-            Some(_) => reached(after, dst, &services, from)?,
+            Some(_) => reached(after, dst, services, from)?,
             None => Reached::new(),
         };
         let keys: BTreeSet<&(String, u8)> = rb.keys().chain(ra.keys()).collect();

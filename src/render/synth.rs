@@ -66,6 +66,7 @@ pub struct VerificationOut {
     pub compared: String,
     pub newly_reachable: Vec<GainedOut>,
     pub exact: bool,
+    pub time_ms: f64,
 }
 
 #[derive(Serialize, Debug, Clone)]
@@ -166,6 +167,7 @@ fn verification(v: &Verification, net: &Network) -> VerificationOut {
             })
             .collect(),
         exact: v.exact(),
+        time_ms: ms(v.time),
     }
 }
 
@@ -288,7 +290,7 @@ impl SynthReport {
 }
 
 fn verification_text(t: &mut String, v: &VerificationOut) {
-    let _ = writeln!(t, "\nverified by the engine:");
+    let _ = writeln!(t, "\nverified by the engine ({} ms):", v.time_ms);
     for c in &v.checks {
         let _ = writeln!(
             t,

@@ -803,6 +803,9 @@ fn merge_needs(needs: Vec<Need>) -> Vec<Need> {
     out
 }
 
+/// A candidate's place, protocol and peer (named).
+type ShapeKey = (Place, u8, String);
+
 fn bits(n: u128) -> u32 {
     128 - n.max(1).leading_zeros()
 }
@@ -813,8 +816,7 @@ impl Found {
         let _ = net;
         let net = &self.base;
         // (place, protocol, ports kind, peer) -> ports needed.
-        let mut groups: BTreeMap<(Place, u8, String), (Peer, IntervalSet, Vec<PortMatch>)> =
-            BTreeMap::new();
+        let mut groups: BTreeMap<ShapeKey, (Peer, IntervalSet, Vec<PortMatch>)> = BTreeMap::new();
         for n in &self.needs {
             let proto = match n.protocol {
                 Protocol::Number(p) => p,

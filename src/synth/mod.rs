@@ -279,7 +279,7 @@ pub fn synth(
     patch::number(&mut rules);
     let result = patch::rewrite(&found.base, &rules, &found.auth, &found.endpoints);
     let changes = patch::changes(net, &result, &found.places, &found.endpoints, &found.routes);
-    let verification = verify::verify_synth(&found.base, &result, intents)?;
+    let verification = verify::verify_synth(&found.base, &result, intents, &rules)?;
     let mut assumptions = found.assumptions.clone();
     assumptions.push(format!(
         "rewritten: {} filter direction(s) the intents' paths cross ({}); everything they allowed before is replaced; routes stay as in the input",

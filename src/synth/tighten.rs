@@ -505,10 +505,9 @@ fn narrow(
         .iter()
         .enumerate()
         .filter(|(i, _)| {
-            !sets
-                .iter()
-                .enumerate()
-                .any(|(j, s)| j != *i && sets[*i].is_subset(s) && (!s.is_subset(&sets[*i]) || j < *i))
+            !sets.iter().enumerate().any(|(j, s)| {
+                j != *i && sets[*i].is_subset(s) && (!s.is_subset(&sets[*i]) || j < *i)
+            })
         })
         .map(|(_, r)| r.clone())
         .collect()

@@ -5,14 +5,16 @@
 //! same destination, protocol and ports from a peer the rule's group,
 //! subnet or CIDR also covers), or beyond both.
 
+use std::collections::BTreeSet;
+
 use crate::diff::{self, Direction as DiffDirection};
 use crate::engine::Verdict;
 use crate::hs::{IntervalSet, PacketSet};
-use crate::model::{Network, Protocol};
+use crate::model::{Network, PortMatch, Protocol};
 use crate::who::{Source, ports_of};
 
 use super::candidates::ask;
-use super::{Intent, Intents, SynthError};
+use super::{Dir, Intent, Intents, NewRule, SynthError};
 
 /// One flow asked of the result.
 #[derive(Clone, Debug)]
@@ -67,6 +69,8 @@ pub struct Verification {
     pub gained: Vec<Gained>,
     /// Flows that stopped being reachable (tighten: must be none an intent needs).
     pub lost: usize,
+    /// How long the re-verification took.
+    pub time: std::time::Duration,
 }
 
 impl Verification {
@@ -143,8 +147,11 @@ fn gained(
     before: &Network,
     after: &Network,
     intents: &Intents,
+    services: &[(Protocol, (u16, u16))],
+    only: Option<&BTreeSet<String>>,
 ) -> Result<(Vec<Gained>, usize), SynthError> {
-    let d = diff::diff(before, after).map_err(|e| SynthError::Verify(e.to_string()))?;
+    let d = diff::diff_services(before, after, true, services, only)
+        .map_err(|e| SynthError::Verify(e.to_string()))?;
     let mut out = Vec::new();
     let mut lost = 0;
     for f in &d.flows {
@@ -211,21 +218,126 @@ fn require(checks: &[Check]) -> Result<(), SynthError> {
     }
 }
 
+/// The protocols and ports the rules allow (none: a rule allows every protocol).
+fn services(rules: &[NewRule]) -> Vec<(Protocol, (u16, u16))> {
+    let mut by: std::collections::BTreeMap<u8, IntervalSet> = Default::default();
+    for r in rules {
+        let (proto, ports) = match r {
+            NewRule::Sg { rule, .. } => (rule.protocol, rule.ports),
+            NewRule::Nacl { entry, .. } => (entry.protocol, entry.ports),
+        };
+        let Protocol::Number(n) = proto else {
+            return Vec::new();
+        };
+        let (lo, hi) = match ports {
+            PortMatch::Ports { from, to } => (from.min(to), from.max(to)),
+            PortMatch::Icmp {
+                icmp_type: Some(t), ..
+            } => (u16::from(t), u16::from(t)),
+            PortMatch::Icmp { .. } => (0, 255),
+            PortMatch::Any if proto.is_icmp() => (0, 255),
+            PortMatch::Any => (0, 65535),
+        };
+        let e = by.entry(n).or_insert_with(IntervalSet::empty);
+        *e = e.union(&IntervalSet::from_interval(crate::hs::Interval {
+            lo: u128::from(lo),
+            hi: u128::from(hi),
+        }));
+    }
+    by.into_iter()
+        .flat_map(|(n, set)| {
+            set.intervals()
+                .iter()
+                .map(|i| (Protocol::Number(n), (i.lo as u16, i.hi as u16)))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The interfaces a new rule can let packets reach (`None`: any): an
+/// inbound rule's group members or the interfaces of its ACL's subnets; an
+/// outbound rule's peer (group members, or the interfaces inside its CIDR).
+fn destinations(net: &Network, rules: &[NewRule]) -> Option<BTreeSet<String>> {
+    let mut out = BTreeSet::new();
+    for r in rules {
+        match (r, r.place().dir()) {
+            (NewRule::Sg { group, .. }, Dir::Inbound) => {
+                out.extend(net.members_of_group(group).map(|i| i.id.clone()))
+            }
+            (NewRule::Nacl { acl, .. }, Dir::Inbound) => out.extend(
+                net.interfaces
+                    .values()
+                    .filter(|i| net.nacl_of_subnet.get(&i.subnet) == Some(acl))
+                    .map(|i| i.id.clone()),
+            ),
+            (NewRule::Sg { rule, .. }, Dir::Outbound) => match &rule.peer {
+                crate::model::Peer::Group(g) => {
+                    out.extend(net.members_of_group(g).map(|i| i.id.clone()))
+                }
+                crate::model::Peer::Cidr(c) if c.prefix_len() > 0 => out.extend(inside(net, *c)),
+                _ => return None,
+            },
+            (NewRule::Nacl { entry, .. }, Dir::Outbound) if entry.cidr.prefix_len() > 0 => {
+                out.extend(inside(net, entry.cidr))
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+fn inside(net: &Network, c: ipnet::IpNet) -> Vec<String> {
+    net.interfaces
+        .values()
+        .filter(|i| {
+            i.private_ips.iter().any(|p| c.contains(&p.address))
+                || i.ipv6.iter().any(|a| c.contains(a))
+        })
+        .map(|i| i.id.clone())
+        .collect()
+}
+
 /// Synth: the result against `base`, the input with the rewritten filters
 /// emptied (what the synthesized rules open).
 pub(super) fn verify_synth(
     base: &Network,
     result: &Network,
     intents: &Intents,
+    rules: &[NewRule],
 ) -> Result<Verification, SynthError> {
+    let start = std::time::Instant::now();
     let checks = checks(result, intents)?;
     require(&checks)?;
-    let (gained, lost) = gained(base, result, intents)?;
+    let services = services(rules);
+    let only = destinations(result, rules);
+    let (gained, lost) = gained(base, result, intents, &services, only.as_ref())?;
+    let what = if services.is_empty() {
+        "every protocol and port".to_string()
+    } else {
+        services
+            .iter()
+            .map(|(p, (a, b))| {
+                if a == b {
+                    format!("{} {a}", p.name())
+                } else {
+                    format!("{} {a}-{b}", p.name())
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let scope = match &only {
+        Some(o) => format!(" ({})", o.len()),
+        None => String::new(),
+    };
     Ok(Verification {
         checks,
-        compared: "the input with every rewritten filter direction and authorization emptied (nothing passes them) against the result: the flows the synthesized rules open".into(),
+        compared: format!(
+            "the input with every rewritten filter direction and authorization emptied (nothing passes them) against the result, on what the new rules allow ({what}) and the interfaces they can let packets reach{scope}: the flows the synthesized rules open (a flow the result newly lets through passes a new rule forward)"
+        ),
         gained,
         lost,
+        time: start.elapsed(),
     })
 }
 
@@ -236,6 +348,7 @@ pub(super) fn verify_tighten(
     tightened: &Network,
     intents: &Intents,
 ) -> Result<Verification, SynthError> {
+    let start = std::time::Instant::now();
     let checks = checks(tightened, intents)?;
     require(
         &checks
@@ -244,7 +357,7 @@ pub(super) fn verify_tighten(
             .cloned()
             .collect::<Vec<_>>(),
     )?;
-    let (gained, lost) = gained(input, tightened, intents)?;
+    let (gained, lost) = gained(input, tightened, intents, &[], None)?;
     if let Some(g) = gained.first() {
         return Err(SynthError::Verify(format!(
             "tightening would newly open {}",
@@ -256,5 +369,6 @@ pub(super) fn verify_tighten(
         compared: "the input against the tightened network: nothing may become reachable".into(),
         gained,
         lost,
+        time: start.elapsed(),
     })
 }
