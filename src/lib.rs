@@ -20,4 +20,5 @@ pub mod lint;
 pub mod model;
 pub mod prove;
 pub mod render;
+pub mod synth;
 pub mod who;

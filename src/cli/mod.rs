@@ -20,6 +20,7 @@ use reach::render::{FindingsReport, Location, Report};
 mod assert;
 mod diff;
 mod lint;
+mod synth;
 mod who;
 
 #[derive(Parser, Debug)]
@@ -117,6 +118,11 @@ enum Command {
     /// VPN routes and authorization rules that do not work, blackhole routes,
     /// unused groups, missing ephemeral returns: exit 1 when anything is found.
     Lint(lint::LintArgs),
+    /// The fewest security-group rules, network ACL entries and Client VPN
+    /// authorization rules that make exactly the intents reachable.
+    Synth(synth::SynthArgs),
+    /// The rules that can be removed or narrowed without losing an intent.
+    Tighten(synth::TightenArgs),
 }
 
 fn load(inputs: &Inputs) -> Result<Network> {
@@ -156,6 +162,8 @@ fn run(cli: Cli) -> Result<Verdict> {
         Command::Diff(args) => return diff::run(args),
         Command::Assert(args) => return assert::run(args),
         Command::Lint(args) => return lint::run(args),
+        Command::Synth(args) => return synth::run_synth(args),
+        Command::Tighten(args) => return synth::run_tighten(args),
     };
     let Ask {
         inputs,

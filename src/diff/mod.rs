@@ -473,6 +473,26 @@ fn scope(before: &Network, after: &Network, changes: &[Change], dst: &str) -> Sc
     }
 }
 
+/// The services of `changed` among those `asked` (none asked: every one).
+fn narrowed(
+    asked: &[(Protocol, (u16, u16))],
+    changed: &[(Protocol, (u16, u16))],
+) -> Vec<(Protocol, (u16, u16))> {
+    if asked.is_empty() {
+        return changed.to_vec();
+    }
+    let mut out = Vec::new();
+    for (p, (lo, hi)) in changed {
+        for (q, (a, b)) in asked {
+            let (l, h) = ((*lo).max(*a), (*hi).min(*b));
+            if p == q && l <= h {
+                out.push((*p, (l, h)));
+            }
+        }
+    }
+    out
+}
+
 /// The protocols and ports (ICMP types) of the packets the inbound rules of
 /// `groups` allow (or may) before and not after, or after and not before;
 /// `None` when a group is missing on a side. Only what `who` asks (tcp, udp,
@@ -516,6 +536,20 @@ pub fn diff(before: &Network, after: &Network) -> Result<Diff, EngineError> {
 /// [`diff`], skipping destinations no change can touch only when `skip`
 /// (tests compare both).
 pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, EngineError> {
+    diff_services(before, after, skip, &[], None)
+}
+
+/// [`diff_with`], comparing only these protocols and ports (`who`'s
+/// services; none: every port of tcp and udp and every ICMP type) and, when
+/// given, only these destination interfaces (`synth`: those a new rule can
+/// let packets reach).
+pub fn diff_services(
+    before: &Network,
+    after: &Network,
+    skip: bool,
+    services: &[(Protocol, (u16, u16))],
+    only: Option<&BTreeSet<String>>,
+) -> Result<Diff, EngineError> {
     let changes = changes(before, after);
     let dsts: BTreeSet<&String> = before
         .interfaces
@@ -536,6 +570,9 @@ pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, 
     }
     let affected = affected_vpcs(before, after, &changes);
     for dst in dsts {
+        if only.is_some_and(|o| !o.contains(dst)) {
+            continue;
+        }
         let (b, a) = (before.interfaces.get(dst), after.interfaces.get(dst));
         let vpc = a.or(b).map(|i| i.vpc.clone()).unwrap_or_default();
         if skip && !affected.contains(&vpc) {
@@ -551,23 +588,26 @@ pub fn diff_with(before: &Network, after: &Network, skip: bool) -> Result<Diff, 
         let Some(dst_ip) = ip else { continue };
         // `who`'s default: every tcp and udp port and every ICMP type of
         // each address's family (ICMPv6 for the interface's IPv6 address).
-        let mut services: Vec<(Protocol, (u16, u16))> = Vec::new();
+        let mut here: Vec<(Protocol, (u16, u16))> = services.to_vec();
         let from = match (skip, scope(before, after, &changes, dst)) {
             (false, _) | (true, Scope::Full) => From::All,
             (true, Scope::Sources(ids)) if !ids.is_empty() => From::These(ids),
             (true, Scope::Services(s)) if !s.is_empty() => {
-                services = s;
+                here = narrowed(services, &s);
+                if here.is_empty() {
+                    continue;
+                }
                 From::All
             }
             _ => continue,
         };
         out.compared += 1;
         let rb = match b {
-            Some(_) => reached(before, dst, &services, from.clone())?,
+            Some(_) => reached(before, dst, &here, from.clone())?,
             None => Reached::new(),
         };
         let ra = match a {
-            Some(_) => reached(after, dst, &services, from)?,
+            Some(_) => reached(after, dst, &here, from)?,
             None => Reached::new(),
         };
         let keys: BTreeSet<&(String, u8)> = rb.keys().chain(ra.keys()).collect();

@@ -22,7 +22,10 @@ pub use query::{
     DstSpec, EngineError, Query, QueryOptions, QuerySpec, SrcSpec, Start, parse_port_range,
     source_classes, source_classes_toward,
 };
-pub use rules::{Side, group_rules_set, internet_sources, public_addresses};
+pub use rules::{
+    Side, describe_nacl_entry, describe_sg_rule, group_rules_set, internet_sources, nacl_entry_set,
+    peer_addresses, proto_ports, public_addresses, sg_rule_set,
+};
 
 /// Verified Access: who asks and what the policies decided.
 pub mod va {

@@ -10,6 +10,7 @@
 
 mod assert;
 mod diff;
+pub mod emit;
 pub mod findings;
 mod json;
 mod junit;
@@ -17,6 +18,8 @@ pub mod lint;
 mod markdown;
 mod proof;
 mod sarif;
+pub mod snapshot;
+pub mod synth;
 mod text;
 mod who;
 

@@ -22,5 +22,6 @@ mod semantics;
 mod sg_rule_ids;
 mod support;
 mod tgw;
+mod synth;
 mod verified_access;
 mod who;
