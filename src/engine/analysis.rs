@@ -245,6 +245,10 @@ pub enum Cause {
         rtb: String,
         attachment: String,
     },
+    /// IPv6 through a VPC attachment without IPv6 support.
+    TgwNoIpv6 {
+        attachment: String,
+    },
     /// A blackhole route of a transit gateway route table.
     TgwBlackhole {
         rtb: String,
@@ -304,7 +308,9 @@ impl Cause {
             | VaElsewhere { endpoint, .. }
             | VaNotCarried { endpoint, .. } => (endpoint.clone(), "verified-access-endpoint"),
             TgwNotAttached { tgw, .. } => (tgw.clone(), "transit-gateway"),
-            TgwNoZone { attachment, .. } => (attachment.clone(), "transit-gateway-attachment"),
+            TgwNoZone { attachment, .. } | TgwNoIpv6 { attachment } => {
+                (attachment.clone(), "transit-gateway-attachment")
+            }
             TgwUnavailable { component, .. } => (
                 component.clone(),
                 if component.starts_with("tgw-attach-") {

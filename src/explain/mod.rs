@@ -244,6 +244,10 @@ fn paths(cause: &Cause, src: &str, dst: &str) -> Option<(String, Option<String>)
             ),
             Some(format!("add a subnet in {az} to {attachment}")),
         ),
+        Cause::TgwNoIpv6 { attachment } => (
+            format!("{attachment} does not carry IPv6 (its IPv6 support is off)"),
+            Some(format!("enable IPv6 support on {attachment}")),
+        ),
         Cause::TgwUnavailable { component, state } => {
             (format!("{component} is `{state}`, not available"), None)
         }

@@ -120,6 +120,9 @@ impl<'n> Walk<'n, '_> {
                         },
                     );
                 };
+                let Some(flow) = self.tgw_ipv6(att, flow, &trail) else {
+                    return;
+                };
                 let flow = if subnet == node.subnet() {
                     let Some(f) = self.nacl(subnet, Side::Egress, flow, &mut trail) else {
                         return;
@@ -143,6 +146,23 @@ impl<'n> Walk<'n, '_> {
             format!("{} -> {} through {subnet}{zone}", node.vpc(), tgw.id),
         ));
         self.tgw_route(tgw, att, az, flow, t);
+    }
+
+    /// IPv6 crosses a VPC attachment only with its IPv6 support on; `None`
+    /// when nothing is left.
+    fn tgw_ipv6(&mut self, att: &TgwAttachment, flow: Flow, trail: &Trail) -> Option<Flow> {
+        if att.vpc.as_ref().is_some_and(|v| v.ipv6) {
+            return Some(flow);
+        }
+        let (v6, v4) = flow.split_field(Field::Dst, &crate::hs::all_v6());
+        self.drop(
+            v6,
+            trail.clone(),
+            Cause::TgwNoIpv6 {
+                attachment: att.id.clone(),
+            },
+        );
+        (!v4.is_empty()).then_some(v4)
     }
 
     /// Security-group references match across the transit gateway only when
@@ -426,6 +446,9 @@ impl<'n> Walk<'n, '_> {
                 subnet,
                 format!("the subnet of {} is not in the input", att.id),
             );
+        };
+        let Some(flow) = self.tgw_ipv6(att, flow, &trail) else {
+            return;
         };
         self.no_sg_refs(tgw, att, &mut trail);
         let zone = sub
