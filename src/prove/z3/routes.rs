@@ -50,9 +50,7 @@ impl<'n> Enc<'n> {
                     Target::VirtualPrivateGateway(id) => self.via_vgw(node, id, st.clone())?,
                     // The engine follows transit gateways (issue 14); this
                     // encoding does not yet: never a silent disagreement.
-                    Target::TransitGateway(id) => self.unsupported(format!(
-                        "routes to a transit gateway ({id}): the prover does not encode transit gateways yet"
-                    )),
+                    Target::TransitGateway(id) => self.via_tgw(node, id, st.clone())?,
                     // Appliance routes, appliance routes, gateway endpoints: not walked.
                     _ => Out::unknown(),
                 }
@@ -162,7 +160,7 @@ impl<'n> Enc<'n> {
                     n.id
                 )))
             }
-            Node::Nat(_) => Ok(Out::fail()),
+            Node::Nat(_) | Node::Tgw(..) => Ok(Out::fail()),
             Node::Cvpn(_, _) | Node::Va(..) if st.dir == Dir::Forward => Ok(Out::fail()),
             Node::Cvpn(e, a) => {
                 let (f, st) = me.security_groups(&a.id, &e.security_groups, Side::Ingress, st);
