@@ -1005,3 +1005,111 @@ fn a_wrapper_document_loads_beside_the_tables_it_fills() {
     assert_eq!(n.tgw_route_tables[SPOKES].routes.as_ref().unwrap().len(), 4);
     assert_eq!(n.tgw_route_tables[SHARED].routes, None);
 }
+
+#[test]
+fn appliance_mode_keeps_the_reply_in_the_zone_of_the_request() {
+    // B gains an attachment subnet in us-east-1b: B's us-east-1b workload
+    // enters the transit gateway there, and the inspection VPC (appliance
+    // mode) is entered in us-east-1b. The reply, from A's us-east-1a host,
+    // would enter it in us-east-1a; appliance mode keeps us-east-1b.
+    let mut n = net();
+    n.tgw_attachments
+        .get_mut(AT_B)
+        .unwrap()
+        .vpc
+        .as_mut()
+        .unwrap()
+        .subnets
+        .push("subnet-0btgw100000000000".into());
+    let into_c = |r: &Report| -> (Vec<String>, Vec<String>) {
+        let (f, b) = hops(r);
+        let pick = |h: Vec<String>| {
+            h.into_iter()
+                .filter(|h| h.starts_with(&format!("{AT_C} {TGW} ->")))
+                .collect::<Vec<_>>()
+        };
+        (pick(f), pick(b))
+    };
+    let q = "eni-0b2work000000002->10.1.1.10:443";
+    let r = check(&n, q);
+    verdict(&r, "reachable");
+    let one_b = format!(
+        "{AT_C} {TGW} -> vpc-0c00000000000000c through subnet-0ctgw100000000000 (us-east-1b)"
+    );
+    assert_eq!(
+        into_c(&r),
+        (vec![one_b.clone()], vec![one_b]),
+        "{}",
+        r.to_text(false)
+    );
+    // Without appliance mode, each direction enters in its sender's zone.
+    n.tgw_attachments
+        .get_mut(AT_C)
+        .unwrap()
+        .vpc
+        .as_mut()
+        .unwrap()
+        .appliance_mode = false;
+    let r = check(&n, q);
+    verdict(&r, "reachable");
+    let one_a = format!(
+        "{AT_C} {TGW} -> vpc-0c00000000000000c through subnet-0ctgw000000000000 (us-east-1a)"
+    );
+    let one_b = format!(
+        "{AT_C} {TGW} -> vpc-0c00000000000000c through subnet-0ctgw100000000000 (us-east-1b)"
+    );
+    assert_eq!(
+        into_c(&r),
+        (vec![one_b], vec![one_a]),
+        "{}",
+        r.to_text(false)
+    );
+}
+
+const CVPN_MODEL: &str = "tests/data/tgw/client-vpn-spoke.yaml";
+
+#[test]
+fn a_client_vpn_user_reaches_a_spoke_through_the_transit_gateway() {
+    let r = reach(&[
+        "check",
+        "--model",
+        CVPN_MODEL,
+        "--prove",
+        "client->10.2.1.10:22",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("reachable"), "{}", r.stdout);
+    for needle in [
+        "tgw-attach-0hub0000000001",
+        "tgw-rtb-0all00000000001  transit-gateway-route-table route          10.2.0.0/16 -> tgw-attach-0spoke000000002 (propagated)",
+        "10.1.0.0/16 -> tgw-attach-0hub0000000001 (propagated)",
+    ] {
+        assert!(r.stdout.contains(needle), "{needle}\n{}", r.stdout);
+    }
+    if !r.stderr.contains("feature") {
+        assert!(
+            r.stdout.contains("z3 proved reachable"),
+            "{}{}",
+            r.stdout,
+            r.stderr
+        );
+    }
+    // Without the spoke's route back to the hub, the reply is dropped in
+    // the spoke's route table.
+    let text = fs::read_to_string(root().join(CVPN_MODEL)).unwrap();
+    let text = text.replace(
+        "    routes:\n      - {dest: 10.1.0.0/16, target: tgw-0hub00000000000001}\n",
+        "    routes: []\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.yaml");
+    fs::write(&path, text).unwrap();
+    let n = load_model_path(&path);
+    let r = check(&n, "client->10.2.1.10:22");
+    verdict(&r, "unreachable");
+    let b = &r.blocked_by[0];
+    assert_eq!(
+        (b.component.as_str(), b.direction),
+        ("rtb-0spoke0000000001", "return")
+    );
+}

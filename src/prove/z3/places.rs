@@ -33,6 +33,14 @@ pub(super) struct Conntrack {
     /// The request crossed a transit gateway without security-group
     /// referencing: inbound rules naming a group match nothing.
     pub(super) no_sg_refs: bool,
+    /// What routes into and through transit gateways already said of the
+    /// destination on this branch: (the destination term, a CIDR it is
+    /// in). Only for pruning branches that cannot be taken (the encoding
+    /// would otherwise unroll a route back into the transit gateway that
+    /// no packet of the branch matches); used while the term is unchanged.
+    pub(super) tgw_dst: Vec<(BV, IpNet)>,
+    /// Transit gateway entries per direction (forward, return) on this branch.
+    pub(super) tgw_hops: [usize; 2],
 }
 
 #[derive(Clone)]

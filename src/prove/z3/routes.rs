@@ -50,7 +50,7 @@ impl<'n> Enc<'n> {
                     Target::VirtualPrivateGateway(id) => self.via_vgw(node, id, st.clone())?,
                     // The engine follows transit gateways (issue 14); this
                     // encoding does not yet: never a silent disagreement.
-                    Target::TransitGateway(id) => self.via_tgw(node, id, st.clone())?,
+                    Target::TransitGateway(id) => self.via_tgw(node, id, cidr, st.clone())?,
                     // Appliance routes, appliance routes, gateway endpoints: not walked.
                     _ => Out::unknown(),
                 }

@@ -10,14 +10,25 @@
 
 use super::*;
 
+/// Transit gateway entries one direction of a branch may make before the
+/// encoding calls it a loop (`unsupported` when a packet gets there).
+const MAX_TGW_HOPS: usize = 6;
+
 impl<'n> Enc<'n> {
     /// A subnet route to transit gateway `id`.
-    pub(super) fn via_tgw(&mut self, node: Node<'n>, id: &str, mut st: St) -> R {
+    /// `cidr`: the destination of the subnet route taken.
+    pub(super) fn via_tgw(&mut self, node: Node<'n>, id: &str, cidr: IpNet, mut st: St) -> R {
         let net = self.net;
-        st.nodes += 1;
-        if st.nodes > MAX_NODES {
-            return Err(ProveError::Unsupported(format!(
-                "a routing loop through transit gateway `{id}` (the engine calls it unknown after 64 hops)"
+        if !self.tgw_may(&st, &cidr) {
+            // No packet of this branch takes the route.
+            return Ok(Out::fail());
+        }
+        st.ct.tgw_dst.push((st.h.dst.clone(), cidr));
+        let k = usize::from(st.dir == Dir::Return);
+        st.ct.tgw_hops[k] += 1;
+        if st.ct.tgw_hops[k] > MAX_TGW_HOPS {
+            return Ok(self.unsupported(format!(
+                "more than {MAX_TGW_HOPS} transit gateway crossings one way through `{id}` (a routing loop; the engine calls it unknown after 64 hops)"
             )));
         }
         let Some(tgw) = net.transit_gateways.get(id) else {
@@ -58,6 +69,16 @@ impl<'n> Enc<'n> {
         };
         self.tgw_refs(tgw, att, &mut st);
         self.guard(v6.then(acl), |me| me.tgw_table(tgw, att, Some(az), st))
+    }
+
+    /// Whether a destination in `cidr` is possible on this branch, as far as
+    /// the routes taken into and through transit gateways say.
+    fn tgw_may(&self, st: &St, cidr: &IpNet) -> bool {
+        let (lo, hi) = range(cidr);
+        st.ct.tgw_dst.iter().all(|(t, c)| {
+            let (l, h) = range(c);
+            *t != st.h.dst || (lo <= h && l <= hi)
+        })
     }
 
     /// IPv6 passes a VPC attachment only with its IPv6 support on.
@@ -117,9 +138,11 @@ impl<'n> Enc<'n> {
         known.sort_by_key(|(c, r)| (std::cmp::Reverse(c.prefix_len()), r.priority()));
         for (cidr, r) in known {
             let hit = in_cidr(&st.h.dst, &cidr);
-            if never(&hit) {
+            if never(&hit) || !self.tgw_may(&st, &cidr) {
                 continue;
             }
+            let mut st = st.clone();
+            st.ct.tgw_dst.push((st.h.dst.clone(), cidr));
             let sure = always(&hit);
             let out = if r.state == TgwRouteState::Blackhole {
                 Out::fail()
@@ -195,4 +218,11 @@ impl<'n> Enc<'n> {
         self.tgw_refs(tgw, att, &mut st);
         self.guard(f, |me| me.route(Node::Tgw(att, subnet, &v.vpc), st))
     }
+}
+
+/// A CIDR as an interval of the encoding's 128-bit address space.
+fn range(c: &IpNet) -> (u128, u128) {
+    let lo = hs::addr(c.network());
+    let hi = hs::addr(c.broadcast());
+    (lo, hi)
 }
