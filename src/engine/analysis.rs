@@ -222,6 +222,38 @@ pub enum Cause {
         protocol: String,
         ports: Vec<(u16, u16)>,
     },
+    /// A route to a transit gateway from a VPC it has no attachment for.
+    TgwNotAttached {
+        tgw: String,
+        vpc: String,
+    },
+    /// The sender's Availability Zone has no subnet of the VPC attachment:
+    /// the transit gateway cannot be reached from there.
+    TgwNoZone {
+        attachment: String,
+        subnet: String,
+        az: String,
+    },
+    /// A transit gateway or attachment that is not `available`.
+    TgwUnavailable {
+        component: String,
+        state: String,
+    },
+    /// The transit gateway route table associated with the attachment the
+    /// packets entered through has no route for them.
+    TgwNoRoute {
+        rtb: String,
+        attachment: String,
+    },
+    /// IPv6 through a VPC attachment without IPv6 support.
+    TgwNoIpv6 {
+        attachment: String,
+    },
+    /// A blackhole route of a transit gateway route table.
+    TgwBlackhole {
+        rtb: String,
+        route: String,
+    },
 }
 
 impl Cause {
@@ -275,6 +307,21 @@ impl Cause {
             VaUnavailable { endpoint, .. }
             | VaElsewhere { endpoint, .. }
             | VaNotCarried { endpoint, .. } => (endpoint.clone(), "verified-access-endpoint"),
+            TgwNotAttached { tgw, .. } => (tgw.clone(), "transit-gateway"),
+            TgwNoZone { attachment, .. } | TgwNoIpv6 { attachment } => {
+                (attachment.clone(), "transit-gateway-attachment")
+            }
+            TgwUnavailable { component, .. } => (
+                component.clone(),
+                if component.starts_with("tgw-attach-") {
+                    "transit-gateway-attachment"
+                } else {
+                    "transit-gateway"
+                },
+            ),
+            TgwNoRoute { rtb, .. } | TgwBlackhole { rtb, .. } => {
+                (rtb.clone(), "transit-gateway-route-table")
+            }
         }
     }
 }
@@ -314,6 +361,17 @@ pub(crate) struct Conntrack {
     /// The Client VPN association whose ENI (not in the input) left for the
     /// internet from a public IP AWS assigned.
     pub(super) assigned: Option<String>,
+    /// The connection left for on-premises through this VPN or Direct
+    /// Connect gateway attachment of a transit gateway: replies come back
+    /// through it.
+    pub(super) tgw_onprem: Option<String>,
+    /// Appliance-mode attachments the request entered a VPC through, with
+    /// the subnet (zone) chosen: replies use the same zone.
+    pub(super) tgw_zones: Vec<(String, String)>,
+    /// The request crossed a transit gateway whose security-group
+    /// referencing is off (on the gateway or an attachment on the way):
+    /// group-reference rules do not match it.
+    pub(super) tgw_no_sg_refs: bool,
 }
 
 impl Conntrack {

@@ -230,6 +230,41 @@ fn paths(cause: &Cause, src: &str, dst: &str) -> Option<(String, Option<String>)
             format!("the reply to {dst} is routed to {reached}, not back to the requester"),
             None,
         ),
+        Cause::TgwNotAttached { tgw, vpc } => (
+            format!("{vpc} routes {dst} to {tgw}, but has no VPC attachment to it"),
+            Some(format!("attach {vpc} to {tgw}, or route {dst} elsewhere")),
+        ),
+        Cause::TgwNoZone {
+            attachment,
+            subnet,
+            az,
+        } => (
+            format!(
+                "{attachment} has no subnet in {az}, the zone of {subnet}: resources of a zone without an attachment subnet cannot reach the transit gateway"
+            ),
+            Some(format!("add a subnet in {az} to {attachment}")),
+        ),
+        Cause::TgwNoIpv6 { attachment } => (
+            format!("{attachment} does not carry IPv6 (its IPv6 support is off)"),
+            Some(format!("enable IPv6 support on {attachment}")),
+        ),
+        Cause::TgwUnavailable { component, state } => {
+            (format!("{component} is `{state}`, not available"), None)
+        }
+        Cause::TgwNoRoute { rtb, attachment } => (
+            format!(
+                "{rtb} (the transit gateway route table associated with {attachment}) has no route for {dst}"
+            ),
+            Some(format!(
+                "add a static route for {dst} to {rtb}, or propagate the attachment of {dst} to it"
+            )),
+        ),
+        Cause::TgwBlackhole { rtb, route } => (
+            format!("route {route} in {rtb} is a blackhole: the transit gateway drops {dst}"),
+            Some(format!(
+                "delete the blackhole route from {rtb}, or point it at an attachment"
+            )),
+        ),
         _ => return None,
     })
 }
@@ -455,6 +490,11 @@ pub fn blocker(cause: &Cause) -> String {
         }
         Cause::CvpnUnavailable { endpoint, status } => {
             format!("{endpoint} (`{status}`, no associated subnet)")
+        }
+        Cause::TgwNoRoute { rtb, .. } => format!("{rtb} (no transit gateway route)"),
+        Cause::TgwBlackhole { rtb, route } => format!("{rtb} route {route} (blackhole)"),
+        Cause::TgwNoZone { attachment, az, .. } => {
+            format!("{attachment} (no attachment subnet in {az})")
         }
         other => {
             let (component, kind) = other.component();

@@ -368,7 +368,9 @@ fn pointer(c: &Cause, v6: bool) -> (String, Option<String>) {
     let (component, _) = c.component();
     let rule = match c {
         Cause::NaclDeny { .. } | Cause::NaclDefaultDeny { .. } => Some(super::rule_of(c, v6)),
-        Cause::Blackhole { route, .. } => route.split(" -> ").next().map(str::to_string),
+        Cause::Blackhole { route, .. } | Cause::TgwBlackhole { route, .. } => {
+            route.split(" -> ").next().map(str::to_string)
+        }
         _ => None,
     };
     (component, rule)

@@ -267,7 +267,10 @@ fn rule_of(cause: &Cause, ipv6: bool) -> String {
             if ipv6 { 32768 } else { 32767 }
         ),
         Cause::NoRoute { .. } => "no matching route".into(),
-        Cause::Blackhole { route, .. } => format!("{route} (blackhole)"),
+        Cause::Blackhole { route, .. } | Cause::TgwBlackhole { route, .. } => {
+            format!("{route} (blackhole)")
+        }
+        Cause::TgwNoRoute { .. } => "no matching route".into(),
         _ => String::new(),
     }
 }

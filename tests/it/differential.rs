@@ -348,6 +348,12 @@ fn engine_and_simulator_agree() {
         sim::VA_PERMITTED.load(std::sync::atomic::Ordering::Relaxed),
         sim::VA_REACHED.load(std::sync::atomic::Ordering::Relaxed),
     ));
+    announce(&format!(
+        "differential: {} simulated packet walks entered a transit gateway, {} of them left it into a VPC, {} toward on-premises",
+        sim::TGW_ENTERED.load(std::sync::atomic::Ordering::Relaxed),
+        sim::TGW_INTO_VPC.load(std::sync::atomic::Ordering::Relaxed),
+        sim::TGW_ONPREM.load(std::sync::atomic::Ordering::Relaxed),
+    ));
     if s.survey {
         announce(&format!(
             "simulator verdicts: reachable {}, unreachable {}, partial {}, unknown {}",

@@ -1,7 +1,10 @@
 //! Issue 14, item 1: transit gateways and hybrid edges read from AWS CLI JSON
 //! (`tests/data/tgw/snapshot/`, written by `tests/data/tgw/make.py`) and from
-//! the YAML model (`tests/data/tgw/hub-and-spoke.yaml`). The engine does not
-//! follow transit gateways yet: routes to `tgw-` stay `unknown`.
+//! the YAML model (`tests/data/tgw/hub-and-spoke.yaml`); items 2-3: the
+//! engine follows them (spoke to spoke through the inspection VPC, both
+//! ways; blackholes, missing routes, zones without an attachment subnet,
+//! tables whose routes are not in the input, on-premises through a VPN
+//! attachment).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,7 +16,8 @@ use reach::model::{
 
 use super::bad_input::assert_error;
 use super::cli::reach;
-use super::support::{load_model_path, load_snapshot, root};
+use super::support::{all_hops, check, load_model_path, load_snapshot, root};
+use reach::render::Report;
 
 const SNAP: &str = "tests/data/tgw/snapshot";
 const MODEL: &str = "tests/data/tgw/hub-and-spoke.yaml";
@@ -320,22 +324,274 @@ fn vpn_connections_and_gateways() {
 }
 
 #[test]
-fn check_reads_the_snapshot_and_still_calls_tgw_routes_unknown() {
+fn check_reads_the_snapshot_and_follows_the_transit_gateway() {
     let r = reach(&[
         "check",
         "--snapshot",
         SNAP,
         "--format",
         "json",
-        "eni-0a1work000000001->10.2.2.10:443",
+        "eni-0a1work000000001->10.2.1.10:443",
     ]);
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["skipped"], serde_json::json!([]), "{}", r.stdout);
     assert_eq!(v["warnings"], serde_json::json!([]), "{}", r.stdout);
-    assert_eq!(v["verdict"], "unknown");
-    assert!(r.stdout.contains(TGW), "{}", r.stdout);
+    assert_eq!(v["verdict"], "reachable");
+    assert!(
+        r.stdout.contains(SPOKES) && r.stdout.contains(SHARED),
+        "{}",
+        r.stdout
+    );
     assert!(r.stderr.is_empty(), "{}", r.stderr);
+}
+
+#[track_caller]
+fn verdict(r: &Report, want: &str) {
+    assert_eq!(r.verdict, want, "{}", r.to_text(false));
+}
+
+/// `component rule` of each hop, forward then return, of the first path.
+fn hops(r: &Report) -> (Vec<String>, Vec<String>) {
+    let p = &r.paths[0];
+    let f = |h: &[reach::render::HopOut]| {
+        h.iter()
+            .map(|h| format!("{} {}", h.component, h.rule))
+            .collect::<Vec<_>>()
+    };
+    (f(&p.hops), f(&p.return_hops))
+}
+
+#[test]
+fn spoke_to_spoke_through_the_inspection_vpc_both_ways() {
+    let r = check(&net(), "eni-0a1work000000001->10.2.1.10:443");
+    verdict(&r, "reachable");
+    let (fwd, back) = hops(&r);
+    let want_fwd = [
+        "sg-0a00000000000000a outbound rule IpPermissionsEgress[0].IpRanges[0]: all to 0.0.0.0/0",
+        "rtb-0a0000000000000a1 0.0.0.0/0 -> tgw-0hub00000000000001",
+        "acl-0a000000000000001 outbound rule 100: allow all to 0.0.0.0/0",
+        "acl-0a000000000000001 inbound rule 100: allow all from 0.0.0.0/0",
+        "tgw-attach-0a0000000000001 vpc-0a00000000000000a -> tgw-0hub00000000000001 through subnet-0atgw000000000000 (us-east-1a)",
+        "tgw-rtb-0spokes000000001 0.0.0.0/0 -> tgw-attach-0c0000000000003 (static)",
+        "tgw-attach-0c0000000000003 tgw-0hub00000000000001 -> vpc-0c00000000000000c through subnet-0ctgw000000000000 (us-east-1a)",
+        "rtb-0c0000000000000c1 10.0.0.0/8 -> tgw-0hub00000000000001",
+        "tgw-attach-0c0000000000003 vpc-0c00000000000000c -> tgw-0hub00000000000001 through subnet-0ctgw000000000000 (us-east-1a)",
+        "tgw-rtb-0shared000000002 10.2.0.0/16 -> tgw-attach-0b0000000000002 (propagated)",
+        "tgw-attach-0b0000000000002 tgw-0hub00000000000001 -> vpc-0b00000000000000b through subnet-0btgw000000000000 (us-east-1a)",
+        "rtb-0b0000000000000b1 10.2.0.0/16 -> local",
+        "acl-0b000000000000001 outbound rule 100: allow all to 0.0.0.0/0",
+        "acl-0b000000000000001 inbound rule 100: allow all from 0.0.0.0/0",
+        "sg-0b00000000000000b inbound rule IpPermissions[0].IpRanges[0]: tcp 443 from 10.0.0.0/8",
+        "eni-0b1work000000003 delivered",
+    ];
+    assert_eq!(fwd, want_fwd, "{}", r.to_text(false));
+    // The reply is routed on its own: B's table, then the table associated
+    // with B's attachment (spokes), the inspection VPC, shared, A.
+    let want_back = [
+        "sg-0b00000000000000b outbound reply of an allowed connection (security groups are stateful)",
+        "rtb-0b0000000000000b1 10.0.0.0/8 -> tgw-0hub00000000000001",
+        "acl-0b000000000000001 outbound rule 100: allow all to 0.0.0.0/0",
+        "acl-0b000000000000001 inbound rule 100: allow all from 0.0.0.0/0",
+        "tgw-attach-0b0000000000002 vpc-0b00000000000000b -> tgw-0hub00000000000001 through subnet-0btgw000000000000 (us-east-1a)",
+        "tgw-rtb-0spokes000000001 0.0.0.0/0 -> tgw-attach-0c0000000000003 (static)",
+        "tgw-attach-0c0000000000003 tgw-0hub00000000000001 -> vpc-0c00000000000000c through subnet-0ctgw000000000000 (us-east-1a)",
+        "rtb-0c0000000000000c1 10.0.0.0/8 -> tgw-0hub00000000000001",
+        "tgw-attach-0c0000000000003 vpc-0c00000000000000c -> tgw-0hub00000000000001 through subnet-0ctgw000000000000 (us-east-1a)",
+        "tgw-rtb-0shared000000002 10.1.0.0/16 -> tgw-attach-0a0000000000001 (propagated)",
+        "tgw-attach-0a0000000000001 tgw-0hub00000000000001 -> vpc-0a00000000000000a through subnet-0atgw000000000000 (us-east-1a)",
+        "rtb-0a0000000000000a1 10.1.0.0/16 -> local",
+        "acl-0a000000000000001 outbound rule 100: allow all to 0.0.0.0/0",
+        "acl-0a000000000000001 inbound rule 100: allow all from 0.0.0.0/0",
+        "sg-0a00000000000000a inbound reply of an allowed connection (security groups are stateful)",
+        "eni-0a1work000000001 delivered",
+    ];
+    assert_eq!(back, want_back, "{}", r.to_text(false));
+    assert!(
+        r.assumptions
+            .iter()
+            .any(|a| a.contains(AT_C) && a.contains("appliance mode")),
+        "{:?}",
+        r.assumptions
+    );
+    // And the other way.
+    verdict(
+        &check(&net(), "eni-0b1work000000003->10.1.1.10:443"),
+        "reachable",
+    );
+}
+
+#[test]
+fn a_blackhole_static_route_beats_the_propagated_one_it_is_inside() {
+    // 10.2.99.0/24 (static, blackhole) in shared is more specific than B's
+    // propagated 10.2.0.0/16.
+    let r = check(&net(), "eni-0a1work000000001->10.2.99.5:443");
+    verdict(&r, "unreachable");
+    let b = &r.blocked_by[0];
+    assert_eq!((b.component.as_str(), b.direction), (SHARED, "forward"));
+    assert_eq!(b.kind, "transit-gateway-route-table");
+    assert!(
+        b.reason.contains("10.2.99.0/24 (static)") && b.reason.contains("blackhole"),
+        "{}",
+        b.reason
+    );
+    assert!(
+        all_hops(&r)
+            .iter()
+            .any(|h| h == &format!("{SHARED} 10.2.99.0/24 (static) (blackhole)"))
+    );
+}
+
+/// The snapshot with shared's routes edited.
+fn shared_routes(edit: impl Fn(&mut Vec<serde_json::Value>)) -> Network {
+    let file = format!("tgw-route-table-contents-{SHARED}.json");
+    let dir = edited(&file, |t| {
+        let mut v: serde_json::Value = serde_json::from_str(t).unwrap();
+        let routes = v["TransitGatewayRouteTableContents"][0]["Routes"]
+            .as_array_mut()
+            .unwrap();
+        edit(routes);
+        Some(v.to_string())
+    });
+    load(dir.path())
+}
+
+#[test]
+fn static_beats_propagated_at_equal_prefix() {
+    let n = shared_routes(|rs| {
+        rs.push(serde_json::json!({"DestinationCidrBlock": "10.2.0.0/16", "Type": "static", "State": "blackhole"}));
+    });
+    let r = check(&n, "eni-0a1work000000001->10.2.1.10:443");
+    verdict(&r, "unreachable");
+    let b = &r.blocked_by[0];
+    assert_eq!(b.component, SHARED);
+    assert!(b.reason.contains("10.2.0.0/16 (static)"), "{}", b.reason);
+}
+
+#[test]
+fn a_missing_return_route_is_unreachable_on_the_return() {
+    // Shared (the table of the inspection VPC's attachment, which the reply
+    // re-enters through) loses A's propagated CIDR.
+    let n = shared_routes(|rs| rs.retain(|r| r["DestinationCidrBlock"] != "10.1.0.0/16"));
+    let r = check(&n, "eni-0a1work000000001->10.2.1.10:443");
+    verdict(&r, "unreachable");
+    let b = &r.blocked_by[0];
+    assert_eq!((b.component.as_str(), b.direction), (SHARED, "return"));
+    assert!(
+        b.reason.contains("no route for 10.1.1.10") && b.reason.contains(AT_C),
+        "{}",
+        b.reason
+    );
+    assert_eq!(r.paths[0].stops, Some("return"));
+}
+
+#[test]
+fn a_zone_without_an_attachment_subnet_cannot_reach_the_transit_gateway() {
+    // B's attachment has a subnet in us-east-1a only: the reply from B's
+    // us-east-1b workload cannot enter the transit gateway.
+    let r = check(&net(), "eni-0a1work000000001->10.2.2.10:443");
+    verdict(&r, "unreachable");
+    let b = &r.blocked_by[0];
+    assert_eq!((b.component.as_str(), b.direction), (AT_B, "return"));
+    assert!(
+        b.reason.contains("us-east-1b") && b.reason.contains("subnet-0bwork10000000000"),
+        "{}",
+        b.reason
+    );
+    // And forward from there.
+    let r = check(&net(), "eni-0b2work000000002->10.1.1.10:443");
+    verdict(&r, "unreachable");
+    assert_eq!(r.blocked_by[0].component, AT_B);
+    assert_eq!(r.blocked_by[0].direction, "forward");
+}
+
+#[test]
+fn a_table_whose_routes_are_not_in_the_input_is_unknown_naming_it() {
+    let dir = edited(&format!("tgw-route-table-contents-{SHARED}.json"), |_| None);
+    let r = check(&load(dir.path()), "eni-0a1work000000001->10.2.1.10:443");
+    verdict(&r, "unknown");
+    assert!(
+        r.unknown
+            .iter()
+            .any(|u| u.component == SHARED && u.reason.contains("not in the input")),
+        "{}",
+        r.to_text(false)
+    );
+}
+
+#[test]
+fn on_premises_through_the_vpn_attachment_and_back() {
+    let r = check(&net(), "eni-0a1work000000001->192.168.1.1:443");
+    verdict(&r, "reachable");
+    let (fwd, back) = hops(&r);
+    assert!(
+        fwd.iter()
+            .any(|h| h.starts_with(&format!("{SPOKES} 192.168.0.0/16 -> {AT_VPN} (propagated)"))),
+        "{fwd:?}"
+    );
+    assert!(fwd.iter().any(|h| h.starts_with(AT_VPN)), "{fwd:?}");
+    assert!(back[0].starts_with(AT_VPN), "{back:?}");
+    assert!(
+        back.iter()
+            .any(|h| h.starts_with(&format!("{SHARED} 10.1.0.0/16"))),
+        "{back:?}"
+    );
+    // The peering attachment leads to a transit gateway outside the input.
+    let r = check(&net(), "eni-0a1work000000001->172.16.0.5:443");
+    verdict(&r, "unknown");
+    assert!(
+        r.unknown
+            .iter()
+            .any(|u| u.component == AT_PEER && u.reason.contains("tgw-0remote0000000001"))
+    );
+}
+
+#[test]
+fn group_references_do_not_match_across_a_transit_gateway_without_referencing() {
+    // B's group allows 443 from A's group only: the transit gateway has
+    // security-group referencing off, so the reference matches nothing.
+    let mut n = net();
+    let b = n.security_groups.get_mut("sg-0b00000000000000b").unwrap();
+    b.ingress[0].peer = reach::model::Peer::Group("sg-0a00000000000000a".into());
+    let r = check(&n, "eni-0a1work000000001->10.2.1.10:443");
+    verdict(&r, "unreachable");
+    assert_eq!(r.blocked_by[0].component, "sg-0b00000000000000b");
+    // With referencing on (gateway and attachments), it matches.
+    n.transit_gateways.get_mut(TGW).unwrap().sg_referencing = true;
+    verdict(
+        &check(&n, "eni-0a1work000000001->10.2.1.10:443"),
+        "reachable",
+    );
+}
+
+#[test]
+fn prove_agrees_on_the_transit_gateway_queries() {
+    for (q, want) in [
+        ("eni-0a1work000000001->10.2.1.10:443", "z3 proved reachable"),
+        (
+            "eni-0a1work000000001->10.2.2.10:443",
+            "z3 proved unreachable",
+        ),
+        (
+            "eni-0a1work000000001->10.2.99.5:443",
+            "z3 proved unreachable",
+        ),
+        (
+            "eni-0a1work000000001->192.168.1.1:443",
+            "z3 proved reachable",
+        ),
+        ("eni-0a1work000000001->172.16.0.5:443", "z3 proved unknown"),
+        (
+            "eni-0b2work000000002->10.1.1.10:443",
+            "z3 proved unreachable",
+        ),
+    ] {
+        let r = reach(&["check", "--prove", "--snapshot", SNAP, q]);
+        if r.stderr.contains("feature") {
+            return; // built without z3
+        }
+        assert!(r.stdout.contains(want), "{q}: {}{}", r.stdout, r.stderr);
+    }
 }
 
 /// One malformed document: exit 2 naming file, resource and field.
@@ -748,4 +1004,112 @@ fn a_wrapper_document_loads_beside_the_tables_it_fills() {
     let n = l.finish().unwrap();
     assert_eq!(n.tgw_route_tables[SPOKES].routes.as_ref().unwrap().len(), 4);
     assert_eq!(n.tgw_route_tables[SHARED].routes, None);
+}
+
+#[test]
+fn appliance_mode_keeps_the_reply_in_the_zone_of_the_request() {
+    // B gains an attachment subnet in us-east-1b: B's us-east-1b workload
+    // enters the transit gateway there, and the inspection VPC (appliance
+    // mode) is entered in us-east-1b. The reply, from A's us-east-1a host,
+    // would enter it in us-east-1a; appliance mode keeps us-east-1b.
+    let mut n = net();
+    n.tgw_attachments
+        .get_mut(AT_B)
+        .unwrap()
+        .vpc
+        .as_mut()
+        .unwrap()
+        .subnets
+        .push("subnet-0btgw100000000000".into());
+    let into_c = |r: &Report| -> (Vec<String>, Vec<String>) {
+        let (f, b) = hops(r);
+        let pick = |h: Vec<String>| {
+            h.into_iter()
+                .filter(|h| h.starts_with(&format!("{AT_C} {TGW} ->")))
+                .collect::<Vec<_>>()
+        };
+        (pick(f), pick(b))
+    };
+    let q = "eni-0b2work000000002->10.1.1.10:443";
+    let r = check(&n, q);
+    verdict(&r, "reachable");
+    let one_b = format!(
+        "{AT_C} {TGW} -> vpc-0c00000000000000c through subnet-0ctgw100000000000 (us-east-1b)"
+    );
+    assert_eq!(
+        into_c(&r),
+        (vec![one_b.clone()], vec![one_b]),
+        "{}",
+        r.to_text(false)
+    );
+    // Without appliance mode, each direction enters in its sender's zone.
+    n.tgw_attachments
+        .get_mut(AT_C)
+        .unwrap()
+        .vpc
+        .as_mut()
+        .unwrap()
+        .appliance_mode = false;
+    let r = check(&n, q);
+    verdict(&r, "reachable");
+    let one_a = format!(
+        "{AT_C} {TGW} -> vpc-0c00000000000000c through subnet-0ctgw000000000000 (us-east-1a)"
+    );
+    let one_b = format!(
+        "{AT_C} {TGW} -> vpc-0c00000000000000c through subnet-0ctgw100000000000 (us-east-1b)"
+    );
+    assert_eq!(
+        into_c(&r),
+        (vec![one_b], vec![one_a]),
+        "{}",
+        r.to_text(false)
+    );
+}
+
+const CVPN_MODEL: &str = "tests/data/tgw/client-vpn-spoke.yaml";
+
+#[test]
+fn a_client_vpn_user_reaches_a_spoke_through_the_transit_gateway() {
+    let r = reach(&[
+        "check",
+        "--model",
+        CVPN_MODEL,
+        "--prove",
+        "client->10.2.1.10:22",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("reachable"), "{}", r.stdout);
+    for needle in [
+        "tgw-attach-0hub0000000001",
+        "tgw-rtb-0all00000000001  transit-gateway-route-table route          10.2.0.0/16 -> tgw-attach-0spoke000000002 (propagated)",
+        "10.1.0.0/16 -> tgw-attach-0hub0000000001 (propagated)",
+    ] {
+        assert!(r.stdout.contains(needle), "{needle}\n{}", r.stdout);
+    }
+    if !r.stderr.contains("feature") {
+        assert!(
+            r.stdout.contains("z3 proved reachable"),
+            "{}{}",
+            r.stdout,
+            r.stderr
+        );
+    }
+    // Without the spoke's route back to the hub, the reply is dropped in
+    // the spoke's route table.
+    let text = fs::read_to_string(root().join(CVPN_MODEL)).unwrap();
+    let text = text.replace(
+        "    routes:\n      - {dest: 10.1.0.0/16, target: tgw-0hub00000000000001}\n",
+        "    routes: []\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.yaml");
+    fs::write(&path, text).unwrap();
+    let n = load_model_path(&path);
+    let r = check(&n, "client->10.2.1.10:22");
+    verdict(&r, "unreachable");
+    let b = &r.blocked_by[0];
+    assert_eq!(
+        (b.component.as_str(), b.direction),
+        ("rtb-0spoke0000000001", "return")
+    );
 }

@@ -143,6 +143,13 @@ impl<'n> Walk<'n, '_> {
                     component: n.id.clone(),
                 },
             ),
+            Node::Tgw(..) => self.drop(
+                flow,
+                trail,
+                Cause::NotADestination {
+                    component: node.id().to_string(),
+                },
+            ),
             Node::Cvpn(..) | Node::Va(..) => {
                 if self.dir == Direction::Forward {
                     return self.drop(

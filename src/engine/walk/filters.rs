@@ -70,6 +70,14 @@ impl<'n> Walk<'n, '_> {
                 Side::Egress => &sg.egress,
             };
             for r in rules {
+                // Across a transit gateway without security-group
+                // referencing, a rule naming a group matches nothing.
+                if trail.ct.tgw_no_sg_refs
+                    && side == Side::Ingress
+                    && matches!(r.peer, crate::model::Peer::Group(_))
+                {
+                    continue;
+                }
                 let (set, may) = rules::sg_rule_set(self.net, r, side);
                 if set.overlaps(&img) {
                     matched.push(Hop::new(

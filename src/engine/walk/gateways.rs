@@ -71,7 +71,7 @@ impl<'n> Walk<'n, '_> {
                     return self.on_internet(flow, t);
                 }
             },
-            Node::Va(..) => Vec::new(),
+            Node::Va(..) | Node::Tgw(..) => Vec::new(),
         };
         // Addresses of IPv6 delegated prefixes are internet addresses too.
         if let Node::Eni(i) = node {

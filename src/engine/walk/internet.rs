@@ -140,7 +140,7 @@ impl<'n> Walk<'n, '_> {
         mut trail: Trail,
     ) {
         match node {
-            Node::Eni(_) | Node::Cvpn(..) | Node::Va(..) => {
+            Node::Eni(_) | Node::Cvpn(..) | Node::Va(..) | Node::Tgw(..) => {
                 self.deliver_to(node, Cross::Outside, flow, trail)
             }
             Node::Nat(n) => {

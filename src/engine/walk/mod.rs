@@ -15,13 +15,15 @@ mod filters;
 mod gateways;
 mod internet;
 mod route;
+mod transit;
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use crate::hs::{self, Field, Interval, IntervalSet, Origin as Src};
 use crate::model::{
-    ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, VaEndpoint,
+    ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, TgwAttachment,
+    VaEndpoint,
 };
 
 use super::analysis::{Cause, Conntrack, Direction, End, Hop, Leaf};
@@ -43,6 +45,9 @@ enum Node<'n> {
     Cvpn(&'n ClientVpnEndpoint, &'n ClientVpnAssociation),
     /// A Verified Access endpoint's network interfaces in one of its subnets.
     Va(&'n VaEndpoint, &'n str),
+    /// Where a transit gateway's VPC attachment hands packets into its VPC:
+    /// its interface in this subnet (no security group).
+    Tgw(&'n TgwAttachment, &'n str, &'n str),
 }
 
 impl<'n> Node<'n> {
@@ -52,6 +57,7 @@ impl<'n> Node<'n> {
             Node::Nat(n) => &n.id,
             Node::Cvpn(_, a) => &a.id,
             Node::Va(e, _) => &e.id,
+            Node::Tgw(a, _, _) => &a.id,
         }
     }
     fn subnet(&self) -> &'n str {
@@ -60,6 +66,7 @@ impl<'n> Node<'n> {
             Node::Nat(n) => &n.subnet,
             Node::Cvpn(_, a) => &a.subnet,
             Node::Va(_, s) => s,
+            Node::Tgw(_, s, _) => s,
         }
     }
     fn vpc(&self) -> &'n str {
@@ -68,6 +75,7 @@ impl<'n> Node<'n> {
             Node::Nat(n) => &n.vpc,
             Node::Cvpn(e, _) => &e.vpc,
             Node::Va(e, _) => &e.vpc,
+            Node::Tgw(_, _, v) => v,
         }
     }
     /// The security groups the node's traffic carries (a NAT gateway has none).
@@ -75,7 +83,7 @@ impl<'n> Node<'n> {
         match self {
             Node::Eni(i) if i.groupless() => None,
             Node::Eni(i) => Some(&i.groups),
-            Node::Nat(_) => None,
+            Node::Nat(_) | Node::Tgw(..) => None,
             Node::Cvpn(e, _) => Some(&e.security_groups),
             Node::Va(e, _) => Some(&e.security_groups),
         }
@@ -87,7 +95,7 @@ impl<'n> Node<'n> {
         match self {
             Node::Cvpn(_, a) => rules::association_addresses(net, a),
             Node::Va(_, s) => rules::subnet_addresses(net, s),
-            Node::Eni(_) | Node::Nat(_) => None,
+            Node::Eni(_) | Node::Nat(_) | Node::Tgw(..) => None,
         }
     }
     /// How the trace names a translating node's reply hop: (kind, what).
@@ -101,7 +109,7 @@ impl<'n> Node<'n> {
                 "verified-access-endpoint",
                 "destination -> the Verified Access user (reply)",
             )),
-            Node::Eni(_) | Node::Nat(_) => None,
+            Node::Eni(_) | Node::Nat(_) | Node::Tgw(..) => None,
         }
     }
 }
@@ -325,6 +333,9 @@ impl<'n, 'a> Walk<'n, 'a> {
         }
         if let (End::Internet, Some((vgw, vpc))) = (&arrived.end, arrived.state.onprem.clone()) {
             return self.reply_from_vgw(&vgw, &vpc, flow, trail);
+        }
+        if let (End::Internet, Some(att)) = (&arrived.end, arrived.state.tgw_onprem.clone()) {
+            return self.reply_from_tgw_attachment(&att, flow, trail);
         }
         match &arrived.end {
             End::Arrived { eni } => match self.node_of_eni(eni) {

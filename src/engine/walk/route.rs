@@ -119,9 +119,9 @@ impl<'n> Walk<'n, '_> {
                 Target::VirtualPrivateGateway(id) => self.via_vgw(node, id, hit, t),
                 Target::NatGateway(id) => self.via_nat(node, id, hit, t),
                 Target::VpcPeering(id) => self.via_peering(node, id, hit, t),
+                Target::TransitGateway(id) => self.via_tgw(node, id, hit, t),
                 other => {
                     let what = match other {
-                        Target::TransitGateway(_) => "transit gateways",
                         Target::NetworkInterface(_) | Target::Instance(_) => {
                             "appliance routes (network interface or instance targets)"
                         }

@@ -114,7 +114,15 @@ pub(super) fn sg_rule(net: &Network, r: &SgRule, side: Side, h: &Hdr) -> (Bool, 
 }
 
 /// Security groups: the union of their rules of one direction (allow only).
-pub(super) fn sg_filter(net: &Network, groups: &[String], side: Side, h: &Hdr) -> Filter {
+/// `no_refs`: the packets crossed a transit gateway without security-group
+/// referencing, so rules naming a group match nothing.
+pub(super) fn sg_filter(
+    net: &Network,
+    groups: &[String],
+    side: Side,
+    h: &Hdr,
+    no_refs: bool,
+) -> Filter {
     let mut allowed = Vec::new();
     let mut maybe = Vec::new();
     for g in groups {
@@ -127,6 +135,9 @@ pub(super) fn sg_filter(net: &Network, groups: &[String], side: Side, h: &Hdr) -
             Side::Egress => &sg.egress,
         };
         for r in rules {
+            if no_refs && matches!(r.peer, Peer::Group(_)) {
+                continue;
+            }
             let (m, u) = sg_rule(net, r, side, h);
             allowed.push(m);
             maybe.push(u);

@@ -57,7 +57,7 @@ impl<'n> Enc<'n> {
                         }
                     }
                 }
-                Node::Va(..) => Vec::new(),
+                Node::Va(..) | Node::Tgw(..) => Vec::new(),
             };
             let mut cases = Vec::new();
             for (private, public) in pairs {
@@ -285,9 +285,9 @@ impl<'n> Enc<'n> {
     pub(super) fn entered(&mut self, entry: Entry<'n>, mut st: St) -> R {
         match entry {
             Entry::Vpc(vpc) => self.deliver(vpc, Cross::Outside, st),
-            Entry::Public(node @ (Node::Eni(_) | Node::Cvpn(..) | Node::Va(..))) => {
-                self.deliver_to(node, Cross::Outside, st)
-            }
+            Entry::Public(
+                node @ (Node::Eni(_) | Node::Cvpn(..) | Node::Va(..) | Node::Tgw(..)),
+            ) => self.deliver_to(node, Cross::Outside, st),
             Entry::Public(node @ Node::Nat(n)) => {
                 let Some((_, src, sport)) = st
                     .ct

@@ -48,8 +48,8 @@ use crate::engine::{Query, Start};
 use crate::hs::{self, Field, PacketSet};
 use crate::model::{
     Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, Peer,
-    PortMatch, Protocol, Route, RouteDest, RouteState, RouteTable, SgRule, Target, VaEndpoint,
-    VaTarget,
+    PortMatch, Protocol, Route, RouteDest, RouteState, RouteTable, SgRule, Target, TgwAttachment,
+    TgwResourceType, TgwRoute, TgwRouteState, TransitGateway, VaEndpoint, VaTarget,
 };
 
 use crate::model::aws::{NAT_PORTS, SPECIAL_BLOCKS};
@@ -76,6 +76,7 @@ mod places;
 mod routes;
 mod solve;
 mod terms;
+mod transit;
 
 use encode::*;
 use facts::*;

@@ -27,6 +27,20 @@ pub(super) struct Conntrack {
     /// internet from the public IP AWS assigned it: the association and the
     /// private address it translated the client to.
     pub(super) assigned: Option<(String, BV)>,
+    /// Appliance-mode attachments the request entered a VPC through, with
+    /// the subnet (zone) used: the reply uses the same.
+    pub(super) tgw_zones: Vec<(String, String)>,
+    /// The request crossed a transit gateway without security-group
+    /// referencing: inbound rules naming a group match nothing.
+    pub(super) no_sg_refs: bool,
+    /// What routes into and through transit gateways already said of the
+    /// destination on this branch: (the destination term, a CIDR it is
+    /// in). Only for pruning branches that cannot be taken (the encoding
+    /// would otherwise unroll a route back into the transit gateway that
+    /// no packet of the branch matches); used while the term is unchanged.
+    pub(super) tgw_dst: Vec<(BV, IpNet)>,
+    /// Transit gateway entries per direction (forward, return) on this branch.
+    pub(super) tgw_hops: [usize; 2],
 }
 
 #[derive(Clone)]
@@ -44,6 +58,8 @@ pub(super) enum Node<'n> {
     Cvpn(&'n ClientVpnEndpoint, &'n ClientVpnAssociation),
     /// A Verified Access endpoint's network interfaces in one of its subnets.
     Va(&'n VaEndpoint, &'n str),
+    /// A transit gateway VPC attachment's interface: (attachment, subnet, VPC).
+    Tgw(&'n TgwAttachment, &'n str, &'n str),
 }
 
 impl<'n> Node<'n> {
@@ -53,6 +69,7 @@ impl<'n> Node<'n> {
             Node::Nat(n) => &n.id,
             Node::Cvpn(_, a) => &a.id,
             Node::Va(e, _) => &e.id,
+            Node::Tgw(a, _, _) => &a.id,
         }
     }
     pub(super) fn subnet(&self) -> &'n str {
@@ -61,6 +78,7 @@ impl<'n> Node<'n> {
             Node::Nat(n) => &n.subnet,
             Node::Cvpn(_, a) => &a.subnet,
             Node::Va(_, s) => s,
+            Node::Tgw(_, s, _) => s,
         }
     }
     pub(super) fn vpc(&self) -> &'n str {
@@ -69,6 +87,7 @@ impl<'n> Node<'n> {
             Node::Nat(n) => &n.vpc,
             Node::Cvpn(e, _) => &e.vpc,
             Node::Va(e, _) => &e.vpc,
+            Node::Tgw(_, _, v) => v,
         }
     }
 }
@@ -423,7 +442,7 @@ impl<'n> Enc<'n> {
             Node::Eni(i) => self.eni_groups(i, Side::Egress, st),
             Node::Cvpn(e, a) => self.security_groups(&a.id, &e.security_groups, Side::Egress, st),
             Node::Va(e, _) => self.security_groups(&e.id, &e.security_groups, Side::Egress, st),
-            Node::Nat(_) => (Filter::all(), st),
+            Node::Nat(_) | Node::Tgw(..) => (Filter::all(), st),
         };
         self.guard(f, |me| me.route(node, st))
     }
@@ -466,7 +485,13 @@ impl<'n> Enc<'n> {
                 unk: tt(),
             }
         } else {
-            sg_filter(self.net, groups, side, &st.h)
+            sg_filter(
+                self.net,
+                groups,
+                side,
+                &st.h,
+                st.ct.no_sg_refs && side == Side::Ingress,
+            )
         };
         let mut st = st;
         if st.dir == Dir::Forward {

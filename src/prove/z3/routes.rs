@@ -48,7 +48,10 @@ impl<'n> Enc<'n> {
                     Target::NatGateway(id) => self.via_nat(node, id, st.clone())?,
                     Target::VpcPeering(id) => self.via_peering(node, id, st.clone())?,
                     Target::VirtualPrivateGateway(id) => self.via_vgw(node, id, st.clone())?,
-                    // Transit gateways, appliance routes, gateway endpoints: not walked.
+                    // The engine follows transit gateways (issue 14); this
+                    // encoding does not yet: never a silent disagreement.
+                    Target::TransitGateway(id) => self.via_tgw(node, id, cidr, st.clone())?,
+                    // Appliance routes, appliance routes, gateway endpoints: not walked.
                     _ => Out::unknown(),
                 }
             };
@@ -157,7 +160,7 @@ impl<'n> Enc<'n> {
                     n.id
                 )))
             }
-            Node::Nat(_) => Ok(Out::fail()),
+            Node::Nat(_) | Node::Tgw(..) => Ok(Out::fail()),
             Node::Cvpn(_, _) | Node::Va(..) if st.dir == Dir::Forward => Ok(Out::fail()),
             Node::Cvpn(e, a) => {
                 let (f, st) = me.security_groups(&a.id, &e.security_groups, Side::Ingress, st);

@@ -128,6 +128,7 @@ fn security_groups_are_a_union_and_unknown_peers_undecided() {
             &groups,
             Side::Ingress,
             &tcp("192.0.2.1", "10.0.0.5", port),
+            false,
         )
     };
     assert!(truth(&f(22).pass), "from sg-a");
@@ -143,6 +144,7 @@ fn security_groups_are_a_union_and_unknown_peers_undecided() {
         &groups[..1],
         Side::Ingress,
         &tcp("192.0.2.1", "10.0.0.5", 80),
+        false,
     );
     assert!(!truth(&one.pass));
 }

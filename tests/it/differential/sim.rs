@@ -23,7 +23,8 @@ use reach::engine::{DstSpec, QuerySpec, SrcSpec, Verdict};
 use reach::model::{
     Action, ClientVpnAssociation, ClientVpnEndpoint, ClientVpnRoute, Interface, NatGateway,
     Network, Peer, Platform, PortMatch, Protocol, Route, RouteDest, RouteOrigin, RouteState,
-    RouteTable, Target, VaEndpoint, VaTarget,
+    RouteTable, Target, TgwAttachment, TgwResourceType, TgwRouteState, TgwRouteType,
+    TransitGateway, VaEndpoint, VaTarget,
 };
 
 /// Ports a NAT gateway or a Client VPN association ENI translates to (§1).
@@ -195,6 +196,8 @@ pub enum End {
     Internet(Pkt),
     /// Left through a virtual private gateway (of this VPC) to the on-premises network.
     OnPrem(String, String, Pkt),
+    /// Left through a transit gateway's VPN / Direct Connect attachment.
+    OnPremTgw(String, Pkt),
     Dropped(&'static str),
     Unknown(String),
 }
@@ -252,6 +255,11 @@ struct Conn {
     /// The association whose ENI (not in the input) left for the internet
     /// from the public IP AWS assigned it ([`ASSIGNED`]).
     assigned: Option<String>,
+    /// Appliance-mode attachment -> the subnet (zone) the request used.
+    tgw_zone: BTreeMap<String, String>,
+    /// The request crossed a transit gateway without security-group
+    /// referencing (gateway and attachment both on): group rules match nothing.
+    no_refs: bool,
 }
 
 /// Stands for the public IP AWS assigned to an association ENI the input lacks.
@@ -262,6 +270,8 @@ enum Node<'n> {
     Eni(&'n Interface),
     Nat(&'n NatGateway),
     Assoc(&'n ClientVpnEndpoint, &'n ClientVpnAssociation),
+    /// A transit gateway VPC attachment's interface in this subnet.
+    Tgw(&'n TgwAttachment, &'n str),
 }
 
 impl<'n> Node<'n> {
@@ -270,6 +280,7 @@ impl<'n> Node<'n> {
             Node::Eni(i) => &i.subnet,
             Node::Nat(n) => &n.subnet,
             Node::Assoc(_, a) => &a.subnet,
+            Node::Tgw(_, s) => s,
         }
     }
 }
@@ -319,6 +330,8 @@ struct Sim<'n, 'c> {
     choose: &'c mut Chooser,
     /// NAT gateways this walk went through (a second time is a routing loop).
     nats_seen: Vec<String>,
+    /// Transit gateway crossings so far (too many: a routing loop).
+    tgw_hops: usize,
     /// Candidate translated source ports (class representatives).
     port_choices: &'c [u16],
     /// Candidate addresses per association subnet (class representatives).
@@ -427,6 +440,7 @@ impl<'n> Sim<'n, '_> {
             Node::Eni(i) => &i.vpc,
             Node::Nat(n) => &n.vpc,
             Node::Assoc(e, _) => &e.vpc,
+            Node::Tgw(a, _) => &a.vpc.as_ref().expect("made with details").vpc,
         }
     }
 
@@ -459,6 +473,9 @@ impl<'n> Sim<'n, '_> {
             let rules = if ingress { &sg.ingress } else { &sg.egress };
             for r in rules {
                 if !proto_ports_match(r.protocol, r.ports, pkt) {
+                    continue;
+                }
+                if ingress && self.conn.no_refs && matches!(r.peer, Peer::Group(_)) {
                     continue;
                 }
                 match self.peer_has(&r.peer, peer_addr) {
@@ -595,7 +612,7 @@ impl<'n> Sim<'n, '_> {
         let pass = match node {
             Node::Eni(i) => self.sgs(&i.id, &i.groups, &i.kind, false, &pkt),
             Node::Assoc(e, a) => self.sgs(&a.id, &e.security_groups, "client_vpn", false, &pkt),
-            Node::Nat(_) => Pass::Yes,
+            Node::Nat(_) | Node::Tgw(..) => Pass::Yes,
         };
         pass!(pass);
         self.route(node, pkt)
@@ -685,6 +702,7 @@ impl<'n> Sim<'n, '_> {
                 pass!(self.nacl(subnet, false, &pkt));
                 End::OnPrem(id.clone(), vpc.to_string(), pkt)
             }
+            Target::TransitGateway(id) => self.via_tgw(node, id, pkt),
             other => End::Unknown(format!("route target {}", other.id())),
         }
     }
@@ -742,6 +760,7 @@ impl<'n> Sim<'n, '_> {
                 self.at_node(Node::Nat(n), pkt)
             }
             Node::Nat(_) => End::Dropped("a NAT gateway is not a destination"),
+            Node::Tgw(..) => End::Dropped("a transit gateway interface is not a destination"),
             Node::Assoc(..) if self.dir == Dir::Forward => {
                 End::Dropped("an association is not a destination")
             }
@@ -811,6 +830,10 @@ impl<'n> Sim<'n, '_> {
             return End::Dropped("internet gateway not attached");
         }
         pass!(self.nacl(node.subnet(), false, &pkt));
+        if let Node::Tgw(..) = node {
+            // Packets of other VPCs have no public address here.
+            return End::Dropped("no public IP");
+        }
         if pkt.src.is_ipv6() {
             // IPv6 is global: untranslated.
             return self.on_internet(pkt);
@@ -840,6 +863,7 @@ impl<'n> Sim<'n, '_> {
                     return self.on_internet(pkt);
                 }
             },
+            Node::Tgw(..) => Vec::new(),
         };
         match pairs.iter().find(|(p, _)| *p == pkt.src) {
             Some((_, Some(public))) => {
@@ -1018,6 +1042,220 @@ impl<'n> Sim<'n, '_> {
             return End::Dropped("peering: destination outside the peer VPC");
         }
         self.deliver(&peer.id, From::Outside, pkt)
+    }
+
+    /// A route to a transit gateway: in through the VPC's attachment, at its
+    /// subnet in the sender's zone.
+    fn via_tgw(&mut self, node: Node<'n>, id: &str, pkt: Pkt) -> End {
+        let net = self.net;
+        self.tgw_hops += 1;
+        if self.tgw_hops > 12 {
+            return End::Unknown("routing loop".into());
+        }
+        let Some(tgw) = net.transit_gateways.get(id) else {
+            return End::Unknown(format!("{id} not in the input"));
+        };
+        if !matches!(tgw.state.as_str(), "available" | "modifying") {
+            return End::Dropped("transit gateway not available");
+        }
+        let sender_az = net.subnets.get(node.subnet()).and_then(|s| s.az.clone());
+        let att = match node {
+            Node::Tgw(a, _) if a.tgw == tgw.id => a,
+            _ => {
+                let vpc = self.vpc_of(node);
+                let Some(att) = net.tgw_attachments.values().find(|a| {
+                    a.tgw == tgw.id
+                        && a.resource_type == TgwResourceType::Vpc
+                        && (a.vpc.as_ref().is_some_and(|v| v.vpc == vpc)
+                            || a.resource_id.as_deref() == Some(vpc))
+                }) else {
+                    return End::Dropped("VPC not attached to the transit gateway");
+                };
+                if !matches!(att.state.as_str(), "available" | "modifying") {
+                    return End::Dropped("attachment not available");
+                }
+                let Some(v) = &att.vpc else {
+                    return End::Unknown("attachment subnets not in the input".into());
+                };
+                let Some(az) = &sender_az else {
+                    return End::Unknown("sender's zone not in the input".into());
+                };
+                let Some(sub) = v.subnets.iter().find(|s| {
+                    net.subnets
+                        .get(*s)
+                        .and_then(|x| x.az.as_ref())
+                        .is_some_and(|z| z == az)
+                }) else {
+                    return End::Dropped("no attachment subnet in the sender's zone");
+                };
+                if pkt.dst.is_ipv6() && !v.ipv6 {
+                    return End::Dropped("attachment without IPv6");
+                }
+                // Network ACLs for transit gateways: sender's subnet out,
+                // attachment subnet in (one ACL both ways when the same).
+                if sub == node.subnet() {
+                    pass!(self.nacl(sub, false, &pkt));
+                    pass!(self.nacl(sub, true, &pkt));
+                } else {
+                    pass!(self.cross(From::Subnet(node.subnet()), sub, &pkt));
+                }
+                att
+            }
+        };
+        self.refs(tgw, att);
+        self.tgw_table(tgw, att, sender_az.as_deref(), pkt)
+    }
+
+    fn refs(&mut self, tgw: &TransitGateway, att: &TgwAttachment) {
+        let on = tgw.sg_referencing && att.vpc.as_ref().is_some_and(|v| v.sg_referencing);
+        if !on && self.dir == Dir::Forward {
+            self.conn.no_refs = true;
+        }
+    }
+
+    /// Inside the transit gateway, entered through `att`.
+    fn tgw_table(
+        &mut self,
+        tgw: &'n TransitGateway,
+        att: &'n TgwAttachment,
+        az: Option<&str>,
+        pkt: Pkt,
+    ) -> End {
+        let net = self.net;
+        TGW_ENTERED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(table) = att
+            .association
+            .as_ref()
+            .filter(|a| a.state == "associated")
+            .map(|a| a.route_table.clone())
+        else {
+            return End::Unknown("no association".into());
+        };
+        let Some(rt) = net.tgw_route_tables.get(&table) else {
+            return End::Unknown("route table not in the input".into());
+        };
+        let Some(routes) = &rt.routes else {
+            return End::Unknown("routes not in the input".into());
+        };
+        if rt.routes_truncated {
+            return End::Unknown("routes cut".into());
+        }
+        let mut best: Option<((u8, u8, usize), &reach::model::TgwRoute)> = None;
+        for (n, r) in routes.iter().enumerate() {
+            if !matches!(r.state, TgwRouteState::Active | TgwRouteState::Blackhole) {
+                continue;
+            }
+            let cidrs: Vec<IpNet> = match &r.dest {
+                RouteDest::Cidr(c) => vec![*c],
+                RouteDest::PrefixList(id) => {
+                    match net.prefix_lists.get(id).and_then(|p| p.entries.clone()) {
+                        Some(e) => e,
+                        None if unknown_list_has(net, id, pkt.dst) => {
+                            return End::Unknown(format!("transit route to {id}"));
+                        }
+                        None => Vec::new(),
+                    }
+                }
+            };
+            let prio = match r.kind {
+                TgwRouteType::Static => 0,
+                TgwRouteType::Propagated => 1,
+            };
+            for c in cidrs.iter().filter(|c| c.contains(&pkt.dst)) {
+                let key = (c.prefix_len(), prio, n);
+                let wins = match best {
+                    None => true,
+                    Some(((l, p, m), _)) => key.0 > l || (key.0 == l && (key.1, key.2) < (p, m)),
+                };
+                if wins {
+                    best = Some((key, r));
+                }
+            }
+        }
+        let Some((_, r)) = best else {
+            return End::Dropped("no transit gateway route");
+        };
+        if r.state == TgwRouteState::Blackhole {
+            return End::Dropped("transit gateway blackhole");
+        }
+        let target = match r.targets.len() {
+            0 => return End::Unknown("route without attachment".into()),
+            1 => &r.targets[0],
+            _ if r.targets.iter().all(|t| {
+                matches!(
+                    t.resource_type,
+                    TgwResourceType::Vpn | TgwResourceType::DirectConnectGateway
+                )
+            }) =>
+            {
+                &r.targets[0]
+            }
+            _ => return End::Unknown("ECMP".into()),
+        };
+        let Some(out) = net.tgw_attachments.get(&target.attachment) else {
+            return End::Unknown("target attachment not in the input".into());
+        };
+        if !matches!(out.state.as_str(), "available" | "modifying") {
+            return End::Dropped("attachment not available");
+        }
+        match out.resource_type {
+            TgwResourceType::Vpc => {}
+            TgwResourceType::Vpn | TgwResourceType::DirectConnectGateway => {
+                if self.dir == Dir::Return {
+                    return End::Dropped("reply routed on-premises");
+                }
+                TGW_ONPREM.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return End::OnPremTgw(out.id.clone(), pkt);
+            }
+            _ => return End::Unknown("peering / other attachment".into()),
+        }
+        let Some(v) = out.vpc.as_ref().filter(|v| !v.subnets.is_empty()) else {
+            return End::Unknown("attachment subnets not in the input".into());
+        };
+        let in_zone = az.and_then(|z| {
+            v.subnets.iter().find(|s| {
+                net.subnets
+                    .get(*s)
+                    .and_then(|x| x.az.as_deref())
+                    .is_some_and(|y| y == z)
+            })
+        });
+        let kept = self
+            .conn
+            .tgw_zone
+            .get(&out.id)
+            .and_then(|k| v.subnets.iter().find(|s| *s == k));
+        let sub = match kept {
+            Some(k) if v.appliance_mode => k,
+            _ => in_zone.unwrap_or(&v.subnets[0]),
+        };
+        if v.appliance_mode && self.dir == Dir::Forward {
+            self.conn
+                .tgw_zone
+                .entry(out.id.clone())
+                .or_insert_with(|| sub.clone());
+        }
+        if !net.subnets.contains_key(sub) {
+            return End::Unknown("attachment subnet not in the input".into());
+        }
+        if pkt.dst.is_ipv6() && !v.ipv6 {
+            return End::Dropped("attachment without IPv6");
+        }
+        self.refs(tgw, out);
+        TGW_INTO_VPC.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.route(Node::Tgw(out, sub), pkt)
+    }
+
+    /// A reply from on-premises into the transit gateway through `att`.
+    fn tgw_reply(&mut self, att: &str, pkt: Pkt) -> End {
+        let net = self.net;
+        let Some(a) = net.tgw_attachments.get(att) else {
+            return End::Unknown("attachment not in the input".into());
+        };
+        let Some(tgw) = net.transit_gateways.get(&a.tgw) else {
+            return End::Unknown("transit gateway not in the input".into());
+        };
+        self.tgw_table(tgw, a, None, pkt)
     }
 }
 
@@ -1290,6 +1528,7 @@ fn round_trip(
         conn: Conn::default(),
         choose: ch,
         nats_seen: Vec::new(),
+        tgw_hops: 0,
         port_choices,
         addr_choices,
     };
@@ -1338,6 +1577,7 @@ fn round_trip(
     let reply_of = |p: &Pkt| p.reply(q.echo);
     sim.dir = Dir::Return;
     sim.nats_seen.clear();
+    sim.tgw_hops = 0;
     let back = match fwd {
         End::Arrived(id, p) => {
             if q.dst_eni.as_ref().is_some_and(|want| *want != id) {
@@ -1355,6 +1595,7 @@ fn round_trip(
                 None => sim.deliver(&vpc, From::Outside, r),
             }
         }
+        End::OnPremTgw(att, p) => sim.tgw_reply(&att, reply_of(&p)),
         End::Dropped(_) => return Fate::Fail,
         End::Unknown(_) => return Fate::Unknown,
     };
@@ -1443,6 +1684,13 @@ impl Universe {
         }
         for t in net.route_tables.values() {
             for r in &t.routes {
+                if let RouteDest::Cidr(c) = r.dest {
+                    cidrs.push(c);
+                }
+            }
+        }
+        for t in net.tgw_route_tables.values() {
+            for r in t.routes.iter().flatten() {
                 if let RouteDest::Cidr(c) = r.dest {
                     cidrs.push(c);
                 }
@@ -1659,6 +1907,11 @@ pub static CLIENT_TO_CLIENT_REACHED: std::sync::atomic::AtomicUsize =
 /// Verified Access endpoint-user pairs the policies let through to an
 /// endpoint leading to the destination, and those whose path then reached.
 pub static VA_PERMITTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Simulated walks that entered a transit gateway, left it into a VPC, left
+/// it toward on-premises (the summary line shows how much TGW is covered).
+pub static TGW_ENTERED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub static TGW_INTO_VPC: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+pub static TGW_ONPREM: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 pub static VA_REACHED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 pub static MULTI_GROUP_USERS: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);

@@ -227,6 +227,59 @@ pub struct Spec {
     /// on every interface. `Some(peer index)`.
     sane: Option<u8>,
     queries: Vec<QuerySpec>,
+    /// A transit gateway `tgw-1` (the target some routes already name).
+    tgw: Option<TgwSpec>,
+}
+
+/// Issue 14: a transit gateway with VPC attachments (subnets per zone,
+/// appliance mode, IPv6, association), route tables (static, propagated,
+/// blackhole routes; propagations), a VPN attachment, referencing.
+#[derive(Clone, Debug)]
+pub struct TgwSpec {
+    /// Per VPC: (zones with a subnet: bit 0 a, bit 1 b; appliance mode;
+    /// IPv6; associated table, `None`: no association; propagate to tables
+    /// bits).
+    attach: Vec<(u8, bool, bool, Option<u8>, u8)>,
+    /// Routes per table: (destination, target, 0 static / 1 propagated /
+    /// 2 blackhole).
+    tables: Vec<Vec<(u8, u8, u8)>>,
+    /// The VPN attachment's table, if there is one.
+    vpn: Option<u8>,
+    sg_referencing: bool,
+}
+
+fn tgw_spec() -> impl Strategy<Value = TgwSpec> {
+    (
+        vec(
+            (
+                prop_oneof![1 => Just(0u8), 2 => Just(1u8), 1 => Just(2u8), 4 => Just(3u8)],
+                prop::bool::weighted(0.3),
+                prop::bool::weighted(0.5),
+                option::weighted(0.9, 0u8..2),
+                0u8..4,
+            ),
+            3,
+        ),
+        vec(
+            vec(
+                (
+                    any::<u8>(),
+                    any::<u8>(),
+                    prop_oneof![3 => Just(0u8), 2 => Just(1u8), 1 => Just(2u8)],
+                ),
+                0..=3,
+            ),
+            1..=2,
+        ),
+        option::weighted(0.4, 0u8..2),
+        any::<bool>(),
+    )
+        .prop_map(|(attach, tables, vpn, sg_referencing)| TgwSpec {
+            attach,
+            tables,
+            vpn,
+            sg_referencing,
+        })
 }
 
 /// A query as the CLI would take it.
@@ -536,11 +589,13 @@ pub fn spec() -> impl Strategy<Value = Spec> {
         option::weighted(sane_weight(), any::<u8>()),
         prop_oneof![2 => vec(va(), 0..=0), 1 => vec(va(), 1..=2)],
     );
-    (net, hosts).prop_map(
+    (net, hosts, option::weighted(0.6, tgw_spec())).prop_map(
         |(
             (vpcs, v6, peerings, igws, subnets, acls, rtbs),
             (sgs, enis, instances, nats, prefix_lists, cvpns, queries, sane, vas),
+            tgw,
         )| Spec {
+            tgw,
             vpcs,
             v6,
             peerings,
@@ -1106,6 +1161,10 @@ pub fn render(spec: &Spec) -> Case {
                     "      - {{dest: {dest}, target: {target}{state}{propagated}}}"
                 );
             }
+            // With a transit gateway, the other VPCs through it.
+            if spec.tgw.is_some() && gateway.is_none() && !used.iter().any(|d| d == "10.0.0.0/8") {
+                lines.push_str("      - {dest: 10.0.0.0/8, target: tgw-1}\n");
+            }
             if lines.is_empty() {
                 y.push_str("    routes: []\n");
             } else {
@@ -1147,6 +1206,7 @@ pub fn render(spec: &Spec) -> Case {
                 let _ = write!(y, "  - {{id: {}, vpc: vpc-{vpc}, cidr: {}", s.id, s.cidr);
             }
         }
+        let _ = write!(y, ", az: {}", zone_of(&s.cidr));
         let acls: Vec<usize> = (0..spec.acls.len())
             .filter(|k| acl_vpcs[*k] == vpc)
             .collect();
@@ -1467,8 +1527,121 @@ pub fn render(spec: &Spec) -> Case {
         y.push_str("verified_access_endpoints:\n");
         y.push_str(&vas);
     }
+    if let Some(t) = &spec.tgw {
+        render_tgw(&w, t, &mut y);
+    }
     let queries = spec.queries.iter().map(|q| render_query(&w, q)).collect();
     Case { yaml: y, queries }
+}
+
+/// A subnet's zone: even third octet us-east-1a, odd us-east-1b.
+fn zone_of(cidr: &str) -> &'static str {
+    let n: u32 = cidr
+        .split('.')
+        .nth(2)
+        .and_then(|x| x.parse().ok())
+        .unwrap_or(0);
+    if n.is_multiple_of(2) {
+        "us-east-1a"
+    } else {
+        "us-east-1b"
+    }
+}
+
+fn render_tgw(w: &World, t: &TgwSpec, y: &mut String) {
+    let nvpc = w.nvpc;
+    let ntables = t.tables.len() as u8;
+    let mut atts: Vec<String> = Vec::new();
+    let mut lines = String::new();
+    for v in 0..nvpc {
+        let (zones, appliance, v6, table, prop) = t.attach[usize::from(v)];
+        let mut subnets = Vec::new();
+        for (bit, z) in [(1u8, "us-east-1a"), (2, "us-east-1b")] {
+            if zones & bit != 0
+                && let Some(s) = w
+                    .subnets
+                    .iter()
+                    .find(|s| s.vpc == v && zone_of(&s.cidr) == z)
+            {
+                subnets.push(s.id.clone());
+            }
+        }
+        if subnets.is_empty() {
+            continue;
+        }
+        let id = format!("tgw-attach-{v}");
+        let _ = write!(
+            lines,
+            "      - {{id: {id}, vpc: vpc-{v}, subnets: [{}], appliance_mode: {appliance}, ipv6: {v6}",
+            subnets.join(", ")
+        );
+        if let Some(k) = table {
+            let _ = write!(lines, ", route_table: tgw-rtb-{}", k % ntables);
+        }
+        let props: Vec<String> = (0..ntables)
+            .filter(|k| prop & (1 << k) != 0)
+            .map(|k| format!("tgw-rtb-{k}"))
+            .collect();
+        if !props.is_empty() {
+            let _ = write!(lines, ", propagate_to: [{}]", props.join(", "));
+        }
+        lines.push_str("}\n");
+        atts.push(id);
+    }
+    if let Some(k) = t.vpn {
+        let _ = writeln!(
+            lines,
+            "      - {{id: tgw-attach-vpn, vpn: vpn-1, route_table: tgw-rtb-{}}}",
+            k % ntables
+        );
+        atts.push("tgw-attach-vpn".into());
+    }
+    let mut dests: Vec<String> = vec![
+        "0.0.0.0/0".into(),
+        "10.0.0.0/8".into(),
+        "192.168.0.0/16".into(),
+    ];
+    dests.extend((0..nvpc).map(|v| format!("10.{v}.0.0/16")));
+    dests.extend(w.subnets.iter().map(|s| s.cidr.clone()));
+    dests.extend(PUBLIC_CIDRS.iter().map(|s| s.to_string()));
+    let _ = writeln!(
+        y,
+        "transit_gateways:\n  - id: tgw-1\n    security_group_referencing: {}",
+        t.sg_referencing
+    );
+    if !lines.is_empty() {
+        y.push_str("    attachments:\n");
+        y.push_str(&lines);
+    }
+    y.push_str("    route_tables:\n");
+    for (k, routes) in t.tables.iter().enumerate() {
+        let _ = writeln!(y, "      - id: tgw-rtb-{k}\n        routes:");
+        let mut used: Vec<String> = Vec::new();
+        let mut any = false;
+        for &(d, target, kind) in routes {
+            let dest = pick(&dests, d).expect("non-empty");
+            if used.contains(&dest) {
+                continue;
+            }
+            let line = match (kind, pick(&atts, target)) {
+                (2, _) | (_, None) => format!("{{dest: {dest}, state: blackhole}}"),
+                (1, Some(a)) => format!("{{dest: {dest}, attachment: {a}, propagated: true}}"),
+                (_, Some(a)) => format!("{{dest: {dest}, attachment: {a}}}"),
+            };
+            used.push(dest);
+            let _ = writeln!(y, "          - {line}");
+            any = true;
+        }
+        if !any {
+            // `routes: []`.
+            let n = y.len();
+            y.truncate(n - "        routes:\n".len());
+            y.push_str("        routes: []\n");
+        }
+    }
+    if t.vpn.is_some() {
+        y.push_str("vpn_connections:\n  - {id: vpn-1, transit_gateway: tgw-1}\n");
+    }
 }
 
 fn render_query(w: &World, q: &QuerySpec) -> Query {
