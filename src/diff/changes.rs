@@ -223,6 +223,56 @@ fn route_table_details(b: &RouteTable, a: &RouteTable) -> Vec<Detail> {
     out
 }
 
+fn tgw_table_details(
+    b: &crate::model::TgwRouteTable,
+    a: &crate::model::TgwRouteTable,
+) -> Vec<Detail> {
+    use crate::model::{TgwRoute, TgwRouteState, TgwTableLink};
+    let route = |k: Kind, r: &TgwRoute| {
+        let targets: Vec<&str> = r.targets.iter().map(|t| t.attachment.as_str()).collect();
+        Detail {
+            kind: k,
+            label: format!("route {}", r.dest.describe()),
+            text: match (r.state, r.kind) {
+                (TgwRouteState::Blackhole, _) => "static blackhole".to_string(),
+                (_, crate::model::TgwRouteType::Static) => format!("static -> {}", targets.join(", ")),
+                (_, crate::model::TgwRouteType::Propagated) => {
+                    format!("propagated -> {}", targets.join(", "))
+                }
+            },
+            terraform: None,
+        }
+    };
+    let mut out = Vec::new();
+    match (&b.routes, &a.routes) {
+        (Some(rb), Some(ra)) => out.extend(multiset(rb, ra, Clone::clone, route)),
+        (None, Some(_)) | (Some(_), None) => out.push(Detail {
+            kind: Kind::Modified,
+            label: "routes".into(),
+            text: format!(
+                "routes {} in the input",
+                if a.routes.is_some() { "now" } else { "no longer" }
+            ),
+            terraform: None,
+        }),
+        (None, None) => {}
+    }
+    for (what, lb, la) in [
+        ("association", &b.associations, &a.associations),
+        ("propagation", &b.propagations, &a.propagations),
+    ] {
+        if let (Some(lb), Some(la)) = (lb, la) {
+            out.extend(multiset(lb, la, Clone::clone, |k, l: &TgwTableLink| Detail {
+                kind: k,
+                label: format!("{what} {}", l.attachment),
+                text: format!("{what} of {} ({})", l.attachment, l.state),
+                terraform: None,
+            }));
+        }
+    }
+    out
+}
+
 fn cvpn_details(b: &ClientVpnEndpoint, a: &ClientVpnEndpoint) -> Vec<Detail> {
     let mut out = multiset(
         &b.auth_rules,
@@ -695,7 +745,7 @@ fn transit_changes(out: &mut Vec<Change>, before: &Network, after: &Network) {
         },
         |_| None,
         |t| t.origin.file.to_string(),
-        no_rules,
+        tgw_table_details,
     );
     compare(
         out,

@@ -108,8 +108,9 @@ pub struct Diff {
 }
 
 /// VPCs whose destinations a change can touch: the VPCs of the changes and
-/// every VPC connected to one, by peering or both having an internet
-/// gateway (a path between them through the internet); every VPC when a
+/// every VPC connected to one, by peering, a transit gateway (or two that
+/// peer), or both having an internet gateway (a path between them through
+/// the internet); every VPC when a
 /// change belongs to none (a prefix list, an Elastic IP).
 pub fn affected_vpcs(before: &Network, after: &Network, changes: &[Change]) -> BTreeSet<String> {
     let all: BTreeSet<String> = before
@@ -139,6 +140,26 @@ pub fn affected_vpcs(before: &Network, after: &Network, changes: &[Change]) -> B
             .collect();
         for w in online.windows(2) {
             link(w[0], w[1]);
+        }
+        // VPCs attached to one transit gateway, or to two that peer.
+        let mut on_tgw: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for a in net.tgw_attachments.values() {
+            if let Some(v) = a.vpc.as_ref().map(|v| v.vpc.as_str()).or(a.resource_id.as_deref())
+                && a.resource_type == crate::model::TgwResourceType::Vpc
+            {
+                on_tgw.entry(a.tgw.as_str()).or_default().push(v);
+            }
+        }
+        for a in net.tgw_attachments.values() {
+            if let Some(other) = a.peering.as_ref().and_then(|p| p.other_side(&a.tgw)) {
+                let theirs = on_tgw.get(other.tgw.as_str()).cloned().unwrap_or_default();
+                on_tgw.entry(a.tgw.as_str()).or_default().extend(theirs);
+            }
+        }
+        for vpcs in on_tgw.values() {
+            for w in vpcs.windows(2) {
+                link(w[0], w[1]);
+            }
         }
     }
     let mut out: BTreeSet<String> = BTreeSet::new();

@@ -605,7 +605,7 @@ struct ClassKey {
 fn keyed_classes(net: &Network) -> Vec<(ClassKey, Vec<String>)> {
     use std::collections::BTreeMap;
     let mut classes: BTreeMap<ClassKey, Vec<String>> = BTreeMap::new();
-    for i in net.interfaces.values() {
+    for i in net.interfaces.values().filter(|i| i.originates()) {
         let mut groups = i.groups.clone();
         groups.sort();
         let mut ignored = Vec::new();

@@ -110,6 +110,14 @@ impl Plan {
                     "State": "active"
                 })
             });
+            if let Some(t) = &self.tgw {
+                routes.push(json!({
+                    "DestinationCidrBlock": "10.0.0.0/8",
+                    "TransitGatewayId": t.id,
+                    "Origin": "CreateRoute",
+                    "State": "active"
+                }));
+            }
             if s.blackhole {
                 routes.push(json!({
                     "DestinationCidrBlock": "172.16.0.0/16",
@@ -526,5 +534,133 @@ impl Plan {
             .iter()
             .map(|&e| &self.enis[e])
             .filter(|e| e.instance.is_some())
+    }
+
+    /// The transit gateway's documents (none with a single VPC): the
+    /// gateway, its attachments, their VPC details, its route table, and the
+    /// table's associations, propagations and routes in the project's
+    /// `TransitGatewayRouteTableContents` wrapper.
+    pub(super) fn transit_docs(&self) -> Vec<(&'static str, Vec<Value>)> {
+        let Some(t) = &self.tgw else {
+            return Vec::new();
+        };
+        let when = "2026-01-01T00:00:00+00:00";
+        let link = |v: usize, state: &str| {
+            json!({
+                "TransitGatewayAttachmentId": t.attachments[v].0,
+                "ResourceId": self.vpcs[v].id,
+                "ResourceType": "vpc",
+                "State": state
+            })
+        };
+        let n = self.vpcs.len();
+        vec![
+            (
+                "TransitGateways",
+                vec![json!({
+                    "TransitGatewayId": t.id,
+                    "TransitGatewayArn": format!("arn:aws:ec2:us-east-1:{OWNER}:transit-gateway/{}", t.id),
+                    "State": "available",
+                    "OwnerId": OWNER,
+                    "Description": "generated",
+                    "CreationTime": when,
+                    "Options": {
+                        "AmazonSideAsn": 64512,
+                        "AutoAcceptSharedAttachments": "disable",
+                        "DefaultRouteTableAssociation": "enable",
+                        "AssociationDefaultRouteTableId": t.table,
+                        "DefaultRouteTablePropagation": "enable",
+                        "PropagationDefaultRouteTableId": t.table,
+                        "VpnEcmpSupport": "enable",
+                        "DnsSupport": "enable",
+                        "SecurityGroupReferencingSupport": "disable",
+                        "MulticastSupport": "disable"
+                    },
+                    "Tags": []
+                })],
+            ),
+            (
+                "TransitGatewayAttachments",
+                (0..n)
+                    .map(|v| {
+                        json!({
+                            "TransitGatewayAttachmentId": t.attachments[v].0,
+                            "TransitGatewayId": t.id,
+                            "TransitGatewayOwnerId": OWNER,
+                            "ResourceOwnerId": OWNER,
+                            "ResourceType": "vpc",
+                            "ResourceId": self.vpcs[v].id,
+                            "State": "available",
+                            "Association": {"TransitGatewayRouteTableId": t.table, "State": "associated"},
+                            "CreationTime": when,
+                            "Tags": []
+                        })
+                    })
+                    .collect(),
+            ),
+            (
+                "TransitGatewayVpcAttachments",
+                (0..n)
+                    .map(|v| {
+                        let subnets: Vec<&str> = t.attachments[v]
+                            .1
+                            .iter()
+                            .map(|&j| self.subnets[j].id.as_str())
+                            .collect();
+                        json!({
+                            "TransitGatewayAttachmentId": t.attachments[v].0,
+                            "TransitGatewayId": t.id,
+                            "VpcId": self.vpcs[v].id,
+                            "VpcOwnerId": OWNER,
+                            "State": "available",
+                            "SubnetIds": subnets,
+                            "CreationTime": when,
+                            "Options": {
+                                "DnsSupport": "enable",
+                                "SecurityGroupReferencingSupport": "disable",
+                                "Ipv6Support": "disable",
+                                "ApplianceModeSupport": "disable"
+                            },
+                            "Tags": []
+                        })
+                    })
+                    .collect(),
+            ),
+            (
+                "TransitGatewayRouteTables",
+                vec![json!({
+                    "TransitGatewayRouteTableId": t.table,
+                    "TransitGatewayId": t.id,
+                    "State": "available",
+                    "DefaultAssociationRouteTable": true,
+                    "DefaultPropagationRouteTable": true,
+                    "CreationTime": when,
+                    "Tags": []
+                })],
+            ),
+            (
+                "TransitGatewayRouteTableContents",
+                vec![json!({
+                    "TransitGatewayRouteTableId": t.table,
+                    "Associations": (0..n).map(|v| link(v, "associated")).collect::<Vec<_>>(),
+                    "Propagations": (0..n).map(|v| link(v, "enabled")).collect::<Vec<_>>(),
+                    "Routes": (0..n)
+                        .map(|v| {
+                            json!({
+                                "DestinationCidrBlock": Self::vpc_cidr(v),
+                                "TransitGatewayAttachments": [{
+                                    "ResourceId": self.vpcs[v].id,
+                                    "TransitGatewayAttachmentId": t.attachments[v].0,
+                                    "ResourceType": "vpc"
+                                }],
+                                "Type": "propagated",
+                                "State": "active"
+                            })
+                        })
+                        .collect::<Vec<_>>(),
+                    "AdditionalRoutesAvailable": false
+                })],
+            ),
+        ]
     }
 }

@@ -24,6 +24,11 @@
 //!   `10.0.0.0/8` and https from anywhere; most allow all egress.
 //! - Network interfaces carry 1-3 groups; most belong to an instance (listed
 //!   in `Reservations` too); those in public subnets have public IPs.
+//! - With two VPCs or more, one transit gateway connects them: each VPC's
+//!   attachment uses its first subnet in each Availability Zone, every
+//!   subnet's route table sends `10.0.0.0/8` to the transit gateway, and the
+//!   one transit gateway route table (every attachment associated and
+//!   propagating) holds each VPC's /16 as a propagated route.
 //!
 //! Sizes are clamped to what this layout can hold: at most 256 VPCs, 256
 //! subnets per VPC, 120 interfaces per subnet; at least one custom network
@@ -121,7 +126,9 @@ pub fn snapshot(p: &Params) -> Vec<(String, String)> {
         ("NatGateways", plan.nats_doc()),
         ("Addresses", plan.addresses_doc()),
     ];
+    let transit = plan.transit_docs();
     docs.into_iter()
+        .chain(transit)
         .map(|(key, items)| {
             let mut doc = serde_json::Map::new();
             doc.insert(key.to_string(), Value::Array(items));
@@ -141,7 +148,8 @@ pub fn queries(p: &Params) -> Vec<String> {
 /// `same_subnet`, `cross_subnet` (two network ACLs each way), `sg_reference`
 /// (allowed by a rule naming the client's group), `to_internet_igw` and
 /// `to_internet_nat` (out and back through the gateway), `from_internet`
-/// (to a public IP). All are reachable by construction.
+/// (to a public IP), `cross_vpc` (through the transit gateway, both ways;
+/// with two VPCs or more). All are reachable by construction.
 pub fn named_queries(p: &Params) -> Vec<(&'static str, String)> {
     let plan = Plan::new(p);
     plan.queries()
@@ -302,8 +310,18 @@ struct EniP {
     attach: String,
 }
 
+/// The transit gateway connecting the VPCs (two or more).
+struct TgwP {
+    id: String,
+    table: String,
+    /// Per VPC: the attachment ID and its subnets (indices into
+    /// `Plan::subnets`, one per zone).
+    attachments: Vec<(String, Vec<usize>)>,
+}
+
 struct Plan {
     seed: u64,
+    tgw: Option<TgwP>,
     vpcs: Vec<VpcP>,
     subnets: Vec<SubnetP>,
     nacls: Vec<NaclP>,
@@ -358,9 +376,12 @@ mod tests {
                 "sg_reference",
                 "to_internet_igw",
                 "to_internet_nat",
-                "from_internet"
+                "from_internet",
+                "cross_vpc"
             ]
         );
+        assert_eq!(net.transit_gateways.len(), 1);
+        assert_eq!(net.tgw_attachments.len(), c.vpcs);
         for (name, q) in qs {
             let spec = QuerySpec::parse(&q).unwrap_or_else(|e| panic!("{name}: {q}: {e}"));
             let query =

@@ -15,8 +15,22 @@ impl Plan {
         let nacls = acls(&p, &mut subnets, &mut rng, &id);
         let sgs = groups(&p, &mut vpcs, &mut rng, &id);
         let enis = interfaces(&p, &mut subnets, &vpcs, &mut rng, &id);
+        let tgw = (vpcs.len() >= 2).then(|| TgwP {
+            id: id("tgw", 40, 0),
+            table: id("tgw-rtb", 41, 0),
+            attachments: vpcs
+                .iter()
+                .enumerate()
+                .map(|(v, x)| {
+                    // The VPC's first subnet in each zone (k = zone index).
+                    let subnets = x.subnets.iter().copied().filter(|&j| subnets[j].k < 3).collect();
+                    (id("tgw-attach", 42, v), subnets)
+                })
+                .collect(),
+        });
         Plan {
             seed,
+            tgw,
             vpcs,
             subnets,
             nacls,

@@ -85,6 +85,39 @@ impl Plan {
         {
             out.push(("from_internet", format!("internet->{}:443", ipv4(p))));
         }
+
+        // Across VPCs through the transit gateway: ssh (every non-default
+        // group allows it from 10.0.0.0/8, every ACL too), from an instance
+        // whose groups allow all egress, to an instance of another VPC.
+        if self.tgw.is_some() {
+            let open_egress = |e: &EniP| {
+                e.groups.iter().any(|&g| {
+                    self.sgs[g].egress.iter().any(|r| {
+                        r.proto == "-1" && matches!(&r.peer, PeerP::Cidr(c) if c == "0.0.0.0/0")
+                    })
+                }) && e.groups.iter().any(|&g| g != self.vpcs[self.subnets[e.subnet].vpc].sgs[0])
+            };
+            let client = order
+                .iter()
+                .filter(|j| private(j))
+                .find_map(|&j| self.instance_enis(j).find(|e| open_egress(e)));
+            if let Some(a) = client {
+                let va = self.subnets[a.subnet].vpc;
+                let server = order
+                    .iter()
+                    .filter(|&&j| private(&j) && self.subnets[j].vpc != va)
+                    .find_map(|&j| {
+                        self.instance_enis(j).find(|e| {
+                            e.groups.iter().any(|&g| {
+                                g != self.vpcs[self.subnets[e.subnet].vpc].sgs[0]
+                            }) && open_egress(e)
+                        })
+                    });
+                if let Some(b) = server {
+                    out.push(("cross_vpc", format!("{}->{}:22", inst(a), ipv4(b.ip))));
+                }
+            }
+        }
         out
     }
 

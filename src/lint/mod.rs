@@ -3,7 +3,9 @@
 //! entries shadowed by earlier ones, security-group rules other rules cover,
 //! rules that can never match (a Client VPN client CIDR, a peer group
 //! attached to nothing), Client VPN routes and authorization rules that do
-//! not work as written, blackhole routes, groups attached to nothing, and
+//! not work as written, blackhole routes, groups attached to nothing,
+//! transit gateway tables without the return route or with a blackhole over
+//! a propagated route, and
 //! network ACLs that let a request through but not its reply.
 //!
 //! Consumes the model and the engine's rules as packet sets
@@ -19,6 +21,7 @@ mod error;
 mod nacl;
 mod routes;
 mod sg;
+mod transit;
 
 pub use error::LintError;
 
@@ -62,10 +65,19 @@ pub enum Kind {
     /// A network ACL allowing a request to or from a service port whose
     /// reply (to the client's ephemeral ports) its other direction denies.
     NaclNoEphemeralReturn,
+    /// A transit gateway route table sends packets to a VPC attachment whose
+    /// own table does not route (part of) the sender's VPC back.
+    TgwReturnRouteMissing,
+    /// A blackhole route of a transit gateway route table takes addresses a
+    /// propagated route of the table would deliver.
+    TgwBlackholeShadows,
+    /// A subnet routes to a transit gateway from an Availability Zone where
+    /// its VPC's attachment has no subnet.
+    TgwZoneWithoutAttachment,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 15] = [
         Kind::NaclShadowed,
         Kind::NaclRedundant,
         Kind::NaclPartlyShadowed,
@@ -78,6 +90,9 @@ impl Kind {
         Kind::BlackholeRoute,
         Kind::SgUnattached,
         Kind::NaclNoEphemeralReturn,
+        Kind::TgwReturnRouteMissing,
+        Kind::TgwBlackholeShadows,
+        Kind::TgwZoneWithoutAttachment,
     ];
 
     /// The kind's name, the last part of its rule ID.
@@ -95,6 +110,9 @@ impl Kind {
             Kind::BlackholeRoute => "blackhole-route",
             Kind::SgUnattached => "sg-unattached",
             Kind::NaclNoEphemeralReturn => "nacl-no-ephemeral-return",
+            Kind::TgwReturnRouteMissing => "tgw-return-route-missing",
+            Kind::TgwBlackholeShadows => "tgw-blackhole-shadows",
+            Kind::TgwZoneWithoutAttachment => "tgw-zone-without-attachment",
         }
     }
 
@@ -221,6 +239,7 @@ pub fn lint(net: &Network, opts: &Options) -> Lint {
     cvpn::routes_and_authorization(net, &names, &mut out);
     routes::blackholes(net, &mut out.findings);
     ephemeral::missing_returns(net, &names, &mut out.findings);
+    transit::transit(net, &mut out);
     out.findings.retain(|f| opts.wants(f.kind));
     // Stable: within a kind, the order the checks found them (resources by
     // ID, rules in rule order).

@@ -399,6 +399,14 @@ pub const GROUPLESS_KINDS: [&str; 5] = [
 ];
 
 impl Interface {
+    /// Whether packets can start here. A transit gateway attachment's
+    /// interface only forwards what the transit gateway carries (the
+    /// senders' own addresses): it is no source of its own, so whole-network
+    /// answers (`who`, `diff`) do not list it.
+    pub fn originates(&self) -> bool {
+        self.kind != "transit_gateway"
+    }
+
     pub fn primary_ip(&self) -> Option<IpAddr> {
         self.private_ips.first().map(|p| p.address)
     }

@@ -263,6 +263,21 @@ pub const RULES: &[RuleDoc] = &[
         full: "The route's target no longer exists (state `blackhole`): packets it matches are dropped.",
     },
     RuleDoc {
+        id: "reach/lint/tgw-return-route-missing",
+        short: "a transit gateway route table has no route back",
+        full: "A transit gateway route table sends packets to a VPC attachment whose own associated table has no route for (part of) the sender's VPC: the replies are dropped at the transit gateway.",
+    },
+    RuleDoc {
+        id: "reach/lint/tgw-blackhole-shadows",
+        short: "a transit gateway blackhole route takes a propagated route's addresses",
+        full: "A blackhole route of a transit gateway route table decides addresses that a propagated route of the same table would deliver: packets to them are dropped.",
+    },
+    RuleDoc {
+        id: "reach/lint/tgw-zone-without-attachment",
+        short: "a subnet routes to a transit gateway from a zone without an attachment subnet",
+        full: "A subnet's route table sends packets to a transit gateway, but its VPC's attachment has no subnet in the subnet's Availability Zone: the transit gateway cannot be reached from there.",
+    },
+    RuleDoc {
         id: "reach/lint/sg-unattached",
         short: "a security group is attached to nothing",
         full: "No interface, Client VPN or Verified Access endpoint of the input carries the group: its rules filter nothing.",

@@ -191,8 +191,9 @@ fn services(ask: &Ask, dst_ip: IpAddr) -> Vec<(Protocol, (u16, u16))> {
 
 /// Gateway kinds on the forward way of reaching paths.
 fn via_of(paths: &[Path]) -> Vec<&'static str> {
-    const GATEWAYS: [&str; 7] = [
+    const GATEWAYS: [&str; 8] = [
         "internet-gateway",
+        "transit-gateway",
         "egress-only-internet-gateway",
         "nat-gateway",
         "vpc-peering",
@@ -207,7 +208,11 @@ fn via_of(paths: &[Path]) -> Vec<&'static str> {
     {
         let mut any = false;
         for h in &p.forward.hops {
-            if let Some(k) = GATEWAYS.iter().find(|k| **k == h.kind) {
+            let kind = match h.kind {
+                "transit-gateway-attachment" => "transit-gateway",
+                k => k,
+            };
+            if let Some(k) = GATEWAYS.iter().find(|k| **k == kind) {
                 any = true;
                 if !out.contains(k) {
                     out.push(k);

@@ -75,3 +75,55 @@ fn readme_yaml_reference_loads() {
     assert_eq!(net.tgw_attachments.len(), 3);
     assert!(net.warnings.is_empty(), "{:#?}", net.warnings);
 }
+
+/// `models/hub-and-spoke.yaml`: the README's section runs as it says — each
+/// command's first word of output is the comment's first word (a verdict),
+/// and what the comment names is in the output.
+#[test]
+fn hub_and_spoke_readme_section_is_what_reach_says() {
+    let readme = std::fs::read_to_string(super::support::root().join("README.md")).unwrap();
+    let at = readme
+        .find("## Transit gateways: hub and spoke")
+        .expect("section");
+    let end = readme[at + 3..].find("\n## ").map_or(readme.len(), |e| e + at + 3);
+    let mut ran = 0;
+    for line in readme[at..end].lines().filter(|l| l.starts_with("reach ")) {
+        let (cmd, comment) = line.split_once('#').expect("a comment");
+        let args: Vec<String> = cmd
+            .split_whitespace()
+            .skip(1)
+            .map(|a| a.trim_matches('\'').to_string())
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = super::cli::reach(&args);
+        let out = format!("{}{}", r.stdout, r.stderr);
+        let comment = comment.trim();
+        if args[0] == "check" {
+            let verdict = comment.split(':').next().unwrap();
+            assert!(out.starts_with(verdict), "{line}\n{out}");
+            assert_eq!(r.code, i32::from(verdict != "reachable"), "{line}");
+        }
+        // Every resource ID the comment names is in the output.
+        for word in comment.split(|c: char| c.is_whitespace() || c == ',' || c == ':') {
+            if word.starts_with("tgw-") || word.starts_with("subnet-") {
+                assert!(out.contains(word), "{line}: {word} missing\n{out}");
+            }
+        }
+        if comment.contains("via transit-gateway") {
+            assert!(out.contains("subnet-shared-a") && out.contains("via transit-gateway"), "{out}");
+        }
+        ran += 1;
+    }
+    assert_eq!(ran, 6);
+    let net = load_model("hub-and-spoke.yaml");
+    assert!(net.warnings.is_empty(), "{:#?}", net.warnings);
+    // The segmentation holds both ways, and the prover agrees.
+    for (q, want) in [
+        ("i-bastion->i-dev:22", "reachable"),
+        ("i-app->i-dev:22", "unreachable"),
+        ("i-dev->i-bastion:443", "unreachable"),
+    ] {
+        let r = check(&net, q);
+        assert_eq!(r.verdict, want, "{q}\n{}", r.to_text(false));
+    }
+}

@@ -93,6 +93,20 @@ fn more_queries_on_the_models_are_proved() {
 }
 
 #[test]
+fn the_hub_and_spoke_model_is_proved() {
+    let net = load_model("hub-and-spoke.yaml");
+    for (q, want) in [
+        ("i-bastion->i-app:22", "reachable"),
+        ("i-dev->i-app:443", "unreachable"),
+        ("i-app->192.168.10.5:443", "reachable"),
+        ("i-bastion->i-dev-b:22", "unreachable"),
+        ("i-bastion->i-dev:0-65535", "partial"),
+    ] {
+        assert_eq!(proved(&net, q, &[]), want, "{q}");
+    }
+}
+
+#[test]
 fn every_user_is_asked_on_every_endpoint_in_the_proof_too() {
     // tests/it/client_vpn.rs: group g1 (named by the SAML endpoint only) is
     // asked on the certificate endpoint as well, where it gets through.

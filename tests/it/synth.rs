@@ -470,6 +470,12 @@ fn snapshot_writer_round_trips_the_models() {
         "tests/data/real-account".into(),
         snapshot_at(&root().join("tests/data/real-account")),
     ));
+    // Transit gateways with VPC, VPN and peering attachments, VPN
+    // connections and gateways.
+    inputs.push((
+        "tests/data/tgw/snapshot".into(),
+        snapshot_at(&root().join("tests/data/tgw/snapshot")),
+    ));
     for (name, net) in inputs {
         let (docs, _) = snapshot::snapshot(&net);
         let dir = tempfile::tempdir().expect("tempdir");

@@ -1113,3 +1113,246 @@ fn a_client_vpn_user_reaches_a_spoke_through_the_transit_gateway() {
         ("rtb-0spoke0000000001", "return")
     );
 }
+
+// ---------------------------------------------------------------- item 5:
+// the whole-network commands across the transit gateway.
+
+/// `who` finds sources in other VPCs through the transit gateway, says so,
+/// never lists the attachments' own interfaces, and agrees with one check
+/// per interface.
+#[test]
+fn who_finds_sources_across_the_transit_gateway() {
+    use reach::who::{self, Ask, From, Source};
+    let n = net();
+    let ask = Ask {
+        dst: reach::engine::DstSpec::Eni("eni-0b1work000000003".into()),
+        services: vec![(reach::model::Protocol::TCP, (443, 443))],
+        from: From::Interfaces,
+    };
+    let a = who::who(&n, &ask).unwrap();
+    let from = |eni: &str| {
+        a.found.iter().find(|f| {
+            matches!(&f.source, Source::Interfaces { enis, .. } if enis.iter().any(|e| e == eni))
+        })
+    };
+    // A (through the inspection VPC) and C reach B; B's us-east-1b
+    // workload does not (its zone has no attachment subnet, but it is in
+    // B's own VPC: local).
+    let fa = from("eni-0a1work000000001").expect("A reaches B");
+    assert_eq!(fa.via, vec!["transit-gateway"], "{:?}", fa.via);
+    let fc = from("eni-0c1fw0000000004").expect("C reaches B");
+    assert_eq!(fc.via, vec!["transit-gateway"]);
+    assert_eq!(from("eni-0b2work000000002").unwrap().via, vec!["local"]);
+    for f in &a.found {
+        if let Source::Interfaces { enis, .. } = &f.source {
+            assert!(
+                enis.iter().all(|e| !e.contains("tgw")),
+                "an attachment interface listed as a source: {enis:?}"
+            );
+        }
+    }
+    let (compared, _, _) = super::who::who_matches_per_interface(
+        &n,
+        "eni-0b1work000000003",
+        reach::model::Protocol::TCP,
+        (443, 443),
+    )
+    .unwrap();
+    assert!(compared >= 3, "{compared}");
+    // The CLI says it too.
+    let r = reach(&["who", "--snapshot", SNAP, "eni-0b1work000000003:443"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("via transit-gateway"), "{}", r.stdout);
+    assert!(!r.stdout.contains("eni-0atgw"), "{}", r.stdout);
+}
+
+/// A diff of two snapshots whose transit gateway table lost a route: the
+/// flows lost on both sides of it, each naming the table and the route.
+#[test]
+fn diff_names_the_transit_gateway_route_that_was_removed() {
+    let file = format!("tgw-route-table-contents-{SHARED}.json");
+    let after = edited(&file, |t| {
+        let mut v: serde_json::Value = serde_json::from_str(t).unwrap();
+        v["TransitGatewayRouteTableContents"][0]["Routes"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|r| r["DestinationCidrBlock"] != "10.1.0.0/16");
+        Some(v.to_string())
+    });
+    let d = reach::diff::diff(&net(), &load(after.path())).unwrap();
+    assert_eq!(d.changes.len(), 1, "{:#?}", d.changes);
+    let c = &d.changes[0];
+    assert_eq!((c.resource.as_str(), c.kind), (SHARED, "transit-gateway-route-table"));
+    assert_eq!(
+        c.line(),
+        format!("{SHARED} (transit-gateway-route-table) modified: removed route 10.1.0.0/16: propagated -> {AT_A}")
+    );
+    let lost: Vec<(String, String)> = d
+        .flows
+        .iter()
+        .map(|f| {
+            assert_eq!(f.direction, reach::diff::Direction::Lost);
+            assert_eq!(d.changes[f.because[0].change].resource, SHARED);
+            (f.source.key(), f.dst.clone())
+        })
+        .collect();
+    for (src, dst) in [
+        ("subnet-0awork00000000000 ", "eni-0b1work000000003"),
+        ("subnet-0bwork00000000000 ", "eni-0a1work000000001"),
+        ("subnet-0awork00000000000 ", "eni-0c1fw0000000004"),
+    ] {
+        assert!(
+            lost.iter().any(|(s, d)| s.contains(src) && d == dst),
+            "{src} -> {dst} not lost: {lost:?}"
+        );
+    }
+}
+
+/// A change in one VPC's route table changes what reaches the other VPCs on
+/// the transit gateway: their destinations are recomputed, not skipped.
+#[test]
+fn diff_recomputes_destinations_in_vpcs_on_the_same_transit_gateway() {
+    let after = edited("route-tables.json", |t| {
+        let mut v: serde_json::Value = serde_json::from_str(t).unwrap();
+        for rt in v["RouteTables"].as_array_mut().unwrap() {
+            if rt["RouteTableId"] == "rtb-0a0000000000000a1" {
+                rt["Routes"]
+                    .as_array_mut()
+                    .unwrap()
+                    .retain(|r| r["TransitGatewayId"].is_null());
+            }
+        }
+        Some(v.to_string())
+    });
+    let (before, after) = (net(), load(after.path()));
+    let d = reach::diff::diff(&before, &after).unwrap();
+    assert_eq!(d.changes.len(), 1, "{:#?}", d.changes);
+    assert_eq!(d.changes[0].vpc.as_deref(), Some("vpc-0a00000000000000a"));
+    let vpcs = reach::diff::affected_vpcs(&before, &after, &d.changes);
+    assert!(vpcs.contains("vpc-0b00000000000000b") && vpcs.contains("vpc-0c00000000000000c"));
+    assert!(
+        d.flows.iter().any(|f| f.dst == "eni-0b1work000000003"
+            && f.source.key().starts_with("subnet-0awork00000000000 ")
+            && f.direction == reach::diff::Direction::Lost),
+        "{:#?}",
+        d.flows.iter().map(|f| f.class()).collect::<Vec<_>>()
+    );
+}
+
+/// Assertions across the transit gateway hold and fail as the engine says.
+#[test]
+fn assertions_across_the_transit_gateway() {
+    let policy = "assertions:
+  - {name: a reaches b, kind: must_reach, from: eni-0a1work000000001, to: eni-0b1work000000003, ports: 443}
+  - {name: b's other zone cannot reach a, kind: must_not_reach, from: eni-0b2work000000002, to: eni-0a1work000000001, ports: 443}
+  - {name: only a and c reach b from other VPCs, kind: only, to: eni-0b1work000000003, ports: 443,
+     allowed: [subnet-0awork00000000000, subnet-0cwork00000000000, vpc-0b00000000000000b]}
+  - {name: a reaches the far side of the blackhole, kind: must_reach, from: eni-0a1work000000001, to: 10.2.99.10, ports: 443}
+";
+    let p = reach::assert::parse("policy.yaml", policy).unwrap();
+    let r = reach::assert::evaluate(&net(), &p).unwrap();
+    let status: Vec<&str> = r.outcomes.iter().map(|o| o.status.name()).collect();
+    assert_eq!(status, ["holds", "holds", "holds", "violated"], "{:#?}", r.outcomes);
+    let w = r.outcomes[3].witness().expect("a witness");
+    assert!(
+        format!("{w:?}").contains(SHARED),
+        "the witness names the table with the blackhole: {w:#?}"
+    );
+}
+
+fn lint_of(n: &Network) -> Vec<reach::lint::Finding> {
+    reach::lint::lint(n, &reach::lint::Options::default()).findings
+}
+
+fn tgw_kinds(f: &[reach::lint::Finding]) -> Vec<(&'static str, String, String)> {
+    f.iter()
+        .filter(|f| f.kind.name().starts_with("tgw-"))
+        .map(|f| (f.kind.name(), f.resource.clone(), f.subject.clone()))
+        .collect()
+}
+
+/// `lint` on the snapshot: the blackhole over B's propagated route and B's
+/// zone without an attachment subnet; each agrees with the engine.
+#[test]
+fn lint_finds_the_blackhole_and_the_zone_and_the_engine_agrees() {
+    let n = net();
+    let f = lint_of(&n);
+    assert_eq!(
+        tgw_kinds(&f),
+        [
+            (
+                "tgw-blackhole-shadows",
+                SHARED.to_string(),
+                "10.2.0.0/16 (propagated)".to_string()
+            ),
+            (
+                "tgw-zone-without-attachment",
+                AT_B.to_string(),
+                "us-east-1b".to_string()
+            ),
+        ],
+        "{f:#?}"
+    );
+    let zone = f.iter().find(|f| f.kind.name() == "tgw-zone-without-attachment").unwrap();
+    assert!(zone.message.starts_with("subnet-0btgw100000000000, subnet-0bwork10000000000 route to"));
+    // The engine: dropped at the blackhole, and at B's attachment.
+    let r = check(&n, "eni-0a1work000000001->10.2.99.10:443");
+    verdict(&r, "unreachable");
+    assert_eq!(r.blocked_by[0].component, SHARED);
+    let r = check(&n, "eni-0b2work000000002->10.1.1.10:443");
+    verdict(&r, "unreachable");
+    assert_eq!(r.blocked_by[0].component, AT_B);
+    // A blackhole inside no propagated route is a stated decision, not a
+    // finding.
+    let n = shared_routes(|rs| {
+        for r in rs.iter_mut() {
+            if r["DestinationCidrBlock"] == "10.2.99.0/24" {
+                r["DestinationCidrBlock"] = "10.9.0.0/24".into();
+            }
+        }
+    });
+    assert!(
+        !tgw_kinds(&lint_of(&n)).iter().any(|k| k.0 == "tgw-blackhole-shadows"),
+        "{:#?}",
+        lint_of(&n)
+    );
+}
+
+/// Without A's route in shared (the table of the inspection VPC's
+/// attachment), the replies from C to A have nowhere to go: `lint` says so
+/// for the table, and the engine drops them there; with a static route back
+/// the finding is gone.
+#[test]
+fn lint_finds_the_missing_return_route_and_the_engine_agrees() {
+    let n = shared_routes(|rs| rs.retain(|r| r["DestinationCidrBlock"] != "10.1.0.0/16"));
+    let f = lint_of(&n);
+    let missing: Vec<_> = f
+        .iter()
+        .filter(|f| f.kind.name() == "tgw-return-route-missing")
+        .collect();
+    assert_eq!(missing.len(), 1, "{f:#?}");
+    let m = missing[0];
+    assert_eq!(m.resource, SHARED);
+    assert_eq!(m.subject, format!("{AT_C} <- {AT_A}"));
+    assert!(m.message.contains("has no route to 10.1.0.0/16"), "{}", m.message);
+    assert!(m.fix.contains(&format!(
+        "create-transit-gateway-route --transit-gateway-route-table-id {SHARED} --destination-cidr-block 10.1.0.0/16 --transit-gateway-attachment-id {AT_A}"
+    )));
+    let r = check(&n, "eni-0a1work000000001->10.3.1.10:443");
+    verdict(&r, "unreachable");
+    let b = &r.blocked_by[0];
+    assert_eq!((b.component.as_str(), b.direction), (SHARED, "return"));
+    // Put a static route back: nothing to report.
+    let n = shared_routes(|rs| {
+        rs.retain(|r| r["DestinationCidrBlock"] != "10.1.0.0/16");
+        rs.push(serde_json::json!({"DestinationCidrBlock": "10.1.0.0/16", "Type": "static", "State": "active",
+            "TransitGatewayAttachments": [{"ResourceId": "vpc-0a00000000000000a",
+                "TransitGatewayAttachmentId": AT_A, "ResourceType": "vpc"}]}));
+    });
+    assert!(
+        !tgw_kinds(&lint_of(&n)).iter().any(|k| k.0 == "tgw-return-route-missing"),
+        "{:#?}",
+        lint_of(&n)
+    );
+    verdict(&check(&n, "eni-0a1work000000001->10.3.1.10:443"), "reachable");
+}

@@ -89,7 +89,7 @@ pub fn who_matches_per_interface(
         } else {
             dst_ip.to_string()
         };
-        for i in net.interfaces.values() {
+        for i in net.interfaces.values().filter(|i| i.originates()) {
             if Some(&i.id) == answer.dst_eni.as_ref() || i.has_ip(dst_ip) || i.has_ip(answer.dst_ip)
             {
                 continue;

@@ -15,7 +15,12 @@ One account with every kind of finding:
 - the Client VPN endpoint routes 10.50.0.0/16 through one association only;
   authorization 10.0.1.0/24 for dev is overridden by two /25s for ops;
   192.168.50.0/24 for dev has no route;
-- the main route table has a blackhole route to a deleted peering.
+- the main route table has a blackhole route to a deleted peering, and
+  routes 10.99.0.0/16 to the transit gateway, whose attachment has a subnet
+  in ap-northeast-1a only (vpn-b is in 1c);
+- the transit gateway's table `fwd` (the lint VPC's) gets 10.99.0.0/16
+  propagated from the second VPC's attachment, but a static blackhole takes
+  10.99.5.0/24 of it; `back` (the second VPC's) has no route to 10.0.0.0/16.
 Run it to regenerate; the JSON is committed."""
 import hashlib, json, os
 
@@ -30,6 +35,10 @@ SG_WEB, SG_EXTRA, SG_APP, SG_CVPN, SG_ORPHAN, SG_DEFAULT = (
     "sg-0web00000000000001", "sg-0webextra00000002", "sg-0app00000000000003", "sg-0cvpn0000000000004",
     "sg-0orphan000000000005", "sg-0default0000000006")
 CVPN = "cvpn-endpoint-0l1n700000000001"
+VPC2, SUB2 = "vpc-0l1n7000000000002", "subnet-0far0000000000020"
+TGW, AT_L, AT_F = "tgw-0l1n7000000000001", "tgw-attach-0l1n700000001", "tgw-attach-0far0000000002"
+RT_FWD, RT_BACK = "tgw-rtb-0fwd0000000000001", "tgw-rtb-0back000000000002"
+WHEN = "2026-06-01T09:00:00+00:00"
 DEV, OPS = "S-1-5-21-1004336348-1177238915-682003330-1105", "S-1-5-21-1004336348-1177238915-682003330-1106"
 
 
@@ -51,13 +60,18 @@ write("vpcs.json", {"Vpcs": [
                                       "Ipv6Pool": "Amazon"}],
      "CidrBlockAssociationSet": [{"AssociationId": "vpc-cidr-assoc-0l2", "CidrBlock": "10.0.0.0/16",
                                   "CidrBlockState": {"State": "associated"}}],
-     "IsDefault": False, "Tags": tags("lint")}]})
+     "IsDefault": False, "Tags": tags("lint")},
+    {"CidrBlock": "10.99.0.0/16", "DhcpOptionsId": "dopt-0c1d2e3f", "State": "available", "VpcId": VPC2,
+     "OwnerId": OWNER, "InstanceTenancy": "default", "Ipv6CidrBlockAssociationSet": [],
+     "CidrBlockAssociationSet": [{"AssociationId": "vpc-cidr-assoc-0l3", "CidrBlock": "10.99.0.0/16",
+                                  "CidrBlockState": {"State": "associated"}}],
+     "IsDefault": False, "Tags": tags("far")}]})
 
 
-def subnet(sid, cidr, v6, az, name):
+def subnet(sid, cidr, v6, az, name, vpc=VPC):
     s = {"AvailabilityZone": az, "AvailabilityZoneId": "apne1-az4", "AvailableIpAddressCount": 250,
          "CidrBlock": cidr, "DefaultForAz": False, "MapPublicIpOnLaunch": False, "State": "available",
-         "SubnetId": sid, "VpcId": VPC, "OwnerId": OWNER, "AssignIpv6AddressOnCreation": False,
+         "SubnetId": sid, "VpcId": vpc, "OwnerId": OWNER, "AssignIpv6AddressOnCreation": False,
          "Ipv6CidrBlockAssociationSet": [], "Tags": tags(name),
          "SubnetArn": f"arn:aws:ec2:{REGION}:{OWNER}:subnet/{sid}", "EnableDns64": False, "Ipv6Native": False,
          "PrivateDnsNameOptionsOnLaunch": {"HostnameType": "ip-name", "EnableResourceNameDnsARecord": False,
@@ -73,6 +87,7 @@ write("subnets.json", {"Subnets": [
     subnet(APP, "10.0.2.0/24", None, "ap-northeast-1a", "app"),
     subnet(VPNA, "10.0.10.0/24", None, "ap-northeast-1a", "vpn-a"),
     subnet(VPNB, "10.0.11.0/24", None, "ap-northeast-1c", "vpn-b"),
+    subnet(SUB2, "10.99.1.0/24", None, "ap-northeast-1a", "far", vpc=VPC2),
 ]})
 
 
@@ -90,7 +105,8 @@ write("route-tables.json", {"RouteTables": [
      "Routes": [route("10.0.0.0/16", "GatewayId", "local", "CreateRouteTable"),
                 route(f"{V6}::/56", "GatewayId", "local", "CreateRouteTable"),
                 # The peering was deleted: AWS keeps the route as a blackhole.
-                route("10.20.0.0/16", "VpcPeeringConnectionId", "pcx-0gone000000000001", state="blackhole")]}]})
+                route("10.20.0.0/16", "VpcPeeringConnectionId", "pcx-0gone000000000001", state="blackhole"),
+                route("10.99.0.0/16", "TransitGatewayId", TGW)]}]})
 
 
 def entry(n, action, proto, cidr, egress, ports=None):
@@ -292,3 +308,56 @@ write("client-vpn-authorization-rules.json", {"AuthorizationRules": [
     auth("10.0.1.128/25", OPS, "ops, upper half"),
     auth("192.168.50.0/24", DEV, "dev to the lab"),
 ]})
+
+
+# A transit gateway between the lint VPC (attachment subnet: app, 1a only)
+# and the second VPC.
+write("transit-gateways.json", {"TransitGateways": [{
+    "TransitGatewayId": TGW, "TransitGatewayArn": f"arn:aws:ec2:{REGION}:{OWNER}:transit-gateway/{TGW}",
+    "State": "available", "OwnerId": OWNER, "Description": "lint", "CreationTime": WHEN,
+    "Options": {"AmazonSideAsn": 64512, "TransitGatewayCidrBlocks": [], "AutoAcceptSharedAttachments": "disable",
+                "DefaultRouteTableAssociation": "disable", "DefaultRouteTablePropagation": "disable",
+                "VpnEcmpSupport": "enable", "DnsSupport": "enable", "SecurityGroupReferencingSupport": "disable",
+                "MulticastSupport": "disable"},
+    "Tags": tags("lint")}]})
+ATTACHMENTS = {AT_L: (VPC, APP, RT_FWD), AT_F: (VPC2, SUB2, RT_BACK)}
+write("transit-gateway-attachments.json", {"TransitGatewayAttachments": [
+    {"TransitGatewayAttachmentId": at, "TransitGatewayId": TGW, "TransitGatewayOwnerId": OWNER,
+     "ResourceOwnerId": OWNER, "ResourceType": "vpc", "ResourceId": vpc, "State": "available",
+     "Association": {"TransitGatewayRouteTableId": table, "State": "associated"}, "CreationTime": WHEN, "Tags": []}
+    for at, (vpc, _, table) in ATTACHMENTS.items()]})
+write("transit-gateway-vpc-attachments.json", {"TransitGatewayVpcAttachments": [
+    {"TransitGatewayAttachmentId": at, "TransitGatewayId": TGW, "VpcId": vpc, "VpcOwnerId": OWNER,
+     "State": "available", "SubnetIds": [sub], "CreationTime": WHEN,
+     "Options": {"DnsSupport": "enable", "SecurityGroupReferencingSupport": "disable", "Ipv6Support": "disable",
+                 "ApplianceModeSupport": "disable"}, "Tags": []}
+    for at, (vpc, sub, _) in ATTACHMENTS.items()]})
+write("transit-gateway-route-tables.json", {"TransitGatewayRouteTables": [
+    {"TransitGatewayRouteTableId": rt, "TransitGatewayId": TGW, "State": "available",
+     "DefaultAssociationRouteTable": False, "DefaultPropagationRouteTable": False, "CreationTime": WHEN,
+     "Tags": tags(name)} for rt, name in [(RT_FWD, "fwd"), (RT_BACK, "back")]]})
+
+
+def link(at, state):
+    return {"TransitGatewayAttachmentId": at, "ResourceId": ATTACHMENTS[at][0], "ResourceType": "vpc", "State": state}
+
+
+def tgw_route(dest, rtype, at=None, state="active"):
+    r = {"DestinationCidrBlock": dest}
+    if at:
+        r["TransitGatewayAttachments"] = [{"ResourceId": ATTACHMENTS[at][0], "TransitGatewayAttachmentId": at,
+                                           "ResourceType": "vpc"}]
+    r["Type"] = rtype
+    r["State"] = state
+    return r
+
+
+for rt, assoc, props, routes in [
+    (RT_FWD, AT_L, [AT_F], [tgw_route("10.99.0.0/16", "propagated", AT_F),
+                            tgw_route("10.99.5.0/24", "static", state="blackhole")]),
+    (RT_BACK, AT_F, [], []),
+]:
+    write(f"tgw-route-table-contents-{rt}.json", {"TransitGatewayRouteTableContents": [{
+        "TransitGatewayRouteTableId": rt, "Associations": [link(assoc, "associated")],
+        "Propagations": [link(a, "enabled") for a in props], "Routes": routes,
+        "AdditionalRoutesAvailable": False}]})
