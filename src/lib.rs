@@ -12,6 +12,7 @@ pub mod assert;
 pub mod diff;
 pub mod engine;
 pub mod explain;
+pub mod exposure;
 #[cfg(feature = "generate")]
 pub mod generate;
 pub mod hs;

@@ -22,6 +22,7 @@ mod diff;
 mod lint;
 mod synth;
 mod who;
+mod exposure;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -118,6 +119,10 @@ enum Command {
     /// VPN routes and authorization rules that do not work, blackhole routes,
     /// unused groups, missing ephemeral returns: exit 1 when anything is found.
     Lint(lint::LintArgs),
+    /// What the internet and every access group can reach of every
+    /// interface: ports, protocols, exact sources, the path, worst first
+    /// (`--format html`: one self-contained page).
+    Exposure(exposure::ExposureArgs),
     /// The fewest security-group rules, network ACL entries and Client VPN
     /// authorization rules that make exactly the intents reachable.
     Synth(synth::SynthArgs),
@@ -162,6 +167,7 @@ fn run(cli: Cli) -> Result<Verdict> {
         Command::Diff(args) => return diff::run(args),
         Command::Assert(args) => return assert::run(args),
         Command::Lint(args) => return lint::run(args),
+        Command::Exposure(args) => return exposure::run(args),
         Command::Synth(args) => return synth::run_synth(args),
         Command::Tighten(args) => return synth::run_tighten(args),
     };

@@ -101,9 +101,7 @@ impl Flow {
     /// split across two leaves (one chosen address routed one way, the rest
     /// another) counts as covered when together they cover every choice.
     pub fn all_of_union(flows: &[&Flow]) -> PacketSet {
-        let mut out = flows
-            .iter()
-            .fold(PacketSet::empty(), |acc, f| acc.union(&f.all));
+        let mut out = PacketSet::union_all(flows.iter().map(|f| &f.all), Field::Dst);
         // Leaves of one connection share its choices; group them by those.
         let mut groups: Vec<(&Vec<IntervalSet>, Vec<&Branch>)> = Vec::new();
         for f in flows.iter().filter(|f| !f.domains.is_empty()) {
@@ -304,6 +302,43 @@ impl Flow {
         some.coalesce();
         self.all = self.all.intersect(&some);
         self.some = some;
+    }
+
+    /// Splits by single values of one current field in one pass: a flow per
+    /// point (sorted, distinct; empty where no packet has it) and the rest.
+    /// `None` when the network chooses values on the way (then split point
+    /// by point with [`Flow::split_field`]).
+    pub fn split_points(&self, f: Field, points: &[u128]) -> Option<(Vec<Flow>, Flow)> {
+        if !self.domains.is_empty() {
+            return None;
+        }
+        let Src::Field(g) = self.srcs[f as usize] else {
+            return None;
+        };
+        let no_choice = |all: PacketSet, some: PacketSet| {
+            let mut part = self.with_branches(vec![Branch {
+                orig: some.clone(),
+                choices: Vec::new(),
+            }]);
+            part.all = all;
+            part.some = some;
+            part
+        };
+        let parts = self
+            .all
+            .split_at_points(g, points)
+            .into_iter()
+            .zip(self.some.split_at_points(g, points))
+            .map(|(all, some)| no_choice(all, some))
+            .collect();
+        let others = IntervalSet::full(g).difference(&IntervalSet::from_intervals(
+            points.iter().map(|p| crate::hs::Interval::point(*p)),
+        ));
+        let rest = no_choice(
+            self.all.restrict(g, &others),
+            self.some.restrict(g, &others),
+        );
+        Some((parts, rest))
     }
 
     /// Splits by the values of one current field.

@@ -192,6 +192,15 @@ pub struct Query {
     pub spec: QuerySpec,
     pub start: Start,
     pub dst_ip: IpAddr,
+    /// Asked toward every address of this set at once (of `dst_ip`'s
+    /// family, `dst_ip` among them) instead of `dst_ip` alone: whole-network
+    /// answers (`exposure`) walk many destinations in one walk
+    /// ([`Query::toward`]). Not for `client` queries.
+    pub dst_set: Option<IntervalSet>,
+    /// From the internet, walked from every public address
+    /// ([`Query::from_every_public_address`]): a superset of the true
+    /// sources whose answer the caller restricts to them.
+    pub superset_sources: bool,
     /// The interface the user named as destination, if any.
     pub dst_eni: Option<String>,
     pub src_ports: (u16, u16),
@@ -515,6 +524,8 @@ impl Query {
             spec,
             start,
             dst_ip,
+            dst_set: None,
+            superset_sources: false,
             dst_eni,
             src_ports: opts.src_ports.unwrap_or(default_ports),
             groups: opts.groups.clone(),
@@ -549,6 +560,32 @@ impl Query {
         self.packets_from(src)
     }
 
+    /// The same question toward every address of `dsts` (those of
+    /// `dst_ip`'s family) in one walk; the answer's packet sets keep each
+    /// packet's own destination. An internet or interface source only: a
+    /// `client` query's access decisions are per destination.
+    pub fn toward(mut self, dsts: IntervalSet) -> Query {
+        debug_assert!(!matches!(self.start, Start::Client { .. }));
+        self.dst_set = Some(dsts.union(&point_set(self.dst_ip)));
+        self
+    }
+
+    /// An internet query walked from every public address instead of its
+    /// sources (which leave out the input's own addresses: one hole per
+    /// address, multiplied by one box per destination when many are asked
+    /// at once). Each packet's fate depends on its own header only, so the
+    /// answer restricted to the true sources is theirs — callers restrict
+    /// it. Replies are not handed back into the input by the internet (only
+    /// packets from the input's own addresses would be, and they are
+    /// dropped by that restriction).
+    pub fn from_every_public_address(mut self) -> Query {
+        if let Start::Internet { sources } = &mut self.start {
+            *sources = super::rules::public_addresses();
+            self.superset_sources = true;
+        }
+        self
+    }
+
     /// The query's packets from these source addresses.
     pub fn packets_from(&self, src: IntervalSet) -> PacketSet {
         let point = |v: u128| IntervalSet::from_interval(Interval::point(v));
@@ -571,7 +608,13 @@ impl Query {
         let mut fields = vec![
             (Field::Proto, point(u128::from(proto))),
             (Field::Src, src.intersect(&family)),
-            (Field::Dst, point(hs::addr(self.dst_ip))),
+            (
+                Field::Dst,
+                match &self.dst_set {
+                    Some(set) => set.intersect(&family),
+                    None => point(hs::addr(self.dst_ip)),
+                },
+            ),
         ];
         if self.spec.protocol.is_icmp() {
             fields.push((Field::IcmpType, range(self.spec.ports)));
@@ -581,6 +624,10 @@ impl Query {
         }
         PacketSet::product(&fields)
     }
+}
+
+fn point_set(ip: IpAddr) -> IntervalSet {
+    IntervalSet::from_interval(Interval::point(hs::addr(ip)))
 }
 
 /// Interfaces the walk treats alike as sources, so one walk answers for all

@@ -168,6 +168,16 @@ pub const RULES: &[RuleDoc] = &[
         full: "Interfaces of the input reach the target (informational).",
     },
     RuleDoc {
+        id: "reach/exposure/internet",
+        short: "the internet reaches an interface",
+        full: "Hosts on the internet get packets to the interface and back; the finding lists the exact sources and ports, the path, and points at the last rule that lets them in.",
+    },
+    RuleDoc {
+        id: "reach/exposure/access",
+        short: "access users reach an interface",
+        full: "Client VPN or Verified Access users of a group reach the interface (informational).",
+    },
+    RuleDoc {
         id: "reach/diff/new-internet-exposure",
         short: "the change opens the target to the internet",
         full: "After the change, hosts on the internet reach packets to the target they could not reach before; the finding names the change that opened them.",

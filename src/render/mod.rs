@@ -10,6 +10,7 @@
 
 mod assert;
 mod diff;
+pub mod exposure;
 pub mod emit;
 pub mod findings;
 mod json;

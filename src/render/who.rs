@@ -82,6 +82,92 @@ fn source_out(f: &Found, net: &Network) -> (&'static str, String) {
     }
 }
 
+/// One source class's answer as output: `f` is one `Found` of `who` or of
+/// `exposure` (whose answers may be shared by many targets: only the paths
+/// whose packets go to `f.dst` are read).
+pub(super) fn source_out_of(f: &Found, net: &Network, names: &Names, full: &Names) -> WhoSourceOut {
+    let (kind, source) = source_out(f, net);
+    let to = crate::hs::IntervalSet::from_interval(crate::hs::Interval::point(crate::hs::addr(f.dst)));
+    let set = f.reach.some.union(&f.reach.undecided);
+    let (endpoint, group, vpc, subnet, security_groups, interfaces) = match &f.source {
+        Source::Internet => (None, None, None, None, Vec::new(), Vec::new()),
+        Source::Access { endpoint, group } => (
+            Some(endpoint.clone()),
+            group.clone(),
+            None,
+            None,
+            Vec::new(),
+            Vec::new(),
+        ),
+        Source::Interfaces {
+            vpc,
+            subnet,
+            groups,
+            enis,
+        } => (
+            None,
+            None,
+            Some(vpc.clone()),
+            Some(subnet.clone()),
+            groups.clone(),
+            enis.clone(),
+        ),
+    };
+    let reach = if !f.reach.all.is_empty() && f.reach.all.same_as(&f.reach.some) {
+        "all"
+    } else if !f.reach.some.is_empty() {
+        "some"
+    } else {
+        "undecided"
+    };
+    let mut unknown: Vec<String> = f
+        .analysis
+        .paths
+        .iter()
+        .filter_map(|p| {
+            let last = p.back.as_ref().unwrap_or(&p.forward);
+            // A shared answer (exposure): only this target's packets.
+            if p.forward.flow.some.restrict(Field::Dst, &to).is_empty() {
+                return None;
+            }
+            match &last.end {
+                crate::engine::End::Unknown { component, reason } => {
+                    Some(format!("{component}: {reason}"))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    unknown.dedup();
+    WhoSourceOut {
+        kind,
+        source,
+        endpoint,
+        group,
+        vpc,
+        subnet,
+        security_groups,
+        interfaces,
+        destination: f.dst.to_string(),
+        protocol: f.protocol.name(),
+        addresses: names.addresses(&set.project(Field::Src)),
+        ports: ports_of(&set, f.protocol).summary(if f.protocol.is_icmp() {
+            Field::IcmpType
+        } else {
+            Field::DstPort
+        }),
+        reach,
+        via: f.via.clone(),
+        packets: packets(&f.reach.some, full),
+        undecided: packets(&f.reach.undecided, full),
+        unknown: if f.reach.undecided.is_empty() {
+            Vec::new()
+        } else {
+            unknown
+        },
+    }
+}
+
 impl WhoReport {
     pub fn new(a: &Answer, target: &str, net: &Network) -> WhoReport {
         let names = Names::new(net, Some(4));
@@ -89,83 +175,7 @@ impl WhoReport {
         let sources = a
             .found
             .iter()
-            .map(|f| {
-                let (kind, source) = source_out(f, net);
-                let set = f.reach.some.union(&f.reach.undecided);
-                let (endpoint, group, vpc, subnet, security_groups, interfaces) = match &f.source {
-                    Source::Internet => (None, None, None, None, Vec::new(), Vec::new()),
-                    Source::Access { endpoint, group } => (
-                        Some(endpoint.clone()),
-                        group.clone(),
-                        None,
-                        None,
-                        Vec::new(),
-                        Vec::new(),
-                    ),
-                    Source::Interfaces {
-                        vpc,
-                        subnet,
-                        groups,
-                        enis,
-                    } => (
-                        None,
-                        None,
-                        Some(vpc.clone()),
-                        Some(subnet.clone()),
-                        groups.clone(),
-                        enis.clone(),
-                    ),
-                };
-                let reach = if !f.reach.all.is_empty() && f.reach.all.same_as(&f.reach.some) {
-                    "all"
-                } else if !f.reach.some.is_empty() {
-                    "some"
-                } else {
-                    "undecided"
-                };
-                let mut unknown: Vec<String> = f
-                    .analysis
-                    .paths
-                    .iter()
-                    .filter_map(|p| {
-                        let last = p.back.as_ref().unwrap_or(&p.forward);
-                        match &last.end {
-                            crate::engine::End::Unknown { component, reason } => {
-                                Some(format!("{component}: {reason}"))
-                            }
-                            _ => None,
-                        }
-                    })
-                    .collect();
-                unknown.dedup();
-                WhoSourceOut {
-                    kind,
-                    source,
-                    endpoint,
-                    group,
-                    vpc,
-                    subnet,
-                    security_groups,
-                    interfaces,
-                    destination: f.dst.to_string(),
-                    protocol: f.protocol.name(),
-                    addresses: names.addresses(&set.project(Field::Src)),
-                    ports: ports_of(&set, f.protocol).summary(if f.protocol.is_icmp() {
-                        Field::IcmpType
-                    } else {
-                        Field::DstPort
-                    }),
-                    reach,
-                    via: f.via.clone(),
-                    packets: packets(&f.reach.some, &full),
-                    undecided: packets(&f.reach.undecided, &full),
-                    unknown: if f.reach.undecided.is_empty() {
-                        Vec::new()
-                    } else {
-                        unknown
-                    },
-                }
-            })
+            .map(|f| source_out_of(f, net, &names, &full))
             .collect();
         WhoReport {
             target: target.to_string(),

@@ -190,7 +190,7 @@ fn services(ask: &Ask, dst_ip: IpAddr) -> Vec<(Protocol, (u16, u16))> {
 }
 
 /// Gateway kinds on the forward way of reaching paths.
-fn via_of(paths: &[Path]) -> Vec<&'static str> {
+pub(crate) fn via_of<'p>(paths: impl IntoIterator<Item = &'p Path>) -> Vec<&'static str> {
     const GATEWAYS: [&str; 8] = [
         "internet-gateway",
         "transit-gateway",
@@ -203,7 +203,7 @@ fn via_of(paths: &[Path]) -> Vec<&'static str> {
     ];
     let mut out: Vec<&'static str> = Vec::new();
     for p in paths
-        .iter()
+        .into_iter()
         .filter(|p| matches!(p.verdict, Verdict::Reachable | Verdict::Partial))
     {
         let mut any = false;

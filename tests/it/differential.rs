@@ -154,6 +154,8 @@ struct Stats {
     who: usize,
     who_shared: usize,
     who_gathered: usize,
+    /// (address, protocol) pairs of `exposure` compared with their own check.
+    exposure: usize,
     disagreements: std::collections::BTreeMap<String, (usize, String)>,
 }
 
@@ -184,6 +186,12 @@ fn check_case(case: &snapshot::Case, stats: &mut Stats) -> Result<(), String> {
         stats.who_shared += shared;
         stats.who_gathered += gathered;
     }
+    // `exposure` walks the internet toward every public address at once:
+    // address by address, it must answer as each address's own check.
+    let x = reach::exposure::exposure(&net, reach::exposure::From::Internet)
+        .map_err(|e| format!("`exposure`: {e}"))?;
+    stats.exposure += crate::exposure::internet_share_matches_checks(&net, &x)
+        .map_err(|e| format!("`exposure`: {e}"))?;
     for q in &case.queries {
         stats.queries += 1;
         match compare(&net, q, stats) {
@@ -336,6 +344,10 @@ fn engine_and_simulator_agree() {
     announce(&format!(
         "differential: `who` answered as each interface's own check for {} interface-target pairs ({} of them in a class of several interfaces asked together, {} in classes of other groups walked together)",
         s.who, s.who_shared, s.who_gathered
+    ));
+    announce(&format!(
+        "differential: `exposure` (the internet toward every public address in one walk) answered as each address's own check for {} address-protocol pairs",
+        s.exposure
     ));
     announce(&format!(
         "differential: {} client queries to another client's address (client-to-client; {} users reached it through a `local` route), {} users in several groups answered for",

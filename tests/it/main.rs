@@ -7,6 +7,7 @@ mod ci_example;
 mod cli;
 mod client_vpn;
 mod diff;
+mod exposure;
 mod differential;
 mod fixtures;
 mod formats;

@@ -8,7 +8,7 @@ use crate::engine::analysis::{Cause, End, Leaf, Path, Reach, Verdict};
 use crate::engine::flow::Flow;
 use crate::engine::query::Query;
 use crate::engine::walk;
-use crate::hs::PacketSet;
+use crate::hs::{Field, PacketSet};
 use crate::model::Network;
 
 /// Where a reply must arrive for the connection to work.
@@ -104,20 +104,20 @@ pub(super) fn finish_paths(
 /// What `paths` carry there and back: the packets that get there and back
 /// (for every network choice, for some) and those left undecided.
 pub(super) fn reach<'p>(paths: impl IntoIterator<Item = &'p Path>) -> Reach {
-    let mut some = PacketSet::empty();
-    let mut undecided = PacketSet::empty();
+    let mut unknown = Vec::new();
     let mut through = Vec::new();
     for p in paths {
         let last = p.back.as_ref().unwrap_or(&p.forward);
         match (&last.end, p.verdict) {
-            (End::Unknown { .. }, _) => undecided = undecided.union(&last.flow.some),
-            (_, Verdict::Reachable | Verdict::Partial) => {
-                through.push(&last.flow);
-                some = some.union(&last.flow.some);
-            }
+            (End::Unknown { .. }, _) => unknown.push(&last.flow.some),
+            (_, Verdict::Reachable | Verdict::Partial) => through.push(&last.flow),
             _ => {}
         }
     }
+    // Many paths (a walk toward many destinations) differ in destination:
+    // unions grouped by it.
+    let undecided = PacketSet::union_all(unknown, Field::Dst);
+    let mut some = PacketSet::union_all(through.iter().map(|f| &f.some), Field::Dst);
     // Every network choice covered, possibly by different leaves.
     let mut all = Flow::all_of_union(&through);
     all.coalesce();

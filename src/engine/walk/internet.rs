@@ -15,6 +15,9 @@ use super::{ASSIGNED_PUBLIC, Cross, Node, Trail, Walk, point};
 impl<'n> Walk<'n, '_> {
     /// On the internet: to a public IP of the snapshot, or out of it.
     pub(super) fn on_internet(&mut self, flow: Flow, trail: Trail) {
+        if self.replies_leave {
+            return self.off_the_input(flow, trail);
+        }
         let net = self.net;
         let mut rest = flow;
         // Allocated Elastic IPs associated with nothing forward nowhere (§5).
@@ -71,16 +74,42 @@ impl<'n> Walk<'n, '_> {
                 .filter(|a| dsts.contains(hs::addr(*a)))
                 .collect(),
         };
-        for ip in publics {
-            let Some((node, private)) = self.node_by_public_ip(ip) else {
-                continue;
-            };
-            let (hit, miss) = rest.split_field(Field::Dst, &point(ip));
-            rest = miss;
-            if !hit.is_empty() {
-                self.internet_entry(node, ip, private, hit, trail.clone());
+        let mut owned: Vec<(u128, IpAddr, Node<'n>, IpAddr)> = publics
+            .into_iter()
+            .filter_map(|ip| {
+                self.node_by_public_ip(ip)
+                    .map(|(node, private)| (hs::addr(ip), ip, node, private))
+            })
+            .collect();
+        owned.sort_by_key(|o| o.0);
+        owned.dedup_by_key(|o| o.0);
+        let points: Vec<u128> = owned.iter().map(|o| o.0).collect();
+        // Many destinations at once (`exposure`): split in one pass.
+        match (owned.len() > 1).then(|| rest.split_points(Field::Dst, &points)).flatten() {
+            Some((parts, others)) => {
+                rest = others;
+                for ((_, ip, node, private), hit) in owned.into_iter().zip(parts) {
+                    if !hit.is_empty() {
+                        self.internet_entry(node, ip, private, hit, trail.clone());
+                    }
+                }
+            }
+            None => {
+                for (_, ip, node, private) in owned {
+                    let (hit, miss) = rest.split_field(Field::Dst, &point(ip));
+                    rest = miss;
+                    if !hit.is_empty() {
+                        self.internet_entry(node, ip, private, hit, trail.clone());
+                    }
+                }
             }
         }
+        self.off_the_input(rest, trail);
+    }
+
+    /// What is addressed to no holder in the input: dropped when private,
+    /// else delivered to a host outside the input.
+    fn off_the_input(&mut self, rest: Flow, trail: Trail) {
         let (private, outside) = rest.split_field(Field::Dst, &rules::special_addresses());
         self.drop(private, trail.clone(), Cause::PrivateOnInternet);
         if !outside.is_empty() && self.dir == Direction::Forward {

@@ -130,6 +130,11 @@ struct Walk<'n, 'a> {
     dir: Direction,
     leaves: Vec<Leaf>,
     assumptions: &'a mut BTreeSet<String>,
+    /// Replies of a query walked from every public address
+    /// ([`Query::from_every_public_address`]): the internet never hands them
+    /// back into the input (only the packets of the input's own addresses
+    /// would be, and the caller leaves those out).
+    replies_leave: bool,
 }
 
 /// The path so far.
@@ -217,6 +222,7 @@ pub(super) fn back(
     assumptions: &mut BTreeSet<String>,
 ) -> Vec<Leaf> {
     let mut w = Walk::new(net, Direction::Return, assumptions);
+    w.replies_leave = q.superset_sources;
     w.reply(q, arrived);
     w.leaves
 }
@@ -228,6 +234,7 @@ impl<'n, 'a> Walk<'n, 'a> {
             dir,
             leaves: Vec::new(),
             assumptions,
+            replies_leave: false,
         }
     }
 
