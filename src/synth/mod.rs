@@ -6,8 +6,9 @@
 //! reachable at a chosen granularity; `tighten` starts from the rules the
 //! input has and says which can go or be narrowed, with what each allows
 //! beyond the intents. Stages, one file each: `intents.rs` (the file),
-//! `candidates.rs` (the engine's paths in an opened network → what each
-//! filter must let through → candidate rules), `solve.rs` (the
+//! `discover.rs` (the engine's paths in an opened network), `needs.rs`
+//! (→ what each filter must let through), `candidates.rs` (→ candidate
+//! rules and the covering problem), `solve.rs` (the
 //! [`Optimizer`] trait, the problem, the z3 MaxSMT implementation behind the
 //! `z3` feature), `greedy.rs` (the documented fallback), `patch.rs` (model
 //! edits: a rewritten network and the changes against the input),
@@ -18,8 +19,10 @@
 //! (`render::synth` does), and reaches a solver only through [`Optimizer`].
 
 mod candidates;
+mod discover;
 mod greedy;
 mod intents;
+mod needs;
 mod patch;
 mod solve;
 mod tighten;
@@ -31,7 +34,7 @@ use crate::engine::Side;
 use crate::hs::PacketSet;
 use crate::model::{ClientVpnAuthRule, NaclEntry, Network, SgRule};
 
-pub use candidates::Need;
+pub use needs::Need;
 pub use greedy::Greedy;
 pub use intents::{Intent, Intents, parse as parse_intents};
 pub use patch::Change;
@@ -268,7 +271,7 @@ pub fn synth(
     opts: &Options,
     optimizer: &mut dyn Optimizer,
 ) -> Result<Synthesis, SynthError> {
-    let found = candidates::discover(net, intents, opts.granularity)?;
+    let found = discover::discover(net, intents, opts.granularity)?;
     let problem = found.problem(net, intents)?;
     let solution = optimizer.solve(&problem.problem)?;
     let mut rules: Vec<NewRule> = solution

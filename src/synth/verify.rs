@@ -13,7 +13,7 @@ use crate::hs::{IntervalSet, PacketSet};
 use crate::model::{Network, PortMatch, Protocol};
 use crate::who::{Source, ports_of};
 
-use super::candidates::ask;
+use super::discover::ask;
 use super::{Dir, Intent, Intents, NewRule, SynthError};
 
 /// One flow asked of the result.
