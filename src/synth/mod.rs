@@ -34,9 +34,9 @@ use crate::engine::Side;
 use crate::hs::PacketSet;
 use crate::model::{ClientVpnAuthRule, NaclEntry, Network, SgRule};
 
-pub use needs::Need;
 pub use greedy::Greedy;
 pub use intents::{Intent, Intents, parse as parse_intents};
+pub use needs::Need;
 pub use patch::Change;
 pub use solve::{Minimality, Optimizer, Problem, Solution, default_optimizer};
 pub use tighten::{Finding as TightenFinding, Tightening, Verdict as TightenVerdict, tighten};

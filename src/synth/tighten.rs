@@ -197,12 +197,7 @@ fn need_at<'a>(needs: &'a [super::Need], place: &Place) -> Vec<&'a super::Need> 
 }
 
 /// Security-group rules against what their group and direction must pass.
-fn tighten_groups(
-    net: &Network,
-    vpcs: &BTreeSet<String>,
-    needs: &[super::Need],
-    out: &mut Tally,
-) {
+fn tighten_groups(net: &Network, vpcs: &BTreeSet<String>, needs: &[super::Need], out: &mut Tally) {
     for sg in net
         .security_groups
         .values()
@@ -288,12 +283,7 @@ fn tighten_groups(
 
 /// Network ACL allow entries against what their ACL and direction must
 /// pass; a narrowed entry keeps its number, the others take free ones.
-fn tighten_nacls(
-    net: &Network,
-    vpcs: &BTreeSet<String>,
-    needs: &[super::Need],
-    out: &mut Tally,
-) {
+fn tighten_nacls(net: &Network, vpcs: &BTreeSet<String>, needs: &[super::Need], out: &mut Tally) {
     for acl in net.network_acls.values().filter(|a| vpcs.contains(&a.vpc)) {
         for dir in [Dir::Inbound, Dir::Outbound] {
             let place = Place::Nacl {
