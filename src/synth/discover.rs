@@ -247,7 +247,11 @@ pub(super) fn discover(
 ) -> Result<Found, SynthError> {
     let mut open = opened(net, None);
     let (routes, answers) = ask_routed(&mut open, intents, gran)?;
-    let (needs, auth, assumptions) = intent_needs(net, &open, intents, &answers, gran)?;
+    let Wants {
+        needs,
+        auth,
+        assumptions,
+    } = intent_needs(net, &open, intents, &answers, gran)?;
     let needs = merge_needs(needs);
     let places: BTreeSet<Place> = needs
         .iter()
@@ -307,16 +311,25 @@ fn ask_routed(
     Ok((routes, answers))
 }
 
-/// What the intents' reachable paths in `open` need (not merged), the
-/// Client VPN authorization their users need, and the engine's
-/// assumptions; an intent still not reachable is an error.
+/// What the intents' reachable paths want.
+struct Wants {
+    /// Not merged.
+    needs: Vec<Need>,
+    /// The Client VPN authorization their users need.
+    auth: Vec<NewAuth>,
+    /// The engine's.
+    assumptions: BTreeSet<String>,
+}
+
+/// What the intents' reachable paths in `open` want; an intent still not
+/// reachable is an error.
 fn intent_needs(
     net: &Network,
     open: &Network,
     intents: &Intents,
     answers: &[Vec<Analysis>],
     gran: Granularity,
-) -> Result<(Vec<Need>, Vec<NewAuth>, BTreeSet<String>), SynthError> {
+) -> Result<Wants, SynthError> {
     let mut needs: Vec<Need> = Vec::new();
     let mut auth: Vec<NewAuth> = Vec::new();
     let mut assumptions = BTreeSet::new();
@@ -371,7 +384,11 @@ fn intent_needs(
             }
         }
     }
-    Ok((needs, auth, assumptions))
+    Ok(Wants {
+        needs,
+        auth,
+        assumptions,
+    })
 }
 
 /// The input with the routes added, the places and the endpoints'

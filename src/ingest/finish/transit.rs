@@ -289,17 +289,17 @@ impl TransitChecker<'_> {
     ) -> Result<(), IngestError> {
         let o = &v.origin;
         let field = self.field(o, "VpcId", "vpc");
-        self.need(T::Vpc, net.vpcs.contains_key(&v.vpc), o, &r, field, &v.vpc)?;
+        self.need(T::Vpc, net.vpcs.contains_key(&v.vpc), o, r, field, &v.vpc)?;
         let mut zones: Vec<(&str, &str)> = Vec::new();
         for (i, s) in v.subnets.iter().enumerate() {
             let field = self.field(o, &format!("SubnetIds[{i}]"), &format!("subnets[{i}]"));
             let sub = net.subnets.get(s);
-            self.need(T::Subnet, sub.is_some(), o, &r, field.clone(), s)?;
+            self.need(T::Subnet, sub.is_some(), o, r, field.clone(), s)?;
             let Some(sub) = sub else { continue };
             if sub.vpc != v.vpc {
                 self.wrong(
                     o,
-                    &r,
+                    r,
                     field.clone(),
                     &format!(
                         "subnet `{s}` is in vpc `{}`, the attachment's vpc is `{}`",
@@ -309,7 +309,7 @@ impl TransitChecker<'_> {
             }
             if let Some(az) = sub.az.as_deref() {
                 if let Some((other, _)) = zones.iter().find(|(_, z)| *z == az) {
-                    self.wrong(o, &r, field, &format!("subnets `{other}` and `{s}` are both in `{az}`: a vpc attachment has one subnet per availability zone"))?;
+                    self.wrong(o, r, field, &format!("subnets `{other}` and `{s}` are both in `{az}`: a vpc attachment has one subnet per availability zone"))?;
                 }
                 zones.push((s, az));
             }

@@ -266,7 +266,7 @@ fn table_routes(
             .unwrap_or_default();
         if state == TgwRouteState::Active && ids.is_empty() {
             return Err(cx.err(
-                &res,
+                res,
                 format!("routes[{i}].attachment"),
                 "missing: an active route sends to an attachment (or `state: blackhole`)",
             ));
