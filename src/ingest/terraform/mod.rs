@@ -27,6 +27,7 @@ mod groups;
 mod nacls;
 mod plan;
 mod routes;
+mod sg_rules;
 
 use std::collections::BTreeMap;
 
