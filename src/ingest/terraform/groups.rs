@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::plan::{Change, Seg, placeholder};
 use super::sg_rules::{RuleAttrs, Rules, lower_rule, rule_resource};
-use super::{Cx, Id};
+use super::{Cx, Id, updated_rules};
 use crate::ingest::error::IngestError;
 use crate::model::{Origin, Peer, PortMatch, Protocol, SecurityGroup, SgRule};
 
@@ -336,21 +336,9 @@ pub(super) fn update_group(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), Ingest
         } else {
             &mut sg.egress
         };
-        let mut kept = Vec::new();
-        for old in list.drain(..) {
-            if new.iter().any(|n| same_rule(n, &old)) {
-                kept.push(old);
-            } else {
-                lines.push(format!("{} removed", describe(&id, ingress_dir, &old)));
-            }
-        }
-        for n in new {
-            if !kept.iter().any(|k| same_rule(k, &n)) {
-                lines.push(format!("{} added", describe(&id, ingress_dir, &n)));
-                kept.push(n);
-            }
-        }
-        *list = kept;
+        let old = std::mem::take(list);
+        let text = |r: &SgRule| describe(&id, ingress_dir, r);
+        *list = updated_rules(old, new, same_rule, text, &mut lines);
     }
     for l in lines {
         cx.changed(c, l);

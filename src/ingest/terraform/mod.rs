@@ -297,6 +297,33 @@ impl Cx<'_, '_> {
     }
 }
 
+/// A resource's rules after an update to `new`: those of `old` that `new`
+/// has too (`same`), which keep their names, then the new ones; each rule
+/// removed or added is a line (`describe`d).
+fn updated_rules<T>(
+    old: Vec<T>,
+    new: Vec<T>,
+    same: impl Fn(&T, &T) -> bool,
+    describe: impl Fn(&T) -> String,
+    lines: &mut Vec<String>,
+) -> Vec<T> {
+    let mut kept = Vec::new();
+    for o in old {
+        if new.iter().any(|n| same(n, &o)) {
+            kept.push(o);
+        } else {
+            lines.push(format!("{} removed", describe(&o)));
+        }
+    }
+    for n in new {
+        if !kept.iter().any(|k| same(k, &n)) {
+            lines.push(format!("{} added", describe(&n)));
+            kept.push(n);
+        }
+    }
+    kept
+}
+
 /// `123456789012/sg-1` (a group of another account) is `sg-1`.
 fn strip_owner(id: &str) -> &str {
     match id.split_once('/') {
