@@ -13,10 +13,12 @@ use ipnet::IpNet;
 
 mod access;
 pub mod aws;
+mod node;
 mod routes;
 mod transit;
 
 pub use access::*;
+pub use node::{Cross, Node};
 pub use routes::*;
 pub use transit::*;
 

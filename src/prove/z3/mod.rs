@@ -47,7 +47,7 @@ use super::{Packet, ProveError, Scope, Solver, Witnesses};
 use crate::engine::{Query, Start};
 use crate::hs::{self, Field, PacketSet};
 use crate::model::{
-    Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, Peer,
+    Action, ClientVpnAssociation, ClientVpnEndpoint, Cross, Interface, Network, Node, Peer,
     PortMatch, Protocol, Route, RouteDest, RouteState, RouteTable, SgRule, Target, TgwAttachment,
     TgwResourceType, TgwRoute, TgwRouteState, TransitGateway, VaEndpoint, VaTarget,
 };
