@@ -13,27 +13,15 @@ use ipnet::IpNet;
 
 mod access;
 pub mod aws;
-mod node;
+pub mod node;
+mod origin;
 mod routes;
 mod transit;
 
 pub use access::*;
-pub use node::{Cross, Node};
+pub use origin::Origin;
 pub use routes::*;
 pub use transit::*;
-
-/// Where a resource was read from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Origin {
-    /// The file (snapshot document or YAML model) that declared it.
-    pub file: Arc<str>,
-}
-
-impl Origin {
-    pub fn new(file: impl Into<Arc<str>>) -> Self {
-        Origin { file: file.into() }
-    }
-}
 
 /// IP protocol as AWS rules spell it: a number, or all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

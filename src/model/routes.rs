@@ -4,7 +4,7 @@
 
 use ipnet::IpNet;
 
-use super::Origin;
+use super::origin::Origin;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RouteDest {

@@ -21,9 +21,8 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use crate::hs::{self, Field, Interval, IntervalSet, Origin as Src};
-use crate::model::{
-    ClientVpnAssociation, ClientVpnEndpoint, Cross, Interface, Network, Node, VaEndpoint,
-};
+use crate::model::node::{Cross, Node};
+use crate::model::{ClientVpnAssociation, ClientVpnEndpoint, Interface, Network, VaEndpoint};
 
 use super::analysis::{Cause, Conntrack, Direction, End, Hop, Leaf};
 use super::flow::Flow;

@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use crate::model::{Action, NaclEntry, Network, Peer, PortMatch, Protocol, SgRule};
 
-use super::tags;
+use super::tags::tags;
 
 fn proto(p: Protocol) -> String {
     match p {

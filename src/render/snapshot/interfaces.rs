@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 
 use crate::model::Network;
 
-use super::tags;
+use super::tags::tags;
 
 fn eni_json(i: &crate::model::Interface) -> Value {
     let mut m = Map::new();

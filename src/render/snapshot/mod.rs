@@ -8,21 +8,14 @@ mod cvpn;
 mod filters;
 mod interfaces;
 mod network;
+mod tags;
 mod transit;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::model::Network;
 
 pub use filters::sg_permission;
-
-fn tags(t: &std::collections::BTreeMap<String, String>) -> Value {
-    Value::Array(
-        t.iter()
-            .map(|(k, v)| json!({"Key": k, "Value": v}))
-            .collect(),
-    )
-}
 
 /// The documents, as `(file name, JSON text)`, and what could not be written.
 pub fn snapshot(net: &Network) -> (Vec<(String, String)>, Vec<String>) {

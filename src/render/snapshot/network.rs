@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use crate::model::{Network, RouteDest, RouteOrigin, RouteState, Target};
 
-use super::tags;
+use super::tags::tags;
 
 fn route(r: &crate::model::Route) -> Value {
     let mut m = Map::new();
