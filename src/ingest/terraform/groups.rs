@@ -6,9 +6,9 @@
 
 use serde::Deserialize;
 
+use super::cx::{Cx, Id, updated_rules};
 use super::plan::{Change, Seg, placeholder};
 use super::sg_rules::{RuleAttrs, Rules, lower_rule, rule_resource};
-use super::{Cx, Id, updated_rules};
 use crate::ingest::error::IngestError;
 use crate::model::{Origin, Peer, PortMatch, Protocol, SecurityGroup, SgRule};
 

@@ -7,8 +7,8 @@
 
 use serde::Deserialize;
 
+use super::cx::{Cx, Id, updated_rules};
 use super::plan::{Change, Seg, placeholder};
-use super::{Cx, Id, updated_rules};
 use crate::ingest::common::{Proto, aws_ports, icmp_part, parse_net};
 use crate::ingest::error::IngestError;
 use crate::model::{Action, NaclEntry, NetworkAcl, Origin, PortMatch};

@@ -6,8 +6,8 @@
 
 use serde::Deserialize;
 
+use super::cx::{Cx, Id};
 use super::plan::{Change, Seg, placeholder};
-use super::{Cx, Id};
 use crate::ingest::common::{Proto, parse_net, rule_ports};
 use crate::ingest::error::IngestError;
 use crate::model::{Peer, PortMatch, Protocol, SgRule};
