@@ -251,33 +251,23 @@ impl<'n> Enc<'n> {
         if !never(&capture) {
             cases.push((capture, Out::unknown()));
         }
-        for (cidr, r) in routes {
-            let hit = in_cidr(&st.h.dst, &cidr);
-            if never(&hit) {
-                continue;
+        self.route_cases(routes, &st.h.dst, &mut cases, |enc, _, r| {
+            if r.state == RouteState::Blackhole {
+                return Ok(Some(Out::fail()));
             }
-            let sure = always(&hit);
-            let out = if r.state == RouteState::Blackhole {
-                Out::fail()
-            } else {
-                match &r.target {
-                    Target::Local => self.entered(entry, st.clone())?,
-                    Target::NetworkInterface(id) => match net.interfaces.get(id) {
-                        Some(i) if i.vpc == vpc => self.deliver_appliance(i, st.clone())?,
-                        _ => Out::unknown(),
-                    },
-                    Target::Instance(id) => match instance_primary(net, id) {
-                        Some(i) if i.vpc == vpc => self.deliver_appliance(i, st.clone())?,
-                        _ => Out::unknown(),
-                    },
+            Ok(Some(match &r.target {
+                Target::Local => enc.entered(entry, st.clone())?,
+                Target::NetworkInterface(id) => match net.interfaces.get(id) {
+                    Some(i) if i.vpc == vpc => enc.deliver_appliance(i, st.clone())?,
                     _ => Out::unknown(),
-                }
-            };
-            cases.push((hit, out));
-            if sure {
-                break;
-            }
-        }
+                },
+                Target::Instance(id) => match instance_primary(net, id) {
+                    Some(i) if i.vpc == vpc => enc.deliver_appliance(i, st.clone())?,
+                    _ => Out::unknown(),
+                },
+                _ => Out::unknown(),
+            }))
+        })?;
         Ok(chain(cases, Out::fail()))
     }
 

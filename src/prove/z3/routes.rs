@@ -30,37 +30,55 @@ impl<'n> Enc<'n> {
         if !never(&capture) {
             cases.push((capture, Out::unknown()));
         }
+        self.route_cases(routes, &st.h.dst, &mut cases, |enc, cidr, r| {
+            if r.state == RouteState::Blackhole {
+                return Ok(Some(Out::fail()));
+            }
+            Ok(Some(match &r.target {
+                Target::Local => {
+                    enc.deliver(node.vpc(), Cross::Subnet(node.subnet()), st.clone())?
+                }
+                Target::InternetGateway(id) => enc.via_igw(node, id, st.clone())?,
+                Target::EgressOnlyInternetGateway(id) => enc.via_eigw(node, id, st.clone())?,
+                Target::NatGateway(id) => enc.via_nat(node, id, st.clone())?,
+                Target::VpcPeering(id) => enc.via_peering(node, id, st.clone())?,
+                Target::VirtualPrivateGateway(id) => enc.via_vgw(node, id, st.clone())?,
+                // The engine follows transit gateways (issue 14); this
+                // encoding does not yet: never a silent disagreement.
+                Target::TransitGateway(id) => enc.via_tgw(node, id, cidr, st.clone())?,
+                // Appliance routes, appliance routes, gateway endpoints: not walked.
+                _ => Out::unknown(),
+            }))
+        })?;
+        Ok(chain(cases, Out::fail()))
+    }
+
+    /// A table's known routes, in deciding order, as cases: where the
+    /// destination `dst` matches a route, what `out` gives for it (`None`:
+    /// the route is passed over), until one surely matches. The one route
+    /// lookup of subnet, gateway and transit gateway tables.
+    pub(super) fn route_cases<T>(
+        &mut self,
+        routes: Vec<(IpNet, &'n T)>,
+        dst: &BV,
+        cases: &mut Vec<(Bool, Out)>,
+        mut out: impl FnMut(&mut Self, IpNet, &'n T) -> Result<Option<Out>, ProveError>,
+    ) -> Result<(), ProveError> {
         for (cidr, r) in routes {
-            let hit = in_cidr(&st.h.dst, &cidr);
+            let hit = in_cidr(dst, &cidr);
             if never(&hit) {
                 continue;
             }
             let sure = always(&hit);
-            let out = if r.state == RouteState::Blackhole {
-                Out::fail()
-            } else {
-                match &r.target {
-                    Target::Local => {
-                        self.deliver(node.vpc(), Cross::Subnet(node.subnet()), st.clone())?
-                    }
-                    Target::InternetGateway(id) => self.via_igw(node, id, st.clone())?,
-                    Target::EgressOnlyInternetGateway(id) => self.via_eigw(node, id, st.clone())?,
-                    Target::NatGateway(id) => self.via_nat(node, id, st.clone())?,
-                    Target::VpcPeering(id) => self.via_peering(node, id, st.clone())?,
-                    Target::VirtualPrivateGateway(id) => self.via_vgw(node, id, st.clone())?,
-                    // The engine follows transit gateways (issue 14); this
-                    // encoding does not yet: never a silent disagreement.
-                    Target::TransitGateway(id) => self.via_tgw(node, id, cidr, st.clone())?,
-                    // Appliance routes, appliance routes, gateway endpoints: not walked.
-                    _ => Out::unknown(),
-                }
+            let Some(out) = out(self, cidr, r)? else {
+                continue;
             };
             cases.push((hit, out));
             if sure {
                 break;
             }
         }
-        Ok(chain(cases, Out::fail()))
+        Ok(())
     }
 
     /// Inside a VPC, to whichever node holds the destination address.
