@@ -15,9 +15,10 @@ use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
 use crate::model::{Action, NaclEntry, Network, Peer, PortMatch, Protocol, SgRule};
 
 use super::discover::Found;
+use super::intents::Intents;
 use super::needs::{Need, count};
 use super::solve::Problem;
-use super::{Intents, NewRule, Place, SynthError};
+use super::types::{NewRule, Place, SynthError};
 
 /// The optimization problem with its candidate rules.
 pub(super) struct Built {

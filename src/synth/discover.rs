@@ -17,8 +17,9 @@ use crate::model::{
     SgRule,
 };
 
+use super::intents::{Intent, Intents};
 use super::needs::{Need, OPEN, path_needs};
-use super::{Dir, Granularity, Intents, NewAuth, NewRoute, Place, SynthError};
+use super::types::{Dir, Granularity, NewAuth, NewRoute, Place, SynthError};
 
 /// What discovery found.
 pub(super) struct Found {
@@ -125,7 +126,7 @@ pub(super) fn entries_mut(acl: &mut crate::model::NetworkAcl, dir: Dir) -> &mut 
 }
 
 /// Asks one flow (every user it names) of `net`.
-pub(super) fn ask(net: &Network, intent: &super::Intent) -> Result<Vec<Analysis>, SynthError> {
+pub(super) fn ask(net: &Network, intent: &Intent) -> Result<Vec<Analysis>, SynthError> {
     let spec = intent.spec()?;
     intent
         .options()

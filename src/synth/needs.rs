@@ -13,7 +13,7 @@ use crate::engine::{Hop, Path};
 use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
 use crate::model::{Network, Peer, PortMatch, Protocol};
 
-use super::{Dir, Granularity, Place};
+use super::types::{Dir, Granularity, Place};
 
 /// Labels the rules synth opens a filter with, so a hop through one is told
 /// apart from a hop through a rule of the input.

@@ -10,7 +10,7 @@ use ipnet::IpNet;
 use crate::model::{ClientVpnAuthRule, NaclEntry, Network, SgRule};
 
 use super::discover::{add_routes, entries_mut, rules_mut};
-use super::{Dir, NewAuth, NewRoute, NewRule, Place};
+use super::types::{Dir, NewAuth, NewRoute, NewRule, Place};
 
 /// One change to the input, in the order to apply.
 #[derive(Clone, Debug, PartialEq, Eq)]

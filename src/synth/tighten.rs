@@ -3,7 +3,7 @@
 //!
 //! The intents are asked of the input as it is: their paths name the rules
 //! that let them through and the packets each filter must pass (the same
-//! needs as synth, [`super::Need`]). Every security-group rule, network ACL
+//! needs as synth, [`Need`]). Every security-group rule, network ACL
 //! allow entry and Client VPN authorization rule of the VPCs the intents
 //! cross is then compared with what its filter must pass: what it allows
 //! beyond that is its excess, an exact packet set; a rule whose packets no
@@ -22,9 +22,11 @@ use crate::model::{ClientVpnAuthRule, NaclEntry, Network, Peer, PortMatch, SgRul
 
 use super::candidates::rule_at;
 use super::discover::needs_in;
+use super::intents::Intents;
+use super::needs::Need;
 use super::patch::{Change, apply};
+use super::types::{Dir, Granularity, NewRule, Place, SynthError, strip_label};
 use super::verify::{Verification, verify_tighten};
-use super::{Dir, Granularity, Intents, NewRule, Place, SynthError};
 
 /// What to do with a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -177,7 +179,7 @@ struct Tally {
 }
 
 /// The VPCs the intents cross: their filters are compared.
-fn crossed_vpcs(net: &Network, needs: &[super::Need]) -> BTreeSet<String> {
+fn crossed_vpcs(net: &Network, needs: &[Need]) -> BTreeSet<String> {
     let mut vpcs: BTreeSet<String> = BTreeSet::new();
     for n in needs {
         for p in &n.places {
@@ -192,12 +194,12 @@ fn crossed_vpcs(net: &Network, needs: &[super::Need]) -> BTreeSet<String> {
 }
 
 /// The needs at `place`.
-fn need_at<'a>(needs: &'a [super::Need], place: &Place) -> Vec<&'a super::Need> {
+fn need_at<'a>(needs: &'a [Need], place: &Place) -> Vec<&'a Need> {
     needs.iter().filter(|n| n.places.contains(place)).collect()
 }
 
 /// Security-group rules against what their group and direction must pass.
-fn tighten_groups(net: &Network, vpcs: &BTreeSet<String>, needs: &[super::Need], out: &mut Tally) {
+fn tighten_groups(net: &Network, vpcs: &BTreeSet<String>, needs: &[Need], out: &mut Tally) {
     for sg in net
         .security_groups
         .values()
@@ -273,7 +275,7 @@ fn tighten_groups(net: &Network, vpcs: &BTreeSet<String>, needs: &[super::Need],
                     excess,
                     narrowed: narrowed
                         .iter()
-                        .map(|n| super::strip_label(&n.describe(), "tighten"))
+                        .map(|n| strip_label(&n.describe(), "tighten"))
                         .collect(),
                 });
             }
@@ -283,7 +285,7 @@ fn tighten_groups(net: &Network, vpcs: &BTreeSet<String>, needs: &[super::Need],
 
 /// Network ACL allow entries against what their ACL and direction must
 /// pass; a narrowed entry keeps its number, the others take free ones.
-fn tighten_nacls(net: &Network, vpcs: &BTreeSet<String>, needs: &[super::Need], out: &mut Tally) {
+fn tighten_nacls(net: &Network, vpcs: &BTreeSet<String>, needs: &[Need], out: &mut Tally) {
     for acl in net.network_acls.values().filter(|a| vpcs.contains(&a.vpc)) {
         for dir in [Dir::Inbound, Dir::Outbound] {
             let place = Place::Nacl {
@@ -484,7 +486,7 @@ fn narrow(
     net: &Network,
     place: &Place,
     set: &PacketSet,
-    needs: &[&super::Need],
+    needs: &[&Need],
     icmp: bool,
     make: impl Fn(crate::model::Protocol, PortMatch, Peer) -> NewRule,
 ) -> Vec<NewRule> {

@@ -14,7 +14,8 @@ use crate::model::{Network, PortMatch, Protocol};
 use crate::who::{Source, ports_of};
 
 use super::discover::ask;
-use super::{Dir, Intent, Intents, NewRule, SynthError};
+use super::intents::{Intent, Intents};
+use super::types::{Dir, NewRule, SynthError};
 
 /// One flow asked of the result.
 #[derive(Clone, Debug)]
