@@ -336,11 +336,7 @@ impl<'n> Enc<'n> {
         };
         let f = self.nacl(node.subnet(), Side::Egress, &st.h);
         self.guard(f, |me| {
-            let inside = or(&vpc
-                .cidrs
-                .iter()
-                .map(|c| in_cidr(&st.h.dst, c))
-                .collect::<Vec<_>>());
+            let inside = in_any(&st.h.dst, &vpc.cidrs);
             if never(&inside) {
                 return Ok(Out::fail());
             }

@@ -221,7 +221,7 @@ impl<'n> Enc<'n> {
             return Ok(Out::unknown());
         };
         let src = self.fresh("address", 128);
-        let inside = or(&addrs.iter().map(|c| in_cidr(&src, c)).collect::<Vec<_>>());
+        let inside = in_any(&src, &addrs);
         self.domain.push(inside);
         self.association = Some(a.id.clone());
         self.choices.push(Choice::Address(
@@ -272,7 +272,7 @@ impl<'n> Enc<'n> {
             return Ok(Out::unknown());
         };
         let dst = st.h.dst.clone();
-        let there = or(&targets.iter().map(|c| in_cidr(&dst, c)).collect::<Vec<_>>());
+        let there = in_any(&dst, &targets);
         let ports = or(&ep
             .ports
             .iter()
@@ -322,7 +322,7 @@ impl<'n> Enc<'n> {
             return Ok(Out::fail());
         }
         let src = self.fresh("address", 128);
-        let inside = or(&addrs.iter().map(|c| in_cidr(&src, c)).collect::<Vec<_>>());
+        let inside = in_any(&src, &addrs);
         self.domain.push(inside);
         self.association = Some(subnet.to_string());
         self.choices.push(Choice::Address(

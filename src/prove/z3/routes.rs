@@ -94,10 +94,7 @@ impl<'n> Enc<'n> {
                     let Some(addrs) = association_addresses(net, a) else {
                         continue;
                     };
-                    let hit = or(&addrs
-                        .iter()
-                        .map(|c| in_cidr(&st.h.dst, c))
-                        .collect::<Vec<_>>());
+                    let hit = in_any(&st.h.dst, &addrs);
                     if never(&hit) {
                         continue;
                     }
@@ -114,10 +111,7 @@ impl<'n> Enc<'n> {
                     let Some(addrs) = subnet_v4(net, s) else {
                         continue;
                     };
-                    let hit = or(&addrs
-                        .iter()
-                        .map(|c| in_cidr(&st.h.dst, c))
-                        .collect::<Vec<_>>());
+                    let hit = in_any(&st.h.dst, &addrs);
                     if never(&hit) {
                         continue;
                     }
