@@ -279,14 +279,7 @@ impl<'n> Enc<'n> {
                 node @ (Node::Eni(_) | Node::Cvpn(..) | Node::Va(..) | Node::Tgw(..)),
             ) => self.deliver_to(node, Cross::Outside, st),
             Entry::Public(node @ Node::Nat(n)) => {
-                let Some((_, src, sport)) = st
-                    .ct
-                    .nats
-                    .iter()
-                    .rev()
-                    .find(|(id, _, _)| id == &n.id)
-                    .cloned()
-                else {
+                let Some((_, src, sport)) = st.ct.nat(&n.id) else {
                     return Ok(Out::fail());
                 };
                 let f = self.nacl(&n.subnet, Side::Ingress, &st.h);

@@ -44,6 +44,14 @@ pub(super) struct Conntrack {
     pub(super) tgw_hops: [usize; 2],
 }
 
+impl Conntrack {
+    /// The source and source port NAT gateway `nat` replaced, when the
+    /// request went through it (the last time).
+    pub(super) fn nat(&self, nat: &str) -> Option<(String, BV, BV)> {
+        self.nats.iter().rev().find(|(id, _, _)| id == nat).cloned()
+    }
+}
+
 #[derive(Clone)]
 pub(super) struct St {
     pub(super) dir: Dir,

@@ -152,14 +152,7 @@ impl<'n> Enc<'n> {
             // A reply to a connection the NAT gateway translated, reaching its
             // private IP: translated back to the original source, onward.
             Node::Nat(n) if st.dir == Dir::Return => {
-                let Some((_, src, sport)) = st
-                    .ct
-                    .nats
-                    .iter()
-                    .rev()
-                    .find(|(id, _, _)| id == &n.id)
-                    .cloned()
-                else {
+                let Some((_, src, sport)) = st.ct.nat(&n.id) else {
                     return Ok(Out::fail());
                 };
                 // Encoding the walk on from the NAT gateway would recurse
