@@ -1,13 +1,15 @@
-//! What changed between two networks, resource by resource and rule by
-//! rule, by AWS ID. Only what the walk reads is compared: tags, names,
-//! descriptions and where a resource was read from are not.
+//! What changed between two networks, by AWS ID: a change and its details,
+//! how one kind of resource is compared (`compare`), and rule by rule what
+//! differs inside a resource on both sides. Which kinds are compared, and
+//! what of each is blanked, is `resources.rs`. Only what the walk reads is
+//! compared: tags, names, descriptions and where a resource was read from
+//! are not.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 
 use crate::model::{
-    Action, ClientVpnEndpoint, NaclEntry, Network, NetworkAcl, Origin, RouteTable, SecurityGroup,
-    SgRule,
+    Action, ClientVpnEndpoint, NaclEntry, NetworkAcl, Origin, RouteTable, SecurityGroup, SgRule,
 };
 
 /// Added, removed or modified.
@@ -72,7 +74,7 @@ impl Change {
     }
 }
 
-fn blank() -> Origin {
+pub(super) fn blank() -> Origin {
     Origin::new("")
 }
 
@@ -83,7 +85,7 @@ fn terraform_address(label: &str) -> Option<String> {
     (head.starts_with("aws_") || head.starts_with("module.")).then(|| head.to_string())
 }
 
-fn sg_rule_key(r: &SgRule) -> SgRule {
+pub(super) fn sg_rule_key(r: &SgRule) -> SgRule {
     SgRule {
         description: None,
         rule_id: None,
@@ -147,7 +149,7 @@ fn multiset<T: Clone + PartialEq + Debug>(
     out
 }
 
-fn sg_details(b: &SecurityGroup, a: &SecurityGroup) -> Vec<Detail> {
+pub(super) fn sg_details(b: &SecurityGroup, a: &SecurityGroup) -> Vec<Detail> {
     let mut out = Vec::new();
     for (egress, rb, ra) in [
         (false, &b.ingress, &a.ingress),
@@ -163,7 +165,7 @@ fn sg_details(b: &SecurityGroup, a: &SecurityGroup) -> Vec<Detail> {
     out
 }
 
-fn nacl_details(b: &NetworkAcl, a: &NetworkAcl) -> Vec<Detail> {
+pub(super) fn nacl_details(b: &NetworkAcl, a: &NetworkAcl) -> Vec<Detail> {
     let mut out = Vec::new();
     for (egress, rb, ra) in [
         (false, &b.inbound, &a.inbound),
@@ -180,7 +182,7 @@ fn nacl_details(b: &NetworkAcl, a: &NetworkAcl) -> Vec<Detail> {
     out
 }
 
-fn route_table_details(b: &RouteTable, a: &RouteTable) -> Vec<Detail> {
+pub(super) fn route_table_details(b: &RouteTable, a: &RouteTable) -> Vec<Detail> {
     let mut out = multiset(&b.routes, &a.routes, Clone::clone, |k, r| Detail {
         kind: k,
         label: format!("route {}", r.dest.describe()),
@@ -223,7 +225,7 @@ fn route_table_details(b: &RouteTable, a: &RouteTable) -> Vec<Detail> {
     out
 }
 
-fn tgw_table_details(
+pub(super) fn tgw_table_details(
     b: &crate::model::TgwRouteTable,
     a: &crate::model::TgwRouteTable,
 ) -> Vec<Detail> {
@@ -273,7 +275,7 @@ fn tgw_table_details(
     out
 }
 
-fn cvpn_details(b: &ClientVpnEndpoint, a: &ClientVpnEndpoint) -> Vec<Detail> {
+pub(super) fn cvpn_details(b: &ClientVpnEndpoint, a: &ClientVpnEndpoint) -> Vec<Detail> {
     let mut out = multiset(
         &b.auth_rules,
         &a.auth_rules,
@@ -332,7 +334,7 @@ fn cvpn_details(b: &ClientVpnEndpoint, a: &ClientVpnEndpoint) -> Vec<Detail> {
 }
 
 /// For resources without rules: [`compare`] lists their fields.
-fn no_rules<T>(_: &T, _: &T) -> Vec<Detail> {
+pub(super) fn no_rules<T>(_: &T, _: &T) -> Vec<Detail> {
     Vec::new()
 }
 
@@ -368,7 +370,7 @@ fn fields<T: Debug>(b: &T, a: &T) -> Vec<Detail> {
 /// sides (given the originals, so rules keep their names); when it lists
 /// nothing, the normalized resources' differing fields are listed.
 #[allow(clippy::too_many_arguments)]
-fn compare<T: Clone + PartialEq + Debug>(
+pub(super) fn compare<T: Clone + PartialEq + Debug>(
     out: &mut Vec<Change>,
     kind: &'static str,
     before: &BTreeMap<String, T>,
@@ -406,371 +408,4 @@ fn compare<T: Clone + PartialEq + Debug>(
             file: file(side),
         });
     }
-}
-
-/// Every change from `before` to `after` that can change a packet's fate.
-pub fn changes(before: &Network, after: &Network) -> Vec<Change> {
-    let mut out = Vec::new();
-    compare(
-        &mut out,
-        "security-group",
-        &before.security_groups,
-        &after.security_groups,
-        |g| SecurityGroup {
-            name: String::new(),
-            tags: Default::default(),
-            origin: blank(),
-            ingress: g.ingress.iter().map(sg_rule_key).collect(),
-            egress: g.egress.iter().map(sg_rule_key).collect(),
-            ..g.clone()
-        },
-        |g| Some(g.vpc.clone()),
-        |g| g.origin.file.to_string(),
-        sg_details,
-    );
-    compare(
-        &mut out,
-        "network-acl",
-        &before.network_acls,
-        &after.network_acls,
-        |a| NetworkAcl {
-            origin: blank(),
-            ..a.clone()
-        },
-        |a| Some(a.vpc.clone()),
-        |a| a.origin.file.to_string(),
-        nacl_details,
-    );
-    // Network ACL associations (a subnet moved to another ACL).
-    let subnets: BTreeSet<&String> = before
-        .nacl_of_subnet
-        .keys()
-        .chain(after.nacl_of_subnet.keys())
-        .collect();
-    for s in subnets {
-        let (b, a) = (before.nacl_of_subnet.get(s), after.nacl_of_subnet.get(s));
-        if b == a {
-            continue;
-        }
-        let vpc = after
-            .subnets
-            .get(s)
-            .or_else(|| before.subnets.get(s))
-            .map(|x| x.vpc.clone());
-        for (acl, kind) in [(b, Kind::Removed), (a, Kind::Added)] {
-            let Some(acl) = acl else { continue };
-            out.push(Change {
-                resource: acl.clone(),
-                kind: "network-acl",
-                change: Kind::Modified,
-                vpc: vpc.clone(),
-                details: vec![Detail {
-                    kind,
-                    label: format!("association {s}"),
-                    text: format!("subnet {s} associated"),
-                    terraform: None,
-                }],
-                file: after
-                    .network_acls
-                    .get(acl)
-                    .or_else(|| before.network_acls.get(acl))
-                    .map(|x| x.origin.file.to_string())
-                    .unwrap_or_default(),
-            });
-        }
-    }
-    compare(
-        &mut out,
-        "route-table",
-        &before.route_tables,
-        &after.route_tables,
-        |t| RouteTable {
-            origin: blank(),
-            ..t.clone()
-        },
-        |t| Some(t.vpc.clone()),
-        |t| t.origin.file.to_string(),
-        route_table_details,
-    );
-    compare(
-        &mut out,
-        "network-interface",
-        &before.interfaces,
-        &after.interfaces,
-        |i| crate::model::Interface {
-            tags: Default::default(),
-            description: i
-                .description
-                .as_ref()
-                .filter(|d| d.starts_with("ELB "))
-                .cloned(),
-            origin: blank(),
-            ..i.clone()
-        },
-        |i| Some(i.vpc.clone()),
-        |i| i.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        &mut out,
-        "subnet",
-        &before.subnets,
-        &after.subnets,
-        |s| crate::model::Subnet {
-            tags: Default::default(),
-            origin: blank(),
-            ..s.clone()
-        },
-        |s| Some(s.vpc.clone()),
-        |s| s.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        &mut out,
-        "vpc",
-        &before.vpcs,
-        &after.vpcs,
-        |v| crate::model::Vpc {
-            tags: Default::default(),
-            origin: blank(),
-            ..v.clone()
-        },
-        |v| Some(v.id.clone()),
-        |v| v.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        &mut out,
-        "instance",
-        &before.instances,
-        &after.instances,
-        |i| crate::model::Instance {
-            tags: Default::default(),
-            origin: blank(),
-            ..i.clone()
-        },
-        |_| None,
-        |i| i.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        &mut out,
-        "internet-gateway",
-        &before.internet_gateways,
-        &after.internet_gateways,
-        |g| crate::model::InternetGateway {
-            origin: blank(),
-            ..g.clone()
-        },
-        |g| g.vpcs.first().cloned(),
-        |g| g.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        &mut out,
-        "nat-gateway",
-        &before.nat_gateways,
-        &after.nat_gateways,
-        |g| crate::model::NatGateway {
-            origin: blank(),
-            ..g.clone()
-        },
-        |g| Some(g.vpc.clone()),
-        |g| g.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        &mut out,
-        "vpc-peering",
-        &before.peerings,
-        &after.peerings,
-        |p| crate::model::Peering {
-            origin: blank(),
-            ..p.clone()
-        },
-        |p| Some(p.requester_vpc.clone()),
-        |p| p.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        &mut out,
-        "prefix-list",
-        &before.prefix_lists,
-        &after.prefix_lists,
-        |p| crate::model::PrefixList {
-            name: None,
-            origin: blank(),
-            ..p.clone()
-        },
-        |_| None,
-        |p| p.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        &mut out,
-        "client-vpn-endpoint",
-        &before.client_vpn_endpoints,
-        &after.client_vpn_endpoints,
-        |e| ClientVpnEndpoint {
-            origin: blank(),
-            auth_rules: e
-                .auth_rules
-                .iter()
-                .map(|r| crate::model::ClientVpnAuthRule {
-                    description: None,
-                    ..r.clone()
-                })
-                .collect(),
-            ..e.clone()
-        },
-        |e| Some(e.vpc.clone()),
-        |e| e.origin.file.to_string(),
-        cvpn_details,
-    );
-    compare(
-        &mut out,
-        "verified-access-endpoint",
-        &before.va_endpoints,
-        &after.va_endpoints,
-        |e| crate::model::VaEndpoint {
-            origin: blank(),
-            ..e.clone()
-        },
-        |e| Some(e.vpc.clone()),
-        |e| e.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        &mut out,
-        "verified-access-group",
-        &before.va_groups,
-        &after.va_groups,
-        |g| crate::model::VaGroup {
-            origin: blank(),
-            ..g.clone()
-        },
-        |_| None,
-        |g| g.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        &mut out,
-        "verified-access-trust-provider",
-        &before.va_trust_providers,
-        &after.va_trust_providers,
-        |t| crate::model::VaTrustProvider {
-            origin: blank(),
-            ..t.clone()
-        },
-        |_| None,
-        |t| t.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        &mut out,
-        "verified-access-instance",
-        &before.va_instances,
-        &after.va_instances,
-        |t| crate::model::VaInstance {
-            origin: blank(),
-            ..t.clone()
-        },
-        |_| None,
-        |t| t.origin.file.to_string(),
-        no_rules,
-    );
-    transit_changes(&mut out, before, after);
-    if before.idle_addresses != after.idle_addresses {
-        out.push(Change {
-            resource: "elastic-ips".into(),
-            kind: "elastic-ip",
-            change: Kind::Modified,
-            vpc: None,
-            details: Vec::new(),
-            file: String::new(),
-        });
-    }
-    out
-}
-
-/// Transit gateways, their attachments and route tables, VPN connections
-/// and gateways: field by field. Only a VPC attachment belongs to a VPC.
-fn transit_changes(out: &mut Vec<Change>, before: &Network, after: &Network) {
-    compare(
-        out,
-        "transit-gateway",
-        &before.transit_gateways,
-        &after.transit_gateways,
-        |g| crate::model::TransitGateway {
-            owner: None,
-            origin: blank(),
-            ..g.clone()
-        },
-        |_| None,
-        |g| g.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        out,
-        "transit-gateway-attachment",
-        &before.tgw_attachments,
-        &after.tgw_attachments,
-        |a| crate::model::TgwAttachment {
-            resource_owner: None,
-            vpc: a.vpc.clone().map(|v| crate::model::TgwVpcAttachment {
-                vpc_owner: None,
-                origin: blank(),
-                ..v
-            }),
-            peering: a.peering.clone().map(|p| crate::model::TgwPeering {
-                origin: blank(),
-                ..p
-            }),
-            origin: blank(),
-            ..a.clone()
-        },
-        |a| a.vpc.as_ref().map(|v| v.vpc.clone()),
-        |a| a.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        out,
-        "transit-gateway-route-table",
-        &before.tgw_route_tables,
-        &after.tgw_route_tables,
-        |t| crate::model::TgwRouteTable {
-            origin: blank(),
-            contents_origin: None,
-            ..t.clone()
-        },
-        |_| None,
-        |t| t.origin.file.to_string(),
-        tgw_table_details,
-    );
-    compare(
-        out,
-        "vpn-connection",
-        &before.vpn_connections,
-        &after.vpn_connections,
-        |v| crate::model::VpnConnection {
-            origin: blank(),
-            ..v.clone()
-        },
-        |_| None,
-        |v| v.origin.file.to_string(),
-        no_rules,
-    );
-    compare(
-        out,
-        "vpn-gateway",
-        &before.vpn_gateways,
-        &after.vpn_gateways,
-        |g| crate::model::VpnGateway {
-            origin: blank(),
-            ..g.clone()
-        },
-        |_| None,
-        |g| g.origin.file.to_string(),
-        no_rules,
-    );
 }

@@ -8,8 +8,10 @@
 //! [`affected_vpcs`]). Must not know output or file formats.
 
 mod changes;
+mod resources;
 
-pub use changes::{Change, Detail, Kind, changes};
+pub use changes::{Change, Detail, Kind};
+pub use resources::changes;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;

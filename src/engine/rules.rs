@@ -5,6 +5,7 @@ use ipnet::IpNet;
 use crate::hs::{self, Cube, Field, Interval, IntervalSet, PacketSet};
 use crate::model::{
     Action, ClientVpnAssociation, NaclEntry, Network, Peer, PortMatch, Protocol, RouteDest, SgRule,
+    TableRoute,
 };
 
 /// Which address a rule's peer constrains.
@@ -284,22 +285,27 @@ pub fn describe_nacl_entry(e: &NaclEntry, side: Side) -> String {
     )
 }
 
-/// A route table's routes in the order they decide.
-pub struct Routes<'r> {
+/// A route table's routes in the order they decide (a VPC route table's,
+/// [`crate::model::Route`], or a transit gateway route table's).
+pub struct Routes<'r, R> {
     /// Routes to prefix lists whose entries the input lacks, with the
     /// addresses they could capture: checked first, those packets are unknown.
-    pub unknown: Vec<(IntervalSet, &'r crate::model::Route)>,
+    pub unknown: Vec<(IntervalSet, &'r R)>,
     /// The rest expanded to CIDRs (prefix lists inlined): most specific first,
-    /// then static before prefix-list before propagated, then input order
-    /// (aws-semantics.md §2, "How route priority works").
-    pub known: Vec<(IpNet, &'r crate::model::Route)>,
+    /// then by [`TableRoute::priority`] (static before prefix-list before
+    /// propagated), then input order (aws-semantics.md §2, "How route
+    /// priority works"; the Transit Gateway guide, "Route evaluation order").
+    pub known: Vec<(IpNet, &'r R)>,
 }
 
-pub fn expanded_routes<'r>(net: &Network, routes: &'r [crate::model::Route]) -> Routes<'r> {
+pub fn expanded_routes<'r, R: TableRoute>(
+    net: &Network,
+    routes: impl IntoIterator<Item = &'r R>,
+) -> Routes<'r, R> {
     let mut known = Vec::new();
     let mut unknown = Vec::new();
     for r in routes {
-        match &r.dest {
+        match r.dest() {
             RouteDest::Cidr(c) => known.push((*c, r)),
             RouteDest::PrefixList(id) => {
                 match net.prefix_lists.get(id).and_then(|p| p.entries.as_ref()) {

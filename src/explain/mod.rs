@@ -7,7 +7,7 @@ use ipnet::IpNet;
 
 pub use names::Names;
 
-use crate::engine::va::PolicyOutcome;
+use crate::engine::va::{PolicyCheck, PolicyOutcome};
 use crate::engine::{Cause, Direction, Flow, Via};
 use crate::hs::Field;
 use crate::model::{Action, Network, Peer};
@@ -43,7 +43,8 @@ pub fn explain(cause: &Cause, flow: &Flow, direction: Direction, names: &Names) 
     let dst = names.addresses(&flow.current(Field::Dst));
     let (reason, fix) = filters(cause, direction, &what, &src, &dst)
         .or_else(|| paths(cause, &src, &dst))
-        .or_else(|| access(cause, flow, &dst))
+        .or_else(|| client_vpn(cause, &dst))
+        .or_else(|| verified_access(cause, flow, &dst))
         .unwrap_or_else(|| {
             let (component, kind) = cause.component();
             (format!("stopped at {component} ({kind})"), None)
@@ -269,8 +270,8 @@ fn paths(cause: &Cause, src: &str, dst: &str) -> Option<(String, Option<String>)
     })
 }
 
-/// Client VPN and Verified Access.
-fn access(cause: &Cause, flow: &Flow, dst: &str) -> Option<(String, Option<String>)> {
+/// Client VPN.
+fn client_vpn(cause: &Cause, dst: &str) -> Option<(String, Option<String>)> {
     Some(match cause {
         Cause::CvpnUnavailable { endpoint, status } => (
             format!(
@@ -310,37 +311,7 @@ fn access(cause: &Cause, flow: &Flow, dst: &str) -> Option<(String, Option<Strin
             deciding,
             groups,
             shadowed,
-        } => {
-            let user = if groups.is_empty() {
-                "a user in none of the rules' groups".to_string()
-            } else {
-                format!("groups {}", groups.join(", "))
-            };
-            let reason = match (deciding.as_slice(), shadowed) {
-                ([], _) => format!(
-                    "no authorization rule of {endpoint} covers {dst}: Client VPN denies by default"
-                ),
-                (d, Some(s)) => format!(
-                    "the most specific authorization rule(s) for {dst} ({}) do not include {user}; {s} would, but loses to the more specific rule",
-                    d.join(", ")
-                ),
-                (d, None) => format!(
-                    "the most specific authorization rule(s) for {dst} ({}) do not include {user}",
-                    d.join(", ")
-                ),
-            };
-            let grant = if groups.is_empty() {
-                "AccessAll, or add the user to a granted group".to_string()
-            } else {
-                user.clone()
-            };
-            (
-                reason,
-                Some(format!(
-                    "add an authorization rule to {endpoint} for {dst} granting {grant}"
-                )),
-            )
-        }
+        } => not_authorized(endpoint, deciding, groups, shadowed.as_deref(), dst),
         Cause::CvpnAssociationNoRoute {
             endpoint,
             association,
@@ -354,6 +325,53 @@ fn access(cause: &Cause, flow: &Flow, dst: &str) -> Option<(String, Option<Strin
                 "add the Client VPN route {suggest} -> {subnet} to {endpoint}"
             )),
         ),
+        _ => return None,
+    })
+}
+
+/// No authorization rule of `endpoint` lets `groups` reach `dst`: the
+/// `deciding` rules, and the one `shadowed` by them that would.
+fn not_authorized(
+    endpoint: &str,
+    deciding: &[String],
+    groups: &[String],
+    shadowed: Option<&str>,
+    dst: &str,
+) -> (String, Option<String>) {
+    let user = if groups.is_empty() {
+        "a user in none of the rules' groups".to_string()
+    } else {
+        format!("groups {}", groups.join(", "))
+    };
+    let reason = match (deciding, shadowed) {
+        ([], _) => format!(
+            "no authorization rule of {endpoint} covers {dst}: Client VPN denies by default"
+        ),
+        (d, Some(s)) => format!(
+            "the most specific authorization rule(s) for {dst} ({}) do not include {user}; {s} would, but loses to the more specific rule",
+            d.join(", ")
+        ),
+        (d, None) => format!(
+            "the most specific authorization rule(s) for {dst} ({}) do not include {user}",
+            d.join(", ")
+        ),
+    };
+    let grant = if groups.is_empty() {
+        "AccessAll, or add the user to a granted group".to_string()
+    } else {
+        user.clone()
+    };
+    (
+        reason,
+        Some(format!(
+            "add an authorization rule to {endpoint} for {dst} granting {grant}"
+        )),
+    )
+}
+
+/// Verified Access.
+fn verified_access(cause: &Cause, flow: &Flow, dst: &str) -> Option<(String, Option<String>)> {
+    Some(match cause {
         Cause::VaUnavailable { endpoint, status } => (
             format!(
                 "{endpoint} is `{status}`: a Verified Access endpoint carries traffic only when `active`"
@@ -364,56 +382,7 @@ fn access(cause: &Cause, flow: &Flow, dst: &str) -> Option<(String, Option<Strin
             endpoint,
             checks,
             groups,
-        } => {
-            let user = if groups.is_empty() {
-                "a user in none of the groups the policies name".to_string()
-            } else {
-                format!("a user in {}", groups.join(", "))
-            };
-            let why: Vec<String> = checks
-                .iter()
-                .filter(|c| !c.allows())
-                .map(|c| {
-                    let what = format!("the {} policy of {}", c.level, c.owner);
-                    match &c.outcome {
-                        PolicyOutcome::Missing => {
-                            format!("{} has no policy, which denies every request", c.owner)
-                        }
-                        PolicyOutcome::Disabled => {
-                            format!("{what} is disabled, which denies every request")
-                        }
-                        PolicyOutcome::NotPermitted => {
-                            format!("no permit statement of {what} applies")
-                        }
-                        PolicyOutcome::Forbidden(by) => {
-                            format!("{what} forbids it: {}", by.join(" "))
-                        }
-                        PolicyOutcome::Undecided(why) => why.clone(),
-                        PolicyOutcome::Permitted(_) => String::new(),
-                    }
-                })
-                .collect();
-            let fix = checks
-                .iter()
-                .find(|c| !c.allows())
-                .map(|c| match &c.outcome {
-                    PolicyOutcome::Forbidden(_) => format!(
-                        "narrow the forbid statement of {} so it does not apply to {user}",
-                        c.owner
-                    ),
-                    _ => format!(
-                        "add a permit statement for {user} to the {} policy of {} (and enable it)",
-                        c.level, c.owner
-                    ),
-                });
-            (
-                format!(
-                    "Verified Access denies {user} on {endpoint}: {}",
-                    why.join("; ")
-                ),
-                fix,
-            )
-        }
+        } => va_denied(endpoint, checks, groups),
         Cause::VaElsewhere { endpoint, leads_to } => (
             format!("{endpoint} sends traffic to {leads_to}, not to {dst}"),
             None,
@@ -449,6 +418,63 @@ fn access(cause: &Cause, flow: &Flow, dst: &str) -> Option<(String, Option<Strin
         }
         _ => return None,
     })
+}
+
+/// Verified Access denies `groups` on `endpoint`: the `checks` that did not
+/// allow, and the statement to change.
+fn va_denied(
+    endpoint: &str,
+    checks: &[PolicyCheck],
+    groups: &[String],
+) -> (String, Option<String>) {
+    let user = if groups.is_empty() {
+        "a user in none of the groups the policies name".to_string()
+    } else {
+        format!("a user in {}", groups.join(", "))
+    };
+    let why: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.allows())
+        .map(|c| {
+            let what = format!("the {} policy of {}", c.level, c.owner);
+            match &c.outcome {
+                PolicyOutcome::Missing => {
+                    format!("{} has no policy, which denies every request", c.owner)
+                }
+                PolicyOutcome::Disabled => {
+                    format!("{what} is disabled, which denies every request")
+                }
+                PolicyOutcome::NotPermitted => {
+                    format!("no permit statement of {what} applies")
+                }
+                PolicyOutcome::Forbidden(by) => {
+                    format!("{what} forbids it: {}", by.join(" "))
+                }
+                PolicyOutcome::Undecided(why) => why.clone(),
+                PolicyOutcome::Permitted(_) => String::new(),
+            }
+        })
+        .collect();
+    let fix = checks
+        .iter()
+        .find(|c| !c.allows())
+        .map(|c| match &c.outcome {
+            PolicyOutcome::Forbidden(_) => format!(
+                "narrow the forbid statement of {} so it does not apply to {user}",
+                c.owner
+            ),
+            _ => format!(
+                "add a permit statement for {user} to the {} policy of {} (and enable it)",
+                c.level, c.owner
+            ),
+        });
+    (
+        format!(
+            "Verified Access denies {user} on {endpoint}: {}",
+            why.join("; ")
+        ),
+        fix,
+    )
 }
 
 /// What stopped packets, in a few words naming the component and the rule

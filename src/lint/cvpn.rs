@@ -220,138 +220,170 @@ fn authorization(
         })
         .fold(IntervalSet::empty(), |acc, r| acc.union(&cidr(&r.dest)));
     let active: Vec<&ClientVpnAuthRule> = ep.auth_rules.iter().filter(|r| r.is_active()).collect();
-    // Where the rules of one destination decide: the most specific rules
-    // covering an address decide it (aws-semantics.md §6).
-    let region = |dest: &ipnet::IpNet| {
-        active
-            .iter()
-            .filter(|s| s.dest.prefix_len() > dest.prefix_len())
-            .fold(cidr(dest), |acc, s| acc.difference(&cidr(&s.dest)))
-    };
-    let cmd_revoke = |r: &ClientVpnAuthRule| {
-        format!(
-            "aws ec2 revoke-client-vpn-ingress --client-vpn-endpoint-id {} --target-network-cidr {} {}",
-            ep.id,
-            r.dest,
-            match &r.group {
-                Some(g) if !r.access_all => format!("--access-group-id {g}"),
-                _ => "--revoke-all-groups".into(),
-            }
-        )
-    };
     for r in &active {
-        let own = region(&r.dest);
-        let subject = r.group.clone().unwrap_or_else(|| "all users".into());
+        let own = decided_by(&active, &r.dest);
         if own.is_empty() {
-            // More specific destinations decide all of it: for each, do its
-            // rules grant this rule's users too?
-            let mut more: Vec<ipnet::IpNet> = active
-                .iter()
-                .map(|s| s.dest)
-                .filter(|d| d.prefix_len() > r.dest.prefix_len() && meets(&cidr(d), &cidr(&r.dest)))
-                .collect();
-            more.sort();
-            more.dedup();
-            let deciding: Vec<ipnet::IpNet> =
-                more.into_iter().filter(|d| !region(d).is_empty()).collect();
-            let lose: Vec<ipnet::IpNet> = deciding
-                .iter()
-                .copied()
-                .filter(|d| !active.iter().any(|s| s.dest == *d && grants_same(s, r)))
-                .collect();
-            let who = if r.access_all {
-                "every user".to_string()
-            } else {
-                format!("group {}", r.group.as_deref().unwrap_or("?"))
-            };
-            let (severity, consequence, fix) = if lose.is_empty() {
-                (
-                    Severity::Low,
-                    format!("they grant {who} too, so it is redundant"),
-                    format!("revoke it; nothing changes: {}", cmd_revoke(r)),
-                )
-            } else {
-                let g = match &r.group {
-                    Some(g) if !r.access_all => format!("--access-group-id {g}"),
-                    _ => "--authorize-all-groups".into(),
-                };
-                (
-                    Severity::Medium,
-                    format!(
-                        "the rules for {} do not grant {who}: {who} cannot reach {}",
-                        lose.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-                        if lose.len() == 1 { "it" } else { "them" }
-                    ),
-                    format!(
-                        "if {who} should reach them, authorize it on each more specific destination ({}); otherwise revoke it: {}",
-                        lose.iter()
-                            .map(|d| format!(
-                                "aws ec2 authorize-client-vpn-ingress --client-vpn-endpoint-id {} --target-network-cidr {d} {g}",
-                                ep.id
-                            ))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                        cmd_revoke(r)
-                    ),
-                )
-            };
-            out.push(Finding {
-                kind: Kind::CvpnAuthOverridden,
-                severity,
-                resource: ep.id.clone(),
-                rule: Some(r.dest.to_string()),
-                vpc: Some(ep.vpc.clone()),
-                subject,
-                message: format!(
-                    "authorization rule {} never decides: more specific rules ({}) cover all of {}, and the most specific rule covering a destination decides; {consequence}",
-                    describe_auth_rule(r),
-                    deciding.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-                    r.dest
-                ),
-                fix,
-                related: active
-                    .iter()
-                    .filter(|s| deciding.contains(&s.dest))
-                    .map(|s| describe_auth_rule(s))
-                    .collect(),
-                packets: Vec::new(),
-            });
+            out.push(overridden(ep, &active, r));
             continue;
         }
         if meets(&own, &routed) {
             continue;
         }
-        out.push(Finding {
-            kind: Kind::CvpnAuthUnroutable,
-            severity: Severity::Low,
-            resource: ep.id.clone(),
-            rule: Some(r.dest.to_string()),
-            vpc: Some(ep.vpc.clone()),
-            subject,
-            message: format!(
-                "authorization rule {} is unusable: no Client VPN route covers {}, where it decides, so no connection there enters the VPN{}",
-                describe_auth_rule(r),
-                names.addresses(&own),
-                if ep.split_tunnel {
-                    " (split tunnel: it goes out the client's own network)"
-                } else {
-                    ""
-                }
+        out.push(unroutable(ep, assocs, names, r, &own));
+    }
+}
+
+/// Where the rules of one destination decide: the most specific rules
+/// covering an address decide it (aws-semantics.md §6).
+fn decided_by(active: &[&ClientVpnAuthRule], dest: &ipnet::IpNet) -> IntervalSet {
+    active
+        .iter()
+        .filter(|s| s.dest.prefix_len() > dest.prefix_len())
+        .fold(cidr(dest), |acc, s| acc.difference(&cidr(&s.dest)))
+}
+
+/// The command that revokes rule `r` of `ep`.
+fn revoke_cmd(ep: &ClientVpnEndpoint, r: &ClientVpnAuthRule) -> String {
+    format!(
+        "aws ec2 revoke-client-vpn-ingress --client-vpn-endpoint-id {} --target-network-cidr {} {}",
+        ep.id,
+        r.dest,
+        match &r.group {
+            Some(g) if !r.access_all => format!("--access-group-id {g}"),
+            _ => "--revoke-all-groups".into(),
+        }
+    )
+}
+
+/// Rule `r` decides nowhere: more specific rules cover all of its
+/// destination. Redundant when they grant its users too, else they lose
+/// them.
+fn overridden(
+    ep: &ClientVpnEndpoint,
+    active: &[&ClientVpnAuthRule],
+    r: &ClientVpnAuthRule,
+) -> Finding {
+    let subject = r.group.clone().unwrap_or_else(|| "all users".into());
+    // More specific destinations decide all of it: for each, do its
+    // rules grant this rule's users too?
+    let mut more: Vec<ipnet::IpNet> = active
+        .iter()
+        .map(|s| s.dest)
+        .filter(|d| d.prefix_len() > r.dest.prefix_len() && meets(&cidr(d), &cidr(&r.dest)))
+        .collect();
+    more.sort();
+    more.dedup();
+    let deciding: Vec<ipnet::IpNet> = more
+        .into_iter()
+        .filter(|d| !decided_by(active, d).is_empty())
+        .collect();
+    let lose: Vec<ipnet::IpNet> = deciding
+        .iter()
+        .copied()
+        .filter(|d| !active.iter().any(|s| s.dest == *d && grants_same(s, r)))
+        .collect();
+    let who = if r.access_all {
+        "every user".to_string()
+    } else {
+        format!("group {}", r.group.as_deref().unwrap_or("?"))
+    };
+    let (severity, consequence, fix) = if lose.is_empty() {
+        (
+            Severity::Low,
+            format!("they grant {who} too, so it is redundant"),
+            format!("revoke it; nothing changes: {}", revoke_cmd(ep, r)),
+        )
+    } else {
+        let g = match &r.group {
+            Some(g) if !r.access_all => format!("--access-group-id {g}"),
+            _ => "--authorize-all-groups".into(),
+        };
+        (
+            Severity::Medium,
+            format!(
+                "the rules for {} do not grant {who}: {who} cannot reach {}",
+                lose.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                if lose.len() == 1 { "it" } else { "them" }
             ),
-            fix: format!(
-                "add a route through every association ({}), or revoke the rule: {}",
-                assocs
-                    .iter()
-                    .map(|a| format!(
-                        "aws ec2 create-client-vpn-route --client-vpn-endpoint-id {} --destination-cidr-block {} --target-vpc-subnet-id {}",
-                        ep.id, r.dest, a.subnet
+            format!(
+                "if {who} should reach them, authorize it on each more specific destination ({}); otherwise revoke it: {}",
+                lose.iter()
+                    .map(|d| format!(
+                        "aws ec2 authorize-client-vpn-ingress --client-vpn-endpoint-id {} --target-network-cidr {d} {g}",
+                        ep.id
                     ))
                     .collect::<Vec<_>>()
                     .join("; "),
-                cmd_revoke(r)
+                revoke_cmd(ep, r)
             ),
-            related: Vec::new(),
-            packets: Vec::new(),
-        });
+        )
+    };
+    Finding {
+        kind: Kind::CvpnAuthOverridden,
+        severity,
+        resource: ep.id.clone(),
+        rule: Some(r.dest.to_string()),
+        vpc: Some(ep.vpc.clone()),
+        subject,
+        message: format!(
+            "authorization rule {} never decides: more specific rules ({}) cover all of {}, and the most specific rule covering a destination decides; {consequence}",
+            describe_auth_rule(r),
+            deciding
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            r.dest
+        ),
+        fix,
+        related: active
+            .iter()
+            .filter(|s| deciding.contains(&s.dest))
+            .map(|s| describe_auth_rule(s))
+            .collect(),
+        packets: Vec::new(),
+    }
+}
+
+/// Rule `r` decides `own`, which no Client VPN route covers.
+fn unroutable(
+    ep: &ClientVpnEndpoint,
+    assocs: &[&crate::model::ClientVpnAssociation],
+    names: &Names,
+    r: &ClientVpnAuthRule,
+    own: &IntervalSet,
+) -> Finding {
+    let subject = r.group.clone().unwrap_or_else(|| "all users".into());
+    Finding {
+        kind: Kind::CvpnAuthUnroutable,
+        severity: Severity::Low,
+        resource: ep.id.clone(),
+        rule: Some(r.dest.to_string()),
+        vpc: Some(ep.vpc.clone()),
+        subject,
+        message: format!(
+            "authorization rule {} is unusable: no Client VPN route covers {}, where it decides, so no connection there enters the VPN{}",
+            describe_auth_rule(r),
+            names.addresses(own),
+            if ep.split_tunnel {
+                " (split tunnel: it goes out the client's own network)"
+            } else {
+                ""
+            }
+        ),
+        fix: format!(
+            "add a route through every association ({}), or revoke the rule: {}",
+            assocs
+                .iter()
+                .map(|a| format!(
+                    "aws ec2 create-client-vpn-route --client-vpn-endpoint-id {} --destination-cidr-block {} --target-vpc-subnet-id {}",
+                    ep.id, r.dest, a.subnet
+                ))
+                .collect::<Vec<_>>()
+                .join("; "),
+            revoke_cmd(ep, r)
+        ),
+        related: Vec::new(),
+        packets: Vec::new(),
     }
 }

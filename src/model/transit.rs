@@ -294,6 +294,16 @@ impl TgwRoute {
     }
 }
 
+impl super::TableRoute for TgwRoute {
+    fn dest(&self) -> &RouteDest {
+        &self.dest
+    }
+
+    fn priority(&self) -> u8 {
+        TgwRoute::priority(self)
+    }
+}
+
 /// `describe-transit-gateway-route-tables` (`TransitGatewayRouteTables`),
 /// with what the project's `TransitGatewayRouteTableContents` document adds;
 /// `transit_gateways[].route_tables` (YAML).

@@ -8,8 +8,8 @@
 
 use std::time::Instant;
 
-use super::SynthError;
 use super::solve::{Minimality, Optimizer, Problem, Solution, infeasible_reason};
+use super::types::SynthError;
 
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Greedy;

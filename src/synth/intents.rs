@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::engine::{QueryOptions, QuerySpec, parse_port_range};
 use crate::model::Protocol;
 
-use super::SynthError;
+use super::types::SynthError;
 
 /// One flow of the intents file.
 #[derive(Clone, Debug, PartialEq, Eq)]

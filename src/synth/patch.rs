@@ -9,8 +9,8 @@ use ipnet::IpNet;
 
 use crate::model::{ClientVpnAuthRule, NaclEntry, Network, SgRule};
 
-use super::candidates::{add_routes, entries_mut, rules_mut};
-use super::{Dir, NewAuth, NewRoute, NewRule, Place};
+use super::discover::{add_routes, entries_mut, rules_mut};
+use super::types::{Dir, NewAuth, NewRoute, NewRule, Place};
 
 /// One change to the input, in the order to apply.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use super::SynthError;
+use super::types::SynthError;
 
 /// Choose a subset of candidates: every entry of `covers` (the candidates
 /// that let one need through) has a chosen one; in every `forbids` entry

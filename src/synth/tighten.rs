@@ -3,7 +3,7 @@
 //!
 //! The intents are asked of the input as it is: their paths name the rules
 //! that let them through and the packets each filter must pass (the same
-//! needs as synth, [`super::Need`]). Every security-group rule, network ACL
+//! needs as synth, [`Need`]). Every security-group rule, network ACL
 //! allow entry and Client VPN authorization rule of the VPCs the intents
 //! cross is then compared with what its filter must pass: what it allows
 //! beyond that is its excess, an exact packet set; a rule whose packets no
@@ -20,10 +20,13 @@ use crate::engine::Verdict as EngineVerdict;
 use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
 use crate::model::{ClientVpnAuthRule, NaclEntry, Network, Peer, PortMatch, SgRule};
 
-use super::candidates::{needs_in, rule_at};
+use super::candidates::rule_at;
+use super::discover::needs_in;
+use super::intents::Intents;
+use super::needs::Need;
 use super::patch::{Change, apply};
+use super::types::{Dir, Granularity, NewRule, Place, SynthError, strip_label};
 use super::verify::{Verification, verify_tighten};
-use super::{Dir, Granularity, Intents, NewRule, Place, SynthError};
 
 /// What to do with a rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,9 +142,46 @@ pub fn tighten(
     for a in &analyses {
         assumptions.extend(a.assumptions.iter().cloned());
     }
-    // The VPCs the intents cross: their filters are compared.
+    let vpcs = crossed_vpcs(net, &needs);
+    let mut out = Tally::default();
+    tighten_groups(net, &vpcs, &needs, &mut out);
+    tighten_nacls(net, &vpcs, &needs, &mut out);
+    tighten_auth(net, &vpcs, &analyses, gran, &mut out);
+    let Tally {
+        findings,
+        mut changes,
+        removals,
+        compared,
+    } = out;
+    changes.extend(removals);
+    let result = apply(net, &changes);
+    let verification = verify_tighten(net, &result, intents)?;
+    Ok(Tightening {
+        granularity: gran,
+        intents: intents.clone(),
+        findings,
+        compared,
+        changes,
+        result,
+        verification,
+        assumptions: assumptions.into_iter().collect(),
+    })
+}
+
+/// What tightening found so far: findings, the changes that add narrowed
+/// rules, the removals (applied after them), the rules compared.
+#[derive(Default)]
+struct Tally {
+    findings: Vec<Finding>,
+    changes: Vec<Change>,
+    removals: Vec<Change>,
+    compared: usize,
+}
+
+/// The VPCs the intents cross: their filters are compared.
+fn crossed_vpcs(net: &Network, needs: &[Need]) -> BTreeSet<String> {
     let mut vpcs: BTreeSet<String> = BTreeSet::new();
-    for n in &needs {
+    for n in needs {
         for p in &n.places {
             let vpc = match p {
                 Place::Sg { group, .. } => net.security_groups.get(group).map(|g| g.vpc.clone()),
@@ -150,13 +190,16 @@ pub fn tighten(
             vpcs.extend(vpc);
         }
     }
-    let mut findings = Vec::new();
-    let mut changes: Vec<Change> = Vec::new();
-    let mut removals: Vec<Change> = Vec::new();
-    let mut compared = 0;
-    let need_at = |place: &Place| -> Vec<&super::Need> {
-        needs.iter().filter(|n| n.places.contains(place)).collect()
-    };
+    vpcs
+}
+
+/// The needs at `place`.
+fn need_at<'a>(needs: &'a [Need], place: &Place) -> Vec<&'a Need> {
+    needs.iter().filter(|n| n.places.contains(place)).collect()
+}
+
+/// Security-group rules against what their group and direction must pass.
+fn tighten_groups(net: &Network, vpcs: &BTreeSet<String>, needs: &[Need], out: &mut Tally) {
     for sg in net
         .security_groups
         .values()
@@ -167,14 +210,14 @@ pub fn tighten(
                 group: sg.id.clone(),
                 dir,
             };
-            let here = need_at(&place);
+            let here = need_at(needs, &place);
             let need = here.iter().fold(PacketSet::empty(), |a, n| a.union(&n.set));
             let rules: &Vec<SgRule> = match dir {
                 Dir::Inbound => &sg.ingress,
                 Dir::Outbound => &sg.egress,
             };
             for r in rules {
-                compared += 1;
+                out.compared += 1;
                 let current = NewRule::Sg {
                     group: sg.id.clone(),
                     dir,
@@ -213,38 +256,43 @@ pub fn tighten(
                 };
                 for n in &narrowed {
                     if let NewRule::Sg { rule, .. } = n {
-                        changes.push(Change::SgAuthorize {
+                        out.changes.push(Change::SgAuthorize {
                             group: sg.id.clone(),
                             dir,
                             rule: rule.clone(),
                         });
                     }
                 }
-                removals.push(Change::SgRevoke {
+                out.removals.push(Change::SgRevoke {
                     group: sg.id.clone(),
                     dir,
                     rule: r.clone(),
                 });
-                findings.push(Finding {
+                out.findings.push(Finding {
                     component: place.id().to_string(),
                     rule: current.describe(),
                     verdict,
                     excess,
                     narrowed: narrowed
                         .iter()
-                        .map(|n| super::strip_label(&n.describe(), "tighten"))
+                        .map(|n| strip_label(&n.describe(), "tighten"))
                         .collect(),
                 });
             }
         }
     }
+}
+
+/// Network ACL allow entries against what their ACL and direction must
+/// pass; a narrowed entry keeps its number, the others take free ones.
+fn tighten_nacls(net: &Network, vpcs: &BTreeSet<String>, needs: &[Need], out: &mut Tally) {
     for acl in net.network_acls.values().filter(|a| vpcs.contains(&a.vpc)) {
         for dir in [Dir::Inbound, Dir::Outbound] {
             let place = Place::Nacl {
                 acl: acl.id.clone(),
                 dir,
             };
-            let here = need_at(&place);
+            let here = need_at(needs, &place);
             let need = here.iter().fold(PacketSet::empty(), |a, n| a.union(&n.set));
             let entries: &Vec<NaclEntry> = match dir {
                 Dir::Inbound => &acl.inbound,
@@ -255,7 +303,7 @@ pub fn tighten(
                 .iter()
                 .filter(|e| e.action == crate::model::Action::Allow)
             {
-                compared += 1;
+                out.compared += 1;
                 let current = NewRule::Nacl {
                     acl: acl.id.clone(),
                     dir,
@@ -305,7 +353,7 @@ pub fn tighten(
                     numbered.push(x);
                 }
                 let verdict = if numbered.is_empty() {
-                    removals.push(Change::NaclDelete {
+                    out.removals.push(Change::NaclDelete {
                         acl: acl.id.clone(),
                         dir,
                         entry: e.clone(),
@@ -313,7 +361,7 @@ pub fn tighten(
                     Verdict::Remove
                 } else {
                     for (k, x) in numbered.iter().enumerate() {
-                        changes.push(if k == 0 {
+                        out.changes.push(if k == 0 {
                             Change::NaclReplace {
                                 acl: acl.id.clone(),
                                 dir,
@@ -330,7 +378,7 @@ pub fn tighten(
                     }
                     Verdict::Narrow
                 };
-                findings.push(Finding {
+                out.findings.push(Finding {
                     component: place.id().to_string(),
                     rule: current.describe(),
                     verdict,
@@ -343,14 +391,23 @@ pub fn tighten(
             }
         }
     }
-    // Client VPN authorization: the destinations the intents' users need.
+}
+
+/// Client VPN authorization: the destinations the intents' users need.
+fn tighten_auth(
+    net: &Network,
+    vpcs: &BTreeSet<String>,
+    analyses: &[crate::engine::Analysis],
+    gran: Granularity,
+    out: &mut Tally,
+) {
     for e in net
         .client_vpn_endpoints
         .values()
         .filter(|e| vpcs.contains(&e.vpc))
     {
         let mut needed: Vec<(std::net::IpAddr, Vec<String>)> = Vec::new();
-        for a in &analyses {
+        for a in analyses {
             if a.access
                 .iter()
                 .any(|x| x.endpoint == e.id && x.verdict == EngineVerdict::Reachable)
@@ -359,7 +416,7 @@ pub fn tighten(
             }
         }
         for r in &e.auth_rules {
-            compared += 1;
+            out.compared += 1;
             let serves = |groups: &Vec<String>| {
                 r.access_all
                     || r.group
@@ -369,7 +426,7 @@ pub fn tighten(
             let mut dests: Vec<IpNet> = needed
                 .iter()
                 .filter(|(ip, g)| r.dest.contains(ip) && serves(g))
-                .map(|(ip, _)| super::candidates::dest_cidr(net, *ip, gran))
+                .map(|(ip, _)| super::discover::dest_cidr(net, *ip, gran))
                 .map(|c| {
                     if r.dest.contains(&c.network()) && r.dest.prefix_len() <= c.prefix_len() {
                         c
@@ -396,16 +453,16 @@ pub fn tighten(
                 })
                 .collect();
             for n in &narrowed {
-                changes.push(Change::AuthAuthorize {
+                out.changes.push(Change::AuthAuthorize {
                     endpoint: e.id.clone(),
                     rule: n.clone(),
                 });
             }
-            removals.push(Change::AuthRevoke {
+            out.removals.push(Change::AuthRevoke {
                 endpoint: e.id.clone(),
                 rule: r.clone(),
             });
-            findings.push(Finding {
+            out.findings.push(Finding {
                 component: e.id.clone(),
                 rule: crate::engine::client::describe_auth_rule(r),
                 verdict: if narrowed.is_empty() {
@@ -421,19 +478,6 @@ pub fn tighten(
             });
         }
     }
-    changes.extend(removals);
-    let result = apply(net, &changes);
-    let verification = verify_tighten(net, &result, intents)?;
-    Ok(Tightening {
-        granularity: gran,
-        intents: intents.clone(),
-        findings,
-        compared,
-        changes,
-        result,
-        verification,
-        assumptions: assumptions.into_iter().collect(),
-    })
 }
 
 /// The rules that let through what `needs` need of `set` (the rule's
@@ -442,7 +486,7 @@ fn narrow(
     net: &Network,
     place: &Place,
     set: &PacketSet,
-    needs: &[&super::Need],
+    needs: &[&Need],
     icmp: bool,
     make: impl Fn(crate::model::Protocol, PortMatch, Peer) -> NewRule,
 ) -> Vec<NewRule> {

@@ -13,8 +13,9 @@ use crate::hs::{IntervalSet, PacketSet};
 use crate::model::{Network, PortMatch, Protocol};
 use crate::who::{Source, ports_of};
 
-use super::candidates::ask;
-use super::{Dir, Intent, Intents, NewRule, SynthError};
+use super::discover::ask;
+use super::intents::{Intent, Intents};
+use super::types::{Dir, NewRule, SynthError};
 
 /// One flow asked of the result.
 #[derive(Clone, Debug)]

@@ -21,10 +21,8 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use crate::hs::{self, Field, Interval, IntervalSet, Origin as Src};
-use crate::model::{
-    ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, TgwAttachment,
-    VaEndpoint,
-};
+use crate::model::node::{Cross, Node};
+use crate::model::{ClientVpnAssociation, ClientVpnEndpoint, Interface, Network, VaEndpoint};
 
 use super::analysis::{Cause, Conntrack, Direction, End, Hop, Leaf};
 use super::flow::Flow;
@@ -36,48 +34,8 @@ pub(super) use crate::model::aws::NAT_PORTS;
 /// A walk longer than this is a routing loop.
 const MAX_HOPS: usize = 64;
 
-/// A place packets leave from (and replies come back to).
-#[derive(Clone, Copy)]
-enum Node<'n> {
-    Eni(&'n Interface),
-    Nat(&'n NatGateway),
-    /// A Client VPN association: its ENI source-NATs client traffic.
-    Cvpn(&'n ClientVpnEndpoint, &'n ClientVpnAssociation),
-    /// A Verified Access endpoint's network interfaces in one of its subnets.
-    Va(&'n VaEndpoint, &'n str),
-    /// Where a transit gateway's VPC attachment hands packets into its VPC:
-    /// its interface in this subnet (no security group).
-    Tgw(&'n TgwAttachment, &'n str, &'n str),
-}
-
+/// What the walk needs of a node beyond where it is.
 impl<'n> Node<'n> {
-    fn id(&self) -> &'n str {
-        match self {
-            Node::Eni(i) => &i.id,
-            Node::Nat(n) => &n.id,
-            Node::Cvpn(_, a) => &a.id,
-            Node::Va(e, _) => &e.id,
-            Node::Tgw(a, _, _) => &a.id,
-        }
-    }
-    fn subnet(&self) -> &'n str {
-        match self {
-            Node::Eni(i) => &i.subnet,
-            Node::Nat(n) => &n.subnet,
-            Node::Cvpn(_, a) => &a.subnet,
-            Node::Va(_, s) => s,
-            Node::Tgw(_, s, _) => s,
-        }
-    }
-    fn vpc(&self) -> &'n str {
-        match self {
-            Node::Eni(i) => &i.vpc,
-            Node::Nat(n) => &n.vpc,
-            Node::Cvpn(e, _) => &e.vpc,
-            Node::Va(e, _) => &e.vpc,
-            Node::Tgw(_, _, v) => v,
-        }
-    }
     /// The security groups the node's traffic carries (a NAT gateway has none).
     fn groups(&self) -> Option<&'n [String]> {
         match self {
@@ -112,15 +70,6 @@ impl<'n> Node<'n> {
             Node::Eni(_) | Node::Nat(_) | Node::Tgw(..) => None,
         }
     }
-}
-
-/// Where a packet crosses into its destination's subnet from.
-#[derive(Clone, Copy)]
-enum Cross<'a> {
-    /// From a subnet of the same VPC (no ACL between two ENIs of one subnet).
-    Subnet(&'a str),
-    /// From outside the VPC (internet gateway, peering).
-    Outside,
 }
 
 /// One walk, in one direction: the leaves it reaches, and the assumptions

@@ -1,11 +1,13 @@
 //! Route tables: a subnet's (the same subnet delivered directly), a
 //! gateway's (ingress routing), and the middlebox an ingress route sends to.
 
+use ipnet::IpNet;
+
 use crate::engine::analysis::{Cause, Hop};
 use crate::engine::flow::Flow;
 use crate::engine::rules::{self, Side};
 use crate::hs::{Field, IntervalSet};
-use crate::model::{RouteDest, RouteState, Target};
+use crate::model::{Route, RouteDest, RouteState, TableRoute, Target};
 
 use super::{Cross, Node, Trail, Walk};
 
@@ -44,17 +46,14 @@ impl<'n> Walk<'n, '_> {
                 "no route table for this subnet (and no main table for its VPC) in the input",
             );
         };
-        let routes = rules::expanded_routes(net, &rtb.routes);
-        let mut rest = flow;
-        for (could, r) in &routes.unknown {
-            let (hit, miss) = rest.split_field(Field::Dst, could);
-            rest = miss;
-            let pl = r.dest.describe();
-            let managed = net.prefix_lists.get(&pl).is_some_and(|p| p.aws_managed());
-            self.unknown(
-                hit,
-                trail.clone(),
-                &rtb.id,
+        let rest = self.split_routes(
+            &rtb.id,
+            &rtb.routes,
+            flow,
+            &trail,
+            |r| {
+                let pl = r.dest.describe();
+                let managed = net.prefix_lists.get(&pl).is_some_and(|p| p.aws_managed());
                 format!(
                     "route {pl} -> {}: the entries of {pl} are not in the input, so it may capture these packets{}",
                     r.target.id(),
@@ -63,24 +62,42 @@ impl<'n> Walk<'n, '_> {
                     } else {
                         ""
                     }
-                ),
-            );
-        }
-        self.follow_routes(node, &rtb.id, routes.known, rest, trail);
+                )
+            },
+            |w, hit, cidr, r| w.subnet_route(node, &rtb.id, cidr, r, hit, &trail),
+        );
+        self.drop(
+            rest,
+            trail,
+            Cause::NoRoute {
+                rtb: rtb.id.clone(),
+                subnet: node.subnet().to_string(),
+            },
+        );
     }
 
-    /// Follows routes (in deciding order) for the packets each one takes; what
-    /// none takes is dropped (`NoRoute`).
-    pub(super) fn follow_routes(
+    /// Hands each route of a table the packets it takes, in deciding order
+    /// (`rules::expanded_routes`): first what a route to a prefix list
+    /// without entries could capture, `unknown` at `table` (`why` names the
+    /// route), then each other route's packets to `each` (the packets, the
+    /// CIDR they matched, the route). Returns what no route takes.
+    pub(super) fn split_routes<R: TableRoute + 'n>(
         &mut self,
-        node: Node<'n>,
-        rtb: &str,
-        routes: Vec<(ipnet::IpNet, &'n crate::model::Route)>,
+        table: &str,
+        routes: impl IntoIterator<Item = &'n R>,
         flow: Flow,
-        trail: Trail,
-    ) {
+        trail: &Trail,
+        why: impl Fn(&R) -> String,
+        mut each: impl FnMut(&mut Self, Flow, IpNet, &'n R),
+    ) -> Flow {
+        let routes = rules::expanded_routes(self.net, routes);
         let mut rest = flow;
-        for (cidr, r) in routes {
+        for (could, r) in &routes.unknown {
+            let (hit, miss) = rest.split_field(Field::Dst, could);
+            rest = miss;
+            self.unknown(hit, trail.clone(), table, why(r));
+        }
+        for (cidr, r) in routes.known {
             if rest.is_empty() {
                 break;
             }
@@ -89,62 +106,68 @@ impl<'n> Walk<'n, '_> {
             if hit.is_empty() {
                 continue;
             }
-            let desc = format!("{} -> {}", r.dest.describe(), r.target.id());
-            if r.state == RouteState::Blackhole {
-                self.drop(
+            each(self, hit, cidr, r);
+        }
+        rest
+    }
+
+    /// The packets subnet route `r` of table `rtb` takes (matched as `cidr`):
+    /// dropped at a blackhole, else on to its target.
+    fn subnet_route(
+        &mut self,
+        node: Node<'n>,
+        rtb: &str,
+        cidr: IpNet,
+        r: &Route,
+        hit: Flow,
+        trail: &Trail,
+    ) {
+        let desc = format!("{} -> {}", r.dest.describe(), r.target.id());
+        if r.state == RouteState::Blackhole {
+            return self.drop(
+                hit,
+                trail.with(Hop::new(
+                    rtb,
+                    "route-table",
+                    "route",
+                    format!("{desc} (blackhole)"),
+                )),
+                Cause::Blackhole {
+                    rtb: rtb.to_string(),
+                    route: desc,
+                },
+            );
+        }
+        let hop = Hop::new(rtb, "route-table", "route", desc);
+        let hop = match &r.dest {
+            RouteDest::PrefixList(_) => hop.with_entry(cidr.to_string()),
+            RouteDest::Cidr(_) => hop,
+        };
+        let t = trail.with(hop);
+        match &r.target {
+            Target::Local => self.deliver(node.vpc(), Cross::Subnet(node.subnet()), hit, t),
+            Target::InternetGateway(id) => self.via_igw(node, id, hit, t),
+            Target::EgressOnlyInternetGateway(id) => self.via_eigw(node, id, hit, t),
+            Target::VirtualPrivateGateway(id) => self.via_vgw(node, id, hit, t),
+            Target::NatGateway(id) => self.via_nat(node, id, hit, t),
+            Target::VpcPeering(id) => self.via_peering(node, id, hit, t),
+            Target::TransitGateway(id) => self.via_tgw(node, id, hit, t),
+            other => {
+                let what = match other {
+                    Target::NetworkInterface(_) | Target::Instance(_) => {
+                        "appliance routes (network interface or instance targets)"
+                    }
+                    Target::VpcEndpoint(_) => "gateway VPC endpoints",
+                    _ => "this route target",
+                };
+                self.unknown(
                     hit,
-                    trail.with(Hop::new(
-                        rtb,
-                        "route-table",
-                        "route",
-                        format!("{desc} (blackhole)"),
-                    )),
-                    Cause::Blackhole {
-                        rtb: rtb.to_string(),
-                        route: desc,
-                    },
+                    t,
+                    other.id(),
+                    format!("the model does not follow {what} yet"),
                 );
-                continue;
-            }
-            let hop = Hop::new(rtb, "route-table", "route", desc);
-            let hop = match &r.dest {
-                RouteDest::PrefixList(_) => hop.with_entry(cidr.to_string()),
-                RouteDest::Cidr(_) => hop,
-            };
-            let t = trail.with(hop);
-            match &r.target {
-                Target::Local => self.deliver(node.vpc(), Cross::Subnet(node.subnet()), hit, t),
-                Target::InternetGateway(id) => self.via_igw(node, id, hit, t),
-                Target::EgressOnlyInternetGateway(id) => self.via_eigw(node, id, hit, t),
-                Target::VirtualPrivateGateway(id) => self.via_vgw(node, id, hit, t),
-                Target::NatGateway(id) => self.via_nat(node, id, hit, t),
-                Target::VpcPeering(id) => self.via_peering(node, id, hit, t),
-                Target::TransitGateway(id) => self.via_tgw(node, id, hit, t),
-                other => {
-                    let what = match other {
-                        Target::NetworkInterface(_) | Target::Instance(_) => {
-                            "appliance routes (network interface or instance targets)"
-                        }
-                        Target::VpcEndpoint(_) => "gateway VPC endpoints",
-                        _ => "this route target",
-                    };
-                    self.unknown(
-                        hit,
-                        t,
-                        other.id(),
-                        format!("the model does not follow {what} yet"),
-                    );
-                }
             }
         }
-        self.drop(
-            rest,
-            trail,
-            Cause::NoRoute {
-                rtb: rtb.to_string(),
-                subnet: node.subnet().to_string(),
-            },
-        );
     }
 
     /// Ingress routing: the route table associated with gateway `gw` routes
@@ -165,63 +188,25 @@ impl<'n> Walk<'n, '_> {
         else {
             return vec![(flow, trail)];
         };
-        let routes = rules::expanded_routes(net, &rtb.routes);
-        let mut rest = flow;
-        for (could, r) in &routes.unknown {
-            let (hit, miss) = rest.split_field(Field::Dst, could);
-            rest = miss;
-            self.unknown(
-                hit,
-                trail.clone(),
-                &rtb.id,
+        let mut local = Vec::new();
+        let rest = self.split_routes(
+            &rtb.id,
+            &rtb.routes,
+            flow,
+            &trail,
+            |r| {
                 format!(
                     "gateway route {} -> {}: its entries are not in the input",
                     r.dest.describe(),
                     r.target.id()
-                ),
-            );
-        }
-        let mut local = Vec::new();
-        for (cidr, r) in routes.known {
-            if rest.is_empty() {
-                break;
-            }
-            let (hit, miss) = rest.split_field(Field::Dst, &rules::cidr_set(&cidr));
-            rest = miss;
-            if hit.is_empty() {
-                continue;
-            }
-            let desc = format!("{} -> {}", r.dest.describe(), r.target.id());
-            let t = trail.with(Hop::new(
-                &rtb.id,
-                "route-table",
-                "route",
-                format!("{desc} (gateway route table of {gw})"),
-            ));
-            if r.state == RouteState::Blackhole {
-                self.drop(
-                    hit,
-                    t,
-                    Cause::Blackhole {
-                        rtb: rtb.id.clone(),
-                        route: desc,
-                    },
-                );
-                continue;
-            }
-            match &r.target {
-                Target::Local => local.push((hit, t)),
-                Target::NetworkInterface(id) | Target::Instance(id) => {
-                    self.appliance(vpc, id, hit, t)
+                )
+            },
+            |w, hit, _, r| {
+                if let Some(on) = w.gateway_route(gw, vpc, &rtb.id, r, hit, &trail) {
+                    local.push(on);
                 }
-                other => self.unknown(
-                    hit,
-                    t,
-                    other.id(),
-                    "ingress routing to this target (gateway load balancer endpoint or other middlebox) is not modelled",
-                ),
-            }
-        }
+            },
+        );
         self.drop(
             rest,
             trail,
@@ -231,6 +216,48 @@ impl<'n> Walk<'n, '_> {
             },
         );
         local
+    }
+
+    /// The packets route `r` of gateway `gw`'s table `rtb` takes: dropped at
+    /// a blackhole, to an appliance, or (a `local` route) returned to go on.
+    fn gateway_route(
+        &mut self,
+        gw: &str,
+        vpc: &str,
+        rtb: &str,
+        r: &Route,
+        hit: Flow,
+        trail: &Trail,
+    ) -> Option<(Flow, Trail)> {
+        let desc = format!("{} -> {}", r.dest.describe(), r.target.id());
+        let t = trail.with(Hop::new(
+            rtb,
+            "route-table",
+            "route",
+            format!("{desc} (gateway route table of {gw})"),
+        ));
+        if r.state == RouteState::Blackhole {
+            self.drop(
+                hit,
+                t,
+                Cause::Blackhole {
+                    rtb: rtb.to_string(),
+                    route: desc,
+                },
+            );
+            return None;
+        }
+        match &r.target {
+            Target::Local => return Some((hit, t)),
+            Target::NetworkInterface(id) | Target::Instance(id) => self.appliance(vpc, id, hit, t),
+            other => self.unknown(
+                hit,
+                t,
+                other.id(),
+                "ingress routing to this target (gateway load balancer endpoint or other middlebox) is not modelled",
+            ),
+        }
+        None
     }
 
     /// Ingress routing to a middlebox: delivered to it, then its own software

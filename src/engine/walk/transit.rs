@@ -18,7 +18,7 @@ use ipnet::IpNet;
 
 use crate::engine::analysis::{Cause, Direction, End, Hop};
 use crate::engine::flow::Flow;
-use crate::engine::rules::{self, Side};
+use crate::engine::rules::Side;
 use crate::hs::Field;
 use crate::model::{
     RouteDest, TgwAttachment, TgwResourceType, TgwRoute, TgwRouteState, TgwRouteType,
@@ -231,102 +231,28 @@ impl<'n> Walk<'n, '_> {
         }
         // Expanded and ordered: most specific, then static before
         // propagated, then input order.
-        let mut known: Vec<(IpNet, &'n TgwRoute)> = Vec::new();
-        let mut rest = flow;
-        for r in routes {
-            if !matches!(r.state, TgwRouteState::Active | TgwRouteState::Blackhole) {
-                continue;
-            }
-            match &r.dest {
-                RouteDest::Cidr(c) => known.push((*c, r)),
-                RouteDest::PrefixList(id) => {
-                    match net.prefix_lists.get(id).and_then(|p| p.entries.as_ref()) {
-                        Some(entries) => known.extend(entries.iter().map(|c| (*c, r))),
-                        None => {
-                            let (hit, miss) =
-                                rest.split_field(Field::Dst, &rules::prefix_list_bound(net, id));
-                            rest = miss;
-                            self.unknown(
-                                hit,
-                                trail.clone(),
-                                &rt.id,
-                                format!(
-                                    "route {} in {}: the entries of {id} are not in the input, so it may capture these packets",
-                                    r.label(),
-                                    rt.id
-                                ),
-                            );
-                        }
-                    }
+        let live = routes
+            .iter()
+            .filter(|r| matches!(r.state, TgwRouteState::Active | TgwRouteState::Blackhole));
+        let rest = self.split_routes(
+            &rt.id,
+            live,
+            flow,
+            &trail,
+            |r| {
+                format!(
+                    "route {} in {}: the entries of {} are not in the input, so it may capture these packets",
+                    r.label(),
+                    rt.id,
+                    r.dest.describe()
+                )
+            },
+            |w, hit, cidr, r| {
+                if let Some((target, hit, t)) = w.tgw_route_to(&rt.id, cidr, r, hit, &trail) {
+                    w.tgw_out(tgw, target, az, hit, t);
                 }
-            }
-        }
-        known.sort_by_key(|(c, r)| (std::cmp::Reverse(c.prefix_len()), r.priority()));
-        for (cidr, r) in known {
-            if rest.is_empty() {
-                break;
-            }
-            let (hit, miss) = rest.split_field(Field::Dst, &rules::cidr_set(&cidr));
-            rest = miss;
-            if hit.is_empty() {
-                continue;
-            }
-            let kind = match r.kind {
-                TgwRouteType::Static => "static",
-                TgwRouteType::Propagated => "propagated",
-            };
-            if r.state == TgwRouteState::Blackhole {
-                let route = format!("{} ({kind})", r.dest.describe());
-                let t = trail.with(Hop::new(
-                    &rt.id,
-                    "transit-gateway-route-table",
-                    "route",
-                    format!("{route} (blackhole)"),
-                ));
-                self.drop(
-                    hit,
-                    t,
-                    Cause::TgwBlackhole {
-                        rtb: rt.id.clone(),
-                        route,
-                    },
-                );
-                continue;
-            }
-            let targets: Vec<&str> = r.targets.iter().map(|t| t.attachment.as_str()).collect();
-            let hop = Hop::new(
-                &rt.id,
-                "transit-gateway-route-table",
-                "route",
-                format!("{} -> {} ({kind})", r.dest.describe(), targets.join(", ")),
-            );
-            let hop = match &r.dest {
-                RouteDest::PrefixList(_) => hop.with_entry(cidr.to_string()),
-                RouteDest::Cidr(_) => hop,
-            };
-            let t = trail.with(hop);
-            let target = match targets.as_slice() {
-                [one] => *one,
-                [first, ..] if r.targets.iter().all(|t| t.resource_type.on_premises()) => {
-                    // Equal-cost VPN routes: all lead to the same outside.
-                    first
-                }
-                [] => {
-                    self.unknown(hit, t, &rt.id, "an active route without an attachment");
-                    continue;
-                }
-                _ => {
-                    self.unknown(
-                        hit,
-                        t,
-                        &rt.id,
-                        "equal-cost routes to several attachments: which one carries a flow is not modelled",
-                    );
-                    continue;
-                }
-            };
-            self.tgw_out(tgw, target, az, hit, t);
-        }
+            },
+        );
         self.drop(
             rest,
             trail,
@@ -335,6 +261,74 @@ impl<'n> Walk<'n, '_> {
                 attachment: att.id.clone(),
             },
         );
+    }
+
+    /// The packets route `r` of table `rtb` takes (matched as `cidr`):
+    /// dropped at a blackhole, else the one attachment they leave through,
+    /// with the route's hop.
+    fn tgw_route_to(
+        &mut self,
+        rtb: &str,
+        cidr: IpNet,
+        r: &'n TgwRoute,
+        hit: Flow,
+        trail: &Trail,
+    ) -> Option<(&'n str, Flow, Trail)> {
+        let kind = match r.kind {
+            TgwRouteType::Static => "static",
+            TgwRouteType::Propagated => "propagated",
+        };
+        if r.state == TgwRouteState::Blackhole {
+            let route = format!("{} ({kind})", r.dest.describe());
+            let t = trail.with(Hop::new(
+                rtb,
+                "transit-gateway-route-table",
+                "route",
+                format!("{route} (blackhole)"),
+            ));
+            self.drop(
+                hit,
+                t,
+                Cause::TgwBlackhole {
+                    rtb: rtb.to_string(),
+                    route,
+                },
+            );
+            return None;
+        }
+        let targets: Vec<&'n str> = r.targets.iter().map(|t| t.attachment.as_str()).collect();
+        let hop = Hop::new(
+            rtb,
+            "transit-gateway-route-table",
+            "route",
+            format!("{} -> {} ({kind})", r.dest.describe(), targets.join(", ")),
+        );
+        let hop = match &r.dest {
+            RouteDest::PrefixList(_) => hop.with_entry(cidr.to_string()),
+            RouteDest::Cidr(_) => hop,
+        };
+        let t = trail.with(hop);
+        let target = match targets.as_slice() {
+            [one] => *one,
+            [first, ..] if r.targets.iter().all(|t| t.resource_type.on_premises()) => {
+                // Equal-cost VPN routes: all lead to the same outside.
+                first
+            }
+            [] => {
+                self.unknown(hit, t, rtb, "an active route without an attachment");
+                return None;
+            }
+            _ => {
+                self.unknown(
+                    hit,
+                    t,
+                    rtb,
+                    "equal-cost routes to several attachments: which one carries a flow is not modelled",
+                );
+                return None;
+            }
+        };
+        Some((target, hit, t))
     }
 
     /// Out of the transit gateway through attachment `target`.

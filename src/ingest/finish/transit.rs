@@ -11,7 +11,10 @@ use std::sync::Arc;
 
 use crate::ingest::error::{IngestError, field_err, resource};
 use crate::ingest::state::{Loaded, State};
-use crate::model::{Network, Origin, TgwAssociation, TgwAttachment, TgwResourceType};
+use crate::model::{
+    Network, Origin, TgwAssociation, TgwAttachment, TgwResourceType, TgwRouteTable,
+    TgwVpcAttachment,
+};
 
 pub(super) fn join(st: &mut State) {
     join_vpc_details(st);
@@ -209,10 +212,25 @@ pub(super) fn check_references(st: &mut State) -> Result<(), IngestError> {
     };
     let net = &st.net;
     for a in net.tgw_attachments.values() {
+        ck.attachment(net, a)?;
+    }
+    for t in net.tgw_route_tables.values() {
+        ck.route_table(net, t)?;
+    }
+    ck.vpn(net)?;
+    let warnings = ck.warnings;
+    st.warnings.extend(warnings);
+    Ok(())
+}
+
+impl TransitChecker<'_> {
+    /// An attachment's transit gateway, associated table, VPN connection
+    /// and VPC details.
+    fn attachment(&mut self, net: &Network, a: &TgwAttachment) -> Result<(), IngestError> {
         let r = resource("transit gateway attachment", &a.id);
         let o = &a.origin;
-        let tgw_field = ck.field(o, "TransitGatewayId", "id");
-        ck.need(
+        let tgw_field = self.field(o, "TransitGatewayId", "id");
+        self.need(
             T::Tgw,
             net.transit_gateways.contains_key(&a.tgw),
             o,
@@ -221,9 +239,9 @@ pub(super) fn check_references(st: &mut State) -> Result<(), IngestError> {
             &a.tgw,
         )?;
         if let Some(assoc) = &a.association {
-            let field = ck.field(o, "Association.TransitGatewayRouteTableId", "route_table");
+            let field = self.field(o, "Association.TransitGatewayRouteTableId", "route_table");
             let table = net.tgw_route_tables.get(&assoc.route_table);
-            ck.need(
+            self.need(
                 T::Table,
                 table.is_some(),
                 o,
@@ -232,7 +250,7 @@ pub(super) fn check_references(st: &mut State) -> Result<(), IngestError> {
                 &assoc.route_table,
             )?;
             if let Some(t) = table.filter(|t| t.tgw != a.tgw) {
-                ck.wrong(
+                self.wrong(
                     o,
                     &r,
                     field,
@@ -246,8 +264,8 @@ pub(super) fn check_references(st: &mut State) -> Result<(), IngestError> {
         if a.resource_type == TgwResourceType::Vpn
             && let Some(vpn) = &a.resource_id
         {
-            let field = ck.field(o, "ResourceId", "vpn");
-            ck.need(
+            let field = self.field(o, "ResourceId", "vpn");
+            self.need(
                 T::Vpn,
                 net.vpn_connections.contains_key(vpn),
                 o,
@@ -257,40 +275,55 @@ pub(super) fn check_references(st: &mut State) -> Result<(), IngestError> {
             )?;
         }
         if let Some(v) = &a.vpc {
-            let o = &v.origin;
-            let field = ck.field(o, "VpcId", "vpc");
-            ck.need(T::Vpc, net.vpcs.contains_key(&v.vpc), o, &r, field, &v.vpc)?;
-            let mut zones: Vec<(&str, &str)> = Vec::new();
-            for (i, s) in v.subnets.iter().enumerate() {
-                let field = ck.field(o, &format!("SubnetIds[{i}]"), &format!("subnets[{i}]"));
-                let sub = net.subnets.get(s);
-                ck.need(T::Subnet, sub.is_some(), o, &r, field.clone(), s)?;
-                let Some(sub) = sub else { continue };
-                if sub.vpc != v.vpc {
-                    ck.wrong(
-                        o,
-                        &r,
-                        field.clone(),
-                        &format!(
-                            "subnet `{s}` is in vpc `{}`, the attachment's vpc is `{}`",
-                            sub.vpc, v.vpc
-                        ),
-                    )?;
+            self.vpc_details(net, &r, v)?;
+        }
+        Ok(())
+    }
+
+    /// A VPC attachment's VPC and subnets: in that VPC, one per zone.
+    fn vpc_details(
+        &mut self,
+        net: &Network,
+        r: &str,
+        v: &TgwVpcAttachment,
+    ) -> Result<(), IngestError> {
+        let o = &v.origin;
+        let field = self.field(o, "VpcId", "vpc");
+        self.need(T::Vpc, net.vpcs.contains_key(&v.vpc), o, r, field, &v.vpc)?;
+        let mut zones: Vec<(&str, &str)> = Vec::new();
+        for (i, s) in v.subnets.iter().enumerate() {
+            let field = self.field(o, &format!("SubnetIds[{i}]"), &format!("subnets[{i}]"));
+            let sub = net.subnets.get(s);
+            self.need(T::Subnet, sub.is_some(), o, r, field.clone(), s)?;
+            let Some(sub) = sub else { continue };
+            if sub.vpc != v.vpc {
+                self.wrong(
+                    o,
+                    r,
+                    field.clone(),
+                    &format!(
+                        "subnet `{s}` is in vpc `{}`, the attachment's vpc is `{}`",
+                        sub.vpc, v.vpc
+                    ),
+                )?;
+            }
+            if let Some(az) = sub.az.as_deref() {
+                if let Some((other, _)) = zones.iter().find(|(_, z)| *z == az) {
+                    self.wrong(o, r, field, &format!("subnets `{other}` and `{s}` are both in `{az}`: a vpc attachment has one subnet per availability zone"))?;
                 }
-                if let Some(az) = sub.az.as_deref() {
-                    if let Some((other, _)) = zones.iter().find(|(_, z)| *z == az) {
-                        ck.wrong(o, &r, field, &format!("subnets `{other}` and `{s}` are both in `{az}`: a vpc attachment has one subnet per availability zone"))?;
-                    }
-                    zones.push((s, az));
-                }
+                zones.push((s, az));
             }
         }
+        Ok(())
     }
-    for t in net.tgw_route_tables.values() {
+
+    /// A route table's transit gateway, and the attachments its
+    /// associations, propagations and routes name.
+    fn route_table(&mut self, net: &Network, t: &TgwRouteTable) -> Result<(), IngestError> {
         let r = resource("transit gateway route table", &t.id);
         let o = &t.origin;
-        let field = ck.field(o, "TransitGatewayId", "id");
-        ck.need(
+        let field = self.field(o, "TransitGatewayId", "id");
+        self.need(
             T::Tgw,
             net.transit_gateways.contains_key(&t.tgw),
             o,
@@ -305,59 +338,62 @@ pub(super) fn check_references(st: &mut State) -> Result<(), IngestError> {
         ];
         for (json, yaml, list) in lists {
             for (i, l) in list.iter().flatten().enumerate() {
-                let field = ck.field(o, &format!("{json}[{i}].TransitGatewayAttachmentId"), yaml);
-                ck.attachment_of(net, &t.tgw, o, &r, field, &l.attachment)?;
+                let field = self.field(o, &format!("{json}[{i}].TransitGatewayAttachmentId"), yaml);
+                self.attachment_of(net, &t.tgw, o, &r, field, &l.attachment)?;
             }
         }
         for (i, route) in t.routes.iter().flatten().enumerate() {
             for (j, x) in route.targets.iter().enumerate() {
-                let field = ck.field(
+                let field = self.field(
                     o,
                     &format!(
                         "Routes[{i}].TransitGatewayAttachments[{j}].TransitGatewayAttachmentId"
                     ),
                     &format!("routes[{i}].attachment"),
                 );
-                ck.attachment_of(net, &t.tgw, o, &r, field, &x.attachment)?;
+                self.attachment_of(net, &t.tgw, o, &r, field, &x.attachment)?;
             }
         }
+        Ok(())
     }
-    for v in net.vpn_connections.values() {
-        let r = resource("vpn connection", &v.id);
-        let o = &v.origin;
-        if let Some(g) = &v.vpn_gateway {
-            let field = ck.field(o, "VpnGatewayId", "vpn_gateway");
-            ck.need(T::Vgw, net.vpn_gateways.contains_key(g), o, &r, field, g)?;
+
+    /// VPN connections' gateways and VPN gateways' VPCs.
+    fn vpn(&mut self, net: &Network) -> Result<(), IngestError> {
+        for v in net.vpn_connections.values() {
+            let r = resource("vpn connection", &v.id);
+            let o = &v.origin;
+            if let Some(g) = &v.vpn_gateway {
+                let field = self.field(o, "VpnGatewayId", "vpn_gateway");
+                self.need(T::Vgw, net.vpn_gateways.contains_key(g), o, &r, field, g)?;
+            }
+            if let Some(g) = &v.transit_gateway {
+                let field = self.field(o, "TransitGatewayId", "transit_gateway");
+                self.need(
+                    T::Tgw,
+                    net.transit_gateways.contains_key(g),
+                    o,
+                    &r,
+                    field,
+                    g,
+                )?;
+            }
         }
-        if let Some(g) = &v.transit_gateway {
-            let field = ck.field(o, "TransitGatewayId", "transit_gateway");
-            ck.need(
-                T::Tgw,
-                net.transit_gateways.contains_key(g),
-                o,
-                &r,
-                field,
-                g,
-            )?;
+        for g in net.vpn_gateways.values() {
+            let r = resource("vpn gateway", &g.id);
+            for (i, a) in g.attachments.iter().enumerate() {
+                let field = self.field(&g.origin, &format!("VpcAttachments[{i}].VpcId"), "vpc");
+                self.need(
+                    T::Vpc,
+                    net.vpcs.contains_key(&a.vpc),
+                    &g.origin,
+                    &r,
+                    field,
+                    &a.vpc,
+                )?;
+            }
         }
+        Ok(())
     }
-    for g in net.vpn_gateways.values() {
-        let r = resource("vpn gateway", &g.id);
-        for (i, a) in g.attachments.iter().enumerate() {
-            let field = ck.field(&g.origin, &format!("VpcAttachments[{i}].VpcId"), "vpc");
-            ck.need(
-                T::Vpc,
-                net.vpcs.contains_key(&a.vpc),
-                &g.origin,
-                &r,
-                field,
-                &a.vpc,
-            )?;
-        }
-    }
-    let warnings = ck.warnings;
-    st.warnings.extend(warnings);
-    Ok(())
 }
 
 /// The kinds transit references name.

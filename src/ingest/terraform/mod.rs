@@ -3,9 +3,11 @@
 //!
 //! `plan.rs` reads the document (own DTOs, unknown fields ignored), the
 //! type files apply one family each: `groups.rs` (security groups and their
-//! rules, four resource types), `nacls.rs` (network ACLs and their rules),
-//! `routes.rs` (routes and route-table associations), `cvpn.rs` (Client VPN
-//! authorization rules and routes). Everything else is listed as not
+//! rules, four resource types; the rules' attributes lowered in
+//! `sg_rules.rs`), `nacls.rs` (network ACLs and their rules), `routes.rs`
+//! (routes and route-table associations), `cvpn.rs` (Client VPN
+//! authorization rules and routes); below them `cx.rs`, what they share
+//! (the plan being applied, the report). Everything else is listed as not
 //! applied, by address, never dropped silently.
 //!
 //! Values known only after apply: a resource the plan creates gets a
@@ -23,67 +25,23 @@
 //! plan applies.
 
 mod cvpn;
+mod cx;
 mod groups;
 mod nacls;
 mod plan;
 mod routes;
+mod sg_rules;
 
 use std::collections::BTreeMap;
 
 use crate::model::Network;
 
 use super::error::IngestError;
+use cx::Cx;
 use plan::{Change, Plan};
 
+pub use cx::{AppliedChange, PlanReport, PlanWarning};
 pub use plan::PlanAction;
-
-/// What applying a plan did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PlanReport {
-    /// The plan file, as messages and origins name it.
-    pub file: String,
-    /// One per resource change applied, in the plan's order.
-    pub applied: Vec<AppliedChange>,
-    /// Changes not applied (resource types this reader does not apply,
-    /// resources the network lacks, values unknown until apply that could
-    /// not be represented), by address.
-    pub warnings: Vec<PlanWarning>,
-    /// Changes that change nothing: `no-op`, `read`, `forget`, data sources.
-    pub unchanged: usize,
-}
-
-impl PlanReport {
-    /// The applied change of `address`.
-    pub fn get(&self, address: &str) -> Option<&AppliedChange> {
-        self.applied.iter().find(|a| a.address == address)
-    }
-}
-
-/// One resource change applied to the network.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AppliedChange {
-    /// The Terraform address, `aws_security_group_rule.ssh`.
-    pub address: String,
-    /// The resource type, `aws_security_group_rule`.
-    pub kind: String,
-    pub action: PlanAction,
-    /// The AWS IDs of the resources it changed (a group, an ACL, a route
-    /// table, a Client VPN endpoint, a subnet), or placeholders for those
-    /// the plan creates.
-    pub touched: Vec<String>,
-    /// What changed in the model, one line each. Empty: nothing the network
-    /// sees (tags, descriptions).
-    pub changes: Vec<String>,
-    /// Values known only after apply and what the model holds meanwhile.
-    pub unknown: Vec<String>,
-}
-
-/// A change, or part of one, not applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlanWarning {
-    pub address: String,
-    pub message: String,
-}
 
 /// Applies the plan in `text` (read from `file`) to `net`. No IO. On an
 /// error `net` is unchanged.
@@ -104,7 +62,7 @@ pub(crate) fn apply(net: &mut Network, file: &str, text: &str) -> Result<PlanRep
     // rules (groups, ACLs: a rule may name one the plan creates), then the rest.
     for pass in [Pass::Remove, Pass::Holders, Pass::Rest] {
         for c in &plan.changes {
-            cx.apply(c, pass)?;
+            apply_change(&mut cx, c, pass)?;
         }
     }
     let report = cx.report;
@@ -121,185 +79,85 @@ enum Pass {
     Rest,
 }
 
-/// A plan being applied: the plan, the network, the report.
-struct Cx<'p, 'n> {
-    plan: &'p Plan,
-    net: &'n mut Network,
-    report: PlanReport,
-    /// Address -> index in `report.applied`.
-    index: BTreeMap<String, usize>,
-}
-
 /// A resource type's removal and addition.
 type Step = fn(&mut Cx<'_, '_>, &Change) -> Result<(), IngestError>;
 
-impl Cx<'_, '_> {
-    fn file(&self) -> &str {
-        &self.plan.file
-    }
-
-    fn apply(&mut self, c: &Change, pass: Pass) -> Result<(), IngestError> {
-        let (holder, remove, add, update): (bool, Step, Step, Step) = match c.kind.as_str() {
-            "aws_security_group" => (
-                true,
-                groups::remove_group,
-                groups::add_group,
-                groups::update_group,
-            ),
-            "aws_security_group_rule"
-            | "aws_vpc_security_group_ingress_rule"
-            | "aws_vpc_security_group_egress_rule" => (
-                false,
-                groups::remove_rule,
-                groups::add_rule,
-                groups::update_rule,
-            ),
-            "aws_network_acl" => (true, nacls::remove_acl, nacls::add_acl, nacls::update_acl),
-            "aws_network_acl_rule" => (
-                false,
-                nacls::remove_rule,
-                nacls::add_rule,
-                nacls::update_rule,
-            ),
-            "aws_route" => (
-                false,
-                routes::remove_route,
-                routes::add_route,
-                routes::update_route,
-            ),
-            "aws_route_table_association" => (
-                false,
-                routes::remove_association,
-                routes::add_association,
-                routes::update_association,
-            ),
-            "aws_ec2_client_vpn_authorization_rule" => {
-                (false, cvpn::remove_auth, cvpn::add_auth, cvpn::update_auth)
-            }
-            "aws_ec2_client_vpn_route" => (
-                false,
-                cvpn::remove_route,
-                cvpn::add_route,
-                cvpn::update_route,
-            ),
-            other => {
-                if pass == Pass::Remove {
-                    let message = format!(
-                        "resource type `{other}` is not applied ({}): the what-if does not include this change",
-                        c.action.name()
-                    );
-                    self.report.warnings.push(PlanWarning {
-                        address: c.address.clone(),
-                        message,
-                    });
-                }
-                return Ok(());
-            }
-        };
-        match pass {
-            Pass::Remove if c.action.deletes() => {
-                self.entry(c);
-                remove(self, c)
-            }
-            Pass::Holders | Pass::Rest if (pass == Pass::Holders) == holder => match c.action {
-                PlanAction::Create | PlanAction::Replace => {
-                    self.entry(c);
-                    add(self, c)
-                }
-                PlanAction::Update => {
-                    self.entry(c);
-                    update(self, c)
-                }
-                PlanAction::Delete => Ok(()),
-            },
-            _ => Ok(()),
+/// Applies change `c` in `pass`: its type's removal, addition or update
+/// step, or (once) a warning that the type is not applied.
+fn apply_change(cx: &mut Cx<'_, '_>, c: &Change, pass: Pass) -> Result<(), IngestError> {
+    let (holder, remove, add, update): (bool, Step, Step, Step) = match c.kind.as_str() {
+        "aws_security_group" => (
+            true,
+            groups::remove_group,
+            groups::add_group,
+            groups::update_group,
+        ),
+        "aws_security_group_rule"
+        | "aws_vpc_security_group_ingress_rule"
+        | "aws_vpc_security_group_egress_rule" => (
+            false,
+            groups::remove_rule,
+            groups::add_rule,
+            groups::update_rule,
+        ),
+        "aws_network_acl" => (true, nacls::remove_acl, nacls::add_acl, nacls::update_acl),
+        "aws_network_acl_rule" => (
+            false,
+            nacls::remove_rule,
+            nacls::add_rule,
+            nacls::update_rule,
+        ),
+        "aws_route" => (
+            false,
+            routes::remove_route,
+            routes::add_route,
+            routes::update_route,
+        ),
+        "aws_route_table_association" => (
+            false,
+            routes::remove_association,
+            routes::add_association,
+            routes::update_association,
+        ),
+        "aws_ec2_client_vpn_authorization_rule" => {
+            (false, cvpn::remove_auth, cvpn::add_auth, cvpn::update_auth)
         }
-    }
-
-    /// The report entry of a change, made on first use.
-    fn entry(&mut self, c: &Change) -> &mut AppliedChange {
-        let i = match self.index.get(&c.address) {
-            Some(i) => *i,
-            None => {
-                self.report.applied.push(AppliedChange {
+        "aws_ec2_client_vpn_route" => (
+            false,
+            cvpn::remove_route,
+            cvpn::add_route,
+            cvpn::update_route,
+        ),
+        other => {
+            if pass == Pass::Remove {
+                let message = format!(
+                    "resource type `{other}` is not applied ({}): the what-if does not include this change",
+                    c.action.name()
+                );
+                cx.report.warnings.push(PlanWarning {
                     address: c.address.clone(),
-                    kind: c.kind.clone(),
-                    action: c.action,
-                    touched: Vec::new(),
-                    changes: Vec::new(),
-                    unknown: Vec::new(),
+                    message,
                 });
-                self.index
-                    .insert(c.address.clone(), self.report.applied.len() - 1);
-                self.report.applied.len() - 1
             }
-        };
-        &mut self.report.applied[i]
-    }
-
-    fn warn(&mut self, c: &Change, message: impl Into<String>) {
-        self.report.warnings.push(PlanWarning {
-            address: c.address.clone(),
-            message: message.into(),
-        });
-    }
-
-    fn touched(&mut self, c: &Change, id: &str) {
-        let e = self.entry(c);
-        if !e.touched.iter().any(|t| t == id) {
-            e.touched.push(id.to_string());
+            return Ok(());
         }
-    }
-
-    fn changed(&mut self, c: &Change, line: impl Into<String>) {
-        self.entry(c).changes.push(line.into());
-    }
-
-    fn unknown(&mut self, c: &Change, line: impl Into<String>) {
-        let line = line.into();
-        let e = self.entry(c);
-        if !e.unknown.contains(&line) {
-            e.unknown.push(line);
+    };
+    match pass {
+        Pass::Remove if c.action.deletes() => {
+            cx.entry(c);
+            remove(cx, c)
         }
-    }
-}
-
-/// An ID-valued field: known, absent (`null` or empty), or known only after
-/// apply — then resolved to the placeholder of the resource the plan creates
-/// when the configuration says which, else named by `ADDRESS.FIELD`.
-enum Id {
-    Known(String),
-    Absent,
-    Unknown(String),
-}
-
-impl Cx<'_, '_> {
-    /// An ID field: `value` as read, `path` in `after_unknown`,
-    /// `config` its path in the configuration's expressions.
-    /// `before` values are always known.
-    fn id(
-        &self,
-        c: &Change,
-        after: bool,
-        value: Option<&str>,
-        path: &[plan::Seg<'_>],
-        config: &[&str],
-    ) -> Id {
-        match value.map(str::trim).filter(|v| !v.is_empty()) {
-            Some(v) => Id::Known(strip_owner(v).to_string()),
-            None if after && self.plan.unknown(c, path) => match self.plan.resolve_id(c, config) {
-                Some(p) => Id::Known(p),
-                None => Id::Unknown(c.field_name(path)),
-            },
-            None => Id::Absent,
-        }
-    }
-}
-
-/// `123456789012/sg-1` (a group of another account) is `sg-1`.
-fn strip_owner(id: &str) -> &str {
-    match id.split_once('/') {
-        Some((owner, rest)) if owner.chars().all(|c| c.is_ascii_digit()) => rest,
-        _ => id,
+        Pass::Holders | Pass::Rest if (pass == Pass::Holders) == holder => match c.action {
+            PlanAction::Create | PlanAction::Replace => {
+                cx.entry(c);
+                add(cx, c)
+            }
+            PlanAction::Update => {
+                cx.entry(c);
+                update(cx, c)
+            }
+            PlanAction::Delete => Ok(()),
+        },
+        _ => Ok(()),
     }
 }

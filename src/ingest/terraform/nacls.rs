@@ -7,8 +7,8 @@
 
 use serde::Deserialize;
 
+use super::cx::{Cx, Id, updated_rules};
 use super::plan::{Change, Seg, placeholder};
-use super::{Cx, Id};
 use crate::ingest::common::{Proto, aws_ports, icmp_part, parse_net};
 use crate::ingest::error::IngestError;
 use crate::model::{Action, NaclEntry, NetworkAcl, Origin, PortMatch};
@@ -432,20 +432,9 @@ pub(super) fn update_acl(cx: &mut Cx<'_, '_>, c: &Change) -> Result<(), IngestEr
         } else {
             &mut acl.inbound
         };
-        let mut kept = Vec::new();
-        for old in list.drain(..) {
-            if new.iter().any(|n| same_entry(n, &old)) {
-                kept.push(old);
-            } else {
-                lines.push(format!("{} removed", describe(&id, egress, &old)));
-            }
-        }
-        for n in new {
-            if !kept.iter().any(|k| same_entry(k, &n)) {
-                lines.push(format!("{} added", describe(&id, egress, &n)));
-                kept.push(n);
-            }
-        }
+        let old = std::mem::take(list);
+        let text = |e: &NaclEntry| describe(&id, egress, e);
+        let mut kept = updated_rules(old, new, same_entry, text, &mut lines);
         kept.sort_by_key(|e| e.number);
         *list = kept;
     }

@@ -5,8 +5,8 @@
 
 use serde::Deserialize;
 
+use super::cx::{Cx, Id};
 use super::plan::{Change, Seg, placeholder};
-use super::{Cx, Id};
 use crate::ingest::common::parse_net;
 use crate::ingest::error::IngestError;
 use crate::model::{Route, RouteDest, RouteOrigin, RouteState, Target};

@@ -9,7 +9,7 @@
 //! VPN) are written with `propagated: true`.
 
 use super::cx::Cx;
-use super::model::{Model, StateY, TgwAttachmentY, TgwY};
+use super::model::{Model, StateY, TgwAttachmentY, TgwRouteTableY, TgwY};
 use crate::ingest::error::{IngestError, resource};
 use crate::ingest::state::{State, merge};
 use crate::model::{
@@ -107,157 +107,195 @@ fn lower_tgw(st: &mut State, cx: &Cx, t: &TgwY) -> Result<(), IngestError> {
         tgw,
     );
     // Attachments, with what each table lists of them.
-    let mut links: Vec<(TgwTableLink, Option<&str>, &[String])> = Vec::new();
+    let mut links: Vec<Link> = Vec::new();
     for a in &t.attachments {
-        let res = resource("transit gateway attachment", &a.id);
-        let (kind, rid) = kind_of(cx, &res, a)?;
-        if kind != TgwResourceType::Vpc && !a.subnets.is_empty() {
-            return Err(cx.err(&res, "subnets", "only a vpc attachment has subnets"));
-        }
-        if let Some(id) = a.route_table.as_deref().filter(|id| !has_table(id)) {
-            return Err(cx.unknown(&res, "route_table", "transit gateway route table", id));
-        }
-        if let Some(id) = a.propagate_to.iter().find(|id| !has_table(id)) {
-            return Err(cx.unknown(&res, "propagate_to", "transit gateway route table", id));
-        }
-        let vpc = (kind == TgwResourceType::Vpc).then(|| TgwVpcAttachment {
-            vpc: rid.clone(),
-            vpc_owner: None,
-            subnets: a.subnets.clone(),
-            appliance_mode: a.appliance_mode,
-            ipv6: a.ipv6,
-            sg_referencing: a.security_group_referencing.unwrap_or(true),
-            dns: a.dns.unwrap_or(true),
-            origin: cx.origin.clone(),
-        });
-        let peering = (kind == TgwResourceType::Peering).then(|| TgwPeering {
-            requester: TgwPeer {
-                tgw: t.id.clone(),
-                owner: t.owner.clone(),
-                region: None,
-            },
-            accepter: TgwPeer {
-                tgw: rid.clone(),
-                owner: a.peer_owner.clone(),
-                region: a.peer_region.clone(),
-            },
-            status: None,
-            origin: cx.origin.clone(),
-        });
-        let att = TgwAttachment {
-            id: a.id.clone(),
-            tgw: t.id.clone(),
-            resource_type: kind.clone(),
-            resource_id: Some(rid.clone()),
-            resource_owner: None,
-            state: a.state.clone().unwrap_or_else(|| AVAILABLE.into()),
-            association: a.route_table.as_ref().map(|rt| TgwAssociation {
-                route_table: rt.clone(),
-                state: "associated".into(),
-            }),
-            vpc,
-            peering,
-            origin: cx.origin.clone(),
-        };
-        merge(
-            &mut st.net.tgw_attachments,
-            &mut st.warnings,
-            "transit gateway attachment",
-            &a.id,
-            att,
-        );
-        let link = TgwTableLink {
-            attachment: a.id.clone(),
-            resource_type: kind,
-            resource_id: Some(rid),
-            state: String::new(),
-        };
-        links.push((link, a.route_table.as_deref(), &a.propagate_to));
+        links.push(lower_attachment(st, cx, t, a)?);
     }
     for r in &t.route_tables {
-        let res = resource("transit gateway route table", &r.id);
-        let mut routes = Vec::new();
-        for (i, y) in r.routes.iter().enumerate() {
-            let state = match y.state {
-                StateY::Active => TgwRouteState::Active,
-                StateY::Blackhole => TgwRouteState::Blackhole,
-            };
-            let ids = y
-                .attachment
-                .as_ref()
-                .map(|a| a.0.clone())
-                .unwrap_or_default();
-            if state == TgwRouteState::Active && ids.is_empty() {
-                return Err(cx.err(
-                    &res,
-                    format!("routes[{i}].attachment"),
-                    "missing: an active route sends to an attachment (or `state: blackhole`)",
-                ));
-            }
-            let targets = ids
-                .into_iter()
-                .map(|id| {
-                    let of = links.iter().find(|(l, ..)| l.attachment == id);
-                    TgwRouteTarget {
-                        resource_type: of
-                            .map_or(TgwResourceType::Other(String::new()), |(l, ..)| {
-                                l.resource_type.clone()
-                            }),
-                        resource_id: of.and_then(|(l, ..)| l.resource_id.clone()),
-                        attachment: id,
-                    }
-                })
-                .collect();
-            routes.push(TgwRoute {
-                dest: y.dest.0.clone(),
-                kind: if y.propagated {
-                    TgwRouteType::Propagated
-                } else {
-                    TgwRouteType::Static
-                },
-                state,
-                targets,
-            });
-        }
-        let with_state = |l: &TgwTableLink, state: &str| TgwTableLink {
-            state: state.into(),
-            ..l.clone()
-        };
-        let associations: Vec<TgwTableLink> = links
-            .iter()
-            .filter(|(_, rt, _)| *rt == Some(r.id.as_str()))
-            .map(|(l, ..)| with_state(l, "associated"))
-            .collect();
-        let propagations: Vec<TgwTableLink> = links
-            .iter()
-            .filter(|(_, _, to)| to.contains(&r.id))
-            .map(|(l, ..)| with_state(l, "enabled"))
-            .collect();
-        for p in &propagations {
-            implied_routes(st, &p.attachment, &mut routes);
-        }
-        let table = TgwRouteTable {
-            id: r.id.clone(),
-            tgw: t.id.clone(),
-            state: AVAILABLE.into(),
-            default_association: t.default_association_table.as_ref() == Some(&r.id),
-            default_propagation: t.default_propagation_table.as_ref() == Some(&r.id),
-            associations: Some(associations),
-            propagations: Some(propagations),
-            routes: Some(routes),
-            routes_truncated: false,
-            origin: cx.origin.clone(),
-            contents_origin: None,
-        };
-        merge(
-            &mut st.net.tgw_route_tables,
-            &mut st.warnings,
-            "transit gateway route table",
-            &r.id,
-            table,
-        );
+        lower_table(st, cx, t, r, &links)?;
     }
     Ok(())
+}
+
+/// An attachment as a table lists it, the table it is associated with and
+/// the tables it propagates to.
+type Link<'y> = (TgwTableLink, Option<&'y str>, &'y [String]);
+
+/// One attachment of transit gateway `t`, merged into the network.
+fn lower_attachment<'y>(
+    st: &mut State,
+    cx: &Cx,
+    t: &TgwY,
+    a: &'y TgwAttachmentY,
+) -> Result<Link<'y>, IngestError> {
+    let has_table = |id: &str| t.route_tables.iter().any(|r| r.id == id);
+    let res = resource("transit gateway attachment", &a.id);
+    let (kind, rid) = kind_of(cx, &res, a)?;
+    if kind != TgwResourceType::Vpc && !a.subnets.is_empty() {
+        return Err(cx.err(&res, "subnets", "only a vpc attachment has subnets"));
+    }
+    if let Some(id) = a.route_table.as_deref().filter(|id| !has_table(id)) {
+        return Err(cx.unknown(&res, "route_table", "transit gateway route table", id));
+    }
+    if let Some(id) = a.propagate_to.iter().find(|id| !has_table(id)) {
+        return Err(cx.unknown(&res, "propagate_to", "transit gateway route table", id));
+    }
+    let vpc = (kind == TgwResourceType::Vpc).then(|| TgwVpcAttachment {
+        vpc: rid.clone(),
+        vpc_owner: None,
+        subnets: a.subnets.clone(),
+        appliance_mode: a.appliance_mode,
+        ipv6: a.ipv6,
+        sg_referencing: a.security_group_referencing.unwrap_or(true),
+        dns: a.dns.unwrap_or(true),
+        origin: cx.origin.clone(),
+    });
+    let peering = (kind == TgwResourceType::Peering).then(|| TgwPeering {
+        requester: TgwPeer {
+            tgw: t.id.clone(),
+            owner: t.owner.clone(),
+            region: None,
+        },
+        accepter: TgwPeer {
+            tgw: rid.clone(),
+            owner: a.peer_owner.clone(),
+            region: a.peer_region.clone(),
+        },
+        status: None,
+        origin: cx.origin.clone(),
+    });
+    let att = TgwAttachment {
+        id: a.id.clone(),
+        tgw: t.id.clone(),
+        resource_type: kind.clone(),
+        resource_id: Some(rid.clone()),
+        resource_owner: None,
+        state: a.state.clone().unwrap_or_else(|| AVAILABLE.into()),
+        association: a.route_table.as_ref().map(|rt| TgwAssociation {
+            route_table: rt.clone(),
+            state: "associated".into(),
+        }),
+        vpc,
+        peering,
+        origin: cx.origin.clone(),
+    };
+    merge(
+        &mut st.net.tgw_attachments,
+        &mut st.warnings,
+        "transit gateway attachment",
+        &a.id,
+        att,
+    );
+    let link = TgwTableLink {
+        attachment: a.id.clone(),
+        resource_type: kind,
+        resource_id: Some(rid),
+        state: String::new(),
+    };
+    Ok((link, a.route_table.as_deref(), &a.propagate_to))
+}
+
+/// One route table of transit gateway `t`, with the associations and
+/// propagations its attachments name and the routes they imply.
+fn lower_table(
+    st: &mut State,
+    cx: &Cx,
+    t: &TgwY,
+    r: &TgwRouteTableY,
+    links: &[Link],
+) -> Result<(), IngestError> {
+    let res = resource("transit gateway route table", &r.id);
+    let mut routes = table_routes(cx, &res, r, links)?;
+    let with_state = |l: &TgwTableLink, state: &str| TgwTableLink {
+        state: state.into(),
+        ..l.clone()
+    };
+    let associations: Vec<TgwTableLink> = links
+        .iter()
+        .filter(|(_, rt, _)| *rt == Some(r.id.as_str()))
+        .map(|(l, ..)| with_state(l, "associated"))
+        .collect();
+    let propagations: Vec<TgwTableLink> = links
+        .iter()
+        .filter(|(_, _, to)| to.contains(&r.id))
+        .map(|(l, ..)| with_state(l, "enabled"))
+        .collect();
+    for p in &propagations {
+        implied_routes(st, &p.attachment, &mut routes);
+    }
+    let table = TgwRouteTable {
+        id: r.id.clone(),
+        tgw: t.id.clone(),
+        state: AVAILABLE.into(),
+        default_association: t.default_association_table.as_ref() == Some(&r.id),
+        default_propagation: t.default_propagation_table.as_ref() == Some(&r.id),
+        associations: Some(associations),
+        propagations: Some(propagations),
+        routes: Some(routes),
+        routes_truncated: false,
+        origin: cx.origin.clone(),
+        contents_origin: None,
+    };
+    merge(
+        &mut st.net.tgw_route_tables,
+        &mut st.warnings,
+        "transit gateway route table",
+        &r.id,
+        table,
+    );
+    Ok(())
+}
+
+/// The routes table `r` writes.
+fn table_routes(
+    cx: &Cx,
+    res: &str,
+    r: &TgwRouteTableY,
+    links: &[Link],
+) -> Result<Vec<TgwRoute>, IngestError> {
+    let mut routes = Vec::new();
+    for (i, y) in r.routes.iter().enumerate() {
+        let state = match y.state {
+            StateY::Active => TgwRouteState::Active,
+            StateY::Blackhole => TgwRouteState::Blackhole,
+        };
+        let ids = y
+            .attachment
+            .as_ref()
+            .map(|a| a.0.clone())
+            .unwrap_or_default();
+        if state == TgwRouteState::Active && ids.is_empty() {
+            return Err(cx.err(
+                res,
+                format!("routes[{i}].attachment"),
+                "missing: an active route sends to an attachment (or `state: blackhole`)",
+            ));
+        }
+        let targets = ids
+            .into_iter()
+            .map(|id| {
+                let of = links.iter().find(|(l, ..)| l.attachment == id);
+                TgwRouteTarget {
+                    resource_type: of.map_or(TgwResourceType::Other(String::new()), |(l, ..)| {
+                        l.resource_type.clone()
+                    }),
+                    resource_id: of.and_then(|(l, ..)| l.resource_id.clone()),
+                    attachment: id,
+                }
+            })
+            .collect();
+        routes.push(TgwRoute {
+            dest: y.dest.0.clone(),
+            kind: if y.propagated {
+                TgwRouteType::Propagated
+            } else {
+                TgwRouteType::Static
+            },
+            state,
+            targets,
+        });
+    }
+    Ok(routes)
 }
 
 /// The propagated routes a VPC attachment implies: its VPC's CIDRs (IPv6

@@ -141,31 +141,44 @@ pub(super) fn aws_services(net: &Network, vpc: &str, h: &Hdr) -> (Bool, Out) {
     (or(&hits), chain(cases, Out::fail()))
 }
 
-/// A route table's routes for `dst`, in the order the first match wins:
-/// most specific prefix first; at equal length static, then prefix-list,
-/// then propagated routes; ties in table order. Prefix lists without entries
-/// capture what they could hold (`capture`), before every known route.
+/// A route table's routes for `dst`, in the order the first match wins
+/// ([`ordered_routes`]), what prefix lists without entries could capture
+/// as one formula.
 pub(super) fn table_routes<'n>(
     net: &Network,
     rtb: &'n RouteTable,
     dst: &BV,
 ) -> (Bool, Vec<(IpNet, &'n Route)>) {
+    let (capture, routes) = ordered_routes(net, &rtb.routes, dst);
+    (or(&capture), routes)
+}
+
+/// A table's routes for `dst` (a VPC route table's or a transit gateway
+/// route table's), in the order the first match wins: most specific prefix
+/// first; at equal length static, then prefix-list, then propagated routes;
+/// ties in table order. Prefix lists without entries capture what they
+/// could hold (the regions, in table order), before every known route.
+pub(super) fn ordered_routes<'n, T: TableRoute>(
+    net: &Network,
+    routes: impl IntoIterator<Item = &'n T>,
+    dst: &BV,
+) -> (Vec<Bool>, Vec<(IpNet, &'n T)>) {
     let mut capture = Vec::new();
-    let mut routes = Vec::new();
-    for r in &rtb.routes {
-        match &r.dest {
-            RouteDest::Cidr(c) => routes.push((*c, r)),
+    let mut known = Vec::new();
+    for r in routes {
+        match r.dest() {
+            RouteDest::Cidr(c) => known.push((*c, r)),
             RouteDest::PrefixList(id) => match unknown_list_region(net, id, dst) {
                 Some(region) => capture.push(region),
                 None => {
                     let entries = net.prefix_lists[id].entries.as_deref().unwrap_or_default();
-                    routes.extend(entries.iter().map(|c| (*c, r)));
+                    known.extend(entries.iter().map(|c| (*c, r)));
                 }
             },
         }
     }
-    routes.sort_by_key(|(c, r)| (std::cmp::Reverse(c.prefix_len()), r.priority()));
-    (or(&capture), routes)
+    known.sort_by_key(|(c, r)| (std::cmp::Reverse(c.prefix_len()), r.priority()));
+    (capture, known)
 }
 
 /// Where a Client VPN association translates client traffic from: its ENI's

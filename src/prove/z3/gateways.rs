@@ -251,33 +251,23 @@ impl<'n> Enc<'n> {
         if !never(&capture) {
             cases.push((capture, Out::unknown()));
         }
-        for (cidr, r) in routes {
-            let hit = in_cidr(&st.h.dst, &cidr);
-            if never(&hit) {
-                continue;
+        self.route_cases(routes, &st.h.dst, &mut cases, |enc, _, r| {
+            if r.state == RouteState::Blackhole {
+                return Ok(Some(Out::fail()));
             }
-            let sure = always(&hit);
-            let out = if r.state == RouteState::Blackhole {
-                Out::fail()
-            } else {
-                match &r.target {
-                    Target::Local => self.entered(entry, st.clone())?,
-                    Target::NetworkInterface(id) => match net.interfaces.get(id) {
-                        Some(i) if i.vpc == vpc => self.deliver_appliance(i, st.clone())?,
-                        _ => Out::unknown(),
-                    },
-                    Target::Instance(id) => match instance_primary(net, id) {
-                        Some(i) if i.vpc == vpc => self.deliver_appliance(i, st.clone())?,
-                        _ => Out::unknown(),
-                    },
+            Ok(Some(match &r.target {
+                Target::Local => enc.entered(entry, st.clone())?,
+                Target::NetworkInterface(id) => match net.interfaces.get(id) {
+                    Some(i) if i.vpc == vpc => enc.deliver_appliance(i, st.clone())?,
                     _ => Out::unknown(),
-                }
-            };
-            cases.push((hit, out));
-            if sure {
-                break;
-            }
-        }
+                },
+                Target::Instance(id) => match instance_primary(net, id) {
+                    Some(i) if i.vpc == vpc => enc.deliver_appliance(i, st.clone())?,
+                    _ => Out::unknown(),
+                },
+                _ => Out::unknown(),
+            }))
+        })?;
         Ok(chain(cases, Out::fail()))
     }
 
@@ -289,14 +279,7 @@ impl<'n> Enc<'n> {
                 node @ (Node::Eni(_) | Node::Cvpn(..) | Node::Va(..) | Node::Tgw(..)),
             ) => self.deliver_to(node, Cross::Outside, st),
             Entry::Public(node @ Node::Nat(n)) => {
-                let Some((_, src, sport)) = st
-                    .ct
-                    .nats
-                    .iter()
-                    .rev()
-                    .find(|(id, _, _)| id == &n.id)
-                    .cloned()
-                else {
+                let Some((_, src, sport)) = st.ct.nat(&n.id) else {
                     return Ok(Out::fail());
                 };
                 let f = self.nacl(&n.subnet, Side::Ingress, &st.h);
@@ -346,11 +329,7 @@ impl<'n> Enc<'n> {
         };
         let f = self.nacl(node.subnet(), Side::Egress, &st.h);
         self.guard(f, |me| {
-            let inside = or(&vpc
-                .cidrs
-                .iter()
-                .map(|c| in_cidr(&st.h.dst, c))
-                .collect::<Vec<_>>());
+            let inside = in_any(&st.h.dst, &vpc.cidrs);
             if never(&inside) {
                 return Ok(Out::fail());
             }

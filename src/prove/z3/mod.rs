@@ -46,10 +46,11 @@ use ipnet::IpNet;
 use super::{Packet, ProveError, Scope, Solver, Witnesses};
 use crate::engine::{Query, Start};
 use crate::hs::{self, Field, PacketSet};
+use crate::model::node::{Cross, Node};
 use crate::model::{
-    Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, NatGateway, Network, Peer,
-    PortMatch, Protocol, Route, RouteDest, RouteState, RouteTable, SgRule, Target, TgwAttachment,
-    TgwResourceType, TgwRoute, TgwRouteState, TransitGateway, VaEndpoint, VaTarget,
+    Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, Network, Peer, PortMatch, Protocol,
+    Route, RouteDest, RouteState, RouteTable, SgRule, TableRoute, Target, TgwAttachment,
+    TgwResourceType, TgwRouteState, TransitGateway, VaEndpoint, VaTarget,
 };
 
 use crate::model::aws::{NAT_PORTS, SPECIAL_BLOCKS};

@@ -1,4 +1,5 @@
-//! Encoding the places a packet can be: the walk state (`St`, `Node`, `Conntrack`), the encoder (`Enc`), access entries (Client VPN, Verified Access) and nodes.
+//! Encoding the places a packet can be: the walk state (`St`, `Conntrack`; the
+//! nodes are `model::Node`), the encoder (`Enc`), access entries (Client VPN, Verified Access) and nodes.
 
 use super::*;
 
@@ -43,59 +44,20 @@ pub(super) struct Conntrack {
     pub(super) tgw_hops: [usize; 2],
 }
 
+impl Conntrack {
+    /// The source and source port NAT gateway `nat` replaced, when the
+    /// request went through it (the last time).
+    pub(super) fn nat(&self, nat: &str) -> Option<(String, BV, BV)> {
+        self.nats.iter().rev().find(|(id, _, _)| id == nat).cloned()
+    }
+}
+
 #[derive(Clone)]
 pub(super) struct St {
     pub(super) dir: Dir,
     pub(super) h: Hdr,
     pub(super) ct: Conntrack,
     pub(super) nodes: usize,
-}
-
-#[derive(Clone, Copy)]
-pub(super) enum Node<'n> {
-    Eni(&'n Interface),
-    Nat(&'n NatGateway),
-    Cvpn(&'n ClientVpnEndpoint, &'n ClientVpnAssociation),
-    /// A Verified Access endpoint's network interfaces in one of its subnets.
-    Va(&'n VaEndpoint, &'n str),
-    /// A transit gateway VPC attachment's interface: (attachment, subnet, VPC).
-    Tgw(&'n TgwAttachment, &'n str, &'n str),
-}
-
-impl<'n> Node<'n> {
-    pub(super) fn id(&self) -> &'n str {
-        match self {
-            Node::Eni(i) => &i.id,
-            Node::Nat(n) => &n.id,
-            Node::Cvpn(_, a) => &a.id,
-            Node::Va(e, _) => &e.id,
-            Node::Tgw(a, _, _) => &a.id,
-        }
-    }
-    pub(super) fn subnet(&self) -> &'n str {
-        match self {
-            Node::Eni(i) => &i.subnet,
-            Node::Nat(n) => &n.subnet,
-            Node::Cvpn(_, a) => &a.subnet,
-            Node::Va(_, s) => s,
-            Node::Tgw(_, s, _) => s,
-        }
-    }
-    pub(super) fn vpc(&self) -> &'n str {
-        match self {
-            Node::Eni(i) => &i.vpc,
-            Node::Nat(n) => &n.vpc,
-            Node::Cvpn(e, _) => &e.vpc,
-            Node::Va(e, _) => &e.vpc,
-            Node::Tgw(_, _, v) => v,
-        }
-    }
-}
-
-#[derive(Clone, Copy)]
-pub(super) enum Cross<'a> {
-    Subnet(&'a str),
-    Outside,
 }
 
 /// Where a packet entering a VPC through a gateway goes once the gateway's
@@ -267,7 +229,7 @@ impl<'n> Enc<'n> {
             return Ok(Out::unknown());
         };
         let src = self.fresh("address", 128);
-        let inside = or(&addrs.iter().map(|c| in_cidr(&src, c)).collect::<Vec<_>>());
+        let inside = in_any(&src, &addrs);
         self.domain.push(inside);
         self.association = Some(a.id.clone());
         self.choices.push(Choice::Address(
@@ -318,7 +280,7 @@ impl<'n> Enc<'n> {
             return Ok(Out::unknown());
         };
         let dst = st.h.dst.clone();
-        let there = or(&targets.iter().map(|c| in_cidr(&dst, c)).collect::<Vec<_>>());
+        let there = in_any(&dst, &targets);
         let ports = or(&ep
             .ports
             .iter()
@@ -368,7 +330,7 @@ impl<'n> Enc<'n> {
             return Ok(Out::fail());
         }
         let src = self.fresh("address", 128);
-        let inside = or(&addrs.iter().map(|c| in_cidr(&src, c)).collect::<Vec<_>>());
+        let inside = in_any(&src, &addrs);
         self.domain.push(inside);
         self.association = Some(subnet.to_string());
         self.choices.push(Choice::Address(

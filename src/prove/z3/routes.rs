@@ -30,37 +30,55 @@ impl<'n> Enc<'n> {
         if !never(&capture) {
             cases.push((capture, Out::unknown()));
         }
+        self.route_cases(routes, &st.h.dst, &mut cases, |enc, cidr, r| {
+            if r.state == RouteState::Blackhole {
+                return Ok(Some(Out::fail()));
+            }
+            Ok(Some(match &r.target {
+                Target::Local => {
+                    enc.deliver(node.vpc(), Cross::Subnet(node.subnet()), st.clone())?
+                }
+                Target::InternetGateway(id) => enc.via_igw(node, id, st.clone())?,
+                Target::EgressOnlyInternetGateway(id) => enc.via_eigw(node, id, st.clone())?,
+                Target::NatGateway(id) => enc.via_nat(node, id, st.clone())?,
+                Target::VpcPeering(id) => enc.via_peering(node, id, st.clone())?,
+                Target::VirtualPrivateGateway(id) => enc.via_vgw(node, id, st.clone())?,
+                // The engine follows transit gateways (issue 14); this
+                // encoding does not yet: never a silent disagreement.
+                Target::TransitGateway(id) => enc.via_tgw(node, id, cidr, st.clone())?,
+                // Appliance routes, appliance routes, gateway endpoints: not walked.
+                _ => Out::unknown(),
+            }))
+        })?;
+        Ok(chain(cases, Out::fail()))
+    }
+
+    /// A table's known routes, in deciding order, as cases: where the
+    /// destination `dst` matches a route, what `out` gives for it (`None`:
+    /// the route is passed over), until one surely matches. The one route
+    /// lookup of subnet, gateway and transit gateway tables.
+    pub(super) fn route_cases<T>(
+        &mut self,
+        routes: Vec<(IpNet, &'n T)>,
+        dst: &BV,
+        cases: &mut Vec<(Bool, Out)>,
+        mut out: impl FnMut(&mut Self, IpNet, &'n T) -> Result<Option<Out>, ProveError>,
+    ) -> Result<(), ProveError> {
         for (cidr, r) in routes {
-            let hit = in_cidr(&st.h.dst, &cidr);
+            let hit = in_cidr(dst, &cidr);
             if never(&hit) {
                 continue;
             }
             let sure = always(&hit);
-            let out = if r.state == RouteState::Blackhole {
-                Out::fail()
-            } else {
-                match &r.target {
-                    Target::Local => {
-                        self.deliver(node.vpc(), Cross::Subnet(node.subnet()), st.clone())?
-                    }
-                    Target::InternetGateway(id) => self.via_igw(node, id, st.clone())?,
-                    Target::EgressOnlyInternetGateway(id) => self.via_eigw(node, id, st.clone())?,
-                    Target::NatGateway(id) => self.via_nat(node, id, st.clone())?,
-                    Target::VpcPeering(id) => self.via_peering(node, id, st.clone())?,
-                    Target::VirtualPrivateGateway(id) => self.via_vgw(node, id, st.clone())?,
-                    // The engine follows transit gateways (issue 14); this
-                    // encoding does not yet: never a silent disagreement.
-                    Target::TransitGateway(id) => self.via_tgw(node, id, cidr, st.clone())?,
-                    // Appliance routes, appliance routes, gateway endpoints: not walked.
-                    _ => Out::unknown(),
-                }
+            let Some(out) = out(self, cidr, r)? else {
+                continue;
             };
             cases.push((hit, out));
             if sure {
                 break;
             }
         }
-        Ok(chain(cases, Out::fail()))
+        Ok(())
     }
 
     /// Inside a VPC, to whichever node holds the destination address.
@@ -76,10 +94,7 @@ impl<'n> Enc<'n> {
                     let Some(addrs) = association_addresses(net, a) else {
                         continue;
                     };
-                    let hit = or(&addrs
-                        .iter()
-                        .map(|c| in_cidr(&st.h.dst, c))
-                        .collect::<Vec<_>>());
+                    let hit = in_any(&st.h.dst, &addrs);
                     if never(&hit) {
                         continue;
                     }
@@ -96,10 +111,7 @@ impl<'n> Enc<'n> {
                     let Some(addrs) = subnet_v4(net, s) else {
                         continue;
                     };
-                    let hit = or(&addrs
-                        .iter()
-                        .map(|c| in_cidr(&st.h.dst, c))
-                        .collect::<Vec<_>>());
+                    let hit = in_any(&st.h.dst, &addrs);
                     if never(&hit) {
                         continue;
                     }
@@ -140,14 +152,7 @@ impl<'n> Enc<'n> {
             // A reply to a connection the NAT gateway translated, reaching its
             // private IP: translated back to the original source, onward.
             Node::Nat(n) if st.dir == Dir::Return => {
-                let Some((_, src, sport)) = st
-                    .ct
-                    .nats
-                    .iter()
-                    .rev()
-                    .find(|(id, _, _)| id == &n.id)
-                    .cloned()
-                else {
+                let Some((_, src, sport)) = st.ct.nat(&n.id) else {
                     return Ok(Out::fail());
                 };
                 // Encoding the walk on from the NAT gateway would recurse

@@ -115,51 +115,32 @@ impl<'n> Enc<'n> {
         let Some(routes) = rt.routes.as_ref().filter(|_| !rt.routes_truncated) else {
             return Ok(Out::unknown());
         };
-        let mut cases = Vec::new();
-        let mut known: Vec<(IpNet, &'n TgwRoute)> = Vec::new();
-        for r in routes {
-            if !matches!(r.state, TgwRouteState::Active | TgwRouteState::Blackhole) {
-                continue;
-            }
-            match &r.dest {
-                RouteDest::Cidr(c) => known.push((*c, r)),
-                RouteDest::PrefixList(id) => match unknown_list_region(net, id, &st.h.dst) {
-                    None => known.extend(
-                        net.prefix_lists[id]
-                            .entries
-                            .iter()
-                            .flatten()
-                            .map(|c| (*c, r)),
-                    ),
-                    Some(region) => cases.push((region, Out::unknown())),
-                },
-            }
-        }
-        known.sort_by_key(|(c, r)| (std::cmp::Reverse(c.prefix_len()), r.priority()));
-        for (cidr, r) in known {
-            let hit = in_cidr(&st.h.dst, &cidr);
-            if never(&hit) || !self.tgw_may(&st, &cidr) {
-                continue;
+        let live = routes
+            .iter()
+            .filter(|r| matches!(r.state, TgwRouteState::Active | TgwRouteState::Blackhole));
+        let (capture, known) = ordered_routes(net, live, &st.h.dst);
+        let mut cases: Vec<(Bool, Out)> = capture
+            .into_iter()
+            .map(|region| (region, Out::unknown()))
+            .collect();
+        self.route_cases(known, &st.h.dst, &mut cases, |enc, cidr, r| {
+            if !enc.tgw_may(&st, &cidr) {
+                return Ok(None);
             }
             let mut st = st.clone();
             st.ct.tgw_dst.push((st.h.dst.clone(), cidr));
-            let sure = always(&hit);
-            let out = if r.state == TgwRouteState::Blackhole {
+            Ok(Some(if r.state == TgwRouteState::Blackhole {
                 Out::fail()
             } else {
                 let onprem = r.targets.iter().all(|t| t.resource_type.on_premises());
                 match r.targets.as_slice() {
                     [] => Out::unknown(),
-                    [t] => self.tgw_out(tgw, &t.attachment, az, st.clone())?,
-                    [t, ..] if onprem => self.tgw_out(tgw, &t.attachment, az, st.clone())?,
+                    [t] => enc.tgw_out(tgw, &t.attachment, az, st.clone())?,
+                    [t, ..] if onprem => enc.tgw_out(tgw, &t.attachment, az, st.clone())?,
                     _ => Out::unknown(),
                 }
-            };
-            cases.push((hit, out));
-            if sure {
-                break;
-            }
-        }
+            }))
+        })?;
         Ok(chain(cases, Out::fail()))
     }
 
