@@ -34,9 +34,18 @@ for path in glob.glob(os.path.join(src, "types", "_*.rs")):
         fields = re.findall(r"^    pub (r#\w+|\w+): ::std::option::Option<(.*)>,$", body, re.M)
         structs[name] = fields
 
-def pascal(f):
+# The shape member names, from the comments of the SDK's deserializers
+# (`/* Member com.amazonaws.ec2#Shape$Member */`): exact where snake_case
+# loses the case (`EnableResourceNameDnsAAAARecord`).
+members = {}
+for path in glob.glob(os.path.join(src, "protocol_serde", "shape_*.rs")):
+    for m in re.finditer(r"/\* \w+ com\.amazonaws\.ec2#(\w+)\$(\w+) \*/", open(path).read()):
+        members.setdefault(m.group(1), {})[m.group(2).lower()] = m.group(2)
+
+def pascal(t, f):
     f = f.removeprefix("r#")
-    return "".join(p[:1].upper() + p[1:] for p in f.split("_"))
+    guess = "".join(p[:1].upper() + p[1:] for p in f.split("_"))
+    return members.get(t, {}).get(guess.lower(), guess)
 
 def inner(t):
     t = t.strip()
@@ -77,7 +86,7 @@ for t in sorted(need):
     out.append("    fn j(&self) -> Value {")
     out.append(f"        let mut m = Map::new();" if fields else "        let m = Map::new();")
     for f, ty in fields:
-        out.append(f'        put(&mut m, "{RENAME.get((t, f), pascal(f))}", &self.{f});')
+        out.append(f'        put(&mut m, "{RENAME.get((t, f), pascal(t, f))}", &self.{f});')
     out.append("        Value::Object(m)")
     out.append("    }")
     out.append("}")

@@ -15,7 +15,6 @@ mod manifest;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
@@ -132,10 +131,7 @@ async fn fetch_region(
     let account = calls::account(&sts).await;
     let collected = calls::run_all(&cx).await;
     bar.finish_and_clear();
-    let collected = Arc::try_unwrap(collected)
-        .ok()
-        .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
-        .unwrap_or_default();
+    let collected = std::mem::take(&mut *collected.lock().unwrap_or_else(|p| p.into_inner()));
     if let Some((call, message)) = collected.fatal {
         return Err(FetchError::Call {
             call,

@@ -1145,7 +1145,7 @@ impl J for PrivateDnsNameOptionsOnLaunch {
         let mut m = Map::new();
         put(&mut m, "HostnameType", &self.hostname_type);
         put(&mut m, "EnableResourceNameDnsARecord", &self.enable_resource_name_dns_a_record);
-        put(&mut m, "EnableResourceNameDnsAaaaRecord", &self.enable_resource_name_dns_aaaa_record);
+        put(&mut m, "EnableResourceNameDnsAAAARecord", &self.enable_resource_name_dns_aaaa_record);
         Value::Object(m)
     }
 }
@@ -1155,7 +1155,7 @@ impl J for PrivateDnsNameOptionsResponse {
         let mut m = Map::new();
         put(&mut m, "HostnameType", &self.hostname_type);
         put(&mut m, "EnableResourceNameDnsARecord", &self.enable_resource_name_dns_a_record);
-        put(&mut m, "EnableResourceNameDnsAaaaRecord", &self.enable_resource_name_dns_aaaa_record);
+        put(&mut m, "EnableResourceNameDnsAAAARecord", &self.enable_resource_name_dns_aaaa_record);
         Value::Object(m)
     }
 }
@@ -1593,8 +1593,8 @@ impl J for TunnelOption {
         put(&mut m, "Phase2EncryptionAlgorithms", &self.phase2_encryption_algorithms);
         put(&mut m, "Phase1IntegrityAlgorithms", &self.phase1_integrity_algorithms);
         put(&mut m, "Phase2IntegrityAlgorithms", &self.phase2_integrity_algorithms);
-        put(&mut m, "Phase1DhGroupNumbers", &self.phase1_dh_group_numbers);
-        put(&mut m, "Phase2DhGroupNumbers", &self.phase2_dh_group_numbers);
+        put(&mut m, "Phase1DHGroupNumbers", &self.phase1_dh_group_numbers);
+        put(&mut m, "Phase2DHGroupNumbers", &self.phase2_dh_group_numbers);
         put(&mut m, "IkeVersions", &self.ike_versions);
         put(&mut m, "StartupAction", &self.startup_action);
         put(&mut m, "LogOptions", &self.log_options);

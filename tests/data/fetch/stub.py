@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""A loopback stub in front of moto's server for `tests/it/fetch.rs`.
+
+moto (5.2.5) does not implement Client VPN or Verified Access. This stub
+answers those calls itself, in the EC2 Query API's XML as the AWS API
+reference gives it (DescribeClientVpnEndpoints, DescribeClientVpnTargetNetworks,
+DescribeClientVpnRoutes, DescribeClientVpnAuthorizationRules,
+DescribeVerifiedAccessInstances, DescribeVerifiedAccessTrustProviders,
+DescribeVerifiedAccessGroups, DescribeVerifiedAccessEndpoints,
+GetVerifiedAccessGroupPolicy, GetVerifiedAccessEndpointPolicy: response
+element names `clientVpnEndpoint`, `clientVpnTargetNetworks`, `routes`,
+`authorizationRule`, `verifiedAccess*Set`, `policyEnabled`/`policyDocument`,
+lists as `<item>`), one item per page with `nextToken`, so the client's
+pagination is exercised. Everything else is forwarded to moto unchanged.
+
+  --moto URL          moto's server
+  --data FILE         the Client VPN and Verified Access resources, as XML
+                      element trees in JSON (written by populate.py)
+  --port-file FILE    where the stub writes the port it listens on
+  --log FILE          one line per request: the action, and what the stub did
+  --throttle A,B      answer each of these actions once with RequestLimitExceeded
+  --deny A,B          answer these actions with UnauthorizedOperation
+"""
+import argparse, http.client, json, sys, threading, urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from xml.sax.saxutils import escape
+
+NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+
+# action -> (list key in the data file, response element, parameter filtering
+# the items by one of their fields, or None)
+LISTS = {
+    "DescribeClientVpnEndpoints": ("client_vpn_endpoints", "clientVpnEndpoint", None),
+    "DescribeClientVpnTargetNetworks": ("client_vpn_target_networks", "clientVpnTargetNetworks", ("ClientVpnEndpointId", "clientVpnEndpointId")),
+    "DescribeClientVpnRoutes": ("client_vpn_routes", "routes", ("ClientVpnEndpointId", "clientVpnEndpointId")),
+    "DescribeClientVpnAuthorizationRules": ("client_vpn_authorization_rules", "authorizationRule", ("ClientVpnEndpointId", "clientVpnEndpointId")),
+    "DescribeVerifiedAccessInstances": ("verified_access_instances", "verifiedAccessInstanceSet", None),
+    "DescribeVerifiedAccessTrustProviders": ("verified_access_trust_providers", "verifiedAccessTrustProviderSet", None),
+    "DescribeVerifiedAccessGroups": ("verified_access_groups", "verifiedAccessGroupSet", None),
+    "DescribeVerifiedAccessEndpoints": ("verified_access_endpoints", "verifiedAccessEndpointSet", None),
+}
+# action -> (policies key in the data file, parameter naming the resource)
+POLICIES = {
+    "GetVerifiedAccessGroupPolicy": ("verified_access_group_policies", "VerifiedAccessGroupId"),
+    "GetVerifiedAccessEndpointPolicy": ("verified_access_endpoint_policies", "VerifiedAccessEndpointId"),
+}
+
+
+def xml(v):
+    """A JSON value as Query API XML: objects are elements, lists are `<item>`s."""
+    if isinstance(v, dict):
+        return "".join(f"<{k}>{xml(x)}</{k}>" for k, x in v.items())
+    if isinstance(v, list):
+        return "".join(f"<item>{xml(x)}</item>" for x in v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return escape(str(v))
+
+
+def error_xml(code, message):
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>{code}</Code>'
+            f"<Message>{escape(message)}</Message></Error></Errors>"
+            "<RequestID>00000000-0000-4000-8000-000000000000</RequestID></Response>")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--moto", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--throttle", default="")
+    ap.add_argument("--deny", default="")
+    a = ap.parse_args()
+    data = json.load(open(a.data))
+    moto = urllib.parse.urlparse(a.moto)
+    throttle = set(filter(None, a.throttle.split(",")))
+    deny = set(filter(None, a.deny.split(",")))
+    lock = threading.Lock()
+    log = open(a.log, "a")
+
+    def note(line):
+        with lock:
+            log.write(line + "\n")
+            log.flush()
+
+    class H(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def send(self, status, body, ctype="text/xml;charset=UTF-8"):
+            b = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(b)))
+            self.end_headers()
+            self.wfile.write(b)
+
+        def forward(self, body):
+            c = http.client.HTTPConnection(moto.hostname, moto.port, timeout=60)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "keep-alive")}
+            c.request(self.command, self.path, body=body, headers=headers)
+            r = c.getresponse()
+            out = r.read()
+            self.send_response(r.status)
+            for k, v in r.getheaders():
+                if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+            c.close()
+
+        def handle_any(self):
+            n = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(n) if n else b""
+            q = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query))
+            q.update(urllib.parse.parse_qsl(body.decode("utf-8", "replace")))
+            action = q.get("Action", "")
+            with lock:
+                throttled = action in throttle
+                throttle.discard(action)
+            if throttled:
+                note(f"{action} throttled")
+                return self.send(503, error_xml("RequestLimitExceeded", "Request limit exceeded."))
+            if action in deny:
+                note(f"{action} denied")
+                return self.send(403, error_xml(
+                    "UnauthorizedOperation", "You are not authorized to perform this operation."))
+            if action in LISTS:
+                key, element, by = LISTS[action]
+                items = data.get(key, [])
+                if by:
+                    items = [i for i in items if i.get(by[1]) == q.get(by[0])]
+                start = int(q.get("NextToken") or 0)
+                page = items[start:start + 1]
+                more = start + 1 < len(items)
+                note(f"{action} page {start}")
+                token = f"<nextToken>{start + 1}</nextToken>" if more else ""
+                return self.send(200, f'<?xml version="1.0" encoding="UTF-8"?>\n<{action}Response xmlns="{NS}">'
+                                 f"<requestId>00000000-0000-4000-8000-00000000000{start % 10}</requestId>"
+                                 f"<{element}>{xml(page)}</{element}>{token}</{action}Response>")
+            if action in POLICIES:
+                key, param = POLICIES[action]
+                p = data.get(key, {}).get(q.get(param, ""))
+                note(f"{action} {q.get(param, '')}")
+                if p is None:
+                    return self.send(400, error_xml(f"Invalid{param}.NotFound", "not found"))
+                return self.send(200, f'<?xml version="1.0" encoding="UTF-8"?>\n<{action}Response xmlns="{NS}">'
+                                 f"<requestId>00000000-0000-4000-8000-000000000000</requestId>{xml(p)}</{action}Response>")
+            note(f"{action or self.command} forwarded")
+            self.forward(body)
+
+        do_POST = handle_any
+        do_GET = handle_any
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    with open(a.port_file + ".tmp", "w") as f:
+        f.write(str(srv.server_address[1]))
+    import os
+    os.replace(a.port_file + ".tmp", a.port_file)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
