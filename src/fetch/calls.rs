@@ -407,7 +407,8 @@ async fn tgw_route_tables(cx: Cx) {
                     .search_transit_gateway_routes()
                     .transit_gateway_route_table_id(&id)
                     .filters(filter)
-                    .max_results(1000)
+                    // No `MaxResults`: AWS's default is its maximum (1000), and
+                    // moto 5.2.5 fails on it (it slices a dict).
                     .into_paginator()
                     .send();
                 let mut items = Vec::new();

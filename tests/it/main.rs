@@ -8,6 +8,8 @@ mod cli;
 mod client_vpn;
 mod diff;
 mod differential;
+#[cfg(feature = "fetch")]
+mod fetch;
 mod fixtures;
 mod formats;
 mod fuzz;

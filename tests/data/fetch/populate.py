@@ -11,7 +11,7 @@ an Elastic IP, its group letting in 443 only from a prefix list
 egress-only gateway, its own network ACL denying 3389 in) with an app
 instance whose group lets in 22 from the bastion, Client VPN and Verified
 Access groups (group references); an access subnet holding the Client VPN
-association's interface. Client VPN: certificate authentication, full
+association's interface and a transit gateway attachment. Client VPN: certificate authentication, full
 tunnel, routes to the VPC and the internet, everyone authorized to the
 private subnet, group `dba` to 10.0.9.0/24. Verified Access: an IAM
 Identity Center trust provider (`idc`), a group whose policy admits group
@@ -84,6 +84,12 @@ web_eip = ec2.allocate_address(Domain="vpc")
 ec2.associate_address(AllocationId=web_eip["AllocationId"], InstanceId=i_web)
 app_eni = ec2.describe_instances(InstanceIds=[i_app])["Reservations"][0]["Instances"][0]["NetworkInterfaces"][0]["NetworkInterfaceId"]
 
+# A transit gateway attached to the access subnet: its default route table
+# holds the attachment's association, propagation and propagated route.
+tgw = ec2.create_transit_gateway(Description="hub")["TransitGateway"]["TransitGatewayId"]
+tgw_attach = ec2.create_transit_gateway_vpc_attachment(TransitGatewayId=tgw, VpcId=vpc, SubnetIds=[access])[
+    "TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+
 # The Client VPN association's interface, as AWS creates it in the access subnet.
 cvpn_eni = ec2.create_network_interface(SubnetId=access, Groups=[cvpn_sg], PrivateIpAddress="10.0.3.77",
                                         Description="ClientVPN Endpoint resource")["NetworkInterface"]["NetworkInterfaceId"]
@@ -147,7 +153,7 @@ stub = {
 ids = {"vpc": vpc, "public": public, "private": private, "access": access, "web": web, "app": app,
        "bastion": bastion, "cvpn_sg": cvpn_sg, "va_sg": va_sg, "i_web": i_web, "i_app": i_app,
        "i_bastion": i_bastion, "web_public_ip": web_eip["PublicIp"], "app_eni": app_eni, "cvpn_eni": cvpn_eni,
-       "nat": nat, "igw": igw, "eigw": eigw, "prefix_list": pl, "acl": acl, "cvpn": CVPN, "vae": VAE,
+       "nat": nat, "igw": igw, "tgw": tgw, "tgw_attach": tgw_attach, "eigw": eigw, "prefix_list": pl, "acl": acl, "cvpn": CVPN, "vae": VAE,
        "ipv6": v6}
 os.makedirs(out, exist_ok=True)
 json.dump(ids, open(os.path.join(out, "ids.json"), "w"), indent=2)

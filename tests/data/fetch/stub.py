@@ -11,7 +11,9 @@ GetVerifiedAccessGroupPolicy, GetVerifiedAccessEndpointPolicy: response
 element names `clientVpnEndpoint`, `clientVpnTargetNetworks`, `routes`,
 `authorizationRule`, `verifiedAccess*Set`, `policyEnabled`/`policyDocument`,
 lists as `<item>`), one item per page with `nextToken`, so the client's
-pagination is exercised. Everything else is forwarded to moto unchanged.
+pagination is exercised. DescribeTransitGatewayPeeringAttachments too,
+which moto answers wrongly (below). Everything else is forwarded to moto
+unchanged.
 
   --moto URL          moto's server
   --data FILE         the Client VPN and Verified Access resources, as XML
@@ -39,6 +41,13 @@ LISTS = {
     "DescribeVerifiedAccessGroups": ("verified_access_groups", "verifiedAccessGroupSet", None),
     "DescribeVerifiedAccessEndpoints": ("verified_access_endpoints", "verifiedAccessEndpointSet", None),
 }
+# Calls moto answers wrongly, answered here from the data file instead:
+# moto 5.2.5 lists every transit gateway attachment, VPC ones too, under
+# DescribeTransitGatewayPeeringAttachments (without `requesterTgwInfo`); the
+# populated account has no peering, so the list is empty.
+LISTS["DescribeTransitGatewayPeeringAttachments"] = (
+    "transit_gateway_peering_attachments", "transitGatewayPeeringAttachments", None)
+
 # action -> (policies key in the data file, parameter naming the resource)
 POLICIES = {
     "GetVerifiedAccessGroupPolicy": ("verified_access_group_policies", "VerifiedAccessGroupId"),
