@@ -8,6 +8,7 @@
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_ec2::Client;
+use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::Filter;
 use indicatif::ProgressBar;
@@ -52,12 +53,20 @@ pub(super) struct Failure {
 }
 
 impl Failure {
-    fn of<E, R>(e: &SdkError<E, R>) -> Failure
+    fn of<E>(e: &SdkError<E, HttpResponse>) -> Failure
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
     {
-        let message = DisplayErrorContext(e).to_string();
+        let message = match (e.code(), e.message(), e) {
+            (Some(c), Some(m), _) => format!("{c}: {m}"),
+            (Some(c), None, _) => c.to_owned(),
+            // A service answer without an error code: its status, not its body.
+            (None, _, SdkError::ServiceError(s)) => {
+                format!("the endpoint answered http {} with no error code", s.raw().status().as_u16())
+            }
+            // No answer (connection, timeout, credentials): the whole chain.
+            _ => DisplayErrorContext(e).to_string(),
+        };
         Failure {
             code: e.code().map(str::to_owned),
             message: message.split_whitespace().collect::<Vec<_>>().join(" "),

@@ -237,6 +237,16 @@ fn all_text(dir: &Path) -> String {
 }
 
 #[test]
+fn a_bad_region_is_an_error_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("snap");
+    let r = reach(&["fetch", "--region", "us-east-1,../x", "--out", out.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(text(&r.stderr).contains("region `../x`"), "{}", text(&r.stderr));
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_fetched_snapshot_loads_clean_and_answers_what_the_account_implies() {
     if !python_present() {
         return;
@@ -441,6 +451,18 @@ fn fetch_then_diff_against_a_hand_edited_copy_shows_the_edit() {
     let out = emu.fetch(&before);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(list(&before), first);
+    // Two regions: one folder each, each with its manifest.
+    let two = emu.dir.path().join("two");
+    let out = reach(&[
+        "fetch", "--region", "us-east-1,eu-west-1", "--endpoint-url", &emu.endpoint,
+        "--out", two.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for region in ["us-east-1", "eu-west-1"] {
+        let m = read_json(&two.join(region).join("reach-fetch.json"));
+        assert_eq!(m["ReachFetch"]["Region"], region);
+        assert!(two.join(region).join("describe-vpcs.json").exists());
+    }
 
     // The copy: the web group also lets in 8080 from anywhere.
     let after = emu.dir.path().join("after");

@@ -87,3 +87,73 @@ macro_rules! enums {
     };
 }
 pub(crate) use enums;
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::types::{
+        IpPermission, Reservation, SecurityGroup, Tag, TunnelOption, UserIdGroupPair,
+        VpnConnection, VpnConnectionOptions, VpnState,
+    };
+    use serde_json::json;
+
+    use super::J;
+
+    #[test]
+    fn a_security_group_prints_as_the_cli_does() {
+        let g = SecurityGroup::builder()
+            .group_id("sg-1")
+            .group_name("web")
+            .description("web servers")
+            .owner_id("111122223333")
+            .vpc_id("vpc-1")
+            .ip_permissions(
+                IpPermission::builder()
+                    .ip_protocol("tcp")
+                    .from_port(22)
+                    .to_port(22)
+                    .user_id_group_pairs(UserIdGroupPair::builder().group_id("sg-2").build())
+                    .build(),
+            )
+            .tags(Tag::builder().key("Name").value("web").build())
+            .build();
+        assert_eq!(
+            g.j(),
+            json!({
+                "GroupId": "sg-1", "GroupName": "web", "Description": "web servers",
+                "OwnerId": "111122223333", "VpcId": "vpc-1",
+                "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                                   "UserIdGroupPairs": [{"GroupId": "sg-2"}]}],
+                "Tags": [{"Key": "Name", "Value": "web"}]
+            })
+        );
+        // An empty reservation: absent fields are left out, as the CLI does.
+        assert_eq!(Reservation::builder().build().j(), json!({}));
+    }
+
+    #[test]
+    fn vpn_secrets_are_never_written() {
+        let v = VpnConnection::builder()
+            .vpn_connection_id("vpn-1")
+            .state(VpnState::Available)
+            .customer_gateway_configuration("<psk>secret-psk-1</psk>")
+            .options(
+                VpnConnectionOptions::builder()
+                    .static_routes_only(true)
+                    .tunnel_options(
+                        TunnelOption::builder()
+                            .outside_ip_address("192.0.2.1")
+                            .pre_shared_key("secret-psk-2")
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let text = v.j().to_string();
+        assert!(!text.contains("secret-psk"), "{text}");
+        assert_eq!(v.j()["State"], "available");
+        assert_eq!(
+            v.j()["Options"]["TunnelOptions"][0]["OutsideIpAddress"],
+            "192.0.2.1"
+        );
+    }
+}
