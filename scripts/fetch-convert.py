@@ -91,5 +91,8 @@ for t in sorted(need):
     out.append("    }")
     out.append("}")
     out.append("")
-open(os.path.join(os.path.dirname(__file__), "..", "src/fetch/convert/types.rs"), "w").write("\n".join(out))
+target = os.path.join(os.path.dirname(__file__), "..", "src/fetch/convert/types.rs")
+open(target, "w").write("\n".join(out))
+# Formatted like the rest of the module (rustfmt, when installed).
+os.system(f"rustfmt --edition 2024 '{target}'")
 print(len(need), "types,", len(used_enums), "enums")

@@ -62,7 +62,10 @@ impl Failure {
             (Some(c), None, _) => c.to_owned(),
             // A service answer without an error code: its status, not its body.
             (None, _, SdkError::ServiceError(s)) => {
-                format!("the endpoint answered http {} with no error code", s.raw().status().as_u16())
+                format!(
+                    "the endpoint answered http {} with no error code",
+                    s.raw().status().as_u16()
+                )
             }
             // No answer (connection, timeout, credentials): the whole chain.
             _ => DisplayErrorContext(e).to_string(),
@@ -151,7 +154,9 @@ impl Cx {
                 "`{call}`{on} was denied ({code}): the snapshot lacks what it returns; allow `ec2:{call}`"
             )
         } else if UNSUPPORTED.contains(&code.as_str()) {
-            format!("`{call}`{on} is not supported by the endpoint ({code}): the snapshot lacks what it returns")
+            format!(
+                "`{call}`{on} is not supported by the endpoint ({code}): the snapshot lacks what it returns"
+            )
         } else if code.ends_with(".NotFound") {
             format!("`{call}`{on} found nothing ({code}): the resource went away while fetching")
         } else {
@@ -239,7 +244,11 @@ macro_rules! listing {
 /// The account the credentials belong to (`sts:GetCallerIdentity`, which
 /// needs no permission); `None` when it cannot be asked.
 pub(super) async fn account(sts: &aws_sdk_sts::Client) -> Option<String> {
-    sts.get_caller_identity().send().await.ok().and_then(|o| o.account)
+    sts.get_caller_identity()
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.account)
 }
 
 fn spawn<F>(handles: &mut Vec<JoinHandle<()>>, f: F)
@@ -267,27 +276,174 @@ pub(super) async fn run_all(cx: &Cx) -> Arc<Mutex<Collected>> {
             });
         }};
     }
-    simple!(paged, "DescribeVpcs", "describe-vpcs", "Vpcs", describe_vpcs, vpcs);
-    simple!(paged, "DescribeSubnets", "describe-subnets", "Subnets", describe_subnets, subnets);
-    simple!(paged, "DescribeRouteTables", "describe-route-tables", "RouteTables", describe_route_tables, route_tables);
-    simple!(paged, "DescribeSecurityGroups", "describe-security-groups", "SecurityGroups", describe_security_groups, security_groups);
-    simple!(paged, "DescribeSecurityGroupRules", "describe-security-group-rules", "SecurityGroupRules", describe_security_group_rules, security_group_rules);
-    simple!(paged, "DescribeNetworkAcls", "describe-network-acls", "NetworkAcls", describe_network_acls, network_acls);
-    simple!(paged, "DescribeNetworkInterfaces", "describe-network-interfaces", "NetworkInterfaces", describe_network_interfaces, network_interfaces);
-    simple!(paged, "DescribeInstances", "describe-instances", "Reservations", describe_instances, reservations);
-    simple!(paged, "DescribeInternetGateways", "describe-internet-gateways", "InternetGateways", describe_internet_gateways, internet_gateways);
-    simple!(paged, "DescribeEgressOnlyInternetGateways", "describe-egress-only-internet-gateways", "EgressOnlyInternetGateways", describe_egress_only_internet_gateways, egress_only_internet_gateways);
-    simple!(paged, "DescribeNatGateways", "describe-nat-gateways", "NatGateways", describe_nat_gateways, nat_gateways);
-    simple!(paged, "DescribeVpcPeeringConnections", "describe-vpc-peering-connections", "VpcPeeringConnections", describe_vpc_peering_connections, vpc_peering_connections);
-    simple!(once, "DescribeAddresses", "describe-addresses", "Addresses", describe_addresses, addresses);
-    simple!(paged, "DescribeTransitGateways", "describe-transit-gateways", "TransitGateways", describe_transit_gateways, transit_gateways);
-    simple!(paged, "DescribeTransitGatewayAttachments", "describe-transit-gateway-attachments", "TransitGatewayAttachments", describe_transit_gateway_attachments, transit_gateway_attachments);
-    simple!(paged, "DescribeTransitGatewayVpcAttachments", "describe-transit-gateway-vpc-attachments", "TransitGatewayVpcAttachments", describe_transit_gateway_vpc_attachments, transit_gateway_vpc_attachments);
-    simple!(paged, "DescribeTransitGatewayPeeringAttachments", "describe-transit-gateway-peering-attachments", "TransitGatewayPeeringAttachments", describe_transit_gateway_peering_attachments, transit_gateway_peering_attachments);
-    simple!(once, "DescribeVpnConnections", "describe-vpn-connections", "VpnConnections", describe_vpn_connections, vpn_connections);
-    simple!(once, "DescribeVpnGateways", "describe-vpn-gateways", "VpnGateways", describe_vpn_gateways, vpn_gateways);
-    simple!(paged, "DescribeVerifiedAccessInstances", "describe-verified-access-instances", "VerifiedAccessInstances", describe_verified_access_instances, verified_access_instances);
-    simple!(paged, "DescribeVerifiedAccessTrustProviders", "describe-verified-access-trust-providers", "VerifiedAccessTrustProviders", describe_verified_access_trust_providers, verified_access_trust_providers);
+    simple!(
+        paged,
+        "DescribeVpcs",
+        "describe-vpcs",
+        "Vpcs",
+        describe_vpcs,
+        vpcs
+    );
+    simple!(
+        paged,
+        "DescribeSubnets",
+        "describe-subnets",
+        "Subnets",
+        describe_subnets,
+        subnets
+    );
+    simple!(
+        paged,
+        "DescribeRouteTables",
+        "describe-route-tables",
+        "RouteTables",
+        describe_route_tables,
+        route_tables
+    );
+    simple!(
+        paged,
+        "DescribeSecurityGroups",
+        "describe-security-groups",
+        "SecurityGroups",
+        describe_security_groups,
+        security_groups
+    );
+    simple!(
+        paged,
+        "DescribeSecurityGroupRules",
+        "describe-security-group-rules",
+        "SecurityGroupRules",
+        describe_security_group_rules,
+        security_group_rules
+    );
+    simple!(
+        paged,
+        "DescribeNetworkAcls",
+        "describe-network-acls",
+        "NetworkAcls",
+        describe_network_acls,
+        network_acls
+    );
+    simple!(
+        paged,
+        "DescribeNetworkInterfaces",
+        "describe-network-interfaces",
+        "NetworkInterfaces",
+        describe_network_interfaces,
+        network_interfaces
+    );
+    simple!(
+        paged,
+        "DescribeInstances",
+        "describe-instances",
+        "Reservations",
+        describe_instances,
+        reservations
+    );
+    simple!(
+        paged,
+        "DescribeInternetGateways",
+        "describe-internet-gateways",
+        "InternetGateways",
+        describe_internet_gateways,
+        internet_gateways
+    );
+    simple!(
+        paged,
+        "DescribeEgressOnlyInternetGateways",
+        "describe-egress-only-internet-gateways",
+        "EgressOnlyInternetGateways",
+        describe_egress_only_internet_gateways,
+        egress_only_internet_gateways
+    );
+    simple!(
+        paged,
+        "DescribeNatGateways",
+        "describe-nat-gateways",
+        "NatGateways",
+        describe_nat_gateways,
+        nat_gateways
+    );
+    simple!(
+        paged,
+        "DescribeVpcPeeringConnections",
+        "describe-vpc-peering-connections",
+        "VpcPeeringConnections",
+        describe_vpc_peering_connections,
+        vpc_peering_connections
+    );
+    simple!(
+        once,
+        "DescribeAddresses",
+        "describe-addresses",
+        "Addresses",
+        describe_addresses,
+        addresses
+    );
+    simple!(
+        paged,
+        "DescribeTransitGateways",
+        "describe-transit-gateways",
+        "TransitGateways",
+        describe_transit_gateways,
+        transit_gateways
+    );
+    simple!(
+        paged,
+        "DescribeTransitGatewayAttachments",
+        "describe-transit-gateway-attachments",
+        "TransitGatewayAttachments",
+        describe_transit_gateway_attachments,
+        transit_gateway_attachments
+    );
+    simple!(
+        paged,
+        "DescribeTransitGatewayVpcAttachments",
+        "describe-transit-gateway-vpc-attachments",
+        "TransitGatewayVpcAttachments",
+        describe_transit_gateway_vpc_attachments,
+        transit_gateway_vpc_attachments
+    );
+    simple!(
+        paged,
+        "DescribeTransitGatewayPeeringAttachments",
+        "describe-transit-gateway-peering-attachments",
+        "TransitGatewayPeeringAttachments",
+        describe_transit_gateway_peering_attachments,
+        transit_gateway_peering_attachments
+    );
+    simple!(
+        once,
+        "DescribeVpnConnections",
+        "describe-vpn-connections",
+        "VpnConnections",
+        describe_vpn_connections,
+        vpn_connections
+    );
+    simple!(
+        once,
+        "DescribeVpnGateways",
+        "describe-vpn-gateways",
+        "VpnGateways",
+        describe_vpn_gateways,
+        vpn_gateways
+    );
+    simple!(
+        paged,
+        "DescribeVerifiedAccessInstances",
+        "describe-verified-access-instances",
+        "VerifiedAccessInstances",
+        describe_verified_access_instances,
+        verified_access_instances
+    );
+    simple!(
+        paged,
+        "DescribeVerifiedAccessTrustProviders",
+        "describe-verified-access-trust-providers",
+        "VerifiedAccessTrustProviders",
+        describe_verified_access_trust_providers,
+        verified_access_trust_providers
+    );
     {
         let cx = cx.clone();
         spawn(&mut h, async move { prefix_lists(cx).await });
@@ -315,7 +471,15 @@ pub(super) async fn run_all(cx: &Cx) -> Arc<Mutex<Collected>> {
 /// Managed prefix lists, then each list's entries in the
 /// `ManagedPrefixListEntries` wrapper (the call prints no list ID).
 async fn prefix_lists(cx: Cx) {
-    let Some(lists) = listing!(cx, paged, "DescribeManagedPrefixLists", "describe-managed-prefix-lists", "PrefixLists", describe_managed_prefix_lists, prefix_lists) else {
+    let Some(lists) = listing!(
+        cx,
+        paged,
+        "DescribeManagedPrefixLists",
+        "describe-managed-prefix-lists",
+        "PrefixLists",
+        describe_managed_prefix_lists,
+        prefix_lists
+    ) else {
         return;
     };
     let mut h = Vec::new();
@@ -323,7 +487,12 @@ async fn prefix_lists(cx: Cx) {
         let cx = cx.clone();
         spawn(&mut h, async move {
             const CALL: &str = "GetManagedPrefixListEntries";
-            let res = paged!(cx, "GetManagedPrefixListEntries", cx.ec2.get_managed_prefix_list_entries().prefix_list_id(&id), entries);
+            let res = paged!(
+                cx,
+                "GetManagedPrefixListEntries",
+                cx.ec2.get_managed_prefix_list_entries().prefix_list_id(&id),
+                entries
+            );
             match res {
                 Ok(entries) => {
                     let file = format!("get-managed-prefix-list-entries-{id}.json");
@@ -343,11 +512,22 @@ async fn prefix_lists(cx: Cx) {
 /// Client VPN endpoints, then per endpoint its target networks, routes and
 /// authorization rules, one file each.
 async fn client_vpn(cx: Cx) {
-    let Some(endpoints) = listing!(cx, paged, "DescribeClientVpnEndpoints", "describe-client-vpn-endpoints", "ClientVpnEndpoints", describe_client_vpn_endpoints, client_vpn_endpoints) else {
+    let Some(endpoints) = listing!(
+        cx,
+        paged,
+        "DescribeClientVpnEndpoints",
+        "describe-client-vpn-endpoints",
+        "ClientVpnEndpoints",
+        describe_client_vpn_endpoints,
+        client_vpn_endpoints
+    ) else {
         return;
     };
     let mut h = Vec::new();
-    for id in endpoints.into_iter().filter_map(|e| e.client_vpn_endpoint_id) {
+    for id in endpoints
+        .into_iter()
+        .filter_map(|e| e.client_vpn_endpoint_id)
+    {
         macro_rules! part {
             ($call:literal, $file:literal, $key:literal, $op:ident, $field:ident) => {{
                 let cx = cx.clone();
@@ -365,9 +545,27 @@ async fn client_vpn(cx: Cx) {
                 });
             }};
         }
-        part!("DescribeClientVpnTargetNetworks", "describe-client-vpn-target-networks", "ClientVpnTargetNetworks", describe_client_vpn_target_networks, client_vpn_target_networks);
-        part!("DescribeClientVpnRoutes", "describe-client-vpn-routes", "Routes", describe_client_vpn_routes, routes);
-        part!("DescribeClientVpnAuthorizationRules", "describe-client-vpn-authorization-rules", "AuthorizationRules", describe_client_vpn_authorization_rules, authorization_rules);
+        part!(
+            "DescribeClientVpnTargetNetworks",
+            "describe-client-vpn-target-networks",
+            "ClientVpnTargetNetworks",
+            describe_client_vpn_target_networks,
+            client_vpn_target_networks
+        );
+        part!(
+            "DescribeClientVpnRoutes",
+            "describe-client-vpn-routes",
+            "Routes",
+            describe_client_vpn_routes,
+            routes
+        );
+        part!(
+            "DescribeClientVpnAuthorizationRules",
+            "describe-client-vpn-authorization-rules",
+            "AuthorizationRules",
+            describe_client_vpn_authorization_rules,
+            authorization_rules
+        );
     }
     join(h).await;
 }
@@ -377,18 +575,39 @@ async fn client_vpn(cx: Cx) {
 /// (the calls print no table ID); a call that failed leaves its key out, so
 /// the reader says what is missing.
 async fn tgw_route_tables(cx: Cx) {
-    let Some(tables) = listing!(cx, paged, "DescribeTransitGatewayRouteTables", "describe-transit-gateway-route-tables", "TransitGatewayRouteTables", describe_transit_gateway_route_tables, transit_gateway_route_tables) else {
+    let Some(tables) = listing!(
+        cx,
+        paged,
+        "DescribeTransitGatewayRouteTables",
+        "describe-transit-gateway-route-tables",
+        "TransitGatewayRouteTables",
+        describe_transit_gateway_route_tables,
+        transit_gateway_route_tables
+    ) else {
         return;
     };
     let mut h = Vec::new();
-    for id in tables.into_iter().filter_map(|t| t.transit_gateway_route_table_id) {
+    for id in tables
+        .into_iter()
+        .filter_map(|t| t.transit_gateway_route_table_id)
+    {
         let cx = cx.clone();
         spawn(&mut h, async move {
             let file = format!("transit-gateway-route-table-contents-{id}.json");
             let mut m = Map::new();
-            m.insert("TransitGatewayRouteTableId".into(), Value::String(id.clone()));
+            m.insert(
+                "TransitGatewayRouteTableId".into(),
+                Value::String(id.clone()),
+            );
             const ASSOC: &str = "GetTransitGatewayRouteTableAssociations";
-            match paged!(cx, "GetTransitGatewayRouteTableAssociations", cx.ec2.get_transit_gateway_route_table_associations().transit_gateway_route_table_id(&id), associations) {
+            match paged!(
+                cx,
+                "GetTransitGatewayRouteTableAssociations",
+                cx.ec2
+                    .get_transit_gateway_route_table_associations()
+                    .transit_gateway_route_table_id(&id),
+                associations
+            ) {
                 Ok(items) => {
                     cx.logged(ASSOC, Some(&id), &file, items.len());
                     m.insert("Associations".into(), list(&items));
@@ -396,7 +615,14 @@ async fn tgw_route_tables(cx: Cx) {
                 Err(f) => cx.failed(ASSOC, Some(&id), f),
             }
             const PROP: &str = "GetTransitGatewayRouteTablePropagations";
-            match paged!(cx, "GetTransitGatewayRouteTablePropagations", cx.ec2.get_transit_gateway_route_table_propagations().transit_gateway_route_table_id(&id), transit_gateway_route_table_propagations) {
+            match paged!(
+                cx,
+                "GetTransitGatewayRouteTablePropagations",
+                cx.ec2
+                    .get_transit_gateway_route_table_propagations()
+                    .transit_gateway_route_table_id(&id),
+                transit_gateway_route_table_propagations
+            ) {
                 Ok(items) => {
                     cx.logged(PROP, Some(&id), &file, items.len());
                     m.insert("Propagations".into(), list(&items));
@@ -462,7 +688,10 @@ async fn tgw_route_tables(cx: Cx) {
 fn policy(id_key: &str, id: &str, enabled: Option<bool>, doc: Option<String>) -> Value {
     let mut m = Map::new();
     m.insert(id_key.into(), Value::String(id.to_owned()));
-    m.insert("PolicyEnabled".into(), Value::Bool(enabled.unwrap_or(false)));
+    m.insert(
+        "PolicyEnabled".into(),
+        Value::Bool(enabled.unwrap_or(false)),
+    );
     if let Some(d) = doc {
         m.insert("PolicyDocument".into(), Value::String(d));
     }
@@ -472,11 +701,22 @@ fn policy(id_key: &str, id: &str, enabled: Option<bool>, doc: Option<String>) ->
 /// Verified Access groups, then each group's policy
 /// (`VerifiedAccessGroupPolicies`, the project's document).
 async fn va_groups(cx: Cx) {
-    let Some(groups) = listing!(cx, paged, "DescribeVerifiedAccessGroups", "describe-verified-access-groups", "VerifiedAccessGroups", describe_verified_access_groups, verified_access_groups) else {
+    let Some(groups) = listing!(
+        cx,
+        paged,
+        "DescribeVerifiedAccessGroups",
+        "describe-verified-access-groups",
+        "VerifiedAccessGroups",
+        describe_verified_access_groups,
+        verified_access_groups
+    ) else {
         return;
     };
     let mut h = Vec::new();
-    for id in groups.into_iter().filter_map(|g| g.verified_access_group_id) {
+    for id in groups
+        .into_iter()
+        .filter_map(|g| g.verified_access_group_id)
+    {
         let cx = cx.clone();
         spawn(&mut h, async move {
             const CALL: &str = "GetVerifiedAccessGroupPolicy";
@@ -492,7 +732,12 @@ async fn va_groups(cx: Cx) {
                 Ok(o) => {
                     let file = format!("get-verified-access-group-policy-{id}.json");
                     cx.logged(CALL, Some(&id), &file, 1);
-                    let p = policy("VerifiedAccessGroupId", &id, o.policy_enabled, o.policy_document);
+                    let p = policy(
+                        "VerifiedAccessGroupId",
+                        &id,
+                        o.policy_enabled,
+                        o.policy_document,
+                    );
                     cx.doc(file, json!({"VerifiedAccessGroupPolicies": [p]}));
                 }
                 Err(e) => cx.failed(CALL, Some(&id), Failure::of(&e)),
@@ -505,11 +750,22 @@ async fn va_groups(cx: Cx) {
 /// Verified Access endpoints, then each endpoint's policy
 /// (`VerifiedAccessEndpointPolicies`, the project's document).
 async fn va_endpoints(cx: Cx) {
-    let Some(endpoints) = listing!(cx, paged, "DescribeVerifiedAccessEndpoints", "describe-verified-access-endpoints", "VerifiedAccessEndpoints", describe_verified_access_endpoints, verified_access_endpoints) else {
+    let Some(endpoints) = listing!(
+        cx,
+        paged,
+        "DescribeVerifiedAccessEndpoints",
+        "describe-verified-access-endpoints",
+        "VerifiedAccessEndpoints",
+        describe_verified_access_endpoints,
+        verified_access_endpoints
+    ) else {
         return;
     };
     let mut h = Vec::new();
-    for id in endpoints.into_iter().filter_map(|e| e.verified_access_endpoint_id) {
+    for id in endpoints
+        .into_iter()
+        .filter_map(|e| e.verified_access_endpoint_id)
+    {
         let cx = cx.clone();
         spawn(&mut h, async move {
             const CALL: &str = "GetVerifiedAccessEndpointPolicy";
@@ -525,7 +781,12 @@ async fn va_endpoints(cx: Cx) {
                 Ok(o) => {
                     let file = format!("get-verified-access-endpoint-policy-{id}.json");
                     cx.logged(CALL, Some(&id), &file, 1);
-                    let p = policy("VerifiedAccessEndpointId", &id, o.policy_enabled, o.policy_document);
+                    let p = policy(
+                        "VerifiedAccessEndpointId",
+                        &id,
+                        o.policy_enabled,
+                        o.policy_document,
+                    );
                     cx.doc(file, json!({"VerifiedAccessEndpointPolicies": [p]}));
                 }
                 Err(e) => cx.failed(CALL, Some(&id), Failure::of(&e)),

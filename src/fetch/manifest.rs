@@ -40,9 +40,7 @@ fn earlier_files(dir: &Path) -> Vec<String> {
         .into_iter()
         .flatten()
         .filter_map(|c| c["File"].as_str())
-        .filter(|f| {
-            f.ends_with(".json") && !f.contains(['/', '\\']) && !f.starts_with('.')
-        })
+        .filter(|f| f.ends_with(".json") && !f.contains(['/', '\\']) && !f.starts_with('.'))
         .map(str::to_owned)
         .collect()
 }
@@ -64,9 +62,8 @@ pub(super) fn write(
     for d in &c.docs {
         write_file(&dir.join(&d.file), &d.value)?;
     }
-    c.log.sort_by(|a, b| {
-        (a.call, &a.resource).cmp(&(b.call, &b.resource))
-    });
+    c.log
+        .sort_by(|a, b| (a.call, &a.resource).cmp(&(b.call, &b.resource)));
     let mut calls = Vec::new();
     let mut warnings = Vec::new();
     let mut items = 0;

@@ -117,9 +117,9 @@ async fn fetch_region(
     );
     let bar = if opts.progress && std::io::stderr().is_terminal() {
         let b = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} calls {wide_msg}")
-        {
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} {prefix} [{bar:30}] {pos}/{len} calls {wide_msg}",
+        ) {
             b.set_style(style.progress_chars("=> "));
         }
         b.set_prefix(region.to_owned());

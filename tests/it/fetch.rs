@@ -72,7 +72,10 @@ fn wait_until(what: &str, child: &mut Child, ready: impl Fn() -> bool) {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("{what} exited before it was ready: {status}");
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "{what} not ready after 60s");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{what} not ready after 60s"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -101,7 +104,14 @@ impl Emulator {
         };
         let moto = python(
             d,
-            &["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()],
+            &[
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ],
             "moto",
         )
         .spawn()
@@ -158,7 +168,10 @@ impl Emulator {
     }
 
     fn id(&self, key: &str) -> String {
-        self.ids[key].as_str().unwrap_or_else(|| panic!("no id {key}")).to_owned()
+        self.ids[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id {key}"))
+            .to_owned()
     }
 
     /// `reach fetch --region us-east-1 --endpoint-url STUB --out OUT`.
@@ -192,7 +205,10 @@ fn reach(args: &[&str]) -> Output {
         .env("AWS_ACCESS_KEY_ID", KEY_ID)
         .env("AWS_SECRET_ACCESS_KEY", SECRET)
         .env("AWS_CONFIG_FILE", "/nonexistent/reach-test-config")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/reach-test-credentials")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/reach-test-credentials",
+        )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_SESSION_TOKEN")
         .env_remove("AWS_PROFILE")
@@ -210,7 +226,13 @@ fn text(b: &[u8]) -> String {
 
 /// `reach check --format json` on `snap`: the report.
 fn check(snap: &Path, extra: &[&str], query: &str) -> Value {
-    let mut args = vec!["check", "--snapshot", snap.to_str().unwrap(), "--format", "json"];
+    let mut args = vec![
+        "check",
+        "--snapshot",
+        snap.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
     args.extend_from_slice(extra);
     args.push(query);
     let out = reach(&args);
@@ -240,9 +262,19 @@ fn all_text(dir: &Path) -> String {
 fn a_bad_region_is_an_error_before_any_call() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("snap");
-    let r = reach(&["fetch", "--region", "us-east-1,../x", "--out", out.to_str().unwrap()]);
+    let r = reach(&[
+        "fetch",
+        "--region",
+        "us-east-1,../x",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(r.status.code(), Some(2));
-    assert!(text(&r.stderr).contains("region `../x`"), "{}", text(&r.stderr));
+    assert!(
+        text(&r.stderr).contains("region `../x`"),
+        "{}",
+        text(&r.stderr)
+    );
     assert!(!out.exists());
 }
 
@@ -259,7 +291,10 @@ fn a_fetched_snapshot_loads_clean_and_answers_what_the_account_implies() {
     assert_eq!(out.status.code(), Some(0), "fetch failed: {stderr}");
     assert!(!stderr.contains("warning:"), "{stderr}");
     for s in [&stdout, &stderr] {
-        assert!(!s.contains(SECRET) && !s.contains(KEY_ID), "credentials printed: {s}");
+        assert!(
+            !s.contains(SECRET) && !s.contains(KEY_ID),
+            "credentials printed: {s}"
+        );
     }
     assert!(!all_text(&snap).contains(SECRET) && !all_text(&snap).contains(KEY_ID));
 
@@ -271,7 +306,9 @@ fn a_fetched_snapshot_loads_clean_and_answers_what_the_account_implies() {
             .position(|l| l == &format!("{call} throttled"))
             .unwrap_or_else(|| panic!("{call} was not throttled: {reqs:?}"));
         assert!(
-            reqs[at + 1..].iter().any(|l| l.starts_with(call) && !l.ends_with("throttled")),
+            reqs[at + 1..]
+                .iter()
+                .any(|l| l.starts_with(call) && !l.ends_with("throttled")),
             "{call} was not retried: {reqs:?}"
         );
     }
@@ -288,13 +325,28 @@ fn a_fetched_snapshot_loads_clean_and_answers_what_the_account_implies() {
     );
     // Pagination: the stub serves one item per page.
     let cvpn = emu.id("cvpn");
-    assert!(reqs.contains(&"DescribeClientVpnRoutes page 1".to_owned()), "{reqs:?}");
+    assert!(
+        reqs.contains(&"DescribeClientVpnRoutes page 1".to_owned()),
+        "{reqs:?}"
+    );
     let routes = read_json(&snap.join(format!("describe-client-vpn-routes-{cvpn}.json")));
-    assert_eq!(routes["Routes"].as_array().map(Vec::len), Some(2), "{routes}");
-    let rules = read_json(&snap.join(format!("describe-client-vpn-authorization-rules-{cvpn}.json")));
-    assert_eq!(rules["AuthorizationRules"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        routes["Routes"].as_array().map(Vec::len),
+        Some(2),
+        "{routes}"
+    );
+    let rules = read_json(&snap.join(format!(
+        "describe-client-vpn-authorization-rules-{cvpn}.json"
+    )));
+    assert_eq!(
+        rules["AuthorizationRules"].as_array().map(Vec::len),
+        Some(2)
+    );
     let groups = read_json(&snap.join("describe-verified-access-groups.json"));
-    assert_eq!(groups["VerifiedAccessGroups"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        groups["VerifiedAccessGroups"].as_array().map(Vec::len),
+        Some(2)
+    );
     // The wrappers the reader needs.
     let pl = emu.id("prefix_list");
     let entries = read_json(&snap.join(format!("get-managed-prefix-list-entries-{pl}.json")));
@@ -336,17 +388,28 @@ fn a_fetched_snapshot_loads_clean_and_answers_what_the_account_implies() {
         .filter_map(Value::as_str)
         .collect();
     let made: BTreeSet<&str> = calls.iter().filter_map(|c| c["Action"].as_str()).collect();
-    assert_eq!(made, allowed, "examples/iam-policy.json and the calls made differ");
+    assert_eq!(
+        made, allowed,
+        "examples/iam-policy.json and the calls made differ"
+    );
     // The transit gateway's default table, in the wrapper with its contents.
     let tables = read_json(&snap.join("describe-transit-gateway-route-tables.json"));
     let table = tables["TransitGatewayRouteTables"][0]["TransitGatewayRouteTableId"]
         .as_str()
         .expect("the transit gateway's default route table");
-    let contents = read_json(&snap.join(format!("transit-gateway-route-table-contents-{table}.json")));
+    let contents =
+        read_json(&snap.join(format!("transit-gateway-route-table-contents-{table}.json")));
     let c = &contents["TransitGatewayRouteTableContents"][0];
     assert_eq!(c["TransitGatewayRouteTableId"], table);
-    assert_eq!(c["Associations"][0]["TransitGatewayAttachmentId"], emu.id("tgw_attach"), "{c}");
-    assert!(c["Routes"].is_array() && c["AdditionalRoutesAvailable"] == false, "{c}");
+    assert_eq!(
+        c["Associations"][0]["TransitGatewayAttachmentId"],
+        emu.id("tgw_attach"),
+        "{c}"
+    );
+    assert!(
+        c["Routes"].is_array() && c["AdditionalRoutesAvailable"] == false,
+        "{c}"
+    );
 
     // Loaded: no warning, nothing skipped. The app instance reaches the
     // internet through the NAT gateway.
@@ -355,7 +418,10 @@ fn a_fetched_snapshot_loads_clean_and_answers_what_the_account_implies() {
     assert_eq!(r["verdict"], "reachable", "{r}");
     assert_eq!(r["warnings"], Value::Array(vec![]), "{r}");
     assert_eq!(r["skipped"], Value::Array(vec![]), "{r}");
-    assert!(r.to_string().contains(&emu.id("nat")), "not through the NAT gateway: {r}");
+    assert!(
+        r.to_string().contains(&emu.id("nat")),
+        "not through the NAT gateway: {r}"
+    );
     // Every Client VPN user reaches ssh on the app instance (authorized to
     // all; the app's group admits the Client VPN group).
     let r = check(&snap, &["--via", &cvpn], "client->10.0.2.35:22");
@@ -365,9 +431,17 @@ fn a_fetched_snapshot_loads_clean_and_answers_what_the_account_implies() {
     assert_eq!(r["verdict"], "unreachable", "{r}");
     // Verified Access: group `eng` is admitted by the group policy, `ops` not.
     let vae = emu.id("vae");
-    let r = check(&snap, &["--via", &vae, "--group", "eng"], "client->10.0.2.35:22");
+    let r = check(
+        &snap,
+        &["--via", &vae, "--group", "eng"],
+        "client->10.0.2.35:22",
+    );
     assert_eq!(r["verdict"], "reachable", "{r}");
-    let r = check(&snap, &["--via", &vae, "--group", "ops"], "client->10.0.2.35:22");
+    let r = check(
+        &snap,
+        &["--via", &vae, "--group", "ops"],
+        "client->10.0.2.35:22",
+    );
     assert_eq!(r["verdict"], "unreachable", "{r}");
     // The web instance's Elastic IP takes 443 from the prefix list's range only.
     let web_ip = emu.id("web_public_ip");
@@ -386,16 +460,26 @@ fn a_denied_call_is_a_warning_a_manifest_entry_and_a_partial_snapshot() {
     if !python_present() {
         return;
     }
-    let emu = Emulator::start(&["--deny", "DescribeNatGateways,GetVerifiedAccessEndpointPolicy"]);
+    let emu = Emulator::start(&[
+        "--deny",
+        "DescribeNatGateways,GetVerifiedAccessEndpointPolicy",
+    ]);
     let snap = emu.dir.path().join("snap");
     let out = emu.fetch(&snap);
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "a denied call failed the fetch: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a denied call failed the fetch: {stderr}"
+    );
     assert!(
         stderr.contains("warning") && stderr.contains("`ec2:DescribeNatGateways`"),
         "{stderr}"
     );
-    assert!(stderr.contains("`ec2:GetVerifiedAccessEndpointPolicy`"), "{stderr}");
+    assert!(
+        stderr.contains("`ec2:GetVerifiedAccessEndpointPolicy`"),
+        "{stderr}"
+    );
     // The rest is written; the denied call's file is not.
     assert!(!snap.join("describe-nat-gateways.json").exists());
     assert!(snap.join("describe-vpcs.json").exists());
@@ -412,8 +496,12 @@ fn a_denied_call_is_a_warning_a_manifest_entry_and_a_partial_snapshot() {
     assert!(denied.iter().any(|c| c["Call"] == "DescribeNatGateways"
         && c["Action"] == "ec2:DescribeNatGateways"
         && c.get("File").is_none()));
-    assert!(denied.iter().any(|c| c["Call"] == "GetVerifiedAccessEndpointPolicy"
-        && c["Resource"] == emu.id("vae")));
+    assert!(
+        denied
+            .iter()
+            .any(|c| c["Call"] == "GetVerifiedAccessEndpointPolicy"
+                && c["Resource"] == emu.id("vae"))
+    );
     assert_eq!(m["Warnings"].as_array().map(Vec::len), Some(2), "{m}");
     // `--snapshot` reads the manifest and reports its warnings; without the
     // NAT gateway the app instance's way out is not known.
@@ -424,7 +512,11 @@ fn a_denied_call_is_a_warning_a_manifest_entry_and_a_partial_snapshot() {
         warnings.contains("reach fetch") && warnings.contains("DescribeNatGateways"),
         "{r}"
     );
-    assert_eq!(r["skipped"], Value::Array(vec![]), "the manifest is no unknown document: {r}");
+    assert_eq!(
+        r["skipped"],
+        Value::Array(vec![]),
+        "the manifest is no unknown document: {r}"
+    );
     assert_ne!(r["verdict"], "reachable", "{r}");
 }
 
@@ -454,8 +546,13 @@ fn fetch_then_diff_against_a_hand_edited_copy_shows_the_edit() {
     // Two regions: one folder each, each with its manifest.
     let two = emu.dir.path().join("two");
     let out = reach(&[
-        "fetch", "--region", "us-east-1,eu-west-1", "--endpoint-url", &emu.endpoint,
-        "--out", two.to_str().unwrap(),
+        "fetch",
+        "--region",
+        "us-east-1,eu-west-1",
+        "--endpoint-url",
+        &emu.endpoint,
+        "--out",
+        two.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     for region in ["us-east-1", "eu-west-1"] {
@@ -479,11 +576,14 @@ fn fetch_then_diff_against_a_hand_edited_copy_shows_the_edit() {
         .iter_mut()
         .find(|g| g["GroupId"] == web.as_str())
         .expect("the web group was fetched");
-    group["IpPermissions"].as_array_mut().unwrap().push(serde_json::json!({
-        "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
-        "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [], "PrefixListIds": [],
-        "UserIdGroupPairs": []
-    }));
+    group["IpPermissions"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
+            "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [], "PrefixListIds": [],
+            "UserIdGroupPairs": []
+        }));
     fs::write(&sgs, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
 
     let out = reach(&[
@@ -501,7 +601,12 @@ fn fetch_then_diff_against_a_hand_edited_copy_shows_the_edit() {
     // Exactly the edit: the copy's other files differ only in their folder.
     assert_eq!(changes.len(), 1, "{d:#}");
     assert_eq!(changes[0]["resource"], web.as_str());
-    assert!(changes[0]["details"].to_string().contains("tcp 8080 from 0.0.0.0/0"), "{d:#}");
+    assert!(
+        changes[0]["details"]
+            .to_string()
+            .contains("tcp 8080 from 0.0.0.0/0"),
+        "{d:#}"
+    );
     assert!(
         d["summary"].as_str().unwrap().contains("from the internet"),
         "the internet gains 8080 on the web instance: {d:#}"

@@ -12,7 +12,108 @@ use serde_json::{Map, Value};
 
 use super::{J, put};
 
-crate::fetch::convert::enums!(AmdSevSnpSpecification, ApplianceModeSupportValue, ArchitectureValues, AssociatedNetworkType, AssociationStatusCode, AttachmentStatus, AutoAcceptSharedAttachmentsValue, AutoProvisionZonesState, AutoScalingIpsState, AvailabilityMode, BlockPublicAccessMode, BootModeValues, CapacityReservationPreference, ClientVpnAuthenticationType, ClientVpnAuthorizationRuleStatusCode, ClientVpnEndpointAttributeStatusCode, ClientVpnEndpointStatusCode, ClientVpnRouteStatusCode, ConnectivityType, DefaultRouteTableAssociationValue, DefaultRouteTablePropagationValue, DeviceTrustProviderType, DeviceType, DnsSupportValue, DomainType, DynamicRoutingValue, EncryptionStateValue, EndpointIpAddressType, GatewayAssociationState, GatewayType, HostnameType, HttpTokensState, HypervisorType, InstanceAutoRecoveryState, InstanceBandwidthWeighting, InstanceBootModeValues, InstanceLifecycleType, InstanceMetadataEndpointState, InstanceMetadataOptionsState, InstanceMetadataProtocolState, InstanceMetadataTagsState, InstanceRebootMigrationState, InstanceStateName, InstanceType, IpSource, Ipv6AddressAttribute, Ipv6SupportValue, MonitoringState, MulticastSupportValue, NatGatewayAddressStatus, NatGatewayApplianceModifyState, NatGatewayApplianceState, NatGatewayApplianceType, NatGatewayState, NetworkInterfaceStatus, NetworkInterfaceType, PlatformValues, PrefixListState, ProductCodeValues, RouteOrigin, RouteState, RouteTableAssociationStateCode, RuleAction, SecondaryInterfaceStatus, SecondaryInterfaceType, SecurityGroupReferencingSupportValue, ServiceManaged, SubnetCidrBlockStateCode, SubnetState, TelemetryStatus, Tenancy, TrafficIpAddressType, TransitGatewayAssociationState, TransitGatewayAttachmentResourceType, TransitGatewayAttachmentState, TransitGatewayPropagationState, TransitGatewayRouteState, TransitGatewayRouteTableState, TransitGatewayRouteType, TransitGatewayState, TransportProtocol, TrustProviderType, TunnelInsideIpVersion, UserTrustProviderType, VerifiedAccessEndpointAttachmentType, VerifiedAccessEndpointProtocol, VerifiedAccessEndpointStatusCode, VerifiedAccessEndpointType, VirtualizationType, VpcCidrBlockStateCode, VpcEncryptionControlExclusionState, VpcEncryptionControlMode, VpcEncryptionControlState, VpcPeeringConnectionStateReasonCode, VpcState, VpnEcmpSupportValue, VpnProtocol, VpnState, VpnStaticRouteSource, VpnTunnelBandwidth);
+crate::fetch::convert::enums!(
+    AmdSevSnpSpecification,
+    ApplianceModeSupportValue,
+    ArchitectureValues,
+    AssociatedNetworkType,
+    AssociationStatusCode,
+    AttachmentStatus,
+    AutoAcceptSharedAttachmentsValue,
+    AutoProvisionZonesState,
+    AutoScalingIpsState,
+    AvailabilityMode,
+    BlockPublicAccessMode,
+    BootModeValues,
+    CapacityReservationPreference,
+    ClientVpnAuthenticationType,
+    ClientVpnAuthorizationRuleStatusCode,
+    ClientVpnEndpointAttributeStatusCode,
+    ClientVpnEndpointStatusCode,
+    ClientVpnRouteStatusCode,
+    ConnectivityType,
+    DefaultRouteTableAssociationValue,
+    DefaultRouteTablePropagationValue,
+    DeviceTrustProviderType,
+    DeviceType,
+    DnsSupportValue,
+    DomainType,
+    DynamicRoutingValue,
+    EncryptionStateValue,
+    EndpointIpAddressType,
+    GatewayAssociationState,
+    GatewayType,
+    HostnameType,
+    HttpTokensState,
+    HypervisorType,
+    InstanceAutoRecoveryState,
+    InstanceBandwidthWeighting,
+    InstanceBootModeValues,
+    InstanceLifecycleType,
+    InstanceMetadataEndpointState,
+    InstanceMetadataOptionsState,
+    InstanceMetadataProtocolState,
+    InstanceMetadataTagsState,
+    InstanceRebootMigrationState,
+    InstanceStateName,
+    InstanceType,
+    IpSource,
+    Ipv6AddressAttribute,
+    Ipv6SupportValue,
+    MonitoringState,
+    MulticastSupportValue,
+    NatGatewayAddressStatus,
+    NatGatewayApplianceModifyState,
+    NatGatewayApplianceState,
+    NatGatewayApplianceType,
+    NatGatewayState,
+    NetworkInterfaceStatus,
+    NetworkInterfaceType,
+    PlatformValues,
+    PrefixListState,
+    ProductCodeValues,
+    RouteOrigin,
+    RouteState,
+    RouteTableAssociationStateCode,
+    RuleAction,
+    SecondaryInterfaceStatus,
+    SecondaryInterfaceType,
+    SecurityGroupReferencingSupportValue,
+    ServiceManaged,
+    SubnetCidrBlockStateCode,
+    SubnetState,
+    TelemetryStatus,
+    Tenancy,
+    TrafficIpAddressType,
+    TransitGatewayAssociationState,
+    TransitGatewayAttachmentResourceType,
+    TransitGatewayAttachmentState,
+    TransitGatewayPropagationState,
+    TransitGatewayRouteState,
+    TransitGatewayRouteTableState,
+    TransitGatewayRouteType,
+    TransitGatewayState,
+    TransportProtocol,
+    TrustProviderType,
+    TunnelInsideIpVersion,
+    UserTrustProviderType,
+    VerifiedAccessEndpointAttachmentType,
+    VerifiedAccessEndpointProtocol,
+    VerifiedAccessEndpointStatusCode,
+    VerifiedAccessEndpointType,
+    VirtualizationType,
+    VpcCidrBlockStateCode,
+    VpcEncryptionControlExclusionState,
+    VpcEncryptionControlMode,
+    VpcEncryptionControlState,
+    VpcPeeringConnectionStateReasonCode,
+    VpcState,
+    VpnEcmpSupportValue,
+    VpnProtocol,
+    VpnState,
+    VpnStaticRouteSource,
+    VpnTunnelBandwidth
+);
 
 impl J for Address {
     fn j(&self) -> Value {
@@ -21,13 +122,21 @@ impl J for Address {
         put(&mut m, "AssociationId", &self.association_id);
         put(&mut m, "Domain", &self.domain);
         put(&mut m, "NetworkInterfaceId", &self.network_interface_id);
-        put(&mut m, "NetworkInterfaceOwnerId", &self.network_interface_owner_id);
+        put(
+            &mut m,
+            "NetworkInterfaceOwnerId",
+            &self.network_interface_owner_id,
+        );
         put(&mut m, "PrivateIpAddress", &self.private_ip_address);
         put(&mut m, "Tags", &self.tags);
         put(&mut m, "PublicIpv4Pool", &self.public_ipv4_pool);
         put(&mut m, "NetworkBorderGroup", &self.network_border_group);
         put(&mut m, "CustomerOwnedIp", &self.customer_owned_ip);
-        put(&mut m, "CustomerOwnedIpv4Pool", &self.customer_owned_ipv4_pool);
+        put(
+            &mut m,
+            "CustomerOwnedIpv4Pool",
+            &self.customer_owned_ipv4_pool,
+        );
         put(&mut m, "CarrierIp", &self.carrier_ip);
         put(&mut m, "SubnetId", &self.subnet_id);
         put(&mut m, "ServiceManaged", &self.service_managed);
@@ -59,7 +168,11 @@ impl J for AttachmentEnaSrdSpecification {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "EnaSrdEnabled", &self.ena_srd_enabled);
-        put(&mut m, "EnaSrdUdpSpecification", &self.ena_srd_udp_specification);
+        put(
+            &mut m,
+            "EnaSrdUdpSpecification",
+            &self.ena_srd_udp_specification,
+        );
         Value::Object(m)
     }
 }
@@ -88,7 +201,11 @@ impl J for AuthorizationRule {
 impl J for BlockPublicAccessStates {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "InternetGatewayBlockMode", &self.internet_gateway_block_mode);
+        put(
+            &mut m,
+            "InternetGatewayBlockMode",
+            &self.internet_gateway_block_mode,
+        );
         Value::Object(m)
     }
 }
@@ -96,8 +213,16 @@ impl J for BlockPublicAccessStates {
 impl J for CapacityReservationSpecificationResponse {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "CapacityReservationPreference", &self.capacity_reservation_preference);
-        put(&mut m, "CapacityReservationTarget", &self.capacity_reservation_target);
+        put(
+            &mut m,
+            "CapacityReservationPreference",
+            &self.capacity_reservation_preference,
+        );
+        put(
+            &mut m,
+            "CapacityReservationTarget",
+            &self.capacity_reservation_target,
+        );
         Value::Object(m)
     }
 }
@@ -105,8 +230,16 @@ impl J for CapacityReservationSpecificationResponse {
 impl J for CapacityReservationTargetResponse {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "CapacityReservationId", &self.capacity_reservation_id);
-        put(&mut m, "CapacityReservationResourceGroupArn", &self.capacity_reservation_resource_group_arn);
+        put(
+            &mut m,
+            "CapacityReservationId",
+            &self.capacity_reservation_id,
+        );
+        put(
+            &mut m,
+            "CapacityReservationResourceGroupArn",
+            &self.capacity_reservation_resource_group_arn,
+        );
         Value::Object(m)
     }
 }
@@ -114,7 +247,11 @@ impl J for CapacityReservationTargetResponse {
 impl J for CertificateAuthentication {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "ClientRootCertificateChain", &self.client_root_certificate_chain);
+        put(
+            &mut m,
+            "ClientRootCertificateChain",
+            &self.client_root_certificate_chain,
+        );
         Value::Object(m)
     }
 }
@@ -160,7 +297,11 @@ impl J for ClientVpnAuthentication {
         put(&mut m, "Type", &self.r#type);
         put(&mut m, "ActiveDirectory", &self.active_directory);
         put(&mut m, "MutualAuthentication", &self.mutual_authentication);
-        put(&mut m, "FederatedAuthentication", &self.federated_authentication);
+        put(
+            &mut m,
+            "FederatedAuthentication",
+            &self.federated_authentication,
+        );
         Value::Object(m)
     }
 }
@@ -189,21 +330,53 @@ impl J for ClientVpnEndpoint {
         put(&mut m, "VpnProtocol", &self.vpn_protocol);
         put(&mut m, "TransportProtocol", &self.transport_protocol);
         put(&mut m, "VpnPort", &self.vpn_port);
-        put(&mut m, "AssociatedTargetNetworks", &self.associated_target_networks);
+        put(
+            &mut m,
+            "AssociatedTargetNetworks",
+            &self.associated_target_networks,
+        );
         put(&mut m, "ServerCertificateArn", &self.server_certificate_arn);
-        put(&mut m, "AuthenticationOptions", &self.authentication_options);
+        put(
+            &mut m,
+            "AuthenticationOptions",
+            &self.authentication_options,
+        );
         put(&mut m, "ConnectionLogOptions", &self.connection_log_options);
         put(&mut m, "Tags", &self.tags);
         put(&mut m, "SecurityGroupIds", &self.security_group_ids);
         put(&mut m, "VpcId", &self.vpc_id);
-        put(&mut m, "SelfServicePortalUrl", &self.self_service_portal_url);
+        put(
+            &mut m,
+            "SelfServicePortalUrl",
+            &self.self_service_portal_url,
+        );
         put(&mut m, "ClientConnectOptions", &self.client_connect_options);
         put(&mut m, "SessionTimeoutHours", &self.session_timeout_hours);
-        put(&mut m, "ClientLoginBannerOptions", &self.client_login_banner_options);
-        put(&mut m, "ClientRouteEnforcementOptions", &self.client_route_enforcement_options);
-        put(&mut m, "DisconnectOnSessionTimeout", &self.disconnect_on_session_timeout);
-        put(&mut m, "EndpointIpAddressType", &self.endpoint_ip_address_type);
-        put(&mut m, "TrafficIpAddressType", &self.traffic_ip_address_type);
+        put(
+            &mut m,
+            "ClientLoginBannerOptions",
+            &self.client_login_banner_options,
+        );
+        put(
+            &mut m,
+            "ClientRouteEnforcementOptions",
+            &self.client_route_enforcement_options,
+        );
+        put(
+            &mut m,
+            "DisconnectOnSessionTimeout",
+            &self.disconnect_on_session_timeout,
+        );
+        put(
+            &mut m,
+            "EndpointIpAddressType",
+            &self.endpoint_ip_address_type,
+        );
+        put(
+            &mut m,
+            "TrafficIpAddressType",
+            &self.traffic_ip_address_type,
+        );
         Value::Object(m)
     }
 }
@@ -275,7 +448,11 @@ impl J for ConnectionLogResponseOptions {
 impl J for ConnectionTrackingConfiguration {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "TcpEstablishedTimeout", &self.tcp_established_timeout);
+        put(
+            &mut m,
+            "TcpEstablishedTimeout",
+            &self.tcp_established_timeout,
+        );
         put(&mut m, "UdpStreamTimeout", &self.udp_stream_timeout);
         put(&mut m, "UdpTimeout", &self.udp_timeout);
         Value::Object(m)
@@ -285,7 +462,11 @@ impl J for ConnectionTrackingConfiguration {
 impl J for ConnectionTrackingSpecificationResponse {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "TcpEstablishedTimeout", &self.tcp_established_timeout);
+        put(
+            &mut m,
+            "TcpEstablishedTimeout",
+            &self.tcp_established_timeout,
+        );
         put(&mut m, "UdpStreamTimeout", &self.udp_stream_timeout);
         put(&mut m, "UdpTimeout", &self.udp_timeout);
         Value::Object(m)
@@ -338,7 +519,11 @@ impl J for EgressOnlyInternetGateway {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "Attachments", &self.attachments);
-        put(&mut m, "EgressOnlyInternetGatewayId", &self.egress_only_internet_gateway_id);
+        put(
+            &mut m,
+            "EgressOnlyInternetGatewayId",
+            &self.egress_only_internet_gateway_id,
+        );
         put(&mut m, "Tags", &self.tags);
         Value::Object(m)
     }
@@ -348,9 +533,21 @@ impl J for ElasticGpuAssociation {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "ElasticGpuId", &self.elastic_gpu_id);
-        put(&mut m, "ElasticGpuAssociationId", &self.elastic_gpu_association_id);
-        put(&mut m, "ElasticGpuAssociationState", &self.elastic_gpu_association_state);
-        put(&mut m, "ElasticGpuAssociationTime", &self.elastic_gpu_association_time);
+        put(
+            &mut m,
+            "ElasticGpuAssociationId",
+            &self.elastic_gpu_association_id,
+        );
+        put(
+            &mut m,
+            "ElasticGpuAssociationState",
+            &self.elastic_gpu_association_state,
+        );
+        put(
+            &mut m,
+            "ElasticGpuAssociationTime",
+            &self.elastic_gpu_association_time,
+        );
         Value::Object(m)
     }
 }
@@ -358,10 +555,26 @@ impl J for ElasticGpuAssociation {
 impl J for ElasticInferenceAcceleratorAssociation {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "ElasticInferenceAcceleratorArn", &self.elastic_inference_accelerator_arn);
-        put(&mut m, "ElasticInferenceAcceleratorAssociationId", &self.elastic_inference_accelerator_association_id);
-        put(&mut m, "ElasticInferenceAcceleratorAssociationState", &self.elastic_inference_accelerator_association_state);
-        put(&mut m, "ElasticInferenceAcceleratorAssociationTime", &self.elastic_inference_accelerator_association_time);
+        put(
+            &mut m,
+            "ElasticInferenceAcceleratorArn",
+            &self.elastic_inference_accelerator_arn,
+        );
+        put(
+            &mut m,
+            "ElasticInferenceAcceleratorAssociationId",
+            &self.elastic_inference_accelerator_association_id,
+        );
+        put(
+            &mut m,
+            "ElasticInferenceAcceleratorAssociationState",
+            &self.elastic_inference_accelerator_association_state,
+        );
+        put(
+            &mut m,
+            "ElasticInferenceAcceleratorAssociationTime",
+            &self.elastic_inference_accelerator_association_time,
+        );
         Value::Object(m)
     }
 }
@@ -387,7 +600,11 @@ impl J for FederatedAuthentication {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "SamlProviderArn", &self.saml_provider_arn);
-        put(&mut m, "SelfServiceSamlProviderArn", &self.self_service_saml_provider_arn);
+        put(
+            &mut m,
+            "SelfServiceSamlProviderArn",
+            &self.self_service_saml_provider_arn,
+        );
         Value::Object(m)
     }
 }
@@ -446,23 +663,43 @@ impl J for Instance {
         put(&mut m, "Hypervisor", &self.hypervisor);
         put(&mut m, "IamInstanceProfile", &self.iam_instance_profile);
         put(&mut m, "InstanceLifecycle", &self.instance_lifecycle);
-        put(&mut m, "ElasticGpuAssociations", &self.elastic_gpu_associations);
-        put(&mut m, "ElasticInferenceAcceleratorAssociations", &self.elastic_inference_accelerator_associations);
+        put(
+            &mut m,
+            "ElasticGpuAssociations",
+            &self.elastic_gpu_associations,
+        );
+        put(
+            &mut m,
+            "ElasticInferenceAcceleratorAssociations",
+            &self.elastic_inference_accelerator_associations,
+        );
         put(&mut m, "NetworkInterfaces", &self.network_interfaces);
         put(&mut m, "OutpostArn", &self.outpost_arn);
         put(&mut m, "RootDeviceName", &self.root_device_name);
         put(&mut m, "RootDeviceType", &self.root_device_type);
         put(&mut m, "SecurityGroups", &self.security_groups);
         put(&mut m, "SourceDestCheck", &self.source_dest_check);
-        put(&mut m, "SpotInstanceRequestId", &self.spot_instance_request_id);
+        put(
+            &mut m,
+            "SpotInstanceRequestId",
+            &self.spot_instance_request_id,
+        );
         put(&mut m, "SriovNetSupport", &self.sriov_net_support);
         put(&mut m, "StateReason", &self.state_reason);
         put(&mut m, "Tags", &self.tags);
         put(&mut m, "VirtualizationType", &self.virtualization_type);
         put(&mut m, "CpuOptions", &self.cpu_options);
         put(&mut m, "CapacityBlockId", &self.capacity_block_id);
-        put(&mut m, "CapacityReservationId", &self.capacity_reservation_id);
-        put(&mut m, "CapacityReservationSpecification", &self.capacity_reservation_specification);
+        put(
+            &mut m,
+            "CapacityReservationId",
+            &self.capacity_reservation_id,
+        );
+        put(
+            &mut m,
+            "CapacityReservationSpecification",
+            &self.capacity_reservation_specification,
+        );
         put(&mut m, "HibernationOptions", &self.hibernation_options);
         put(&mut m, "Licenses", &self.licenses);
         put(&mut m, "MetadataOptions", &self.metadata_options);
@@ -470,13 +707,29 @@ impl J for Instance {
         put(&mut m, "BootMode", &self.boot_mode);
         put(&mut m, "PlatformDetails", &self.platform_details);
         put(&mut m, "UsageOperation", &self.usage_operation);
-        put(&mut m, "UsageOperationUpdateTime", &self.usage_operation_update_time);
-        put(&mut m, "PrivateDnsNameOptions", &self.private_dns_name_options);
+        put(
+            &mut m,
+            "UsageOperationUpdateTime",
+            &self.usage_operation_update_time,
+        );
+        put(
+            &mut m,
+            "PrivateDnsNameOptions",
+            &self.private_dns_name_options,
+        );
         put(&mut m, "Ipv6Address", &self.ipv6_address);
         put(&mut m, "TpmSupport", &self.tpm_support);
         put(&mut m, "MaintenanceOptions", &self.maintenance_options);
-        put(&mut m, "CurrentInstanceBootMode", &self.current_instance_boot_mode);
-        put(&mut m, "NetworkPerformanceOptions", &self.network_performance_options);
+        put(
+            &mut m,
+            "CurrentInstanceBootMode",
+            &self.current_instance_boot_mode,
+        );
+        put(
+            &mut m,
+            "NetworkPerformanceOptions",
+            &self.network_performance_options,
+        );
         put(&mut m, "Operator", &self.operator);
         put(&mut m, "SecondaryInterfaces", &self.secondary_interfaces);
         put(&mut m, "InstanceId", &self.instance_id);
@@ -484,7 +737,11 @@ impl J for Instance {
         put(&mut m, "State", &self.state);
         put(&mut m, "PrivateDnsName", &self.private_dns_name);
         put(&mut m, "PublicDnsName", &self.public_dns_name);
-        put(&mut m, "StateTransitionReason", &self.state_transition_reason);
+        put(
+            &mut m,
+            "StateTransitionReason",
+            &self.state_transition_reason,
+        );
         put(&mut m, "KeyName", &self.key_name);
         put(&mut m, "AmiLaunchIndex", &self.ami_launch_index);
         put(&mut m, "ProductCodes", &self.product_codes);
@@ -507,7 +764,11 @@ impl J for InstanceAttachmentEnaSrdSpecification {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "EnaSrdEnabled", &self.ena_srd_enabled);
-        put(&mut m, "EnaSrdUdpSpecification", &self.ena_srd_udp_specification);
+        put(
+            &mut m,
+            "EnaSrdUdpSpecification",
+            &self.ena_srd_udp_specification,
+        );
         Value::Object(m)
     }
 }
@@ -568,7 +829,11 @@ impl J for InstanceMetadataOptionsResponse {
         let mut m = Map::new();
         put(&mut m, "State", &self.state);
         put(&mut m, "HttpTokens", &self.http_tokens);
-        put(&mut m, "HttpPutResponseHopLimit", &self.http_put_response_hop_limit);
+        put(
+            &mut m,
+            "HttpPutResponseHopLimit",
+            &self.http_put_response_hop_limit,
+        );
         put(&mut m, "HttpEndpoint", &self.http_endpoint);
         put(&mut m, "HttpProtocolIpv6", &self.http_protocol_ipv6);
         put(&mut m, "InstanceMetadataTags", &self.instance_metadata_tags);
@@ -597,7 +862,11 @@ impl J for InstanceNetworkInterface {
         put(&mut m, "InterfaceType", &self.interface_type);
         put(&mut m, "Ipv4Prefixes", &self.ipv4_prefixes);
         put(&mut m, "Ipv6Prefixes", &self.ipv6_prefixes);
-        put(&mut m, "ConnectionTrackingConfiguration", &self.connection_tracking_configuration);
+        put(
+            &mut m,
+            "ConnectionTrackingConfiguration",
+            &self.connection_tracking_configuration,
+        );
         put(&mut m, "Operator", &self.operator);
         Value::Object(m)
     }
@@ -775,7 +1044,11 @@ impl J for Ipv6Range {
 impl J for LicenseConfiguration {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "LicenseConfigurationArn", &self.license_configuration_arn);
+        put(
+            &mut m,
+            "LicenseConfigurationArn",
+            &self.license_configuration_arn,
+        );
         Value::Object(m)
     }
 }
@@ -793,8 +1066,16 @@ impl J for ManagedPrefixList {
         put(&mut m, "Version", &self.version);
         put(&mut m, "Tags", &self.tags);
         put(&mut m, "OwnerId", &self.owner_id);
-        put(&mut m, "IpamPrefixListResolverTargetId", &self.ipam_prefix_list_resolver_target_id);
-        put(&mut m, "IpamPrefixListResolverSyncEnabled", &self.ipam_prefix_list_resolver_sync_enabled);
+        put(
+            &mut m,
+            "IpamPrefixListResolverTargetId",
+            &self.ipam_prefix_list_resolver_target_id,
+        );
+        put(
+            &mut m,
+            "IpamPrefixListResolverSyncEnabled",
+            &self.ipam_prefix_list_resolver_sync_enabled,
+        );
         Value::Object(m)
     }
 }
@@ -865,9 +1146,17 @@ impl J for NatGatewayAttachedAppliance {
 impl J for NativeApplicationOidcOptions {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "PublicSigningKeyEndpoint", &self.public_signing_key_endpoint);
+        put(
+            &mut m,
+            "PublicSigningKeyEndpoint",
+            &self.public_signing_key_endpoint,
+        );
         put(&mut m, "Issuer", &self.issuer);
-        put(&mut m, "AuthorizationEndpoint", &self.authorization_endpoint);
+        put(
+            &mut m,
+            "AuthorizationEndpoint",
+            &self.authorization_endpoint,
+        );
         put(&mut m, "TokenEndpoint", &self.token_endpoint);
         put(&mut m, "UserInfoEndpoint", &self.user_info_endpoint);
         put(&mut m, "ClientId", &self.client_id);
@@ -893,7 +1182,11 @@ impl J for NetworkAcl {
 impl J for NetworkAclAssociation {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "NetworkAclAssociationId", &self.network_acl_association_id);
+        put(
+            &mut m,
+            "NetworkAclAssociationId",
+            &self.network_acl_association_id,
+        );
         put(&mut m, "NetworkAclId", &self.network_acl_id);
         put(&mut m, "SubnetId", &self.subnet_id);
         Value::Object(m)
@@ -921,7 +1214,11 @@ impl J for NetworkInterface {
         put(&mut m, "Association", &self.association);
         put(&mut m, "Attachment", &self.attachment);
         put(&mut m, "AvailabilityZone", &self.availability_zone);
-        put(&mut m, "ConnectionTrackingConfiguration", &self.connection_tracking_configuration);
+        put(
+            &mut m,
+            "ConnectionTrackingConfiguration",
+            &self.connection_tracking_configuration,
+        );
         put(&mut m, "Description", &self.description);
         put(&mut m, "Groups", &self.groups);
         put(&mut m, "InterfaceType", &self.interface_type);
@@ -932,7 +1229,11 @@ impl J for NetworkInterface {
         put(&mut m, "OwnerId", &self.owner_id);
         put(&mut m, "PrivateDnsName", &self.private_dns_name);
         put(&mut m, "PublicDnsName", &self.public_dns_name);
-        put(&mut m, "PublicIpDnsNameOptions", &self.public_ip_dns_name_options);
+        put(
+            &mut m,
+            "PublicIpDnsNameOptions",
+            &self.public_ip_dns_name_options,
+        );
         put(&mut m, "PrivateIpAddress", &self.private_ip_address);
         put(&mut m, "PrivateIpAddresses", &self.private_ip_addresses);
         put(&mut m, "Ipv4Prefixes", &self.ipv4_prefixes);
@@ -1010,7 +1311,11 @@ impl J for OidcOptions {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "Issuer", &self.issuer);
-        put(&mut m, "AuthorizationEndpoint", &self.authorization_endpoint);
+        put(
+            &mut m,
+            "AuthorizationEndpoint",
+            &self.authorization_endpoint,
+        );
         put(&mut m, "TokenEndpoint", &self.token_endpoint);
         put(&mut m, "UserInfoEndpoint", &self.user_info_endpoint);
         put(&mut m, "ClientId", &self.client_id);
@@ -1106,7 +1411,11 @@ impl J for Placement {
         put(&mut m, "HostId", &self.host_id);
         put(&mut m, "Tenancy", &self.tenancy);
         put(&mut m, "SpreadDomain", &self.spread_domain);
-        put(&mut m, "HostResourceGroupArn", &self.host_resource_group_arn);
+        put(
+            &mut m,
+            "HostResourceGroupArn",
+            &self.host_resource_group_arn,
+        );
         put(&mut m, "GroupId", &self.group_id);
         put(&mut m, "AvailabilityZone", &self.availability_zone);
         Value::Object(m)
@@ -1144,8 +1453,16 @@ impl J for PrivateDnsNameOptionsOnLaunch {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "HostnameType", &self.hostname_type);
-        put(&mut m, "EnableResourceNameDnsARecord", &self.enable_resource_name_dns_a_record);
-        put(&mut m, "EnableResourceNameDnsAAAARecord", &self.enable_resource_name_dns_aaaa_record);
+        put(
+            &mut m,
+            "EnableResourceNameDnsARecord",
+            &self.enable_resource_name_dns_a_record,
+        );
+        put(
+            &mut m,
+            "EnableResourceNameDnsAAAARecord",
+            &self.enable_resource_name_dns_aaaa_record,
+        );
         Value::Object(m)
     }
 }
@@ -1154,8 +1471,16 @@ impl J for PrivateDnsNameOptionsResponse {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "HostnameType", &self.hostname_type);
-        put(&mut m, "EnableResourceNameDnsARecord", &self.enable_resource_name_dns_a_record);
-        put(&mut m, "EnableResourceNameDnsAAAARecord", &self.enable_resource_name_dns_aaaa_record);
+        put(
+            &mut m,
+            "EnableResourceNameDnsARecord",
+            &self.enable_resource_name_dns_a_record,
+        );
+        put(
+            &mut m,
+            "EnableResourceNameDnsAAAARecord",
+            &self.enable_resource_name_dns_aaaa_record,
+        );
         Value::Object(m)
     }
 }
@@ -1195,7 +1520,11 @@ impl J for PublicIpDnsNameOptions {
         put(&mut m, "DnsHostnameType", &self.dns_hostname_type);
         put(&mut m, "PublicIpv4DnsName", &self.public_ipv4_dns_name);
         put(&mut m, "PublicIpv6DnsName", &self.public_ipv6_dns_name);
-        put(&mut m, "PublicDualStackDnsName", &self.public_dual_stack_dns_name);
+        put(
+            &mut m,
+            "PublicDualStackDnsName",
+            &self.public_dual_stack_dns_name,
+        );
         Value::Object(m)
     }
 }
@@ -1207,7 +1536,11 @@ impl J for ReferencedSecurityGroup {
         put(&mut m, "PeeringStatus", &self.peering_status);
         put(&mut m, "UserId", &self.user_id);
         put(&mut m, "VpcId", &self.vpc_id);
-        put(&mut m, "VpcPeeringConnectionId", &self.vpc_peering_connection_id);
+        put(
+            &mut m,
+            "VpcPeeringConnectionId",
+            &self.vpc_peering_connection_id,
+        );
         Value::Object(m)
     }
 }
@@ -1228,9 +1561,21 @@ impl J for Route {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "DestinationCidrBlock", &self.destination_cidr_block);
-        put(&mut m, "DestinationIpv6CidrBlock", &self.destination_ipv6_cidr_block);
-        put(&mut m, "DestinationPrefixListId", &self.destination_prefix_list_id);
-        put(&mut m, "EgressOnlyInternetGatewayId", &self.egress_only_internet_gateway_id);
+        put(
+            &mut m,
+            "DestinationIpv6CidrBlock",
+            &self.destination_ipv6_cidr_block,
+        );
+        put(
+            &mut m,
+            "DestinationPrefixListId",
+            &self.destination_prefix_list_id,
+        );
+        put(
+            &mut m,
+            "EgressOnlyInternetGatewayId",
+            &self.egress_only_internet_gateway_id,
+        );
         put(&mut m, "GatewayId", &self.gateway_id);
         put(&mut m, "InstanceId", &self.instance_id);
         put(&mut m, "InstanceOwnerId", &self.instance_owner_id);
@@ -1241,7 +1586,11 @@ impl J for Route {
         put(&mut m, "NetworkInterfaceId", &self.network_interface_id);
         put(&mut m, "Origin", &self.origin);
         put(&mut m, "State", &self.state);
-        put(&mut m, "VpcPeeringConnectionId", &self.vpc_peering_connection_id);
+        put(
+            &mut m,
+            "VpcPeeringConnectionId",
+            &self.vpc_peering_connection_id,
+        );
         put(&mut m, "CoreNetworkArn", &self.core_network_arn);
         put(&mut m, "OdbNetworkArn", &self.odb_network_arn);
         put(&mut m, "IpAddress", &self.ip_address);
@@ -1267,7 +1616,11 @@ impl J for RouteTableAssociation {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "Main", &self.main);
-        put(&mut m, "RouteTableAssociationId", &self.route_table_association_id);
+        put(
+            &mut m,
+            "RouteTableAssociationId",
+            &self.route_table_association_id,
+        );
         put(&mut m, "RouteTableId", &self.route_table_id);
         put(&mut m, "SubnetId", &self.subnet_id);
         put(&mut m, "GatewayId", &self.gateway_id);
@@ -1318,7 +1671,11 @@ impl J for SecurityGroupRule {
         put(&mut m, "ReferencedGroupInfo", &self.referenced_group_info);
         put(&mut m, "Description", &self.description);
         put(&mut m, "Tags", &self.tags);
-        put(&mut m, "SecurityGroupRuleArn", &self.security_group_rule_arn);
+        put(
+            &mut m,
+            "SecurityGroupRuleArn",
+            &self.security_group_rule_arn,
+        );
         Value::Object(m)
     }
 }
@@ -1336,25 +1693,57 @@ impl J for Subnet {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "AvailabilityZoneId", &self.availability_zone_id);
-        put(&mut m, "EnableLniAtDeviceIndex", &self.enable_lni_at_device_index);
-        put(&mut m, "MapCustomerOwnedIpOnLaunch", &self.map_customer_owned_ip_on_launch);
-        put(&mut m, "CustomerOwnedIpv4Pool", &self.customer_owned_ipv4_pool);
+        put(
+            &mut m,
+            "EnableLniAtDeviceIndex",
+            &self.enable_lni_at_device_index,
+        );
+        put(
+            &mut m,
+            "MapCustomerOwnedIpOnLaunch",
+            &self.map_customer_owned_ip_on_launch,
+        );
+        put(
+            &mut m,
+            "CustomerOwnedIpv4Pool",
+            &self.customer_owned_ipv4_pool,
+        );
         put(&mut m, "OwnerId", &self.owner_id);
-        put(&mut m, "AssignIpv6AddressOnCreation", &self.assign_ipv6_address_on_creation);
-        put(&mut m, "Ipv6CidrBlockAssociationSet", &self.ipv6_cidr_block_association_set);
+        put(
+            &mut m,
+            "AssignIpv6AddressOnCreation",
+            &self.assign_ipv6_address_on_creation,
+        );
+        put(
+            &mut m,
+            "Ipv6CidrBlockAssociationSet",
+            &self.ipv6_cidr_block_association_set,
+        );
         put(&mut m, "Tags", &self.tags);
         put(&mut m, "SubnetArn", &self.subnet_arn);
         put(&mut m, "OutpostArn", &self.outpost_arn);
         put(&mut m, "EnableDns64", &self.enable_dns64);
         put(&mut m, "Ipv6Native", &self.ipv6_native);
-        put(&mut m, "PrivateDnsNameOptionsOnLaunch", &self.private_dns_name_options_on_launch);
-        put(&mut m, "BlockPublicAccessStates", &self.block_public_access_states);
+        put(
+            &mut m,
+            "PrivateDnsNameOptionsOnLaunch",
+            &self.private_dns_name_options_on_launch,
+        );
+        put(
+            &mut m,
+            "BlockPublicAccessStates",
+            &self.block_public_access_states,
+        );
         put(&mut m, "Type", &self.r#type);
         put(&mut m, "SubnetId", &self.subnet_id);
         put(&mut m, "State", &self.state);
         put(&mut m, "VpcId", &self.vpc_id);
         put(&mut m, "CidrBlock", &self.cidr_block);
-        put(&mut m, "AvailableIpAddressCount", &self.available_ip_address_count);
+        put(
+            &mut m,
+            "AvailableIpAddressCount",
+            &self.available_ip_address_count,
+        );
         put(&mut m, "AvailabilityZone", &self.availability_zone);
         put(&mut m, "DefaultForAz", &self.default_for_az);
         put(&mut m, "MapPublicIpOnLaunch", &self.map_public_ip_on_launch);
@@ -1423,9 +1812,17 @@ impl J for TransitGateway {
 impl J for TransitGatewayAttachment {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "TransitGatewayAttachmentId", &self.transit_gateway_attachment_id);
+        put(
+            &mut m,
+            "TransitGatewayAttachmentId",
+            &self.transit_gateway_attachment_id,
+        );
         put(&mut m, "TransitGatewayId", &self.transit_gateway_id);
-        put(&mut m, "TransitGatewayOwnerId", &self.transit_gateway_owner_id);
+        put(
+            &mut m,
+            "TransitGatewayOwnerId",
+            &self.transit_gateway_owner_id,
+        );
         put(&mut m, "ResourceOwnerId", &self.resource_owner_id);
         put(&mut m, "ResourceType", &self.resource_type);
         put(&mut m, "ResourceId", &self.resource_id);
@@ -1440,7 +1837,11 @@ impl J for TransitGatewayAttachment {
 impl J for TransitGatewayAttachmentAssociation {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "TransitGatewayRouteTableId", &self.transit_gateway_route_table_id);
+        put(
+            &mut m,
+            "TransitGatewayRouteTableId",
+            &self.transit_gateway_route_table_id,
+        );
         put(&mut m, "State", &self.state);
         Value::Object(m)
     }
@@ -1450,15 +1851,43 @@ impl J for TransitGatewayOptions {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "AmazonSideAsn", &self.amazon_side_asn);
-        put(&mut m, "TransitGatewayCidrBlocks", &self.transit_gateway_cidr_blocks);
-        put(&mut m, "AutoAcceptSharedAttachments", &self.auto_accept_shared_attachments);
-        put(&mut m, "DefaultRouteTableAssociation", &self.default_route_table_association);
-        put(&mut m, "AssociationDefaultRouteTableId", &self.association_default_route_table_id);
-        put(&mut m, "DefaultRouteTablePropagation", &self.default_route_table_propagation);
-        put(&mut m, "PropagationDefaultRouteTableId", &self.propagation_default_route_table_id);
+        put(
+            &mut m,
+            "TransitGatewayCidrBlocks",
+            &self.transit_gateway_cidr_blocks,
+        );
+        put(
+            &mut m,
+            "AutoAcceptSharedAttachments",
+            &self.auto_accept_shared_attachments,
+        );
+        put(
+            &mut m,
+            "DefaultRouteTableAssociation",
+            &self.default_route_table_association,
+        );
+        put(
+            &mut m,
+            "AssociationDefaultRouteTableId",
+            &self.association_default_route_table_id,
+        );
+        put(
+            &mut m,
+            "DefaultRouteTablePropagation",
+            &self.default_route_table_propagation,
+        );
+        put(
+            &mut m,
+            "PropagationDefaultRouteTableId",
+            &self.propagation_default_route_table_id,
+        );
         put(&mut m, "VpnEcmpSupport", &self.vpn_ecmp_support);
         put(&mut m, "DnsSupport", &self.dns_support);
-        put(&mut m, "SecurityGroupReferencingSupport", &self.security_group_referencing_support);
+        put(
+            &mut m,
+            "SecurityGroupReferencingSupport",
+            &self.security_group_referencing_support,
+        );
         put(&mut m, "MulticastSupport", &self.multicast_support);
         put(&mut m, "EncryptionSupport", &self.encryption_support);
         Value::Object(m)
@@ -1468,8 +1897,16 @@ impl J for TransitGatewayOptions {
 impl J for TransitGatewayPeeringAttachment {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "TransitGatewayAttachmentId", &self.transit_gateway_attachment_id);
-        put(&mut m, "AccepterTransitGatewayAttachmentId", &self.accepter_transit_gateway_attachment_id);
+        put(
+            &mut m,
+            "TransitGatewayAttachmentId",
+            &self.transit_gateway_attachment_id,
+        );
+        put(
+            &mut m,
+            "AccepterTransitGatewayAttachmentId",
+            &self.accepter_transit_gateway_attachment_id,
+        );
         put(&mut m, "RequesterTgwInfo", &self.requester_tgw_info);
         put(&mut m, "AccepterTgwInfo", &self.accepter_tgw_info);
         put(&mut m, "Options", &self.options);
@@ -1494,8 +1931,16 @@ impl J for TransitGatewayRoute {
         let mut m = Map::new();
         put(&mut m, "DestinationCidrBlock", &self.destination_cidr_block);
         put(&mut m, "PrefixListId", &self.prefix_list_id);
-        put(&mut m, "TransitGatewayRouteTableAnnouncementId", &self.transit_gateway_route_table_announcement_id);
-        put(&mut m, "TransitGatewayAttachments", &self.transit_gateway_attachments);
+        put(
+            &mut m,
+            "TransitGatewayRouteTableAnnouncementId",
+            &self.transit_gateway_route_table_announcement_id,
+        );
+        put(
+            &mut m,
+            "TransitGatewayAttachments",
+            &self.transit_gateway_attachments,
+        );
         put(&mut m, "Type", &self.r#type);
         put(&mut m, "State", &self.state);
         Value::Object(m)
@@ -1506,7 +1951,11 @@ impl J for TransitGatewayRouteAttachment {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "ResourceId", &self.resource_id);
-        put(&mut m, "TransitGatewayAttachmentId", &self.transit_gateway_attachment_id);
+        put(
+            &mut m,
+            "TransitGatewayAttachmentId",
+            &self.transit_gateway_attachment_id,
+        );
         put(&mut m, "ResourceType", &self.resource_type);
         Value::Object(m)
     }
@@ -1515,11 +1964,23 @@ impl J for TransitGatewayRouteAttachment {
 impl J for TransitGatewayRouteTable {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "TransitGatewayRouteTableId", &self.transit_gateway_route_table_id);
+        put(
+            &mut m,
+            "TransitGatewayRouteTableId",
+            &self.transit_gateway_route_table_id,
+        );
         put(&mut m, "TransitGatewayId", &self.transit_gateway_id);
         put(&mut m, "State", &self.state);
-        put(&mut m, "DefaultAssociationRouteTable", &self.default_association_route_table);
-        put(&mut m, "DefaultPropagationRouteTable", &self.default_propagation_route_table);
+        put(
+            &mut m,
+            "DefaultAssociationRouteTable",
+            &self.default_association_route_table,
+        );
+        put(
+            &mut m,
+            "DefaultPropagationRouteTable",
+            &self.default_propagation_route_table,
+        );
         put(&mut m, "CreationTime", &self.creation_time);
         put(&mut m, "Tags", &self.tags);
         Value::Object(m)
@@ -1529,7 +1990,11 @@ impl J for TransitGatewayRouteTable {
 impl J for TransitGatewayRouteTableAssociation {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "TransitGatewayAttachmentId", &self.transit_gateway_attachment_id);
+        put(
+            &mut m,
+            "TransitGatewayAttachmentId",
+            &self.transit_gateway_attachment_id,
+        );
         put(&mut m, "ResourceId", &self.resource_id);
         put(&mut m, "ResourceType", &self.resource_type);
         put(&mut m, "State", &self.state);
@@ -1540,11 +2005,19 @@ impl J for TransitGatewayRouteTableAssociation {
 impl J for TransitGatewayRouteTablePropagation {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "TransitGatewayAttachmentId", &self.transit_gateway_attachment_id);
+        put(
+            &mut m,
+            "TransitGatewayAttachmentId",
+            &self.transit_gateway_attachment_id,
+        );
         put(&mut m, "ResourceId", &self.resource_id);
         put(&mut m, "ResourceType", &self.resource_type);
         put(&mut m, "State", &self.state);
-        put(&mut m, "TransitGatewayRouteTableAnnouncementId", &self.transit_gateway_route_table_announcement_id);
+        put(
+            &mut m,
+            "TransitGatewayRouteTableAnnouncementId",
+            &self.transit_gateway_route_table_announcement_id,
+        );
         Value::Object(m)
     }
 }
@@ -1552,7 +2025,11 @@ impl J for TransitGatewayRouteTablePropagation {
 impl J for TransitGatewayVpcAttachment {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "TransitGatewayAttachmentId", &self.transit_gateway_attachment_id);
+        put(
+            &mut m,
+            "TransitGatewayAttachmentId",
+            &self.transit_gateway_attachment_id,
+        );
         put(&mut m, "TransitGatewayId", &self.transit_gateway_id);
         put(&mut m, "VpcId", &self.vpc_id);
         put(&mut m, "VpcOwnerId", &self.vpc_owner_id);
@@ -1569,7 +2046,11 @@ impl J for TransitGatewayVpcAttachmentOptions {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "DnsSupport", &self.dns_support);
-        put(&mut m, "SecurityGroupReferencingSupport", &self.security_group_referencing_support);
+        put(
+            &mut m,
+            "SecurityGroupReferencingSupport",
+            &self.security_group_referencing_support,
+        );
         put(&mut m, "Ipv6Support", &self.ipv6_support);
         put(&mut m, "ApplianceModeSupport", &self.appliance_mode_support);
         Value::Object(m)
@@ -1581,24 +2062,68 @@ impl J for TunnelOption {
         let mut m = Map::new();
         put(&mut m, "OutsideIpAddress", &self.outside_ip_address);
         put(&mut m, "TunnelInsideCidr", &self.tunnel_inside_cidr);
-        put(&mut m, "TunnelInsideIpv6Cidr", &self.tunnel_inside_ipv6_cidr);
-        put(&mut m, "Phase1LifetimeSeconds", &self.phase1_lifetime_seconds);
-        put(&mut m, "Phase2LifetimeSeconds", &self.phase2_lifetime_seconds);
-        put(&mut m, "RekeyMarginTimeSeconds", &self.rekey_margin_time_seconds);
+        put(
+            &mut m,
+            "TunnelInsideIpv6Cidr",
+            &self.tunnel_inside_ipv6_cidr,
+        );
+        put(
+            &mut m,
+            "Phase1LifetimeSeconds",
+            &self.phase1_lifetime_seconds,
+        );
+        put(
+            &mut m,
+            "Phase2LifetimeSeconds",
+            &self.phase2_lifetime_seconds,
+        );
+        put(
+            &mut m,
+            "RekeyMarginTimeSeconds",
+            &self.rekey_margin_time_seconds,
+        );
         put(&mut m, "RekeyFuzzPercentage", &self.rekey_fuzz_percentage);
         put(&mut m, "ReplayWindowSize", &self.replay_window_size);
         put(&mut m, "DpdTimeoutSeconds", &self.dpd_timeout_seconds);
         put(&mut m, "DpdTimeoutAction", &self.dpd_timeout_action);
-        put(&mut m, "Phase1EncryptionAlgorithms", &self.phase1_encryption_algorithms);
-        put(&mut m, "Phase2EncryptionAlgorithms", &self.phase2_encryption_algorithms);
-        put(&mut m, "Phase1IntegrityAlgorithms", &self.phase1_integrity_algorithms);
-        put(&mut m, "Phase2IntegrityAlgorithms", &self.phase2_integrity_algorithms);
-        put(&mut m, "Phase1DHGroupNumbers", &self.phase1_dh_group_numbers);
-        put(&mut m, "Phase2DHGroupNumbers", &self.phase2_dh_group_numbers);
+        put(
+            &mut m,
+            "Phase1EncryptionAlgorithms",
+            &self.phase1_encryption_algorithms,
+        );
+        put(
+            &mut m,
+            "Phase2EncryptionAlgorithms",
+            &self.phase2_encryption_algorithms,
+        );
+        put(
+            &mut m,
+            "Phase1IntegrityAlgorithms",
+            &self.phase1_integrity_algorithms,
+        );
+        put(
+            &mut m,
+            "Phase2IntegrityAlgorithms",
+            &self.phase2_integrity_algorithms,
+        );
+        put(
+            &mut m,
+            "Phase1DHGroupNumbers",
+            &self.phase1_dh_group_numbers,
+        );
+        put(
+            &mut m,
+            "Phase2DHGroupNumbers",
+            &self.phase2_dh_group_numbers,
+        );
         put(&mut m, "IkeVersions", &self.ike_versions);
         put(&mut m, "StartupAction", &self.startup_action);
         put(&mut m, "LogOptions", &self.log_options);
-        put(&mut m, "EnableTunnelLifecycleControl", &self.enable_tunnel_lifecycle_control);
+        put(
+            &mut m,
+            "EnableTunnelLifecycleControl",
+            &self.enable_tunnel_lifecycle_control,
+        );
         Value::Object(m)
     }
 }
@@ -1611,7 +2136,11 @@ impl J for UserIdGroupPair {
         put(&mut m, "GroupName", &self.group_name);
         put(&mut m, "GroupId", &self.group_id);
         put(&mut m, "VpcId", &self.vpc_id);
-        put(&mut m, "VpcPeeringConnectionId", &self.vpc_peering_connection_id);
+        put(
+            &mut m,
+            "VpcPeeringConnectionId",
+            &self.vpc_peering_connection_id,
+        );
         put(&mut m, "PeeringStatus", &self.peering_status);
         Value::Object(m)
     }
@@ -1620,18 +2149,38 @@ impl J for UserIdGroupPair {
 impl J for VerifiedAccessEndpoint {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "VerifiedAccessInstanceId", &self.verified_access_instance_id);
-        put(&mut m, "VerifiedAccessGroupId", &self.verified_access_group_id);
-        put(&mut m, "VerifiedAccessEndpointId", &self.verified_access_endpoint_id);
+        put(
+            &mut m,
+            "VerifiedAccessInstanceId",
+            &self.verified_access_instance_id,
+        );
+        put(
+            &mut m,
+            "VerifiedAccessGroupId",
+            &self.verified_access_group_id,
+        );
+        put(
+            &mut m,
+            "VerifiedAccessEndpointId",
+            &self.verified_access_endpoint_id,
+        );
         put(&mut m, "ApplicationDomain", &self.application_domain);
         put(&mut m, "EndpointType", &self.endpoint_type);
         put(&mut m, "AttachmentType", &self.attachment_type);
         put(&mut m, "DomainCertificateArn", &self.domain_certificate_arn);
         put(&mut m, "EndpointDomain", &self.endpoint_domain);
-        put(&mut m, "DeviceValidationDomain", &self.device_validation_domain);
+        put(
+            &mut m,
+            "DeviceValidationDomain",
+            &self.device_validation_domain,
+        );
         put(&mut m, "SecurityGroupIds", &self.security_group_ids);
         put(&mut m, "LoadBalancerOptions", &self.load_balancer_options);
-        put(&mut m, "NetworkInterfaceOptions", &self.network_interface_options);
+        put(
+            &mut m,
+            "NetworkInterfaceOptions",
+            &self.network_interface_options,
+        );
         put(&mut m, "Status", &self.status);
         put(&mut m, "Description", &self.description);
         put(&mut m, "CreationTime", &self.creation_time);
@@ -1714,11 +2263,23 @@ impl J for VerifiedAccessEndpointStatus {
 impl J for VerifiedAccessGroup {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "VerifiedAccessGroupId", &self.verified_access_group_id);
-        put(&mut m, "VerifiedAccessInstanceId", &self.verified_access_instance_id);
+        put(
+            &mut m,
+            "VerifiedAccessGroupId",
+            &self.verified_access_group_id,
+        );
+        put(
+            &mut m,
+            "VerifiedAccessInstanceId",
+            &self.verified_access_instance_id,
+        );
         put(&mut m, "Description", &self.description);
         put(&mut m, "Owner", &self.owner);
-        put(&mut m, "VerifiedAccessGroupArn", &self.verified_access_group_arn);
+        put(
+            &mut m,
+            "VerifiedAccessGroupArn",
+            &self.verified_access_group_arn,
+        );
         put(&mut m, "CreationTime", &self.creation_time);
         put(&mut m, "LastUpdatedTime", &self.last_updated_time);
         put(&mut m, "DeletionTime", &self.deletion_time);
@@ -1731,14 +2292,26 @@ impl J for VerifiedAccessGroup {
 impl J for VerifiedAccessInstance {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "VerifiedAccessInstanceId", &self.verified_access_instance_id);
+        put(
+            &mut m,
+            "VerifiedAccessInstanceId",
+            &self.verified_access_instance_id,
+        );
         put(&mut m, "Description", &self.description);
-        put(&mut m, "VerifiedAccessTrustProviders", &self.verified_access_trust_providers);
+        put(
+            &mut m,
+            "VerifiedAccessTrustProviders",
+            &self.verified_access_trust_providers,
+        );
         put(&mut m, "CreationTime", &self.creation_time);
         put(&mut m, "LastUpdatedTime", &self.last_updated_time);
         put(&mut m, "Tags", &self.tags);
         put(&mut m, "FipsEnabled", &self.fips_enabled);
-        put(&mut m, "CidrEndpointsCustomSubDomain", &self.cidr_endpoints_custom_sub_domain);
+        put(
+            &mut m,
+            "CidrEndpointsCustomSubDomain",
+            &self.cidr_endpoints_custom_sub_domain,
+        );
         Value::Object(m)
     }
 }
@@ -1755,7 +2328,11 @@ impl J for VerifiedAccessInstanceCustomSubDomain {
 impl J for VerifiedAccessSseSpecificationResponse {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "CustomerManagedKeyEnabled", &self.customer_managed_key_enabled);
+        put(
+            &mut m,
+            "CustomerManagedKeyEnabled",
+            &self.customer_managed_key_enabled,
+        );
         put(&mut m, "KmsKeyArn", &self.kms_key_arn);
         Value::Object(m)
     }
@@ -1764,11 +2341,23 @@ impl J for VerifiedAccessSseSpecificationResponse {
 impl J for VerifiedAccessTrustProvider {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "VerifiedAccessTrustProviderId", &self.verified_access_trust_provider_id);
+        put(
+            &mut m,
+            "VerifiedAccessTrustProviderId",
+            &self.verified_access_trust_provider_id,
+        );
         put(&mut m, "Description", &self.description);
         put(&mut m, "TrustProviderType", &self.trust_provider_type);
-        put(&mut m, "UserTrustProviderType", &self.user_trust_provider_type);
-        put(&mut m, "DeviceTrustProviderType", &self.device_trust_provider_type);
+        put(
+            &mut m,
+            "UserTrustProviderType",
+            &self.user_trust_provider_type,
+        );
+        put(
+            &mut m,
+            "DeviceTrustProviderType",
+            &self.device_trust_provider_type,
+        );
         put(&mut m, "OidcOptions", &self.oidc_options);
         put(&mut m, "DeviceOptions", &self.device_options);
         put(&mut m, "PolicyReferenceName", &self.policy_reference_name);
@@ -1776,7 +2365,11 @@ impl J for VerifiedAccessTrustProvider {
         put(&mut m, "LastUpdatedTime", &self.last_updated_time);
         put(&mut m, "Tags", &self.tags);
         put(&mut m, "SseSpecification", &self.sse_specification);
-        put(&mut m, "NativeApplicationOidcOptions", &self.native_application_oidc_options);
+        put(
+            &mut m,
+            "NativeApplicationOidcOptions",
+            &self.native_application_oidc_options,
+        );
         Value::Object(m)
     }
 }
@@ -1784,11 +2377,23 @@ impl J for VerifiedAccessTrustProvider {
 impl J for VerifiedAccessTrustProviderCondensed {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "VerifiedAccessTrustProviderId", &self.verified_access_trust_provider_id);
+        put(
+            &mut m,
+            "VerifiedAccessTrustProviderId",
+            &self.verified_access_trust_provider_id,
+        );
         put(&mut m, "Description", &self.description);
         put(&mut m, "TrustProviderType", &self.trust_provider_type);
-        put(&mut m, "UserTrustProviderType", &self.user_trust_provider_type);
-        put(&mut m, "DeviceTrustProviderType", &self.device_trust_provider_type);
+        put(
+            &mut m,
+            "UserTrustProviderType",
+            &self.user_trust_provider_type,
+        );
+        put(
+            &mut m,
+            "DeviceTrustProviderType",
+            &self.device_trust_provider_type,
+        );
         Value::Object(m)
     }
 }
@@ -1811,12 +2416,24 @@ impl J for Vpc {
         let mut m = Map::new();
         put(&mut m, "OwnerId", &self.owner_id);
         put(&mut m, "InstanceTenancy", &self.instance_tenancy);
-        put(&mut m, "Ipv6CidrBlockAssociationSet", &self.ipv6_cidr_block_association_set);
-        put(&mut m, "CidrBlockAssociationSet", &self.cidr_block_association_set);
+        put(
+            &mut m,
+            "Ipv6CidrBlockAssociationSet",
+            &self.ipv6_cidr_block_association_set,
+        );
+        put(
+            &mut m,
+            "CidrBlockAssociationSet",
+            &self.cidr_block_association_set,
+        );
         put(&mut m, "IsDefault", &self.is_default);
         put(&mut m, "EncryptionControl", &self.encryption_control);
         put(&mut m, "Tags", &self.tags);
-        put(&mut m, "BlockPublicAccessStates", &self.block_public_access_states);
+        put(
+            &mut m,
+            "BlockPublicAccessStates",
+            &self.block_public_access_states,
+        );
         put(&mut m, "VpcId", &self.vpc_id);
         put(&mut m, "State", &self.state);
         put(&mut m, "CidrBlock", &self.cidr_block);
@@ -1857,7 +2474,11 @@ impl J for VpcEncryptionControl {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "VpcId", &self.vpc_id);
-        put(&mut m, "VpcEncryptionControlId", &self.vpc_encryption_control_id);
+        put(
+            &mut m,
+            "VpcEncryptionControlId",
+            &self.vpc_encryption_control_id,
+        );
         put(&mut m, "Mode", &self.mode);
         put(&mut m, "State", &self.state);
         put(&mut m, "StateMessage", &self.state_message);
@@ -1880,9 +2501,17 @@ impl J for VpcEncryptionControlExclusions {
     fn j(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "InternetGateway", &self.internet_gateway);
-        put(&mut m, "EgressOnlyInternetGateway", &self.egress_only_internet_gateway);
+        put(
+            &mut m,
+            "EgressOnlyInternetGateway",
+            &self.egress_only_internet_gateway,
+        );
         put(&mut m, "NatGateway", &self.nat_gateway);
-        put(&mut m, "VirtualPrivateGateway", &self.virtual_private_gateway);
+        put(
+            &mut m,
+            "VirtualPrivateGateway",
+            &self.virtual_private_gateway,
+        );
         put(&mut m, "VpcPeering", &self.vpc_peering);
         put(&mut m, "Lambda", &self.lambda);
         put(&mut m, "VpcLattice", &self.vpc_lattice);
@@ -1913,7 +2542,11 @@ impl J for VpcPeeringConnection {
         put(&mut m, "RequesterVpcInfo", &self.requester_vpc_info);
         put(&mut m, "Status", &self.status);
         put(&mut m, "Tags", &self.tags);
-        put(&mut m, "VpcPeeringConnectionId", &self.vpc_peering_connection_id);
+        put(
+            &mut m,
+            "VpcPeeringConnectionId",
+            &self.vpc_peering_connection_id,
+        );
         Value::Object(m)
     }
 }
@@ -1921,9 +2554,21 @@ impl J for VpcPeeringConnection {
 impl J for VpcPeeringConnectionOptionsDescription {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "AllowDnsResolutionFromRemoteVpc", &self.allow_dns_resolution_from_remote_vpc);
-        put(&mut m, "AllowEgressFromLocalClassicLinkToRemoteVpc", &self.allow_egress_from_local_classic_link_to_remote_vpc);
-        put(&mut m, "AllowEgressFromLocalVpcToRemoteClassicLink", &self.allow_egress_from_local_vpc_to_remote_classic_link);
+        put(
+            &mut m,
+            "AllowDnsResolutionFromRemoteVpc",
+            &self.allow_dns_resolution_from_remote_vpc,
+        );
+        put(
+            &mut m,
+            "AllowEgressFromLocalClassicLinkToRemoteVpc",
+            &self.allow_egress_from_local_classic_link_to_remote_vpc,
+        );
+        put(
+            &mut m,
+            "AllowEgressFromLocalVpcToRemoteClassicLink",
+            &self.allow_egress_from_local_vpc_to_remote_classic_link,
+        );
         Value::Object(m)
     }
 }
@@ -1958,8 +2603,16 @@ impl J for VpnConnection {
         put(&mut m, "TransitGatewayId", &self.transit_gateway_id);
         put(&mut m, "VpnConcentratorId", &self.vpn_concentrator_id);
         put(&mut m, "CoreNetworkArn", &self.core_network_arn);
-        put(&mut m, "CoreNetworkAttachmentArn", &self.core_network_attachment_arn);
-        put(&mut m, "GatewayAssociationState", &self.gateway_association_state);
+        put(
+            &mut m,
+            "CoreNetworkAttachmentArn",
+            &self.core_network_attachment_arn,
+        );
+        put(
+            &mut m,
+            "GatewayAssociationState",
+            &self.gateway_association_state,
+        );
         put(&mut m, "Options", &self.options);
         put(&mut m, "Routes", &self.routes);
         put(&mut m, "Tags", &self.tags);
@@ -1979,13 +2632,41 @@ impl J for VpnConnectionOptions {
         let mut m = Map::new();
         put(&mut m, "EnableAcceleration", &self.enable_acceleration);
         put(&mut m, "StaticRoutesOnly", &self.static_routes_only);
-        put(&mut m, "LocalIpv4NetworkCidr", &self.local_ipv4_network_cidr);
-        put(&mut m, "RemoteIpv4NetworkCidr", &self.remote_ipv4_network_cidr);
-        put(&mut m, "LocalIpv6NetworkCidr", &self.local_ipv6_network_cidr);
-        put(&mut m, "RemoteIpv6NetworkCidr", &self.remote_ipv6_network_cidr);
-        put(&mut m, "OutsideIpAddressType", &self.outside_ip_address_type);
-        put(&mut m, "TransportTransitGatewayAttachmentId", &self.transport_transit_gateway_attachment_id);
-        put(&mut m, "TunnelInsideIpVersion", &self.tunnel_inside_ip_version);
+        put(
+            &mut m,
+            "LocalIpv4NetworkCidr",
+            &self.local_ipv4_network_cidr,
+        );
+        put(
+            &mut m,
+            "RemoteIpv4NetworkCidr",
+            &self.remote_ipv4_network_cidr,
+        );
+        put(
+            &mut m,
+            "LocalIpv6NetworkCidr",
+            &self.local_ipv6_network_cidr,
+        );
+        put(
+            &mut m,
+            "RemoteIpv6NetworkCidr",
+            &self.remote_ipv6_network_cidr,
+        );
+        put(
+            &mut m,
+            "OutsideIpAddressType",
+            &self.outside_ip_address_type,
+        );
+        put(
+            &mut m,
+            "TransportTransitGatewayAttachmentId",
+            &self.transport_transit_gateway_attachment_id,
+        );
+        put(
+            &mut m,
+            "TunnelInsideIpVersion",
+            &self.tunnel_inside_ip_version,
+        );
         put(&mut m, "TunnelOptions", &self.tunnel_options);
         put(&mut m, "TunnelBandwidth", &self.tunnel_bandwidth);
         Value::Object(m)
@@ -2019,7 +2700,11 @@ impl J for VpnStaticRoute {
 impl J for VpnTunnelLogOptions {
     fn j(&self) -> Value {
         let mut m = Map::new();
-        put(&mut m, "CloudWatchLogOptions", &self.cloud_watch_log_options);
+        put(
+            &mut m,
+            "CloudWatchLogOptions",
+            &self.cloud_watch_log_options,
+        );
         Value::Object(m)
     }
 }

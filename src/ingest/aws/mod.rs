@@ -103,8 +103,13 @@ fn add_fetch_manifest(st: &mut State, file: &str, value: &RawValue) -> Result<()
         #[serde(default)]
         warnings: Vec<String>,
     }
-    let m: Manifest = serde_json::from_str(value.get()).map_err(|e| {
-        field_err(file, "document", "ReachFetch", e.to_string())
+    let de = &mut serde_json::Deserializer::from_str(value.get());
+    let m: Manifest = serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = match e.path().to_string() {
+            p if p == "." => "ReachFetch".to_owned(),
+            p => format!("ReachFetch.{p}"),
+        };
+        field_err(file, "document", field, e.into_inner().to_string())
     })?;
     let region = m.region.map(|r| format!(" in `{r}`")).unwrap_or_default();
     for w in m.warnings {
