@@ -151,6 +151,8 @@ impl Emulator {
             port_file.to_str().unwrap().into(),
             "--log".into(),
             log.to_str().unwrap().into(),
+            "--inflight".into(),
+            d.join("inflight").to_str().unwrap().into(),
         ];
         args.extend(stub_args.iter().map(|s| s.to_string()));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -176,8 +178,12 @@ impl Emulator {
 
     /// `reach fetch --region us-east-1 --endpoint-url STUB --out OUT`.
     fn fetch(&self, out: &Path) -> Output {
+        self.fetch_with(out, &[])
+    }
+
+    fn fetch_with(&self, out: &Path, extra: &[&str]) -> Output {
         assert!(self.servers.children.len() == 2);
-        reach(&[
+        let mut args = vec![
             "fetch",
             "--region",
             "us-east-1",
@@ -185,7 +191,17 @@ impl Emulator {
             &self.endpoint,
             "--out",
             out.to_str().unwrap(),
-        ])
+        ];
+        args.extend_from_slice(extra);
+        reach(&args)
+    }
+
+    /// The most requests the stub had in flight at once.
+    fn max_inflight(&self) -> u32 {
+        fs::read_to_string(self.dir.path().join("inflight"))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     fn requests(&self) -> Vec<String> {
@@ -297,6 +313,11 @@ fn a_fetched_snapshot_loads_clean_and_answers_what_the_account_implies() {
         );
     }
     assert!(!all_text(&snap).contains(SECRET) && !all_text(&snap).contains(KEY_ID));
+
+    // Calls overlap, at most `--concurrency` (8) at once (the stub holds
+    // each request 20 ms).
+    let most = emu.max_inflight();
+    assert!((2..=8).contains(&most), "{most} requests in flight at once");
 
     // The throttled calls were retried by the SDK and their items arrived.
     let reqs = emu.requests();
@@ -465,7 +486,8 @@ fn a_denied_call_is_a_warning_a_manifest_entry_and_a_partial_snapshot() {
         "DescribeNatGateways,GetVerifiedAccessEndpointPolicy",
     ]);
     let snap = emu.dir.path().join("snap");
-    let out = emu.fetch(&snap);
+    let out = emu.fetch_with(&snap, &["--concurrency", "2"]);
+    assert!(emu.max_inflight() <= 2, "{} in flight", emu.max_inflight());
     let stderr = text(&out.stderr);
     assert_eq!(
         out.status.code(),

@@ -22,8 +22,11 @@ unchanged.
   --log FILE          one line per request: the action, and what the stub did
   --throttle A,B      answer each of these actions once with RequestLimitExceeded
   --deny A,B          answer these actions with UnauthorizedOperation
+  --inflight FILE     the most requests in flight at once so far (each held
+                      for --hold-ms, so concurrent calls overlap)
+  --hold-ms N         how long each request is held before its answer (20)
 """
-import argparse, http.client, json, sys, threading, urllib.parse
+import argparse, http.client, json, sys, threading, time, urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
@@ -80,7 +83,10 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--throttle", default="")
     ap.add_argument("--deny", default="")
+    ap.add_argument("--inflight", default=None)
+    ap.add_argument("--hold-ms", type=int, default=20)
     a = ap.parse_args()
+    state = {"now": 0, "max": 0}
     data = json.load(open(a.data))
     moto = urllib.parse.urlparse(a.moto)
     throttle = set(filter(None, a.throttle.split(",")))
@@ -123,6 +129,21 @@ def main():
             c.close()
 
         def handle_any(self):
+            with lock:
+                state["now"] += 1
+                if state["now"] > state["max"]:
+                    state["max"] = state["now"]
+                    if a.inflight:
+                        with open(a.inflight, "w") as f:
+                            f.write(str(state["max"]))
+            try:
+                time.sleep(a.hold_ms / 1000)
+                self.answer()
+            finally:
+                with lock:
+                    state["now"] -= 1
+
+        def answer(self):
             n = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(n) if n else b""
             q = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query))
