@@ -543,6 +543,24 @@ fn a_denied_call_is_a_warning_a_manifest_entry_and_a_partial_snapshot() {
 }
 
 #[test]
+fn any_other_failed_call_fails_the_fetch_naming_it_and_writes_nothing() {
+    if !python_present() {
+        return;
+    }
+    let emu = Emulator::start(&["--fail", "DescribeSubnets"]);
+    let snap = emu.dir.path().join("snap");
+    let out = emu.fetch(&snap);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("error: `DescribeSubnets` in `us-east-1` failed: InvalidParameterValue"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(!snap.exists(), "a failed fetch wrote {}", snap.display());
+}
+
+#[test]
 fn fetch_then_diff_against_a_hand_edited_copy_shows_the_edit() {
     if !python_present() {
         return;

@@ -22,6 +22,8 @@ unchanged.
   --log FILE          one line per request: the action, and what the stub did
   --throttle A,B      answer each of these actions once with RequestLimitExceeded
   --deny A,B          answer these actions with UnauthorizedOperation
+  --fail A,B          answer these actions with InvalidParameterValue (an error
+                      that is neither a denial nor retried: the fetch fails)
   --inflight FILE     the most requests in flight at once so far (each held
                       for --hold-ms, so concurrent calls overlap)
   --hold-ms N         how long each request is held before its answer (20)
@@ -83,6 +85,7 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--throttle", default="")
     ap.add_argument("--deny", default="")
+    ap.add_argument("--fail", default="")
     ap.add_argument("--inflight", default=None)
     ap.add_argument("--hold-ms", type=int, default=20)
     a = ap.parse_args()
@@ -91,6 +94,7 @@ def main():
     moto = urllib.parse.urlparse(a.moto)
     throttle = set(filter(None, a.throttle.split(",")))
     deny = set(filter(None, a.deny.split(",")))
+    fail = set(filter(None, a.fail.split(",")))
     lock = threading.Lock()
     log = open(a.log, "a")
 
@@ -159,6 +163,9 @@ def main():
                 note(f"{action} denied")
                 return self.send(403, error_xml(
                     "UnauthorizedOperation", "You are not authorized to perform this operation."))
+            if action in fail:
+                note(f"{action} failed")
+                return self.send(400, error_xml("InvalidParameterValue", "The stub fails this call."))
             if action in LISTS:
                 key, element, by = LISTS[action]
                 items = data.get(key, [])
