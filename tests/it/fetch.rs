@@ -484,6 +484,8 @@ fn a_denied_call_is_a_warning_a_manifest_entry_and_a_partial_snapshot() {
     let emu = Emulator::start(&[
         "--deny",
         "DescribeNatGateways,GetVerifiedAccessEndpointPolicy",
+        "--unsupported",
+        "DescribeVpnGateways",
     ]);
     let snap = emu.dir.path().join("snap");
     let out = emu.fetch_with(&snap, &["--concurrency", "2"]);
@@ -515,6 +517,12 @@ fn a_denied_call_is_a_warning_a_manifest_entry_and_a_partial_snapshot() {
         .filter(|c| c["Error"] == "UnauthorizedOperation")
         .collect();
     assert_eq!(denied.len(), 2, "{m}");
+    // An unsupported call: a warning too, and the rest is written.
+    assert!(
+        stderr.contains("`DescribeVpnGateways` is not supported by the endpoint (InvalidAction)"),
+        "{stderr}"
+    );
+    assert!(!snap.join("describe-vpn-gateways.json").exists());
     assert!(denied.iter().any(|c| c["Call"] == "DescribeNatGateways"
         && c["Action"] == "ec2:DescribeNatGateways"
         && c.get("File").is_none()));
@@ -524,7 +532,7 @@ fn a_denied_call_is_a_warning_a_manifest_entry_and_a_partial_snapshot() {
             .any(|c| c["Call"] == "GetVerifiedAccessEndpointPolicy"
                 && c["Resource"] == emu.id("vae"))
     );
-    assert_eq!(m["Warnings"].as_array().map(Vec::len), Some(2), "{m}");
+    assert_eq!(m["Warnings"].as_array().map(Vec::len), Some(3), "{m}");
     // `--snapshot` reads the manifest and reports its warnings; without the
     // NAT gateway the app instance's way out is not known.
     let app = emu.id("i_app");

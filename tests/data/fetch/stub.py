@@ -22,6 +22,8 @@ unchanged.
   --log FILE          one line per request: the action, and what the stub did
   --throttle A,B      answer each of these actions once with RequestLimitExceeded
   --deny A,B          answer these actions with UnauthorizedOperation
+  --unsupported A,B   answer these actions with InvalidAction (as an endpoint
+                      that does not offer them)
   --fail A,B          answer these actions with InvalidParameterValue (an error
                       that is neither a denial nor retried: the fetch fails)
   --inflight FILE     the most requests in flight at once so far (each held
@@ -86,6 +88,7 @@ def main():
     ap.add_argument("--throttle", default="")
     ap.add_argument("--deny", default="")
     ap.add_argument("--fail", default="")
+    ap.add_argument("--unsupported", default="")
     ap.add_argument("--inflight", default=None)
     ap.add_argument("--hold-ms", type=int, default=20)
     a = ap.parse_args()
@@ -95,6 +98,7 @@ def main():
     throttle = set(filter(None, a.throttle.split(",")))
     deny = set(filter(None, a.deny.split(",")))
     fail = set(filter(None, a.fail.split(",")))
+    unsupported = set(filter(None, a.unsupported.split(",")))
     lock = threading.Lock()
     log = open(a.log, "a")
 
@@ -163,6 +167,10 @@ def main():
                 note(f"{action} denied")
                 return self.send(403, error_xml(
                     "UnauthorizedOperation", "You are not authorized to perform this operation."))
+            if action in unsupported:
+                note(f"{action} unsupported")
+                return self.send(400, error_xml(
+                    "InvalidAction", f"The action {action} is not valid for this web service."))
             if action in fail:
                 note(f"{action} failed")
                 return self.send(400, error_xml("InvalidParameterValue", "The stub fails this call."))
