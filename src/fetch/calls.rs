@@ -233,7 +233,8 @@ macro_rules! once {
     }};
 }
 
-/// A listing written as one document: `listing!(cx, "DescribeVpcs", "describe-vpcs", "Vpcs", describe_vpcs, vpcs)`.
+/// A listing written as one document:
+/// `listing!(cx, paged, "DescribeVpcs", "describe-vpcs", "Vpcs", describe_vpcs, vpcs)`.
 macro_rules! listing {
     ($cx:expr, $how:ident, $call:literal, $file:literal, $key:literal, $op:ident, $field:ident) => {{
         let res = $how!($cx, $call, $cx.ec2.$op(), $field);

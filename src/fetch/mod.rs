@@ -14,7 +14,7 @@ mod error;
 mod manifest;
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
@@ -84,26 +84,32 @@ pub fn fetch(opts: &Options) -> Result<Vec<RegionReport>, FetchError> {
             loader = loader.endpoint_url(u);
         }
         let shared = loader.load().await;
+        // Every region is fetched before anything is written: a failure
+        // leaves no partial snapshot behind.
+        let mut fetched = Vec::new();
+        for region in &opts.regions {
+            fetched.push((region, fetch_region(&shared, region, opts).await?));
+        }
         let several = opts.regions.len() > 1;
         let mut out = Vec::new();
-        for region in &opts.regions {
+        for (region, (account, collected)) in fetched {
             let dir = if several {
                 opts.out.join(region)
             } else {
                 opts.out.clone()
             };
-            out.push(fetch_region(&shared, region, &dir, opts).await?);
+            out.push(manifest::write(&dir, region, account, collected)?);
         }
         Ok(out)
     })
 }
 
+/// One region's calls: the account and what was collected.
 async fn fetch_region(
     shared: &aws_config::SdkConfig,
     region: &str,
-    dir: &Path,
     opts: &Options,
-) -> Result<RegionReport, FetchError> {
+) -> Result<(Option<String>, calls::Collected), FetchError> {
     let region_v = aws_config::Region::new(region.to_owned());
     let ec2 = aws_sdk_ec2::Client::from_conf(
         aws_sdk_ec2::config::Builder::from(shared)
@@ -131,13 +137,13 @@ async fn fetch_region(
     let account = calls::account(&sts).await;
     let collected = calls::run_all(&cx).await;
     bar.finish_and_clear();
-    let collected = std::mem::take(&mut *collected.lock().unwrap_or_else(|p| p.into_inner()));
-    if let Some((call, message)) = collected.fatal {
+    let mut collected = std::mem::take(&mut *collected.lock().unwrap_or_else(|p| p.into_inner()));
+    if let Some((call, message)) = collected.fatal.take() {
         return Err(FetchError::Call {
             call,
             region: region.to_owned(),
             message,
         });
     }
-    manifest::write(dir, region, account, collected)
+    Ok((account, collected))
 }
