@@ -113,8 +113,17 @@ def main():
         def log_message(self, *args):
             pass
 
+        def leave(self):
+            """The request is no longer in flight: counted before its answer
+            is written, so the client's next request cannot overlap it."""
+            if getattr(self, "counted", False):
+                self.counted = False
+                with lock:
+                    state["now"] -= 1
+
         def send(self, status, body, ctype="text/xml;charset=UTF-8"):
             b = body.encode()
+            self.leave()
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(b)))
@@ -127,6 +136,7 @@ def main():
             c.request(self.command, self.path, body=body, headers=headers)
             r = c.getresponse()
             out = r.read()
+            self.leave()
             self.send_response(r.status)
             for k, v in r.getheaders():
                 if k.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
@@ -139,6 +149,7 @@ def main():
         def handle_any(self):
             with lock:
                 state["now"] += 1
+                self.counted = True
                 if state["now"] > state["max"]:
                     state["max"] = state["now"]
                     if a.inflight:
@@ -148,8 +159,7 @@ def main():
                 time.sleep(a.hold_ms / 1000)
                 self.answer()
             finally:
-                with lock:
-                    state["now"] -= 1
+                self.leave()
 
         def answer(self):
             n = int(self.headers.get("Content-Length") or 0)
