@@ -5,7 +5,8 @@
 //! [`engine`] (walks packet sets through the model), [`prove`] (cross-checks
 //! the engine's verdicts with an SMT solver, z3 behind the `z3` feature),
 //! [`render`] (output types). `generate` (synthetic snapshots for benchmarks)
-//! is behind the `generate` feature.
+//! is behind the `generate` feature; `fetch` (live snapshots through the EC2
+//! API, IO like `ingest`) behind the `fetch` feature.
 //! The binary's `cli` module is the only place with `anyhow`.
 
 pub mod assert;
@@ -13,6 +14,8 @@ pub mod diff;
 pub mod engine;
 pub mod explain;
 pub mod exposure;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 #[cfg(feature = "generate")]
 pub mod generate;
 pub mod hs;

@@ -19,6 +19,7 @@ use reach::render::{FindingsReport, Location, Report};
 
 mod assert;
 mod diff;
+mod fetch;
 mod lint;
 mod synth;
 mod who;
@@ -128,6 +129,10 @@ enum Command {
     Synth(synth::SynthArgs),
     /// The rules that can be removed or narrowed without losing an intent.
     Tighten(synth::TightenArgs),
+    /// Writes a snapshot of live accounts through the EC2 API (`--region`,
+    /// `--out DIR`): the AWS CLI JSON `--snapshot` reads, with a
+    /// `reach-fetch.json` manifest; denied calls are warnings (build feature `fetch`).
+    Fetch(fetch::FetchArgs),
 }
 
 fn load(inputs: &Inputs) -> Result<Network> {
@@ -170,6 +175,7 @@ fn run(cli: Cli) -> Result<Verdict> {
         Command::Exposure(args) => return exposure::run(args),
         Command::Synth(args) => return synth::run_synth(args),
         Command::Tighten(args) => return synth::run_tighten(args),
+        Command::Fetch(args) => return fetch::run(args),
     };
     let Ask {
         inputs,

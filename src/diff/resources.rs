@@ -276,6 +276,7 @@ fn access_changes(out: &mut Vec<Change>, before: &Network, after: &Network) {
         &after.va_endpoints,
         |e| crate::model::VaEndpoint {
             origin: blank(),
+            policy: e.policy.clone().map(blank_policy),
             ..e.clone()
         },
         |e| Some(e.vpc.clone()),
@@ -289,6 +290,7 @@ fn access_changes(out: &mut Vec<Change>, before: &Network, after: &Network) {
         &after.va_groups,
         |g| crate::model::VaGroup {
             origin: blank(),
+            policy: g.policy.clone().map(blank_policy),
             ..g.clone()
         },
         |_| None,
@@ -403,4 +405,14 @@ fn transit_changes(out: &mut Vec<Change>, before: &Network, after: &Network) {
         |g| g.origin.file.to_string(),
         no_rules,
     );
+}
+
+/// A Verified Access policy without the file it was read from: a policy
+/// document in its own file (the AWS CLI layout) is no change when only the
+/// folder differs.
+fn blank_policy(p: crate::model::VaPolicy) -> crate::model::VaPolicy {
+    crate::model::VaPolicy {
+        origin: blank(),
+        ..p
+    }
 }

@@ -37,6 +37,18 @@ fn malformed_json() {
 }
 
 #[test]
+fn malformed_fetch_manifest() {
+    let (_d, p) = snapshot_with(
+        "reach-fetch.json",
+        r#"{"ReachFetch": {"Region": "us-east-1", "Warnings": [3]}}"#,
+    );
+    assert_error(
+        &reach(&["check", "--snapshot", &p, Q]),
+        &["reach-fetch.json", "ReachFetch.Warnings[0]"],
+    );
+}
+
+#[test]
 fn malformed_yaml() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("bad.yaml");

@@ -177,3 +177,35 @@ fn a_nacl_rule_number_outside_1_to_32766_is_an_error_naming_the_entry() {
         &["acls.json", "acl-1", "Entries[0].RuleNumber", "1-32766"],
     );
 }
+
+/// `reach-fetch.json`, the manifest `reach fetch` writes beside a snapshot,
+/// is read (not skipped as an unknown document): its warnings are load
+/// warnings. Without the `fetch` feature too: a fetched folder is read anywhere.
+#[test]
+fn a_fetch_manifest_is_read_and_its_warnings_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join("tests/data/access-json")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(
+        dir.path().join("reach-fetch.json"),
+        r#"{"ReachFetch": {"Version": 1, "Region": "ap-northeast-1", "Account": "123456789012",
+            "Time": "2026-01-01T00:00:00Z",
+            "Calls": [{"Call": "DescribeNatGateways", "Action": "ec2:DescribeNatGateways",
+                       "Error": "UnauthorizedOperation"}],
+            "Warnings": ["`DescribeNatGateways` was denied (UnauthorizedOperation): the snapshot lacks what it returns; allow `ec2:DescribeNatGateways`"]}}"#,
+    )
+    .unwrap();
+    let p = dir.path().to_str().unwrap();
+    let r = reach(&["check", "--snapshot", p, "--format", "json", "client->10.0.2.35:22"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect(&r.stderr);
+    assert_eq!(v["skipped"], serde_json::json!([]), "{v}");
+    let w = v["warnings"].to_string();
+    assert!(
+        w.contains("reach-fetch.json") && w.contains("ap-northeast-1") && w.contains("ec2:DescribeNatGateways"),
+        "{w}"
+    );
+}

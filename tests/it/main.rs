@@ -9,6 +9,8 @@ mod client_vpn;
 mod diff;
 mod exposure;
 mod differential;
+#[cfg(feature = "fetch")]
+mod fetch;
 mod fixtures;
 mod formats;
 mod fuzz;

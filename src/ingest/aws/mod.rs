@@ -48,6 +48,10 @@ pub(crate) fn add_document(st: &mut State, file: &Arc<str>, text: &str) -> Resul
         if key == "NextToken" || key == "ResponseMetadata" {
             continue;
         }
+        if key == "ReachFetch" {
+            add_fetch_manifest(st, f, value)?;
+            continue;
+        }
         let list: Option<Vec<&RawValue>> = serde_json::from_str(value.get()).ok();
         let kind = Kind::of(key).filter(|k| {
             !matches!(k, Kind::ClientVpnRoutes)
@@ -83,6 +87,34 @@ pub(crate) fn add_document(st: &mut State, file: &Arc<str>, text: &str) -> Resul
             kind.lower(st, &ctx, item)?;
         }
         kind.mark_loaded(st);
+    }
+    Ok(())
+}
+
+/// `reach-fetch.json`, the manifest `reach fetch` writes beside a snapshot
+/// (`{"ReachFetch": {..., "Warnings": [...]}}`): not a resource document;
+/// its warnings (calls denied or unsupported, so the snapshot lacks what they
+/// return) become load warnings.
+fn add_fetch_manifest(st: &mut State, file: &str, value: &RawValue) -> Result<(), IngestError> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Manifest {
+        region: Option<String>,
+        #[serde(default)]
+        warnings: Vec<String>,
+    }
+    let de = &mut serde_json::Deserializer::from_str(value.get());
+    let m: Manifest = serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = match e.path().to_string() {
+            p if p == "." => "ReachFetch".to_owned(),
+            p => format!("ReachFetch.{p}"),
+        };
+        field_err(file, "document", field, e.into_inner().to_string())
+    })?;
+    let region = m.region.map(|r| format!(" in `{r}`")).unwrap_or_default();
+    for w in m.warnings {
+        st.warnings
+            .push(format!("`{file}`: reach fetch{region}: {}", one_line(&w)));
     }
     Ok(())
 }
