@@ -135,7 +135,7 @@ pub struct Exposure {
 /// What an exposure's packets allow, as destination ports (tcp/udp) or
 /// ICMP types.
 pub fn ports_of(f: &Found) -> IntervalSet {
-    who::ports_of(&f.reach.some.union(&f.reach.undecided), f.protocol)
+    f.ports()
 }
 
 /// The interfaces that can be targets: every interface but a transit
@@ -209,7 +209,7 @@ fn shares(
     let mut points: Vec<u128> = dsts.iter().map(|(ip, _)| hs::addr(*ip)).collect();
     points.sort_unstable();
     points.dedup();
-    let sources = engine::internet_sources(net);
+    let sources = Arc::new(engine::internet_sources(net));
     let split = |set: &crate::hs::PacketSet| set.split_at_points(Field::Dst, &points);
     let (all, some, undecided) = (
         split(&a.reachable),
@@ -226,11 +226,14 @@ fn shares(
         .map(|(ip, eni)| {
             let n = points.binary_search(&hs::addr(*ip)).ok()?;
             let reach = Reach {
-                all: all[n].restrict(Field::Src, &sources),
-                some: some[n].restrict(Field::Src, &sources),
-                undecided: undecided[n].restrict(Field::Src, &sources),
+                all: all[n].clone(),
+                some: some[n].clone(),
+                undecided: undecided[n].clone(),
             };
-            if reach.some.is_empty() && reach.undecided.is_empty() {
+            // Only the internet's own packets count (not those of the
+            // input's addresses the walk started from too).
+            if !reach.some.meets(Field::Src, &sources) && !reach.undecided.meets(Field::Src, &sources)
+            {
                 return None;
             }
             Some(Found {
@@ -240,6 +243,7 @@ fn shares(
                 via: who::via_of(by_eni.get(eni).into_iter().flatten().copied()),
                 reach,
                 analysis: a.clone(),
+                within: Some(sources.clone()),
             })
         })
         .collect()
@@ -411,6 +415,7 @@ pub fn witness<'a>(f: &'a Found, eni: &str) -> Option<&'a engine::Path> {
         matches!(p.verdict, Verdict::Reachable | Verdict::Partial)
             && matches!(&p.forward.end, engine::End::Arrived { eni: e } if e == eni)
             && !p.forward.flow.some.restrict(Field::Dst, &to).is_empty()
+            && f.within.as_ref().is_none_or(|w| p.forward.flow.some.meets(Field::Src, w))
             && match (&f.source, &p.via) {
                 (Source::Access { endpoint, group }, Some(v)) => {
                     v.endpoint == *endpoint && v.group == *group

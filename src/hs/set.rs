@@ -218,6 +218,27 @@ impl PacketSet {
             .any(|a| o.cubes.iter().any(|b| a.overlaps(b)))
     }
 
+    /// The values of `f` in the part of the set whose `g` lies in `vals`:
+    /// `self.restrict(g, vals).project(f)`, without building the restricted
+    /// set (a cube contributes its `f` values when its `g` interval meets
+    /// `vals`; for `f == g`, the meeting values).
+    pub fn project_within(&self, f: Field, g: Field, vals: &IntervalSet) -> IntervalSet {
+        if f == g {
+            return self.project(f).intersect(vals);
+        }
+        IntervalSet::from_intervals(
+            self.cubes
+                .iter()
+                .filter(|c| vals.overlaps_interval(&c.get(g)))
+                .map(|c| c.get(f)),
+        )
+    }
+
+    /// Whether some packet of the set has its `g` in `vals`.
+    pub fn meets(&self, g: Field, vals: &IntervalSet) -> bool {
+        self.cubes.iter().any(|c| vals.overlaps_interval(&c.get(g)))
+    }
+
     /// The values of `f` present in the set.
     pub fn project(&self, f: Field) -> IntervalSet {
         IntervalSet::from_intervals(self.cubes.iter().map(|c| c.get(f)))

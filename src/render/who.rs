@@ -59,6 +59,9 @@ pub struct WhoSourceOut {
     pub via: Vec<&'static str>,
     /// The exact packets, as boxes.
     pub packets: Vec<PacketsOut>,
+    /// How to read the boxes' sources, when not as they are (`exposure`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packets_sources: Option<String>,
     /// Packets the input cannot decide, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub undecided: Vec<PacketsOut>,
@@ -88,7 +91,6 @@ fn source_out(f: &Found, net: &Network) -> (&'static str, String) {
 pub(super) fn source_out_of(f: &Found, net: &Network, names: &Names, full: &Names) -> WhoSourceOut {
     let (kind, source) = source_out(f, net);
     let to = crate::hs::IntervalSet::from_interval(crate::hs::Interval::point(crate::hs::addr(f.dst)));
-    let set = f.reach.some.union(&f.reach.undecided);
     let (endpoint, group, vpc, subnet, security_groups, interfaces) = match &f.source {
         Source::Internet => (None, None, None, None, Vec::new(), Vec::new()),
         Source::Access { endpoint, group } => (
@@ -150,8 +152,8 @@ pub(super) fn source_out_of(f: &Found, net: &Network, names: &Names, full: &Name
         interfaces,
         destination: f.dst.to_string(),
         protocol: f.protocol.name(),
-        addresses: names.addresses(&set.project(Field::Src)),
-        ports: ports_of(&set, f.protocol).summary(if f.protocol.is_icmp() {
+        addresses: names.addresses(&f.sources()),
+        ports: f.ports().summary(if f.protocol.is_icmp() {
             Field::IcmpType
         } else {
             Field::DstPort
@@ -159,6 +161,9 @@ pub(super) fn source_out_of(f: &Found, net: &Network, names: &Names, full: &Name
         reach,
         via: f.via.clone(),
         packets: packets(&f.reach.some, full),
+        packets_sources: f.within.as_ref().map(|_| {
+            "the boxes are read off one walk from every public address: their sources mean only what `internet` means (the input's own addresses left out, as `addresses` says)".to_string()
+        }),
         undecided: packets(&f.reach.undecided, full),
         unknown: if f.reach.undecided.is_empty() {
             Vec::new()

@@ -153,6 +153,54 @@ pub struct Found {
     pub via: Vec<&'static str>,
     /// The engine's answer this was read from (for explanations).
     pub analysis: std::sync::Arc<Analysis>,
+    /// When `reach` was read off a walk from a superset of the class's
+    /// sources (`exposure`'s one walk from every public address): the
+    /// class's packets are those of `reach` whose source is in this set.
+    /// (Restricting `reach` itself would give every target one box per
+    /// address of the input; [`Found::sources`] and [`Found::ports`] read
+    /// through it.) `None`: `reach` is exactly the class's.
+    pub within: Option<std::sync::Arc<IntervalSet>>,
+}
+
+impl Found {
+    /// The class's packets that get there (for some network choice) or may.
+    fn any(&self) -> PacketSet {
+        self.reach.some.union(&self.reach.undecided)
+    }
+
+    /// The source addresses whose packets get there (or may).
+    pub fn sources(&self) -> IntervalSet {
+        match &self.within {
+            None => self.any().project(Field::Src),
+            Some(w) => self.any().project_within(Field::Src, Field::Src, w),
+        }
+    }
+
+    /// The destination ports (ICMP types for ICMP) that are reached (or may be).
+    pub fn ports(&self) -> IntervalSet {
+        let f = if self.protocol.is_icmp() {
+            Field::IcmpType
+        } else {
+            Field::DstPort
+        };
+        match &self.within {
+            None => self.any().project(f),
+            Some(w) => self.any().project_within(f, Field::Src, w),
+        }
+    }
+
+    /// `reach` as the class's own packets: restricted to `within`. (Costly
+    /// for a superset answer: one box per hole of `within`.)
+    pub fn exact(&self) -> Reach {
+        match &self.within {
+            None => self.reach.clone(),
+            Some(w) => Reach {
+                all: self.reach.all.restrict(Field::Src, w),
+                some: self.reach.some.restrict(Field::Src, w),
+                undecided: self.reach.undecided.restrict(Field::Src, w),
+            },
+        }
+    }
 }
 
 /// The answer: every source class that reaches (or may: undecided) the target.
@@ -343,6 +391,7 @@ fn ask_sources(
             via: via_of(&a.paths),
             reach,
             analysis: a.into(),
+            within: None,
         });
     };
     if want(&From::Internet) {
@@ -381,6 +430,7 @@ fn ask_sources(
                 via: via_of(&paths),
                 reach: acc.reach.clone(),
                 analysis: a.clone(),
+                within: None,
             });
         }
     }
@@ -558,5 +608,6 @@ fn class_found(
         via,
         reach,
         analysis: a.into(),
+        within: None,
     }))
 }

@@ -69,10 +69,11 @@ pub fn internet_share_matches_checks(net: &Network, x: &Exposure) -> Result<usiz
                     }
                     None => {}
                     Some(f) => {
+                        let got = f.exact();
                         for (name, a, b) in [
-                            ("all", &f.reach.all, &want.all),
-                            ("some", &f.reach.some, &want.some),
-                            ("undecided", &f.reach.undecided, &want.undecided),
+                            ("all", &got.all, &want.all),
+                            ("some", &got.some, &want.some),
+                            ("undecided", &got.undecided, &want.undecided),
                         ] {
                             if !same(a, b) {
                                 return Err(format!("{what}: `{name}` differs from check's"));
@@ -280,7 +281,7 @@ fn exposure_agrees_with_check_on_200_triples_at_10k() {
                     .iter()
                     .find(|f| f.source == Source::Internet && f.dst == ip && f.protocol == Protocol::TCP)
             })
-            .map(|f| f.reach.some.restrict(Field::DstPort, &point(u128::from(port))))
+            .map(|f| f.exact().some.restrict(Field::DstPort, &point(u128::from(port))))
             .unwrap_or_else(PacketSet::empty);
         assert!(
             got.same_as(&want.some),
@@ -292,4 +293,51 @@ fn exposure_agrees_with_check_on_200_triples_at_10k() {
     }
     // The sample is not trivially all-unreachable.
     assert!(reached >= 10, "{reached} of 200 reached");
+}
+
+/// A rule open only to another interface's public address is not internet
+/// exposure: the shared walk starts from every public address (the input's
+/// own too), and only the internet's packets count — for the ports, the
+/// sources and the risk.
+#[test]
+fn the_inputs_own_public_addresses_are_not_internet_sources() {
+    let yaml = "
+vpcs:
+  - {id: vpc-1, cidr: 10.0.0.0/16}
+subnets:
+  - {id: subnet-1, vpc: vpc-1, cidr: 10.0.1.0/24, az: us-east-1a, route_table: rtb-1}
+route_tables:
+  - id: rtb-1
+    vpc: vpc-1
+    main: true
+    routes:
+      - {dest: 0.0.0.0/0, target: igw-1}
+internet_gateways:
+  - {id: igw-1, vpc: vpc-1}
+security_groups:
+  - id: sg-db
+    vpc: vpc-1
+    ingress:
+      - {proto: tcp, ports: 3306, from: 203.0.113.10/32}
+      - {proto: tcp, ports: 443, from: 0.0.0.0/0}
+  - id: sg-app
+    vpc: vpc-1
+    ingress: []
+interfaces:
+  - {id: eni-app, subnet: subnet-1, ip: 10.0.1.10, public_ip: 203.0.113.10, groups: [sg-app], instance: i-app}
+  - {id: eni-db, subnet: subnet-1, ip: 10.0.1.20, public_ip: 203.0.113.20, groups: [sg-db], instance: i-db}
+";
+    let mut l = reach::ingest::Loader::new();
+    l.add_yaml("own.yaml", yaml).unwrap();
+    let net = l.finish().unwrap();
+    let x = exposure::exposure(&net, From::All).unwrap();
+    assert_eq!(x.exposed.len(), 1, "{:#?}", x.exposed);
+    let e = &x.exposed[0];
+    assert_eq!(e.eni, "eni-db");
+    assert_eq!(e.risk, Risk::High, "mysql is open to the app's address only");
+    assert!(e.sensitive.is_empty(), "{:?}", e.sensitive);
+    let tcp = e.found.iter().find(|f| f.protocol == Protocol::TCP).unwrap();
+    assert_eq!(tcp.ports().summary(Field::DstPort), "443");
+    assert!(!tcp.sources().contains(reach::hs::addr("203.0.113.10".parse().unwrap())));
+    assert_eq!(internet_share_matches_checks(&net, &x), Ok(6));
 }
