@@ -9,6 +9,7 @@
 mod access;
 mod analysis;
 mod check;
+mod classes;
 mod decision;
 mod flow;
 mod query;
@@ -20,8 +21,8 @@ pub use check::{check, check_packets};
 pub use flow::Flow;
 pub use query::{
     DstSpec, EngineError, Query, QueryOptions, QuerySpec, SrcSpec, Start, parse_port_range,
-    source_classes, source_classes_toward,
 };
+pub use classes::{source_classes, source_classes_toward};
 pub use rules::{
     Side, describe_nacl_entry, describe_sg_rule, group_rules_set, internet_sources, nacl_entry_set,
     peer_addresses, proto_ports, public_addresses, sg_rule_set,

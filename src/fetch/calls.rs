@@ -267,6 +267,7 @@ async fn join(handles: Vec<JoinHandle<()>>) {
 }
 
 /// Runs every call of a region; returns what was collected.
+#[rustfmt::skip]
 pub(super) async fn run_all(cx: &Cx) -> Arc<Mutex<Collected>> {
     let mut h = Vec::new();
     macro_rules! simple {
@@ -277,174 +278,31 @@ pub(super) async fn run_all(cx: &Cx) -> Arc<Mutex<Collected>> {
             });
         }};
     }
-    simple!(
-        paged,
-        "DescribeVpcs",
-        "describe-vpcs",
-        "Vpcs",
-        describe_vpcs,
-        vpcs
-    );
-    simple!(
-        paged,
-        "DescribeSubnets",
-        "describe-subnets",
-        "Subnets",
-        describe_subnets,
-        subnets
-    );
-    simple!(
-        paged,
-        "DescribeRouteTables",
-        "describe-route-tables",
-        "RouteTables",
-        describe_route_tables,
-        route_tables
-    );
-    simple!(
-        paged,
-        "DescribeSecurityGroups",
-        "describe-security-groups",
-        "SecurityGroups",
-        describe_security_groups,
-        security_groups
-    );
-    simple!(
-        paged,
-        "DescribeSecurityGroupRules",
-        "describe-security-group-rules",
-        "SecurityGroupRules",
-        describe_security_group_rules,
-        security_group_rules
-    );
-    simple!(
-        paged,
-        "DescribeNetworkAcls",
-        "describe-network-acls",
-        "NetworkAcls",
-        describe_network_acls,
-        network_acls
-    );
-    simple!(
-        paged,
-        "DescribeNetworkInterfaces",
-        "describe-network-interfaces",
-        "NetworkInterfaces",
-        describe_network_interfaces,
-        network_interfaces
-    );
-    simple!(
-        paged,
-        "DescribeInstances",
-        "describe-instances",
-        "Reservations",
-        describe_instances,
-        reservations
-    );
-    simple!(
-        paged,
-        "DescribeInternetGateways",
-        "describe-internet-gateways",
-        "InternetGateways",
-        describe_internet_gateways,
-        internet_gateways
-    );
-    simple!(
-        paged,
-        "DescribeEgressOnlyInternetGateways",
-        "describe-egress-only-internet-gateways",
-        "EgressOnlyInternetGateways",
-        describe_egress_only_internet_gateways,
-        egress_only_internet_gateways
-    );
-    simple!(
-        paged,
-        "DescribeNatGateways",
-        "describe-nat-gateways",
-        "NatGateways",
-        describe_nat_gateways,
-        nat_gateways
-    );
-    simple!(
-        paged,
-        "DescribeVpcPeeringConnections",
-        "describe-vpc-peering-connections",
-        "VpcPeeringConnections",
-        describe_vpc_peering_connections,
-        vpc_peering_connections
-    );
-    simple!(
-        once,
-        "DescribeAddresses",
-        "describe-addresses",
-        "Addresses",
-        describe_addresses,
-        addresses
-    );
-    simple!(
-        paged,
-        "DescribeTransitGateways",
-        "describe-transit-gateways",
-        "TransitGateways",
-        describe_transit_gateways,
-        transit_gateways
-    );
-    simple!(
-        paged,
-        "DescribeTransitGatewayAttachments",
-        "describe-transit-gateway-attachments",
-        "TransitGatewayAttachments",
-        describe_transit_gateway_attachments,
-        transit_gateway_attachments
-    );
-    simple!(
-        paged,
-        "DescribeTransitGatewayVpcAttachments",
-        "describe-transit-gateway-vpc-attachments",
-        "TransitGatewayVpcAttachments",
-        describe_transit_gateway_vpc_attachments,
-        transit_gateway_vpc_attachments
-    );
-    simple!(
-        paged,
-        "DescribeTransitGatewayPeeringAttachments",
-        "describe-transit-gateway-peering-attachments",
-        "TransitGatewayPeeringAttachments",
-        describe_transit_gateway_peering_attachments,
-        transit_gateway_peering_attachments
-    );
-    simple!(
-        once,
-        "DescribeVpnConnections",
-        "describe-vpn-connections",
-        "VpnConnections",
-        describe_vpn_connections,
-        vpn_connections
-    );
-    simple!(
-        once,
-        "DescribeVpnGateways",
-        "describe-vpn-gateways",
-        "VpnGateways",
-        describe_vpn_gateways,
-        vpn_gateways
-    );
-    simple!(
-        paged,
-        "DescribeVerifiedAccessInstances",
-        "describe-verified-access-instances",
-        "VerifiedAccessInstances",
-        describe_verified_access_instances,
-        verified_access_instances
-    );
-    simple!(
-        paged,
-        "DescribeVerifiedAccessTrustProviders",
-        "describe-verified-access-trust-providers",
-        "VerifiedAccessTrustProviders",
-        describe_verified_access_trust_providers,
-        verified_access_trust_providers
-    );
+    // One listing call each: (how, API call, file, top-level key, SDK
+    // operation, field); one line each (`rustfmt::skip` on the function).
+    {
+        simple!(paged, "DescribeVpcs", "describe-vpcs", "Vpcs", describe_vpcs, vpcs);
+        simple!(paged, "DescribeSubnets", "describe-subnets", "Subnets", describe_subnets, subnets);
+        simple!(paged, "DescribeRouteTables", "describe-route-tables", "RouteTables", describe_route_tables, route_tables);
+        simple!(paged, "DescribeSecurityGroups", "describe-security-groups", "SecurityGroups", describe_security_groups, security_groups);
+        simple!(paged, "DescribeSecurityGroupRules", "describe-security-group-rules", "SecurityGroupRules", describe_security_group_rules, security_group_rules);
+        simple!(paged, "DescribeNetworkAcls", "describe-network-acls", "NetworkAcls", describe_network_acls, network_acls);
+        simple!(paged, "DescribeNetworkInterfaces", "describe-network-interfaces", "NetworkInterfaces", describe_network_interfaces, network_interfaces);
+        simple!(paged, "DescribeInstances", "describe-instances", "Reservations", describe_instances, reservations);
+        simple!(paged, "DescribeInternetGateways", "describe-internet-gateways", "InternetGateways", describe_internet_gateways, internet_gateways);
+        simple!(paged, "DescribeEgressOnlyInternetGateways", "describe-egress-only-internet-gateways", "EgressOnlyInternetGateways", describe_egress_only_internet_gateways, egress_only_internet_gateways);
+        simple!(paged, "DescribeNatGateways", "describe-nat-gateways", "NatGateways", describe_nat_gateways, nat_gateways);
+        simple!(paged, "DescribeVpcPeeringConnections", "describe-vpc-peering-connections", "VpcPeeringConnections", describe_vpc_peering_connections, vpc_peering_connections);
+        simple!(once, "DescribeAddresses", "describe-addresses", "Addresses", describe_addresses, addresses);
+        simple!(paged, "DescribeTransitGateways", "describe-transit-gateways", "TransitGateways", describe_transit_gateways, transit_gateways);
+        simple!(paged, "DescribeTransitGatewayAttachments", "describe-transit-gateway-attachments", "TransitGatewayAttachments", describe_transit_gateway_attachments, transit_gateway_attachments);
+        simple!(paged, "DescribeTransitGatewayVpcAttachments", "describe-transit-gateway-vpc-attachments", "TransitGatewayVpcAttachments", describe_transit_gateway_vpc_attachments, transit_gateway_vpc_attachments);
+        simple!(paged, "DescribeTransitGatewayPeeringAttachments", "describe-transit-gateway-peering-attachments", "TransitGatewayPeeringAttachments", describe_transit_gateway_peering_attachments, transit_gateway_peering_attachments);
+        simple!(once, "DescribeVpnConnections", "describe-vpn-connections", "VpnConnections", describe_vpn_connections, vpn_connections);
+        simple!(once, "DescribeVpnGateways", "describe-vpn-gateways", "VpnGateways", describe_vpn_gateways, vpn_gateways);
+        simple!(paged, "DescribeVerifiedAccessInstances", "describe-verified-access-instances", "VerifiedAccessInstances", describe_verified_access_instances, verified_access_instances);
+        simple!(paged, "DescribeVerifiedAccessTrustProviders", "describe-verified-access-trust-providers", "VerifiedAccessTrustProviders", describe_verified_access_trust_providers, verified_access_trust_providers);
+    }
     {
         let cx = cx.clone();
         spawn(&mut h, async move { prefix_lists(cx).await });

@@ -17,6 +17,7 @@ mod addr;
 mod cube;
 mod fmt;
 mod interval;
+mod many;
 mod set;
 mod view;
 
