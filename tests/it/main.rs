@@ -8,6 +8,7 @@ mod cli;
 mod client_vpn;
 mod diff;
 mod exposure;
+mod exposure_html;
 mod differential;
 #[cfg(feature = "fetch")]
 mod fetch;

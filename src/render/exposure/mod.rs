@@ -315,10 +315,12 @@ impl ExposureReport {
     /// through. The report's JSON is embedded; the page's script draws it.
     pub fn to_html(&self) -> String {
         const PAGE: &str = include_str!("page.html");
-        // Inside <script>, `</` could end the element: JSON allows `\/`.
+        // Inside <script>, `</script` would end the element and `<!--` start
+        // an escape: no `<` at all (JSON strings allow `\u003c`, and `<`
+        // appears only inside them).
         let data = serde_json::to_string(self)
             .expect("serializable")
-            .replace("</", "<\\/");
+            .replace('<', "\\u003c");
         PAGE.replace("__DATA__", &data)
     }
 }
