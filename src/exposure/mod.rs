@@ -414,7 +414,7 @@ pub fn witness<'a>(f: &'a Found, eni: &str) -> Option<&'a engine::Path> {
     f.analysis.paths.iter().find(|p| {
         matches!(p.verdict, Verdict::Reachable | Verdict::Partial)
             && matches!(&p.forward.end, engine::End::Arrived { eni: e } if e == eni)
-            && !p.forward.flow.some.restrict(Field::Dst, &to).is_empty()
+            && p.forward.flow.some.meets(Field::Dst, &to)
             && f.within.as_ref().is_none_or(|w| p.forward.flow.some.meets(Field::Src, w))
             && match (&f.source, &p.via) {
                 (Source::Access { endpoint, group }, Some(v)) => {

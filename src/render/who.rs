@@ -128,16 +128,14 @@ pub(super) fn source_out_of(f: &Found, net: &Network, names: &Names, full: &Name
         .iter()
         .filter_map(|p| {
             let last = p.back.as_ref().unwrap_or(&p.forward);
+            let crate::engine::End::Unknown { component, reason } = &last.end else {
+                return None;
+            };
             // A shared answer (exposure): only this target's packets.
-            if p.forward.flow.some.restrict(Field::Dst, &to).is_empty() {
+            if !p.forward.flow.some.meets(Field::Dst, &to) {
                 return None;
             }
-            match &last.end {
-                crate::engine::End::Unknown { component, reason } => {
-                    Some(format!("{component}: {reason}"))
-                }
-                _ => None,
-            }
+            Some(format!("{component}: {reason}"))
         })
         .collect();
     unknown.dedup();
