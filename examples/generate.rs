@@ -1,10 +1,11 @@
 //! Writes a synthetic AWS snapshot (one `describe-*` JSON file per call).
 //!
 //! ```text
-//! cargo run --release --example generate -- OUT_DIR [--vpcs N] [--subnets N] [--enis N]
-//!     [--sgs N] [--sg-rules N] [--nacls N] [--seed N]
+//! cargo run --release --example generate -- OUT_DIR [--preset large|small|org-1k|org-10k|org-100k]
+//!     [--vpcs N] [--subnets N] [--enis N] [--sgs N] [--sg-rules N] [--nacls N] [--seed N]
 //! ```
-//! Defaults: `reach::generate::Params::large()`. Prints the queries that
+//! Defaults: `reach::generate::Params::large()`; `--preset` starts from another
+//! (`org-*`: `Params::org`), the other options then change it. Prints the queries that
 //! exercise the network, one per line, to stdout.
 
 use std::path::PathBuf;
@@ -12,7 +13,7 @@ use std::process::ExitCode;
 
 use reach::generate::{self, Params};
 
-const USAGE: &str = "usage: generate OUT_DIR [--vpcs N] [--subnets N] [--enis N] [--sgs N] [--sg-rules N] [--nacls N] [--seed N]";
+const USAGE: &str = "usage: generate OUT_DIR [--preset large|small|org-1k|org-10k|org-100k] [--vpcs N] [--subnets N] [--enis N] [--sgs N] [--sg-rules N] [--nacls N] [--seed N]";
 
 fn parse(args: &[String]) -> Result<(PathBuf, Params), String> {
     let mut p = Params::large();
@@ -36,6 +37,20 @@ fn parse(args: &[String]) -> Result<(PathBuf, Params), String> {
                 .map_err(|_| format!("{a}: not a number: `{v}`"))
         };
         match a.as_str() {
+            "--preset" => {
+                p = match value.as_str() {
+                    "large" => Params::large(),
+                    "small" => Params::small(),
+                    "org-1k" => Params::org(1_000),
+                    "org-10k" => Params::org(10_000),
+                    "org-100k" => Params::org(100_000),
+                    _ => {
+                        return Err(format!(
+                            "--preset: `{value}`: expected large, small, org-1k, org-10k or org-100k"
+                        ));
+                    }
+                }
+            }
             "--vpcs" => p.vpcs = n(value)?,
             "--subnets" => p.subnets = n(value)?,
             "--enis" => p.enis = n(value)?,

@@ -21,6 +21,7 @@ mod assert;
 mod diff;
 mod fetch;
 mod lint;
+mod queries;
 mod synth;
 mod who;
 mod exposure;
@@ -85,9 +86,16 @@ struct Ask {
     /// findings with a Terraform address point.
     #[arg(long, value_name = "DIR")]
     tf_root: Option<PathBuf>,
+    /// Many queries after one load: FILE holds one QUERY a line (blank lines
+    /// and `#` comments skipped; `-`: standard input). JSON Lines with
+    /// `--format json` (each line the single query's object with its `line`),
+    /// else a verdict line per query; a bad query is an error on its line
+    /// (exit 2 at the end).
+    #[arg(long, value_name = "FILE", conflicts_with = "query")]
+    queries: Option<PathBuf>,
     /// `SRC->DST:PORT[/tcp|udp|icmp]`; SRC is an IP, i-…, eni-… or `internet`; DST an IP, i-… or eni-….
-    #[arg(allow_hyphen_values = true)]
-    query: String,
+    #[arg(allow_hyphen_values = true, required_unless_present = "queries")]
+    query: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -177,6 +185,9 @@ fn run(cli: Cli) -> Result<Verdict> {
         Command::Tighten(args) => return synth::run_tighten(args),
         Command::Fetch(args) => return fetch::run(args),
     };
+    if let Some(path) = ask.queries.clone() {
+        return queries::run(ask, &path, prove);
+    }
     let Ask {
         inputs,
         format,
@@ -186,7 +197,11 @@ fn run(cli: Cli) -> Result<Verdict> {
         context,
         tf_root,
         query,
+        queries: _,
     } = ask;
+    let Some(query) = query else {
+        bail!("no query: give QUERY or --queries FILE");
+    };
     // Before any work: a binary without a solver cannot prove.
     let mut solver = if prove {
         Some(prove::default_solver()?)

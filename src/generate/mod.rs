@@ -82,6 +82,27 @@ impl Params {
         }
     }
 
+    /// An organisation's shape at about `interfaces` interfaces: many VPCs
+    /// (one per 100 interfaces, at least 2 and at most 100), all joined by
+    /// the transit gateway, 10 interfaces a subnet, half as many security
+    /// groups as interfaces with 10 rules each, one custom network ACL per
+    /// subnet. `org(100_000)`: 100 VPCs, 10,000 subnets, 50,000 groups,
+    /// 500,000 rules. (Only the sizes differ from [`Params::large`]: the same
+    /// layout, dual-stack subnets and access endpoints are not generated.)
+    pub fn org(interfaces: usize) -> Params {
+        let enis = interfaces.max(20);
+        let subnets = enis.div_ceil(10);
+        Params {
+            vpcs: (enis / 100).clamp(2, 100),
+            subnets,
+            enis,
+            sgs: enis / 2,
+            sg_rules: enis * 5,
+            nacls: subnets,
+            seed: 1,
+        }
+    }
+
     /// The sizes actually generated (see the module docs for the limits).
     pub fn clamped(&self) -> Params {
         let vpcs = self.vpcs.clamp(1, 256);
@@ -388,6 +409,34 @@ mod tests {
                 Query::resolve(&net, spec, None).unwrap_or_else(|e| panic!("{name}: {q}: {e}"));
             let a = engine::check(&net, query);
             assert_eq!(a.verdict, Verdict::Reachable, "{name}: {q}");
+        }
+    }
+
+    /// The organisation preset at 1k: many VPCs on one transit gateway,
+    /// loads without warnings, its queries reachable.
+    #[test]
+    fn org_snapshot_loads_and_queries_are_reachable() {
+        let p = Params::org(1_000);
+        assert_eq!(p.clamped(), p);
+        let net = load(&p);
+        assert!(net.warnings.is_empty(), "{:?}", net.warnings);
+        assert!(net.skipped.is_empty(), "{:?}", net.skipped);
+        assert_eq!(net.vpcs.len(), 10);
+        assert_eq!(net.subnets.len(), 100);
+        assert_eq!(net.interfaces.len(), 1_000 + 10);
+        assert_eq!(net.tgw_attachments.len(), 10);
+        let qs = named_queries(&p);
+        assert_eq!(qs.len(), 7);
+        for (name, q) in qs {
+            let spec = QuerySpec::parse(&q).unwrap_or_else(|e| panic!("{name}: {q}: {e}"));
+            let query =
+                Query::resolve(&net, spec, None).unwrap_or_else(|e| panic!("{name}: {q}: {e}"));
+            let a = engine::check(&net, query);
+            assert_eq!(a.verdict, Verdict::Reachable, "{name}: {q}");
+        }
+        for n in [10_000, 100_000] {
+            let p = Params::org(n);
+            assert_eq!(p.clamped(), p, "{n}");
         }
     }
 

@@ -18,6 +18,7 @@ mod junit;
 pub mod lint;
 mod markdown;
 mod proof;
+pub mod queries;
 mod sarif;
 pub mod snapshot;
 pub mod synth;

@@ -103,10 +103,8 @@ impl Report {
         o
     }
 
-    /// The verdict line and what differs.
-    fn summary_text(&self, color: bool) -> String {
-        let paint = |code: &str, s: &str| painted(color, code, s);
-        let mut o = String::new();
+    /// `VERDICT: SRC -> DST:PORT/PROTO`, without a newline.
+    pub(super) fn verdict_line(&self, color: bool) -> String {
         let q = &self.query;
         // An IPv6 destination prints bracketed, as the query is written.
         let dst = if q.destination.contains(':') {
@@ -114,14 +112,19 @@ impl Report {
         } else {
             q.destination.clone()
         };
-        let _ = writeln!(
-            o,
+        format!(
             "{}: {} -> {dst}:{}/{}",
-            paint(verdict_color_of(self.verdict), self.verdict),
+            painted(color, verdict_color_of(self.verdict), self.verdict),
             q.source,
             q.ports,
             q.protocol
-        );
+        )
+    }
+
+    /// The verdict line and what differs.
+    fn summary_text(&self, color: bool) -> String {
+        let paint = |code: &str, s: &str| painted(color, code, s);
+        let mut o = self.verdict_line(color) + "\n";
         if self.access.is_empty() {
             // What differs, by packets.
             if !self.reachable_packets.is_empty() && self.verdict != "reachable" {

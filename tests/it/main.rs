@@ -21,6 +21,7 @@ mod models;
 mod output;
 #[cfg(feature = "z3")]
 mod prove;
+mod queries;
 mod real_accounts;
 mod semantics;
 mod sg_rule_ids;
