@@ -19,12 +19,12 @@ use reach::render::{FindingsReport, Location, Report};
 
 mod assert;
 mod diff;
+mod exposure;
 mod fetch;
 mod lint;
 mod queries;
 mod synth;
 mod who;
-mod exposure;
 
 #[derive(Parser, Debug)]
 #[command(

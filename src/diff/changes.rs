@@ -237,7 +237,9 @@ pub(super) fn tgw_table_details(
             label: format!("route {}", r.dest.describe()),
             text: match (r.state, r.kind) {
                 (TgwRouteState::Blackhole, _) => "static blackhole".to_string(),
-                (_, crate::model::TgwRouteType::Static) => format!("static -> {}", targets.join(", ")),
+                (_, crate::model::TgwRouteType::Static) => {
+                    format!("static -> {}", targets.join(", "))
+                }
                 (_, crate::model::TgwRouteType::Propagated) => {
                     format!("propagated -> {}", targets.join(", "))
                 }
@@ -253,7 +255,11 @@ pub(super) fn tgw_table_details(
             label: "routes".into(),
             text: format!(
                 "routes {} in the input",
-                if a.routes.is_some() { "now" } else { "no longer" }
+                if a.routes.is_some() {
+                    "now"
+                } else {
+                    "no longer"
+                }
             ),
             terraform: None,
         }),
@@ -264,11 +270,13 @@ pub(super) fn tgw_table_details(
         ("propagation", &b.propagations, &a.propagations),
     ] {
         if let (Some(lb), Some(la)) = (lb, la) {
-            out.extend(multiset(lb, la, Clone::clone, |k, l: &TgwTableLink| Detail {
-                kind: k,
-                label: format!("{what} {}", l.attachment),
-                text: format!("{what} of {} ({})", l.attachment, l.state),
-                terraform: None,
+            out.extend(multiset(lb, la, Clone::clone, |k, l: &TgwTableLink| {
+                Detail {
+                    kind: k,
+                    label: format!("{what} {}", l.attachment),
+                    text: format!("{what} of {} ({})", l.attachment, l.state),
+                    terraform: None,
+                }
             }));
         }
     }

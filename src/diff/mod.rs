@@ -146,7 +146,11 @@ pub fn affected_vpcs(before: &Network, after: &Network, changes: &[Change]) -> B
         // VPCs attached to one transit gateway, or to two that peer.
         let mut on_tgw: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for a in net.tgw_attachments.values() {
-            if let Some(v) = a.vpc.as_ref().map(|v| v.vpc.as_str()).or(a.resource_id.as_deref())
+            if let Some(v) = a
+                .vpc
+                .as_ref()
+                .map(|v| v.vpc.as_str())
+                .or(a.resource_id.as_deref())
                 && a.resource_type == crate::model::TgwResourceType::Vpc
             {
                 on_tgw.entry(a.tgw.as_str()).or_default().push(v);
@@ -534,15 +538,27 @@ fn inbound_services(
         }
     }
     let mut out = Vec::new();
-    for p in [Protocol::TCP, Protocol::UDP, Protocol::ICMP, Protocol::ICMPV6] {
+    for p in [
+        Protocol::TCP,
+        Protocol::UDP,
+        Protocol::ICMP,
+        Protocol::ICMPV6,
+    ] {
         let n = u128::from(proto_number(p));
-        let of = changed.restrict(Field::Proto, &IntervalSet::from_interval(Interval::point(n)));
+        let of = changed.restrict(
+            Field::Proto,
+            &IntervalSet::from_interval(Interval::point(n)),
+        );
         let field = if p.is_icmp() {
             Field::IcmpType
         } else {
             Field::DstPort
         };
-        let max = if p.is_icmp() { 255 } else { u128::from(u16::MAX) };
+        let max = if p.is_icmp() {
+            255
+        } else {
+            u128::from(u16::MAX)
+        };
         for i in of.project(field).intervals() {
             let (lo, hi) = (i.lo.min(max), i.hi.min(max));
             out.push((p, (lo as u16, hi as u16)));

@@ -142,4 +142,3 @@ pub fn source_classes_toward(
     out.extend(places.into_values().flatten().map(|(_, c)| c));
     out
 }
-

@@ -18,11 +18,11 @@ mod walk;
 
 pub use analysis::{Access, Analysis, Cause, Direction, End, Hop, Leaf, Path, Reach, Verdict, Via};
 pub use check::{check, check_packets};
+pub use classes::{source_classes, source_classes_toward};
 pub use flow::Flow;
 pub use query::{
     DstSpec, EngineError, Query, QueryOptions, QuerySpec, SrcSpec, Start, parse_port_range,
 };
-pub use classes::{source_classes, source_classes_toward};
 pub use rules::{
     Side, describe_nacl_entry, describe_sg_rule, group_rules_set, internet_sources, nacl_entry_set,
     peer_addresses, proto_ports, public_addresses, sg_rule_set,

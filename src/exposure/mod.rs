@@ -19,9 +19,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::engine::{
-    self, Analysis, EngineError, Query, QuerySpec, Reach, SrcSpec, Verdict,
-};
+use crate::engine::{self, Analysis, EngineError, Query, QuerySpec, Reach, SrcSpec, Verdict};
 use crate::hs::{self, Field, Interval, IntervalSet};
 use crate::model::{Interface, Network, Protocol};
 use crate::who::{self, Found, Source};
@@ -191,7 +189,9 @@ fn internet_toward(
         protocol,
         ports: (0, max),
     };
-    let all = dsts.iter().fold(IntervalSet::empty(), |a, ip| a.union(&point(*ip)));
+    let all = dsts
+        .iter()
+        .fold(IntervalSet::empty(), |a, ip| a.union(&point(*ip)));
     let q = Query::resolve(net, spec, None)?
         .toward(all)
         .from_every_public_address();
@@ -232,7 +232,8 @@ fn shares(
             };
             // Only the internet's own packets count (not those of the
             // input's addresses the walk started from too).
-            if !reach.some.meets(Field::Src, &sources) && !reach.undecided.meets(Field::Src, &sources)
+            if !reach.some.meets(Field::Src, &sources)
+                && !reach.undecided.meets(Field::Src, &sources)
             {
                 return None;
             }
@@ -415,7 +416,9 @@ pub fn witness<'a>(f: &'a Found, eni: &str) -> Option<&'a engine::Path> {
         matches!(p.verdict, Verdict::Reachable | Verdict::Partial)
             && matches!(&p.forward.end, engine::End::Arrived { eni: e } if e == eni)
             && p.forward.flow.some.meets(Field::Dst, &to)
-            && f.within.as_ref().is_none_or(|w| p.forward.flow.some.meets(Field::Src, w))
+            && f.within
+                .as_ref()
+                .is_none_or(|w| p.forward.flow.some.meets(Field::Src, w))
             && match (&f.source, &p.via) {
                 (Source::Access { endpoint, group }, Some(v)) => {
                     v.endpoint == *endpoint && v.group == *group

@@ -23,7 +23,12 @@ impl Plan {
                 .enumerate()
                 .map(|(v, x)| {
                     // The VPC's first subnet in each zone (k = zone index).
-                    let subnets = x.subnets.iter().copied().filter(|&j| subnets[j].k < 3).collect();
+                    let subnets = x
+                        .subnets
+                        .iter()
+                        .copied()
+                        .filter(|&j| subnets[j].k < 3)
+                        .collect();
                     (id("tgw-attach", 42, v), subnets)
                 })
                 .collect(),

@@ -95,7 +95,10 @@ impl Plan {
                     self.sgs[g].egress.iter().any(|r| {
                         r.proto == "-1" && matches!(&r.peer, PeerP::Cidr(c) if c == "0.0.0.0/0")
                     })
-                }) && e.groups.iter().any(|&g| g != self.vpcs[self.subnets[e.subnet].vpc].sgs[0])
+                }) && e
+                    .groups
+                    .iter()
+                    .any(|&g| g != self.vpcs[self.subnets[e.subnet].vpc].sgs[0])
             };
             let client = order
                 .iter()
@@ -108,9 +111,10 @@ impl Plan {
                     .filter(|&&j| private(&j) && self.subnets[j].vpc != va)
                     .find_map(|&j| {
                         self.instance_enis(j).find(|e| {
-                            e.groups.iter().any(|&g| {
-                                g != self.vpcs[self.subnets[e.subnet].vpc].sgs[0]
-                            }) && open_egress(e)
+                            e.groups
+                                .iter()
+                                .any(|&g| g != self.vpcs[self.subnets[e.subnet].vpc].sgs[0])
+                                && open_egress(e)
                         })
                     });
                 if let Some(b) = server {

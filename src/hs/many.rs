@@ -99,5 +99,4 @@ impl PacketSet {
     pub fn meets(&self, g: Field, vals: &IntervalSet) -> bool {
         self.cubes.iter().any(|c| vals.overlaps_interval(&c.get(g)))
     }
-
 }

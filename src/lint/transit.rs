@@ -14,8 +14,8 @@ use ipnet::IpNet;
 use crate::engine::sets::cidr_set;
 use crate::hs::{Field, IntervalSet, PacketSet};
 use crate::model::{
-    Network, RouteDest, RouteState, Target, TgwAttachment, TgwResourceType, TgwRoute, TgwRouteState, TgwRouteTable,
-    TgwRouteType,
+    Network, RouteDest, RouteState, Target, TgwAttachment, TgwResourceType, TgwRoute,
+    TgwRouteState, TgwRouteTable, TgwRouteType,
 };
 
 use super::{Finding, Kind, Lint, Packets, Severity};
@@ -132,24 +132,36 @@ fn zones_without_attachment(net: &Network, out: &mut Vec<Finding>) {
             continue;
         };
         for r in &rt.routes {
-            let Target::TransitGateway(tgw) = &r.target else { continue };
+            let Target::TransitGateway(tgw) = &r.target else {
+                continue;
+            };
             if r.state != RouteState::Active {
                 continue;
             }
-            let Some(att) = net.tgw_vpc_attachments(tgw, &s.vpc).next() else { continue };
+            let Some(att) = net.tgw_vpc_attachments(tgw, &s.vpc).next() else {
+                continue;
+            };
             if !att.available() || att.vpc.is_none() || net.tgw_subnet_in_az(att, az).is_some() {
                 continue;
             }
             found
                 .entry((att.id.clone(), az.to_string()))
                 .or_default()
-                .push(format!("{} ({} {} -> {tgw})", s.id, rt.id, r.dest.describe()));
+                .push(format!(
+                    "{} ({} {} -> {tgw})",
+                    s.id,
+                    rt.id,
+                    r.dest.describe()
+                ));
         }
     }
     for ((att, az), why) in found {
         let a = &net.tgw_attachments[&att];
         let vpc = vpc_of(a).map(ToString::to_string);
-        let subnets: Vec<&str> = why.iter().map(|w| w.split(' ').next().unwrap_or(w)).collect();
+        let subnets: Vec<&str> = why
+            .iter()
+            .map(|w| w.split(' ').next().unwrap_or(w))
+            .collect();
         out.push(Finding {
             kind: Kind::TgwZoneWithoutAttachment,
             severity: Severity::Medium,
@@ -204,7 +216,9 @@ fn missing_returns(net: &Network, rt: &TgwRouteTable, out: &mut Vec<Finding>) {
         targets.sort_unstable();
         targets.dedup();
         for b_id in targets {
-            let Some(b) = net.tgw_attachments.get(b_id) else { continue };
+            let Some(b) = net.tgw_attachments.get(b_id) else {
+                continue;
+            };
             let Some(b_vpc) = vpc_of(b) else { continue };
             if !b.available() || b_vpc == a_vpc {
                 continue;
@@ -215,7 +229,9 @@ fn missing_returns(net: &Network, rt: &TgwRouteTable, out: &mut Vec<Finding>) {
             let Some(back) = decided(net, back_rt, None) else {
                 continue;
             };
-            let back_routed = back.iter().fold(IntervalSet::empty(), |acc, (_, _, s)| acc.union(s));
+            let back_routed = back
+                .iter()
+                .fold(IntervalSet::empty(), |acc, (_, _, s)| acc.union(s));
             let mut missing = IntervalSet::empty();
             let mut sent = IntervalSet::empty();
             for v6 in [false, true] {
@@ -288,7 +304,11 @@ fn missing_returns(net: &Network, rt: &TgwRouteTable, out: &mut Vec<Finding>) {
 fn a_cidr_inside(net: &Network, vpc: &str, missing: &IntervalSet) -> String {
     net.vpcs
         .get(vpc)
-        .and_then(|v| v.cidrs.iter().find(|c| !cidr_set(c).intersect(missing).is_empty()))
+        .and_then(|v| {
+            v.cidrs
+                .iter()
+                .find(|c| !cidr_set(c).intersect(missing).is_empty())
+        })
         .map(ToString::to_string)
         .unwrap_or_else(|| cidrs_text(missing))
 }

@@ -10,8 +10,8 @@
 
 mod assert;
 mod diff;
-pub mod exposure;
 pub mod emit;
+pub mod exposure;
 pub mod findings;
 mod json;
 mod junit;

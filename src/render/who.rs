@@ -90,7 +90,8 @@ fn source_out(f: &Found, net: &Network) -> (&'static str, String) {
 /// whose packets go to `f.dst` are read).
 pub(super) fn source_out_of(f: &Found, net: &Network, names: &Names, full: &Names) -> WhoSourceOut {
     let (kind, source) = source_out(f, net);
-    let to = crate::hs::IntervalSet::from_interval(crate::hs::Interval::point(crate::hs::addr(f.dst)));
+    let to =
+        crate::hs::IntervalSet::from_interval(crate::hs::Interval::point(crate::hs::addr(f.dst)));
     let (endpoint, group, vpc, subnet, security_groups, interfaces) = match &f.source {
         Source::Internet => (None, None, None, None, Vec::new(), Vec::new()),
         Source::Access { endpoint, group } => (

@@ -438,9 +438,7 @@ fn ask_sources(
     // `engine::source_classes_toward`), each class with its place in
     // `source_classes` order (the order they are listed in).
     let gatherings: Vec<Vec<(usize, Vec<String>)>> = match &ask.from {
-        From::All | From::Interfaces => {
-            engine::source_classes_toward(net, dst_ip, protocol, ports)
-        }
+        From::All | From::Interfaces => engine::source_classes_toward(net, dst_ip, protocol, ports),
         From::Source(SrcSpec::Eni(id)) => vec![vec![(0, vec![id.clone()])]],
         From::These(ids) => ids
             .iter()
@@ -506,7 +504,10 @@ fn gathering_found(
 ) -> Result<Vec<(usize, Found)>, EngineError> {
     if gathering.len() == 1 {
         let (n, class) = gathering.pop().expect("one class");
-        return Ok(class_found(net, t, class)?.map(|f| (n, f)).into_iter().collect());
+        return Ok(class_found(net, t, class)?
+            .map(|f| (n, f))
+            .into_iter()
+            .collect());
     }
     let all: Vec<String> = gathering.iter().flat_map(|(_, c)| c.clone()).collect();
     let Some(together) = class_found(net, t, all)? else {

@@ -26,7 +26,12 @@ fn internet_check(net: &Network, ip: IpAddr, protocol: Protocol, ports: (u16, u1
     } else {
         ip.to_string()
     };
-    let text = format!("internet->{dst}:{}-{}/{}", ports.0, ports.1, protocol.name());
+    let text = format!(
+        "internet->{dst}:{}-{}/{}",
+        ports.0,
+        ports.1,
+        protocol.name()
+    );
     let q = Query::resolve(net, QuerySpec::parse(&text).unwrap(), None).unwrap();
     engine::check(net, q).reach()
 }
@@ -55,7 +60,11 @@ pub fn internet_share_matches_checks(net: &Network, x: &Exposure) -> Result<usiz
             } else {
                 Protocol::ICMP
             };
-            for (p, max) in [(Protocol::TCP, u16::MAX), (Protocol::UDP, u16::MAX), (icmp, 255)] {
+            for (p, max) in [
+                (Protocol::TCP, u16::MAX),
+                (Protocol::UDP, u16::MAX),
+                (icmp, 255),
+            ] {
                 let want = internet_check(net, ip, p, (0, max));
                 let got = listed.and_then(|e| {
                     e.found
@@ -116,7 +125,8 @@ fn exposure_agrees_with_check_and_who_on_every_bundled_input() {
     let mut compared = 0;
     for (name, net) in inputs() {
         let x = exposure::exposure(&net, From::All).unwrap_or_else(|e| panic!("{name}: {e}"));
-        compared += internet_share_matches_checks(&net, &x).unwrap_or_else(|e| panic!("{name}: {e}"));
+        compared +=
+            internet_share_matches_checks(&net, &x).unwrap_or_else(|e| panic!("{name}: {e}"));
         // Access users: as `who --from client` says, target by target.
         for e in &x.exposed {
             let ask = who::Ask {
@@ -139,7 +149,10 @@ fn exposure_agrees_with_check_and_who_on_every_bundled_input() {
             assert_eq!(mine, theirs, "{name} {}", e.eni);
         }
         // Worst first.
-        assert!(x.exposed.windows(2).all(|w| w[0].risk >= w[1].risk), "{name}");
+        assert!(
+            x.exposed.windows(2).all(|w| w[0].risk >= w[1].risk),
+            "{name}"
+        );
     }
     eprintln!("exposure: {compared} (address, protocol) pairs compared with check");
     assert!(compared >= 27, "{compared}");
@@ -187,10 +200,22 @@ fn cli_formats_and_exit_codes() {
         "medium",
     ]);
     assert_eq!(r.code, 1);
-    let r = reach(&["exposure", "--model", "models/two-tier.yaml", "--fail-on", "worst"]);
+    let r = reach(&[
+        "exposure",
+        "--model",
+        "models/two-tier.yaml",
+        "--fail-on",
+        "worst",
+    ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("--fail-on `worst`"), "{}", r.stderr);
-    let r = reach(&["exposure", "--model", "models/two-tier.yaml", "--format", "json"]);
+    let r = reach(&[
+        "exposure",
+        "--model",
+        "models/two-tier.yaml",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["summary"]["critical"], 1);
     let t = &v["targets"][0];
@@ -206,13 +231,25 @@ fn cli_formats_and_exit_codes() {
     assert_eq!(hops.last(), Some(&"eni-bastion"), "{hops:?}");
     assert!(!t["sources"][0]["back"].as_array().unwrap().is_empty());
     // SARIF: the internet's reach is a result at the rule that lets it in.
-    let r = reach(&["exposure", "--model", "models/two-tier.yaml", "--format", "sarif"]);
+    let r = reach(&[
+        "exposure",
+        "--model",
+        "models/two-tier.yaml",
+        "--format",
+        "sarif",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let results = v["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 1, "{results:#?}");
     assert_eq!(results[0]["ruleId"], "reach/exposure/internet");
     // HTML: one page, the report embedded, nothing fetched.
-    let r = reach(&["exposure", "--model", "models/two-tier.yaml", "--format", "html"]);
+    let r = reach(&[
+        "exposure",
+        "--model",
+        "models/two-tier.yaml",
+        "--format",
+        "html",
+    ]);
     assert!(r.stdout.starts_with("<!DOCTYPE html>"));
     assert!(r.stdout.contains("\"eni\":\"eni-bastion\""));
     for fetch in ["src=\"http", "href=\"http", "@import", "url("] {
@@ -277,11 +314,15 @@ fn exposure_agrees_with_check_on_200_triples_at_10k() {
             .iter()
             .find(|e| e.eni == i.id)
             .and_then(|e| {
-                e.found
-                    .iter()
-                    .find(|f| f.source == Source::Internet && f.dst == ip && f.protocol == Protocol::TCP)
+                e.found.iter().find(|f| {
+                    f.source == Source::Internet && f.dst == ip && f.protocol == Protocol::TCP
+                })
             })
-            .map(|f| f.exact().some.restrict(Field::DstPort, &point(u128::from(port))))
+            .map(|f| {
+                f.exact()
+                    .some
+                    .restrict(Field::DstPort, &point(u128::from(port)))
+            })
             .unwrap_or_else(PacketSet::empty);
         assert!(
             got.same_as(&want.some),
@@ -334,10 +375,21 @@ interfaces:
     assert_eq!(x.exposed.len(), 1, "{:#?}", x.exposed);
     let e = &x.exposed[0];
     assert_eq!(e.eni, "eni-db");
-    assert_eq!(e.risk, Risk::High, "mysql is open to the app's address only");
+    assert_eq!(
+        e.risk,
+        Risk::High,
+        "mysql is open to the app's address only"
+    );
     assert!(e.sensitive.is_empty(), "{:?}", e.sensitive);
-    let tcp = e.found.iter().find(|f| f.protocol == Protocol::TCP).unwrap();
+    let tcp = e
+        .found
+        .iter()
+        .find(|f| f.protocol == Protocol::TCP)
+        .unwrap();
     assert_eq!(tcp.ports().summary(Field::DstPort), "443");
-    assert!(!tcp.sources().contains(reach::hs::addr("203.0.113.10".parse().unwrap())));
+    assert!(
+        !tcp.sources()
+            .contains(reach::hs::addr("203.0.113.10".parse().unwrap()))
+    );
     assert_eq!(internet_share_matches_checks(&net, &x), Ok(6));
 }

@@ -200,12 +200,21 @@ fn a_fetch_manifest_is_read_and_its_warnings_reported() {
     )
     .unwrap();
     let p = dir.path().to_str().unwrap();
-    let r = reach(&["check", "--snapshot", p, "--format", "json", "client->10.0.2.35:22"]);
+    let r = reach(&[
+        "check",
+        "--snapshot",
+        p,
+        "--format",
+        "json",
+        "client->10.0.2.35:22",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect(&r.stderr);
     assert_eq!(v["skipped"], serde_json::json!([]), "{v}");
     let w = v["warnings"].to_string();
     assert!(
-        w.contains("reach-fetch.json") && w.contains("ap-northeast-1") && w.contains("ec2:DescribeNatGateways"),
+        w.contains("reach-fetch.json")
+            && w.contains("ap-northeast-1")
+            && w.contains("ec2:DescribeNatGateways"),
         "{w}"
     );
 }

@@ -85,7 +85,9 @@ fn hub_and_spoke_readme_section_is_what_reach_says() {
     let at = readme
         .find("## Transit gateways: hub and spoke")
         .expect("section");
-    let end = readme[at + 3..].find("\n## ").map_or(readme.len(), |e| e + at + 3);
+    let end = readme[at + 3..]
+        .find("\n## ")
+        .map_or(readme.len(), |e| e + at + 3);
     let mut ran = 0;
     for line in readme[at..end].lines().filter(|l| l.starts_with("reach ")) {
         let (cmd, comment) = line.split_once('#').expect("a comment");
@@ -110,7 +112,10 @@ fn hub_and_spoke_readme_section_is_what_reach_says() {
             }
         }
         if comment.contains("via transit-gateway") {
-            assert!(out.contains("subnet-shared-a") && out.contains("via transit-gateway"), "{out}");
+            assert!(
+                out.contains("subnet-shared-a") && out.contains("via transit-gateway"),
+                "{out}"
+            );
         }
         ran += 1;
     }

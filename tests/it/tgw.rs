@@ -1182,10 +1182,15 @@ fn diff_names_the_transit_gateway_route_that_was_removed() {
     let d = reach::diff::diff(&net(), &load(after.path())).unwrap();
     assert_eq!(d.changes.len(), 1, "{:#?}", d.changes);
     let c = &d.changes[0];
-    assert_eq!((c.resource.as_str(), c.kind), (SHARED, "transit-gateway-route-table"));
+    assert_eq!(
+        (c.resource.as_str(), c.kind),
+        (SHARED, "transit-gateway-route-table")
+    );
     assert_eq!(
         c.line(),
-        format!("{SHARED} (transit-gateway-route-table) modified: removed route 10.1.0.0/16: propagated -> {AT_A}")
+        format!(
+            "{SHARED} (transit-gateway-route-table) modified: removed route 10.1.0.0/16: propagated -> {AT_A}"
+        )
     );
     let lost: Vec<(String, String)> = d
         .flows
@@ -1252,7 +1257,12 @@ fn assertions_across_the_transit_gateway() {
     let p = reach::assert::parse("policy.yaml", policy).unwrap();
     let r = reach::assert::evaluate(&net(), &p).unwrap();
     let status: Vec<&str> = r.outcomes.iter().map(|o| o.status.name()).collect();
-    assert_eq!(status, ["holds", "holds", "holds", "violated"], "{:#?}", r.outcomes);
+    assert_eq!(
+        status,
+        ["holds", "holds", "holds", "violated"],
+        "{:#?}",
+        r.outcomes
+    );
     let w = r.outcomes[3].witness().expect("a witness");
     assert!(
         format!("{w:?}").contains(SHARED),
@@ -1293,8 +1303,14 @@ fn lint_finds_the_blackhole_and_the_zone_and_the_engine_agrees() {
         ],
         "{f:#?}"
     );
-    let zone = f.iter().find(|f| f.kind.name() == "tgw-zone-without-attachment").unwrap();
-    assert!(zone.message.starts_with("subnet-0btgw100000000000, subnet-0bwork10000000000 route to"));
+    let zone = f
+        .iter()
+        .find(|f| f.kind.name() == "tgw-zone-without-attachment")
+        .unwrap();
+    assert!(
+        zone.message
+            .starts_with("subnet-0btgw100000000000, subnet-0bwork10000000000 route to")
+    );
     // The engine: dropped at the blackhole, and at B's attachment.
     let r = check(&n, "eni-0a1work000000001->10.2.99.10:443");
     verdict(&r, "unreachable");
@@ -1312,7 +1328,9 @@ fn lint_finds_the_blackhole_and_the_zone_and_the_engine_agrees() {
         }
     });
     assert!(
-        !tgw_kinds(&lint_of(&n)).iter().any(|k| k.0 == "tgw-blackhole-shadows"),
+        !tgw_kinds(&lint_of(&n))
+            .iter()
+            .any(|k| k.0 == "tgw-blackhole-shadows"),
         "{:#?}",
         lint_of(&n)
     );
@@ -1334,7 +1352,11 @@ fn lint_finds_the_missing_return_route_and_the_engine_agrees() {
     let m = missing[0];
     assert_eq!(m.resource, SHARED);
     assert_eq!(m.subject, format!("{AT_C} <- {AT_A}"));
-    assert!(m.message.contains("has no route to 10.1.0.0/16"), "{}", m.message);
+    assert!(
+        m.message.contains("has no route to 10.1.0.0/16"),
+        "{}",
+        m.message
+    );
     assert!(m.fix.contains(&format!(
         "create-transit-gateway-route --transit-gateway-route-table-id {SHARED} --destination-cidr-block 10.1.0.0/16 --transit-gateway-attachment-id {AT_A}"
     )));
@@ -1350,9 +1372,14 @@ fn lint_finds_the_missing_return_route_and_the_engine_agrees() {
                 "TransitGatewayAttachmentId": AT_A, "ResourceType": "vpc"}]}));
     });
     assert!(
-        !tgw_kinds(&lint_of(&n)).iter().any(|k| k.0 == "tgw-return-route-missing"),
+        !tgw_kinds(&lint_of(&n))
+            .iter()
+            .any(|k| k.0 == "tgw-return-route-missing"),
         "{:#?}",
         lint_of(&n)
     );
-    verdict(&check(&n, "eni-0a1work000000001->10.3.1.10:443"), "reachable");
+    verdict(
+        &check(&n, "eni-0a1work000000001->10.3.1.10:443"),
+        "reachable",
+    );
 }

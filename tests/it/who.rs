@@ -184,7 +184,10 @@ fn classes_are_walked_together_only_when_their_outbound_rules_agree() {
         "{members:?}"
     );
     assert!(members.contains(&vec!["eni-b".to_string()]), "{members:?}");
-    for (ports, reaching) in [((5432, 5432), vec!["eni-a", "eni-c", "eni-c2"]), ((443, 443), vec!["eni-b"])] {
+    for (ports, reaching) in [
+        ((5432, 5432), vec!["eni-a", "eni-c", "eni-c2"]),
+        ((443, 443), vec!["eni-b"]),
+    ] {
         let ask = Ask {
             dst: engine::DstSpec::Eni("eni-db".into()),
             services: vec![(Protocol::TCP, ports)],
@@ -203,9 +206,15 @@ fn classes_are_walked_together_only_when_their_outbound_rules_agree() {
         assert_eq!(got, reaching, "tcp {ports:?}");
         // Each class's explanation names its own groups on the way out.
         for f in &answer.found {
-            let Source::Interfaces { groups, .. } = &f.source else { continue };
+            let Source::Interfaces { groups, .. } = &f.source else {
+                continue;
+            };
             let out_hop = &f.analysis.paths[0].forward.hops[0];
-            assert!(groups.contains(&out_hop.component), "{} for {groups:?}", out_hop.component);
+            assert!(
+                groups.contains(&out_hop.component),
+                "{} for {groups:?}",
+                out_hop.component
+            );
         }
         let (n, _, _) = who_matches_per_interface(&net, "10.0.2.20", Protocol::TCP, ports).unwrap();
         assert_eq!(n, 4);

@@ -85,7 +85,10 @@ impl<'n> Walk<'n, '_> {
         owned.dedup_by_key(|o| o.0);
         let points: Vec<u128> = owned.iter().map(|o| o.0).collect();
         // Many destinations at once (`exposure`): split in one pass.
-        match (owned.len() > 1).then(|| rest.split_points(Field::Dst, &points)).flatten() {
+        match (owned.len() > 1)
+            .then(|| rest.split_points(Field::Dst, &points))
+            .flatten()
+        {
             Some((parts, others)) => {
                 rest = others;
                 for ((_, ip, node, private), hit) in owned.into_iter().zip(parts) {

@@ -91,21 +91,49 @@ fn check_attachment_refs(
         let r = resource("client vpn endpoint", &ep.id);
         ck.need(net, Vpc, &ep.origin, &r, ("VpcId", "vpc"), [&ep.vpc])?;
         let field = ("SecurityGroupIds", "security_groups");
-        ck.need(net, SecurityGroup, &ep.origin, &r, field, &ep.security_groups)?;
+        ck.need(
+            net,
+            SecurityGroup,
+            &ep.origin,
+            &r,
+            field,
+            &ep.security_groups,
+        )?;
     }
     for d in deferred {
         let exists = exists(net, d.kind, &d.id);
-        ck.check(d.kind, exists, &d.origin, &d.resource, d.field.clone(), &d.id)?;
+        ck.check(
+            d.kind,
+            exists,
+            &d.origin,
+            &d.resource,
+            d.field.clone(),
+            &d.id,
+        )?;
     }
     for eni in net.interfaces.values() {
         let r = resource("network interface", &eni.id);
-        ck.need(net, Subnet, &eni.origin, &r, ("SubnetId", "subnet"), [&eni.subnet])?;
+        ck.need(
+            net,
+            Subnet,
+            &eni.origin,
+            &r,
+            ("SubnetId", "subnet"),
+            [&eni.subnet],
+        )?;
         let field = ("Groups.GroupId", "groups");
         ck.need(net, SecurityGroup, &eni.origin, &r, field, &eni.groups)?;
     }
     for nat in net.nat_gateways.values().filter(|n| nat_is_live(&n.state)) {
         let r = resource("nat gateway", &nat.id);
-        ck.need(net, Subnet, &nat.origin, &r, ("SubnetId", "subnet"), [&nat.subnet])?;
+        ck.need(
+            net,
+            Subnet,
+            &nat.origin,
+            &r,
+            ("SubnetId", "subnet"),
+            [&nat.subnet],
+        )?;
     }
     Ok(())
 }

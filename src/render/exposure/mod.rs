@@ -241,7 +241,8 @@ impl super::FindingsReport {
                     out.via.join(", ")
                 );
                 if let Some(p) = path {
-                    for (dir, leaf) in [("forward", Some(&p.forward)), ("return", p.back.as_ref())] {
+                    for (dir, leaf) in [("forward", Some(&p.forward)), ("return", p.back.as_ref())]
+                    {
                         let Some(leaf) = leaf else { continue };
                         details += &format!("{dir}:\n");
                         for h in &leaf.hops {

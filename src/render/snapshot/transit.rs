@@ -90,8 +90,12 @@ fn attachments(net: &Network, docs: &mut Vec<(String, Value)>) {
                     let side = |x: &crate::model::TgwPeer| {
                         let mut m = Map::new();
                         m.insert("TransitGatewayId".into(), json!(x.tgw));
-                        if let Some(o) = &x.owner { m.insert("OwnerId".into(), json!(o)); }
-                        if let Some(r) = &x.region { m.insert("Region".into(), json!(r)); }
+                        if let Some(o) = &x.owner {
+                            m.insert("OwnerId".into(), json!(o));
+                        }
+                        if let Some(r) = &x.region {
+                            m.insert("Region".into(), json!(r));
+                        }
                         Value::Object(m)
                     };
                     let mut m = Map::new();
@@ -99,7 +103,9 @@ fn attachments(net: &Network, docs: &mut Vec<(String, Value)>) {
                     m.insert("RequesterTgwInfo".into(), side(&p.requester));
                     m.insert("AccepterTgwInfo".into(), side(&p.accepter));
                     m.insert("State".into(), json!(a.state));
-                    if let Some(c) = &p.status { m.insert("Status".into(), json!({"Code": c})); }
+                    if let Some(c) = &p.status {
+                        m.insert("Status".into(), json!({"Code": c}));
+                    }
                     Value::Object(m)
                 })
             })
@@ -130,7 +136,9 @@ fn route_tables(net: &Network, docs: &mut Vec<(String, Value)>) {
         let link = |l: &TgwTableLink| {
             let mut m = Map::new();
             m.insert("TransitGatewayAttachmentId".into(), json!(l.attachment));
-            if let Some(r) = &l.resource_id { m.insert("ResourceId".into(), json!(r)); }
+            if let Some(r) = &l.resource_id {
+                m.insert("ResourceId".into(), json!(r));
+            }
             m.insert("ResourceType".into(), json!(l.resource_type.name()));
             m.insert("State".into(), json!(l.state));
             Value::Object(m)
@@ -143,36 +151,79 @@ fn route_tables(net: &Network, docs: &mut Vec<(String, Value)>) {
                 let mut m = Map::new();
                 m.insert("TransitGatewayRouteTableId".into(), json!(t.id));
                 if let Some(a) = &t.associations {
-                    m.insert("Associations".into(), json!(a.iter().map(link).collect::<Vec<_>>()));
+                    m.insert(
+                        "Associations".into(),
+                        json!(a.iter().map(link).collect::<Vec<_>>()),
+                    );
                 }
                 if let Some(p) = &t.propagations {
-                    m.insert("Propagations".into(), json!(p.iter().map(link).collect::<Vec<_>>()));
+                    m.insert(
+                        "Propagations".into(),
+                        json!(p.iter().map(link).collect::<Vec<_>>()),
+                    );
                 }
                 if let Some(rs) = &t.routes {
-                    m.insert("Routes".into(), json!(rs.iter().map(|r| {
-                        let mut x = Map::new();
-                        match &r.dest {
-                            RouteDest::Cidr(c) => x.insert("DestinationCidrBlock".into(), json!(c.to_string())),
-                            RouteDest::PrefixList(p) => x.insert("PrefixListId".into(), json!(p)),
-                        };
-                        x.insert("TransitGatewayAttachments".into(), json!(r.targets.iter().map(|a| {
-                            let mut y = Map::new();
-                            y.insert("TransitGatewayAttachmentId".into(), json!(a.attachment));
-                            if let Some(id) = &a.resource_id { y.insert("ResourceId".into(), json!(id)); }
-                            y.insert("ResourceType".into(), json!(a.resource_type.name()));
-                            Value::Object(y)
-                        }).collect::<Vec<_>>()));
-                        x.insert("Type".into(), json!(match r.kind {
-                            TgwRouteType::Static => "static",
-                            TgwRouteType::Propagated => "propagated",
-                        }));
-                        x.insert("State".into(), json!(match r.state {
-                            TgwRouteState::Active => "active",
-                            other => other.name(),
-                        }));
-                        Value::Object(x)
-                    }).collect::<Vec<_>>()));
-                    m.insert("AdditionalRoutesAvailable".into(), json!(t.routes_truncated));
+                    m.insert(
+                        "Routes".into(),
+                        json!(
+                            rs.iter()
+                                .map(|r| {
+                                    let mut x = Map::new();
+                                    match &r.dest {
+                                        RouteDest::Cidr(c) => x.insert(
+                                            "DestinationCidrBlock".into(),
+                                            json!(c.to_string()),
+                                        ),
+                                        RouteDest::PrefixList(p) => {
+                                            x.insert("PrefixListId".into(), json!(p))
+                                        }
+                                    };
+                                    x.insert(
+                                        "TransitGatewayAttachments".into(),
+                                        json!(
+                                            r.targets
+                                                .iter()
+                                                .map(|a| {
+                                                    let mut y = Map::new();
+                                                    y.insert(
+                                                        "TransitGatewayAttachmentId".into(),
+                                                        json!(a.attachment),
+                                                    );
+                                                    if let Some(id) = &a.resource_id {
+                                                        y.insert("ResourceId".into(), json!(id));
+                                                    }
+                                                    y.insert(
+                                                        "ResourceType".into(),
+                                                        json!(a.resource_type.name()),
+                                                    );
+                                                    Value::Object(y)
+                                                })
+                                                .collect::<Vec<_>>()
+                                        ),
+                                    );
+                                    x.insert(
+                                        "Type".into(),
+                                        json!(match r.kind {
+                                            TgwRouteType::Static => "static",
+                                            TgwRouteType::Propagated => "propagated",
+                                        }),
+                                    );
+                                    x.insert(
+                                        "State".into(),
+                                        json!(match r.state {
+                                            TgwRouteState::Active => "active",
+                                            other => other.name(),
+                                        }),
+                                    );
+                                    Value::Object(x)
+                                })
+                                .collect::<Vec<_>>()
+                        ),
+                    );
+                    m.insert(
+                        "AdditionalRoutesAvailable".into(),
+                        json!(t.routes_truncated),
+                    );
                 }
                 Value::Object(m)
             })
