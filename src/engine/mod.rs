@@ -44,8 +44,8 @@ pub mod users {
 pub mod sets {
     pub use super::rules::{
         PeerAddrs, Side, association_addresses, cidr_set, describe_nacl_entry, describe_sg_rule,
-        input_cidrs, interface_addresses, nacl_entry_set, peer_addresses, proto_ports, sg_rule_set,
-        subnet_addresses,
+        expanded_routes, input_cidrs, interface_addresses, nacl_entry_set, peer_addresses,
+        proto_ports, sg_rule_set, subnet_addresses,
     };
 }
 

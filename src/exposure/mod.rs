@@ -130,12 +130,6 @@ pub struct Exposure {
     pub assumptions: Vec<String>,
 }
 
-/// What an exposure's packets allow, as destination ports (tcp/udp) or
-/// ICMP types.
-pub fn ports_of(f: &Found) -> IntervalSet {
-    f.ports()
-}
-
 /// The interfaces that can be targets: every interface but a transit
 /// gateway attachment's (it only forwards).
 fn targets(net: &Network) -> Vec<&Interface> {
@@ -384,7 +378,7 @@ fn risk(found: &[Found]) -> (Risk, Vec<String>) {
         if f.protocol != Protocol::TCP {
             continue;
         }
-        let ports = ports_of(f);
+        let ports = f.ports();
         for (port, name) in SENSITIVE_PORTS {
             if ports.contains(u128::from(*port)) {
                 let label = format!("{name} {port}");

@@ -9,9 +9,11 @@
 //! Tables whose routes are not all in the input (or list a prefix list whose
 //! entries are missing) are not judged: a note says so.
 
+use std::collections::HashMap;
+
 use ipnet::IpNet;
 
-use crate::engine::sets::cidr_set;
+use crate::engine::sets::{cidr_set, expanded_routes};
 use crate::hs::{Field, IntervalSet, PacketSet};
 use crate::model::{
     Network, RouteDest, RouteState, Target, TgwAttachment, TgwResourceType, TgwRoute,
@@ -20,8 +22,10 @@ use crate::model::{
 
 use super::{Finding, Kind, Lint, Packets, Severity};
 
-/// Which addresses each route of a table decides, in the order the table
-/// evaluates them; `None` when the table's routes are not all known.
+/// Which addresses each route of a table decides, in input order, the
+/// table read as the walk reads it ([`expanded_routes`]); `None` when the
+/// table's routes are not all known (or a prefix list's entries are not in
+/// the input). `skip`: a route left out (the table without it).
 fn decided<'t>(
     net: &Network,
     rt: &'t TgwRouteTable,
@@ -31,39 +35,34 @@ fn decided<'t>(
         return None;
     }
     let routes = rt.routes.as_deref().unwrap_or_default();
-    let mut expanded: Vec<(u8, u8, usize, IntervalSet)> = Vec::new();
-    for (n, r) in routes.iter().enumerate() {
-        if Some(n) == skip || !matches!(r.state, TgwRouteState::Active | TgwRouteState::Blackhole) {
-            continue;
-        }
-        match &r.dest {
-            RouteDest::Cidr(c) => expanded.push((c.prefix_len(), r.priority(), n, cidr_set(c))),
-            RouteDest::PrefixList(id) => {
-                let entries = net.prefix_lists.get(id)?.entries.as_ref()?;
-                for c in entries {
-                    expanded.push((c.prefix_len(), r.priority(), n, cidr_set(c)));
-                }
-            }
-        }
+    let index: HashMap<*const TgwRoute, usize> = routes
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (std::ptr::from_ref(r), n))
+        .collect();
+    let order = expanded_routes(
+        net,
+        routes.iter().enumerate().filter_map(|(n, r)| {
+            (Some(n) != skip && matches!(r.state, TgwRouteState::Active | TgwRouteState::Blackhole))
+                .then_some(r)
+        }),
+    );
+    if !order.unknown.is_empty() {
+        return None;
     }
-    expanded.sort_by_key(|(len, prio, n, _)| (std::cmp::Reverse(*len), *prio, *n));
     let mut taken = IntervalSet::empty();
-    let mut per_route: Vec<(usize, IntervalSet)> = Vec::new();
-    for (_, _, n, set) in expanded {
-        let fresh = set.difference(&taken);
+    let mut fresh_of: Vec<IntervalSet> = vec![IntervalSet::empty(); routes.len()];
+    for (cidr, r) in order.known {
+        let set = cidr_set(&cidr);
+        let n = index[&std::ptr::from_ref(r)];
+        fresh_of[n] = fresh_of[n].union(&set.difference(&taken));
         taken = taken.union(&set);
-        if fresh.is_empty() {
-            continue;
-        }
-        match per_route.iter_mut().find(|(m, _)| *m == n) {
-            Some((_, s)) => *s = s.union(&fresh),
-            None => per_route.push((n, fresh)),
-        }
     }
-    per_route.sort_by_key(|(n, _)| *n);
     Some(
-        per_route
+        fresh_of
             .into_iter()
+            .enumerate()
+            .filter(|(_, s)| !s.is_empty())
             .map(|(n, s)| (n, &routes[n], s))
             .collect(),
     )

@@ -415,6 +415,15 @@ pub fn exposure_severity(from_internet: bool, ports: &crate::hs::IntervalSet) ->
         .unwrap_or(Severity::None)
 }
 
+/// The last security-group or network ACL hop that allowed the packets in,
+/// of `hops` in the order they were met: the rule a finding points at.
+pub fn last_allow<'h>(
+    hops: impl DoubleEndedIterator<Item = &'h crate::engine::Hop>,
+) -> Option<&'h crate::engine::Hop> {
+    hops.rev()
+        .find(|h| (h.kind == "security-group" || h.kind == "network-acl") && h.action == "allow")
+}
+
 /// The rule a hop's text names, as [`Finding::rule`] wants it: an `sgr-…`
 /// ID, else `inbound rule N` / `outbound rule N`.
 pub fn rule_in_hop(rule: &str) -> Option<String> {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::explain::Names;
 use crate::hs::Field;
 use crate::model::Network;
-use crate::who::{Answer, Found, Source, ports_of};
+use crate::who::{Answer, Found, Source};
 
 use super::{PacketsOut, packets};
 
@@ -260,22 +260,19 @@ impl super::FindingsReport {
         let mut findings = Vec::new();
         for (f, out) in a.found.iter().zip(&report.sources) {
             let internet = f.source == Source::Internet;
-            let ports = ports_of(&f.reach.some.union(&f.reach.undecided), f.protocol);
-            // The last allowing security-group or ACL hop on the way in.
-            let allow = f
-                .analysis
-                .paths
-                .iter()
-                .filter(|p| {
-                    matches!(
-                        p.verdict,
-                        crate::engine::Verdict::Reachable | crate::engine::Verdict::Partial
-                    )
-                })
-                .flat_map(|p| p.forward.hops.iter())
-                .rfind(|h| {
-                    (h.kind == "security-group" || h.kind == "network-acl") && h.action == "allow"
-                });
+            let ports = f.ports();
+            let allow = super::findings::last_allow(
+                f.analysis
+                    .paths
+                    .iter()
+                    .filter(|p| {
+                        matches!(
+                            p.verdict,
+                            crate::engine::Verdict::Reachable | crate::engine::Verdict::Partial
+                        )
+                    })
+                    .flat_map(|p| p.forward.hops.iter()),
+            );
             let details = format!(
                 "{} -> {} {} {}\nfrom {}\nvia {}\n\n{}",
                 out.source,

@@ -178,14 +178,16 @@ impl Found {
 
     /// The destination ports (ICMP types for ICMP) that are reached (or may be).
     pub fn ports(&self) -> IntervalSet {
-        let f = if self.protocol.is_icmp() {
-            Field::IcmpType
-        } else {
-            Field::DstPort
-        };
         match &self.within {
-            None => self.any().project(f),
-            Some(w) => self.any().project_within(f, Field::Src, w),
+            None => ports_of(&self.any(), self.protocol),
+            Some(w) => {
+                let f = if self.protocol.is_icmp() {
+                    Field::IcmpType
+                } else {
+                    Field::DstPort
+                };
+                self.any().project_within(f, Field::Src, w)
+            }
         }
     }
 

@@ -223,14 +223,9 @@ impl super::FindingsReport {
             for (f, out) in e.found.iter().zip(&t.sources) {
                 let out = &out.who;
                 let internet = f.source == crate::who::Source::Internet;
-                let ports = crate::exposure::ports_of(f);
+                let ports = f.ports();
                 let path = crate::exposure::witness(f, &e.eni);
-                let allow = path.and_then(|p| {
-                    p.forward.hops.iter().rfind(|h| {
-                        (h.kind == "security-group" || h.kind == "network-acl")
-                            && h.action == "allow"
-                    })
-                });
+                let allow = path.and_then(|p| super::findings::last_allow(p.forward.hops.iter()));
                 let mut details = format!(
                     "{} -> {} {} {}\nfrom {}\nvia {}\n",
                     out.source,
