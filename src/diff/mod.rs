@@ -7,6 +7,7 @@
 //! destination. Destinations no change can touch are skipped (see
 //! [`affected_vpcs`]). Must not know output or file formats.
 
+mod bulk;
 mod changes;
 mod resources;
 
@@ -229,11 +230,9 @@ fn reached(
                 enis,
             } => {
                 for e in enis {
-                    let Some(ip) = net
-                        .interfaces
-                        .get(e)
-                        .and_then(|i| i.address_like(answer.dst_ip))
-                    else {
+                    // The member's address of this answer's family (the
+                    // target's IPv6 address is reached from IPv6 sources).
+                    let Some(ip) = net.interfaces.get(e).and_then(|i| i.address_like(to)) else {
                         continue;
                     };
                     let one = Source::Interfaces {
@@ -608,6 +607,8 @@ pub fn diff_services(
         return Ok(out);
     }
     let affected = affected_vpcs(before, after, &changes);
+    // What each destination needs compared: (destination, services, sources).
+    let mut plans: Vec<(&String, Vec<(Protocol, (u16, u16))>, From)> = Vec::new();
     for dst in dsts {
         if only.is_some_and(|o| !o.contains(dst)) {
             continue;
@@ -617,14 +618,10 @@ pub fn diff_services(
         if skip && !affected.contains(&vpc) {
             continue;
         }
-        let presence = match (b, a) {
-            (Some(_), Some(_)) => Presence::Both,
-            (None, Some(_)) => Presence::Added,
-            _ => Presence::Removed,
-        };
         // An interface without an address has no flows to compare.
-        let ip = a.or(b).and_then(|i| i.primary_ip());
-        let Some(dst_ip) = ip else { continue };
+        if a.or(b).and_then(|i| i.primary_ip()).is_none() {
+            continue;
+        }
         // `who`'s default: every tcp and udp port and every ICMP type of
         // each address's family (ICMPv6 for the interface's IPv6 address).
         let mut here: Vec<(Protocol, (u16, u16))> = services.to_vec();
@@ -640,14 +637,66 @@ pub fn diff_services(
             }
             _ => continue,
         };
-        out.compared += 1;
-        let rb = match b {
-            Some(_) => reached(before, dst, &here, from.clone())?,
-            None => Reached::new(),
+        plans.push((dst, here, from));
+    }
+    // Skipping (the fast way): destinations asked alike are asked together,
+    // one walk per source class toward all of them (`bulk`); the reference
+    // way asks `who` of each destination.
+    type Together = Vec<((Vec<(Protocol, (u16, u16))>, bool), Vec<usize>)>;
+    let mut together: Together = Vec::new();
+    if skip {
+        for (n, (_, here, from)) in plans.iter().enumerate() {
+            let key = (here.clone(), *from == From::All);
+            match together.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, ns)) => ns.push(n),
+                None => together.push((key, vec![n])),
+            }
+        }
+    }
+    let mut asked: Vec<Option<(Reached, Reached)>> = vec![None; plans.len()];
+    for ((here, all), members) in &together {
+        let ds: Vec<&String> = members.iter().map(|n| plans[*n].0).collect();
+        let these: BTreeMap<&String, Vec<String>> = members
+            .iter()
+            .filter_map(|n| match &plans[*n].2 {
+                From::These(ids) => Some((plans[*n].0, ids.clone())),
+                _ => None,
+            })
+            .collect();
+        let these = (!*all).then_some(&these);
+        let mut rb = bulk::reached_many(before, &ds, here, these)?;
+        let mut ra = bulk::reached_many(after, &ds, here, these)?;
+        for n in members {
+            let d = plans[*n].0;
+            asked[*n] = Some((
+                rb.remove(d).unwrap_or_default(),
+                ra.remove(d).unwrap_or_default(),
+            ));
+        }
+    }
+    for ((dst, here, from), asked) in plans.into_iter().zip(asked) {
+        let (b, a) = (before.interfaces.get(dst), after.interfaces.get(dst));
+        let presence = match (b, a) {
+            (Some(_), Some(_)) => Presence::Both,
+            (None, Some(_)) => Presence::Added,
+            _ => Presence::Removed,
         };
-        let ra = match a {
-            Some(_) => reached(after, dst, &here, from)?,
-            None => Reached::new(),
+        let Some(dst_ip) = a.or(b).and_then(|i| i.primary_ip()) else {
+            continue;
+        };
+        out.compared += 1;
+        let (rb, ra) = match asked {
+            Some(r) => r,
+            None => (
+                match b {
+                    Some(_) => reached(before, dst, &here, from.clone())?,
+                    None => Reached::new(),
+                },
+                match a {
+                    Some(_) => reached(after, dst, &here, from)?,
+                    None => Reached::new(),
+                },
+            ),
         };
         let keys: BTreeSet<&(String, u8)> = rb.keys().chain(ra.keys()).collect();
         for key in keys {

@@ -687,7 +687,7 @@ impl Query {
         }
         if !rest.is_empty() {
             q.assumptions.push(format!(
-                "{} interfaces with the same subnet, security groups and state as {rep} are asked together; each sends from its own address",
+                "{} interfaces with the same subnet and state as {rep} are asked together; each sends from its own address, through its own security groups",
                 rest.len() + 1
             ));
         }

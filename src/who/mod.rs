@@ -224,8 +224,25 @@ impl Answer {
 
 /// The protocols and ports asked (the defaults for the target's family).
 fn services(ask: &Ask, dst_ip: IpAddr) -> Vec<(Protocol, (u16, u16))> {
-    if !ask.services.is_empty() {
-        return ask.services.clone();
+    services_toward(&ask.services, dst_ip)
+}
+
+/// The protocols and ports asked of one address: `asked`, or (none asked)
+/// every tcp and udp port and every ICMP type of the address's family.
+/// ICMP of the other family is never asked of it.
+pub(crate) fn services_toward(
+    asked: &[(Protocol, (u16, u16))],
+    dst_ip: IpAddr,
+) -> Vec<(Protocol, (u16, u16))> {
+    if !asked.is_empty() {
+        return asked
+            .iter()
+            .copied()
+            .filter(|(p, _)| {
+                !((*p == Protocol::ICMP && dst_ip.is_ipv6())
+                    || (*p == Protocol::ICMPV6 && dst_ip.is_ipv4()))
+            })
+            .collect();
     }
     let icmp = if dst_ip.is_ipv6() {
         Protocol::ICMPV6
@@ -437,10 +454,10 @@ fn ask_sources(
         }
     }
     // Gatherings of classes one walk answers for (see
-    // `engine::source_classes_toward`), each class with its place in
+    // `engine::source_places`), each class with its place in
     // `source_classes` order (the order they are listed in).
     let gatherings: Vec<Vec<(usize, Vec<String>)>> = match &ask.from {
-        From::All | From::Interfaces => engine::source_classes_toward(net, dst_ip, protocol, ports),
+        From::All | From::Interfaces => engine::source_places(net),
         From::Source(SrcSpec::Eni(id)) => vec![vec![(0, vec![id.clone()])]],
         From::These(ids) => ids
             .iter()

@@ -5,10 +5,21 @@
 use crate::engine::analysis::{Cause, Direction, Hop};
 use crate::engine::flow::Flow;
 use crate::engine::rules::{self, Side};
-use crate::hs::PacketSet;
+use crate::hs::{Field, IntervalSet, PacketSet};
 use crate::model::Action;
 
 use super::{Cross, Trail, Walk};
+
+/// What a security group's rules do to some packets.
+#[derive(Default)]
+struct Matched {
+    allowed: PacketSet,
+    maybe: PacketSet,
+    /// The rules that match some of them.
+    hops: Vec<Hop>,
+    /// Why some are undecided.
+    unknown_peers: Vec<String>,
+}
 
 impl<'n> Walk<'n, '_> {
     /// Security groups of an interface; `None` when nothing passes.
@@ -55,6 +66,66 @@ impl<'n> Walk<'n, '_> {
             return None;
         }
         let img = flow.image();
+        let m = self.group_sets(groups, side, &img, trail);
+        self.settle(owner, groups, side, flow, trail, m)
+    }
+
+    /// The outbound security groups of a class of source interfaces asked
+    /// together whose members carry different groups: each member's packets
+    /// (by source address, `members`: addresses and their groups) meet its
+    /// own groups' rules. (Hops name every group's matching rules.)
+    pub(super) fn class_security_groups(
+        &mut self,
+        owner: &str,
+        members: &[(IntervalSet, Vec<String>, bool)],
+        flow: Flow,
+        trail: &mut Trail,
+    ) -> Option<Flow> {
+        let img = flow.image();
+        let mut all = Matched::default();
+        let mut groups: Vec<String> = Vec::new();
+        for (addrs, gs, groupless) in members {
+            let mine = img.restrict(Field::Src, addrs);
+            if mine.is_empty() {
+                continue;
+            }
+            if gs.is_empty() {
+                // No group: a group-less kind passes; another is unknown.
+                if *groupless {
+                    all.allowed = all.allowed.union(&mine);
+                } else {
+                    all.maybe = all.maybe.union(&mine);
+                    all.unknown_peers.push(format!(
+                        "the input lists no security group for an interface of {owner}'s class: only NAT gateway, load balancer and transit gateway interfaces have none, so the input is incomplete"
+                    ));
+                }
+                continue;
+            }
+            let m = self.group_sets(gs, Side::Egress, &mine, trail);
+            all.allowed = all.allowed.union(&m.allowed.intersect(&mine));
+            all.maybe = all.maybe.union(&m.maybe.intersect(&mine));
+            for h in m.hops {
+                if !all.hops.contains(&h) {
+                    all.hops.push(h);
+                }
+            }
+            for u in m.unknown_peers {
+                if !all.unknown_peers.contains(&u) {
+                    all.unknown_peers.push(u);
+                }
+            }
+            for g in gs {
+                if !groups.contains(g) {
+                    groups.push(g.clone());
+                }
+            }
+        }
+        self.settle(owner, &groups, Side::Egress, flow, trail, all)
+    }
+
+    /// What the rules of `groups` allow of `img` (and may: peers the input
+    /// does not settle), and the rules that match some of it.
+    fn group_sets(&self, groups: &[String], side: Side, img: &PacketSet, trail: &Trail) -> Matched {
         let mut allowed = PacketSet::empty();
         let mut maybe = PacketSet::empty();
         let mut matched = Vec::new();
@@ -79,7 +150,7 @@ impl<'n> Walk<'n, '_> {
                     continue;
                 }
                 let (set, may) = rules::sg_rule_set(self.net, r, side);
-                if set.overlaps(&img) {
+                if set.overlaps(img) {
                     matched.push(Hop::new(
                         &sg.id,
                         "security-group",
@@ -87,8 +158,8 @@ impl<'n> Walk<'n, '_> {
                         rules::describe_sg_rule(r, side),
                     ));
                 }
-                allowed = allowed.union(&set.intersect(&img));
-                if may.overlaps(&img) {
+                allowed = allowed.union(&set.intersect(img));
+                if may.overlaps(img) {
                     let why = match &r.peer {
                         crate::model::Peer::Group(g) => format!(
                             "{g} is not in the input: whether a source outside the input carries it is unknown (sources of the input carry it only if they list it)"
@@ -100,10 +171,35 @@ impl<'n> Walk<'n, '_> {
                         sg.id,
                         rules::describe_sg_rule(r, side),
                     ));
-                    maybe = maybe.union(&may.intersect(&img));
+                    maybe = maybe.union(&may.intersect(img));
                 }
             }
         }
+        Matched {
+            allowed,
+            maybe,
+            hops: matched,
+            unknown_peers,
+        }
+    }
+
+    /// Splits `flow` by what the groups allow (pass), may allow (unknown)
+    /// and do not (dropped, naming the groups).
+    fn settle(
+        &mut self,
+        owner: &str,
+        groups: &[String],
+        side: Side,
+        flow: Flow,
+        trail: &mut Trail,
+        m: Matched,
+    ) -> Option<Flow> {
+        let Matched {
+            allowed,
+            maybe,
+            hops: matched,
+            unknown_peers,
+        } = m;
         let (pass, rest) = flow.split(&allowed);
         let (undecided, blocked) = rest.split(&maybe);
         if !undecided.is_empty() {

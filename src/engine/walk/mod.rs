@@ -209,6 +209,15 @@ impl<'n, 'a> Walk<'n, 'a> {
                         let Some(flow) = self.aws_services(i, flow, &trail) else {
                             return;
                         };
+                        if let Some(members) = class_groups(self.net, i, q) {
+                            let mut trail = trail;
+                            let Some(flow) =
+                                self.class_security_groups(&i.id, &members, flow, &mut trail)
+                            else {
+                                return;
+                            };
+                            return self.route(node, flow, trail);
+                        }
                         return self.at_node(node, flow, trail);
                     }
                     self.at_node(node, flow, trail)
@@ -408,6 +417,39 @@ impl<'n> Walk<'n, '_> {
         };
         self.route(node, flow, trail);
     }
+}
+
+/// A class of sources asked together whose members carry different security
+/// groups (`who`'s and `diff`'s walks from a whole subnet): each member's
+/// addresses with its groups (and whether it is of a group-less kind);
+/// `None` when every member carries the first's groups (the usual walk).
+fn class_groups(
+    net: &Network,
+    first: &Interface,
+    q: &Query,
+) -> Option<Vec<(IntervalSet, Vec<String>, bool)>> {
+    let Start::Interface { ip, also, .. } = &q.start else {
+        return None;
+    };
+    let sorted = |i: &Interface| {
+        let mut g = i.groups.clone();
+        g.sort();
+        g
+    };
+    let own = sorted(first);
+    let mut out: Vec<(IntervalSet, Vec<String>, bool)> =
+        vec![(point(*ip), own.clone(), first.groupless())];
+    let mut differ = false;
+    for (e, a) in also {
+        let i = net.interfaces.get(e)?;
+        let g = sorted(i);
+        differ |= g != own;
+        match out.iter_mut().find(|(_, x, l)| *x == g && *l == i.groupless()) {
+            Some((addrs, ..)) => *addrs = addrs.union(&point(*a)),
+            None => out.push((point(*a), g, i.groupless())),
+        }
+    }
+    differ.then_some(out)
 }
 
 /// Why an interface answers nothing, if it does not: not `in-use`, or its
