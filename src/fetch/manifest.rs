@@ -4,19 +4,30 @@
 //! the account, the time). Files a previous fetch into the same folder wrote
 //! (listed by its manifest) are removed first, so nothing stale remains.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use serde_json::{Map, Value, json};
 
-use super::RegionReport;
 use super::calls::Collected;
 use super::error::FetchError;
 
 /// The manifest's file name; its document's top-level key is `ReachFetch`.
 pub const MANIFEST_FILE: &str = "reach-fetch.json";
+
+/// What one region's fetch wrote.
+#[derive(Clone, Debug)]
+pub struct RegionReport {
+    pub region: String,
+    pub dir: PathBuf,
+    pub account: Option<String>,
+    pub calls: usize,
+    pub files: usize,
+    pub items: usize,
+    pub warnings: Vec<String>,
+}
 
 fn write_file(path: &Path, value: &Value) -> Result<(), FetchError> {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();

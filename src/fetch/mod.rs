@@ -21,7 +21,7 @@ use aws_config::retry::RetryConfig;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub use error::FetchError;
-pub use manifest::MANIFEST_FILE;
+pub use manifest::{MANIFEST_FILE, RegionReport};
 
 /// What `reach fetch` was asked.
 #[derive(Clone, Debug)]
@@ -36,18 +36,6 @@ pub struct Options {
     pub concurrency: usize,
     /// Draw a progress bar (on standard error, only when it is a terminal).
     pub progress: bool,
-}
-
-/// What one region's fetch wrote.
-#[derive(Clone, Debug)]
-pub struct RegionReport {
-    pub region: String,
-    pub dir: PathBuf,
-    pub account: Option<String>,
-    pub calls: usize,
-    pub files: usize,
-    pub items: usize,
-    pub warnings: Vec<String>,
 }
 
 /// Fetches every region in turn and writes its snapshot.

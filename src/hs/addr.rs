@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-use super::{Interval, IntervalSet};
+use super::interval::{Interval, IntervalSet};
 
 const V4_BASE: u128 = 0xffff_0000_0000;
 
@@ -188,7 +188,10 @@ mod tests {
             ]
         );
         assert!(all6.intersect(&all_v4()).is_empty());
-        assert!(all6.union(&all_v4()).is_full(super::super::Field::Src));
+        assert!(
+            all6.union(&all_v4())
+                .is_full(super::super::field::Field::Src)
+        );
         assert!(prefix(net("::ffff:0:0/96")).is_empty());
         assert!(prefix(net("::ffff:10.0.0.0/104")).is_empty());
         let p = prefix(net("2001:db8::/32"));

@@ -1,6 +1,7 @@
 //! Boxes: one interval per field.
 
-use super::{Field, Interval};
+use super::field::Field;
+use super::interval::Interval;
 
 /// A box: one interval per field (indexed by `Field as usize`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

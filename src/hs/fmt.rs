@@ -2,8 +2,11 @@
 
 use ipnet::IpNet;
 
-use super::addr::{v4_blocks, v6_blocks};
-use super::{Field, Interval, IntervalSet, PacketSet, V4_MAPPED, all_v4};
+use super::addr::{V4_MAPPED, all_v4, v4_blocks, v6_blocks};
+use super::cube::Cube;
+use super::field::Field;
+use super::interval::{Interval, IntervalSet};
+use super::set::PacketSet;
 
 const MAX_ITEMS: usize = 8;
 
@@ -87,78 +90,91 @@ fn range_str(i: &Interval, name: impl Fn(u128) -> String) -> String {
     }
 }
 
-pub(crate) fn interval_set_summary(s: &IntervalSet, f: Field) -> String {
-    if s.is_empty() {
-        return "none".into();
-    }
-    if s.is_full(f) {
-        return if f == Field::Proto {
-            "all".into()
-        } else {
-            "any".into()
+impl IntervalSet {
+    /// Human summary of the set as values of field `f`.
+    ///
+    /// Ports: `"22"`, `"1024-65535"`, `"22, 80, 443"`; protocols: `"tcp"`,
+    /// `"udp"`, `"icmp"`, `"icmpv6"` or the number, `"all"` when full;
+    /// addresses: a comma list of minimal CIDRs (IPv4 for the v4-mapped
+    /// range, a single address without `/32` or `/128`); `"any"` when the set
+    /// is the whole domain of the field (other than the protocol), `"none"`
+    /// when empty. At most 8 items, then `", … (N more)"`.
+    pub fn summary(&self, f: Field) -> String {
+        if self.is_empty() {
+            return "none".into();
+        }
+        if self.is_full(f) {
+            return if f == Field::Proto {
+                "all".into()
+            } else {
+                "any".into()
+            };
+        }
+        let items: Vec<String> = match f {
+            Field::Src | Field::Dst => addr_items(self),
+            Field::Proto => self
+                .intervals()
+                .iter()
+                .map(|i| range_str(i, proto_name))
+                .collect(),
+            _ => self
+                .intervals()
+                .iter()
+                .map(|i| range_str(i, |v| v.to_string()))
+                .collect(),
         };
+        join_truncated(items)
     }
-    let items: Vec<String> = match f {
-        Field::Src | Field::Dst => addr_items(s),
-        Field::Proto => s
-            .intervals()
-            .iter()
-            .map(|i| range_str(i, proto_name))
-            .collect(),
-        _ => s
-            .intervals()
-            .iter()
-            .map(|i| range_str(i, |v| v.to_string()))
-            .collect(),
-    };
-    join_truncated(items)
 }
 
-fn field_str(c: &super::Cube, f: Field) -> String {
-    interval_set_summary(&IntervalSet::from_interval(c.get(f)), f)
+fn field_str(c: &Cube, f: Field) -> String {
+    IntervalSet::from_interval(c.get(f)).summary(f)
 }
 
-fn is_full(c: &super::Cube, f: Field) -> bool {
+fn is_full(c: &Cube, f: Field) -> bool {
     c.get(f) == Interval::full(f)
 }
 
-pub(crate) fn packet_set_summary(s: &PacketSet, max: usize) -> Vec<String> {
-    let cubes = s.cubes();
-    let mut out: Vec<String> = cubes
-        .iter()
-        .take(max)
-        .map(|c| {
-            let mut line = format!(
-                "{} {} -> {}",
-                field_str(c, Field::Proto),
-                field_str(c, Field::Src),
-                field_str(c, Field::Dst)
-            );
-            if !is_full(c, Field::DstPort) {
-                line += &format!(" dport {}", field_str(c, Field::DstPort));
-            }
-            if !is_full(c, Field::SrcPort) {
-                line += &format!(" sport {}", field_str(c, Field::SrcPort));
-            }
-            if !is_full(c, Field::IcmpType) || !is_full(c, Field::IcmpCode) {
-                line += &format!(
-                    " icmp type {} code {}",
-                    field_str(c, Field::IcmpType),
-                    field_str(c, Field::IcmpCode)
+impl PacketSet {
+    /// One line per cube; at most `max` lines, then `"… (N more)"`.
+    pub fn summary(&self, max: usize) -> Vec<String> {
+        let cubes = self.cubes();
+        let mut out: Vec<String> = cubes
+            .iter()
+            .take(max)
+            .map(|c| {
+                let mut line = format!(
+                    "{} {} -> {}",
+                    field_str(c, Field::Proto),
+                    field_str(c, Field::Src),
+                    field_str(c, Field::Dst)
                 );
-            }
-            line
-        })
-        .collect();
-    if cubes.len() > max {
-        out.push(format!("… ({} more)", cubes.len() - max));
+                if !is_full(c, Field::DstPort) {
+                    line += &format!(" dport {}", field_str(c, Field::DstPort));
+                }
+                if !is_full(c, Field::SrcPort) {
+                    line += &format!(" sport {}", field_str(c, Field::SrcPort));
+                }
+                if !is_full(c, Field::IcmpType) || !is_full(c, Field::IcmpCode) {
+                    line += &format!(
+                        " icmp type {} code {}",
+                        field_str(c, Field::IcmpType),
+                        field_str(c, Field::IcmpCode)
+                    );
+                }
+                line
+            })
+            .collect();
+        if cubes.len() > max {
+            out.push(format!("… ({} more)", cubes.len() - max));
+        }
+        out
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Cube, addr, all_v6, prefix};
+    use super::super::addr::{addr, all_v6, prefix};
     use super::*;
 
     fn iv(lo: u128, hi: u128) -> Interval {

@@ -1,6 +1,6 @@
 //! Inclusive intervals and normalized interval sets over one field.
 
-use super::Field;
+use super::field::Field;
 
 /// Inclusive interval `lo..=hi`, `lo <= hi` always.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -167,18 +167,6 @@ impl IntervalSet {
             let idx = o.ivs.partition_point(|x| x.hi < i.lo);
             o.ivs.get(idx).is_some_and(|x| i.is_subset(x))
         })
-    }
-
-    /// Human summary of the set as values of field `f`.
-    ///
-    /// Ports: `"22"`, `"1024-65535"`, `"22, 80, 443"`; protocols: `"tcp"`,
-    /// `"udp"`, `"icmp"`, `"icmpv6"` or the number, `"all"` when full;
-    /// addresses: a comma list of minimal CIDRs (IPv4 for the v4-mapped
-    /// range, a single address without `/32` or `/128`); `"any"` when the set
-    /// is the whole domain of the field (other than the protocol), `"none"`
-    /// when empty. At most 8 items, then `", … (N more)"`.
-    pub fn summary(&self, f: Field) -> String {
-        super::fmt::interval_set_summary(self, f)
     }
 }
 

@@ -4,7 +4,10 @@
 //! without building it. Each costs about a pass (or a sort) over the cubes,
 //! where doing it value by value would cost a pass per value.
 
-use super::{Cube, Field, Interval, IntervalSet, PacketSet};
+use super::cube::Cube;
+use super::field::Field;
+use super::interval::{Interval, IntervalSet};
+use super::set::PacketSet;
 
 impl PacketSet {
     /// The set split by the values of field `f` at the given points (sorted,

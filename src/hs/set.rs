@@ -2,7 +2,9 @@
 
 use std::cmp::Ordering;
 
-use super::{Cube, Field, Interval, IntervalSet};
+use super::cube::Cube;
+use super::field::Field;
+use super::interval::{Interval, IntervalSet};
 
 /// A set of packets: a disjoint union of cubes. Equality of the *sets* is
 /// [`PacketSet::same_as`], not a derived `PartialEq` (the same set has many
@@ -263,8 +265,6 @@ impl PacketSet {
         self.cubes.iter().any(|c| c.contains(p))
     }
 
-    /// One line per cube (see [`super::fmt`]); at most `max` lines, then
-    /// `"… (N more)"`.
     /// The set as a few disjoint *products* (a set of values per field):
     /// cubes that agree on every field but one are merged into one product,
     /// field by field (addresses first), so "tcp 22 from 97 ranges" is one
@@ -298,10 +298,6 @@ impl PacketSet {
             out = merged;
         }
         out
-    }
-
-    pub fn summary(&self, max: usize) -> Vec<String> {
-        super::fmt::packet_set_summary(self, max)
     }
 }
 
@@ -753,7 +749,7 @@ pub(crate) mod tests {
 
     #[test]
     fn products_are_exact_and_merge_cubes_that_differ_in_one_field() {
-        let pfx = |c: &str| super::super::prefix(c.parse().unwrap());
+        let pfx = |c: &str| super::super::addr::prefix(c.parse().unwrap());
         let mut s = PacketSet::empty();
         for c in ["10.0.0.0/24", "10.0.2.0/24", "10.0.4.0/24"] {
             s = s.union(&PacketSet::product(&[

@@ -1,7 +1,10 @@
 //! Views: reading a *current* packet's fields off the *original* packet, to
 //! pull filters back through header rewrites (NAT, reply direction).
 
-use super::{Cube, Field, IntervalSet, PacketSet};
+use super::cube::Cube;
+use super::field::Field;
+use super::interval::IntervalSet;
+use super::set::PacketSet;
 
 /// Where a current field's value comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,10 +121,11 @@ impl View {
 
 #[cfg(test)]
 mod tests {
+    use super::super::addr::{addr, prefix};
+    use super::super::interval::Interval;
     use super::super::set::tests::{
         Pt, arb_cubes, arb_iset, build, disjoint, model, points, universe,
     };
-    use super::super::{Interval, addr, prefix};
     use super::*;
     use proptest::prelude::*;
     use std::collections::BTreeSet;

@@ -7,8 +7,9 @@ use crate::engine::sets::{Side, describe_nacl_entry, describe_sg_rule, peer_addr
 use crate::hs::IntervalSet;
 use crate::model::{Action, ClientVpnAuthRule, ClientVpnEndpoint, Network, Peer};
 
+use super::finding::{Finding, Kind, Lint, Packets, Severity};
 use super::nacl::{entries, label};
-use super::{Finding, Kind, Lint, Severity, cidr, meets};
+use super::sets::{cidr, meets};
 use crate::explain::Names;
 
 /// The subnets of an endpoint's associations, as a person names them.
@@ -190,7 +191,7 @@ fn missing_routes(
                     ep.id, r.dest, a.subnet
                 ),
                 related: vec![via.id.clone(), a.id.clone()],
-                packets: vec![super::Packets {
+                packets: vec![Packets {
                     label: format!("destinations {} does not route", a.id),
                     set: crate::hs::PacketSet::product(&[(crate::hs::Field::Dst, lost)]),
                 }],

@@ -24,8 +24,9 @@ use crate::model::{
     Action, Interface, NaclEntry, Network, NetworkAcl, Platform, PortMatch, Protocol,
 };
 
+use super::finding::{Finding, Kind, Packets, Severity};
 use super::nacl::{direction_name, entries, label};
-use super::{Finding, Kind, Packets, Severity, cidr, meets};
+use super::sets::{cidr, meets};
 use crate::explain::Names;
 
 /// Addresses that open connections, by the ephemeral range they use.

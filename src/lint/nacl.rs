@@ -7,7 +7,7 @@ use crate::engine::sets::{Side, describe_nacl_entry, nacl_entry_set};
 use crate::hs::PacketSet;
 use crate::model::{Action, NaclEntry, Network, NetworkAcl};
 
-use super::{Finding, Kind, Packets, Severity};
+use super::finding::{Finding, Kind, Packets, Severity};
 
 pub(super) fn shadowing(net: &Network, out: &mut Vec<Finding>) {
     for acl in net.network_acls.values() {

@@ -5,7 +5,7 @@ use ipnet::IpNet;
 
 use crate::model::{Network, RouteDest, RouteState};
 
-use super::{Finding, Kind, Severity};
+use super::finding::{Finding, Kind, Severity};
 
 pub(super) fn blackholes(net: &Network, out: &mut Vec<Finding>) {
     for rt in net.route_tables.values() {

@@ -9,7 +9,8 @@ use crate::engine::sets::{Side, describe_sg_rule, proto_ports};
 use crate::hs::{self, IntervalSet, PacketSet};
 use crate::model::{Network, Peer, PortMatch, Protocol, SecurityGroup, SgRule};
 
-use super::{Finding, Kind, Lint, Severity, cidr};
+use super::finding::{Finding, Kind, Lint, Severity};
+use super::sets::cidr;
 
 /// What each security group of the input is attached to: interfaces, and
 /// the Client VPN and Verified Access endpoints that name it (their

@@ -20,7 +20,7 @@ use crate::model::{
     TgwRouteState, TgwRouteTable, TgwRouteType,
 };
 
-use super::{Finding, Kind, Lint, Packets, Severity};
+use super::finding::{Finding, Kind, Lint, Packets, Severity};
 
 /// Which addresses each route of a table decides, in input order, the
 /// table read as the walk reads it ([`expanded_routes`]); `None` when the

@@ -4,7 +4,7 @@
 
 use ipnet::IpNet;
 
-use super::*;
+use super::origin::Origin;
 
 /// How Client VPN users authenticate; only directory and federated (SAML)
 /// authentication carry groups.
@@ -179,13 +179,4 @@ pub struct VaEndpoint {
     pub status: String,
     pub policy: Option<VaPolicy>,
     pub origin: Origin,
-}
-
-impl Network {
-    /// A Client VPN association by its ID, with its endpoint.
-    pub fn association(&self, id: &str) -> Option<(&ClientVpnEndpoint, &ClientVpnAssociation)> {
-        self.client_vpn_endpoints
-            .values()
-            .find_map(|e| e.associations.iter().find(|a| a.id == id).map(|a| (e, a)))
-    }
 }

@@ -15,7 +15,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::{Origin, RouteDest};
+use super::origin::Origin;
+use super::routes::{RouteDest, TableRoute};
 
 /// `describe-transit-gateways` (`TransitGateways`), `transit_gateways:` (YAML).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -294,7 +295,7 @@ impl TgwRoute {
     }
 }
 
-impl super::TableRoute for TgwRoute {
+impl TableRoute for TgwRoute {
     fn dest(&self) -> &RouteDest {
         &self.dest
     }
@@ -409,45 +410,5 @@ impl VpnGateway {
             .iter()
             .filter(|a| a.state == "attached")
             .map(|a| a.vpc.as_str())
-    }
-}
-
-impl super::Network {
-    /// The attachments of transit gateway `tgw`, in ID order.
-    pub fn tgw_attachments_of<'a>(
-        &'a self,
-        tgw: &'a str,
-    ) -> impl Iterator<Item = &'a TgwAttachment> {
-        self.tgw_attachments.values().filter(move |a| a.tgw == tgw)
-    }
-
-    /// The VPC attachments of `vpc` to transit gateway `tgw`.
-    pub fn tgw_vpc_attachments<'a>(
-        &'a self,
-        tgw: &'a str,
-        vpc: &'a str,
-    ) -> impl Iterator<Item = &'a TgwAttachment> {
-        self.tgw_attachments_of(tgw).filter(move |a| {
-            a.resource_type == TgwResourceType::Vpc
-                && (a.vpc.as_ref().is_some_and(|v| v.vpc == vpc)
-                    || a.resource_id.as_deref() == Some(vpc))
-        })
-    }
-
-    /// The subnet of a VPC attachment in Availability Zone `az` (the
-    /// subnets' zones as the input gives them).
-    pub fn tgw_subnet_in_az<'a>(&self, attachment: &'a TgwAttachment, az: &str) -> Option<&'a str> {
-        attachment
-            .vpc
-            .as_ref()?
-            .subnets
-            .iter()
-            .find(|s| {
-                self.subnets
-                    .get(*s)
-                    .and_then(|s| s.az.as_deref())
-                    .is_some_and(|z| z == az)
-            })
-            .map(String::as_str)
     }
 }

@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::assert::{Finding, Outcome, Results};
 use crate::model::Network;
 
-use super::Report;
+use super::findings::{self, FindingsReport, Severity};
+use super::report::Report;
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct AssertReport {
@@ -186,7 +187,7 @@ impl AssertReport {
     }
 }
 
-impl super::FindingsReport {
+impl FindingsReport {
     /// `assert`: one finding per assertion, passed when it holds. A violated
     /// or unknown one points at the resource and rule of its first violating
     /// flow and carries every violating flow, its witness and explanation.
@@ -209,12 +210,12 @@ impl super::FindingsReport {
                     }
                 }
                 let severity = match (a.status, a.kind) {
-                    ("holds", _) => super::Severity::None,
-                    ("violated", "no_exposure") => super::Severity::High,
-                    ("violated", _) => super::Severity::Medium,
-                    _ => super::Severity::Low,
+                    ("holds", _) => Severity::None,
+                    ("violated", "no_exposure") => Severity::High,
+                    ("violated", _) => Severity::Medium,
+                    _ => Severity::Low,
                 };
-                super::Finding {
+                findings::Finding {
                     rule_id: format!("reach/assert/{}", a.kind),
                     name: format!("{} ({})", a.name, a.kind),
                     passed: a.status == "holds",

@@ -11,8 +11,9 @@ use crate::hs::Field;
 use crate::model::Network;
 use crate::who::{Source, ports_of};
 
+use super::findings::{Finding, FindingsReport, Severity, exposure_severity};
+use super::packets::{PacketsOut, packets};
 use super::who::no_group;
-use super::{PacketsOut, packets};
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct DiffReport {
@@ -266,7 +267,7 @@ impl DiffReport {
     }
 }
 
-impl super::FindingsReport {
+impl FindingsReport {
     /// `diff`: one finding per flow change (flows alike but for their
     /// interface source are one). Gained from the internet fails as new
     /// exposure (severity by port), other gains as new access (low), losses
@@ -274,7 +275,7 @@ impl super::FindingsReport {
     /// the first change that explains it (its Terraform address when the
     /// change came from a plan).
     pub fn from_diff(d: &Diff, report: &DiffReport, run_id: String) -> Self {
-        let mut findings: Vec<super::Finding> = Vec::new();
+        let mut findings: Vec<Finding> = Vec::new();
         // One key per finding, in order.
         let mut seen: Vec<String> = Vec::new();
         for (f, out) in d.flows.iter().zip(&report.flows) {
@@ -290,11 +291,11 @@ impl super::FindingsReport {
             let (rule_id, severity) = match f.direction {
                 Direction::Gained if internet => (
                     "reach/diff/new-internet-exposure",
-                    super::findings::exposure_severity(true, &ports),
+                    exposure_severity(true, &ports),
                 ),
-                Direction::Gained => ("reach/diff/new-access", super::Severity::Low),
-                Direction::Lost => ("reach/diff/lost-access", super::Severity::Medium),
-                Direction::Undecided => ("reach/diff/undecided", super::Severity::Low),
+                Direction::Gained => ("reach/diff/new-access", Severity::Low),
+                Direction::Lost => ("reach/diff/lost-access", Severity::Medium),
+                Direction::Undecided => ("reach/diff/undecided", Severity::Low),
             };
             let first = f.because.first().map(|b| (&d.changes[b.change], b));
             let label =
@@ -303,7 +304,7 @@ impl super::FindingsReport {
                 .as_deref()
                 .filter(|l| l.starts_with("aws_") || l.starts_with("module."))
                 .map(str::to_string);
-            findings.push(super::Finding {
+            findings.push(Finding {
                 rule_id: rule_id.into(),
                 name: format!(
                     "{} -> {} ({}) {} {}",

@@ -9,7 +9,7 @@ use crate::engine::{Analysis, Cause, End, Verdict};
 use crate::explain::blocker;
 use crate::hs::{self, Field};
 
-use super::Report;
+use super::report::{Report, rule_of};
 
 /// What one command run found: a report per run, findings in a stable order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -392,7 +392,7 @@ impl FindingsReport {
 fn pointer(c: &Cause, v6: bool) -> (String, Option<String>) {
     let (component, _) = c.component();
     let rule = match c {
-        Cause::NaclDeny { .. } | Cause::NaclDefaultDeny { .. } => Some(super::rule_of(c, v6)),
+        Cause::NaclDeny { .. } | Cause::NaclDefaultDeny { .. } => Some(rule_of(c, v6)),
         Cause::Blackhole { route, .. } | Cause::TgwBlackhole { route, .. } => {
             route.split(" -> ").next().map(str::to_string)
         }

@@ -1,7 +1,7 @@
 //! The report as JSON: the `Report` serialized as it is (complete; the
 //! fields are documented in `schema/check.json` and the README).
 
-use super::Report;
+use super::report::Report;
 
 impl Report {
     pub fn to_json(&self) -> String {

@@ -10,7 +10,7 @@ use crate::lint::{self, Lint};
 use crate::model::Network;
 
 use super::findings::{Finding, FindingsReport, Severity};
-use super::{PacketsOut, packets};
+use super::packets::{PacketsOut, packets};
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct LintReport {

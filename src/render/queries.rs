@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::Report;
+use super::report::Report;
 
 #[derive(Serialize)]
 struct Answered<'a> {

@@ -10,7 +10,7 @@ use crate::explain::Names;
 use crate::model::Network;
 use crate::synth::{Minimality, NewRule, Synthesis, Tightening, Verification};
 
-use super::{PacketsOut, packets};
+use super::packets::{PacketsOut, packets};
 
 #[derive(Serialize, Debug, Clone)]
 pub struct MinimalityOut {

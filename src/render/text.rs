@@ -6,7 +6,8 @@
 
 use std::fmt::Write;
 
-use super::{HopOut, PacketsOut, PathOut, Report};
+use super::packets::PacketsOut;
+use super::report::{HopOut, PathOut, Report};
 
 /// At most this many packet boxes per list.
 const MAX_BOXES: usize = 3;

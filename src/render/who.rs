@@ -9,7 +9,11 @@ use crate::hs::Field;
 use crate::model::Network;
 use crate::who::{Answer, Found, Source};
 
-use super::{PacketsOut, packets};
+use super::findings::{
+    Finding, FindingsReport, Severity, exposure_severity, last_allow, rule_in_hop,
+};
+use super::packets::{PacketsOut, packets};
+use super::report::Report;
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
 pub struct WhoReport {
@@ -251,7 +255,7 @@ impl WhoReport {
     }
 }
 
-impl super::FindingsReport {
+impl FindingsReport {
     /// `who`: one finding per source class. The internet reaching the
     /// target fails (severity by port: [`super::findings::exposure_severity`])
     /// and points at the rule that lets it in; access users and interfaces
@@ -261,7 +265,7 @@ impl super::FindingsReport {
         for (f, out) in a.found.iter().zip(&report.sources) {
             let internet = f.source == Source::Internet;
             let ports = f.ports();
-            let allow = super::findings::last_allow(
+            let allow = last_allow(
                 f.analysis
                     .paths
                     .iter()
@@ -281,14 +285,14 @@ impl super::FindingsReport {
                 out.ports,
                 out.addresses,
                 out.via.join(", "),
-                super::Report::brief(&f.analysis, net).to_text(false)
+                Report::brief(&f.analysis, net).to_text(false)
             );
             let kind = match &f.source {
                 Source::Internet => "internet",
                 Source::Access { .. } => "access",
                 Source::Interfaces { .. } => "interfaces",
             };
-            findings.push(super::Finding {
+            findings.push(Finding {
                 rule_id: format!("reach/who/{kind}"),
                 name: format!(
                     "{} reaches {} {} {}",
@@ -296,9 +300,9 @@ impl super::FindingsReport {
                 ),
                 passed: !internet,
                 severity: if internet {
-                    super::findings::exposure_severity(true, &ports)
+                    exposure_severity(true, &ports)
                 } else {
-                    super::Severity::None
+                    Severity::None
                 },
                 message: format!(
                     "{} reaches {} ({}) on {} {} from {}",
@@ -313,7 +317,7 @@ impl super::FindingsReport {
                 resource: allow
                     .map(|h| h.component.clone())
                     .or_else(|| a.dst_eni.clone()),
-                rule: allow.and_then(|h| super::findings::rule_in_hop(&h.rule)),
+                rule: allow.and_then(|h| rule_in_hop(&h.rule)),
                 flow_class: format!(
                     "{}->{}:{}/{}",
                     f.source.key(),

@@ -17,7 +17,7 @@ use crate::model::{Action, NaclEntry, Network, Peer, PortMatch, Protocol, SgRule
 use super::discover::Found;
 use super::intents::Intents;
 use super::needs::{Need, count};
-use super::solve::Problem;
+use super::problem::Problem;
 use super::types::{NewRule, Place, SynthError};
 
 /// The optimization problem with its candidate rules.

@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use super::solve::{Minimality, Optimizer, Problem, Solution, infeasible_reason};
+use super::problem::{Minimality, Optimizer, Problem, Solution, infeasible_reason};
 use super::types::SynthError;
 
 #[derive(Clone, Copy, Debug, Default)]

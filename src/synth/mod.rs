@@ -8,8 +8,8 @@
 //! beyond the intents. Stages, one file each: `intents.rs` (the file),
 //! `discover.rs` (the engine's paths in an opened network), `needs.rs`
 //! (→ what each filter must let through), `candidates.rs` (→ candidate
-//! rules and the covering problem), `solve.rs` (the
-//! [`Optimizer`] trait, the problem, the z3 MaxSMT implementation behind the
+//! rules and the covering problem), `problem.rs` (the problem and the
+//! [`Optimizer`] trait), `solve.rs` (the z3 MaxSMT implementation behind the
 //! `z3` feature), `greedy.rs` (the documented fallback), `patch.rs` (model
 //! edits: a rewritten network and the changes against the input),
 //! `verify.rs` (the engine and `diff` re-check every result), `tighten.rs`;
@@ -26,6 +26,7 @@ mod greedy;
 mod intents;
 mod needs;
 mod patch;
+mod problem;
 mod solve;
 mod tighten;
 mod types;
@@ -37,7 +38,8 @@ pub use greedy::Greedy;
 pub use intents::{Intent, Intents, parse as parse_intents};
 pub use needs::Need;
 pub use patch::Change;
-pub use solve::{Minimality, Optimizer, Problem, Solution, default_optimizer};
+pub use problem::{Minimality, Optimizer, Problem, Solution};
+pub use solve::default_optimizer;
 pub use tighten::{Finding as TightenFinding, Tightening, Verdict as TightenVerdict, tighten};
 pub use types::{Dir, Granularity, NewAuth, NewRoute, NewRule, Place, SynthError};
 pub use verify::{Check, Verification};

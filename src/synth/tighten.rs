@@ -178,6 +178,39 @@ struct Tally {
     compared: usize,
 }
 
+impl Tally {
+    /// One rule of the input compared: what it lets through, and what of
+    /// that no need at its place asks for (`None` when nothing: it stays).
+    fn compare(
+        &mut self,
+        net: &Network,
+        current: &NewRule,
+        need: &PacketSet,
+    ) -> Option<(PacketSet, PacketSet)> {
+        self.compared += 1;
+        let set = current.packets(net);
+        let excess = set.difference(need);
+        (!excess.is_empty()).then_some((set, excess))
+    }
+
+    /// A rule that lets through `excess` beyond the needs: removed when no
+    /// narrower rule serves them, else replaced by `narrowed` (described).
+    fn found(&mut self, component: String, rule: String, excess: PacketSet, narrowed: Vec<String>) {
+        let verdict = if narrowed.is_empty() {
+            Verdict::Remove
+        } else {
+            Verdict::Narrow
+        };
+        self.findings.push(Finding {
+            component,
+            rule,
+            verdict,
+            excess,
+            narrowed,
+        });
+    }
+}
+
 /// The VPCs the intents cross: their filters are compared.
 fn crossed_vpcs(net: &Network, needs: &[Need]) -> BTreeSet<String> {
     let mut vpcs: BTreeSet<String> = BTreeSet::new();
@@ -193,9 +226,11 @@ fn crossed_vpcs(net: &Network, needs: &[Need]) -> BTreeSet<String> {
     vpcs
 }
 
-/// The needs at `place`.
-fn need_at<'a>(needs: &'a [Need], place: &Place) -> Vec<&'a Need> {
-    needs.iter().filter(|n| n.places.contains(place)).collect()
+/// The needs at `place`, and every packet they must pass there.
+fn need_at<'a>(needs: &'a [Need], place: &Place) -> (Vec<&'a Need>, PacketSet) {
+    let here: Vec<&Need> = needs.iter().filter(|n| n.places.contains(place)).collect();
+    let need = here.iter().fold(PacketSet::empty(), |a, n| a.union(&n.set));
+    (here, need)
 }
 
 /// Security-group rules against what their group and direction must pass.
@@ -210,24 +245,20 @@ fn tighten_groups(net: &Network, vpcs: &BTreeSet<String>, needs: &[Need], out: &
                 group: sg.id.clone(),
                 dir,
             };
-            let here = need_at(needs, &place);
-            let need = here.iter().fold(PacketSet::empty(), |a, n| a.union(&n.set));
+            let (here, need) = need_at(needs, &place);
             let rules: &Vec<SgRule> = match dir {
                 Dir::Inbound => &sg.ingress,
                 Dir::Outbound => &sg.egress,
             };
             for r in rules {
-                out.compared += 1;
                 let current = NewRule::Sg {
                     group: sg.id.clone(),
                     dir,
                     rule: r.clone(),
                 };
-                let set = current.packets(net);
-                let excess = set.difference(&need);
-                if excess.is_empty() {
+                let Some((set, excess)) = out.compare(net, &current, &need) else {
                     continue;
-                }
+                };
                 let narrowed = narrow(
                     net,
                     &place,
@@ -249,11 +280,6 @@ fn tighten_groups(net: &Network, vpcs: &BTreeSet<String>, needs: &[Need], out: &
                         }
                     },
                 );
-                let verdict = if narrowed.is_empty() {
-                    Verdict::Remove
-                } else {
-                    Verdict::Narrow
-                };
                 for n in &narrowed {
                     if let NewRule::Sg { rule, .. } = n {
                         out.changes.push(Change::SgAuthorize {
@@ -268,16 +294,15 @@ fn tighten_groups(net: &Network, vpcs: &BTreeSet<String>, needs: &[Need], out: &
                     dir,
                     rule: r.clone(),
                 });
-                out.findings.push(Finding {
-                    component: place.id().to_string(),
-                    rule: current.describe(),
-                    verdict,
+                out.found(
+                    place.id().to_string(),
+                    current.describe(),
                     excess,
-                    narrowed: narrowed
+                    narrowed
                         .iter()
                         .map(|n| strip_label(&n.describe(), "tighten"))
                         .collect(),
-                });
+                );
             }
         }
     }
@@ -292,8 +317,7 @@ fn tighten_nacls(net: &Network, vpcs: &BTreeSet<String>, needs: &[Need], out: &m
                 acl: acl.id.clone(),
                 dir,
             };
-            let here = need_at(needs, &place);
-            let need = here.iter().fold(PacketSet::empty(), |a, n| a.union(&n.set));
+            let (here, need) = need_at(needs, &place);
             let entries: &Vec<NaclEntry> = match dir {
                 Dir::Inbound => &acl.inbound,
                 Dir::Outbound => &acl.outbound,
@@ -303,17 +327,14 @@ fn tighten_nacls(net: &Network, vpcs: &BTreeSet<String>, needs: &[Need], out: &m
                 .iter()
                 .filter(|e| e.action == crate::model::Action::Allow)
             {
-                out.compared += 1;
                 let current = NewRule::Nacl {
                     acl: acl.id.clone(),
                     dir,
                     entry: e.clone(),
                 };
-                let set = current.packets(net);
-                let excess = set.difference(&need);
-                if excess.is_empty() {
+                let Some((set, excess)) = out.compare(net, &current, &need) else {
                     continue;
-                }
+                };
                 let narrowed = narrow(
                     net,
                     &place,
@@ -352,13 +373,12 @@ fn tighten_nacls(net: &Network, vpcs: &BTreeSet<String>, needs: &[Need], out: &m
                     x.number = next;
                     numbered.push(x);
                 }
-                let verdict = if numbered.is_empty() {
+                if numbered.is_empty() {
                     out.removals.push(Change::NaclDelete {
                         acl: acl.id.clone(),
                         dir,
                         entry: e.clone(),
                     });
-                    Verdict::Remove
                 } else {
                     for (k, x) in numbered.iter().enumerate() {
                         out.changes.push(if k == 0 {
@@ -376,18 +396,16 @@ fn tighten_nacls(net: &Network, vpcs: &BTreeSet<String>, needs: &[Need], out: &m
                             }
                         });
                     }
-                    Verdict::Narrow
-                };
-                out.findings.push(Finding {
-                    component: place.id().to_string(),
-                    rule: current.describe(),
-                    verdict,
+                }
+                out.found(
+                    place.id().to_string(),
+                    current.describe(),
                     excess,
-                    narrowed: numbered
+                    numbered
                         .iter()
                         .map(|x| crate::engine::describe_nacl_entry(x, dir.side()))
                         .collect(),
-                });
+                );
             }
         }
     }
@@ -462,20 +480,15 @@ fn tighten_auth(
                 endpoint: e.id.clone(),
                 rule: r.clone(),
             });
-            out.findings.push(Finding {
-                component: e.id.clone(),
-                rule: crate::engine::client::describe_auth_rule(r),
-                verdict: if narrowed.is_empty() {
-                    Verdict::Remove
-                } else {
-                    Verdict::Narrow
-                },
+            out.found(
+                e.id.clone(),
+                crate::engine::client::describe_auth_rule(r),
                 excess,
-                narrowed: narrowed
+                narrowed
                     .iter()
                     .map(crate::engine::client::describe_auth_rule)
                     .collect(),
-            });
+            );
         }
     }
 }

@@ -1,6 +1,12 @@
 //! Decoding a model of the solver into a concrete [`Packet`].
 
-use super::*;
+use ::z3::Model;
+use ::z3::ast::BV;
+
+use super::encode::Encoding;
+use super::places::Choice;
+use crate::hs;
+use crate::prove::solver::Packet;
 
 impl Encoding {
     pub(super) fn value(m: &Model, x: &BV) -> u128 {

@@ -1,6 +1,15 @@
 //! Encoding a query scope: the original packet's terms and the whole formula (`Encoding`).
 
-use super::*;
+use ::z3::ast::{BV, Bool};
+
+use super::facts::{answering, aws_services};
+use super::places::{Access, BackTo, Choice, Conntrack, Dir, Enc, St};
+use super::terms::{Hdr, Out, always, and, between, chain, num, or};
+use crate::engine::{Query, Start};
+use crate::hs::{self, Field, PacketSet};
+use crate::model::Network;
+use crate::model::node::Node;
+use crate::prove::solver::{ProveError, Scope};
 
 /// One scope's encoding.
 pub(super) struct Encoding {

@@ -1,6 +1,15 @@
 //! Facts read off the model for the encoding (addresses of VPCs and interfaces, route tables in order, association and Verified Access addresses): pure functions of the model.
 
-use super::*;
+use std::net::IpAddr;
+
+use ::z3::ast::{BV, Bool};
+use ipnet::IpNet;
+
+use super::terms::{Hdr, Out, addr, chain, ff, in_any, is_v4, never, num, or, public, tt};
+use crate::model::{
+    ClientVpnAssociation, Interface, Network, Route, RouteDest, RouteTable, TableRoute, VaEndpoint,
+    VaTarget,
+};
 
 /// Every CIDR of every VPC and subnet of the input.
 pub(super) fn vpc_cidrs(net: &Network) -> Vec<IpNet> {

@@ -1,6 +1,19 @@
 //! Encoding filters: protocol and ports, security-group rules and groups, network ACLs, Client VPN authorization: pure functions of the model and a header.
 
-use super::*;
+use ::z3::ast::{BV, Bool};
+use ipnet::IpNet;
+
+use super::facts::{association_addresses, eni_nets, subnet_v4, unknown_list_region, vpc_cidrs};
+use super::terms::{Filter, Hdr, and, between, ff, in_any, in_cidr, is_v4, num, or, special, tt};
+use crate::model::{Action, ClientVpnEndpoint, Network, Peer, PortMatch, Protocol, SgRule};
+
+/// Which direction of a filter (security groups, network ACL) a packet
+/// meets: what comes in, or what goes out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Side {
+    Ingress,
+    Egress,
+}
 
 /// Protocol and ports / ICMP type of a rule.
 pub(super) fn proto_ports(proto: Protocol, ports: PortMatch, h: &Hdr) -> Bool {

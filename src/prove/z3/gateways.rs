@@ -1,6 +1,23 @@
 //! Encoding gateways: internet, egress-only, virtual private and NAT gateways, peering, and entries from outside.
 
-use super::*;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use ::z3::ast::BV;
+use ipnet::IpNet;
+
+use super::facts::{instance_primary, table_routes};
+use super::filters::Side;
+use super::places::{Dir, Enc, Entry, R, St};
+use super::terms::{Out, addr, always, chain, in_any, in_cidr, is_v4, never, num, special};
+use crate::hs;
+use crate::model::node::{Cross, Node};
+use crate::model::{RouteState, Target};
+
+/// [`crate::model::aws::ASSIGNED_PUBLIC`] in the encoding's address space.
+fn assigned_public() -> u128 {
+    hs::addr(crate::model::aws::ASSIGNED_PUBLIC)
+}
 
 impl<'n> Enc<'n> {
     // ---------- gateways ----------

@@ -4,10 +4,16 @@
 
 use std::net::IpAddr;
 
-use super::*;
-use crate::engine::{self, QuerySpec, Verdict};
+use ipnet::IpNet;
+
+use super::facts::instance_primary;
+use super::solve::Z3Solver;
+use crate::engine::{self, QuerySpec, Start, Verdict};
 use crate::ingest::Loader;
-use crate::model::Platform;
+use crate::model::{
+    Network, Peer, Platform, PortMatch, Protocol, Route, RouteDest, RouteState, SgRule, Target,
+};
+use crate::prove::solver::{ProveError, Scope, Solver, Witnesses};
 
 /// Dual-stack `vpc-a` (internet gateway; a route to a virtual private
 /// gateway), `vpc-b` with only an egress-only internet gateway.

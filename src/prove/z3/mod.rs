@@ -4,7 +4,7 @@
 //! `::ffff:a.b.c.d`; 16-bit ports; 8-bit protocol, ICMP type and code) and
 //! symbolic choices of the network (translated source addresses and ports,
 //! the Client VPN association or Verified Access subnet) are walked
-//! structurally through the topology: every place a packet can be is a function returning an [`Out`] — "gets
+//! structurally through the topology: every place a packet can be is a function returning an [`Out`](terms::Out) — "gets
 //! there and back" and "undecidable from the input" as two formulas over the
 //! packet and the choices; "fails" is neither. Branches (route choice, which
 //! interface holds an address) are `if-then-else` chains in the order the
@@ -15,7 +15,7 @@
 //! Then: `fails` = SAT(packet in query ∧ choices in range ∧ ¬ok),
 //! `reaches` = SAT(… ∧ ok), `undecided` = SAT(… ∧ unknown). A third formula,
 //! `unsup`, marks branches the encoding does not decide; if a packet of the
-//! query can take one (SAT first), the answer is [`ProveError::Unsupported`].
+//! query can take one (SAT first), the answer is [`ProveError::Unsupported`](crate::prove::ProveError::Unsupported).
 //!
 //! Real-account semantics (`spec9.md` A–N, from the model, not the engine):
 //! IPv6 addresses of a VPC are its internet addresses (in through its
@@ -36,34 +36,6 @@
 //! back through the gateway's route table; a reply of an internet
 //! connection routed to one never reaches the host). Unsupported: a NAT
 
-use std::collections::BTreeSet;
-use std::net::IpAddr;
-
-use ::z3::ast::{Ast, BV, Bool};
-use ::z3::{Model, Params, SatResult};
-use ipnet::IpNet;
-
-use super::{Packet, ProveError, Scope, Solver, Witnesses};
-use crate::engine::{Query, Start};
-use crate::hs::{self, Field, PacketSet};
-use crate::model::node::{Cross, Node};
-use crate::model::{
-    Action, ClientVpnAssociation, ClientVpnEndpoint, Interface, Network, Peer, PortMatch, Protocol,
-    Route, RouteDest, RouteState, RouteTable, SgRule, TableRoute, Target, TgwAttachment,
-    TgwResourceType, TgwRouteState, TransitGateway, VaEndpoint, VaTarget,
-};
-
-use crate::model::aws::{NAT_PORTS, SPECIAL_BLOCKS};
-
-/// [`crate::model::aws::ASSIGNED_PUBLIC`] in the encoding's address space.
-pub(super) fn assigned_public() -> u128 {
-    hs::addr(crate::model::aws::ASSIGNED_PUBLIC)
-}
-/// Nodes one direction of a walk may pass before it is called a routing loop.
-pub(super) const MAX_NODES: usize = 12;
-/// Per solver call.
-pub(super) const TIMEOUT_MS: u32 = 120_000;
-
 // The stages, bottom up: terms -> facts (read off the model) -> filters ->
 // places (`places`, `routes`, `gateways`: the walk over the topology) ->
 // encode (a query scope as one formula) -> solve (the solver loop) -> decode
@@ -78,12 +50,6 @@ mod routes;
 mod solve;
 mod terms;
 mod transit;
-
-use encode::*;
-use facts::*;
-use filters::*;
-use places::*;
-use terms::*;
 
 pub use solve::Z3Solver;
 

@@ -1,18 +1,30 @@
 //! Encoding the places a packet can be: the walk state (`St`, `Conntrack`; the
 //! nodes are `model::Node`), the encoder (`Enc`), access entries (Client VPN, Verified Access) and nodes.
 
-use super::*;
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use ::z3::ast::{BV, Bool};
+use ipnet::IpNet;
+
+use super::facts::{association_addresses, subnet_v4, va_targets};
+use super::filters::{Side, authorized, nacl_filter, sg_filter};
+use super::terms::{Filter, Hdr, Out, between, chain, ff, in_any, in_cidr, never, num, or, tt};
+use crate::engine::Query;
+use crate::model::aws::NAT_PORTS;
+use crate::model::node::{Cross, Node};
+use crate::model::{
+    ClientVpnAssociation, ClientVpnEndpoint, Interface, Network, VaEndpoint, VaTarget,
+};
+use crate::prove::solver::ProveError;
+
+/// Nodes one direction of a walk may pass before it is called a routing loop.
+const MAX_NODES: usize = 12;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum Dir {
     Forward,
     Return,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Side {
-    Ingress,
-    Egress,
 }
 
 #[derive(Clone, Default)]

@@ -1,6 +1,17 @@
 //! Encoding routing: route tables, delivery, arrival and the reply.
 
-use super::*;
+use ::z3::ast::{BV, Bool};
+use ipnet::IpNet;
+
+use super::facts::{
+    answering, association_addresses, eni_nets, forwards_elsewhere, subnet_v4, table_routes,
+};
+use super::filters::Side;
+use super::places::{BackTo, Dir, Enc, R, St};
+use super::terms::{Hdr, Out, addr, always, chain, ff, in_any, in_cidr, never, num};
+use crate::model::node::{Cross, Node};
+use crate::model::{Interface, RouteState, Target};
+use crate::prove::solver::ProveError;
 
 impl<'n> Enc<'n> {
     // ---------- routing ----------

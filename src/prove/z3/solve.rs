@@ -1,6 +1,15 @@
 //! The solver loop: the `Solver` implementation that asks z3 for a failing, a succeeding and an undecided packet.
 
-use super::*;
+use ::z3::{Params, SatResult};
+
+use super::encode::encode;
+use super::terms::never;
+use crate::engine::Query;
+use crate::model::Network;
+use crate::prove::solver::{ProveError, Scope, Solver, Witnesses};
+
+/// Per solver call.
+const TIMEOUT_MS: u32 = 120_000;
 
 /// z3, through the `z3` crate against the system libz3.
 #[derive(Debug, Default)]

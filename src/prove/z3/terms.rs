@@ -1,6 +1,12 @@
 //! Terms: bit-vector helpers, address predicates, the header (`Hdr`), the outcome of a place (`Out`) and filters (`Filter`).
 
-use super::*;
+use std::net::IpAddr;
+
+use ::z3::ast::{Ast, BV, Bool};
+use ipnet::IpNet;
+
+use crate::hs;
+use crate::model::aws::SPECIAL_BLOCKS;
 
 // ---------- terms ----------
 

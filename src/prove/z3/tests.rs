@@ -1,7 +1,17 @@
-use super::*;
+use ::z3::ast::{Ast, Bool};
+use ipnet::IpNet;
+
+use super::filters::{Side, nacl_filter, sg_filter};
+use super::solve::Z3Solver;
+use super::terms::{Hdr, in_cidr, num, special};
 use crate::engine::{self, QuerySpec};
+use crate::hs;
 use crate::ingest::Loader;
-use crate::model::{NaclEntry, NetworkAcl, Origin, SecurityGroup};
+use crate::model::{
+    Action, NaclEntry, Network, NetworkAcl, Origin, Peer, PortMatch, Protocol, SecurityGroup,
+    SgRule,
+};
+use crate::prove::solver::{Scope, Solver};
 
 fn ip(s: &str) -> u128 {
     hs::addr(s.parse().unwrap())

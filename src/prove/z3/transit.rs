@@ -8,7 +8,16 @@
 //! Direct Connect gateway attachments lead on-premises, which answers back
 //! through the same attachment.
 
-use super::*;
+use ::z3::ast::Bool;
+use ipnet::IpNet;
+
+use super::facts::ordered_routes;
+use super::filters::Side;
+use super::places::{Dir, Enc, R, St};
+use super::terms::{Filter, Hdr, Out, chain, ff, is_v4};
+use crate::hs;
+use crate::model::node::{Cross, Node};
+use crate::model::{TgwAttachment, TgwResourceType, TgwRouteState, TransitGateway};
 
 /// Transit gateway entries one direction of a branch may make before the
 /// encoding calls it a loop (`unsupported` when a packet gets there).

@@ -9,6 +9,9 @@ use crate::explain::Names;
 use crate::exposure::{Exposed, Exposure};
 use crate::model::Network;
 
+use super::findings::{
+    Finding, FindingsReport, Severity, exposure_severity, last_allow, rule_in_hop,
+};
 use super::who::{WhoSourceOut, source_out_of};
 
 #[derive(Serialize, Debug, Clone, PartialEq, Eq)]
@@ -207,7 +210,7 @@ impl ExposureReport {
     }
 }
 
-impl super::FindingsReport {
+impl FindingsReport {
     /// `exposure`: one finding per interface and source class. The internet
     /// reaching an interface fails (severity by port, as for `who`) and
     /// points at the last rule that lets it in; access users pass
@@ -225,7 +228,7 @@ impl super::FindingsReport {
                 let internet = f.source == crate::who::Source::Internet;
                 let ports = f.ports();
                 let path = crate::exposure::witness(f, &e.eni);
-                let allow = path.and_then(|p| super::findings::last_allow(p.forward.hops.iter()));
+                let allow = path.and_then(|p| last_allow(p.forward.hops.iter()));
                 let mut details = format!(
                     "{} -> {} {} {}\nfrom {}\nvia {}\n",
                     out.source,
@@ -245,7 +248,7 @@ impl super::FindingsReport {
                         }
                     }
                 }
-                findings.push(super::Finding {
+                findings.push(Finding {
                     rule_id: format!(
                         "reach/exposure/{}",
                         if internet { "internet" } else { "access" }
@@ -256,9 +259,9 @@ impl super::FindingsReport {
                     ),
                     passed: !internet,
                     severity: if internet {
-                        super::findings::exposure_severity(true, &ports)
+                        exposure_severity(true, &ports)
                     } else {
-                        super::Severity::None
+                        Severity::None
                     },
                     message: format!(
                         "{} reaches {} ({}, {} risk) on {} {} from {}",
@@ -274,7 +277,7 @@ impl super::FindingsReport {
                     resource: allow
                         .map(|h| h.component.clone())
                         .or_else(|| Some(e.eni.clone())),
-                    rule: allow.and_then(|h| super::findings::rule_in_hop(&h.rule)),
+                    rule: allow.and_then(|h| rule_in_hop(&h.rule)),
                     flow_class: format!(
                         "{}->{}:{}/{}",
                         f.source.key(),
