@@ -74,7 +74,12 @@ pub(super) fn reached_many(
         }
     }
     let members: Option<BTreeSet<&String>> = these.map(|t| t.values().flatten().collect());
-    let mut classes = engine::source_classes(net);
+    // One walk per place (the classes of one subnet, each member through
+    // its own groups: `engine::source_places`).
+    let mut classes: Vec<Vec<String>> = engine::source_places(net)
+        .into_iter()
+        .map(|g| g.into_iter().flat_map(|(_, c)| c).collect())
+        .collect();
     if let Some(m) = &members {
         for c in &mut classes {
             c.retain(|e| m.contains(&e));

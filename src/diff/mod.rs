@@ -264,6 +264,35 @@ fn reached(
     Ok(out)
 }
 
+/// The answer of one interface's own walk to `dst` for `key` (`None` when
+/// either is not in `net`).
+fn own_answer(
+    net: &Network,
+    dst: &str,
+    eni: &str,
+    services: &[(Protocol, (u16, u16))],
+    key: &(String, u8),
+) -> Option<Arc<Analysis>> {
+    if !net.interfaces.contains_key(dst) || !net.interfaces.contains_key(eni) {
+        return None;
+    }
+    // Only the key's protocol (every address of `dst` is asked).
+    let all = [
+        Protocol::TCP,
+        Protocol::UDP,
+        Protocol::ICMP,
+        Protocol::ICMPV6,
+    ]
+    .map(|p| (p, (0, if p.is_icmp() { 255 } else { u16::MAX })));
+    let services: Vec<(Protocol, (u16, u16))> = if services.is_empty() { &all[..] } else { services }
+        .iter()
+        .copied()
+        .filter(|(p, _)| proto_number(*p) == key.1)
+        .collect();
+    let r = reached(net, dst, &services, From::These(vec![eni.to_string()])).ok()?;
+    r.get(key).map(|v| v.4.clone())
+}
+
 /// The paths of `a` that carry any of `packets`.
 fn carrying<'a>(a: &'a Analysis, packets: &'a PacketSet) -> impl Iterator<Item = &'a Path> {
     a.paths.iter().filter(move |p| {
@@ -685,6 +714,7 @@ pub fn diff_services(
             continue;
         };
         out.compared += 1;
+        let bulk = asked.is_some();
         let (rb, ra) = match asked {
             Some(r) => r,
             None => (
@@ -715,6 +745,16 @@ pub fn diff_services(
             let to = ato.or(bto).unwrap_or(dst_ip);
             let source = asrc.or(bsrc).cloned().expect("a side has the key");
             let protocol = Protocol::Number(key.1);
+            // Read off a walk from a whole subnet, whose explanation names
+            // every member's groups: the class's own walk explains a change.
+            let changed = !as_.same_as(&bs) || !au.difference(&bu).is_empty();
+            let (ban, aan) = match &source {
+                Source::Interfaces { enis, .. } if bulk && changed => (
+                    own_answer(before, dst, &enis[0], &here, key),
+                    own_answer(after, dst, &enis[0], &here, key),
+                ),
+                _ => (ban, aan),
+            };
             let mut src_ids: Vec<&str> = vec![dst.as_str()];
             if let Source::Interfaces { enis, subnet, .. } = &source {
                 src_ids.extend(enis.iter().map(String::as_str));
