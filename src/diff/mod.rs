@@ -189,7 +189,8 @@ fn point(ip: IpAddr) -> IntervalSet {
 /// What reaches one destination, per (source key, protocol): the packets
 /// that get there and back for some network choice, those undecided, the
 /// source class and the answer.
-type Reached = BTreeMap<(String, u8), (IpAddr, PacketSet, PacketSet, Source, Arc<Analysis>)>;
+type Reached =
+    BTreeMap<(String, u8), (IpAddr, PacketSet, PacketSet, Source, Option<Arc<Analysis>>)>;
 
 fn proto_number(p: Protocol) -> u8 {
     match p {
@@ -248,7 +249,7 @@ fn reached(
                             reach.some.restrict(Field::Src, &point(ip)),
                             reach.undecided.restrict(Field::Src, &point(ip)),
                             one,
-                            analysis.clone(),
+                            Some(analysis.clone()),
                         ),
                     );
                 }
@@ -256,7 +257,7 @@ fn reached(
             _ => {
                 out.insert(
                     (format!("{} to {to}", source.key()), p),
-                    (to, reach.some, reach.undecided, source, analysis),
+                    (to, reach.some, reach.undecided, source, Some(analysis)),
                 );
             }
         }
@@ -290,7 +291,7 @@ fn own_answer(
         .filter(|(p, _)| proto_number(*p) == key.1)
         .collect();
     let r = reached(net, dst, &services, From::These(vec![eni.to_string()])).ok()?;
-    r.get(key).map(|v| v.4.clone())
+    r.get(key).and_then(|v| v.4.clone())
 }
 
 /// The paths of `a` that carry any of `packets`.
@@ -731,15 +732,11 @@ pub fn diff_services(
         let keys: BTreeSet<&(String, u8)> = rb.keys().chain(ra.keys()).collect();
         for key in keys {
             let (bs, bu, bsrc, ban, bto) = match rb.get(key) {
-                Some((to, s, u, src, an)) => {
-                    (s.clone(), u.clone(), Some(src), Some(an.clone()), Some(*to))
-                }
+                Some((to, s, u, src, an)) => (s.clone(), u.clone(), Some(src), an.clone(), Some(*to)),
                 None => (PacketSet::empty(), PacketSet::empty(), None, None, None),
             };
             let (as_, au, asrc, aan, ato) = match ra.get(key) {
-                Some((to, s, u, src, an)) => {
-                    (s.clone(), u.clone(), Some(src), Some(an.clone()), Some(*to))
-                }
+                Some((to, s, u, src, an)) => (s.clone(), u.clone(), Some(src), an.clone(), Some(*to)),
                 None => (PacketSet::empty(), PacketSet::empty(), None, None, None),
             };
             let to = ato.or(bto).unwrap_or(dst_ip);

@@ -17,7 +17,7 @@ mod rules;
 mod walk;
 
 pub use analysis::{Access, Analysis, Cause, Direction, End, Hop, Leaf, Path, Reach, Verdict, Via};
-pub use check::{check, check_packets, reach_of};
+pub use check::{check, check_packets};
 pub use classes::{source_classes, source_places};
 pub use flow::Flow;
 pub use query::{

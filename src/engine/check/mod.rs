@@ -11,7 +11,7 @@ use crate::hs::PacketSet;
 use crate::model::Network;
 
 use crate::engine::access::users_and_decisions;
-use crate::engine::analysis::{Analysis, Path, Reach};
+use crate::engine::analysis::Analysis;
 use crate::engine::flow::Flow;
 use crate::engine::query::{EngineError, Query, QueryOptions, QuerySpec, Start};
 use crate::engine::walk;
@@ -63,12 +63,6 @@ pub fn check(net: &Network, query: Query) -> Analysis {
 /// replay a counterexample the prover found). Same walk as [`check`].
 pub fn check_packets(net: &Network, query: Query, only: &PacketSet) -> Analysis {
     check_within(net, query, Some(only))
-}
-
-/// What these paths (some of one answer's) carry there and back: for
-/// reading one destination's share off a walk toward many (`diff`).
-pub fn reach_of<'p>(paths: impl IntoIterator<Item = &'p Path>) -> Reach {
-    paths::reach(paths)
 }
 
 fn check_within(net: &Network, query: Query, only: Option<&PacketSet>) -> Analysis {
