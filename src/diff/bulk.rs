@@ -18,7 +18,6 @@ use crate::hs::{self, Field};
 use crate::model::{Network, Protocol};
 use crate::who::{self, From, Source};
 
-
 use super::{Reached, point, proto_number, reached};
 
 /// One address of a destination asked in a asked.
@@ -181,7 +180,9 @@ fn place_reach(
         return Ok(Vec::new());
     }
     let p = proto_number(asked.protocol);
-    let got = some.project(Field::Src).union(&undecided.project(Field::Src));
+    let got = some
+        .project(Field::Src)
+        .union(&undecided.project(Field::Src));
     let mut out = Reached::new();
     for e in &members {
         let Some(i) = net.interfaces.get(e) else {

@@ -240,7 +240,10 @@ fn a_lost_group_reference_loses_the_ipv6_flow_too() {
             .unwrap_or_else(|| panic!("skip={skip}: no IPv6 loss in {lost:#?}"));
         assert!(v6.contains("2600:1f18:4a3:6a01::10"), "{v6}");
         assert!(v6.contains("dport 5432"), "{v6}");
-        assert!(lost.iter().any(|l| l.starts_with("10.0.2.30 ")), "{lost:#?}");
+        assert!(
+            lost.iter().any(|l| l.starts_with("10.0.2.30 ")),
+            "{lost:#?}"
+        );
     }
 }
 
@@ -738,7 +741,8 @@ pub fn fast_diff_matches_full(
         v
     };
     let (kf, kb) = (key(&fast), key(&full));
-    let names = |k: &[(String, reach::hs::PacketSet)]| k.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+    let names =
+        |k: &[(String, reach::hs::PacketSet)]| k.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
     if names(&kf) != names(&kb) {
         return Err(format!(
             "flow classes differ: fast {:#?} full {:#?}",

@@ -174,7 +174,11 @@ fn mutated(net: &Network, n: usize) -> Option<Network> {
             let g = after
                 .security_groups
                 .get_mut(groups.get((n / 3) % groups.len().max(1))?)?;
-            let rules = if n % 3 == 0 { &mut g.ingress } else { &mut g.egress };
+            let rules = if n.is_multiple_of(3) {
+                &mut g.ingress
+            } else {
+                &mut g.egress
+            };
             if rules.is_empty() {
                 return None;
             }

@@ -444,7 +444,10 @@ fn class_groups(
         let i = net.interfaces.get(e)?;
         let g = sorted(i);
         differ |= g != own;
-        match out.iter_mut().find(|(_, x, l)| *x == g && *l == i.groupless()) {
+        match out
+            .iter_mut()
+            .find(|(_, x, l)| *x == g && *l == i.groupless())
+        {
             Some((addrs, ..)) => *addrs = addrs.union(&point(*a)),
             None => out.push((point(*a), g, i.groupless())),
         }

@@ -1,0 +1,275 @@
+//! Comparing one destination's answers before and after: the flow changes,
+//! each with the changes that explain it (the resources its packets met).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::engine::{Analysis, Path};
+use crate::hs::PacketSet;
+use crate::model::{Network, Protocol};
+use crate::who::{From, Source};
+
+use super::{Because, Change, Direction, FlowChange, Presence, Reached, proto_number, reached};
+
+/// The answer of one interface's own walk to `dst` for `key` (`None` when
+/// either is not in `net`).
+fn own_answer(
+    net: &Network,
+    dst: &str,
+    eni: &str,
+    services: &[(Protocol, (u16, u16))],
+    key: &(String, u8),
+) -> Option<Arc<Analysis>> {
+    if !net.interfaces.contains_key(dst) || !net.interfaces.contains_key(eni) {
+        return None;
+    }
+    // Only the key's protocol (every address of `dst` is asked).
+    let all = [
+        Protocol::TCP,
+        Protocol::UDP,
+        Protocol::ICMP,
+        Protocol::ICMPV6,
+    ]
+    .map(|p| (p, (0, if p.is_icmp() { 255 } else { u16::MAX })));
+    let services: Vec<(Protocol, (u16, u16))> = if services.is_empty() {
+        &all[..]
+    } else {
+        services
+    }
+    .iter()
+    .copied()
+    .filter(|(p, _)| proto_number(*p) == key.1)
+    .collect();
+    let r = reached(net, dst, &services, From::These(vec![eni.to_string()])).ok()?;
+    r.get(key).and_then(|v| v.4.clone())
+}
+
+/// The paths of `a` that carry any of `packets`.
+fn carrying<'a>(a: &'a Analysis, packets: &'a PacketSet) -> impl Iterator<Item = &'a Path> {
+    a.paths.iter().filter(move |p| {
+        p.forward.flow.some.overlaps(packets)
+            || p.back
+                .as_ref()
+                .is_some_and(|b| b.flow.some.overlaps(packets))
+    })
+}
+
+/// A hop the changed packets met: (component, line, rule text, allowed?).
+type Met = (String, String, String, bool);
+
+/// The hops `packets` met in `a` (`side`: "before" or "after").
+fn met(side: &str, a: &Analysis, packets: &PacketSet) -> Vec<Met> {
+    let mut out = Vec::new();
+    for p in carrying(a, packets) {
+        for leaf in std::iter::once(&p.forward).chain(p.back.as_ref()) {
+            for h in &leaf.hops {
+                // Replies of tracked connections say nothing about a change.
+                if h.action == "allow-stateful" {
+                    continue;
+                }
+                out.push((
+                    h.component.clone(),
+                    format!(
+                        "{side} ({}): {} {} {}",
+                        leaf.direction.name(),
+                        h.component,
+                        h.action,
+                        h.rule
+                    ),
+                    h.rule.clone(),
+                    h.action != "deny",
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The changes that explain `packets` changing between the two answers, and
+/// what the packets met at each: for packets gained, where they stopped
+/// before and the changed rule that lets them through after; for packets
+/// lost, what let them through before and where they stop after.
+fn because(
+    changes: &[Change],
+    before: Option<&Analysis>,
+    after: Option<&Analysis>,
+    packets: &PacketSet,
+    direction: Direction,
+    ids: &[&str],
+) -> Vec<Because> {
+    let mb = before
+        .map(|a| met("before", a, packets))
+        .unwrap_or_default();
+    let ma = after.map(|a| met("after", a, packets)).unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, c) in changes.iter().enumerate() {
+        let at_b: Vec<&Met> = mb.iter().filter(|m| m.0 == c.resource).collect();
+        let at_a: Vec<&Met> = ma.iter().filter(|m| m.0 == c.resource).collect();
+        let named = ids.contains(&c.resource.as_str());
+        if at_b.is_empty() && at_a.is_empty() && !named {
+            continue;
+        }
+        let names_detail = |m: &Met| c.details.iter().any(|d| label_in(&m.2, &d.label));
+        let mut details: Vec<usize> = c
+            .details
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| at_b.iter().chain(&at_a).any(|m| label_in(&m.2, &d.label)))
+            .map(|(j, _)| j)
+            .collect();
+        if details.is_empty() {
+            details = (0..c.details.len()).collect();
+        }
+        // What to show of each side.
+        let shown: Vec<&Met> = match direction {
+            Direction::Gained => {
+                let allow: Vec<&Met> = at_a.iter().copied().filter(|m| m.3).collect();
+                let changed: Vec<&Met> =
+                    allow.iter().copied().filter(|m| names_detail(m)).collect();
+                at_b.iter()
+                    .copied()
+                    .filter(|m| !m.3)
+                    .chain(if changed.is_empty() { allow } else { changed })
+                    .collect()
+            }
+            Direction::Lost => at_b
+                .iter()
+                .copied()
+                .filter(|m| m.3)
+                .chain(at_a.iter().copied().filter(|m| !m.3))
+                .collect(),
+            Direction::Undecided => at_a.clone(),
+        };
+        let mut lines: Vec<String> = Vec::new();
+        for m in shown {
+            if !lines.contains(&m.1) {
+                lines.push(m.1.clone());
+            }
+        }
+        out.push(Because {
+            change: i,
+            details,
+            met: lines,
+        });
+    }
+    out
+}
+
+/// Whether a hop's rule text names the rule `label` (`sgr-…`, `inbound rule 100`).
+fn label_in(rule: &str, label: &str) -> bool {
+    if label.is_empty() || rule.is_empty() {
+        return false;
+    }
+    match rule.find(label) {
+        None => false,
+        Some(at) => {
+            // `inbound rule 10` must not match `inbound rule 100`.
+            let next = rule[at + label.len()..].chars().next();
+            !next.is_some_and(|c| c.is_ascii_alphanumeric())
+        }
+    }
+}
+
+/// The two networks compared and what changed between them.
+pub(super) struct Sides<'n> {
+    pub(super) before: &'n Network,
+    pub(super) after: &'n Network,
+    pub(super) changes: &'n [Change],
+    /// The answers are the fast way's (`bulk`): interfaces' have no
+    /// explanation of their own.
+    pub(super) bulk: bool,
+}
+
+impl Sides<'_> {
+    /// The flow changes of one destination, from what reached it before
+    /// (`rb`) and after (`ra`).
+    pub(super) fn compare(
+        &self,
+        dst: &String,
+        here: &[(Protocol, (u16, u16))],
+        rb: Reached,
+        ra: Reached,
+    ) -> Vec<FlowChange> {
+        let (before, after, changes, bulk) = (self.before, self.after, self.changes, self.bulk);
+        let (b, a) = (before.interfaces.get(dst), after.interfaces.get(dst));
+        let presence = match (b, a) {
+            (Some(_), Some(_)) => Presence::Both,
+            (None, Some(_)) => Presence::Added,
+            _ => Presence::Removed,
+        };
+        let Some(dst_ip) = a.or(b).and_then(|i| i.primary_ip()) else {
+            return Vec::new();
+        };
+        let mut flows = Vec::new();
+        let keys: BTreeSet<&(String, u8)> = rb.keys().chain(ra.keys()).collect();
+        for key in keys {
+            let (bs, bu, bsrc, ban, bto) = match rb.get(key) {
+                Some((to, s, u, src, an)) => {
+                    (s.clone(), u.clone(), Some(src), an.clone(), Some(*to))
+                }
+                None => (PacketSet::empty(), PacketSet::empty(), None, None, None),
+            };
+            let (as_, au, asrc, aan, ato) = match ra.get(key) {
+                Some((to, s, u, src, an)) => {
+                    (s.clone(), u.clone(), Some(src), an.clone(), Some(*to))
+                }
+                None => (PacketSet::empty(), PacketSet::empty(), None, None, None),
+            };
+            let to = ato.or(bto).unwrap_or(dst_ip);
+            let source = asrc.or(bsrc).cloned().expect("a side has the key");
+            let protocol = Protocol::Number(key.1);
+            // Read off a walk from a whole subnet, whose explanation names
+            // every member's groups: the class's own walk explains a change.
+            let changed = !as_.same_as(&bs) || !au.difference(&bu).is_empty();
+            let (ban, aan) = match &source {
+                Source::Interfaces { enis, .. } if bulk && changed => (
+                    own_answer(before, dst, &enis[0], here, key),
+                    own_answer(after, dst, &enis[0], here, key),
+                ),
+                _ => (ban, aan),
+            };
+            let mut src_ids: Vec<&str> = vec![dst.as_str()];
+            if let Source::Interfaces { enis, subnet, .. } = &source {
+                src_ids.extend(enis.iter().map(String::as_str));
+                src_ids.push(subnet);
+            }
+            if let Source::Access { endpoint, .. } = &source {
+                src_ids.push(endpoint);
+            }
+            if let Some(i) = a.or(b) {
+                src_ids.push(&i.subnet);
+            }
+            for (direction, mut packets) in [
+                (Direction::Gained, as_.difference(&bs)),
+                (Direction::Lost, bs.difference(&as_)),
+                (Direction::Undecided, au.difference(&bu)),
+            ] {
+                if packets.is_empty() {
+                    continue;
+                }
+                packets.coalesce();
+                let because = because(
+                    changes,
+                    ban.as_deref(),
+                    aan.as_deref(),
+                    &packets,
+                    direction,
+                    &src_ids,
+                );
+                flows.push(FlowChange {
+                    dst: dst.clone(),
+                    dst_ip: to,
+                    presence,
+                    source: source.clone(),
+                    protocol,
+                    direction,
+                    packets,
+                    because,
+                    before: ban.clone(),
+                    after: aan.clone(),
+                });
+            }
+        }
+        flows
+    }
+}
