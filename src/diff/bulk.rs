@@ -20,7 +20,7 @@ use crate::who::{self, From, Source};
 
 use super::{Reached, point, proto_number, reached};
 
-/// One address of a destination asked in a asked.
+/// One address of a destination.
 struct Target<'a> {
     dst: &'a str,
     to: IpAddr,
@@ -40,12 +40,12 @@ struct Asked<'a> {
 /// [`reached`] of every destination of `dsts` in `net` (those not in `net`
 /// are left out): from every source (`these` = `None`, `From::All`), or
 /// from interfaces by ID, each destination `d` from those of `these[d]`
-/// (`From::These`).
+/// (`From::These`), and from the internet too where `these[d]` says so.
 pub(super) fn reached_many(
     net: &Network,
     dsts: &[&String],
     services: &[(Protocol, (u16, u16))],
-    these: Option<&BTreeMap<&String, Vec<String>>>,
+    these: Option<&BTreeMap<&String, (Vec<String>, bool)>>,
 ) -> Result<BTreeMap<String, Reached>, EngineError> {
     let dsts: Vec<&String> = dsts
         .iter()
@@ -53,14 +53,21 @@ pub(super) fn reached_many(
         .filter(|d| net.interfaces.contains_key(*d))
         .collect();
     let mut out: BTreeMap<String, Reached> = BTreeMap::new();
-    if these.is_none() {
+    {
         let others: Vec<Result<(String, Reached), EngineError>> = dsts
             .par_iter()
             .map(|d| {
-                let mut r = reached(net, d, services, From::Internet)?;
+                let (internet, clients) = match these {
+                    None => (true, true),
+                    Some(t) => (t.get(*d).is_some_and(|x| x.1), false),
+                };
+                let mut r = Reached::new();
+                if internet {
+                    r = reached(net, d, services, From::Internet)?;
+                }
                 let has_access =
                     !net.client_vpn_endpoints.is_empty() || !net.va_endpoints.is_empty();
-                if has_access {
+                if clients && has_access {
                     r.extend(reached(net, d, services, From::Client)?);
                 }
                 Ok(((*d).clone(), r))
@@ -71,7 +78,7 @@ pub(super) fn reached_many(
             out.insert(d, r);
         }
     }
-    let members: Option<BTreeSet<&String>> = these.map(|t| t.values().flatten().collect());
+    let members: Option<BTreeSet<&String>> = these.map(|t| t.values().flat_map(|x| &x.0).collect());
     // One walk per place (the classes of one subnet, each member through
     // its own groups: `engine::source_places`).
     let mut classes: Vec<Vec<String>> = engine::source_places(net)
@@ -95,7 +102,7 @@ pub(super) fn reached_many(
         .collect();
     for s in shares {
         for (d, r) in s? {
-            let keep = these.and_then(|t| t.get(&d));
+            let keep = these.and_then(|t| t.get(&d)).map(|x| &x.0);
             let into = out.entry(d).or_default();
             for (k, v) in r {
                 let Source::Interfaces { enis, .. } = &v.3 else {
@@ -112,8 +119,8 @@ pub(super) fn reached_many(
 }
 
 /// The destinations' addresses (as `who` asks them: the primary private
-/// address, each public IPv4 address, the first IPv6 address) and services,
-/// one walk each.
+/// address, each public IPv4 address, the first IPv6 address), each with
+/// each service: a walk from every place for each.
 fn asked_of<'a>(
     net: &Network,
     dsts: &[&'a String],

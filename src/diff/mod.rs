@@ -279,9 +279,73 @@ enum Scope {
     /// These interfaces as sources (their own groups' egress or their
     /// interface changed), nothing else.
     Sources(Vec<String>),
-    /// Every source, on these services only (the destination's groups'
-    /// inbound rules changed for those packets, nothing else did).
-    Services(Vec<(Protocol, (u16, u16))>),
+    /// On these services only (the destination's groups' inbound rules
+    /// changed for those packets, nothing else did): every source, or only
+    /// those the changed rules name ([`Narrow`]).
+    Services(Vec<(Protocol, (u16, u16))>, Option<Narrow>),
+}
+
+/// The sources whose packets a change to inbound rules can treat
+/// differently: the interfaces whose own addresses the changed packets come
+/// from, and the internet if they come from some public address.
+#[derive(Debug, PartialEq, Eq)]
+struct Narrow {
+    ids: Vec<String>,
+    internet: bool,
+}
+
+/// [`Narrow`] for changed packets from `src`; `None` when a source's packets
+/// may arrive from an address not its own there: `src` meets an address
+/// the network translates sources to (an interface's public IP, a NAT
+/// gateway's addresses, a Client VPN association's or a Verified Access
+/// endpoint subnet's addresses, which replace their users' own).
+fn narrow_sources(before: &Network, after: &Network, src: &IntervalSet) -> Option<Narrow> {
+    for net in [before, after] {
+        let mut translated = IntervalSet::empty();
+        for i in net.interfaces.values() {
+            for p in i.private_ips.iter().filter_map(|p| p.public) {
+                translated = translated.union(&point(p));
+            }
+            if i.kind == "nat_gateway" || net.nat_gateway_by_interface(&i.id).is_some() {
+                translated = translated.union(&engine::sets::interface_addresses(i));
+            }
+        }
+        for n in net.nat_gateways.values() {
+            for a in n.private_ip.iter().chain(n.public_ip.iter()) {
+                translated = translated.union(&point(*a));
+            }
+        }
+        for e in net.client_vpn_endpoints.values() {
+            for a in &e.associations {
+                let at = engine::sets::association_addresses(net, a)
+                    .or_else(|| engine::sets::subnet_addresses(net, &a.subnet))?;
+                translated = translated.union(&at);
+            }
+        }
+        for e in net.va_endpoints.values() {
+            for s in &e.subnets {
+                translated = translated.union(&engine::sets::subnet_addresses(net, s)?);
+            }
+        }
+        if !translated.intersect(src).is_empty() {
+            return None;
+        }
+    }
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    for net in [before, after] {
+        for i in net.interfaces.values() {
+            if !engine::sets::interface_addresses(i)
+                .intersect(src)
+                .is_empty()
+            {
+                ids.insert(i.id.clone());
+            }
+        }
+    }
+    Some(Narrow {
+        ids: ids.into_iter().collect(),
+        internet: !engine::public_addresses().intersect(src).is_empty(),
+    })
 }
 
 /// The groups an interface carries in either network.
@@ -375,7 +439,7 @@ fn scope(before: &Network, after: &Network, changes: &[Change], dst: &str) -> Sc
     // Only the destination's own groups' inbound rules changed: every
     // source, on the services whose packets they treat differently.
     match inbound_services(before, after, &inbound_of) {
-        Some(services) => Scope::Services(services),
+        Some((services, src)) => Scope::Services(services, narrow_sources(before, after, &src)),
         None => Scope::Full,
     }
 }
@@ -401,14 +465,15 @@ fn narrowed(
 }
 
 /// The protocols and ports (ICMP types) of the packets the inbound rules of
-/// `groups` allow (or may) before and not after, or after and not before;
-/// `None` when a group is missing on a side. Only what `who` asks (tcp, udp,
-/// ICMP, ICMPv6) is listed: other protocols are not compared.
+/// `groups` allow (or may) before and not after, or after and not before,
+/// and their source addresses; `None` when a group is missing on a side.
+/// Only what `who` asks (tcp, udp, ICMP, ICMPv6) is listed: other protocols
+/// are not compared.
 fn inbound_services(
     before: &Network,
     after: &Network,
     groups: &[&str],
-) -> Option<Vec<(Protocol, (u16, u16))>> {
+) -> Option<(Services, IntervalSet)> {
     let mut changed = PacketSet::empty();
     for g in groups {
         let (by, bm) = engine::group_rules_set(before, g, engine::Side::Ingress)?;
@@ -444,7 +509,7 @@ fn inbound_services(
             out.push((p, (lo as u16, hi as u16)));
         }
     }
-    Some(out)
+    Some((out, changed.project(Field::Src)))
 }
 
 /// Compares `before` with `after`.
@@ -489,7 +554,7 @@ pub fn diff_services(
     }
     let affected = affected_vpcs(before, after, &changes);
     // What each destination needs compared: (destination, services, sources).
-    let mut plans: Vec<(&String, Services, From)> = Vec::new();
+    let mut plans: Vec<(&String, Services, From, bool)> = Vec::new();
     for dst in dsts {
         if only.is_some_and(|o| !o.contains(dst)) {
             continue;
@@ -506,19 +571,28 @@ pub fn diff_services(
         // `who`'s default: every tcp and udp port and every ICMP type of
         // each address's family (ICMPv6 for the interface's IPv6 address).
         let mut here: Vec<(Protocol, (u16, u16))> = services.to_vec();
+        // With `From::These`: the internet too.
+        let mut internet = false;
         let from = match (skip, scope(before, after, &changes, dst)) {
             (false, _) | (true, Scope::Full) => From::All,
             (true, Scope::Sources(ids)) if !ids.is_empty() => From::These(ids),
-            (true, Scope::Services(s)) if !s.is_empty() => {
+            (true, Scope::Services(s, narrow)) if !s.is_empty() => {
                 here = narrowed(services, &s);
                 if here.is_empty() {
                     continue;
                 }
-                From::All
+                match narrow {
+                    None => From::All,
+                    Some(n) if n.ids.is_empty() && !n.internet => continue,
+                    Some(n) => {
+                        internet = n.internet;
+                        From::These(n.ids)
+                    }
+                }
             }
             _ => continue,
         };
-        plans.push((dst, here, from));
+        plans.push((dst, here, from, internet));
     }
     // Skipping (the fast way): destinations asked alike are asked together,
     // one walk per source class toward all of them (`bulk`); the reference
@@ -526,7 +600,7 @@ pub fn diff_services(
     type Together = Vec<((Vec<(Protocol, (u16, u16))>, bool), Vec<usize>)>;
     let mut together: Together = Vec::new();
     if skip {
-        for (n, (_, here, from)) in plans.iter().enumerate() {
+        for (n, (_, here, from, _)) in plans.iter().enumerate() {
             let key = (here.clone(), *from == From::All);
             match together.iter_mut().find(|(k, _)| *k == key) {
                 Some((_, ns)) => ns.push(n),
@@ -541,10 +615,10 @@ pub fn diff_services(
     for ((here, all), members) in &together {
         for chunk in members.chunks(AT_ONCE) {
             let ds: Vec<&String> = chunk.iter().map(|n| plans[*n].0).collect();
-            let these: BTreeMap<&String, Vec<String>> = chunk
+            let these: BTreeMap<&String, (Vec<String>, bool)> = chunk
                 .iter()
                 .filter_map(|n| match &plans[*n].2 {
-                    From::These(ids) => Some((plans[*n].0, ids.clone())),
+                    From::These(ids) => Some((plans[*n].0, (ids.clone(), plans[*n].3))),
                     _ => None,
                 })
                 .collect();
@@ -568,7 +642,7 @@ pub fn diff_services(
             }
         }
     }
-    for (n, (dst, here, from)) in plans.iter().enumerate() {
+    for (n, (dst, here, from, _)) in plans.iter().enumerate() {
         out.compared += 1;
         if skip {
             continue;
