@@ -13,6 +13,7 @@
 //! line that defines a resource (SARIF, markdown).
 
 mod aws;
+mod cache;
 mod common;
 mod defaults;
 mod error;
@@ -27,6 +28,7 @@ use std::sync::Arc;
 
 use crate::model::Network;
 
+pub use cache::load_inputs;
 pub use error::IngestError;
 pub use locate::{Locator, SourceLine};
 use state::State;
