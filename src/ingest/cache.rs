@@ -190,9 +190,11 @@ fn name_hash(h: &Header) -> u64 {
 /// The cached network, `None` when there is no cache file, or why it is
 /// not used.
 fn read(path: &Path, now: &Header) -> Result<Option<Network>, String> {
+    if !path.exists() {
+        return Ok(None);
+    }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(format!("cannot read it: {}", io_text(&e))),
     };
     let corrupt = |what: &str| format!("corrupt: {what}");
