@@ -59,7 +59,7 @@ impl Default for Loader {
 /// A document read and parsed, not yet applied to the [`State`].
 enum Parsed {
     Json(aws::ParsedDocument),
-    Yaml(Arc<str>, yaml::Model),
+    Yaml(Arc<str>, Box<yaml::Model>),
 }
 
 impl Loader {
@@ -124,7 +124,7 @@ impl Loader {
     pub fn add_yaml(&mut self, file: &str, text: &str) -> Result<(), IngestError> {
         let file: Arc<str> = Arc::from(file);
         let model = yaml::parse(&file, text)?;
-        self.apply(Parsed::Yaml(file, model))
+        self.apply(Parsed::Yaml(file, Box::new(model)))
     }
 
     /// Adds a parsed document to the state.
@@ -133,7 +133,7 @@ impl Loader {
             Parsed::Json(doc) => doc.apply(&mut self.st),
             Parsed::Yaml(file, model) => {
                 self.st.yaml_files.insert(file.clone());
-                self.yaml.push((file, model));
+                self.yaml.push((file, *model));
                 Ok(())
             }
         }
@@ -271,7 +271,7 @@ fn parse_bytes(
         Format::Yaml => {
             let file: Arc<str> = Arc::from(name);
             let model = yaml::parse(&file, &text)?;
-            Ok(Parsed::Yaml(file, model))
+            Ok(Parsed::Yaml(file, Box::new(model)))
         }
     }
 }

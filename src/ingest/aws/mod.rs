@@ -23,7 +23,7 @@ use serde_json::value::RawValue;
 use super::error::{IngestError, field_err, one_line, resource};
 use super::state::State;
 use crate::model::{Origin, Skipped};
-use raw::{Ctx, Top, string_field};
+use raw::{Ctx, Top, TopValue, string_field};
 
 /// A document's item, deserialized, waiting to be lowered into the state.
 type Lowering = Box<dyn FnOnce(&mut State, &Ctx) -> Result<(), IngestError> + Send>;
@@ -104,20 +104,24 @@ fn parse_steps(
         if key == "NextToken" || key == "ResponseMetadata" {
             continue;
         }
-        if key == "ReachFetch" {
-            steps.push(Step::Warnings(fetch_manifest(f, value)?));
+        if let TopValue::Raw(raw) = value {
+            // `ReachFetch`, the only value read raw.
+            steps.push(Step::Warnings(fetch_manifest(f, raw)?));
             continue;
         }
-        let list: Option<Vec<&RawValue>> = serde_json::from_str(value.get()).ok();
+        let list = match value {
+            TopValue::List(items) => Some(items),
+            _ => None,
+        };
         let kind = Kind::of(key).filter(|k| {
             !matches!(k, Kind::ClientVpnRoutes)
-                || is_client_vpn_routes(has_more_routes, list.as_deref())
+                || is_client_vpn_routes(has_more_routes, list.map(|l| l.as_slice()))
         });
         let Some(kind) = kind else {
-            let count = match &list {
-                Some(a) => a.len(),
-                None if value.get().trim() == "null" => 0,
-                None => 1,
+            let count = match (list, value) {
+                (Some(a), _) => a.len(),
+                (None, TopValue::Null) => 0,
+                (None, _) => 1,
             };
             steps.push(Step::Skipped(Skipped {
                 file: file.clone(),
@@ -423,11 +427,28 @@ impl Kind {
             Kind::Vpcs => fallible!(vpc::lower_vpc),
             Kind::Subnets => fallible!(vpc::lower_subnet),
             Kind::RouteTables => fallible!(vpc::lower_route_table),
-            Kind::SecurityGroups => fallible!(groups::lower_security_group),
+            // The most numerous kinds are converted to the model here, in
+            // parallel; only their insertion waits for the state.
+            Kind::SecurityGroups => {
+                let g = groups::convert_security_group(cx, cx.de(item)?);
+                Box::new(move |st: &mut State, _: &Ctx| groups::insert_security_group(st, g))
+            }
             Kind::SecurityGroupRules => fallible!(groups::lower_sg_rule_id),
             Kind::NetworkAcls => fallible!(vpc::lower_nacl),
-            Kind::NetworkInterfaces => unit!(interfaces::lower_interface),
-            Kind::Reservations => fallible!(interfaces::lower_reservation),
+            Kind::NetworkInterfaces => {
+                let eni = interfaces::convert_interface(cx, cx.de(item)?);
+                Box::new(move |st: &mut State, _: &Ctx| {
+                    interfaces::insert_interface(st, eni);
+                    Ok(())
+                })
+            }
+            Kind::Reservations => {
+                let r = interfaces::convert_reservation(cx, cx.de(item)?);
+                Box::new(move |st: &mut State, _: &Ctx| {
+                    interfaces::insert_reservation(st, r);
+                    Ok(())
+                })
+            }
             Kind::InternetGateways | Kind::EgressOnlyInternetGateways => {
                 let egress_only = matches!(self, Kind::EgressOnlyInternetGateways);
                 let d = cx.de(item)?;
