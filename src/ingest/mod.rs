@@ -167,7 +167,10 @@ impl Loader {
                 .into_iter()
                 .filter_map(|f| format_of(&f).map(|k| (f, k)))
                 .collect();
-            if self.parallel && files.len() > 1 {
+            // On one of rayon's threads already (a caller loading in
+            // parallel), waiting for the pool could wait for itself: files
+            // one by one then (their long lists still in parallel).
+            if self.parallel && files.len() > 1 && rayon::current_thread_index().is_none() {
                 self.add_files_parallel(&files)
             } else {
                 for (f, kind) in &files {

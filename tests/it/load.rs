@@ -50,6 +50,21 @@ fn parallel_load_is_the_sequential_load() {
     }
 }
 
+/// Loads run on rayon's own threads (a caller loading several inputs in
+/// parallel) neither wait for themselves nor differ.
+#[test]
+fn loads_in_parallel_on_rayons_threads() {
+    use rayon::prelude::*;
+    let path = root().join("tests/data/real-account");
+    let seq = load(&path, Loader::sequential()).unwrap();
+    let n = 2 * rayon::current_num_threads();
+    let all: Vec<String> = (0..n)
+        .into_par_iter()
+        .map(|_| load(&path, Loader::new()).unwrap())
+        .collect();
+    assert!(all.iter().all(|a| *a == seq));
+}
+
 /// Long lists (deserialized in parallel) and many files, at 1k interfaces.
 #[cfg(feature = "generate")]
 #[test]
