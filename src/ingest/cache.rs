@@ -335,6 +335,37 @@ impl Checksum {
 #[cfg(test)]
 mod tests {
     use super::Checksum;
+    use crate::ingest::Loader;
+    use crate::model::{Network, shared_str};
+
+    /// A network read back is the one written, field for field, and the file
+    /// names its resources share are one allocation again.
+    #[test]
+    fn a_network_reads_back_as_written_with_shared_file_names() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut l = Loader::new();
+        l.add_snapshot_path(&root.join("tests/data/real-account"))
+            .unwrap();
+        l.add_model_path(&root.join("models/two-tier.yaml"))
+            .unwrap();
+        let net = l.finish().unwrap();
+        let bytes = postcard::to_allocvec(&net).unwrap();
+        let back: Network = postcard::from_bytes(&bytes).unwrap();
+        shared_str::forget_shared();
+        assert_eq!(format!("{back:#?}"), format!("{net:#?}"));
+        let origins: Vec<_> = back
+            .interfaces
+            .values()
+            .map(|i| i.origin.file.clone())
+            .chain(back.subnets.values().map(|s| s.origin.file.clone()))
+            .collect();
+        assert!(origins.len() > 10);
+        for a in &origins {
+            for b in &origins {
+                assert_eq!(**a == **b, std::sync::Arc::ptr_eq(a, b), "{a} {b}");
+            }
+        }
+    }
 
     #[test]
     fn checksum_ignores_how_bytes_are_split() {

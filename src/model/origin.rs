@@ -32,6 +32,8 @@ pub(crate) mod shared_str {
 
     thread_local! {
         static SEEN: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+        /// The name read last: resources of one file come in a row.
+        static LAST: RefCell<Option<Arc<str>>> = const { RefCell::new(None) };
     }
 
     pub fn serialize<S: Serializer>(s: &Arc<str>, ser: S) -> Result<S::Ok, S::Error> {
@@ -46,7 +48,11 @@ pub(crate) mod shared_str {
                 f.write_str("a file name")
             }
             fn visit_str<E: Error>(self, s: &str) -> Result<Arc<str>, E> {
-                Ok(SEEN.with(|seen| {
+                if let Some(a) = LAST.with(|l| l.borrow().as_ref().filter(|a| ***a == *s).cloned())
+                {
+                    return Ok(a);
+                }
+                let a = SEEN.with(|seen| {
                     let mut seen = seen.borrow_mut();
                     match seen.get(s) {
                         Some(a) => a.clone(),
@@ -56,7 +62,9 @@ pub(crate) mod shared_str {
                             a
                         }
                     }
-                }))
+                });
+                LAST.with(|l| *l.borrow_mut() = Some(a.clone()));
+                Ok(a)
             }
         }
         de.deserialize_str(V)
@@ -65,5 +73,6 @@ pub(crate) mod shared_str {
     /// Drops the names interned on this thread.
     pub fn forget_shared() {
         SEEN.with(|seen| seen.borrow_mut().clear());
+        LAST.with(|l| *l.borrow_mut() = None);
     }
 }
