@@ -8,9 +8,10 @@
 //! Layers, each importing only those below it: `error`, `common` (values),
 //! `state` (what readers write), `defaults` (what AWS implies); the readers
 //! `aws` and `yaml`, which never import each other; `finish` (once every file
-//! is read); this module (IO and `Loader`) on top. Beside them, `locate`
-//! (IO too) reads the input files again, only when asked, to point at the
-//! line that defines a resource (SARIF, markdown).
+//! is read); this module (IO and `Loader`) on top, and over it `cache`
+//! (IO too: [`load_inputs`], a loaded network kept for `--cache DIR`).
+//! Beside them, `locate` (IO too) reads the input files again, only when
+//! asked, to point at the line that defines a resource (SARIF, markdown).
 
 mod aws;
 mod cache;
