@@ -8,7 +8,7 @@ use super::origin::Origin;
 
 /// How Client VPN users authenticate; only directory and federated (SAML)
 /// authentication carry groups.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ClientVpnAuthType {
     Certificate,
     Directory,
@@ -16,7 +16,7 @@ pub enum ClientVpnAuthType {
 }
 
 /// A target network association: a subnet, and the ENI Client VPN creates in it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClientVpnAssociation {
     /// `cvpn-assoc-…`.
     pub id: String,
@@ -28,7 +28,7 @@ pub struct ClientVpnAssociation {
     pub interface: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClientVpnRoute {
     pub dest: IpNet,
     /// The association subnet traffic to `dest` leaves through, or `local`
@@ -40,7 +40,7 @@ pub struct ClientVpnRoute {
     pub origin: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClientVpnAuthRule {
     pub dest: IpNet,
     pub access_all: bool,
@@ -51,7 +51,7 @@ pub struct ClientVpnAuthRule {
     pub description: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClientVpnEndpoint {
     /// `cvpn-endpoint-…`.
     pub id: String,
@@ -89,7 +89,7 @@ impl ClientVpnEndpoint {
 }
 
 /// An AWS Verified Access instance: the trust providers its policies read.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VaInstance {
     /// `vai-…`.
     pub id: String,
@@ -97,7 +97,7 @@ pub struct VaInstance {
     pub origin: Origin,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum VaTrustKind {
     /// Identity: IAM Identity Center or OIDC.
     User,
@@ -106,7 +106,7 @@ pub enum VaTrustKind {
 }
 
 /// A trust provider: its data reaches policies as `context.<reference>`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VaTrustProvider {
     /// `vatp-…`.
     pub id: String,
@@ -119,7 +119,7 @@ pub struct VaTrustProvider {
 }
 
 /// A Cedar policy document attached to a group or an endpoint.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VaPolicy {
     pub enabled: bool,
     /// Cedar text (checked to parse when read).
@@ -127,7 +127,7 @@ pub struct VaPolicy {
     pub origin: Origin,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VaGroup {
     /// `vagr-…`.
     pub id: String,
@@ -138,7 +138,7 @@ pub struct VaGroup {
 }
 
 /// Where a Verified Access endpoint sends its traffic.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum VaTarget {
     /// `network-interface`: the ENI's primary private IP.
     NetworkInterface(String),
@@ -161,7 +161,7 @@ impl VaTarget {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VaEndpoint {
     /// `vae-…`.
     pub id: String,

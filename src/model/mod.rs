@@ -20,11 +20,12 @@ mod transit;
 
 pub use access::*;
 pub use origin::Origin;
+pub(crate) use origin::shared_str;
 pub use routes::*;
 pub use transit::*;
 
 /// IP protocol as AWS rules spell it: a number, or all.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Protocol {
     All,
     Number(u8),
@@ -70,7 +71,7 @@ impl Protocol {
 
 /// What a rule matches beyond the protocol: a destination port range (tcp/udp),
 /// an ICMP type/code (`None` = all), or everything.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PortMatch {
     Any,
     Ports {
@@ -106,7 +107,7 @@ impl PortMatch {
 }
 
 /// A security-group rule's peer.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Peer {
     Cidr(IpNet),
     PrefixList(String),
@@ -127,7 +128,7 @@ impl Peer {
 /// One security-group rule: one protocol, port range and peer (AWS lists
 /// several peers under one `IpPermissions` entry; each is a rule here, as
 /// `describe-security-group-rules` counts them).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SgRule {
     pub protocol: Protocol,
     pub ports: PortMatch,
@@ -158,7 +159,7 @@ impl SgRule {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SecurityGroup {
     pub id: String,
     pub name: String,
@@ -170,13 +171,13 @@ pub struct SecurityGroup {
     pub origin: Origin,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Action {
     Allow,
     Deny,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NaclEntry {
     pub number: u16,
     pub action: Action,
@@ -189,7 +190,7 @@ pub struct NaclEntry {
     pub source: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NetworkAcl {
     pub id: String,
     pub vpc: String,
@@ -200,7 +201,7 @@ pub struct NetworkAcl {
     pub origin: Origin,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Vpc {
     pub id: String,
     pub cidrs: Vec<IpNet>,
@@ -209,7 +210,7 @@ pub struct Vpc {
     pub origin: Origin,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Subnet {
     pub id: String,
     pub vpc: String,
@@ -220,14 +221,14 @@ pub struct Subnet {
     pub origin: Origin,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PrivateIp {
     pub address: IpAddr,
     /// Public or Elastic IPv4 mapped 1:1 to it by the internet gateway.
     pub public: Option<IpAddr>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Interface {
     pub id: String,
     pub vpc: String,
@@ -310,13 +311,13 @@ impl Interface {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Platform {
     Linux,
     Windows,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Instance {
     pub id: String,
     pub interfaces: Vec<String>,
@@ -334,7 +335,7 @@ impl Instance {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InternetGateway {
     pub id: String,
     pub vpcs: Vec<String>,
@@ -343,7 +344,7 @@ pub struct InternetGateway {
     pub origin: Origin,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NatGateway {
     pub id: String,
     pub vpc: String,
@@ -357,7 +358,7 @@ pub struct NatGateway {
     pub origin: Origin,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Peering {
     pub id: String,
     pub requester_vpc: String,
@@ -380,15 +381,16 @@ impl Peering {
 }
 
 /// A resource type found in input but not modelled; reported, never silently dropped.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Skipped {
+    #[serde(with = "origin::shared_str")]
     pub file: Arc<str>,
     pub kind: String,
     pub count: usize,
 }
 
 /// The whole network. Maps are keyed by AWS ID.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Network {
     pub vpcs: BTreeMap<String, Vpc>,
     pub subnets: BTreeMap<String, Subnet>,
@@ -420,12 +422,14 @@ pub struct Network {
     /// Security group -> member interface IDs, built on first use (a check
     /// asks it once per group-referencing rule). Rebuilt if the number of
     /// interfaces changed since.
+    #[serde(skip)]
     group_index: std::sync::OnceLock<(usize, BTreeMap<String, Vec<String>>)>,
     /// Interfaces by address and by instance, built on first use (a check
     /// looks addresses up at every hop). Rebuilt when the number of
     /// interfaces, instances or route tables changed; code that edits an
     /// interface's addresses, groups or instance, or a route table's subnet
     /// associations, in place calls [`Network::reindex`].
+    #[serde(skip)]
     addr_index: std::sync::OnceLock<((usize, usize, usize), AddrIndex)>,
 }
 

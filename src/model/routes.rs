@@ -6,7 +6,7 @@ use ipnet::IpNet;
 
 use super::origin::Origin;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RouteDest {
     Cidr(IpNet),
     PrefixList(String),
@@ -21,7 +21,7 @@ impl RouteDest {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Target {
     Local,
     InternetGateway(String),
@@ -85,7 +85,7 @@ impl Target {
 
 /// How a route got into its table; at equal prefix length a static route
 /// beats a prefix-list route, which beats a propagated one (aws-semantics.md §2).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RouteOrigin {
     /// `CreateRouteTable` (the local route) or `CreateRoute`.
     #[default]
@@ -94,13 +94,13 @@ pub enum RouteOrigin {
     Propagated,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RouteState {
     Active,
     Blackhole,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Route {
     pub dest: RouteDest,
     pub target: Target,
@@ -120,7 +120,7 @@ impl Route {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RouteTable {
     pub id: String,
     pub vpc: String,
@@ -155,7 +155,7 @@ impl TableRoute for Route {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PrefixList {
     pub id: String,
     pub name: Option<String>,

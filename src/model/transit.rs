@@ -19,7 +19,7 @@ use super::origin::Origin;
 use super::routes::{RouteDest, TableRoute};
 
 /// `describe-transit-gateways` (`TransitGateways`), `transit_gateways:` (YAML).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TransitGateway {
     pub id: String,
     /// `OwnerId`.
@@ -54,7 +54,7 @@ impl TransitGateway {
 }
 
 /// What an attachment connects the transit gateway to (`ResourceType`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TgwResourceType {
     Vpc,
     Vpn,
@@ -106,7 +106,7 @@ impl TgwResourceType {
 /// An attachment's association with a route table (`Association` of
 /// `describe-transit-gateway-attachments`, or an item of
 /// `get-transit-gateway-route-table-associations`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TgwAssociation {
     pub route_table: String,
     /// `associating`, `associated`, `disassociating`, `disassociated`.
@@ -120,7 +120,7 @@ impl TgwAssociation {
 }
 
 /// A VPC attachment's own details (`describe-transit-gateway-vpc-attachments`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TgwVpcAttachment {
     pub vpc: String,
     /// `VpcOwnerId`.
@@ -144,7 +144,7 @@ pub struct TgwVpcAttachment {
 }
 
 /// One side of a peering attachment (`RequesterTgwInfo`, `AccepterTgwInfo`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TgwPeer {
     pub tgw: String,
     pub owner: Option<String>,
@@ -153,7 +153,7 @@ pub struct TgwPeer {
 
 /// A peering attachment's own details (`describe-transit-gateway-peering-attachments`).
 /// Peering carries only static routes: nothing propagates across it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TgwPeering {
     pub requester: TgwPeer,
     pub accepter: TgwPeer,
@@ -178,7 +178,7 @@ impl TgwPeering {
 /// `describe-transit-gateway-attachments` (`TransitGatewayAttachments`),
 /// completed by the VPC and peering attachment documents;
 /// `transit_gateways[].attachments` (YAML).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TgwAttachment {
     pub id: String,
     pub tgw: String,
@@ -216,7 +216,7 @@ impl TgwAttachment {
 }
 
 /// An attachment as a route table's association or propagation lists it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TgwTableLink {
     pub attachment: String,
     pub resource_type: TgwResourceType,
@@ -227,14 +227,14 @@ pub struct TgwTableLink {
 }
 
 /// `Type` of a transit gateway route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TgwRouteType {
     Static,
     Propagated,
 }
 
 /// `State` of a transit gateway route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TgwRouteState {
     Active,
     Blackhole,
@@ -256,7 +256,7 @@ impl TgwRouteState {
 }
 
 /// An attachment a route sends to (`TransitGatewayAttachments[]`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TgwRouteTarget {
     pub attachment: String,
     pub resource_type: TgwResourceType,
@@ -264,7 +264,7 @@ pub struct TgwRouteTarget {
 }
 
 /// A route of a transit gateway route table (`search-transit-gateway-routes`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TgwRoute {
     /// `DestinationCidrBlock` or `PrefixListId`.
     pub dest: RouteDest,
@@ -308,7 +308,7 @@ impl TableRoute for TgwRoute {
 /// `describe-transit-gateway-route-tables` (`TransitGatewayRouteTables`),
 /// with what the project's `TransitGatewayRouteTableContents` document adds;
 /// `transit_gateways[].route_tables` (YAML).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TgwRouteTable {
     pub id: String,
     pub tgw: String,
@@ -345,7 +345,7 @@ impl TgwRouteTable {
 
 /// A static route of a VPN connection (`Routes[]`: VGW VPNs only; a transit
 /// gateway VPN's static routes are in the transit gateway route table).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VpnStaticRoute {
     pub dest: IpNet,
     /// `pending`, `available`, `deleting`, `deleted`.
@@ -353,7 +353,7 @@ pub struct VpnStaticRoute {
 }
 
 /// One tunnel of a VPN connection.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VpnTunnel {
     /// `Options.TunnelOptions[].OutsideIpAddress` (or `VgwTelemetry[]`'s):
     /// the AWS end of the tunnel.
@@ -363,7 +363,7 @@ pub struct VpnTunnel {
 }
 
 /// `describe-vpn-connections` (`VpnConnections`), `vpn_connections:` (YAML).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VpnConnection {
     pub id: String,
     /// `pending`, `available`, `deleting`, `deleted`.
@@ -382,7 +382,7 @@ pub struct VpnConnection {
 }
 
 /// A virtual private gateway's attachment to a VPC.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VpnGatewayAttachment {
     pub vpc: String,
     /// `attaching`, `attached`, `detaching`, `detached`.
@@ -390,7 +390,7 @@ pub struct VpnGatewayAttachment {
 }
 
 /// `describe-vpn-gateways` (`VpnGateways`), `vpn_gateways:` (YAML).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VpnGateway {
     pub id: String,
     /// `pending`, `available`, `deleting`, `deleted`.

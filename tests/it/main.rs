@@ -17,6 +17,7 @@ mod formats;
 mod fuzz;
 mod inputs;
 mod lint;
+mod load;
 mod models;
 mod output;
 #[cfg(feature = "z3")]

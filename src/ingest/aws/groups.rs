@@ -91,11 +91,11 @@ struct ReferencedGroupDto {
     group_id: String,
 }
 
-pub(super) fn lower_security_group(
-    st: &mut State,
-    cx: &Ctx,
-    d: SecurityGroupDto,
-) -> Result<(), IngestError> {
+/// A security group converted to the model, its references to other
+/// groups kept for `finish` (no state: done in parallel).
+pub(super) type ConvertedGroup = Result<(SecurityGroup, GroupRefs), IngestError>;
+
+pub(super) fn convert_security_group(cx: &Ctx, d: SecurityGroupDto) -> ConvertedGroup {
     let mut refs = GroupRefs {
         owner: d.owner_id.clone(),
         refs: Vec::new(),
@@ -159,14 +159,21 @@ pub(super) fn lower_security_group(
         tags: tag_map(d.tags),
         origin: cx.origin.clone(),
     };
+    Ok((sg, refs))
+}
+
+/// A converted security group into the state (or its conversion's error).
+pub(super) fn insert_security_group(st: &mut State, g: ConvertedGroup) -> Result<(), IngestError> {
+    let (sg, refs) = g?;
+    let id = sg.id.clone();
     merge(
         &mut st.net.security_groups,
         &mut st.warnings,
         "security group",
-        &d.group_id,
+        &id,
         sg,
     );
-    st.group_refs.insert(d.group_id, refs);
+    st.group_refs.insert(id, refs);
     Ok(())
 }
 

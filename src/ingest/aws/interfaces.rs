@@ -193,9 +193,13 @@ fn lower_eni(cx: &Ctx, d: EniDto, instance: Option<String>) -> Interface {
     }
 }
 
+/// A `NetworkInterfaces` item converted to the model (no state: done in parallel).
+pub(super) fn convert_interface(cx: &Ctx, d: EniDto) -> Interface {
+    lower_eni(cx, d, None)
+}
+
 /// A `NetworkInterfaces` item (it wins over the same interface in `Reservations`).
-pub(super) fn lower_interface(st: &mut State, cx: &Ctx, d: EniDto) {
-    let eni = lower_eni(cx, d, None);
+pub(super) fn insert_interface(st: &mut State, eni: Interface) {
     merge(
         &mut st.net.interfaces,
         &mut st.warnings,
@@ -205,16 +209,39 @@ pub(super) fn lower_interface(st: &mut State, cx: &Ctx, d: EniDto) {
     );
 }
 
-pub(super) fn lower_reservation(
-    st: &mut State,
-    cx: &Ctx,
-    d: ReservationDto,
-) -> Result<(), IngestError> {
-    for inst in d.instances {
-        let mut interfaces = Vec::new();
-        for eni in inst.network_interfaces {
-            let eni = lower_eni(cx, eni, Some(inst.instance_id.clone()));
-            interfaces.push(eni.id.clone());
+/// A `Reservations` item converted to the model: each instance with its
+/// interfaces (no state: done in parallel).
+pub(super) fn convert_reservation(cx: &Ctx, d: ReservationDto) -> Vec<(Instance, Vec<Interface>)> {
+    d.instances
+        .into_iter()
+        .map(|inst| {
+            let enis: Vec<Interface> = inst
+                .network_interfaces
+                .into_iter()
+                .map(|eni| lower_eni(cx, eni, Some(inst.instance_id.clone())))
+                .collect();
+            let platform = match inst.platform.as_deref() {
+                Some(p) if p.eq_ignore_ascii_case("windows") => Platform::Windows,
+                _ => Platform::Linux,
+            };
+            let i = Instance {
+                id: inst.instance_id,
+                interfaces: enis.iter().map(|e| e.id.clone()).collect(),
+                platform,
+                state: inst.state.and_then(|s| s.name),
+                tags: tag_map(inst.tags),
+                origin: cx.origin.clone(),
+            };
+            (i, enis)
+        })
+        .collect()
+}
+
+/// A converted `Reservations` item into the state: each instance's
+/// interfaces, then the instance.
+pub(super) fn insert_reservation(st: &mut State, r: Vec<(Instance, Vec<Interface>)>) {
+    for (inst, enis) in r {
+        for eni in enis {
             let id = eni.id.clone();
             merge(
                 &mut st.instance_enis,
@@ -224,27 +251,15 @@ pub(super) fn lower_reservation(
                 eni,
             );
         }
-        let platform = match inst.platform.as_deref() {
-            Some(p) if p.eq_ignore_ascii_case("windows") => Platform::Windows,
-            _ => Platform::Linux,
-        };
-        let i = Instance {
-            id: inst.instance_id.clone(),
-            interfaces,
-            platform,
-            state: inst.state.and_then(|s| s.name),
-            tags: tag_map(inst.tags),
-            origin: cx.origin.clone(),
-        };
+        let id = inst.id.clone();
         merge(
             &mut st.net.instances,
             &mut st.warnings,
             "instance",
-            &inst.instance_id,
-            i,
+            &id,
+            inst,
         );
     }
-    Ok(())
 }
 
 pub(super) fn lower_nat(st: &mut State, cx: &Ctx, d: NatDto) -> Result<(), IngestError> {

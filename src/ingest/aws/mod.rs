@@ -23,10 +23,67 @@ use serde_json::value::RawValue;
 use super::error::{IngestError, field_err, one_line, resource};
 use super::state::State;
 use crate::model::{Origin, Skipped};
-use raw::{Ctx, Top, string_field};
+use raw::{Ctx, Top, TopValue, string_field};
 
-/// Parses one JSON document and lowers what it holds into `st`.
-pub(crate) fn add_document(st: &mut State, file: &Arc<str>, text: &str) -> Result<(), IngestError> {
+/// A document's item, deserialized, waiting to be lowered into the state.
+type Lowering = Box<dyn FnOnce(&mut State, &Ctx) -> Result<(), IngestError> + Send>;
+
+/// An item of a document, parsed: its name in messages and its lowering
+/// (or why it could not be deserialized).
+struct ParsedItem {
+    res: String,
+    lower: Result<Lowering, IngestError>,
+}
+
+/// What applying a document does, in its order.
+enum Step {
+    /// `reach fetch`'s manifest warnings.
+    Warnings(Vec<String>),
+    Skipped(Skipped),
+    /// A list of resources; every item is lowered, then the kind marked loaded.
+    Items {
+        kind: Kind,
+        items: Vec<ParsedItem>,
+    },
+    /// The document is bad from here on: the error, after the steps before.
+    Fail(IngestError),
+}
+
+/// A JSON document parsed without touching the state ([`parse_document`]):
+/// applying it ([`ParsedDocument::apply`]) has exactly the effects, warnings
+/// and first error reading it in one go has.
+pub(crate) struct ParsedDocument {
+    file: Arc<str>,
+    origin: Origin,
+    steps: Vec<Step>,
+}
+
+/// Items at least this many are deserialized in parallel (when `par`).
+const PAR_ITEMS: usize = 64;
+
+/// Parses and deserializes a document (no state: files can be parsed in
+/// parallel); with `par`, a long list's items are deserialized in parallel,
+/// collected in input order.
+pub(crate) fn parse_document(file: &Arc<str>, text: &str, par: bool) -> ParsedDocument {
+    let origin = Origin::new(file.clone());
+    let mut steps = Vec::new();
+    if let Err(e) = parse_steps(file, &origin, text, par, &mut steps) {
+        steps.push(Step::Fail(e));
+    }
+    ParsedDocument {
+        file: file.clone(),
+        origin,
+        steps,
+    }
+}
+
+fn parse_steps(
+    file: &Arc<str>,
+    origin: &Origin,
+    text: &str,
+    par: bool,
+    steps: &mut Vec<Step>,
+) -> Result<(), IngestError> {
     let parse_err = |e: serde_json::Error| IngestError::Parse {
         file: file.to_string(),
         message: format!("invalid json: {}", one_line(&e.to_string())),
@@ -41,61 +98,107 @@ pub(crate) fn add_document(st: &mut State, file: &Arc<str>, text: &str) -> Resul
         });
     }
     let Top(map) = serde_json::from_str(text).map_err(parse_err)?;
-    let origin = Origin::new(file.clone());
     let f: &str = file;
     let has_more_routes = map.iter().any(|(k, _)| k == "AdditionalRoutesAvailable");
     for (key, value) in &map {
         if key == "NextToken" || key == "ResponseMetadata" {
             continue;
         }
-        if key == "ReachFetch" {
-            add_fetch_manifest(st, f, value)?;
+        if let TopValue::Raw(raw) = value {
+            // `ReachFetch`, the only value read raw.
+            steps.push(Step::Warnings(fetch_manifest(f, raw)?));
             continue;
         }
-        let list: Option<Vec<&RawValue>> = serde_json::from_str(value.get()).ok();
+        let list = match value {
+            TopValue::List(items) => Some(items),
+            _ => None,
+        };
         let kind = Kind::of(key).filter(|k| {
             !matches!(k, Kind::ClientVpnRoutes)
-                || is_client_vpn_routes(has_more_routes, list.as_deref())
+                || is_client_vpn_routes(has_more_routes, list.map(|l| l.as_slice()))
         });
         let Some(kind) = kind else {
-            let count = match &list {
-                Some(a) => a.len(),
-                None if value.get().trim() == "null" => 0,
-                None => 1,
+            let count = match (list, value) {
+                (Some(a), _) => a.len(),
+                (None, TopValue::Null) => 0,
+                (None, _) => 1,
             };
-            st.net.skipped.push(Skipped {
+            steps.push(Step::Skipped(Skipped {
                 file: file.clone(),
                 kind: key.clone(),
                 count,
-            });
+            }));
             continue;
         };
         let Some(items) = list else {
             return Err(field_err(f, "document", key, "expected a list"));
         };
-        for (i, item) in items.iter().enumerate() {
+        let parse = |(i, item): (usize, &&RawValue)| {
             let id = kind.id_field().and_then(|f| string_field(item, f));
             let res = match id {
                 Some(id) => resource(kind.name(), &id),
                 None => format!("{key}[{i}]"),
             };
-            let ctx = Ctx {
+            let cx = Ctx {
                 file: f,
-                origin: &origin,
+                origin,
                 res: &res,
             };
-            kind.lower(st, &ctx, item)?;
+            let lower = kind.parse(&cx, item);
+            ParsedItem { res, lower }
+        };
+        let mut items: Vec<ParsedItem> = if par && items.len() >= PAR_ITEMS {
+            use rayon::prelude::*;
+            items.par_iter().enumerate().map(parse).collect()
+        } else {
+            items.iter().enumerate().map(parse).collect()
+        };
+        // Nothing after the first bad item is lowered.
+        if let Some(bad) = items.iter().position(|i| i.lower.is_err()) {
+            items.truncate(bad + 1);
+            steps.push(Step::Items { kind, items });
+            return Ok(());
         }
-        kind.mark_loaded(st);
+        steps.push(Step::Items { kind, items });
     }
     Ok(())
+}
+
+impl ParsedDocument {
+    /// Lowers the document into `st`, in its order; stops at the first error.
+    pub(crate) fn apply(self, st: &mut State) -> Result<(), IngestError> {
+        let ParsedDocument {
+            file,
+            origin,
+            steps,
+        } = self;
+        for step in steps {
+            match step {
+                Step::Warnings(w) => st.warnings.extend(w),
+                Step::Skipped(s) => st.net.skipped.push(s),
+                Step::Items { kind, items } => {
+                    for item in items {
+                        let cx = Ctx {
+                            file: &file,
+                            origin: &origin,
+                            res: &item.res,
+                        };
+                        (item.lower?)(st, &cx)?;
+                    }
+                    kind.mark_loaded(st);
+                }
+                Step::Fail(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `reach-fetch.json`, the manifest `reach fetch` writes beside a snapshot
 /// (`{"ReachFetch": {..., "Warnings": [...]}}`): not a resource document;
 /// its warnings (calls denied or unsupported, so the snapshot lacks what they
-/// return) become load warnings.
-fn add_fetch_manifest(st: &mut State, file: &str, value: &RawValue) -> Result<(), IngestError> {
+/// return) become load warnings, returned here.
+fn fetch_manifest(file: &str, value: &RawValue) -> Result<Vec<String>, IngestError> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "PascalCase")]
     struct Manifest {
@@ -112,11 +215,10 @@ fn add_fetch_manifest(st: &mut State, file: &str, value: &RawValue) -> Result<()
         field_err(file, "document", field, e.into_inner().to_string())
     })?;
     let region = m.region.map(|r| format!(" in `{r}`")).unwrap_or_default();
-    for w in m.warnings {
-        st.warnings
-            .push(format!("`{file}`: reach fetch{region}: {}", one_line(&w)));
-    }
-    Ok(())
+    Ok(m.warnings
+        .iter()
+        .map(|w| format!("`{file}`: reach fetch{region}: {}", one_line(w)))
+        .collect())
 }
 
 /// `Routes` is also what `search-transit-gateway-routes` (and the local
@@ -303,50 +405,120 @@ impl Kind {
         }
     }
 
-    fn lower(self, st: &mut State, cx: &Ctx, item: &RawValue) -> Result<(), IngestError> {
-        match self {
-            Kind::Vpcs => vpc::lower_vpc(st, cx, cx.de(item)?)?,
-            Kind::Subnets => vpc::lower_subnet(st, cx, cx.de(item)?)?,
-            Kind::RouteTables => vpc::lower_route_table(st, cx, cx.de(item)?)?,
-            Kind::SecurityGroups => groups::lower_security_group(st, cx, cx.de(item)?)?,
-            Kind::SecurityGroupRules => groups::lower_sg_rule_id(st, cx, cx.de(item)?)?,
-            Kind::NetworkAcls => vpc::lower_nacl(st, cx, cx.de(item)?)?,
-            Kind::NetworkInterfaces => interfaces::lower_interface(st, cx, cx.de(item)?),
-            Kind::Reservations => interfaces::lower_reservation(st, cx, cx.de(item)?)?,
+    /// Deserializes an item of this kind into its lowering.
+    fn parse(self, cx: &Ctx, item: &RawValue) -> Result<Lowering, IngestError> {
+        // `d` is the item's DTO, whose type the lowering function names.
+        macro_rules! unit {
+            ($f:expr) => {{
+                let d = cx.de(item)?;
+                Box::new(move |st: &mut State, cx: &Ctx| {
+                    $f(st, cx, d);
+                    Ok(())
+                })
+            }};
+        }
+        macro_rules! fallible {
+            ($f:expr) => {{
+                let d = cx.de(item)?;
+                Box::new(move |st: &mut State, cx: &Ctx| $f(st, cx, d))
+            }};
+        }
+        Ok(match self {
+            Kind::Vpcs => fallible!(vpc::lower_vpc),
+            Kind::Subnets => fallible!(vpc::lower_subnet),
+            Kind::RouteTables => fallible!(vpc::lower_route_table),
+            // The most numerous kinds are converted to the model here, in
+            // parallel; only their insertion waits for the state.
+            Kind::SecurityGroups => {
+                let g = groups::convert_security_group(cx, cx.de(item)?);
+                Box::new(move |st: &mut State, _: &Ctx| groups::insert_security_group(st, g))
+            }
+            Kind::SecurityGroupRules => fallible!(groups::lower_sg_rule_id),
+            Kind::NetworkAcls => fallible!(vpc::lower_nacl),
+            Kind::NetworkInterfaces => {
+                let eni = interfaces::convert_interface(cx, cx.de(item)?);
+                Box::new(move |st: &mut State, _: &Ctx| {
+                    interfaces::insert_interface(st, eni);
+                    Ok(())
+                })
+            }
+            Kind::Reservations => {
+                let r = interfaces::convert_reservation(cx, cx.de(item)?);
+                Box::new(move |st: &mut State, _: &Ctx| {
+                    interfaces::insert_reservation(st, r);
+                    Ok(())
+                })
+            }
             Kind::InternetGateways | Kind::EgressOnlyInternetGateways => {
                 let egress_only = matches!(self, Kind::EgressOnlyInternetGateways);
-                vpc::lower_igw(st, cx, cx.de(item)?, egress_only, self.name())?;
+                let d = cx.de(item)?;
+                Box::new(move |st: &mut State, cx: &Ctx| {
+                    vpc::lower_igw(st, cx, d, egress_only, self.name())
+                })
             }
-            Kind::NatGateways => interfaces::lower_nat(st, cx, cx.de(item)?)?,
-            Kind::VpcPeeringConnections => vpc::lower_peering(st, cx, cx.de(item)?, self.name()),
-            Kind::Addresses => interfaces::lower_address(st, cx, cx.de(item)?),
-            Kind::PrefixLists => vpc::lower_prefix_list(st, cx, cx.de(item)?),
-            Kind::ManagedPrefixListEntries => vpc::lower_pl_entries(st, cx, cx.de(item)?),
-            Kind::ClientVpnEndpoints => cvpn::lower_endpoint(st, cx, cx.de(item)?)?,
-            Kind::ClientVpnTargetNetworks => cvpn::lower_target_network(st, cx, cx.de(item)?),
-            Kind::ClientVpnRoutes => cvpn::lower_route(st, cx, cx.de(item)?)?,
-            Kind::ClientVpnAuthorizationRules => cvpn::lower_auth_rule(st, cx, cx.de(item)?),
-            Kind::VaInstances => va::lower_instance(st, cx.file, cx.origin, cx.de(item)?),
+            Kind::NatGateways => fallible!(interfaces::lower_nat),
+            Kind::VpcPeeringConnections => {
+                let d = cx.de(item)?;
+                Box::new(move |st: &mut State, cx: &Ctx| {
+                    vpc::lower_peering(st, cx, d, self.name());
+                    Ok(())
+                })
+            }
+            Kind::Addresses => unit!(interfaces::lower_address),
+            Kind::PrefixLists => unit!(vpc::lower_prefix_list),
+            Kind::ManagedPrefixListEntries => unit!(vpc::lower_pl_entries),
+            Kind::ClientVpnEndpoints => fallible!(cvpn::lower_endpoint),
+            Kind::ClientVpnTargetNetworks => unit!(cvpn::lower_target_network),
+            Kind::ClientVpnRoutes => fallible!(cvpn::lower_route),
+            Kind::ClientVpnAuthorizationRules => unit!(cvpn::lower_auth_rule),
+            Kind::VaInstances => {
+                let d = cx.de(item)?;
+                Box::new(move |st: &mut State, cx: &Ctx| {
+                    va::lower_instance(st, cx.file, cx.origin, d);
+                    Ok(())
+                })
+            }
             Kind::VaTrustProviders => {
-                va::lower_trust_provider(st, cx.file, cx.origin, cx.de(item)?)?;
+                let d = cx.de(item)?;
+                Box::new(move |st: &mut State, cx: &Ctx| {
+                    va::lower_trust_provider(st, cx.file, cx.origin, d)
+                })
             }
-            Kind::VaGroups => va::lower_group(st, cx.origin, cx.de(item)?),
-            Kind::VaEndpoints => va::lower_endpoint(st, cx.file, cx.origin, cx.de(item)?)?,
-            Kind::VaGroupPolicies => va::add_group_policy(st, cx.origin, cx.res, cx.de(item)?),
+            Kind::VaGroups => {
+                let d = cx.de(item)?;
+                Box::new(move |st: &mut State, cx: &Ctx| {
+                    va::lower_group(st, cx.origin, d);
+                    Ok(())
+                })
+            }
+            Kind::VaEndpoints => {
+                let d = cx.de(item)?;
+                Box::new(move |st: &mut State, cx: &Ctx| {
+                    va::lower_endpoint(st, cx.file, cx.origin, d)
+                })
+            }
+            Kind::VaGroupPolicies => {
+                let d = cx.de(item)?;
+                Box::new(move |st: &mut State, cx: &Ctx| {
+                    va::add_group_policy(st, cx.origin, cx.res, d);
+                    Ok(())
+                })
+            }
             Kind::VaEndpointPolicies => {
-                va::add_endpoint_policy(st, cx.origin, cx.res, cx.de(item)?);
+                let d = cx.de(item)?;
+                Box::new(move |st: &mut State, cx: &Ctx| {
+                    va::add_endpoint_policy(st, cx.origin, cx.res, d);
+                    Ok(())
+                })
             }
-            Kind::TransitGateways => transit::lower_tgw(st, cx, cx.de(item)?),
-            Kind::TgwAttachments => transit::lower_attachment(st, cx, cx.de(item)?),
-            Kind::TgwVpcAttachments => transit::lower_vpc_attachment(st, cx, cx.de(item)?),
-            Kind::TgwPeeringAttachments => {
-                transit::lower_peering_attachment(st, cx, cx.de(item)?);
-            }
-            Kind::TgwRouteTables => transit::lower_route_table(st, cx, cx.de(item)?),
-            Kind::TgwRouteTableContents => transit::lower_contents(st, cx, cx.de(item)?)?,
-            Kind::VpnConnections => vpn::lower_vpn_connection(st, cx, cx.de(item)?),
-            Kind::VpnGateways => vpn::lower_vpn_gateway(st, cx, cx.de(item)?),
-        }
-        Ok(())
+            Kind::TransitGateways => unit!(transit::lower_tgw),
+            Kind::TgwAttachments => unit!(transit::lower_attachment),
+            Kind::TgwVpcAttachments => unit!(transit::lower_vpc_attachment),
+            Kind::TgwPeeringAttachments => unit!(transit::lower_peering_attachment),
+            Kind::TgwRouteTables => unit!(transit::lower_route_table),
+            Kind::TgwRouteTableContents => fallible!(transit::lower_contents),
+            Kind::VpnConnections => unit!(vpn::lower_vpn_connection),
+            Kind::VpnGateways => unit!(vpn::lower_vpn_gateway),
+        })
     }
 }

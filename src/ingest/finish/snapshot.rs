@@ -25,8 +25,11 @@ pub(super) fn warn_subnet_cidrs(st: &mut State) {
             "CidrBlock"
         }
     };
-    let mut before: Vec<&Subnet> = Vec::new();
+    // The subnets seen so far, by VPC (in the order seen).
+    let mut before_in: std::collections::HashMap<&str, Vec<&Subnet>> =
+        std::collections::HashMap::new();
     for s in st.net.subnets.values().filter(|s| !from_yaml(&s.origin)) {
+        let before = before_in.entry(s.vpc.as_str()).or_default();
         let res = resource("subnet", &s.id);
         let vpc = st.net.vpcs.get(&s.vpc);
         for c in &s.cidrs {
@@ -41,7 +44,6 @@ pub(super) fn warn_subnet_cidrs(st: &mut State) {
             }
             if let Some((o, oc)) = before
                 .iter()
-                .filter(|o| o.vpc == s.vpc)
                 .find_map(|o| overlapping(c, o).map(|oc| (o, oc)))
             {
                 st.warnings.push(format!(
