@@ -19,7 +19,7 @@ impl Plan {
             .iter()
             .enumerate()
             .map(|(v, x)| {
-                json!({
+                let mut m = json!({
                     "CidrBlock": Self::vpc_cidr(v),
                     "CidrBlockAssociationSet": [{
                         "AssociationId": aws_id("vpc-cidr-assoc", self.seed, 20, v),
@@ -33,7 +33,17 @@ impl Plan {
                     "State": "available",
                     "Tags": [{"Key": "Name", "Value": format!("vpc-{v}")}],
                     "VpcId": x.id,
-                })
+                });
+                if self.dual(v) {
+                    m["Ipv6CidrBlockAssociationSet"] = json!([{
+                        "AssociationId": aws_id("vpc-cidr-assoc", self.seed, 70, v),
+                        "Ipv6CidrBlock": Self::vpc_cidr_v6(v),
+                        "Ipv6CidrBlockState": {"State": "associated"},
+                        "NetworkBorderGroup": "us-east-1",
+                        "Ipv6Pool": "Amazon"
+                    }]);
+                }
+                m
             })
             .collect()
     }
@@ -43,7 +53,7 @@ impl Plan {
             .iter()
             .enumerate()
             .map(|(j, s)| {
-                json!({
+                let mut m = json!({
                     "AssignIpv6AddressOnCreation": false,
                     "AvailabilityZone": az(s.k),
                     "AvailableIpAddressCount": 251 - s.enis.len(),
@@ -57,7 +67,16 @@ impl Plan {
                     "SubnetId": s.id,
                     "Tags": [{"Key": "Name", "Value": format!("{}-{}-{}", if s.public { "public" } else { "private" }, s.vpc, s.k)}],
                     "VpcId": self.vpcs[s.vpc].id,
-                })
+                });
+                if self.dual(s.vpc) {
+                    m["AssignIpv6AddressOnCreation"] = json!(true);
+                    m["Ipv6CidrBlockAssociationSet"] = json!([{
+                        "AssociationId": aws_id("subnet-cidr-assoc", self.seed, 71, j),
+                        "Ipv6CidrBlock": self.subnet_cidr_v6(j),
+                        "Ipv6CidrBlockState": {"State": "associated"}
+                    }]);
+                }
+                m
             })
             .collect()
     }
@@ -66,6 +85,14 @@ impl Plan {
         let local = |v: usize| {
             json!({
                 "DestinationCidrBlock": Self::vpc_cidr(v),
+                "GatewayId": "local",
+                "Origin": "CreateRouteTable",
+                "State": "active"
+            })
+        };
+        let local_v6 = |v: usize| {
+            json!({
+                "DestinationIpv6CidrBlock": Self::vpc_cidr_v6(v),
                 "GatewayId": "local",
                 "Origin": "CreateRouteTable",
                 "State": "active"
@@ -86,7 +113,7 @@ impl Plan {
                     "OwnerId": OWNER,
                     "PropagatingVgws": [],
                     "RouteTableId": x.main_rtb,
-                    "Routes": [local(v)],
+                    "Routes": if self.dual(v) { vec![local(v), local_v6(v)] } else { vec![local(v)] },
                     "Tags": [],
                     "VpcId": x.id,
                 })
@@ -117,6 +144,28 @@ impl Plan {
                     "Origin": "CreateRoute",
                     "State": "active"
                 }));
+            }
+            if self.dual(s.vpc) {
+                routes.push(local_v6(s.vpc));
+                let o = self
+                    .org
+                    .as_ref()
+                    .expect("dual-stack VPCs are an organisation's");
+                routes.push(if s.public {
+                    json!({
+                        "DestinationIpv6CidrBlock": "::/0",
+                        "GatewayId": vpc.igw,
+                        "Origin": "CreateRoute",
+                        "State": "active"
+                    })
+                } else {
+                    json!({
+                        "DestinationIpv6CidrBlock": "::/0",
+                        "EgressOnlyInternetGatewayId": o.eigws[s.vpc],
+                        "Origin": "CreateRoute",
+                        "State": "active"
+                    })
+                });
             }
             if s.blackhole {
                 routes.push(json!({
@@ -157,10 +206,24 @@ impl Plan {
                 })
             })
         };
+        // A dual-stack VPC's ACLs: the IPv6 default entry (allow in the
+        // default ACL) and the implicit IPv6 deny.
+        let v6 = |action: &str, number: u32| {
+            [true, false].map(|egress| {
+                json!({
+                    "Egress": egress,
+                    "Ipv6CidrBlock": "::/0",
+                    "Protocol": "-1",
+                    "RuleAction": action,
+                    "RuleNumber": number
+                })
+            })
+        };
         let mut out: Vec<Value> = self
             .vpcs
             .iter()
-            .map(|x| {
+            .enumerate()
+            .map(|(v, x)| {
                 let mut entries: Vec<Value> = [true, false]
                     .map(|egress| {
                         json!({
@@ -172,7 +235,13 @@ impl Plan {
                         })
                     })
                     .into();
+                if self.dual(v) {
+                    entries.extend(v6("allow", 101));
+                }
                 entries.extend(implicit());
+                if self.dual(v) {
+                    entries.extend(v6("deny", 32768));
+                }
                 json!({
                     "Associations": [],
                     "Entries": entries,
@@ -196,6 +265,15 @@ impl Plan {
                         "RuleAction": if e.allow { "allow" } else { "deny" },
                         "RuleNumber": e.number,
                     });
+                    if e.cidr.contains(':') {
+                        m = json!({
+                            "Egress": e.egress,
+                            "Ipv6CidrBlock": e.cidr,
+                            "Protocol": e.proto,
+                            "RuleAction": if e.allow { "allow" } else { "deny" },
+                            "RuleNumber": e.number,
+                        });
+                    }
                     if let Some((from, to)) = e.ports {
                         m["PortRange"] = json!({"From": from, "To": to});
                     }
@@ -206,6 +284,9 @@ impl Plan {
                 })
                 .collect();
             entries.extend(implicit());
+            if self.dual(a.vpc) {
+                entries.extend(v6("deny", 32768));
+            }
             let assocs: Vec<Value> = a
                 .subnets
                 .iter()
@@ -231,11 +312,14 @@ impl Plan {
     }
 
     pub(super) fn sgs_doc(&self) -> Vec<Value> {
-        let perms = |rules: &[RuleP]| -> Vec<Value> {
+        // `dual`: a dual-stack VPC's group, whose rules open to
+        // `0.0.0.0/0` are open to `::/0` too.
+        let perms = |rules: &[RuleP], dual: bool| -> Vec<Value> {
             rules
                 .iter()
                 .map(|r| {
                     let mut ranges = Vec::new();
+                    let mut ranges_v6 = Vec::new();
                     let mut pairs = Vec::new();
                     match &r.peer {
                         PeerP::Cidr(c) => {
@@ -244,6 +328,13 @@ impl Plan {
                                 x["Description"] = json!(d);
                             }
                             ranges.push(x);
+                            if dual && c == "0.0.0.0/0" {
+                                let mut x = json!({"CidrIpv6": "::/0"});
+                                if let Some(d) = r.description {
+                                    x["Description"] = json!(d);
+                                }
+                                ranges_v6.push(x);
+                            }
                         }
                         PeerP::Group(g) => {
                             let mut x = json!({"GroupId": self.sgs[*g].id, "UserId": OWNER});
@@ -256,7 +347,7 @@ impl Plan {
                     let mut m = json!({
                         "IpProtocol": r.proto,
                         "IpRanges": ranges,
-                        "Ipv6Ranges": [],
+                        "Ipv6Ranges": ranges_v6,
                         "PrefixListIds": [],
                         "UserIdGroupPairs": pairs,
                     });
@@ -268,21 +359,25 @@ impl Plan {
                 })
                 .collect()
         };
-        self.sgs
+        let mut out: Vec<Value> = self
+            .sgs
             .iter()
             .map(|g| {
+                let dual = self.dual(g.vpc);
                 json!({
                     "Description": if g.name == "default" { "default VPC security group" } else { "Managed by Terraform" },
                     "GroupId": g.id,
                     "GroupName": g.name,
-                    "IpPermissions": perms(&g.ingress),
-                    "IpPermissionsEgress": perms(&g.egress),
+                    "IpPermissions": perms(&g.ingress, dual),
+                    "IpPermissionsEgress": perms(&g.egress, dual),
                     "OwnerId": OWNER,
                     "Tags": [],
                     "VpcId": self.vpcs[g.vpc].id,
                 })
             })
-            .collect()
+            .collect();
+        out.extend(self.org_sgs());
+        out
     }
 
     /// One interface as `describe-network-interfaces` (or, `in_instance`, as
@@ -336,6 +431,9 @@ impl Plan {
         });
         if let Some(a) = assoc {
             m["Association"] = a;
+        }
+        if let Some(a) = self.eni_v6(e) {
+            m["Ipv6Addresses"] = json!([{"Ipv6Address": a, "IsPrimaryIpv6": false}]);
         }
         let mut attach = json!({
             "AttachTime": "2024-01-01T00:00:00+00:00",
@@ -415,6 +513,7 @@ impl Plan {
     pub(super) fn enis_doc(&self) -> Vec<Value> {
         let mut out: Vec<Value> = self.enis.iter().map(|e| self.eni_json(e, false)).collect();
         out.extend((0..self.vpcs.len()).map(|v| self.nat_eni_json(v)));
+        out.extend(self.org_enis());
         out
     }
 
