@@ -29,7 +29,7 @@ impl Plan {
                     "DhcpOptionsId": aws_id("dopt", self.seed, 21, 0),
                     "InstanceTenancy": "default",
                     "IsDefault": false,
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(v),
                     "State": "available",
                     "Tags": [{"Key": "Name", "Value": format!("vpc-{v}")}],
                     "VpcId": x.id,
@@ -61,9 +61,9 @@ impl Plan {
                     "DefaultForAz": false,
                     "Ipv6CidrBlockAssociationSet": [],
                     "MapPublicIpOnLaunch": s.public,
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(s.vpc),
                     "State": "available",
-                    "SubnetArn": format!("arn:aws:ec2:us-east-1:{OWNER}:subnet/{}", s.id),
+                    "SubnetArn": format!("arn:aws:ec2:us-east-1:{}:subnet/{}", self.owner(s.vpc), s.id),
                     "SubnetId": s.id,
                     "Tags": [{"Key": "Name", "Value": format!("{}-{}-{}", if s.public { "public" } else { "private" }, s.vpc, s.k)}],
                     "VpcId": self.vpcs[s.vpc].id,
@@ -110,7 +110,7 @@ impl Plan {
                         "RouteTableId": x.main_rtb,
                         "AssociationState": {"State": "associated"}
                     }],
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(v),
                     "PropagatingVgws": [],
                     "RouteTableId": x.main_rtb,
                     "Routes": if self.dual(v) { vec![local(v), local_v6(v)] } else { vec![local(v)] },
@@ -145,6 +145,7 @@ impl Plan {
                     "State": "active"
                 }));
             }
+            routes.extend(self.peering_route(s.vpc));
             if self.dual(s.vpc) {
                 routes.push(local_v6(s.vpc));
                 let o = self
@@ -183,7 +184,7 @@ impl Plan {
                     "SubnetId": s.id,
                     "AssociationState": {"State": "associated"}
                 }],
-                "OwnerId": OWNER,
+                "OwnerId": self.owner(s.vpc),
                 "PropagatingVgws": [],
                 "RouteTableId": s.rtb,
                 "Routes": routes,
@@ -247,7 +248,7 @@ impl Plan {
                     "Entries": entries,
                     "IsDefault": true,
                     "NetworkAclId": x.default_acl,
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(v),
                     "Tags": [],
                     "VpcId": x.id,
                 })
@@ -303,7 +304,7 @@ impl Plan {
                 "Entries": entries,
                 "IsDefault": false,
                 "NetworkAclId": a.id,
-                "OwnerId": OWNER,
+                "OwnerId": self.owner(a.vpc),
                 "Tags": [{"Key": "Name", "Value": format!("acl-{}-{i}", a.vpc)}],
                 "VpcId": self.vpcs[a.vpc].id,
             }));
@@ -337,7 +338,7 @@ impl Plan {
                             }
                         }
                         PeerP::Group(g) => {
-                            let mut x = json!({"GroupId": self.sgs[*g].id, "UserId": OWNER});
+                            let mut x = json!({"GroupId": self.sgs[*g].id, "UserId": self.owner(self.sgs[*g].vpc)});
                             if let Some(d) = r.description {
                                 x["Description"] = json!(d);
                             }
@@ -370,7 +371,7 @@ impl Plan {
                     "GroupName": g.name,
                     "IpPermissions": perms(&g.ingress, dual),
                     "IpPermissionsEgress": perms(&g.egress, dual),
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(g.vpc),
                     "Tags": [],
                     "VpcId": self.vpcs[g.vpc].id,
                 })
@@ -420,7 +421,7 @@ impl Plan {
             "Ipv6Addresses": [],
             "MacAddress": format!("0e:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", s.vpc, s.k, e.ip & 0xff, (e.subnet >> 8) & 0xff, e.subnet & 0xff),
             "NetworkInterfaceId": e.id,
-            "OwnerId": OWNER,
+            "OwnerId": self.owner(s.vpc),
             "PrivateDnsName": dns(e.ip),
             "PrivateIpAddress": ipv4(e.ip),
             "PrivateIpAddresses": ips,
@@ -446,7 +447,7 @@ impl Plan {
             Some((inst, _, _)) => {
                 if !in_instance {
                     attach["InstanceId"] = json!(inst);
-                    attach["InstanceOwnerId"] = json!(OWNER);
+                    attach["InstanceOwnerId"] = json!(self.owner(s.vpc));
                     m["AvailabilityZone"] = json!(az(s.k));
                     m["RequesterManaged"] = json!(false);
                     m["TagSet"] = json!([]);
@@ -472,7 +473,7 @@ impl Plan {
         let assoc = json!({
             "AllocationId": n.alloc,
             "AssociationId": n.assoc,
-            "IpOwnerId": OWNER,
+            "IpOwnerId": self.owner(v),
             "PublicDnsName": format!("ec2-{}.compute-1.amazonaws.com", ipv4(n.public_ip).replace('.', "-")),
             "PublicIp": ipv4(n.public_ip),
         });
@@ -492,7 +493,7 @@ impl Plan {
             "Ipv6Addresses": [],
             "MacAddress": format!("0e:ff:00:00:{:02x}:{:02x}", v >> 8, v & 0xff),
             "NetworkInterfaceId": n.eni,
-            "OwnerId": OWNER,
+            "OwnerId": self.owner(v),
             "PrivateDnsName": format!("ip-{}.ec2.internal", ipv4(n.private_ip).replace('.', "-")),
             "PrivateIpAddress": ipv4(n.private_ip),
             "PrivateIpAddresses": [{
@@ -557,7 +558,7 @@ impl Plan {
                 Some(json!({
                     "Groups": [],
                     "Instances": [i],
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(s.vpc),
                     "ReservationId": res,
                 }))
             })
@@ -567,11 +568,12 @@ impl Plan {
     pub(super) fn igws_doc(&self) -> Vec<Value> {
         self.vpcs
             .iter()
-            .map(|x| {
+            .enumerate()
+            .map(|(v, x)| {
                 json!({
                     "Attachments": [{"State": "available", "VpcId": x.id}],
                     "InternetGatewayId": x.igw,
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(v),
                     "Tags": [],
                 })
             })
@@ -608,7 +610,8 @@ impl Plan {
     pub(super) fn addresses_doc(&self) -> Vec<Value> {
         self.vpcs
             .iter()
-            .map(|x| {
+            .enumerate()
+            .map(|(v, x)| {
                 let n = &x.nat;
                 json!({
                     "AllocationId": n.alloc,
@@ -616,7 +619,7 @@ impl Plan {
                     "Domain": "vpc",
                     "NetworkBorderGroup": "us-east-1",
                     "NetworkInterfaceId": n.eni,
-                    "NetworkInterfaceOwnerId": OWNER,
+                    "NetworkInterfaceOwnerId": self.owner(v),
                     "PrivateIpAddress": ipv4(n.private_ip),
                     "PublicIp": ipv4(n.public_ip),
                     "PublicIpv4Pool": "amazon",
@@ -686,7 +689,7 @@ impl Plan {
                             "TransitGatewayAttachmentId": t.attachments[v].0,
                             "TransitGatewayId": t.id,
                             "TransitGatewayOwnerId": OWNER,
-                            "ResourceOwnerId": OWNER,
+                            "ResourceOwnerId": self.owner(v),
                             "ResourceType": "vpc",
                             "ResourceId": self.vpcs[v].id,
                             "State": "available",
@@ -710,7 +713,7 @@ impl Plan {
                             "TransitGatewayAttachmentId": t.attachments[v].0,
                             "TransitGatewayId": t.id,
                             "VpcId": self.vpcs[v].id,
-                            "VpcOwnerId": OWNER,
+                            "VpcOwnerId": self.owner(v),
                             "State": "available",
                             "SubnetIds": subnets,
                             "CreationTime": when,

@@ -48,6 +48,9 @@
 //! - A Verified Access instance (IAM Identity Center trust provider), one
 //!   group whose policy permits the first endpoint's engineers, and one
 //!   `network-interface` endpoint (ssh) per 10 VPCs toward an instance.
+//! - Four accounts: VPC `v` and what is in it belong to the `v % 4`th
+//!   (the transit gateway, shared, to the first); a peering connection
+//!   joins the first two VPCs, whose subnets route each other's /16 to it.
 //!
 //! Sizes are clamped to what this layout can hold: at most 256 VPCs, 256
 //! subnets per VPC, 120 interfaces per subnet; at least one custom network
@@ -481,6 +484,7 @@ mod tests {
         assert_eq!(net.interfaces.len(), 1_000 + 10 + 1);
         assert_eq!(net.tgw_attachments.len(), 10);
         assert_eq!(net.client_vpn_endpoints.len(), 1);
+        assert_eq!(net.peerings.len(), 1);
         assert_eq!(net.va_endpoints.len(), 1);
         let rules: usize = net
             .security_groups

@@ -25,6 +25,10 @@ pub(super) struct OrgP {
     pub(super) eigws: Vec<String>,
     pub(super) cvpns: Vec<CvpnP>,
     pub(super) va: VaP,
+    /// A VPC peering connection between the first two VPCs (of two
+    /// accounts): their subnets route each other's /16 to it, ahead of the
+    /// transit gateway's `10.0.0.0/8`.
+    pub(super) peering: String,
 }
 
 pub(super) struct CvpnP {
@@ -128,6 +132,7 @@ impl OrgP {
             .collect();
         OrgP {
             eigws: (0..vpcs.len()).map(|v| id("eigw", 66, v)).collect(),
+            peering: id("pcx", 72, 0),
             cvpns,
             va: VaP {
                 instance: id("vai", 67, 0),
@@ -206,12 +211,25 @@ pub(super) fn nacl_extras(v: usize, dual: bool, rng: &mut Rng) -> Vec<NaclEntryP
     out
 }
 
+/// An organisation's accounts: VPC `v` belongs to `ACCOUNTS[v % 4]` (the
+/// first also owns the transit gateway and the access endpoints).
+const ACCOUNTS: [&str; 4] = [OWNER, "210987654321", "345678901234", "456789012345"];
+
 /// Whether an organisation's VPC `v` is dual-stack: every other one.
 pub(super) fn dual_vpc(v: usize) -> bool {
     v.is_multiple_of(2)
 }
 
 impl Plan {
+    /// The account that owns VPC `v` and what is in it.
+    pub(super) fn owner(&self, v: usize) -> &'static str {
+        if self.org.is_some() {
+            ACCOUNTS[v % ACCOUNTS.len()]
+        } else {
+            OWNER
+        }
+    }
+
     /// Whether VPC `v` is dual-stack (in an organisation).
     pub(super) fn dual(&self, v: usize) -> bool {
         self.org.is_some() && dual_vpc(v)
@@ -383,7 +401,31 @@ impl Plan {
                 })
             })
             .collect();
+        let side = |v: usize| {
+            json!({
+                "CidrBlock": Self::vpc_cidr(v),
+                "CidrBlockSet": [{"CidrBlock": Self::vpc_cidr(v)}],
+                "OwnerId": self.owner(v),
+                "PeeringOptions": {
+                    "AllowDnsResolutionFromRemoteVpc": false,
+                    "AllowEgressFromLocalClassicLinkToRemoteVpc": false,
+                    "AllowEgressFromLocalVpcToRemoteClassicLink": false
+                },
+                "VpcId": self.vpcs[v].id,
+                "Region": "us-east-1"
+            })
+        };
         vec![
+            (
+                "VpcPeeringConnections",
+                vec![json!({
+                    "AccepterVpcInfo": side(1),
+                    "RequesterVpcInfo": side(0),
+                    "Status": {"Code": "active", "Message": "Active"},
+                    "Tags": [{"Key": "Name", "Value": "vpc-0-to-vpc-1"}],
+                    "VpcPeeringConnectionId": o.peering
+                })],
+            ),
             ("EgressOnlyInternetGateways", eigws),
             ("ClientVpnEndpoints", endpoints),
             ("ClientVpnTargetNetworks", targets),
@@ -426,6 +468,23 @@ impl Plan {
         ]
     }
 
+    /// The route to the peering connection of a subnet of VPC `v` (the
+    /// first two VPCs only).
+    pub(super) fn peering_route(&self, v: usize) -> Option<Value> {
+        let o = self.org.as_ref()?;
+        let peer = match v {
+            0 => 1,
+            1 => 0,
+            _ => return None,
+        };
+        Some(json!({
+            "DestinationCidrBlock": Self::vpc_cidr(peer),
+            "VpcPeeringConnectionId": o.peering,
+            "Origin": "CreateRoute",
+            "State": "active"
+        }))
+    }
+
     /// The Client VPN associations' interfaces.
     pub(super) fn org_enis(&self) -> Vec<Value> {
         let Some(o) = &self.org else {
@@ -444,7 +503,7 @@ impl Plan {
                     "Ipv6Addresses": [],
                     "MacAddress": format!("0e:fe:00:00:{:02x}:{:02x}", n >> 8, n & 0xff),
                     "NetworkInterfaceId": c.eni,
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(c.vpc),
                     "PrivateDnsName": format!("ip-{}.ec2.internal", ipv4(c.ip).replace('.', "-")),
                     "PrivateIpAddress": ipv4(c.ip),
                     "PrivateIpAddresses": [{
@@ -484,7 +543,7 @@ impl Plan {
                 "GroupName": name,
                 "IpPermissions": [],
                 "IpPermissionsEgress": all,
-                "OwnerId": OWNER,
+                "OwnerId": self.owner(v),
                 "Tags": [],
                 "VpcId": self.vpcs[v].id,
             })
