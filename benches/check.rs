@@ -33,6 +33,7 @@ fn params() -> Params {
         sg_rules: s(p.sg_rules),
         nacls: s(p.nacls),
         seed: p.seed,
+        org: p.org,
     }
 }
 

@@ -95,6 +95,9 @@ fn run(args: &[String]) -> Result<(), String> {
         c.nacls,
         c.vpcs
     );
+    if let Some((endpoint, group)) = generate::client_access(&p) {
+        eprintln!("the `client` query is reachable with --via {endpoint} --group {group}");
+    }
     for q in generate::queries(&p) {
         println!("{q}");
     }

@@ -19,7 +19,7 @@ impl Plan {
             .iter()
             .enumerate()
             .map(|(v, x)| {
-                json!({
+                let mut m = json!({
                     "CidrBlock": Self::vpc_cidr(v),
                     "CidrBlockAssociationSet": [{
                         "AssociationId": aws_id("vpc-cidr-assoc", self.seed, 20, v),
@@ -29,11 +29,21 @@ impl Plan {
                     "DhcpOptionsId": aws_id("dopt", self.seed, 21, 0),
                     "InstanceTenancy": "default",
                     "IsDefault": false,
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(v),
                     "State": "available",
                     "Tags": [{"Key": "Name", "Value": format!("vpc-{v}")}],
                     "VpcId": x.id,
-                })
+                });
+                if self.dual(v) {
+                    m["Ipv6CidrBlockAssociationSet"] = json!([{
+                        "AssociationId": aws_id("vpc-cidr-assoc", self.seed, 70, v),
+                        "Ipv6CidrBlock": Self::vpc_cidr_v6(v),
+                        "Ipv6CidrBlockState": {"State": "associated"},
+                        "NetworkBorderGroup": "us-east-1",
+                        "Ipv6Pool": "Amazon"
+                    }]);
+                }
+                m
             })
             .collect()
     }
@@ -43,7 +53,7 @@ impl Plan {
             .iter()
             .enumerate()
             .map(|(j, s)| {
-                json!({
+                let mut m = json!({
                     "AssignIpv6AddressOnCreation": false,
                     "AvailabilityZone": az(s.k),
                     "AvailableIpAddressCount": 251 - s.enis.len(),
@@ -51,13 +61,22 @@ impl Plan {
                     "DefaultForAz": false,
                     "Ipv6CidrBlockAssociationSet": [],
                     "MapPublicIpOnLaunch": s.public,
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(s.vpc),
                     "State": "available",
-                    "SubnetArn": format!("arn:aws:ec2:us-east-1:{OWNER}:subnet/{}", s.id),
+                    "SubnetArn": format!("arn:aws:ec2:us-east-1:{}:subnet/{}", self.owner(s.vpc), s.id),
                     "SubnetId": s.id,
                     "Tags": [{"Key": "Name", "Value": format!("{}-{}-{}", if s.public { "public" } else { "private" }, s.vpc, s.k)}],
                     "VpcId": self.vpcs[s.vpc].id,
-                })
+                });
+                if self.dual(s.vpc) {
+                    m["AssignIpv6AddressOnCreation"] = json!(true);
+                    m["Ipv6CidrBlockAssociationSet"] = json!([{
+                        "AssociationId": aws_id("subnet-cidr-assoc", self.seed, 71, j),
+                        "Ipv6CidrBlock": self.subnet_cidr_v6(j),
+                        "Ipv6CidrBlockState": {"State": "associated"}
+                    }]);
+                }
+                m
             })
             .collect()
     }
@@ -66,6 +85,14 @@ impl Plan {
         let local = |v: usize| {
             json!({
                 "DestinationCidrBlock": Self::vpc_cidr(v),
+                "GatewayId": "local",
+                "Origin": "CreateRouteTable",
+                "State": "active"
+            })
+        };
+        let local_v6 = |v: usize| {
+            json!({
+                "DestinationIpv6CidrBlock": Self::vpc_cidr_v6(v),
                 "GatewayId": "local",
                 "Origin": "CreateRouteTable",
                 "State": "active"
@@ -83,10 +110,10 @@ impl Plan {
                         "RouteTableId": x.main_rtb,
                         "AssociationState": {"State": "associated"}
                     }],
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(v),
                     "PropagatingVgws": [],
                     "RouteTableId": x.main_rtb,
-                    "Routes": [local(v)],
+                    "Routes": if self.dual(v) { vec![local(v), local_v6(v)] } else { vec![local(v)] },
                     "Tags": [],
                     "VpcId": x.id,
                 })
@@ -118,6 +145,29 @@ impl Plan {
                     "State": "active"
                 }));
             }
+            routes.extend(self.peering_route(s.vpc));
+            if self.dual(s.vpc) {
+                routes.push(local_v6(s.vpc));
+                let o = self
+                    .org
+                    .as_ref()
+                    .expect("dual-stack VPCs are an organisation's");
+                routes.push(if s.public {
+                    json!({
+                        "DestinationIpv6CidrBlock": "::/0",
+                        "GatewayId": vpc.igw,
+                        "Origin": "CreateRoute",
+                        "State": "active"
+                    })
+                } else {
+                    json!({
+                        "DestinationIpv6CidrBlock": "::/0",
+                        "EgressOnlyInternetGatewayId": o.eigws[s.vpc],
+                        "Origin": "CreateRoute",
+                        "State": "active"
+                    })
+                });
+            }
             if s.blackhole {
                 routes.push(json!({
                     "DestinationCidrBlock": "172.16.0.0/16",
@@ -134,7 +184,7 @@ impl Plan {
                     "SubnetId": s.id,
                     "AssociationState": {"State": "associated"}
                 }],
-                "OwnerId": OWNER,
+                "OwnerId": self.owner(s.vpc),
                 "PropagatingVgws": [],
                 "RouteTableId": s.rtb,
                 "Routes": routes,
@@ -157,10 +207,24 @@ impl Plan {
                 })
             })
         };
+        // A dual-stack VPC's ACLs: the IPv6 default entry (allow in the
+        // default ACL) and the implicit IPv6 deny.
+        let v6 = |action: &str, number: u32| {
+            [true, false].map(|egress| {
+                json!({
+                    "Egress": egress,
+                    "Ipv6CidrBlock": "::/0",
+                    "Protocol": "-1",
+                    "RuleAction": action,
+                    "RuleNumber": number
+                })
+            })
+        };
         let mut out: Vec<Value> = self
             .vpcs
             .iter()
-            .map(|x| {
+            .enumerate()
+            .map(|(v, x)| {
                 let mut entries: Vec<Value> = [true, false]
                     .map(|egress| {
                         json!({
@@ -172,13 +236,19 @@ impl Plan {
                         })
                     })
                     .into();
+                if self.dual(v) {
+                    entries.extend(v6("allow", 101));
+                }
                 entries.extend(implicit());
+                if self.dual(v) {
+                    entries.extend(v6("deny", 32768));
+                }
                 json!({
                     "Associations": [],
                     "Entries": entries,
                     "IsDefault": true,
                     "NetworkAclId": x.default_acl,
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(v),
                     "Tags": [],
                     "VpcId": x.id,
                 })
@@ -196,6 +266,15 @@ impl Plan {
                         "RuleAction": if e.allow { "allow" } else { "deny" },
                         "RuleNumber": e.number,
                     });
+                    if e.cidr.contains(':') {
+                        m = json!({
+                            "Egress": e.egress,
+                            "Ipv6CidrBlock": e.cidr,
+                            "Protocol": e.proto,
+                            "RuleAction": if e.allow { "allow" } else { "deny" },
+                            "RuleNumber": e.number,
+                        });
+                    }
                     if let Some((from, to)) = e.ports {
                         m["PortRange"] = json!({"From": from, "To": to});
                     }
@@ -206,6 +285,9 @@ impl Plan {
                 })
                 .collect();
             entries.extend(implicit());
+            if self.dual(a.vpc) {
+                entries.extend(v6("deny", 32768));
+            }
             let assocs: Vec<Value> = a
                 .subnets
                 .iter()
@@ -222,7 +304,7 @@ impl Plan {
                 "Entries": entries,
                 "IsDefault": false,
                 "NetworkAclId": a.id,
-                "OwnerId": OWNER,
+                "OwnerId": self.owner(a.vpc),
                 "Tags": [{"Key": "Name", "Value": format!("acl-{}-{i}", a.vpc)}],
                 "VpcId": self.vpcs[a.vpc].id,
             }));
@@ -231,11 +313,14 @@ impl Plan {
     }
 
     pub(super) fn sgs_doc(&self) -> Vec<Value> {
-        let perms = |rules: &[RuleP]| -> Vec<Value> {
+        // `dual`: a dual-stack VPC's group, whose rules open to
+        // `0.0.0.0/0` are open to `::/0` too.
+        let perms = |rules: &[RuleP], dual: bool| -> Vec<Value> {
             rules
                 .iter()
                 .map(|r| {
                     let mut ranges = Vec::new();
+                    let mut ranges_v6 = Vec::new();
                     let mut pairs = Vec::new();
                     match &r.peer {
                         PeerP::Cidr(c) => {
@@ -244,9 +329,16 @@ impl Plan {
                                 x["Description"] = json!(d);
                             }
                             ranges.push(x);
+                            if dual && c == "0.0.0.0/0" {
+                                let mut x = json!({"CidrIpv6": "::/0"});
+                                if let Some(d) = r.description {
+                                    x["Description"] = json!(d);
+                                }
+                                ranges_v6.push(x);
+                            }
                         }
                         PeerP::Group(g) => {
-                            let mut x = json!({"GroupId": self.sgs[*g].id, "UserId": OWNER});
+                            let mut x = json!({"GroupId": self.sgs[*g].id, "UserId": self.owner(self.sgs[*g].vpc)});
                             if let Some(d) = r.description {
                                 x["Description"] = json!(d);
                             }
@@ -256,7 +348,7 @@ impl Plan {
                     let mut m = json!({
                         "IpProtocol": r.proto,
                         "IpRanges": ranges,
-                        "Ipv6Ranges": [],
+                        "Ipv6Ranges": ranges_v6,
                         "PrefixListIds": [],
                         "UserIdGroupPairs": pairs,
                     });
@@ -268,21 +360,25 @@ impl Plan {
                 })
                 .collect()
         };
-        self.sgs
+        let mut out: Vec<Value> = self
+            .sgs
             .iter()
             .map(|g| {
+                let dual = self.dual(g.vpc);
                 json!({
                     "Description": if g.name == "default" { "default VPC security group" } else { "Managed by Terraform" },
                     "GroupId": g.id,
                     "GroupName": g.name,
-                    "IpPermissions": perms(&g.ingress),
-                    "IpPermissionsEgress": perms(&g.egress),
-                    "OwnerId": OWNER,
+                    "IpPermissions": perms(&g.ingress, dual),
+                    "IpPermissionsEgress": perms(&g.egress, dual),
+                    "OwnerId": self.owner(g.vpc),
                     "Tags": [],
                     "VpcId": self.vpcs[g.vpc].id,
                 })
             })
-            .collect()
+            .collect();
+        out.extend(self.org_sgs());
+        out
     }
 
     /// One interface as `describe-network-interfaces` (or, `in_instance`, as
@@ -325,7 +421,7 @@ impl Plan {
             "Ipv6Addresses": [],
             "MacAddress": format!("0e:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", s.vpc, s.k, e.ip & 0xff, (e.subnet >> 8) & 0xff, e.subnet & 0xff),
             "NetworkInterfaceId": e.id,
-            "OwnerId": OWNER,
+            "OwnerId": self.owner(s.vpc),
             "PrivateDnsName": dns(e.ip),
             "PrivateIpAddress": ipv4(e.ip),
             "PrivateIpAddresses": ips,
@@ -336,6 +432,9 @@ impl Plan {
         });
         if let Some(a) = assoc {
             m["Association"] = a;
+        }
+        if let Some(a) = self.eni_v6(e) {
+            m["Ipv6Addresses"] = json!([{"Ipv6Address": a, "IsPrimaryIpv6": false}]);
         }
         let mut attach = json!({
             "AttachTime": "2024-01-01T00:00:00+00:00",
@@ -348,7 +447,7 @@ impl Plan {
             Some((inst, _, _)) => {
                 if !in_instance {
                     attach["InstanceId"] = json!(inst);
-                    attach["InstanceOwnerId"] = json!(OWNER);
+                    attach["InstanceOwnerId"] = json!(self.owner(s.vpc));
                     m["AvailabilityZone"] = json!(az(s.k));
                     m["RequesterManaged"] = json!(false);
                     m["TagSet"] = json!([]);
@@ -374,7 +473,7 @@ impl Plan {
         let assoc = json!({
             "AllocationId": n.alloc,
             "AssociationId": n.assoc,
-            "IpOwnerId": OWNER,
+            "IpOwnerId": self.owner(v),
             "PublicDnsName": format!("ec2-{}.compute-1.amazonaws.com", ipv4(n.public_ip).replace('.', "-")),
             "PublicIp": ipv4(n.public_ip),
         });
@@ -394,7 +493,7 @@ impl Plan {
             "Ipv6Addresses": [],
             "MacAddress": format!("0e:ff:00:00:{:02x}:{:02x}", v >> 8, v & 0xff),
             "NetworkInterfaceId": n.eni,
-            "OwnerId": OWNER,
+            "OwnerId": self.owner(v),
             "PrivateDnsName": format!("ip-{}.ec2.internal", ipv4(n.private_ip).replace('.', "-")),
             "PrivateIpAddress": ipv4(n.private_ip),
             "PrivateIpAddresses": [{
@@ -415,6 +514,7 @@ impl Plan {
     pub(super) fn enis_doc(&self) -> Vec<Value> {
         let mut out: Vec<Value> = self.enis.iter().map(|e| self.eni_json(e, false)).collect();
         out.extend((0..self.vpcs.len()).map(|v| self.nat_eni_json(v)));
+        out.extend(self.org_enis());
         out
     }
 
@@ -458,7 +558,7 @@ impl Plan {
                 Some(json!({
                     "Groups": [],
                     "Instances": [i],
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(s.vpc),
                     "ReservationId": res,
                 }))
             })
@@ -468,11 +568,12 @@ impl Plan {
     pub(super) fn igws_doc(&self) -> Vec<Value> {
         self.vpcs
             .iter()
-            .map(|x| {
+            .enumerate()
+            .map(|(v, x)| {
                 json!({
                     "Attachments": [{"State": "available", "VpcId": x.id}],
                     "InternetGatewayId": x.igw,
-                    "OwnerId": OWNER,
+                    "OwnerId": self.owner(v),
                     "Tags": [],
                 })
             })
@@ -509,7 +610,8 @@ impl Plan {
     pub(super) fn addresses_doc(&self) -> Vec<Value> {
         self.vpcs
             .iter()
-            .map(|x| {
+            .enumerate()
+            .map(|(v, x)| {
                 let n = &x.nat;
                 json!({
                     "AllocationId": n.alloc,
@@ -517,7 +619,7 @@ impl Plan {
                     "Domain": "vpc",
                     "NetworkBorderGroup": "us-east-1",
                     "NetworkInterfaceId": n.eni,
-                    "NetworkInterfaceOwnerId": OWNER,
+                    "NetworkInterfaceOwnerId": self.owner(v),
                     "PrivateIpAddress": ipv4(n.private_ip),
                     "PublicIp": ipv4(n.public_ip),
                     "PublicIpv4Pool": "amazon",
@@ -587,7 +689,7 @@ impl Plan {
                             "TransitGatewayAttachmentId": t.attachments[v].0,
                             "TransitGatewayId": t.id,
                             "TransitGatewayOwnerId": OWNER,
-                            "ResourceOwnerId": OWNER,
+                            "ResourceOwnerId": self.owner(v),
                             "ResourceType": "vpc",
                             "ResourceId": self.vpcs[v].id,
                             "State": "available",
@@ -611,7 +713,7 @@ impl Plan {
                             "TransitGatewayAttachmentId": t.attachments[v].0,
                             "TransitGatewayId": t.id,
                             "VpcId": self.vpcs[v].id,
-                            "VpcOwnerId": OWNER,
+                            "VpcOwnerId": self.owner(v),
                             "State": "available",
                             "SubnetIds": subnets,
                             "CreationTime": when,

@@ -30,13 +30,38 @@
 //!   one transit gateway route table (every attachment associated and
 //!   propagating) holds each VPC's /16 as a propagated route.
 //!
+//! [`Params::org`] adds (drawn from a generator of its own, so the rest is
+//! what the same sizes give without it):
+//! - Dual-stack VPCs (every other one, `vpc-0`, `vpc-2`, …): an Amazon /56
+//!   (`2600:1f18:4e2a:VV00::/56`), a /64 per subnet, an IPv6 address per
+//!   interface, `::/0` to the internet gateway (public subnets) or to the
+//!   VPC's egress-only internet gateway (private ones); rules open to
+//!   `0.0.0.0/0` are open to `::/0` too, and the ACLs have IPv6 entries.
+//! - Network ACLs of 40-60 entries (the implicit denies included; the most
+//!   in dual-stack VPCs): denies of internal ranges no subnet uses and of
+//!   unused ports below 1024, allows of the application ports within the
+//!   VPC.
+//! - One Client VPN endpoint per 10 VPCs (SAML, split tunnel), associated
+//!   with its VPC's first subnet (its interface at `.6`), routes to its VPC
+//!   and `10.0.0.0/8`, and three directory groups' authorization rules:
+//!   engineers to their VPC, DBAs to the next VPC, contractors to one /24.
+//! - A Verified Access instance (IAM Identity Center trust provider), one
+//!   group whose policy permits the first endpoint's engineers, and one
+//!   `network-interface` endpoint (ssh) per 10 VPCs toward an instance.
+//! - Four accounts: VPC `v` and what is in it belong to the `v % 4`th
+//!   (the transit gateway, shared, to the first); a peering connection
+//!   joins the first two VPCs, whose subnets route each other's /16 to it.
+//!
 //! Sizes are clamped to what this layout can hold: at most 256 VPCs, 256
 //! subnets per VPC, 120 interfaces per subnet; at least one custom network
 //! ACL per VPC and two security groups per VPC (the default and one more).
 
 mod docs;
+mod org;
 mod plan;
 mod queries;
+
+pub use org::client_access;
 
 use serde_json::Value;
 
@@ -53,6 +78,10 @@ pub struct Params {
     pub sg_rules: usize,
     pub nacls: usize,
     pub seed: u64,
+    /// The organisation's extras (dual-stack VPCs, longer ACLs, Client VPN
+    /// and Verified Access endpoints; see the module docs). Set by
+    /// [`Params::org`]; without it the output is what it always was.
+    pub org: bool,
 }
 
 impl Params {
@@ -66,6 +95,7 @@ impl Params {
             sg_rules: 50_000,
             nacls: 1_000,
             seed: 1,
+            org: false,
         }
     }
 
@@ -79,6 +109,7 @@ impl Params {
             sg_rules: 80,
             nacls: 4,
             seed: 7,
+            org: false,
         }
     }
 
@@ -87,8 +118,8 @@ impl Params {
     /// the transit gateway, 10 interfaces a subnet, half as many security
     /// groups as interfaces with 10 rules each, one custom network ACL per
     /// subnet. `org(100_000)`: 100 VPCs, 10,000 subnets, 50,000 groups,
-    /// 500,000 rules. (Only the sizes differ from [`Params::large`]: the same
-    /// layout, dual-stack subnets and access endpoints are not generated.)
+    /// 500,000 rules; with the organisation's extras (`org`: dual-stack
+    /// VPCs, longer ACLs, Client VPN and Verified Access endpoints).
     pub fn org(interfaces: usize) -> Params {
         let enis = interfaces.max(20);
         let subnets = enis.div_ceil(10);
@@ -100,6 +131,7 @@ impl Params {
             sg_rules: enis * 5,
             nacls: subnets,
             seed: 1,
+            org: true,
         }
     }
 
@@ -115,6 +147,7 @@ impl Params {
             sg_rules: self.sg_rules,
             nacls: self.nacls.max(vpcs),
             seed: self.seed,
+            org: self.org,
         }
     }
 }
@@ -148,8 +181,10 @@ pub fn snapshot(p: &Params) -> Vec<(String, String)> {
         ("Addresses", plan.addresses_doc()),
     ];
     let transit = plan.transit_docs();
+    let org = plan.org_docs();
     docs.into_iter()
         .chain(transit)
+        .chain(org)
         .map(|(key, items)| {
             let mut doc = serde_json::Map::new();
             doc.insert(key.to_string(), Value::Array(items));
@@ -170,7 +205,10 @@ pub fn queries(p: &Params) -> Vec<String> {
 /// (allowed by a rule naming the client's group), `to_internet_igw` and
 /// `to_internet_nat` (out and back through the gateway), `from_internet`
 /// (to a public IP), `cross_vpc` (through the transit gateway, both ways;
-/// with two VPCs or more). All are reachable by construction.
+/// with two VPCs or more); with [`Params::org`], `client` (a Client VPN
+/// user of one directory group: ask it with [`client_access`]) and `ipv6`
+/// (out through an egress-only internet gateway). All are reachable by
+/// construction.
 pub fn named_queries(p: &Params) -> Vec<(&'static str, String)> {
     let plan = Plan::new(p);
     plan.queries()
@@ -178,13 +216,27 @@ pub fn named_queries(p: &Params) -> Vec<(&'static str, String)> {
 
 /// The number of security-group rule entries [`snapshot`] generates for `p`
 /// (equal to `p.sg_rules` unless that is below the minimum of 2 per default
-/// group and 3 per other group).
+/// group and 3 per other group), plus with [`Params::org`] the `::/0`
+/// entries of dual-stack VPCs' groups and the access endpoints' groups.
 pub fn sg_rule_count(p: &Params) -> usize {
     let plan = Plan::new(p);
+    let v6: usize = plan
+        .sgs
+        .iter()
+        .filter(|g| plan.dual(g.vpc))
+        .flat_map(|g| g.ingress.iter().chain(&g.egress))
+        .filter(|r| matches!(&r.peer, PeerP::Cidr(c) if c == "0.0.0.0/0"))
+        .count();
+    let access = plan
+        .org
+        .as_ref()
+        .map_or(0, |o| o.cvpns.len() + o.va.endpoints.len());
     plan.sgs
         .iter()
         .map(|g| g.ingress.len() + g.egress.len())
-        .sum()
+        .sum::<usize>()
+        + v6
+        + access
 }
 
 // ---------------------------------------------------------------------------
@@ -348,6 +400,8 @@ struct Plan {
     nacls: Vec<NaclP>,
     sgs: Vec<SgP>,
     enis: Vec<EniP>,
+    /// [`Params::org`]'s extras.
+    org: Option<org::OrgP>,
 }
 
 #[cfg(test)]
@@ -413,7 +467,10 @@ mod tests {
     }
 
     /// The organisation preset at 1k: many VPCs on one transit gateway,
-    /// loads without warnings, its queries reachable.
+    /// dual-stack VPCs, long ACLs, Client VPN and Verified Access
+    /// endpoints; loads without warnings, its queries reachable (`client`
+    /// for its group, partial for everyone), `exposure` finds what the
+    /// access groups reach.
     #[test]
     fn org_snapshot_loads_and_queries_are_reachable() {
         let p = Params::org(1_000);
@@ -423,17 +480,73 @@ mod tests {
         assert!(net.skipped.is_empty(), "{:?}", net.skipped);
         assert_eq!(net.vpcs.len(), 10);
         assert_eq!(net.subnets.len(), 100);
-        assert_eq!(net.interfaces.len(), 1_000 + 10);
+        // Generated, NAT gateways', the Client VPN association's.
+        assert_eq!(net.interfaces.len(), 1_000 + 10 + 1);
         assert_eq!(net.tgw_attachments.len(), 10);
+        assert_eq!(net.client_vpn_endpoints.len(), 1);
+        assert_eq!(net.peerings.len(), 1);
+        assert_eq!(net.va_endpoints.len(), 1);
+        let rules: usize = net
+            .security_groups
+            .values()
+            .map(|g| g.ingress.len() + g.egress.len())
+            .sum();
+        assert_eq!(rules, sg_rule_count(&p));
+        // Dual-stack: half the VPCs, their interfaces have IPv6 addresses.
+        let v6 = net
+            .interfaces
+            .values()
+            .filter(|i| !i.ipv6.is_empty())
+            .count();
+        assert_eq!(v6, 500);
+        // Custom ACLs have dozens of entries.
+        let shortest = net
+            .network_acls
+            .values()
+            .filter(|a| !a.is_default)
+            .map(|a| a.inbound.len() + a.outbound.len())
+            .min()
+            .unwrap();
+        assert!(shortest >= 36, "{shortest}");
         let qs = named_queries(&p);
-        assert_eq!(qs.len(), 7);
+        let names: Vec<&str> = qs.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names.len(), 9);
+        assert_eq!(names[7..], ["client", "ipv6"]);
+        let (endpoint, group) = client_access(&p).expect("an organisation has Client VPN");
         for (name, q) in qs {
             let spec = QuerySpec::parse(&q).unwrap_or_else(|e| panic!("{name}: {q}: {e}"));
-            let query =
-                Query::resolve(&net, spec, None).unwrap_or_else(|e| panic!("{name}: {q}: {e}"));
+            let opts = engine::QueryOptions {
+                groups: if name == "client" {
+                    vec![group.clone()]
+                } else {
+                    Vec::new()
+                },
+                via: (name == "client").then(|| endpoint.clone()),
+                ..engine::QueryOptions::default()
+            };
+            let query = Query::resolve_with(&net, spec, &opts)
+                .unwrap_or_else(|e| panic!("{name}: {q}: {e}"));
             let a = engine::check(&net, query);
             assert_eq!(a.verdict, Verdict::Reachable, "{name}: {q}");
         }
+        // The client query for everyone: only some groups get there.
+        let (_, q) = &named_queries(&p)[7];
+        let query = Query::resolve(&net, QuerySpec::parse(q).unwrap(), None).unwrap();
+        assert_eq!(engine::check(&net, query).verdict, Verdict::Partial, "{q}");
+
+        // Exposure from every source: access groups reach interfaces.
+        let x = crate::exposure::exposure(&net, crate::exposure::From::All).unwrap();
+        let groups: std::collections::BTreeSet<String> = x
+            .exposed
+            .iter()
+            .flat_map(|e| &e.found)
+            .filter_map(|f| match &f.source {
+                crate::who::Source::Access { group: Some(g), .. } => Some(g.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(groups.contains(&group), "{groups:?}");
+        assert!(groups.len() >= 3, "{groups:?}");
         for n in [10_000, 100_000] {
             let p = Params::org(n);
             assert_eq!(p.clamped(), p, "{n}");
@@ -452,6 +565,40 @@ mod tests {
         assert_ne!(snapshot(&p), snapshot(&q));
     }
 
+    /// FNV-1a over every file name and text: pins the bytes generated.
+    fn digest(files: &[(String, String)]) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for (name, text) in files {
+            for b in name.bytes().chain([0]).chain(text.bytes()).chain([0]) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        h
+    }
+
+    /// `small()` and explicit sizes keep generating the same bytes (the
+    /// organisation extras are for `Params::org` only): benchmark figures
+    /// and tests are read off these.
+    #[test]
+    fn small_and_explicit_sizes_are_pinned() {
+        let explicit = Params {
+            vpcs: 3,
+            subnets: 12,
+            enis: 60,
+            sgs: 12,
+            sg_rules: 100,
+            nacls: 6,
+            seed: 3,
+            ..Params::small()
+        };
+        let got = [
+            digest(&snapshot(&Params::small())),
+            digest(&snapshot(&explicit)),
+        ];
+        assert_eq!(got, [0xc26a_7832_f78f_c553, 0x9b92_7be1_2915_1fed]);
+    }
+
     #[test]
     fn sizes_are_clamped_not_panicking() {
         let tiny = Params {
@@ -462,6 +609,7 @@ mod tests {
             sg_rules: 0,
             nacls: 0,
             seed: 0,
+            org: false,
         };
         let net = load(&tiny);
         assert_eq!(net.vpcs.len(), 1);

@@ -12,7 +12,7 @@ impl Plan {
         let mut rng = Rng::new(seed);
         let id = |prefix: &str, kind: u64, i: usize| aws_id(prefix, seed, kind, i);
         let (mut subnets, mut vpcs) = layout(&p, &mut rng, &id);
-        let nacls = acls(&p, &mut subnets, &mut rng, &id);
+        let mut nacls = acls(&p, &mut subnets, &mut rng, &id);
         let sgs = groups(&p, &mut vpcs, &mut rng, &id);
         let enis = interfaces(&p, &mut subnets, &vpcs, &mut rng, &id);
         let tgw = (vpcs.len() >= 2).then(|| TgwP {
@@ -33,8 +33,19 @@ impl Plan {
                 })
                 .collect(),
         });
+        // The organisation's extras draw from their own generator: the rest
+        // is what the same sizes give without them.
+        let org = p.org.then(|| {
+            let mut rng = Rng::new(mix64(seed ^ 0x6f72_6700));
+            for a in &mut nacls {
+                let extra = org::nacl_extras(a.vpc, org::dual_vpc(a.vpc), &mut rng);
+                a.entries.extend(extra);
+            }
+            org::OrgP::new(seed, &subnets, &vpcs, &enis, &id)
+        });
         Plan {
             seed,
+            org,
             tgw,
             vpcs,
             subnets,

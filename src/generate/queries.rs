@@ -122,6 +122,7 @@ impl Plan {
                 }
             }
         }
+        out.extend(self.org_queries());
         out
     }
 
