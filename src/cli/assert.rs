@@ -9,7 +9,7 @@ use reach::assert;
 use reach::engine::Verdict;
 use reach::render::{AssertReport, FindingsReport};
 
-use super::{Format, Inputs, load};
+use super::args::{Format, Inputs, load};
 
 #[derive(clap::Args, Debug)]
 pub(super) struct AssertArgs {
@@ -42,11 +42,11 @@ pub(super) fn run(args: AssertArgs) -> Result<Verdict> {
             let report = AssertReport::new(&results, &net);
             let run_id = format!(
                 "reach/assert/{}/{}/",
-                super::input_names(&args.inputs),
+                super::output::input_names(&args.inputs),
                 file
             );
             let findings = FindingsReport::from_assert(&report, run_id);
-            super::ci_output(findings, f, &args.inputs.paths(), args.tf_root.clone())?
+            super::output::ci_output(findings, f, &args.inputs.paths(), args.tf_root.clone())?
         }
     };
     let mut stdout = std::io::stdout().lock();

@@ -12,7 +12,7 @@ use reach::ingest::Loader;
 use reach::model::Network;
 use reach::render::{DiffReport, FindingsReport};
 
-use super::Format;
+use super::args::Format;
 
 /// Which flow changes make `reach diff` exit 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -108,9 +108,9 @@ pub(super) fn run(args: DiffArgs) -> Result<Verdict> {
             } else {
                 args.after.clone()
             };
-            let run_id = format!("reach/diff/{}/", super::path_names(&located));
+            let run_id = format!("reach/diff/{}/", super::output::path_names(&located));
             let findings = FindingsReport::from_diff(&d, &report, run_id);
-            super::ci_output(findings, f, &located, args.tf_root.clone())?
+            super::output::ci_output(findings, f, &located, args.tf_root.clone())?
         }
     };
     let mut stdout = std::io::stdout().lock();

@@ -10,7 +10,7 @@ use reach::exposure::{self, From, Risk};
 use reach::render::FindingsReport;
 use reach::render::exposure::ExposureReport;
 
-use super::{Format, Inputs, load};
+use super::args::{Format, Inputs, load};
 
 /// `reach exposure`'s formats: those of the other commands and `html`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,9 +69,12 @@ pub(super) fn run(args: ExposureArgs) -> Result<Verdict> {
     let x = exposure::exposure(&net, from)?;
     let report = ExposureReport::new(&x, &net);
     let ci = |f: Format| -> Result<String> {
-        let run_id = format!("reach/exposure/{}/", super::input_names(&args.inputs));
+        let run_id = format!(
+            "reach/exposure/{}/",
+            super::output::input_names(&args.inputs)
+        );
         let findings = FindingsReport::from_exposure(&x, &report, &net, run_id);
-        super::ci_output(findings, f, &args.inputs.paths(), args.tf_root.clone())
+        super::output::ci_output(findings, f, &args.inputs.paths(), args.tf_root.clone())
     };
     let out = match args.format {
         ExposureFormat::Json => report.to_json(),

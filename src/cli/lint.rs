@@ -10,7 +10,7 @@ use reach::lint::{self, Options};
 use reach::render::FindingsReport;
 use reach::render::lint::LintReport;
 
-use super::{Format, Inputs, load};
+use super::args::{Format, Inputs, load};
 
 #[derive(clap::Args, Debug)]
 pub(super) struct LintArgs {
@@ -42,9 +42,9 @@ pub(super) fn run(args: LintArgs) -> Result<Verdict> {
         Format::Json => report.to_json(),
         Format::Text => report.to_text(),
         f => {
-            let run_id = format!("reach/lint/{}/", super::input_names(&args.inputs));
+            let run_id = format!("reach/lint/{}/", super::output::input_names(&args.inputs));
             let findings = FindingsReport::from_lint(&report, run_id);
-            super::ci_output(findings, f, &args.inputs.paths(), args.tf_root.clone())?
+            super::output::ci_output(findings, f, &args.inputs.paths(), args.tf_root.clone())?
         }
     };
     let mut stdout = std::io::stdout().lock();

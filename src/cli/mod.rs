@@ -5,23 +5,25 @@
 //! (including `engine and solver disagree` under `--prove`).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use reach::engine::{self, QuerySpec, Verdict};
-use reach::ingest::Locator;
-use reach::model::Network;
 use reach::prove;
-use reach::render::{FindingsReport, Location, Report};
+use reach::render::{FindingsReport, Report};
 
+use args::{Ask, Format, load, read_context};
+use output::{ci_output, input_names};
+
+mod args;
 mod assert;
 mod diff;
 mod exposure;
 mod fetch;
 mod lint;
+mod output;
 mod queries;
 mod synth;
 mod who;
@@ -35,71 +37,6 @@ mod who;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Format {
-    Text,
-    Json,
-    /// SARIF 2.1.0 for GitHub code scanning: a failed check is a result at the
-    /// line of the input file that defines what stops the packets.
-    Sarif,
-    /// JUnit XML: one test case, failed unless the flow is reachable.
-    Junit,
-    /// A pull-request comment: a summary table, then the explanation.
-    Markdown,
-}
-
-#[derive(clap::Args, Debug)]
-struct Inputs {
-    /// AWS CLI `describe-*` JSON: a file or a directory (read recursively). Repeatable.
-    #[arg(long = "snapshot", value_name = "PATH")]
-    snapshots: Vec<PathBuf>,
-    /// The project's YAML model of a network. Repeatable.
-    #[arg(long = "model", value_name = "FILE")]
-    models: Vec<PathBuf>,
-    /// Keep the loaded network in DIR (default: $REACH_CACHE, if set); a
-    /// later run over the same unchanged input files reads it instead.
-    #[arg(long, value_name = "DIR")]
-    cache: Option<PathBuf>,
-}
-
-/// The options of `check` and `prove`.
-#[derive(clap::Args, Debug)]
-struct Ask {
-    #[command(flatten)]
-    inputs: Inputs,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: Format,
-    /// Source ports of the client (default: the ephemeral range of whoever opens the connection).
-    #[arg(long, value_name = "RANGE")]
-    src_port: Option<String>,
-    /// For `client`: a group of the user (SAML / AD group ID). Repeatable.
-    /// Without it, the answer covers every group the authorization rules name.
-    #[arg(long = "group", value_name = "GROUP")]
-    groups: Vec<String>,
-    /// For `client`: use only this access endpoint (`cvpn-endpoint-…` or `vae-…`).
-    #[arg(long, value_name = "ENDPOINT")]
-    via: Option<String>,
-    /// For `client`: Verified Access trust data, a JSON object keyed by
-    /// trust provider `PolicyReferenceName` (OIDC claims, device posture).
-    #[arg(long, value_name = "FILE.json")]
-    context: Option<PathBuf>,
-    /// For `--format sarif|markdown`: Terraform files under DIR, where
-    /// findings with a Terraform address point.
-    #[arg(long, value_name = "DIR")]
-    tf_root: Option<PathBuf>,
-    /// Many queries after one load: FILE holds one QUERY a line (blank lines
-    /// and `#` comments skipped; `-`: standard input). JSON Lines with
-    /// `--format json` (each line the single query's object with its `line`),
-    /// else a verdict line per query; a bad query is an error on its line
-    /// (exit 2 at the end).
-    #[arg(long, value_name = "FILE", conflicts_with = "query")]
-    queries: Option<PathBuf>,
-    /// `SRC->DST:PORT[/tcp|udp|icmp]`; SRC is an IP, i-…, eni-… or `internet`; DST an IP, i-… or eni-….
-    #[arg(allow_hyphen_values = true, required_unless_present = "queries")]
-    query: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -145,42 +82,6 @@ enum Command {
     /// `--out DIR`): the AWS CLI JSON `--snapshot` reads, with a
     /// `reach-fetch.json` manifest; denied calls are warnings (build feature `fetch`).
     Fetch(fetch::FetchArgs),
-}
-
-/// The network of `--snapshot`/`--model` (through `--cache`). Never
-/// dropped: the process ends with the command, and freeing a large network
-/// one allocation at a time costs a noticeable share of a run (≈ 0.3 s at
-/// 100k interfaces).
-fn load(inputs: &Inputs) -> Result<std::mem::ManuallyDrop<Network>> {
-    if inputs.snapshots.is_empty() && inputs.models.is_empty() {
-        bail!("no input: give --snapshot PATH or --model FILE");
-    }
-    let cache = inputs.cache.clone().or_else(|| {
-        std::env::var_os("REACH_CACHE")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-    });
-    Ok(std::mem::ManuallyDrop::new(reach::ingest::load_inputs(
-        &inputs.snapshots,
-        &inputs.models,
-        cache.as_deref(),
-        &mut |w| eprintln!("warning: {w}"),
-    )?))
-}
-
-/// Reads `--context FILE.json`: a JSON object.
-fn read_context(path: &std::path::Path) -> Result<engine::va::UserContext> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).with_context(|| format!("`{file}`: cannot read"))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("`{file}`: invalid json: {e}"))?;
-    if !value.is_object() {
-        bail!("`{file}`: --context: expected a json object keyed by trust provider reference name");
-    }
-    Ok(engine::va::UserContext {
-        source: file,
-        value,
-    })
 }
 
 fn run(cli: Cli) -> Result<Verdict> {
@@ -279,77 +180,6 @@ fn run(cli: Cli) -> Result<Verdict> {
         }
     }
     Ok(analysis.verdict)
-}
-
-impl Inputs {
-    /// Every input path, snapshots first.
-    fn paths(&self) -> Vec<PathBuf> {
-        self.snapshots.iter().chain(&self.models).cloned().collect()
-    }
-}
-
-/// Paths as named on the command line, for a run's ID.
-fn path_names(paths: &[PathBuf]) -> String {
-    let names: Vec<String> = paths
-        .iter()
-        .map(|p| p.display().to_string().replace('\\', "/"))
-        .collect();
-    names.join("+")
-}
-
-/// The inputs as named on the command line, for a run's ID.
-fn input_names(inputs: &Inputs) -> String {
-    path_names(&inputs.paths())
-}
-
-/// Writes `findings` as SARIF, JUnit or markdown. For the first and last,
-/// each finding is pointed at the line of the input (or `.tf`) file that
-/// defines its resource or rule, the input files being the fallback; the
-/// inputs are read again, only for the formats that show locations.
-fn ci_output(
-    mut findings: FindingsReport,
-    format: Format,
-    paths: &[PathBuf],
-    tf_root: Option<PathBuf>,
-) -> Result<String> {
-    if format != Format::Junit {
-        locate_in(&mut findings, paths, tf_root)?;
-    }
-    Ok(match format {
-        Format::Sarif => findings.to_sarif(),
-        Format::Junit => findings.to_junit(),
-        _ => findings.to_markdown(),
-    })
-}
-
-/// Fills in the findings' locations from `paths` (see [`ci_output`]).
-fn locate_in(
-    report: &mut FindingsReport,
-    paths: &[PathBuf],
-    tf_root: Option<PathBuf>,
-) -> Result<()> {
-    let cwd = std::env::current_dir().context("current directory")?;
-    let mut locator = Locator::new(paths, &cwd)?;
-    if let Some(dir) = tf_root {
-        locator = locator.with_tf_root(dir);
-    }
-    report.inputs = locator.inputs();
-    for f in &mut report.findings {
-        let found = f
-            .tf_address
-            .as_deref()
-            .and_then(|a| locator.terraform(a))
-            .or_else(|| {
-                f.resource
-                    .as_deref()
-                    .and_then(|r| locator.resource(r, f.rule.as_deref()))
-            });
-        f.location = found.map(|l| Location {
-            file: l.file,
-            line: l.line,
-        });
-    }
-    Ok(())
 }
 
 pub fn main() -> ExitCode {

@@ -26,7 +26,7 @@ use reach::prove;
 use reach::render::Report;
 use reach::render::queries::{error_json_line, error_text_line};
 
-use super::{Ask, Format, load, read_context};
+use super::args::{Ask, Format, load, read_context};
 
 /// Queries answered together before their lines are printed: enough for
 /// every core, few enough that output starts early and memory stays flat.

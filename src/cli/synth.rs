@@ -12,7 +12,7 @@ use reach::render::synth::{SynthReport, TightenReport};
 use reach::render::{emit, snapshot};
 use reach::synth::{self, Granularity};
 
-use super::{Inputs, load};
+use super::args::{Inputs, load};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Emit {

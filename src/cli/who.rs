@@ -8,7 +8,7 @@ use reach::engine::Verdict;
 use reach::render::{FindingsReport, WhoReport};
 use reach::who::{self, Ask, From};
 
-use super::{Format, Inputs, load};
+use super::args::{Format, Inputs, load};
 
 #[derive(clap::Args, Debug)]
 pub(super) struct WhoArgs {
@@ -48,11 +48,11 @@ pub(super) fn run(args: WhoArgs) -> Result<Verdict> {
         f => {
             let run_id = format!(
                 "reach/who/{}/{}/",
-                super::input_names(&args.inputs),
+                super::output::input_names(&args.inputs),
                 args.target
             );
             let findings = FindingsReport::from_who(&answer, &report, &net, run_id);
-            super::ci_output(findings, f, &args.inputs.paths(), args.tf_root.clone())?
+            super::output::ci_output(findings, f, &args.inputs.paths(), args.tf_root.clone())?
         }
     };
     let mut stdout = std::io::stdout().lock();

@@ -18,7 +18,7 @@ use crate::hs::{self, Field};
 use crate::model::{Network, Protocol};
 use crate::who::{self, From, Source};
 
-use super::{Reached, point, proto_number, reached};
+use super::reached::{Reached, point, proto_number, reached};
 
 /// One address of a destination.
 struct Target<'a> {

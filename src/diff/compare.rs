@@ -9,7 +9,9 @@ use crate::hs::PacketSet;
 use crate::model::{Network, Protocol};
 use crate::who::{From, Source};
 
-use super::{Because, Change, Direction, FlowChange, Presence, Reached, proto_number, reached};
+use super::answer::{Because, Direction, FlowChange, Presence};
+use super::changes::Change;
+use super::reached::{Reached, proto_number, reached};
 
 /// The answer of one interface's own walk to `dst` for `key` (`None` when
 /// either is not in `net`).

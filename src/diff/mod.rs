@@ -7,111 +7,26 @@
 //! destination. Destinations no change can touch are skipped (see
 //! [`affected_vpcs`]). Must not know output or file formats.
 
+mod answer;
 mod bulk;
 mod changes;
 mod compare;
+mod reached;
 mod resources;
 
+pub use answer::{Because, Diff, Direction, FlowChange, Presence};
 pub use changes::{Change, Detail, Kind};
 pub use resources::changes;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::IpAddr;
-use std::sync::Arc;
 
-use crate::engine::{self, Analysis, DstSpec, EngineError};
-use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
+use crate::engine::{self, EngineError};
+use crate::hs::{Field, Interval, IntervalSet, PacketSet};
 use crate::model::{Network, Protocol};
-use crate::who::{self, Ask, Found, From, Source};
+use crate::who::From;
 
 use compare::Sides;
-
-/// What happened to a flow class.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Direction {
-    /// Reachable after, not before.
-    Gained,
-    /// Reachable before, not after.
-    Lost,
-    /// Undecided after (the input cannot tell), decided before.
-    Undecided,
-}
-
-impl Direction {
-    pub fn name(self) -> &'static str {
-        match self {
-            Direction::Gained => "gained",
-            Direction::Lost => "lost",
-            Direction::Undecided => "undecided",
-        }
-    }
-}
-
-/// Whether the destination exists on both sides.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Presence {
-    Both,
-    Added,
-    Removed,
-}
-
-/// A change that explains a flow change: the changed resource, the rules
-/// of it involved, and what the packets met there before and after.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Because {
-    /// Index into [`Diff::changes`].
-    pub change: usize,
-    /// The details of the change involved (indices into its `details`).
-    pub details: Vec<usize>,
-    /// Hops at the changed resource: `before: acl-… inbound rule 100 allow`.
-    pub met: Vec<String>,
-}
-
-/// One flow class that changed: a source class to one destination, one protocol.
-#[derive(Clone, Debug)]
-pub struct FlowChange {
-    pub dst: String,
-    pub dst_ip: IpAddr,
-    pub presence: Presence,
-    pub source: Source,
-    pub protocol: Protocol,
-    pub direction: Direction,
-    /// Exactly the packets (original coordinates) that changed.
-    pub packets: PacketSet,
-    pub because: Vec<Because>,
-    /// The engine's answers the change was read from.
-    pub before: Option<Arc<Analysis>>,
-    pub after: Option<Arc<Analysis>>,
-}
-
-impl FlowChange {
-    /// The flow class in one token: `internet->eni-0abc/tcp`.
-    pub fn class(&self) -> String {
-        format!(
-            "{}->{}/{}",
-            self.source.key(),
-            self.dst,
-            self.protocol.name()
-        )
-    }
-
-    /// New exposure: the internet gained packets.
-    pub fn is_new_exposure(&self) -> bool {
-        self.direction == Direction::Gained && self.source == Source::Internet
-    }
-}
-
-/// The answer.
-#[derive(Clone, Debug, Default)]
-pub struct Diff {
-    pub changes: Vec<Change>,
-    pub flows: Vec<FlowChange>,
-    /// Destination interfaces in either network, and those compared (the
-    /// others no change can touch).
-    pub destinations: usize,
-    pub compared: usize,
-    pub assumptions: Vec<String>,
-}
+use reached::{Reached, Services, point, proto_number, reached};
 
 /// VPCs whose destinations a change can touch: the VPCs of the changes and
 /// every VPC connected to one, by peering, a transit gateway (or two that
@@ -183,92 +98,6 @@ pub fn affected_vpcs(before: &Network, after: &Network, changes: &[Change]) -> B
         }
     }
     out
-}
-
-fn point(ip: IpAddr) -> IntervalSet {
-    IntervalSet::from_interval(Interval::point(hs::addr(ip)))
-}
-
-/// What reaches one destination, per (source key, protocol): the packets
-/// that get there and back for some network choice, those undecided, the
-/// source class and the answer.
-/// Protocols and ports (ICMP types) asked.
-type Services = Vec<(Protocol, (u16, u16))>;
-
-type Reached =
-    BTreeMap<(String, u8), (IpAddr, PacketSet, PacketSet, Source, Option<Arc<Analysis>>)>;
-
-fn proto_number(p: Protocol) -> u8 {
-    match p {
-        Protocol::Number(n) => n,
-        Protocol::All => 255,
-    }
-}
-
-/// Every source of `dst` in `net`, interfaces one by one.
-fn reached(
-    net: &Network,
-    dst: &str,
-    services: &[(Protocol, (u16, u16))],
-    from: From,
-) -> Result<Reached, EngineError> {
-    let ask = Ask {
-        dst: DstSpec::Eni(dst.to_string()),
-        services: services.to_vec(),
-        from,
-    };
-    let answer = who::who(net, &ask)?;
-    let mut out = Reached::new();
-    for f in answer.found {
-        let Found {
-            source,
-            dst: to,
-            protocol,
-            reach,
-            analysis,
-            ..
-        } = f;
-        let p = proto_number(protocol);
-        match &source {
-            Source::Interfaces {
-                vpc,
-                subnet,
-                groups,
-                enis,
-            } => {
-                for e in enis {
-                    // The member's address of this answer's family (the
-                    // target's IPv6 address is reached from IPv6 sources).
-                    let Some(ip) = net.interfaces.get(e).and_then(|i| i.address_like(to)) else {
-                        continue;
-                    };
-                    let one = Source::Interfaces {
-                        vpc: vpc.clone(),
-                        subnet: subnet.clone(),
-                        groups: groups.clone(),
-                        enis: vec![e.clone()],
-                    };
-                    out.insert(
-                        (format!("eni {e} to {to}"), p),
-                        (
-                            to,
-                            reach.some.restrict(Field::Src, &point(ip)),
-                            reach.undecided.restrict(Field::Src, &point(ip)),
-                            one,
-                            Some(analysis.clone()),
-                        ),
-                    );
-                }
-            }
-            _ => {
-                out.insert(
-                    (format!("{} to {to}", source.key()), p),
-                    (to, reach.some, reach.undecided, source, Some(analysis)),
-                );
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// What of one destination's sources a set of changes can touch.

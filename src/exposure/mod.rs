@@ -154,7 +154,7 @@ fn public_addresses(i: &Interface) -> Vec<IpAddr> {
 /// One shared walk: the internet toward every address of `dsts` (one
 /// family) on one protocol and every port.
 ///
-/// The walk starts from every public address, a superset of what
+/// The IPv4 walk starts from every public address, a superset of what
 /// `internet` means (which leaves out the input's own public addresses and
 /// CIDRs): each packet's fate depends on its own header only, so the
 /// answer for the true sources is the superset's answer restricted to them
@@ -186,9 +186,17 @@ fn internet_toward(
     let all = dsts
         .iter()
         .fold(IntervalSet::empty(), |a, ip| a.union(&point(*ip)));
-    let q = Query::resolve(net, spec, None)?
-        .toward(all)
-        .from_every_public_address();
+    let q = Query::resolve(net, spec, None)?.toward(all);
+    // IPv4: the input's public addresses are scattered (one hole each);
+    // IPv6: they lie in the VPCs' blocks (a hole per VPC), and a superset
+    // start would hold the input's own addresses, which group references
+    // match, one box per member and destination: the true sources are
+    // the cheaper start there.
+    let q = if rep.is_ipv4() {
+        q.from_every_public_address()
+    } else {
+        q
+    };
     Ok(engine::check(net, q))
 }
 

@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{IngestError, Loader, collect_files, format_of};
+use super::error::IngestError;
+use super::files::{collect_files, format_of};
+use super::loader::Loader;
 use crate::model::{Network, shared_str};
 
 /// What a cache file starts with.
@@ -335,7 +337,7 @@ impl Checksum {
 #[cfg(test)]
 mod tests {
     use super::Checksum;
-    use crate::ingest::Loader;
+    use crate::ingest::loader::Loader;
     use crate::model::{Network, shared_str};
 
     /// A network read back is the one written, field for field, and the file

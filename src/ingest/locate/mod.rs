@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 
 pub use text::{RuleRef, TfAddress};
 
-use super::{Format, IngestError, collect_files, format_of};
+use super::error::IngestError;
+use super::files::{Format, collect_files, format_of};
 
 /// A line of a file, the path relative as described above.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,7 +212,7 @@ impl Locator {
             .entry(f.to_path_buf())
             .or_insert_with(|| {
                 let bytes = std::fs::read(f).ok()?;
-                super::decode("", &bytes).ok().map(std::rc::Rc::from)
+                super::files::decode("", &bytes).ok().map(std::rc::Rc::from)
             })
             .clone()
     }

@@ -1,0 +1,97 @@
+//! What reaches one destination as `diff` compares it: `who`'s answer per
+//! source (each interface on its own) and protocol.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::engine::{Analysis, DstSpec, EngineError};
+use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
+use crate::model::{Network, Protocol};
+use crate::who::{self, Ask, Found, From, Source};
+
+pub(super) fn point(ip: IpAddr) -> IntervalSet {
+    IntervalSet::from_interval(Interval::point(hs::addr(ip)))
+}
+
+/// What reaches one destination, per (source key, protocol): the packets
+/// that get there and back for some network choice, those undecided, the
+/// source class and the answer.
+/// Protocols and ports (ICMP types) asked.
+pub(super) type Services = Vec<(Protocol, (u16, u16))>;
+
+pub(super) type Reached =
+    BTreeMap<(String, u8), (IpAddr, PacketSet, PacketSet, Source, Option<Arc<Analysis>>)>;
+
+pub(super) fn proto_number(p: Protocol) -> u8 {
+    match p {
+        Protocol::Number(n) => n,
+        Protocol::All => 255,
+    }
+}
+
+/// Every source of `dst` in `net`, interfaces one by one.
+pub(super) fn reached(
+    net: &Network,
+    dst: &str,
+    services: &[(Protocol, (u16, u16))],
+    from: From,
+) -> Result<Reached, EngineError> {
+    let ask = Ask {
+        dst: DstSpec::Eni(dst.to_string()),
+        services: services.to_vec(),
+        from,
+    };
+    let answer = who::who(net, &ask)?;
+    let mut out = Reached::new();
+    for f in answer.found {
+        let Found {
+            source,
+            dst: to,
+            protocol,
+            reach,
+            analysis,
+            ..
+        } = f;
+        let p = proto_number(protocol);
+        match &source {
+            Source::Interfaces {
+                vpc,
+                subnet,
+                groups,
+                enis,
+            } => {
+                for e in enis {
+                    // The member's address of this answer's family (the
+                    // target's IPv6 address is reached from IPv6 sources).
+                    let Some(ip) = net.interfaces.get(e).and_then(|i| i.address_like(to)) else {
+                        continue;
+                    };
+                    let one = Source::Interfaces {
+                        vpc: vpc.clone(),
+                        subnet: subnet.clone(),
+                        groups: groups.clone(),
+                        enis: vec![e.clone()],
+                    };
+                    out.insert(
+                        (format!("eni {e} to {to}"), p),
+                        (
+                            to,
+                            reach.some.restrict(Field::Src, &point(ip)),
+                            reach.undecided.restrict(Field::Src, &point(ip)),
+                            one,
+                            Some(analysis.clone()),
+                        ),
+                    );
+                }
+            }
+            _ => {
+                out.insert(
+                    (format!("{} to {to}", source.key()), p),
+                    (to, reach.some, reach.undecided, source, Some(analysis)),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
