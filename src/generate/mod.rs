@@ -61,8 +61,6 @@ mod org;
 mod plan;
 mod queries;
 
-pub use org::client_access;
-
 use serde_json::Value;
 
 /// Sizes of the generated network. `sg_rules` counts rule entries (one per
@@ -401,7 +399,51 @@ struct Plan {
     sgs: Vec<SgP>,
     enis: Vec<EniP>,
     /// [`Params::org`]'s extras.
-    org: Option<org::OrgP>,
+    org: Option<OrgP>,
+}
+
+pub(super) struct OrgP {
+    /// Per VPC: its egress-only internet gateway (dual-stack VPCs only use theirs).
+    pub(super) eigws: Vec<String>,
+    pub(super) cvpns: Vec<CvpnP>,
+    pub(super) va: VaP,
+    /// A VPC peering connection between the first two VPCs (of two
+    /// accounts): their subnets route each other's /16 to it, ahead of the
+    /// transit gateway's `10.0.0.0/8`.
+    pub(super) peering: String,
+}
+
+pub(super) struct CvpnP {
+    pub(super) id: String,
+    pub(super) vpc: usize,
+    /// The association's subnet (index into `Plan::subnets`).
+    pub(super) subnet: usize,
+    pub(super) assoc: String,
+    pub(super) eni: String,
+    pub(super) ip: u32,
+    pub(super) sg: String,
+    pub(super) client_cidr: String,
+    /// Authorization rules: (directory group ID, destination, description).
+    pub(super) rules: Vec<(String, String, &'static str)>,
+}
+
+pub(super) struct VaP {
+    pub(super) instance: String,
+    pub(super) provider: String,
+    pub(super) group: String,
+    /// The directory group the group policy permits.
+    pub(super) directory_group: String,
+    /// (endpoint ID, its VPC, its security group, target interface index).
+    pub(super) endpoints: Vec<(String, usize, String, usize)>,
+}
+
+/// The Client VPN endpoint and directory group the `client` named query is
+/// asked through (`reach check --via ENDPOINT --group GROUP`); `None`
+/// outside [`Params::org`].
+pub fn client_access(p: &Params) -> Option<(String, String)> {
+    let plan = Plan::new(p);
+    let c = plan.org.as_ref()?.cvpns.first()?;
+    Some((c.id.clone(), c.rules[1].0.clone()))
 }
 
 #[cfg(test)]

@@ -20,41 +20,6 @@ const VPCS_PER_ENDPOINT: usize = 10;
 /// Host number of a Client VPN association's interface (in its VPC's first subnet).
 const CVPN_HOST: u32 = 6;
 
-pub(super) struct OrgP {
-    /// Per VPC: its egress-only internet gateway (dual-stack VPCs only use theirs).
-    pub(super) eigws: Vec<String>,
-    pub(super) cvpns: Vec<CvpnP>,
-    pub(super) va: VaP,
-    /// A VPC peering connection between the first two VPCs (of two
-    /// accounts): their subnets route each other's /16 to it, ahead of the
-    /// transit gateway's `10.0.0.0/8`.
-    pub(super) peering: String,
-}
-
-pub(super) struct CvpnP {
-    pub(super) id: String,
-    pub(super) vpc: usize,
-    /// The association's subnet (index into `Plan::subnets`).
-    pub(super) subnet: usize,
-    pub(super) assoc: String,
-    pub(super) eni: String,
-    pub(super) ip: u32,
-    pub(super) sg: String,
-    pub(super) client_cidr: String,
-    /// Authorization rules: (directory group ID, destination, description).
-    pub(super) rules: Vec<(String, String, &'static str)>,
-}
-
-pub(super) struct VaP {
-    pub(super) instance: String,
-    pub(super) provider: String,
-    pub(super) group: String,
-    /// The directory group the group policy permits.
-    pub(super) directory_group: String,
-    /// (endpoint ID, its VPC, its security group, target interface index).
-    pub(super) endpoints: Vec<(String, usize, String, usize)>,
-}
-
 /// A directory (IAM Identity Center) group ID: UUID-shaped, from the seed.
 fn directory_group(seed: u64, i: usize) -> String {
     let x = mix64(seed ^ 0x6469_7200 ^ (i as u64).wrapping_mul(0x9e37_79b9));
@@ -367,6 +332,45 @@ impl Plan {
                 })
             })
             .collect();
+        let side = |v: usize| {
+            json!({
+                "CidrBlock": Self::vpc_cidr(v),
+                "CidrBlockSet": [{"CidrBlock": Self::vpc_cidr(v)}],
+                "OwnerId": self.owner(v),
+                "PeeringOptions": {
+                    "AllowDnsResolutionFromRemoteVpc": false,
+                    "AllowEgressFromLocalClassicLinkToRemoteVpc": false,
+                    "AllowEgressFromLocalVpcToRemoteClassicLink": false
+                },
+                "VpcId": self.vpcs[v].id,
+                "Region": "us-east-1"
+            })
+        };
+        let mut out = vec![
+            (
+                "VpcPeeringConnections",
+                vec![json!({
+                    "AccepterVpcInfo": side(1),
+                    "RequesterVpcInfo": side(0),
+                    "Status": {"Code": "active", "Message": "Active"},
+                    "Tags": [{"Key": "Name", "Value": "vpc-0-to-vpc-1"}],
+                    "VpcPeeringConnectionId": o.peering
+                })],
+            ),
+            ("EgressOnlyInternetGateways", eigws),
+            ("ClientVpnEndpoints", endpoints),
+            ("ClientVpnTargetNetworks", targets),
+            ("Routes", routes),
+            ("AuthorizationRules", rules),
+        ];
+        out.extend(self.va_docs(o));
+        out
+    }
+
+    /// The Verified Access documents: the instance, its trust provider, the
+    /// group and its policy, the endpoints.
+    fn va_docs(&self, o: &OrgP) -> Vec<(&'static str, Vec<Value>)> {
+        let status = |code: &str| json!({"Code": code});
         let va = &o.va;
         let provider = json!({
             "VerifiedAccessTrustProviderId": va.provider,
@@ -401,36 +405,7 @@ impl Plan {
                 })
             })
             .collect();
-        let side = |v: usize| {
-            json!({
-                "CidrBlock": Self::vpc_cidr(v),
-                "CidrBlockSet": [{"CidrBlock": Self::vpc_cidr(v)}],
-                "OwnerId": self.owner(v),
-                "PeeringOptions": {
-                    "AllowDnsResolutionFromRemoteVpc": false,
-                    "AllowEgressFromLocalClassicLinkToRemoteVpc": false,
-                    "AllowEgressFromLocalVpcToRemoteClassicLink": false
-                },
-                "VpcId": self.vpcs[v].id,
-                "Region": "us-east-1"
-            })
-        };
         vec![
-            (
-                "VpcPeeringConnections",
-                vec![json!({
-                    "AccepterVpcInfo": side(1),
-                    "RequesterVpcInfo": side(0),
-                    "Status": {"Code": "active", "Message": "Active"},
-                    "Tags": [{"Key": "Name", "Value": "vpc-0-to-vpc-1"}],
-                    "VpcPeeringConnectionId": o.peering
-                })],
-            ),
-            ("EgressOnlyInternetGateways", eigws),
-            ("ClientVpnEndpoints", endpoints),
-            ("ClientVpnTargetNetworks", targets),
-            ("Routes", routes),
-            ("AuthorizationRules", rules),
             (
                 "VerifiedAccessInstances",
                 vec![json!({
@@ -600,13 +575,4 @@ impl Plan {
         }
         out
     }
-}
-
-/// The Client VPN endpoint and directory group the `client` named query is
-/// asked through (`reach check --via ENDPOINT --group GROUP`); `None`
-/// outside [`Params::org`].
-pub fn client_access(p: &Params) -> Option<(String, String)> {
-    let plan = Plan::new(p);
-    let c = plan.org.as_ref()?.cvpns.first()?;
-    Some((c.id.clone(), c.rules[1].0.clone()))
 }

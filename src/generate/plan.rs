@@ -41,7 +41,7 @@ impl Plan {
                 let extra = org::nacl_extras(a.vpc, org::dual_vpc(a.vpc), &mut rng);
                 a.entries.extend(extra);
             }
-            org::OrgP::new(seed, &subnets, &vpcs, &enis, &id)
+            OrgP::new(seed, &subnets, &vpcs, &enis, &id)
         });
         Plan {
             seed,
