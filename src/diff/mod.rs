@@ -202,8 +202,9 @@ fn groups_of<'n>(before: &'n Network, after: &'n Network, eni: &str) -> BTreeSet
 ///   an interface joining a group changes only flows from or to it.
 ///
 /// A group used by a Client VPN or Verified Access endpoint, a group added
-/// or removed (rules elsewhere may name it), any other kind of change:
-/// every source.
+/// or removed (rules elsewhere may name it), a group or interface of an
+/// appliance (a route's target: it filters packets bound elsewhere), any
+/// other kind of change: every source.
 fn scope(before: &Network, after: &Network, changes: &[Change], dst: &str) -> Scope {
     let mut sources: BTreeSet<String> = BTreeSet::new();
     let mut inbound_of: Vec<&str> = Vec::new();
@@ -218,8 +219,33 @@ fn scope(before: &Network, after: &Network, changes: &[Change], dst: &str) -> Sc
                     .any(|e| e.security_groups.iter().any(|x| x == g))
         })
     };
+    // An interface a route sends packets to (an appliance) filters packets
+    // on their way elsewhere: a change to it or to its groups can touch
+    // any destination.
+    let appliance = |eni: &str| {
+        [before, after].iter().any(|n| {
+            let instance = n.interfaces.get(eni).and_then(|i| i.instance.as_deref());
+            n.route_tables
+                .values()
+                .flat_map(|t| &t.routes)
+                .any(|r| match &r.target {
+                    crate::model::Target::NetworkInterface(e) => e == eni,
+                    crate::model::Target::Instance(i) => Some(i.as_str()) == instance,
+                    _ => false,
+                })
+        })
+    };
+    let appliance_member = |g: &str| {
+        [before, after]
+            .iter()
+            .any(|n| n.members_of_group(g).any(|i| appliance(&i.id)))
+    };
     for c in changes {
         match (c.kind, c.change) {
+            ("security-group", Kind::Modified) if appliance_member(&c.resource) => {
+                return Scope::Full;
+            }
+            ("network-interface", _) if appliance(&c.resource) => return Scope::Full,
             ("security-group", Kind::Modified)
                 if !endpoint_group(&c.resource) && c.details.iter().all(|d| d.label != "field") =>
             {

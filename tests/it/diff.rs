@@ -764,3 +764,31 @@ pub fn fast_diff_matches_full(
     }
     Ok(kf.len())
 }
+
+/// A firewall appliance (a route's target) filters packets bound for other
+/// interfaces (past its groups, what it forwards is unknown): opening its
+/// group makes flows to destinations behind it, which do not carry the
+/// group, newly undecided, which the fast way must not skip.
+#[test]
+fn an_appliance_groups_change_is_seen_at_the_destinations_behind_it() {
+    let after = load_snapshot(&data("real-account"));
+    let mut before = after.clone();
+    before
+        .security_groups
+        .get_mut("sg-0fw000000000000003")
+        .unwrap()
+        .ingress
+        .clear();
+    before.reindex();
+    let n = fast_diff_matches_full(&before, &after).unwrap();
+    let d = diff::diff(&before, &after).unwrap();
+    assert!(n > 0);
+    assert!(
+        d.flows.iter().any(|f| f.direction == Direction::Undecided
+            && !after.interfaces[&f.dst]
+                .groups
+                .contains(&"sg-0fw000000000000003".to_string())),
+        "{:#?}",
+        d.flows.iter().map(|f| f.class()).collect::<Vec<_>>()
+    );
+}
