@@ -18,7 +18,7 @@ use crate::hs::{self, Field};
 use crate::model::{Network, Protocol};
 use crate::who::{self, From, Source};
 
-use super::reached::{Reached, point, proto_number, reached};
+use super::reached::{Reached, merge, point, proto_number, reached};
 
 /// One address of a destination.
 struct Target<'a> {
@@ -111,7 +111,7 @@ pub(super) fn reached_many(
                 if keep.is_some_and(|ids| !enis.iter().all(|e| ids.contains(e))) {
                     continue;
                 }
-                into.insert(k, v);
+                merge(into, k, v);
             }
         }
     }
@@ -217,7 +217,7 @@ fn place_reach(
                     enis: vec![e.clone()],
                 },
                 // Explained by the member's own walk, if it changed.
-                None,
+                Vec::new(),
             ),
         );
     }

@@ -13,7 +13,7 @@ use super::answer::{Because, Direction, FlowChange, Presence};
 use super::changes::Change;
 use super::reached::{Reached, proto_number, reached};
 
-/// The answer of one interface's own walk to `dst` for `key` (`None` when
+/// The answers of one interface's own walks to `dst` for `key` (none when
 /// either is not in `net`).
 fn own_answer(
     net: &Network,
@@ -21,9 +21,9 @@ fn own_answer(
     eni: &str,
     services: &[(Protocol, (u16, u16))],
     key: &(String, u8),
-) -> Option<Arc<Analysis>> {
+) -> Vec<Arc<Analysis>> {
     if !net.interfaces.contains_key(dst) || !net.interfaces.contains_key(eni) {
-        return None;
+        return Vec::new();
     }
     // Only the key's protocol (every address of `dst` is asked).
     let all = [
@@ -42,8 +42,10 @@ fn own_answer(
     .copied()
     .filter(|(p, _)| proto_number(*p) == key.1)
     .collect();
-    let r = reached(net, dst, &services, From::These(vec![eni.to_string()])).ok()?;
-    r.get(key).and_then(|v| v.4.clone())
+    reached(net, dst, &services, From::These(vec![eni.to_string()]))
+        .ok()
+        .and_then(|r| r.get(key).map(|v| v.4.clone()))
+        .unwrap_or_default()
 }
 
 /// The paths of `a` that carry any of `packets`.
@@ -93,16 +95,20 @@ fn met(side: &str, a: &Analysis, packets: &PacketSet) -> Vec<Met> {
 /// lost, what let them through before and where they stop after.
 fn because(
     changes: &[Change],
-    before: Option<&Analysis>,
-    after: Option<&Analysis>,
+    before: &[Arc<Analysis>],
+    after: &[Arc<Analysis>],
     packets: &PacketSet,
     direction: Direction,
     ids: &[&str],
 ) -> Vec<Because> {
-    let mb = before
-        .map(|a| met("before", a, packets))
-        .unwrap_or_default();
-    let ma = after.map(|a| met("after", a, packets)).unwrap_or_default();
+    let mb: Vec<Met> = before
+        .iter()
+        .flat_map(|a| met("before", a, packets))
+        .collect();
+    let ma: Vec<Met> = after
+        .iter()
+        .flat_map(|a| met("after", a, packets))
+        .collect();
     let mut out = Vec::new();
     for (i, c) in changes.iter().enumerate() {
         let at_b: Vec<&Met> = mb.iter().filter(|m| m.0 == c.resource).collect();
@@ -209,13 +215,25 @@ impl Sides<'_> {
                 Some((to, s, u, src, an)) => {
                     (s.clone(), u.clone(), Some(src), an.clone(), Some(*to))
                 }
-                None => (PacketSet::empty(), PacketSet::empty(), None, None, None),
+                None => (
+                    PacketSet::empty(),
+                    PacketSet::empty(),
+                    None,
+                    Vec::new(),
+                    None,
+                ),
             };
             let (as_, au, asrc, aan, ato) = match ra.get(key) {
                 Some((to, s, u, src, an)) => {
                     (s.clone(), u.clone(), Some(src), an.clone(), Some(*to))
                 }
-                None => (PacketSet::empty(), PacketSet::empty(), None, None, None),
+                None => (
+                    PacketSet::empty(),
+                    PacketSet::empty(),
+                    None,
+                    Vec::new(),
+                    None,
+                ),
             };
             let to = ato.or(bto).unwrap_or(dst_ip);
             let source = asrc.or(bsrc).cloned().expect("a side has the key");
@@ -250,14 +268,7 @@ impl Sides<'_> {
                     continue;
                 }
                 packets.coalesce();
-                let because = because(
-                    changes,
-                    ban.as_deref(),
-                    aan.as_deref(),
-                    &packets,
-                    direction,
-                    &src_ids,
-                );
+                let because = because(changes, &ban, &aan, &packets, direction, &src_ids);
                 flows.push(FlowChange {
                     dst: dst.clone(),
                     dst_ip: to,
@@ -267,8 +278,8 @@ impl Sides<'_> {
                     direction,
                     packets,
                     because,
-                    before: ban.clone(),
-                    after: aan.clone(),
+                    before: ban.first().cloned(),
+                    after: aan.first().cloned(),
                 });
             }
         }

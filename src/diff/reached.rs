@@ -21,7 +21,28 @@ pub(super) fn point(ip: IpAddr) -> IntervalSet {
 pub(super) type Services = Vec<(Protocol, (u16, u16))>;
 
 pub(super) type Reached =
-    BTreeMap<(String, u8), (IpAddr, PacketSet, PacketSet, Source, Option<Arc<Analysis>>)>;
+    BTreeMap<(String, u8), (IpAddr, PacketSet, PacketSet, Source, Vec<Arc<Analysis>>)>;
+
+/// Adds `v` to `out`: a key asked on several port ranges of one protocol
+/// (`diff` narrowed to the ports a change touches, `synth`'s services) holds
+/// the union of their packets and every answer (one would overwrite the
+/// other's packets otherwise).
+pub(super) fn merge(
+    out: &mut Reached,
+    key: (String, u8),
+    v: (IpAddr, PacketSet, PacketSet, Source, Vec<Arc<Analysis>>),
+) {
+    match out.get_mut(&key) {
+        Some(have) => {
+            have.1 = have.1.union(&v.1);
+            have.2 = have.2.union(&v.2);
+            have.4.extend(v.4);
+        }
+        None => {
+            out.insert(key, v);
+        }
+    }
+}
 
 pub(super) fn proto_number(p: Protocol) -> u8 {
     match p {
@@ -73,22 +94,24 @@ pub(super) fn reached(
                         groups: groups.clone(),
                         enis: vec![e.clone()],
                     };
-                    out.insert(
+                    merge(
+                        &mut out,
                         (format!("eni {e} to {to}"), p),
                         (
                             to,
                             reach.some.restrict(Field::Src, &point(ip)),
                             reach.undecided.restrict(Field::Src, &point(ip)),
                             one,
-                            Some(analysis.clone()),
+                            vec![analysis.clone()],
                         ),
                     );
                 }
             }
             _ => {
-                out.insert(
+                merge(
+                    &mut out,
                     (format!("{} to {to}", source.key()), p),
-                    (to, reach.some, reach.undecided, source, Some(analysis)),
+                    (to, reach.some, reach.undecided, source, vec![analysis]),
                 );
             }
         }
