@@ -10,7 +10,8 @@ use super::query::ephemeral;
 /// of them ([`Start::Interface`] with `also`): same VPC, subnet (route table,
 /// network ACL), security groups, type, state and ephemeral range, and no
 /// public IP (the internet gateway translates each one's own: such an
-/// interface is a class of its own). Each class lists interfaces by ID.
+/// interface is a class of its own, as is a Client VPN association's or a
+/// NAT gateway's interface, whose walk starts at that node). Each class lists interfaces by ID.
 pub fn source_classes(net: &Network) -> Vec<Vec<String>> {
     keyed_classes(net).into_iter().map(|(_, m)| m).collect()
 }
@@ -39,6 +40,15 @@ fn keyed_classes(net: &Network) -> Vec<(ClassKey, Vec<String>)> {
             .and_then(|id| net.instances.get(id))
             .is_none_or(|inst| inst.running());
         let public = i.private_ips.iter().any(|p| p.public.is_some());
+        // A walk from it starts at another node (a Client VPN association,
+        // a NAT gateway), which carries the node's groups, not the
+        // interface's: a class of its own.
+        let special = net.nat_gateway_by_interface(&i.id).is_some()
+            || net.client_vpn_endpoints.values().any(|e| {
+                e.associations
+                    .iter()
+                    .any(|a| a.id == i.id || a.interface.as_deref() == Some(i.id.as_str()))
+            });
         let place = vec![
             i.vpc.clone(),
             i.subnet.clone(),
@@ -46,7 +56,11 @@ fn keyed_classes(net: &Network) -> Vec<(ClassKey, Vec<String>)> {
             i.status.clone(),
             answering.to_string(),
             format!("{lo}-{hi}"),
-            if public { i.id.clone() } else { String::new() },
+            if public || special {
+                i.id.clone()
+            } else {
+                String::new()
+            },
         ];
         let mut order = place.clone();
         order.insert(2, groups.join(","));
