@@ -211,10 +211,16 @@ impl Sides<'_> {
         let mut flows = Vec::new();
         let keys: BTreeSet<&(String, u8)> = rb.keys().chain(ra.keys()).collect();
         for key in keys {
-            let (bs, bu, bsrc, ban, bto) = match rb.get(key) {
-                Some((to, s, u, src, an)) => {
-                    (s.clone(), u.clone(), Some(src), an.clone(), Some(*to))
-                }
+            // One side's entry for `key`: packets reached and undecided,
+            // the source, the answers, the address (empty when absent).
+            let side = |r: &'_ Reached| match r.get(key) {
+                Some((to, s, u, src, an)) => (
+                    s.clone(),
+                    u.clone(),
+                    Some(src.clone()),
+                    an.clone(),
+                    Some(*to),
+                ),
                 None => (
                     PacketSet::empty(),
                     PacketSet::empty(),
@@ -223,20 +229,10 @@ impl Sides<'_> {
                     None,
                 ),
             };
-            let (as_, au, asrc, aan, ato) = match ra.get(key) {
-                Some((to, s, u, src, an)) => {
-                    (s.clone(), u.clone(), Some(src), an.clone(), Some(*to))
-                }
-                None => (
-                    PacketSet::empty(),
-                    PacketSet::empty(),
-                    None,
-                    Vec::new(),
-                    None,
-                ),
-            };
+            let (bs, bu, bsrc, ban, bto) = side(&rb);
+            let (as_, au, asrc, aan, ato) = side(&ra);
             let to = ato.or(bto).unwrap_or(dst_ip);
-            let source = asrc.or(bsrc).cloned().expect("a side has the key");
+            let source = asrc.or(bsrc).expect("a side has the key");
             let protocol = Protocol::Number(key.1);
             // Read off a walk from a whole subnet, whose explanation names
             // every member's groups: the class's own walk explains a change.
