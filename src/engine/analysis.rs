@@ -413,9 +413,9 @@ impl Verdict {
 
     /// Reachable for all of `want` if `all` covers it; for none if `some` is empty.
     pub(super) fn of(want: &PacketSet, all: &PacketSet, some: &PacketSet) -> Verdict {
-        if want.is_subset(all) && !want.is_empty() {
+        if !want.is_empty() && !all.is_empty() && want.is_subset(all) {
             Verdict::Reachable
-        } else if some.intersect(want).is_empty() {
+        } else if !some.overlaps(want) {
             Verdict::Unreachable
         } else {
             Verdict::Partial

@@ -9,7 +9,7 @@
 //! field narrows the branch's choice box instead of forgetting it, and a reply
 //! that meets the same chosen port at two ACLs must pass both with one value.
 
-use crate::hs::{Field, IntervalSet, Origin as HsOrigin, PacketSet, View};
+use crate::hs::{Field, IntervalSet, Origin as HsOrigin, PacketSet, Place, View};
 
 /// Where a current field's value comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -341,9 +341,76 @@ impl Flow {
         Some((parts, rest))
     }
 
-    /// Splits by the values of one current field.
+    /// Splits by pairwise-disjoint value sets of one current field in one
+    /// pass: a flow per set (empty where no packet has its values) and the
+    /// rest. `None` when the network chooses values on the way (then split
+    /// set by set with [`Flow::split_field`]).
+    pub fn split_sets(&self, f: Field, sets: &[IntervalSet]) -> Option<(Vec<Flow>, Flow)> {
+        if !self.domains.is_empty() {
+            return None;
+        }
+        let Src::Field(g) = self.srcs[f as usize] else {
+            return None;
+        };
+        let no_choice = |all: PacketSet, some: PacketSet| {
+            let mut part = self.with_branches(vec![Branch {
+                orig: some.clone(),
+                choices: Vec::new(),
+            }]);
+            part.all = all;
+            part.some = some;
+            part
+        };
+        let (alls, all_rest) = self.all.split_by_sets(g, sets);
+        let (somes, some_rest) = self.some.split_by_sets(g, sets);
+        let parts = alls
+            .into_iter()
+            .zip(somes)
+            .map(|(all, some)| no_choice(all, some))
+            .collect();
+        Some((parts, no_choice(all_rest, some_rest)))
+    }
+
+    /// Splits by the values of one current field. When every value the
+    /// field can take (for every choice) lies inside `vals`, or none does,
+    /// the flow goes whole to one side without set operations: most routes,
+    /// ACL entries and rules a flow meets take all of it or nothing.
     pub fn split_field(&self, f: Field, vals: &IntervalSet) -> (Flow, Flow) {
-        self.split(&PacketSet::product(&[(f, vals.clone())]))
+        match self.place_on(f, vals) {
+            Place::Outside => (self.emptied(), self.clone()),
+            Place::Inside => (self.clone(), self.emptied()),
+            Place::Partial => self.split(&PacketSet::product(&[(f, vals.clone())])),
+        }
+    }
+
+    /// Where the values current field `f` can take lie against `vals`.
+    fn place_on(&self, f: Field, vals: &IntervalSet) -> Place {
+        if self.is_empty() {
+            return Place::Outside;
+        }
+        match &self.srcs[f as usize] {
+            Src::Field(g) => self.some.place_on(*g, vals),
+            Src::Choice(i) => {
+                let mut out: Option<Place> = None;
+                for b in self.branches.iter().filter(|b| !b.orig.is_empty()) {
+                    for iv in b.choices[*i].intervals() {
+                        let p = vals.place_of(iv);
+                        out = Some(out.map_or(p, |o| o.and(p)));
+                        if out == Some(Place::Partial) {
+                            return Place::Partial;
+                        }
+                    }
+                }
+                out.unwrap_or(Place::Outside)
+            }
+        }
+    }
+
+    /// No packets, with this flow's rewrites and choices.
+    fn emptied(&self) -> Flow {
+        let mut f = self.with_branches(Vec::new());
+        f.finish();
+        f
     }
 
     /// The current field now reads an original field, or a value the network
@@ -386,6 +453,59 @@ mod tests {
 
     fn ports(lo: u128, hi: u128) -> IntervalSet {
         IntervalSet::from_interval(Interval { lo, hi })
+    }
+
+    /// The two flows hold the same packets, for every choice and for some.
+    fn same_flow(a: &Flow, b: &Flow) -> bool {
+        a.all.same_as(&b.all)
+            && a.some.same_as(&b.some)
+            && Field::ALL
+                .iter()
+                .all(|f| a.current(*f) == b.current(*f) && a.source(*f) == b.source(*f))
+    }
+
+    #[test]
+    fn splitting_a_flow_wholly_on_one_side_gives_what_the_full_split_gives() {
+        // Original ports 100-200, a chosen source port 1024-2047: values
+        // that take all, none or part of a field, on an original field and
+        // on a chosen one.
+        let mut f = Flow::new(PacketSet::product(&[(Field::DstPort, ports(100, 200))]));
+        f.rewrite(Field::SrcPort, HsOrigin::Const(ports(1024, 2047)));
+        let cases = [
+            (Field::DstPort, ports(0, 1000)),
+            (Field::DstPort, ports(300, 400)),
+            (Field::DstPort, ports(150, 400)),
+            (Field::SrcPort, ports(1000, 3000)),
+            (Field::SrcPort, ports(0, 1000)),
+            (Field::SrcPort, ports(2000, 3000)),
+        ];
+        for (field, vals) in cases {
+            let (a, b) = f.split_field(field, &vals);
+            let (c, d) = f.split(&PacketSet::product(&[(field, vals.clone())]));
+            assert!(same_flow(&a, &c) && same_flow(&b, &d), "{field:?} {vals:?}");
+        }
+        let (inside, outside) = f.split_field(Field::DstPort, &ports(0, 1000));
+        assert!(outside.is_empty() && inside.some.same_as(&f.some));
+        let (inside, outside) = f.split_field(Field::SrcPort, &ports(0, 1000));
+        assert!(inside.is_empty() && outside.some.same_as(&f.some));
+    }
+
+    #[test]
+    fn splitting_by_many_sets_gives_what_splitting_one_by_one_gives() {
+        let f = Flow::new(PacketSet::product(&[(Field::Dst, ports(0, 99))]));
+        let sets = [ports(10, 19), ports(30, 30), ports(50, 200)];
+        let (parts, rest) = f.split_sets(Field::Dst, &sets).expect("no choices");
+        let mut left = f.clone();
+        for (part, set) in parts.iter().zip(&sets) {
+            let (hit, miss) = left.split_field(Field::Dst, set);
+            assert!(same_flow(part, &hit));
+            left = miss;
+        }
+        assert!(same_flow(&rest, &left));
+        // A chosen value: split set by set instead.
+        let mut g = f.clone();
+        g.rewrite(Field::SrcPort, HsOrigin::Const(ports(1024, 2047)));
+        assert!(g.split_sets(Field::Dst, &sets).is_none());
     }
 
     #[test]

@@ -486,7 +486,35 @@ fn start(
     }
 }
 
+/// A query's destination address, and its interface when it names one.
+fn destination(
+    net: &Network,
+    dst: &DstSpec,
+    assumptions: &mut Vec<String>,
+) -> Result<(IpAddr, Option<String>), EngineError> {
+    Ok(match dst {
+        DstSpec::Ip(ip) => (*ip, None),
+        DstSpec::Instance(id) => {
+            let i = instance_eni(net, id, false, assumptions)?;
+            (primary(i, id)?, Some(i.id.clone()))
+        }
+        DstSpec::Eni(id) => {
+            let i = eni(net, id)?;
+            (primary(i, id)?, Some(i.id.clone()))
+        }
+    })
+}
+
 impl Query {
+    /// Resolves only a destination, as a query would (errors name the
+    /// token): its address and, when it names one, its interface.
+    pub fn resolve_destination(
+        net: &Network,
+        dst: &DstSpec,
+    ) -> Result<(IpAddr, Option<String>), EngineError> {
+        destination(net, dst, &mut Vec::new())
+    }
+
     /// Resolves `spec` against `net`, all but who asks a `client` query:
     /// `users` and `va_decisions` are left empty (`Query::resolve_with`, in
     /// `check`, has `access` decide them).
@@ -507,17 +535,7 @@ impl Query {
             }
         }
         let mut assumptions = Vec::new();
-        let (dst_ip, dst_eni) = match &spec.dst {
-            DstSpec::Ip(ip) => (*ip, None),
-            DstSpec::Instance(id) => {
-                let i = instance_eni(net, id, false, &mut assumptions)?;
-                (primary(i, id)?, Some(i.id.clone()))
-            }
-            DstSpec::Eni(id) => {
-                let i = eni(net, id)?;
-                (primary(i, id)?, Some(i.id.clone()))
-            }
-        };
+        let (dst_ip, dst_eni) = destination(net, &spec.dst, &mut assumptions)?;
         check_icmp_family(&spec, dst_ip)?;
         let (start, default_ports) = start(net, &spec, dst_ip, opts, &mut assumptions)?;
         let query = Query {

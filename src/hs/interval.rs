@@ -47,6 +47,21 @@ impl Interval {
     }
 }
 
+/// Where values lie against a set: all inside, all outside, or some of each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    Inside,
+    Outside,
+    Partial,
+}
+
+impl Place {
+    /// The place of the union of two groups of values.
+    pub fn and(self, o: Place) -> Place {
+        if self == o { self } else { Place::Partial }
+    }
+}
+
 /// Sorted, disjoint, non-adjacent (merged) intervals over one field.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct IntervalSet {
@@ -103,6 +118,22 @@ impl IntervalSet {
     pub(crate) fn overlaps_interval(&self, i: &Interval) -> bool {
         let idx = self.ivs.partition_point(|x| x.hi < i.lo);
         self.ivs.get(idx).is_some_and(|x| x.lo <= i.hi)
+    }
+
+    /// How interval `i` lies against the set. `Partial` when it is neither
+    /// wholly inside one interval of the set nor clear of every one.
+    pub fn place_of(&self, i: &Interval) -> Place {
+        let idx = self.ivs.partition_point(|x| x.hi < i.lo);
+        match self.ivs.get(idx) {
+            Some(x) if x.lo <= i.hi => {
+                if i.is_subset(x) {
+                    Place::Inside
+                } else {
+                    Place::Partial
+                }
+            }
+            _ => Place::Outside,
+        }
     }
 
     pub fn union(&self, o: &Self) -> Self {

@@ -33,6 +33,52 @@ impl PacketSet {
         out
     }
 
+    /// The set split by pairwise-disjoint value sets of field `f` in one
+    /// pass over the cubes: for each of `sets`, `self ∩ (f ∈ set)`; and the
+    /// part in none of them. For handing each of many holders of
+    /// destination addresses its share (delivery inside a VPC).
+    pub fn split_by_sets(&self, f: Field, sets: &[IntervalSet]) -> (Vec<PacketSet>, PacketSet) {
+        let k = f as usize;
+        let mut marks: Vec<(Interval, usize)> = sets
+            .iter()
+            .enumerate()
+            .flat_map(|(n, s)| s.intervals().iter().map(move |i| (*i, n)))
+            .collect();
+        marks.sort_unstable_by_key(|(i, _)| i.lo);
+        debug_assert!(marks.windows(2).all(|w| w[0].0.hi < w[1].0.lo));
+        let mut out: Vec<PacketSet> = vec![PacketSet::empty(); sets.len()];
+        let mut rest: Vec<Cube> = Vec::new();
+        let piece = |c: &Cube, lo: u128, hi: u128| {
+            let mut c = c.clone();
+            c.iv[k] = Interval { lo, hi };
+            c
+        };
+        for c in &self.cubes {
+            let iv = c.iv[k];
+            let from = marks.partition_point(|(m, _)| m.hi < iv.lo);
+            // The lowest value of the cube no set has taken yet, while any is left.
+            let (mut at, mut left) = (iv.lo, true);
+            for (m, n) in &marks[from..] {
+                let Some(x) = m.intersect(&iv) else {
+                    break;
+                };
+                if x.lo > at {
+                    rest.push(piece(c, at, x.lo - 1));
+                }
+                out[*n].cubes.push(piece(c, x.lo, x.hi));
+                if x.hi >= iv.hi {
+                    left = false;
+                    break;
+                }
+                at = x.hi + 1;
+            }
+            if left {
+                rest.push(piece(c, at, iv.hi));
+            }
+        }
+        (out, PacketSet { cubes: rest })
+    }
+
     /// The union of many sets. Cubes are grouped by overlapping intervals of
     /// field `by` first (sorted, one sweep), and only cubes of one group are
     /// compared: the union of sets that mostly differ in `by` (one per

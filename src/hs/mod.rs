@@ -26,6 +26,6 @@ pub use addr::{V4_MAPPED, addr, addr_of, all_v4, all_v6, cidrs, prefix};
 pub use cube::Cube;
 pub use field::Field;
 pub use fmt::addr_items;
-pub use interval::{Interval, IntervalSet};
+pub use interval::{Interval, IntervalSet, Place};
 pub use set::PacketSet;
 pub use view::{Origin, View};

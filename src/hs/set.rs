@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use super::cube::Cube;
 use super::field::Field;
-use super::interval::{Interval, IntervalSet};
+use super::interval::{Interval, IntervalSet, Place};
 
 /// A set of packets: a disjoint union of cubes. Equality of the *sets* is
 /// [`PacketSet::same_as`], not a derived `PartialEq` (the same set has many
@@ -151,6 +151,23 @@ impl PacketSet {
     /// The values of `f` present in the set.
     pub fn project(&self, f: Field) -> IntervalSet {
         IntervalSet::from_intervals(self.cubes.iter().map(|c| c.get(f)))
+    }
+
+    /// Where the set's values of `f` lie against `vals`, without building a
+    /// set: an empty set is `Outside`.
+    pub fn place_on(&self, f: Field, vals: &IntervalSet) -> Place {
+        let mut it = self.cubes.iter().map(|c| vals.place_of(&c.get(f)));
+        let Some(first) = it.next() else {
+            return Place::Outside;
+        };
+        let mut out = first;
+        for p in it {
+            out = out.and(p);
+            if out == Place::Partial {
+                break;
+            }
+        }
+        out
     }
 
     /// `self ∩ (f ∈ vals)`.
@@ -709,6 +726,44 @@ pub(crate) mod tests {
             .copied()
             .collect();
         prop_assert_eq!(points(&rs, &u), want);
+
+        // where f's values lie against vals: exact
+        let vs: BTreeSet<u128> = ma.iter().map(|p| p[f as usize]).collect();
+        let inside = vs.iter().filter(|v| vals.contains(**v)).count();
+        let want = if inside == 0 {
+            Place::Outside
+        } else if inside == vs.len() {
+            Place::Inside
+        } else {
+            Place::Partial
+        };
+        prop_assert_eq!(sa.place_on(f, &vals), want);
+
+        // split by disjoint sets in one pass: each share, and the rest
+        let span = |lo, hi| IntervalSet::from_interval(iv(lo, hi));
+        let sets = [
+            vals.intersect(&span(0, 3)),
+            vals.intersect(&span(4, 7)),
+            span(0, 5).difference(&vals),
+        ];
+        let (shares, rest) = sa.split_by_sets(f, &sets);
+        prop_assert_eq!(shares.len(), sets.len());
+        for (share, set) in shares.iter().zip(&sets) {
+            prop_assert!(disjoint(share));
+            let want: BTreeSet<Pt> = ma
+                .iter()
+                .filter(|p| set.contains(p[f as usize]))
+                .copied()
+                .collect();
+            prop_assert_eq!(points(share, &u), want);
+        }
+        prop_assert!(disjoint(&rest));
+        let want: BTreeSet<Pt> = ma
+            .iter()
+            .filter(|p| !sets.iter().any(|s| s.contains(p[f as usize])))
+            .copied()
+            .collect();
+        prop_assert_eq!(points(&rest, &u), want);
 
         // coalesce on a raw (uncoalesced) disjoint decomposition
         let mut raw = PacketSet { cubes: Vec::new() };

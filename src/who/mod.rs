@@ -310,19 +310,9 @@ type Addresses = Vec<(DstSpec, IpAddr)>;
 /// first IPv6 address; an address as given.
 fn addresses(net: &Network, ask: &Ask) -> Result<(Addresses, Option<String>), EngineError> {
     // The target as a query resolves it (errors name the token).
-    let probe = Query::resolve(
-        net,
-        QuerySpec {
-            text: "who".into(),
-            src: SrcSpec::Internet,
-            dst: ask.dst.clone(),
-            protocol: Protocol::TCP,
-            ports: (0, 0),
-        },
-        None,
-    )?;
-    let mut out = vec![(ask.dst.clone(), probe.dst_ip)];
-    if let Some(i) = probe.dst_eni.as_ref().and_then(|e| net.interfaces.get(e)) {
+    let (dst_ip, dst_eni) = Query::resolve_destination(net, &ask.dst)?;
+    let mut out = vec![(ask.dst.clone(), dst_ip)];
+    if let Some(i) = dst_eni.as_ref().and_then(|e| net.interfaces.get(e)) {
         for p in i.private_ips.iter().filter_map(|p| p.public) {
             out.push((DstSpec::Ip(p), p));
         }
@@ -330,7 +320,7 @@ fn addresses(net: &Network, ask: &Ask) -> Result<(Addresses, Option<String>), En
             out.push((DstSpec::Ip(*v6), *v6));
         }
     }
-    Ok((out, probe.dst_eni))
+    Ok((out, dst_eni))
 }
 
 /// Answers `ask` on `net`.

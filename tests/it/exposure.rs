@@ -393,3 +393,69 @@ interfaces:
     );
     assert_eq!(internet_share_matches_checks(&net, &x), Ok(6));
 }
+
+/// An organisation-shaped snapshot (dual-stack VPCs, long network ACLs):
+/// the IPv6 walk enters a VPC toward all its addresses at once, and
+/// delivery splits that flow by subnet (each subnet's ACLs crossed once)
+/// and then among the subnet's holders in one pass. Every share must still
+/// be what `check` says address by address.
+#[cfg(feature = "generate")]
+#[test]
+fn exposure_agrees_with_check_on_a_dual_stack_organisation() {
+    use reach::generate::{self, Params};
+    let p = Params::org(200);
+    let mut l = reach::ingest::Loader::new();
+    for (name, text) in generate::snapshot(&p) {
+        l.add_json(&name, &text).unwrap();
+    }
+    let mut net = l.finish().unwrap();
+    // Every other network ACL of a dual-stack VPC denies https from
+    // `::/0` first (the generated ones allow it): crossing the wrong
+    // subnet's ACL, or none, would show.
+    let dual: Vec<String> = net
+        .vpcs
+        .values()
+        .filter(|v| v.cidrs.iter().any(|c| c.addr().is_ipv6()))
+        .map(|v| v.id.clone())
+        .collect();
+    let mut denied = 0;
+    for (n, acl) in net.network_acls.values_mut().enumerate() {
+        if n % 2 == 0 && dual.contains(&acl.vpc) {
+            acl.inbound.insert(
+                0,
+                reach::model::NaclEntry {
+                    number: 1,
+                    action: reach::model::Action::Deny,
+                    protocol: reach::model::Protocol::TCP,
+                    cidr: "::/0".parse().unwrap(),
+                    ports: reach::model::PortMatch::Ports { from: 443, to: 443 },
+                    source: None,
+                },
+            );
+            denied += 1;
+        }
+    }
+    assert!(denied > 0);
+    let v6_per_vpc = net
+        .vpcs
+        .keys()
+        .map(|v| {
+            net.interfaces
+                .values()
+                .filter(|i| &i.vpc == v && !i.ipv6.is_empty())
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(v6_per_vpc > 8, "{v6_per_vpc}: too few to deliver by subnet");
+    let x = exposure::exposure(&net, From::Internet).unwrap();
+    let v6 = x
+        .exposed
+        .iter()
+        .flat_map(|e| &e.found)
+        .filter(|f| f.dst.is_ipv6())
+        .count();
+    assert!(v6 > 0, "some IPv6 address is exposed");
+    let compared = internet_share_matches_checks(&net, &x).unwrap_or_else(|e| panic!("{e}"));
+    assert!(compared > 100, "{compared}");
+}

@@ -11,6 +11,11 @@ use super::{Cross, Node, Trail, Walk, forwarder, not_answering, point};
 
 /// Up to this many destination addresses are looked up one by one.
 const MAX_LOOKUPS: usize = 4096;
+/// Nodes holding destination addresses, each with the addresses it holds.
+type Holders<'n> = Vec<(Node<'n>, IntervalSet)>;
+
+/// More holders than this take their shares of a flow in one pass.
+const ONE_PASS: usize = 8;
 
 impl<'n> Walk<'n, '_> {
     /// Delivers inside a VPC to whichever interface holds the destination address.
@@ -85,10 +90,25 @@ impl<'n> Walk<'n, '_> {
                     .collect()
             }
         };
-        for (node, held) in holders {
-            let (hit, miss) = rest.split_field(Field::Dst, &held);
-            rest = miss;
-            self.deliver_to(node, from, hit, trail.clone());
+        // Each holder takes the addresses no earlier holder took (one
+        // address, one holder), all in one pass when there are many.
+        let mut taken = IntervalSet::empty();
+        let holders: Vec<(Node<'n>, IntervalSet)> = holders
+            .into_iter()
+            .map(|(node, held)| {
+                let mine = held.difference(&taken);
+                taken = taken.union(&mine);
+                (node, mine)
+            })
+            .collect();
+        if holders.len() > ONE_PASS {
+            rest = self.deliver_by_subnet(holders, from, rest, &trail);
+        } else {
+            for (node, held) in holders {
+                let (hit, miss) = rest.split_field(Field::Dst, &held);
+                rest = miss;
+                self.deliver_to(node, from, hit, trail.clone());
+            }
         }
         self.drop(
             rest,
@@ -97,6 +117,49 @@ impl<'n> Walk<'n, '_> {
                 vpc: vpc.to_string(),
             },
         );
+    }
+
+    /// Many holders (a walk toward many destinations): the flow split in one
+    /// pass by subnet, each subnet's share crossing its network ACLs once,
+    /// then split in one pass among the subnet's holders. The same packets
+    /// reach each holder as handing each its own share would; the ACLs'
+    /// drops are stated per subnet. Returns what no holder holds.
+    fn deliver_by_subnet(
+        &mut self,
+        holders: Vec<(Node<'n>, IntervalSet)>,
+        from: Cross<'_>,
+        flow: Flow,
+        trail: &Trail,
+    ) -> Flow {
+        let mut subnets: Vec<(&'n str, IntervalSet, Holders<'n>)> = Vec::new();
+        for (node, held) in holders {
+            match subnets.iter_mut().find(|(s, ..)| *s == node.subnet()) {
+                Some((_, all, members)) => {
+                    *all = all.union(&held);
+                    members.push((node, held));
+                }
+                None => subnets.push((node.subnet(), held.clone(), vec![(node, held)])),
+            }
+        }
+        let sets: Vec<IntervalSet> = subnets.iter().map(|(_, all, _)| all.clone()).collect();
+        let (shares, rest) = split_many(&flow, &sets);
+        for ((subnet, _, members), share) in subnets.into_iter().zip(shares) {
+            if share.is_empty() {
+                continue;
+            }
+            let mut t = trail.clone();
+            let Some(share) = self.cross(from, subnet, share, &mut t) else {
+                continue;
+            };
+            let sets: Vec<IntervalSet> = members.iter().map(|(_, h)| h.clone()).collect();
+            let (parts, _) = split_many(&share, &sets);
+            for ((node, _), part) in members.into_iter().zip(parts) {
+                if !part.is_empty() {
+                    self.arrive(node, part, t.clone());
+                }
+            }
+        }
+        rest
     }
 
     pub(super) fn deliver_to(
@@ -112,6 +175,11 @@ impl<'n> Walk<'n, '_> {
         let Some(flow) = self.cross(from, node.subnet(), flow, &mut trail) else {
             return;
         };
+        self.arrive(node, flow, trail);
+    }
+
+    /// Packets that crossed into `node`'s subnet: at the node.
+    fn arrive(&mut self, node: Node<'n>, flow: Flow, mut trail: Trail) {
         match node {
             // A reply to a connection the NAT gateway translated (from
             // on-premises or a peer, to its private IP): translated back.
@@ -220,4 +288,23 @@ impl<'n> Walk<'n, '_> {
             }
         }
     }
+}
+
+/// `flow` split by pairwise-disjoint sets of destination addresses: a share
+/// per set and the rest, in one pass when the network chose no value on the
+/// way, else set by set.
+pub(super) fn split_many(flow: &Flow, sets: &[IntervalSet]) -> (Vec<Flow>, Flow) {
+    if let Some(split) = flow.split_sets(Field::Dst, sets) {
+        return split;
+    }
+    let mut rest = flow.clone();
+    let parts = sets
+        .iter()
+        .map(|s| {
+            let (hit, miss) = rest.split_field(Field::Dst, s);
+            rest = miss;
+            hit
+        })
+        .collect();
+    (parts, rest)
 }

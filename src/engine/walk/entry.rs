@@ -9,7 +9,7 @@ use crate::engine::rules;
 use crate::hs::Field;
 use crate::model::{ClientVpnAssociation, ClientVpnEndpoint, VaEndpoint};
 
-use super::{NAT_PORTS, Node, Trail, Walk, translate_source};
+use super::{Hops, NAT_PORTS, Node, Trail, Walk, translate_source};
 
 impl<'n> Walk<'n, '_> {
     /// Into the VPC from a Client VPN association (see [`super::from_association`]).
@@ -21,7 +21,7 @@ impl<'n> Walk<'n, '_> {
         hops: Vec<Hop>,
     ) {
         let mut trail = Trail {
-            hops,
+            hops: Hops::from_vec(hops),
             ct: Conntrack::default(),
         };
         let Some(addrs) = rules::association_addresses(self.net, assoc) else {
@@ -75,7 +75,7 @@ impl<'n> Walk<'n, '_> {
         hops: Vec<Hop>,
     ) {
         let mut trail = Trail {
-            hops,
+            hops: Hops::from_vec(hops),
             ct: Conntrack::default(),
         };
         let Some(subnet) = ep.subnets.iter().find(|s| *s == subnet) else {

@@ -46,20 +46,30 @@ impl<'n> Walk<'n, '_> {
                 self.assigned_entry(&assoc, hit, trail.clone());
             }
         }
-        // IPv6 addresses of a VPC are its internet addresses (§5): in through its gateway.
-        for vpc in net.vpcs.values() {
-            let v6 = vpc
-                .cidrs
-                .iter()
-                .filter(|c| matches!(c, ipnet::IpNet::V6(_)))
-                .fold(IntervalSet::empty(), |a, c| a.union(&rules::cidr_set(c)));
-            if v6.is_empty() {
-                continue;
-            }
-            let (hit, miss) = rest.split_field(Field::Dst, &v6);
-            rest = miss;
+        // IPv6 addresses of a VPC are its internet addresses (§5): in through
+        // its gateway. (A VPC's blocks are its own: each address is one VPC's.)
+        let mut taken = IntervalSet::empty();
+        let v6: Vec<(&str, IntervalSet)> = net
+            .vpcs
+            .values()
+            .map(|vpc| {
+                let mine = vpc
+                    .cidrs
+                    .iter()
+                    .filter(|c| matches!(c, ipnet::IpNet::V6(_)))
+                    .fold(IntervalSet::empty(), |a, c| a.union(&rules::cidr_set(c)))
+                    .difference(&taken);
+                taken = taken.union(&mine);
+                (vpc.id.as_str(), mine)
+            })
+            .filter(|(_, v6)| !v6.is_empty())
+            .collect();
+        let sets: Vec<IntervalSet> = v6.iter().map(|(_, s)| s.clone()).collect();
+        let (parts, others) = super::deliver::split_many(&rest, &sets);
+        rest = others;
+        for ((vpc, _), hit) in v6.into_iter().zip(parts) {
             if !hit.is_empty() {
-                self.ipv6_entry(&vpc.id, hit, trail.clone());
+                self.ipv6_entry(vpc, hit, trail.clone());
             }
         }
         let dsts = rest.current(Field::Dst);

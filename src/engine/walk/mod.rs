@@ -89,8 +89,59 @@ struct Walk<'n, 'a> {
 /// The path so far.
 #[derive(Clone, Default)]
 struct Trail {
-    hops: Vec<Hop>,
+    hops: Hops,
     ct: Conntrack,
+}
+
+/// The hops of a path so far, as a list shared with the paths it branched
+/// from: a walk clones its trail at every branch (each route, rule and
+/// destination), and cloning this is one counter, not every hop's strings.
+/// A leaf turns it into a `Vec`.
+#[derive(Clone, Default)]
+struct Hops {
+    last: Option<std::rc::Rc<HopLink>>,
+    len: usize,
+}
+
+struct HopLink {
+    hop: Hop,
+    prev: Option<std::rc::Rc<HopLink>>,
+}
+
+impl Hops {
+    fn from_vec(hops: Vec<Hop>) -> Hops {
+        let mut out = Hops::default();
+        out.extend(hops);
+        out
+    }
+
+    fn push(&mut self, hop: Hop) {
+        let prev = self.last.take();
+        self.last = Some(std::rc::Rc::new(HopLink { hop, prev }));
+        self.len += 1;
+    }
+
+    fn extend(&mut self, hops: impl IntoIterator<Item = Hop>) {
+        for h in hops {
+            self.push(h);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The hops, first to last.
+    fn to_vec(&self) -> Vec<Hop> {
+        let mut out = Vec::with_capacity(self.len);
+        let mut at = self.last.as_deref();
+        while let Some(link) = at {
+            out.push(link.hop.clone());
+            at = link.prev.as_deref();
+        }
+        out.reverse();
+        out
+    }
 }
 
 impl Trail {
@@ -271,7 +322,7 @@ impl<'n, 'a> Walk<'n, 'a> {
     /// Walks one reply `flow` of `arrived` back toward the requester.
     fn back_flow(&mut self, q: &Query, arrived: &Leaf, flow: Flow) {
         let trail = Trail {
-            hops: Vec::new(),
+            hops: Hops::default(),
             ct: arrived.state.clone(),
         };
         if let (Some(service), Start::Interface { eni, ip, also }) =
@@ -331,7 +382,7 @@ impl<'n> Walk<'n, '_> {
         }
         self.leaves.push(Leaf {
             direction: self.dir,
-            hops: trail.hops,
+            hops: trail.hops.to_vec(),
             end,
             flow,
             state: trail.ct,
