@@ -42,13 +42,35 @@ impl PacketSet {
     /// Product set: each listed field constrained to its set (missing
     /// fields are full; a field listed twice gets the intersection).
     pub fn product(fields: &[(Field, IntervalSet)]) -> Self {
-        let mut per: Vec<IntervalSet> = Field::ALL.iter().map(|&f| IntervalSet::full(f)).collect();
+        // One field (a split, a rule's port range): its intervals, no copies.
+        if let [(f, s)] = fields {
+            let domain = Interval::full(*f);
+            let cubes = s
+                .intervals()
+                .iter()
+                .filter_map(|i| i.intersect(&domain))
+                .map(|i| {
+                    let mut c = Cube::all();
+                    c.iv[*f as usize] = i;
+                    c
+                })
+                .collect();
+            return PacketSet { cubes };
+        }
+        // Unlisted fields are full (`None`: not built).
+        let mut per: [Option<IntervalSet>; 7] = Default::default();
         for (f, s) in fields {
-            per[*f as usize] = per[*f as usize].intersect(s);
+            let k = *f as usize;
+            per[k] = Some(match &per[k] {
+                Some(p) => p.intersect(s),
+                None => IntervalSet::full(*f).intersect(s),
+            });
         }
         let mut cubes = vec![Cube::all()];
         for f in Field::ALL {
-            let s = &per[f as usize];
+            let Some(s) = &per[f as usize] else {
+                continue;
+            };
             if s.is_full(f) {
                 continue;
             }
