@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::engine::{Analysis, Path};
+use crate::engine::{Analysis, End, Path};
 use crate::hs::PacketSet;
 use crate::model::{Network, Protocol};
 use crate::who::{From, Source};
@@ -82,6 +82,20 @@ fn met(side: &str, a: &Analysis, packets: &PacketSet) -> Vec<Met> {
                     ),
                     h.rule.clone(),
                     h.action != "deny",
+                ));
+            }
+            // Where the packets became unknown: the component that could
+            // not decide (a group whose rule names what the input lacks)
+            // may be a changed one, with no hop before it.
+            if let End::Unknown { component, reason } = &leaf.end {
+                out.push((
+                    component.clone(),
+                    format!(
+                        "{side} ({}): {component} unknown: {reason}",
+                        leaf.direction.name()
+                    ),
+                    reason.clone(),
+                    false,
                 ));
             }
         }

@@ -127,6 +127,44 @@ pub fn peer_addresses(net: &Network, peer: &Peer) -> PeerAddrs {
     }
 }
 
+/// The addresses of each security group as a peer, computed once per
+/// network (a walk meets the same group-naming rules at every hop of every
+/// walk), for the network's shape when they were computed.
+struct GroupPeers {
+    shape: (usize, usize, usize, usize),
+    groups: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<PeerAddrs>>>,
+}
+
+fn peers_shape(net: &Network) -> (usize, usize, usize, usize) {
+    (
+        net.interfaces.len(),
+        net.security_groups.len(),
+        net.client_vpn_endpoints.len(),
+        net.va_endpoints.len(),
+    )
+}
+
+/// [`peer_addresses`] of group `g`, remembered with the network; `None`
+/// when the network changed shape since (then computed each time).
+fn group_peers(net: &Network, g: &str) -> Option<std::sync::Arc<PeerAddrs>> {
+    if std::env::var_os("NOMEMO").is_some() {
+        return None;
+    }
+    let memo = net.memo.get_or_init(|| GroupPeers {
+        shape: peers_shape(net),
+        groups: Default::default(),
+    })?;
+    if memo.shape != peers_shape(net) {
+        return None;
+    }
+    if let Some(p) = memo.groups.read().ok()?.get(g) {
+        return Some(p.clone());
+    }
+    let p = std::sync::Arc::new(peer_addresses(net, &Peer::Group(g.to_string())));
+    memo.groups.write().ok()?.insert(g.to_string(), p.clone());
+    Some(p)
+}
+
 /// Every address of an interface: private IPs, IPv6 addresses, delegated prefixes.
 pub fn interface_addresses(i: &crate::model::Interface) -> IntervalSet {
     IntervalSet::from_intervals(interface_intervals(i))
@@ -199,7 +237,24 @@ pub fn prefix_list_addresses(net: &Network, id: &str) -> Option<IntervalSet> {
 /// not fully known).
 pub fn sg_rule_set(net: &Network, rule: &SgRule, side: Side) -> (PacketSet, PacketSet) {
     let base = PacketSet::from_cube(proto_ports(rule.protocol, rule.ports));
-    let p = peer_addresses(net, &rule.peer);
+    let shared;
+    let own;
+    let p = match &rule.peer {
+        Peer::Group(g) => match group_peers(net, g) {
+            Some(p) => {
+                shared = p;
+                &*shared
+            }
+            None => {
+                own = peer_addresses(net, &rule.peer);
+                &own
+            }
+        },
+        other => {
+            own = peer_addresses(net, other);
+            &own
+        }
+    };
     let yes = base.restrict(side.peer_field(), &p.yes);
     let maybe = if p.maybe.is_empty() {
         PacketSet::empty()

@@ -431,6 +431,41 @@ pub struct Network {
     /// associations, in place calls [`Network::reindex`].
     #[serde(skip)]
     addr_index: std::sync::OnceLock<((usize, usize, usize), AddrIndex)>,
+    /// What a layer above computes from this network once and reads often
+    /// (the engine's security-group members as addresses).
+    #[serde(skip)]
+    pub memo: Memo,
+}
+
+/// A slot for what a layer above the model derives from one [`Network`]
+/// and reads often: it lives as long as the network, a clone starts empty
+/// (clones are edited: `diff`, `synth`), and [`Network::reindex`] empties
+/// it. The model neither knows nor reads what it holds; the holder checks
+/// that the network's shape still matches what it computed from.
+#[derive(Default)]
+pub struct Memo(std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>);
+
+impl Memo {
+    /// The value of type `T`, made by `init` on first use; `None` when the
+    /// slot already holds another type.
+    pub fn get_or_init<T: std::any::Any + Send + Sync>(
+        &self,
+        init: impl FnOnce() -> T,
+    ) -> Option<&T> {
+        self.0.get_or_init(|| Box::new(init())).downcast_ref()
+    }
+}
+
+impl Clone for Memo {
+    fn clone(&self) -> Memo {
+        Memo::default()
+    }
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Memo")
+    }
 }
 
 /// Lookups [`Network`] answers often: interface IDs by private address, by
@@ -496,6 +531,7 @@ impl Network {
     pub fn reindex(&mut self) {
         self.group_index = std::sync::OnceLock::new();
         self.addr_index = std::sync::OnceLock::new();
+        self.memo = Memo::default();
     }
 
     fn addr_index(&self) -> std::borrow::Cow<'_, AddrIndex> {

@@ -5,7 +5,9 @@
 use crate::engine::analysis::{Cause, Direction, End, Hop};
 use crate::engine::flow::Flow;
 use crate::engine::rules::{self, Side};
-use crate::hs::{self, Field, IntervalSet};
+use std::collections::BTreeMap;
+
+use crate::hs::{self, Field, Interval, IntervalSet};
 
 use super::{Cross, Node, Trail, Walk, forwarder, not_answering, point};
 
@@ -51,20 +53,31 @@ impl<'n> Walk<'n, '_> {
         let holders: Vec<(Node<'n>, IntervalSet)> = match dsts.intervals() {
             // A few addresses (one, or the members of a class of sources a
             // reply goes back to): each looked up, not every interface scanned.
-            points if points.len() <= MAX_LOOKUPS && points.iter().all(|i| i.lo == i.hi) => {
-                let mut holders: Vec<(Node<'n>, IntervalSet)> = Vec::new();
-                for i in points {
-                    let ip = hs::addr_of(i.lo);
+            // (Consecutive addresses are one interval: counted one by one.)
+            ivs if ivs
+                .iter()
+                .try_fold(0u128, |n, i| {
+                    let n = n + (i.hi - i.lo).saturating_add(1);
+                    (n <= MAX_LOOKUPS as u128).then_some(n)
+                })
+                .is_some() =>
+            {
+                let mut by_id: BTreeMap<&'n str, (Node<'n>, Vec<Interval>)> = BTreeMap::new();
+                for v in ivs.iter().flat_map(|i| i.lo..=i.hi) {
+                    let ip = hs::addr_of(v);
                     let Some(n) = self.node_by_private_ip(vpc, ip) else {
                         continue;
                     };
-                    match holders.iter_mut().find(|(m, _)| m.id() == n.id()) {
-                        Some((_, held)) => *held = held.union(&point(ip)),
-                        None => holders.push((n, point(ip))),
-                    }
+                    by_id
+                        .entry(n.id())
+                        .or_insert_with(|| (n, Vec::new()))
+                        .1
+                        .push(Interval::point(v));
                 }
-                holders.sort_by(|a, b| a.0.id().cmp(b.0.id()));
-                holders
+                by_id
+                    .into_values()
+                    .map(|(n, held)| (n, IntervalSet::from_intervals(held)))
+                    .collect()
             }
             _ => {
                 let nats = self
