@@ -2,8 +2,9 @@
 
 mod cli;
 
-/// mimalloc: about a fifth of a walk's time and of a load's was glibc's
-/// malloc and free (BENCHMARKS.md, "Allocator").
+/// mimalloc (without transparent huge pages): about a fifth of a walk's
+/// time and of a load's was glibc's malloc and free (ARCHITECTURE.md,
+/// decisions).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
