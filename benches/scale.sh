@@ -11,12 +11,14 @@
 # Prints one tab-separated line per run:
 #   size run wall_s user_s sys_s peak_kb exit
 # A run that exceeds REACH_BENCH_TIMEOUT seconds (default 900) is stopped
-# and printed with exit 124.
+# and printed with exit 124. REACH_BENCH_RUNS picks runs by name (default:
+# all five, "check who assert-100 diff-one-rule exposure-all").
 set -u
 reach=$1 gen=$2 out=$3
 shift 3
 sizes=${*:-1k 10k 100k org-1k org-10k org-100k}
 limit=${REACH_BENCH_TIMEOUT:-900}
+runs=${REACH_BENCH_RUNS:-check who assert-100 diff-one-rule exposure-all}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 
@@ -38,6 +40,7 @@ snapshot() { # size -> dir (generated once), queries in dir.queries
 run() { # size name command...
     local size=$1 name=$2
     shift 2
+    case " $runs " in *" $name "*) ;; *) return ;; esac
     local t
     t=$(mktemp)
     timeout "$limit" /usr/bin/time -f "%e\t%U\t%S\t%M" -o "$t" "$@" > /dev/null 2>&1

@@ -224,6 +224,38 @@ impl Flow {
     /// `inside.all` holds for every network choice, `inside.some` for at
     /// least one, and the choices that get inside are remembered.
     pub fn split(&self, current: &PacketSet) -> (Flow, Flow) {
+        // Nothing chosen: every packet that gets this far does so whatever
+        // the network chooses (`all` = `some`), and the current packets are
+        // the original ones, their fields perhaps in another order.
+        if self.domains.is_empty() && (self.identity() || self.view().is_permutation()) {
+            let (inside, outside) = if self.identity() {
+                let inside = self.some.intersect(current);
+                let outside = self.some.difference(&inside);
+                (inside, outside)
+            } else {
+                // Fields read in another order (the reply direction): the
+                // same, through the view both ways.
+                let view = self.view();
+                let img = view.push(&self.some);
+                let a = img.intersect(current);
+                let b = img.difference(&a);
+                (view.pull_may(&a), view.pull_may(&b))
+            };
+            let whole = |set: PacketSet| {
+                self.with_branches(vec![Branch {
+                    orig: set.clone(),
+                    choices: Vec::new(),
+                }])
+                .with_sets(set)
+            };
+            return (whole(inside), whole(outside));
+        }
+        self.split_choices(current)
+    }
+
+    /// [`Flow::split`] in general: branch by branch, each choice box
+    /// narrowed to what gets inside and outside.
+    fn split_choices(&self, current: &PacketSet) -> (Flow, Flow) {
         let view = self.view();
         let img = view.push(&self.some);
         let a = img.intersect(current);
@@ -264,6 +296,20 @@ impl Flow {
         inside.finish();
         outside.finish();
         (inside, outside)
+    }
+
+    /// Whether every current field reads its own original field.
+    fn identity(&self) -> bool {
+        Field::ALL
+            .iter()
+            .all(|f| self.srcs[*f as usize] == Src::Field(*f))
+    }
+
+    /// The flow with `all` and `some` both `set`.
+    fn with_sets(mut self, set: PacketSet) -> Flow {
+        self.all = set.clone();
+        self.some = set;
+        self
     }
 
     fn with_branches(&self, branches: Vec<Branch>) -> Flow {
@@ -488,6 +534,36 @@ mod tests {
         assert!(outside.is_empty() && inside.some.same_as(&f.some));
         let (inside, outside) = f.split_field(Field::SrcPort, &ports(0, 1000));
         assert!(inside.is_empty() && outside.some.same_as(&f.some));
+    }
+
+    #[test]
+    fn a_flow_without_choices_splits_as_the_general_way_does() {
+        // Forward (identity) and reply (fields swapped) flows of several
+        // boxes, split by sets that cut them in every way.
+        let a = PacketSet::product(&[
+            (Field::Src, ports(10, 20)),
+            (Field::Dst, ports(100, 100)),
+            (Field::DstPort, ports(22, 80)),
+        ]);
+        let b = PacketSet::product(&[
+            (Field::Src, ports(30, 40)),
+            (Field::Dst, ports(100, 200)),
+            (Field::SrcPort, ports(1024, 2047)),
+        ]);
+        let fwd = Flow::new(a.union(&b));
+        for f in [fwd.clone(), fwd.reversed()] {
+            for cut in [
+                PacketSet::product(&[(Field::Src, ports(15, 35))]),
+                PacketSet::product(&[(Field::Dst, ports(12, 150)), (Field::DstPort, ports(0, 30))]),
+                PacketSet::product(&[(Field::SrcPort, ports(22, 22))]),
+                PacketSet::all(),
+                PacketSet::empty(),
+            ] {
+                let (x, y) = f.split(&cut);
+                let (u, v) = f.split_choices(&cut);
+                assert!(same_flow(&x, &u) && same_flow(&y, &v), "{cut:?}");
+            }
+        }
     }
 
     #[test]

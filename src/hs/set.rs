@@ -27,6 +27,12 @@ impl PacketSet {
         PacketSet { cubes: vec![c] }
     }
 
+    /// Cubes the caller knows to be pairwise disjoint (a set's cubes with
+    /// their fields permuted), as they are.
+    pub(crate) fn from_disjoint(cubes: Vec<Cube>) -> Self {
+        PacketSet { cubes }
+    }
+
     /// Union of arbitrary (possibly overlapping) cubes.
     pub(crate) fn from_cubes(it: impl IntoIterator<Item = Cube>) -> Self {
         let mut out: Vec<Cube> = Vec::new();

@@ -48,11 +48,47 @@ impl View {
         self.o[f as usize] = o;
     }
 
+    /// When every current field reads a distinct original field of the same
+    /// domain (the identity, the reply direction): for each current field,
+    /// the original field it reads. Such a view maps disjoint cubes to
+    /// disjoint cubes, both ways, field for field.
+    fn permutation(&self) -> Option<[Field; 7]> {
+        let mut out = Field::ALL;
+        let mut seen = [false; 7];
+        for f in Field::ALL {
+            let Origin::Field(g) = &self.o[f as usize] else {
+                return None;
+            };
+            if seen[*g as usize] || Field::max(*g) != Field::max(f) {
+                return None;
+            }
+            seen[*g as usize] = true;
+            out[f as usize] = *g;
+        }
+        Some(out)
+    }
+
+    /// Whether the view only reorders fields (see `permutation`): `push`
+    /// and `pull_may` are then exact inverses.
+    pub fn is_permutation(&self) -> bool {
+        self.permutation().is_some()
+    }
+
     /// Original packets for which SOME choice of the `Const` fields yields a
     /// current packet in `s`. Exact; distributes over union. When two
     /// current fields read the same original field, both constraints are
     /// intersected onto it.
     pub fn pull_may(&self, s: &PacketSet) -> PacketSet {
+        if let Some(reads) = self.permutation() {
+            let cubes = s.cubes().iter().map(|c| {
+                let mut r = Cube::all();
+                for f in Field::ALL {
+                    r.iv[reads[f as usize] as usize] = c.get(f);
+                }
+                r
+            });
+            return PacketSet::from_disjoint(cubes.collect());
+        }
         let mut out = Vec::with_capacity(s.cubes().len());
         'cubes: for c in s.cubes() {
             let mut r = Cube::all();
@@ -101,6 +137,16 @@ impl View {
     /// read the same original field; otherwise it over-approximates (the
     /// correlation between the two copies is lost).
     pub fn push(&self, orig: &PacketSet) -> PacketSet {
+        if let Some(reads) = self.permutation() {
+            let cubes = orig.cubes().iter().map(|c| {
+                let mut r = Cube::all();
+                for f in Field::ALL {
+                    r.iv[f as usize] = c.get(reads[f as usize]);
+                }
+                r
+            });
+            return PacketSet::from_disjoint(cubes.collect());
+        }
         let mut out = Vec::new();
         for c in orig.cubes() {
             let fields: Vec<(Field, IntervalSet)> = Field::ALL

@@ -5,7 +5,7 @@
 use crate::engine::analysis::{Cause, Direction, Hop};
 use crate::engine::flow::Flow;
 use crate::engine::rules::{self, Side};
-use crate::hs::{Field, IntervalSet, PacketSet};
+use crate::hs::{Field, IntervalSet, PacketSet, Place};
 use crate::model::Action;
 
 use super::{Cross, Trail, Walk};
@@ -130,6 +130,12 @@ impl<'n> Walk<'n, '_> {
         let mut maybe = PacketSet::empty();
         let mut matched = Vec::new();
         let mut unknown_peers = Vec::new();
+        // The peers the packets can have: a rule whose peers are none of
+        // them matches nothing, known without a pairwise intersection (the
+        // internet's packets against a rule naming a group inside the VPCs).
+        let field = side.peer_field();
+        let peers = img.project(field);
+        let meets = |s: &PacketSet| s.place_on(field, &peers) != Place::Outside;
         for g in groups {
             let Some(sg) = self.net.security_groups.get(g) else {
                 unknown_peers.push(format!("{g} is not in the input"));
@@ -150,16 +156,18 @@ impl<'n> Walk<'n, '_> {
                     continue;
                 }
                 let (set, may) = rules::sg_rule_set(self.net, r, side);
-                if set.overlaps(img) {
-                    matched.push(Hop::new(
-                        &sg.id,
-                        "security-group",
-                        "allow",
-                        rules::describe_sg_rule(r, side),
-                    ));
+                if meets(&set) {
+                    if set.overlaps(img) {
+                        matched.push(Hop::new(
+                            &sg.id,
+                            "security-group",
+                            "allow",
+                            rules::describe_sg_rule(r, side),
+                        ));
+                    }
+                    allowed = allowed.union(&set.intersect(img));
                 }
-                allowed = allowed.union(&set.intersect(img));
-                if may.overlaps(img) {
+                if meets(&may) && may.overlaps(img) {
                     let why = match &r.peer {
                         crate::model::Peer::Group(g) => format!(
                             "{g} is not in the input: whether a source outside the input carries it is unknown (sources of the input carry it only if they list it)"
