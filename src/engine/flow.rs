@@ -241,13 +241,7 @@ impl Flow {
                 let b = img.difference(&a);
                 (view.pull_may(&a), view.pull_may(&b))
             };
-            let whole = |set: PacketSet| {
-                self.with_branches(vec![Branch {
-                    orig: set.clone(),
-                    choices: Vec::new(),
-                }])
-                .with_sets(set)
-            };
+            let whole = |set: PacketSet| self.no_choice(set.clone(), set);
             return (whole(inside), whole(outside));
         }
         self.split_choices(current)
@@ -305,13 +299,6 @@ impl Flow {
             .all(|f| self.srcs[*f as usize] == Src::Field(*f))
     }
 
-    /// The flow with `all` and `some` both `set`.
-    fn with_sets(mut self, set: PacketSet) -> Flow {
-        self.all = set.clone();
-        self.some = set;
-        self
-    }
-
     fn with_branches(&self, branches: Vec<Branch>) -> Flow {
         Flow {
             all: PacketSet::empty(),
@@ -350,26 +337,34 @@ impl Flow {
         self.some = some;
     }
 
+    /// The original field current field `f` reads, when the network chose
+    /// nothing on the way (a one-pass split is then a split of the sets).
+    fn unchosen(&self, f: Field) -> Option<Field> {
+        match self.srcs[f as usize] {
+            Src::Field(g) if self.domains.is_empty() => Some(g),
+            _ => None,
+        }
+    }
+
+    /// A part of this flow, no choice made: its packets for every choice
+    /// (`all`) and for some (`some`).
+    fn no_choice(&self, all: PacketSet, some: PacketSet) -> Flow {
+        let mut part = self.with_branches(vec![Branch {
+            orig: some.clone(),
+            choices: Vec::new(),
+        }]);
+        part.all = all;
+        part.some = some;
+        part
+    }
+
     /// Splits by single values of one current field in one pass: a flow per
     /// point (sorted, distinct; empty where no packet has it) and the rest.
     /// `None` when the network chooses values on the way (then split point
     /// by point with [`Flow::split_field`]).
     pub fn split_points(&self, f: Field, points: &[u128]) -> Option<(Vec<Flow>, Flow)> {
-        if !self.domains.is_empty() {
-            return None;
-        }
-        let Src::Field(g) = self.srcs[f as usize] else {
-            return None;
-        };
-        let no_choice = |all: PacketSet, some: PacketSet| {
-            let mut part = self.with_branches(vec![Branch {
-                orig: some.clone(),
-                choices: Vec::new(),
-            }]);
-            part.all = all;
-            part.some = some;
-            part
-        };
+        let g = self.unchosen(f)?;
+        let no_choice = |all, some| self.no_choice(all, some);
         let parts = self
             .all
             .split_at_points(g, points)
@@ -392,21 +387,8 @@ impl Flow {
     /// rest. `None` when the network chooses values on the way (then split
     /// set by set with [`Flow::split_field`]).
     pub fn split_sets(&self, f: Field, sets: &[IntervalSet]) -> Option<(Vec<Flow>, Flow)> {
-        if !self.domains.is_empty() {
-            return None;
-        }
-        let Src::Field(g) = self.srcs[f as usize] else {
-            return None;
-        };
-        let no_choice = |all: PacketSet, some: PacketSet| {
-            let mut part = self.with_branches(vec![Branch {
-                orig: some.clone(),
-                choices: Vec::new(),
-            }]);
-            part.all = all;
-            part.some = some;
-            part
-        };
+        let g = self.unchosen(f)?;
+        let no_choice = |all, some| self.no_choice(all, some);
         let (alls, all_rest) = self.all.split_by_sets(g, sets);
         let (somes, some_rest) = self.some.split_by_sets(g, sets);
         let parts = alls
