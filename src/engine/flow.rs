@@ -169,6 +169,20 @@ impl Flow {
         }
     }
 
+    /// The flow reduced to what a report of a finished path reads, its
+    /// packets (`some`): `all` and the choices are dropped, so it may not
+    /// be walked or split again (for answers kept by the thousand:
+    /// `exposure`).
+    pub fn into_reported(self) -> Flow {
+        Flow {
+            all: PacketSet::empty(),
+            some: self.some,
+            srcs: self.srcs,
+            domains: Vec::new(),
+            branches: Vec::new(),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.some.is_empty()
     }

@@ -200,6 +200,23 @@ fn internet_toward(
     Ok(engine::check(net, q))
 }
 
+/// A shared answer without the paths that stop (the answer's packet sets
+/// already count them), and its paths' packets only as reports read them:
+/// what is reported of a target is what reaches it (`witness`, `via`) and
+/// where packets became unknown; the rest is most of what a walk toward
+/// thousands of addresses holds.
+fn kept(mut a: Analysis) -> Analysis {
+    a.paths.retain(|p| p.verdict != Verdict::Unreachable);
+    // What is read of a kept path: its hops, ends and forward packets.
+    for p in &mut a.paths {
+        for leaf in std::iter::once(&mut p.forward).chain(p.back.as_mut()) {
+            let flow = std::mem::replace(&mut leaf.flow, engine::Flow::new(Default::default()));
+            leaf.flow = flow.into_reported();
+        }
+    }
+    a
+}
+
 /// Each target address's share of a shared answer: its `Found` (`None`
 /// when nothing reaches it), read off the answer in one pass per set.
 fn shares(
@@ -270,18 +287,23 @@ pub fn exposure(net: &Network, from: From) -> Result<Exposure, EngineError> {
                 if ip.is_ipv4() { &mut v4 } else { &mut v6 }.push((ip, i.id.as_str()));
             }
         }
+        // IPv6 a VPC at a time: the walk's packet sets carry the
+        // internet's true sources (a hole per VPC) to each address, and one
+        // VPC's targets at a time bound what a walk holds. (An interface's
+        // addresses stay in one walk, so its answers keep their order.)
+        v6.sort_by(|a, b| net.interfaces[a.1].vpc.cmp(&net.interfaces[b.1].vpc));
         let mut asks: Vec<(&[(IpAddr, &str)], Protocol)> = Vec::new();
         if !v4.is_empty() {
             asks.extend([Protocol::TCP, Protocol::UDP, Protocol::ICMP].map(|p| (&v4[..], p)));
         }
-        if !v6.is_empty() {
-            asks.extend([Protocol::TCP, Protocol::UDP, Protocol::ICMPV6].map(|p| (&v6[..], p)));
+        for vpc in v6.chunk_by(|a, b| net.interfaces[a.1].vpc == net.interfaces[b.1].vpc) {
+            asks.extend([Protocol::TCP, Protocol::UDP, Protocol::ICMPV6].map(|p| (vpc, p)));
         }
         let answers: Vec<Shared<'_, '_>> = asks
             .into_par_iter()
             .map(|(dsts, p)| {
                 let ips: Vec<IpAddr> = dsts.iter().map(|(ip, _)| *ip).collect();
-                internet_toward(net, &ips, p).map(|a| (Arc::new(a), dsts, p))
+                internet_toward(net, &ips, p).map(|a| (Arc::new(kept(a)), dsts, p))
             })
             .collect::<Result<_, _>>()?;
         for (a, dsts, p) in &answers {

@@ -57,7 +57,7 @@ impl<'n> Walk<'n, '_> {
             ivs if ivs
                 .iter()
                 .try_fold(0u128, |n, i| {
-                    let n = n + (i.hi - i.lo).saturating_add(1);
+                    let n = n.saturating_add((i.hi - i.lo).saturating_add(1));
                     (n <= MAX_LOOKUPS as u128).then_some(n)
                 })
                 .is_some() =>
