@@ -217,6 +217,25 @@ fn kept(mut a: Analysis) -> Analysis {
     a
 }
 
+/// [`kept`] of each analysis an access answer's sources read (one per
+/// answer, shared by its sources): a target's answer is held until the
+/// report, and every target has one.
+fn kept_answer(mut a: who::Answer) -> who::Answer {
+    let mut done: Vec<(Arc<Analysis>, Arc<Analysis>)> = Vec::new();
+    for f in &mut a.found {
+        let small = match done.iter().find(|(was, _)| Arc::ptr_eq(was, &f.analysis)) {
+            Some((_, small)) => small.clone(),
+            None => {
+                let small = Arc::new(kept(Analysis::clone(&f.analysis)));
+                done.push((f.analysis.clone(), small.clone()));
+                small
+            }
+        };
+        f.analysis = small;
+    }
+    a
+}
+
 /// Each target address's share of a shared answer: its `Found` (`None`
 /// when nothing reaches it), read off the answer in one pass per set.
 fn shares(
@@ -325,7 +344,7 @@ pub fn exposure(net: &Network, from: From) -> Result<Exposure, EngineError> {
                     services: Vec::new(),
                     from: who::From::Client,
                 };
-                who::who(net, &ask).map(|a| (i.id.as_str(), a))
+                who::who(net, &ask).map(|a| (i.id.as_str(), kept_answer(a)))
             })
             .filter(|r| !matches!(r, Err(EngineError::Query { .. })))
             .collect::<Result<_, _>>()?;
