@@ -241,22 +241,26 @@ impl Flow {
         // Nothing chosen: every packet that gets this far does so whatever
         // the network chooses (`all` = `some`), and the current packets are
         // the original ones, their fields perhaps in another order.
-        if self.domains.is_empty() && (self.identity() || self.view().is_permutation()) {
-            let (inside, outside) = if self.identity() {
+        if self.domains.is_empty() {
+            let parts = if self.identity() {
                 let inside = self.some.intersect(current);
                 let outside = self.some.difference(&inside);
-                (inside, outside)
+                Some((inside, outside))
             } else {
                 // Fields read in another order (the reply direction): the
                 // same, through the view both ways.
                 let view = self.view();
-                let img = view.push(&self.some);
-                let a = img.intersect(current);
-                let b = img.difference(&a);
-                (view.pull_may(&a), view.pull_may(&b))
+                view.is_permutation().then(|| {
+                    let img = view.push(&self.some);
+                    let a = img.intersect(current);
+                    let b = img.difference(&a);
+                    (view.pull_may(&a), view.pull_may(&b))
+                })
             };
-            let whole = |set: PacketSet| self.no_choice(set.clone(), set);
-            return (whole(inside), whole(outside));
+            if let Some((inside, outside)) = parts {
+                let whole = |set: PacketSet| self.no_choice(set.clone(), set);
+                return (whole(inside), whole(outside));
+            }
         }
         self.split_choices(current)
     }

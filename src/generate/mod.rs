@@ -348,6 +348,26 @@ struct NaclEntryP {
     ports: Option<(u16, u16)>,
 }
 
+impl NaclEntryP {
+    fn new(
+        number: u16,
+        egress: bool,
+        proto: &'static str,
+        allow: bool,
+        cidr: &str,
+        ports: Option<(u16, u16)>,
+    ) -> NaclEntryP {
+        NaclEntryP {
+            number,
+            egress,
+            proto,
+            allow,
+            cidr: cidr.to_string(),
+            ports,
+        }
+    }
+}
+
 enum PeerP {
     Cidr(String),
     Group(usize),

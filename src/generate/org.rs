@@ -117,19 +117,7 @@ impl OrgP {
 /// return ranges from `::/0`, telnet denied. 6-14 per direction (plus 5).
 pub(super) fn nacl_extras(v: usize, dual: bool, rng: &mut Rng) -> Vec<NaclEntryP> {
     let vpc = Plan::vpc_cidr(v);
-    let e = |number: u16,
-             egress: bool,
-             proto: &'static str,
-             allow: bool,
-             cidr: &str,
-             ports: Option<(u16, u16)>| NaclEntryP {
-        number,
-        egress,
-        proto,
-        allow,
-        cidr: cidr.to_string(),
-        ports,
-    };
+    let e = NaclEntryP::new;
     let mut out = Vec::new();
     for egress in [false, true] {
         // Address space no subnet uses (at most 100 per VPC, 100 VPCs): a

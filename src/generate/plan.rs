@@ -344,19 +344,7 @@ fn sg_rules(
 fn nacl_entries(v: usize, rng: &mut Rng) -> Vec<NaclEntryP> {
     let vpc = Plan::vpc_cidr(v);
     let any = "0.0.0.0/0";
-    let e = |number: u16,
-             egress: bool,
-             proto: &'static str,
-             allow: bool,
-             cidr: &str,
-             ports: Option<(u16, u16)>| NaclEntryP {
-        number,
-        egress,
-        proto,
-        allow,
-        cidr: cidr.to_string(),
-        ports,
-    };
+    let e = NaclEntryP::new;
     let mut out = Vec::new();
     for egress in [false, true] {
         // Denies: ports outside every query and every ephemeral range.

@@ -103,17 +103,9 @@ impl<'n> Walk<'n, '_> {
                     .collect()
             }
         };
-        // Each holder takes the addresses no earlier holder took (one
-        // address, one holder), all in one pass when there are many.
-        let mut taken = IntervalSet::empty();
-        let holders: Vec<(Node<'n>, IntervalSet)> = holders
-            .into_iter()
-            .map(|(node, held)| {
-                let mine = held.difference(&taken);
-                taken = taken.union(&mine);
-                (node, mine)
-            })
-            .collect();
+        // Each holder takes the addresses no earlier holder took, all in one
+        // pass when there are many.
+        let holders = first_come(holders);
         if holders.len() > ONE_PASS {
             rest = self.deliver_by_subnet(holders, from, rest, &trail);
         } else {
@@ -301,6 +293,23 @@ impl<'n> Walk<'n, '_> {
             }
         }
     }
+}
+
+/// Each owner's values that no earlier owner has (one value, one owner):
+/// the shares that peeling them off in turn would give, made disjoint for
+/// [`split_many`].
+pub(super) fn first_come<T>(
+    owners: impl IntoIterator<Item = (T, IntervalSet)>,
+) -> Vec<(T, IntervalSet)> {
+    let mut taken = IntervalSet::empty();
+    owners
+        .into_iter()
+        .map(|(owner, held)| {
+            let mine = held.difference(&taken);
+            taken = taken.union(&mine);
+            (owner, mine)
+        })
+        .collect()
 }
 
 /// `flow` split by pairwise-disjoint sets of destination addresses: a share

@@ -48,20 +48,16 @@ impl<'n> Walk<'n, '_> {
         }
         // IPv6 addresses of a VPC are its internet addresses (§5): in through
         // its gateway. (A VPC's blocks are its own: each address is one VPC's.)
-        let mut taken = IntervalSet::empty();
-        let v6: Vec<(&str, IntervalSet)> = net
-            .vpcs
-            .values()
-            .map(|vpc| {
-                let mine = vpc
+        let v6: Vec<(&str, IntervalSet)> =
+            super::deliver::first_come(net.vpcs.values().map(|vpc| {
+                let blocks = vpc
                     .cidrs
                     .iter()
                     .filter(|c| matches!(c, ipnet::IpNet::V6(_)))
-                    .fold(IntervalSet::empty(), |a, c| a.union(&rules::cidr_set(c)))
-                    .difference(&taken);
-                taken = taken.union(&mine);
-                (vpc.id.as_str(), mine)
-            })
+                    .fold(IntervalSet::empty(), |a, c| a.union(&rules::cidr_set(c)));
+                (vpc.id.as_str(), blocks)
+            }))
+            .into_iter()
             .filter(|(_, v6)| !v6.is_empty())
             .collect();
         let sets: Vec<IntervalSet> = v6.iter().map(|(_, s)| s.clone()).collect();
