@@ -30,10 +30,13 @@ struct Target<'a> {
     primary: bool,
 }
 
-/// One address of a destination and one service: one walk from each place.
+/// One address of a destination and one protocol, on every port (ICMP
+/// type) asked of it at once: one walk from each place.
 struct Asked<'a> {
     protocol: Protocol,
-    ports: (u16, u16),
+    /// The span of `ports` (the query's text).
+    span: (u16, u16),
+    ports: hs::IntervalSet,
     target: Target<'a>,
 }
 
@@ -140,9 +143,27 @@ fn asked_of<'a>(
             addresses.push((*v6, false));
         }
         for (to, is_primary) in addresses {
-            for (protocol, ports) in who::services_toward(services, to) {
+            // The ports of one protocol asked together (the answers are
+            // merged per protocol anyway: [`merge`]).
+            let mut by: Vec<(Protocol, hs::IntervalSet)> = Vec::new();
+            for (protocol, (lo, hi)) in who::services_toward(services, to) {
+                let range = hs::IntervalSet::from_interval(hs::Interval {
+                    lo: u128::from(lo),
+                    hi: u128::from(hi),
+                });
+                match by.iter_mut().find(|(p, _)| *p == protocol) {
+                    Some((_, ports)) => *ports = ports.union(&range),
+                    None => by.push((protocol, range)),
+                }
+            }
+            for (protocol, ports) in by {
+                let span = match (ports.intervals().first(), ports.intervals().last()) {
+                    (Some(a), Some(b)) => (a.lo as u16, b.hi as u16),
+                    _ => continue,
+                };
                 out.push(Asked {
                     protocol,
+                    span,
                     ports,
                     target: Target {
                         dst: d.as_str(),
@@ -178,9 +199,10 @@ fn place_reach(
     } else {
         DstSpec::Ip(t.to)
     };
-    let Some(q) = Query::from_class(net, &members, dst, asked.protocol, asked.ports)? else {
+    let Some(q) = Query::from_class(net, &members, dst, asked.protocol, asked.span)? else {
         return Ok(Vec::new());
     };
+    let q = q.on_ports(asked.ports.clone());
     let reach = engine::check(net, q).reach();
     let (some, undecided) = (reach.some, reach.undecided);
     if some.is_empty() && undecided.is_empty() {

@@ -101,7 +101,7 @@ pub fn affected_vpcs(before: &Network, after: &Network, changes: &[Change]) -> B
 }
 
 /// What of one destination's sources a set of changes can touch.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Scope {
     /// Every source.
     Full,
@@ -117,7 +117,7 @@ enum Scope {
 /// The sources whose packets a change to inbound rules can treat
 /// differently: the interfaces whose own addresses the changed packets come
 /// from, and the internet if they come from some public address.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Narrow {
     ids: Vec<String>,
     internet: bool,
@@ -128,19 +128,35 @@ struct Narrow {
 /// the network translates sources to (an interface's public IP, a NAT
 /// gateway's addresses, a Client VPN association's or a Verified Access
 /// endpoint subnet's addresses, which replace their users' own).
-fn narrow_sources(before: &Network, after: &Network, src: &IntervalSet) -> Option<Narrow> {
+///
+/// Without `public` (the destination has no public IPv4 address and no
+/// IPv6 address: only its private IPv4 addresses are asked), public IPv4
+/// addresses are no translation to fear: a packet takes a public source
+/// address only through an internet gateway, onto the internet, which
+/// delivers only to public addresses (a private one is dropped there, §5),
+/// so what arrives at a private address from a public one came from the
+/// internet itself (`Narrow::internet`).
+fn narrow_sources(
+    before: &Network,
+    after: &Network,
+    src: &IntervalSet,
+    public: bool,
+) -> Option<Narrow> {
     for net in [before, after] {
         let mut translated = IntervalSet::empty();
         for i in net.interfaces.values() {
             for p in i.private_ips.iter().filter_map(|p| p.public) {
-                translated = translated.union(&point(p));
+                if public {
+                    translated = translated.union(&point(p));
+                }
             }
             if i.kind == "nat_gateway" || net.nat_gateway_by_interface(&i.id).is_some() {
                 translated = translated.union(&engine::sets::interface_addresses(i));
             }
         }
         for n in net.nat_gateways.values() {
-            for a in n.private_ip.iter().chain(n.public_ip.iter()) {
+            let public_ip = n.public_ip.iter().filter(|_| public);
+            for a in n.private_ip.iter().chain(public_ip) {
                 translated = translated.union(&point(*a));
             }
         }
@@ -188,114 +204,183 @@ fn groups_of<'n>(before: &'n Network, after: &'n Network, eni: &str) -> BTreeSet
         .collect()
 }
 
-/// What `dst` needs recomputed. Only two kinds of change are narrowed,
-/// every other one recomputes every source of every destination it can
-/// reach ([`affected_vpcs`]):
-/// - a security group's rules (the group on both sides): its inbound rules
-///   filter only what enters its members (those destinations: every source,
-///   but only the protocols and ports whose packets the group's inbound rules
-///   treat differently before and after), its outbound rules only what its
-///   members send (those sources);
-/// - an ordinary interface (type `interface`, an instance's or a service's):
-///   it is a source of its own (its groups, addresses, state), and as a
-///   destination, every source. Group references match by membership, so
-///   an interface joining a group changes only flows from or to it.
-///
-/// A group used by a Client VPN or Verified Access endpoint, a group added
-/// or removed (rules elsewhere may name it), a group or interface of an
-/// appliance (a route's target: it filters packets bound elsewhere), any
-/// other kind of change: every source.
-fn scope(before: &Network, after: &Network, changes: &[Change], dst: &str) -> Scope {
-    let mut sources: BTreeSet<String> = BTreeSet::new();
-    let mut inbound_of: Vec<&str> = Vec::new();
-    let dst_groups = groups_of(before, after, dst);
-    let endpoint_group = |g: &str| {
-        [before, after].iter().any(|n| {
-            n.client_vpn_endpoints
-                .values()
-                .any(|e| e.security_groups.iter().any(|x| x == g))
-                || n.va_endpoints
-                    .values()
-                    .any(|e| e.security_groups.iter().any(|x| x == g))
-        })
-    };
-    // An interface a route sends packets to (an appliance) filters packets
-    // on their way elsewhere: a change to it or to its groups can touch
-    // any destination.
-    let appliance = |eni: &str| {
-        [before, after].iter().any(|n| {
-            let instance = n.interfaces.get(eni).and_then(|i| i.instance.as_deref());
-            n.route_tables
-                .values()
-                .flat_map(|t| &t.routes)
-                .any(|r| match &r.target {
-                    crate::model::Target::NetworkInterface(e) => e == eni,
-                    crate::model::Target::Instance(i) => Some(i.as_str()) == instance,
-                    _ => false,
-                })
-        })
-    };
-    let appliance_member = |g: &str| {
-        [before, after]
+/// What each destination needs recomputed ([`Scoper::scope`]), worked out
+/// from the changes once: what does not depend on the destination (the
+/// appliances, the groups endpoints use, each change's kind) is computed
+/// here, not per destination (at 10k interfaces, per destination it was
+/// most of a `diff`).
+struct Scoper<'n> {
+    before: &'n Network,
+    after: &'n Network,
+    /// A change that makes every source of every destination recomputed.
+    full: bool,
+    /// Ordinary interfaces changed: every source of these destinations;
+    /// as sources, themselves.
+    interfaces: BTreeSet<String>,
+    /// Interfaces as sources (their groups' outbound rules or the
+    /// interface itself changed).
+    sources: BTreeSet<String>,
+    /// Groups whose inbound rules changed, in the changes' order.
+    inbound: Vec<&'n str>,
+    /// [`inbound_services`] and [`narrow_sources`] per set of the
+    /// destination's groups and whether it has a public address (most
+    /// destinations share one).
+    services: std::cell::RefCell<BTreeMap<(Vec<&'n str>, bool), Scope>>,
+}
+
+impl<'n> Scoper<'n> {
+    /// Only two kinds of change are narrowed, every other one recomputes
+    /// every source of every destination it can reach ([`affected_vpcs`]):
+    /// - a security group's rules (the group on both sides): its inbound
+    ///   rules filter only what enters its members (those destinations:
+    ///   every source, but only the protocols and ports whose packets the
+    ///   group's inbound rules treat differently before and after), its
+    ///   outbound rules only what its members send (those sources);
+    /// - an ordinary interface (type `interface`, an instance's or a
+    ///   service's): it is a source of its own (its groups, addresses,
+    ///   state), and as a destination, every source. Group references match
+    ///   by membership, so an interface joining a group changes only flows
+    ///   from or to it.
+    ///
+    /// A group used by a Client VPN or Verified Access endpoint, a group
+    /// added or removed (rules elsewhere may name it), a group or interface
+    /// of an appliance (a route's target: it filters packets bound
+    /// elsewhere), any other kind of change: every source.
+    fn new(before: &'n Network, after: &'n Network, changes: &'n [Change]) -> Scoper<'n> {
+        let mut out = Scoper {
+            before,
+            after,
+            full: false,
+            interfaces: BTreeSet::new(),
+            sources: BTreeSet::new(),
+            inbound: Vec::new(),
+            services: std::cell::RefCell::new(BTreeMap::new()),
+        };
+        let endpoint_groups: BTreeSet<&str> = [before, after]
             .iter()
-            .any(|n| n.members_of_group(g).any(|i| appliance(&i.id)))
-    };
-    for c in changes {
-        match (c.kind, c.change) {
-            ("security-group", Kind::Modified) if appliance_member(&c.resource) => {
-                return Scope::Full;
-            }
-            ("network-interface", _) if appliance(&c.resource) => return Scope::Full,
-            ("security-group", Kind::Modified)
-                if !endpoint_group(&c.resource) && c.details.iter().all(|d| d.label != "field") =>
-            {
-                let inbound = c.details.iter().any(|d| !d.text.starts_with("outbound"));
-                let outbound = c.details.iter().any(|d| d.text.starts_with("outbound"));
-                if inbound && dst_groups.contains(&c.resource) {
-                    inbound_of.push(&c.resource);
+            .flat_map(|n| {
+                n.client_vpn_endpoints
+                    .values()
+                    .flat_map(|e| &e.security_groups)
+                    .chain(n.va_endpoints.values().flat_map(|e| &e.security_groups))
+            })
+            .map(String::as_str)
+            .collect();
+        // An interface a route sends packets to (an appliance) filters
+        // packets on their way elsewhere: a change to it or to its groups
+        // can touch any destination.
+        let mut appliances: BTreeSet<&str> = BTreeSet::new();
+        for n in [before, after] {
+            let mut instances: BTreeSet<&str> = BTreeSet::new();
+            for r in n.route_tables.values().flat_map(|t| &t.routes) {
+                match &r.target {
+                    crate::model::Target::NetworkInterface(e) => {
+                        appliances.insert(e);
+                    }
+                    crate::model::Target::Instance(i) => {
+                        instances.insert(i);
+                    }
+                    _ => {}
                 }
-                if outbound {
-                    for net in [before, after] {
-                        sources.extend(net.members_of_group(&c.resource).map(|i| i.id.clone()));
+            }
+            for i in n.interfaces.values() {
+                if i.instance.as_deref().is_some_and(|x| instances.contains(x)) {
+                    appliances.insert(&i.id);
+                }
+            }
+        }
+        let appliance_member = |g: &str| {
+            [before, after].iter().any(|n| {
+                n.members_of_group(g)
+                    .any(|i| appliances.contains(i.id.as_str()))
+            })
+        };
+        for c in changes {
+            match (c.kind, c.change) {
+                ("security-group", Kind::Modified) if appliance_member(&c.resource) => {
+                    out.full = true;
+                }
+                ("network-interface", _) if appliances.contains(c.resource.as_str()) => {
+                    out.full = true;
+                }
+                ("security-group", Kind::Modified)
+                    if !endpoint_groups.contains(c.resource.as_str())
+                        && c.details.iter().all(|d| d.label != "field") =>
+                {
+                    let inbound = c.details.iter().any(|d| !d.text.starts_with("outbound"));
+                    let outbound = c.details.iter().any(|d| d.text.starts_with("outbound"));
+                    if inbound {
+                        out.inbound.push(&c.resource);
+                    }
+                    if outbound {
+                        for net in [before, after] {
+                            out.sources
+                                .extend(net.members_of_group(&c.resource).map(|i| i.id.clone()));
+                        }
                     }
                 }
-            }
-            ("network-interface", _) => {
-                if c.resource == dst {
-                    return Scope::Full;
+                ("network-interface", _) => {
+                    let ordinary = [before, after]
+                        .iter()
+                        .filter_map(|n| n.interfaces.get(&c.resource))
+                        .all(|i| i.kind == "interface")
+                        && [before, after].iter().all(|n| {
+                            n.nat_gateway_by_interface(&c.resource).is_none()
+                                && !n
+                                    .client_vpn_endpoints
+                                    .values()
+                                    .flat_map(|e| &e.associations)
+                                    .any(|a| a.interface.as_deref() == Some(c.resource.as_str()))
+                        });
+                    if !ordinary {
+                        out.full = true;
+                    }
+                    out.interfaces.insert(c.resource.clone());
+                    out.sources.insert(c.resource.clone());
                 }
-                let ordinary = [before, after]
-                    .iter()
-                    .filter_map(|n| n.interfaces.get(&c.resource))
-                    .all(|i| i.kind == "interface")
-                    && [before, after].iter().all(|n| {
-                        n.nat_gateway_by_interface(&c.resource).is_none()
-                            && !n
-                                .client_vpn_endpoints
-                                .values()
-                                .flat_map(|e| &e.associations)
-                                .any(|a| a.interface.as_deref() == Some(c.resource.as_str()))
-                    });
-                if !ordinary {
-                    return Scope::Full;
-                }
-                sources.insert(c.resource.clone());
+                _ => out.full = true,
             }
-            _ => return Scope::Full,
         }
+        out
     }
-    sources.remove(dst);
-    if inbound_of.is_empty() {
-        return Scope::Sources(sources.into_iter().collect());
-    }
-    if !sources.is_empty() {
-        return Scope::Full;
-    }
-    // Only the destination's own groups' inbound rules changed: every
-    // source, on the services whose packets they treat differently.
-    match inbound_services(before, after, &inbound_of) {
-        Some((services, src)) => Scope::Services(services, narrow_sources(before, after, &src)),
-        None => Scope::Full,
+
+    /// What `dst` needs recomputed.
+    fn scope(&self, dst: &str) -> Scope {
+        if self.full || self.interfaces.contains(dst) {
+            return Scope::Full;
+        }
+        let dst_groups = groups_of(self.before, self.after, dst);
+        let changed_here = self
+            .inbound
+            .iter()
+            .any(|g| dst_groups.iter().any(|d| d.as_str() == *g));
+        let mut sources = self.sources.clone();
+        sources.remove(dst);
+        if !changed_here {
+            return Scope::Sources(sources.into_iter().collect());
+        }
+        if !sources.is_empty() {
+            return Scope::Full;
+        }
+        // Only the destination's own groups' inbound rules changed: every
+        // source, on the services whose packets they treat differently.
+        // Is one of its addresses a public one (a public IPv4 address, an
+        // IPv6 address): may a translated packet arrive at it?
+        let public = [self.before, self.after]
+            .iter()
+            .filter_map(|n| n.interfaces.get(dst))
+            .any(|i| !i.ipv6.is_empty() || i.private_ips.iter().any(|p| p.public.is_some()));
+        let mut memo = self.services.borrow_mut();
+        let groups: Vec<&'n str> = dst_groups.iter().map(|g| g.as_str()).collect();
+        memo.entry((groups, public))
+            .or_insert_with_key(|(groups, public)| {
+                let (services, src) = inbound_services(self.before, self.after, groups);
+                Scope::Services(
+                    services,
+                    narrow_sources(self.before, self.after, &src, *public),
+                )
+            })
+            .clone()
     }
 }
 
@@ -319,21 +404,46 @@ fn narrowed(
     out
 }
 
-/// The protocols and ports (ICMP types) of the packets the inbound rules of
-/// `groups` allow (or may) before and not after, or after and not before,
-/// and their source addresses; `None` when a group is missing on a side.
-/// Only what `who` asks (tcp, udp, ICMP, ICMPv6) is listed: other protocols
-/// are not compared.
-fn inbound_services(
-    before: &Network,
-    after: &Network,
-    groups: &[&str],
-) -> Option<(Services, IntervalSet)> {
-    let mut changed = PacketSet::empty();
+/// What the inbound rules of `groups` (a destination's groups) allow, and
+/// may allow, together: with every rule, and with only the rules naming no
+/// group (what they are across a transit gateway without security-group
+/// referencing). A group not in the input allows nothing and may allow
+/// everything, as the engine takes it.
+fn ingress_views(net: &Network, groups: &[&str]) -> [(PacketSet, PacketSet); 2] {
+    let mut all = (PacketSet::empty(), PacketSet::empty());
+    let mut plain = (PacketSet::empty(), PacketSet::empty());
     for g in groups {
-        let (by, bm) = engine::group_rules_set(before, g, engine::Side::Ingress)?;
-        let (ay, am) = engine::group_rules_set(after, g, engine::Side::Ingress)?;
-        for (x, y) in [(&by, &ay), (&bm, &am)] {
+        let Some(sg) = net.security_groups.get(*g) else {
+            all.1 = PacketSet::all();
+            plain.1 = PacketSet::all();
+            continue;
+        };
+        for r in &sg.ingress {
+            let (y, m) = engine::sg_rule_set(net, r, engine::Side::Ingress);
+            if !matches!(r.peer, crate::model::Peer::Group(_)) {
+                plain = (plain.0.union(&y), plain.1.union(&m));
+            }
+            all = (all.0.union(&y), all.1.union(&m));
+        }
+    }
+    [all, plain]
+}
+
+/// The protocols and ports (ICMP types) of the packets a destination's
+/// groups (`groups`, the same on both sides: only their rules changed)
+/// allow (or may) before and not after, or after and not before, and their
+/// source addresses. The groups are taken together, as the engine takes
+/// them (a packet passes when some rule of some group allows it): a rule
+/// added that another group of the destination already covers changes
+/// nothing there. Only what `who` asks (tcp, udp, ICMP, ICMPv6) is listed:
+/// other protocols are not compared.
+fn inbound_services(before: &Network, after: &Network, groups: &[&str]) -> (Services, IntervalSet) {
+    let mut changed = PacketSet::empty();
+    for (b, a) in ingress_views(before, groups)
+        .into_iter()
+        .zip(ingress_views(after, groups))
+    {
+        for (x, y) in [(&b.0, &a.0), (&b.1, &a.1)] {
             changed = changed.union(&x.difference(y)).union(&y.difference(x));
         }
     }
@@ -364,7 +474,7 @@ fn inbound_services(
             out.push((p, (lo as u16, hi as u16)));
         }
     }
-    Some((out, changed.project(Field::Src)))
+    (out, changed.project(Field::Src))
 }
 
 /// Compares `before` with `after`.
@@ -408,6 +518,7 @@ pub fn diff_services(
         return Ok(out);
     }
     let affected = affected_vpcs(before, after, &changes);
+    let scoper = Scoper::new(before, after, &changes);
     // What each destination needs compared: (destination, services, sources).
     let mut plans: Vec<(&String, Services, From, bool)> = Vec::new();
     for dst in dsts {
@@ -428,7 +539,7 @@ pub fn diff_services(
         let mut here: Vec<(Protocol, (u16, u16))> = services.to_vec();
         // With `From::These`: the internet too.
         let mut internet = false;
-        let from = match (skip, scope(before, after, &changes, dst)) {
+        let from = match (skip, scoper.scope(dst)) {
             (false, _) | (true, Scope::Full) => From::All,
             (true, Scope::Sources(ids)) if !ids.is_empty() => From::These(ids),
             (true, Scope::Services(s, narrow)) if !s.is_empty() => {

@@ -4,7 +4,7 @@
 
 use crate::model::Network;
 
-use super::query::ephemeral;
+use super::query::ephemeral_range;
 
 /// Interfaces the walk treats alike as sources, so one walk answers for all
 /// of them ([`Start::Interface`] with `also`): same VPC, subnet (route table,
@@ -16,58 +16,75 @@ pub fn source_classes(net: &Network) -> Vec<Vec<String>> {
     keyed_classes(net).into_iter().map(|(_, m)| m).collect()
 }
 
-/// What makes a class ([`source_classes`]): everything but the groups, and
-/// the groups.
+/// What makes a class ([`source_classes`]): everything but the groups
+/// (`place`: VPC, subnet, type, state, whether its instance answers,
+/// ephemeral range, and its own ID when it is a class of its own), and the
+/// groups (sorted).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct ClassKey {
-    /// The order classes are listed in.
-    order: Vec<String>,
-    place: Vec<String>,
-    groups: Vec<String>,
+struct ClassKey<'n> {
+    /// The order classes are listed in: the place with the groups (joined)
+    /// after the subnet.
+    order: (&'n str, &'n str, String, Place<'n>),
+    groups: Vec<&'n str>,
 }
 
-fn keyed_classes(net: &Network) -> Vec<(ClassKey, Vec<String>)> {
-    use std::collections::BTreeMap;
-    let mut classes: BTreeMap<ClassKey, Vec<String>> = BTreeMap::new();
+type Place<'n> = (
+    &'n str,
+    &'n str,
+    &'n str,
+    &'n str,
+    bool,
+    (u16, u16),
+    &'n str,
+);
+
+fn keyed_classes(net: &Network) -> Vec<(ClassKey<'_>, Vec<String>)> {
+    use std::collections::{BTreeMap, BTreeSet};
+    // Interfaces a walk starts from at another node (a Client VPN
+    // association, a NAT gateway), which carries the node's groups, not
+    // the interface's: each a class of its own.
+    let mut special: BTreeSet<&str> = net
+        .nat_gateways
+        .values()
+        .filter_map(|n| n.interface.as_deref())
+        .collect();
+    for a in net
+        .client_vpn_endpoints
+        .values()
+        .flat_map(|e| &e.associations)
+    {
+        special.insert(&a.id);
+        if let Some(i) = &a.interface {
+            special.insert(i);
+        }
+    }
+    let mut classes: BTreeMap<ClassKey<'_>, Vec<String>> = BTreeMap::new();
     for i in net.interfaces.values().filter(|i| i.originates()) {
-        let mut groups = i.groups.clone();
+        let mut groups: Vec<&str> = i.groups.iter().map(String::as_str).collect();
         groups.sort();
-        let mut ignored = Vec::new();
-        let (lo, hi) = ephemeral(net, i, &mut ignored);
         let answering = i
             .instance
             .as_ref()
             .and_then(|id| net.instances.get(id))
             .is_none_or(|inst| inst.running());
         let public = i.private_ips.iter().any(|p| p.public.is_some());
-        // A walk from it starts at another node (a Client VPN association,
-        // a NAT gateway), which carries the node's groups, not the
-        // interface's: a class of its own.
-        let special = net.nat_gateway_by_interface(&i.id).is_some()
-            || net.client_vpn_endpoints.values().any(|e| {
-                e.associations
-                    .iter()
-                    .any(|a| a.id == i.id || a.interface.as_deref() == Some(i.id.as_str()))
-            });
-        let place = vec![
-            i.vpc.clone(),
-            i.subnet.clone(),
-            i.kind.clone(),
-            i.status.clone(),
-            answering.to_string(),
-            format!("{lo}-{hi}"),
-            if public || special {
-                i.id.clone()
-            } else {
-                String::new()
-            },
-        ];
-        let mut order = place.clone();
-        order.insert(2, groups.join(","));
+        let own = if public || special.contains(i.id.as_str()) {
+            i.id.as_str()
+        } else {
+            ""
+        };
+        let place = (
+            i.vpc.as_str(),
+            i.subnet.as_str(),
+            i.kind.as_str(),
+            i.status.as_str(),
+            answering,
+            ephemeral_range(net, i),
+            own,
+        );
         classes
             .entry(ClassKey {
-                order,
-                place,
+                order: (i.vpc.as_str(), i.subnet.as_str(), groups.join(","), place),
                 groups,
             })
             .or_default()
@@ -85,16 +102,28 @@ fn keyed_classes(net: &Network) -> Vec<(ClassKey, Vec<String>)> {
 /// explanation's outbound hop names every class's groups. A class whose
 /// members list no group is a gathering of its own. Each gathering lists
 /// its classes in [`source_classes`] order, with their index there.
+/// Computed once per network (`derived`).
 pub fn source_places(net: &Network) -> Vec<Vec<(usize, Vec<String>)>> {
+    match super::derived::of(net) {
+        Some(memo) => memo
+            .places
+            .get_or_init(|| std::sync::Arc::new(places_of(net)))
+            .as_ref()
+            .clone(),
+        None => places_of(net),
+    }
+}
+
+fn places_of(net: &Network) -> Vec<Vec<(usize, Vec<String>)>> {
     use std::collections::BTreeMap;
-    let mut places: BTreeMap<Vec<String>, Vec<(usize, Vec<String>)>> = BTreeMap::new();
+    let mut places: BTreeMap<Place<'_>, Vec<(usize, Vec<String>)>> = BTreeMap::new();
     let mut out = Vec::new();
     for (n, (key, members)) in keyed_classes(net).into_iter().enumerate() {
         if key.groups.is_empty() {
             out.push(vec![(n, members)]);
             continue;
         }
-        places.entry(key.place).or_default().push((n, members));
+        places.entry(key.order.3).or_default().push((n, members));
     }
     out.extend(places.into_values());
     out

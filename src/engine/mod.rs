@@ -11,6 +11,7 @@ mod analysis;
 mod check;
 mod classes;
 mod decision;
+mod derived;
 mod flow;
 mod query;
 mod rules;

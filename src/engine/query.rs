@@ -197,6 +197,9 @@ pub struct Query {
     /// answers (`exposure`) walk many destinations in one walk
     /// ([`Query::toward`]). Not for `client` queries.
     pub dst_set: Option<IntervalSet>,
+    /// Asked on these destination ports (ICMP types) at once instead of
+    /// `spec.ports` alone ([`Query::on_ports`]).
+    pub port_set: Option<IntervalSet>,
     /// From the internet, walked from every public address
     /// ([`Query::from_every_public_address`]): a superset of the true
     /// sources whose answer the caller restricts to them.
@@ -300,6 +303,16 @@ fn source_address(i: &Interface, dst: IpAddr, token: &str) -> Result<IpAddr, Eng
 }
 
 /// The ephemeral range a host opens connections from (aws-semantics.md §1).
+/// [`ephemeral`] without its assumption.
+pub(super) fn ephemeral_range(net: &Network, i: &Interface) -> (u16, u16) {
+    match i.instance.as_ref().and_then(|id| net.instances.get(id)) {
+        Some(inst) if inst.platform == Platform::Windows => EPHEMERAL_WINDOWS,
+        Some(_) => EPHEMERAL_LINUX,
+        None if i.instance.is_some() => EPHEMERAL_LINUX,
+        None => EPHEMERAL_ANY,
+    }
+}
+
 pub(super) fn ephemeral(net: &Network, i: &Interface, assumptions: &mut Vec<String>) -> (u16, u16) {
     match i.instance.as_ref().and_then(|id| net.instances.get(id)) {
         Some(inst) if inst.platform == Platform::Windows => {
@@ -543,6 +556,7 @@ impl Query {
             start,
             dst_ip,
             dst_set: None,
+            port_set: None,
             superset_sources: false,
             dst_eni,
             src_ports: opts.src_ports.unwrap_or(default_ports),
@@ -585,6 +599,15 @@ impl Query {
     pub fn toward(mut self, dsts: IntervalSet) -> Query {
         debug_assert!(!matches!(self.start, Start::Client { .. }));
         self.dst_set = Some(dsts.union(&point_set(self.dst_ip)));
+        self
+    }
+
+    /// The same question on every destination port (ICMP type) of `ports`
+    /// in one walk (`spec.ports` names their span); the answer's packet
+    /// sets keep each packet's own port. Each packet's fate depends on its
+    /// own header only, so this is the union of asking them one by one.
+    pub fn on_ports(mut self, ports: IntervalSet) -> Query {
+        self.port_set = Some(ports);
         self
     }
 
@@ -634,10 +657,14 @@ impl Query {
                 },
             ),
         ];
+        let ports = match &self.port_set {
+            Some(set) => set.clone(),
+            None => range(self.spec.ports),
+        };
         if self.spec.protocol.is_icmp() {
-            fields.push((Field::IcmpType, range(self.spec.ports)));
+            fields.push((Field::IcmpType, ports));
         } else {
-            fields.push((Field::DstPort, range(self.spec.ports)));
+            fields.push((Field::DstPort, ports));
             fields.push((Field::SrcPort, range(self.src_ports)));
         }
         PacketSet::product(&fields)

@@ -127,36 +127,13 @@ pub fn peer_addresses(net: &Network, peer: &Peer) -> PeerAddrs {
     }
 }
 
-/// The addresses of each security group as a peer, computed once per
-/// network (a walk meets the same group-naming rules at every hop of every
-/// walk), for the network's shape when they were computed.
-struct GroupPeers {
-    shape: (usize, usize, usize, usize),
-    groups: std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<PeerAddrs>>>,
-}
-
-fn peers_shape(net: &Network) -> (usize, usize, usize, usize) {
-    (
-        net.interfaces.len(),
-        net.security_groups.len(),
-        net.client_vpn_endpoints.len(),
-        net.va_endpoints.len(),
-    )
-}
+/// [`sg_rule_set`] of each rule of a group's side, in the group's order.
+pub type RuleSets = std::sync::Arc<Vec<(PacketSet, PacketSet)>>;
 
 /// [`peer_addresses`] of group `g`, remembered with the network; `None`
 /// when the network changed shape since (then computed each time).
 fn group_peers(net: &Network, g: &str) -> Option<std::sync::Arc<PeerAddrs>> {
-    if std::env::var_os("NOMEMO").is_some() {
-        return None;
-    }
-    let memo = net.memo.get_or_init(|| GroupPeers {
-        shape: peers_shape(net),
-        groups: Default::default(),
-    })?;
-    if memo.shape != peers_shape(net) {
-        return None;
-    }
+    let memo = super::derived::of(net)?;
     if let Some(p) = memo.groups.read().ok()?.get(g) {
         return Some(p.clone());
     }
@@ -231,6 +208,32 @@ pub fn prefix_list_addresses(net: &Network, id: &str) -> Option<IntervalSet> {
             .iter()
             .fold(IntervalSet::empty(), |acc, n| acc.union(&cidr_set(n))),
     )
+}
+
+/// [`sg_rule_set`] of every rule of `sg` on `side`, remembered with the
+/// network (a walk meets the same groups at every source and destination).
+pub fn sg_rule_sets(net: &Network, sg: &crate::model::SecurityGroup, side: Side) -> RuleSets {
+    let rules = match side {
+        Side::Ingress => &sg.ingress,
+        Side::Egress => &sg.egress,
+    };
+    let fresh = || -> RuleSets {
+        std::sync::Arc::new(rules.iter().map(|r| sg_rule_set(net, r, side)).collect())
+    };
+    let Some(memo) = super::derived::of(net) else {
+        return fresh();
+    };
+    let key = (sg.id.clone(), side == Side::Egress);
+    if let Some(r) = memo.rules.read().ok().and_then(|m| m.get(&key).cloned())
+        && r.len() == rules.len()
+    {
+        return r;
+    }
+    let r = fresh();
+    if let Ok(mut m) = memo.rules.write() {
+        m.insert(key, r.clone());
+    }
+    r
 }
 
 /// The packets one SG rule allows, and those it *might* allow (its peer is
@@ -393,6 +396,13 @@ pub fn public_addresses() -> IntervalSet {
 /// public IPs, VPC and subnet CIDRs, interface addresses and prefixes, and
 /// idle Elastic IPs (aws-semantics.md §5).
 pub fn internet_sources(net: &Network) -> IntervalSet {
+    match super::derived::of(net) {
+        Some(memo) => memo.internet.get_or_init(|| internet_of(net)).clone(),
+        None => internet_of(net),
+    }
+}
+
+fn internet_of(net: &Network) -> IntervalSet {
     let own = net
         .interfaces
         .values()

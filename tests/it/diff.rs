@@ -824,3 +824,80 @@ fn removing_a_self_referencing_rule_loses_what_the_reference_loses() {
     let n = fast_diff_matches_full(&before, &after).unwrap();
     assert!(n > 0);
 }
+
+/// Across a transit gateway without security-group referencing, a rule
+/// naming a group matches nothing: removing a CIDR rule that a group rule
+/// of the same group covers loses what came through the gateway. (The fast
+/// way once compared a group's rules as one set, with the reference
+/// matching, saw nothing change for A's interface, and skipped it.)
+#[test]
+fn a_cidr_rule_removed_behind_a_group_reference_is_lost_across_a_transit_gateway() {
+    let snap = root().join("tests/data/tgw/snapshot");
+    let mut before = load_snapshot(&snap);
+    let b = before
+        .security_groups
+        .get_mut("sg-0b00000000000000b")
+        .unwrap();
+    let mut by_group = b.ingress[0].clone();
+    by_group.peer = reach::model::Peer::Group("sg-0a00000000000000a".into());
+    b.ingress.push(by_group);
+    before.reindex();
+    let mut after = before.clone();
+    after
+        .security_groups
+        .get_mut("sg-0b00000000000000b")
+        .unwrap()
+        .ingress
+        .remove(0);
+    after.reindex();
+    for skip in [true, false] {
+        let d = diff::diff_with(&before, &after, skip).unwrap();
+        assert!(
+            d.flows.iter().any(|f| f.direction == Direction::Lost
+                && f.dst == "eni-0b1work000000003"
+                && matches!(&f.source, Source::Interfaces { enis, .. }
+                    if enis == &["eni-0a1work000000001".to_string()])),
+            "skip={skip}: {:#?}",
+            d.flows.iter().map(|f| f.class()).collect::<Vec<_>>()
+        );
+    }
+    assert!(fast_diff_matches_full(&before, &after).unwrap() > 0);
+}
+
+/// A destination's groups are taken together: a rule added to one group
+/// that another group of the same interface already covers changes only
+/// its excess (here: ssh from outside 10.0.0.0/8, which no interface of
+/// the input has), and the fast way asks only the sources that can send
+/// it, with the same answer as the reference way.
+#[test]
+fn a_rule_another_group_of_the_destination_covers_changes_only_its_excess() {
+    let snap = root().join("tests/data/tgw/snapshot");
+    let mut before = load_snapshot(&snap);
+    let eni = before.interfaces.get_mut("eni-0b1work000000003").unwrap();
+    eni.groups.push("sg-0extra00000000000".into());
+    let mut extra = before.security_groups["sg-0b00000000000000b"].clone();
+    extra.id = "sg-0extra00000000000".into();
+    extra.ingress.clear();
+    before.security_groups.insert(extra.id.clone(), extra);
+    before.reindex();
+    let mut after = before.clone();
+    let g = after
+        .security_groups
+        .get_mut("sg-0extra00000000000")
+        .unwrap();
+    let mut open = before.security_groups["sg-0b00000000000000b"].ingress[0].clone();
+    open.peer = reach::model::Peer::Cidr("0.0.0.0/0".parse().unwrap());
+    g.ingress.push(open);
+    after.reindex();
+    fast_diff_matches_full(&before, &after).unwrap();
+    // Opening the group from everywhere, what sg-0b allows already (443
+    // from 10.0.0.0/8) is no change: no internal source gains anything.
+    let d = diff::diff(&before, &after).unwrap();
+    assert!(
+        d.flows
+            .iter()
+            .all(|f| !matches!(f.source, Source::Interfaces { .. })),
+        "{:#?}",
+        d.flows.iter().map(|f| f.class()).collect::<Vec<_>>()
+    );
+}

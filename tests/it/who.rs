@@ -359,3 +359,36 @@ fn cli_who_prints_sources_and_exits_by_whether_anything_reaches() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("eni-nope"));
 }
+
+/// Members of a place leave through the internet gateway each with its own
+/// IPv6 address (global, untranslated): `who` once passed only the first
+/// member's, dropping the others' packets as if they had no public address
+/// (a wrong `unreachable` for every other member of the place).
+#[test]
+fn every_member_of_a_place_reaches_ipv6_through_the_internet_gateway() {
+    let net =
+        crate::support::load_model_path(&root().join("tests/data/who/ipv6-internet-gathered.yaml"));
+    assert!(
+        engine::source_places(&net).iter().any(|g| g.len() > 1),
+        "the members must be walked together"
+    );
+    let ask = Ask {
+        dst: engine::DstSpec::Eni("eni-b1".into()),
+        services: vec![(Protocol::TCP, (443, 443))],
+        from: From::Interfaces,
+    };
+    let answer = who::who(&net, &ask).unwrap();
+    let mut reaching: Vec<String> = answer
+        .found
+        .iter()
+        .flat_map(|f| match &f.source {
+            Source::Interfaces { enis, .. } => enis.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    reaching.sort();
+    assert_eq!(reaching, ["eni-a1", "eni-a2", "eni-a3"]);
+    let (compared, _, gathered) =
+        who_matches_per_interface(&net, "eni-b1", Protocol::TCP, (443, 443)).unwrap();
+    assert!(compared >= 3 && gathered >= 3, "{compared} {gathered}");
+}

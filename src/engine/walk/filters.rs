@@ -12,11 +12,12 @@ use super::{Cross, Trail, Walk};
 
 /// What a security group's rules do to some packets.
 #[derive(Default)]
-struct Matched {
+struct Matched<'n> {
     allowed: PacketSet,
     maybe: PacketSet,
-    /// The rules that match some of them.
-    hops: Vec<Hop>,
+    /// The rules that match some of them (group ID and rule): described
+    /// only when some packets pass ([`Walk::settle`]).
+    hops: Vec<(&'n str, &'n crate::model::SgRule)>,
     /// Why some are undecided.
     unknown_peers: Vec<String>,
 }
@@ -105,7 +106,11 @@ impl<'n> Walk<'n, '_> {
             all.allowed = all.allowed.union(&m.allowed.intersect(&mine));
             all.maybe = all.maybe.union(&m.maybe.intersect(&mine));
             for h in m.hops {
-                if !all.hops.contains(&h) {
+                if !all
+                    .hops
+                    .iter()
+                    .any(|x| x.0 == h.0 && std::ptr::eq(x.1, h.1))
+                {
                     all.hops.push(h);
                 }
             }
@@ -125,7 +130,13 @@ impl<'n> Walk<'n, '_> {
 
     /// What the rules of `groups` allow of `img` (and may: peers the input
     /// does not settle), and the rules that match some of it.
-    fn group_sets(&self, groups: &[String], side: Side, img: &PacketSet, trail: &Trail) -> Matched {
+    fn group_sets(
+        &self,
+        groups: &[String],
+        side: Side,
+        img: &PacketSet,
+        trail: &Trail,
+    ) -> Matched<'n> {
         let mut allowed = PacketSet::empty();
         let mut maybe = PacketSet::empty();
         let mut matched = Vec::new();
@@ -146,7 +157,8 @@ impl<'n> Walk<'n, '_> {
                 Side::Ingress => &sg.ingress,
                 Side::Egress => &sg.egress,
             };
-            for r in rules {
+            let sets = rules::sg_rule_sets(self.net, sg, side);
+            for (r, (set, may)) in rules.iter().zip(sets.iter()) {
                 // Across a transit gateway without security-group
                 // referencing, a rule naming a group matches nothing.
                 if trail.ct.tgw_no_sg_refs
@@ -155,19 +167,13 @@ impl<'n> Walk<'n, '_> {
                 {
                     continue;
                 }
-                let (set, may) = rules::sg_rule_set(self.net, r, side);
-                if meets(&set) {
+                if meets(set) {
                     if set.overlaps(img) {
-                        matched.push(Hop::new(
-                            &sg.id,
-                            "security-group",
-                            "allow",
-                            rules::describe_sg_rule(r, side),
-                        ));
+                        matched.push((sg.id.as_str(), r));
                     }
                     allowed = allowed.union(&set.intersect(img));
                 }
-                if meets(&may) && may.overlaps(img) {
+                if meets(may) && may.overlaps(img) {
                     let why = match &r.peer {
                         crate::model::Peer::Group(g) => format!(
                             "{g} is not in the input: whether a source outside the input carries it is unknown (sources of the input carry it only if they list it)"
@@ -200,7 +206,7 @@ impl<'n> Walk<'n, '_> {
         side: Side,
         flow: Flow,
         trail: &mut Trail,
-        m: Matched,
+        m: Matched<'n>,
     ) -> Option<Flow> {
         let Matched {
             allowed,
@@ -247,7 +253,14 @@ impl<'n> Walk<'n, '_> {
         if self.dir == Direction::Forward {
             trail.ct.enis.insert(owner.to_string());
         }
-        trail.hops.extend(matched);
+        trail.hops.extend(matched.into_iter().map(|(sg, r)| {
+            Hop::new(
+                sg,
+                "security-group",
+                "allow",
+                rules::describe_sg_rule(r, side),
+            )
+        }));
         Some(pass)
     }
 

@@ -30,12 +30,24 @@ impl<'n> Walk<'n, '_> {
         let Some(mut flow) = self.nacl(node.subnet(), Side::Egress, flow, &mut trail) else {
             return;
         };
+        // Leaving from a class asked together (only from where the walk
+        // starts): each member's packets, from its own addresses.
+        let members: Vec<&crate::model::Interface> = match (node, &self.class) {
+            (Node::Eni(i), Some((first, also))) if i.id == *first => {
+                std::iter::once(i).chain(also.iter().copied()).collect()
+            }
+            (Node::Eni(i), _) => vec![i],
+            _ => Vec::new(),
+        };
         let pairs: Vec<(IpAddr, Option<IpAddr>)> = match node {
-            Node::Eni(i) => i
-                .private_ips
+            Node::Eni(_) => members
                 .iter()
-                .map(|p| (p.address, p.public))
-                .chain(i.ipv6.iter().map(|a| (*a, Some(*a))))
+                .flat_map(|i| {
+                    i.private_ips
+                        .iter()
+                        .map(|p| (p.address, p.public))
+                        .chain(i.ipv6.iter().map(|a| (*a, Some(*a))))
+                })
                 .collect(),
             Node::Nat(n) => n.private_ip.map(|p| (p, n.public_ip)).into_iter().collect(),
             // An association ENI in a public subnet has a public IP (seed 003).
@@ -74,10 +86,10 @@ impl<'n> Walk<'n, '_> {
             Node::Va(..) | Node::Tgw(..) => Vec::new(),
         };
         // Addresses of IPv6 delegated prefixes are internet addresses too.
-        if let Node::Eni(i) = node {
-            let v6 = i
-                .prefixes
+        if let Node::Eni(_) = node {
+            let v6 = members
                 .iter()
+                .flat_map(|i| &i.prefixes)
                 .filter(|p| matches!(p, ipnet::IpNet::V6(_)))
                 .fold(IntervalSet::empty(), |a, p| a.union(&rules::cidr_set(p)));
             let (hit, miss) = flow.split_field(Field::Src, &v6);

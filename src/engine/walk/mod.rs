@@ -84,6 +84,10 @@ struct Walk<'n, 'a> {
     /// back into the input (only the packets of the input's own addresses
     /// would be, and the caller leaves those out).
     replies_leave: bool,
+    /// A forward walk from a class of interfaces asked together: the
+    /// interface it starts at, and the other members (their packets leave
+    /// through the same subnet, each from its own address).
+    class: Option<(&'n str, Vec<&'n crate::model::Interface>)>,
 }
 
 /// The path so far.
@@ -178,6 +182,16 @@ pub(super) fn forward(
     assumptions: &mut BTreeSet<String>,
 ) -> Vec<Leaf> {
     let mut w = Walk::new(net, Direction::Forward, assumptions);
+    if let Start::Interface { eni, also, .. } = &q.start
+        && !also.is_empty()
+        && let Some((first, _)) = net.interfaces.get_key_value(eni)
+    {
+        let members = also
+            .iter()
+            .filter_map(|(e, _)| net.interfaces.get(e))
+            .collect();
+        w.class = Some((first.as_str(), members));
+    }
     w.start(q, flow);
     w.leaves
 }
@@ -235,6 +249,7 @@ impl<'n, 'a> Walk<'n, 'a> {
             leaves: Vec::new(),
             assumptions,
             replies_leave: false,
+            class: None,
         }
     }
 

@@ -1,0 +1,61 @@
+//! What the engine computes once per network and keeps with it (in
+//! [`Network::memo`], a slot the model holds without reading): the
+//! addresses of each security group as a peer (a walk meets the same
+//! group-naming rules at every hop of every walk), each group's rule sets,
+//! the internet as a source (every `internet` query starts from it) and the
+//! source places (`who`, `diff` and `exposure` start there).
+//!
+//! A clone of a network starts with an empty slot and `Network::reindex`
+//! empties it: networks are edited as clones (`diff`, `synth`) before they
+//! are walked. As a safety net, what is kept is used only while the
+//! network's shape (its counts of interfaces, groups, endpoints, gateways,
+//! addresses, VPCs and subnets) is the one it was computed for; a group's
+//! rule sets only while the group has as many rules.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use crate::hs::IntervalSet;
+use crate::model::Network;
+
+use super::rules::{PeerAddrs, RuleSets};
+
+pub(super) struct Derived {
+    shape: Shape,
+    pub(super) groups: RwLock<HashMap<String, Arc<PeerAddrs>>>,
+    pub(super) internet: OnceLock<IntervalSet>,
+    /// Each rule's sets of a group, one side (egress: true).
+    pub(super) rules: RwLock<HashMap<(String, bool), RuleSets>>,
+    pub(super) places: OnceLock<Places>,
+}
+
+/// [`super::source_places`]' answer.
+pub(super) type Places = Arc<Vec<Vec<(usize, Vec<String>)>>>;
+
+type Shape = [usize; 8];
+
+fn shape(net: &Network) -> Shape {
+    [
+        net.interfaces.len(),
+        net.security_groups.len(),
+        net.client_vpn_endpoints.len(),
+        net.va_endpoints.len(),
+        net.nat_gateways.len(),
+        net.idle_addresses.len(),
+        net.vpcs.len(),
+        net.subnets.len(),
+    ]
+}
+
+/// The network's [`Derived`], if its shape is still the one it was
+/// computed for.
+pub(super) fn of(net: &Network) -> Option<&Derived> {
+    let memo = net.memo.get_or_init(|| Derived {
+        shape: shape(net),
+        groups: Default::default(),
+        internet: Default::default(),
+        rules: Default::default(),
+        places: Default::default(),
+    })?;
+    (memo.shape == shape(net)).then_some(memo)
+}
