@@ -2,9 +2,7 @@
 //! changes that explain it.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
-use crate::engine::Analysis;
 use crate::hs::PacketSet;
 use crate::model::Protocol;
 use crate::who::Source;
@@ -63,10 +61,10 @@ pub struct FlowChange {
     pub direction: Direction,
     /// Exactly the packets (original coordinates) that changed.
     pub packets: PacketSet,
+    /// The changes that explain it, with the hops the packets met at them
+    /// (read off the engine's answers, which are not kept: a diff of many
+    /// changes has a million flows, and each answer holds its paths).
     pub because: Vec<Because>,
-    /// The engine's answers the change was read from.
-    pub before: Option<Arc<Analysis>>,
-    pub after: Option<Arc<Analysis>>,
 }
 
 impl FlowChange {

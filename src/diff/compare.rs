@@ -109,6 +109,7 @@ fn met(side: &str, a: &Analysis, packets: &PacketSet) -> Vec<Met> {
 /// lost, what let them through before and where they stop after.
 fn because(
     changes: &[Change],
+    index: &ChangeIndex<'_>,
     before: &[Arc<Analysis>],
     after: &[Arc<Analysis>],
     packets: &PacketSet,
@@ -123,8 +124,21 @@ fn because(
         .iter()
         .flat_map(|a| met("after", a, packets))
         .collect();
+    // Only the changes of resources met or named can explain it (a diff
+    // of many changes has many flows: not every change for every flow).
+    let mut candidates: Vec<usize> = mb
+        .iter()
+        .chain(&ma)
+        .map(|m| m.0.as_str())
+        .chain(ids.iter().copied())
+        .filter_map(|r| index.get(r))
+        .flatten()
+        .copied()
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
     let mut out = Vec::new();
-    for (i, c) in changes.iter().enumerate() {
+    for (i, c) in candidates.into_iter().map(|i| (i, &changes[i])) {
         let at_b: Vec<&Met> = mb.iter().filter(|m| m.0 == c.resource).collect();
         let at_a: Vec<&Met> = ma.iter().filter(|m| m.0 == c.resource).collect();
         let named = ids.contains(&c.resource.as_str());
@@ -192,11 +206,25 @@ fn label_in(rule: &str, label: &str) -> bool {
     }
 }
 
+/// The indices of the changes of each resource.
+pub(super) type ChangeIndex<'c> = std::collections::HashMap<&'c str, Vec<usize>>;
+
+/// [`ChangeIndex`] of `changes`.
+pub(super) fn index(changes: &[Change]) -> ChangeIndex<'_> {
+    let mut out = ChangeIndex::new();
+    for (i, c) in changes.iter().enumerate() {
+        out.entry(c.resource.as_str()).or_default().push(i);
+    }
+    out
+}
+
 /// The two networks compared and what changed between them.
 pub(super) struct Sides<'n> {
     pub(super) before: &'n Network,
     pub(super) after: &'n Network,
     pub(super) changes: &'n [Change],
+    /// The changes of each resource ([`index`]).
+    pub(super) index: &'n ChangeIndex<'n>,
     /// The answers are the fast way's (`bulk`): interfaces' have no
     /// explanation of their own.
     pub(super) bulk: bool,
@@ -278,7 +306,9 @@ impl Sides<'_> {
                     continue;
                 }
                 packets.coalesce();
-                let because = because(changes, &ban, &aan, &packets, direction, &src_ids);
+                let because = because(
+                    changes, self.index, &ban, &aan, &packets, direction, &src_ids,
+                );
                 flows.push(FlowChange {
                     dst: dst.clone(),
                     dst_ip: to,
@@ -288,8 +318,6 @@ impl Sides<'_> {
                     direction,
                     packets,
                     because,
-                    before: ban.first().cloned(),
-                    after: aan.first().cloned(),
                 });
             }
         }

@@ -26,6 +26,7 @@ use crate::model::{Network, Protocol};
 use crate::who::From;
 
 use compare::Sides;
+use rayon::prelude::*;
 use reached::{Reached, Services, point, proto_number, reached};
 
 /// VPCs whose destinations a change can touch: the VPCs of the changes and
@@ -519,6 +520,7 @@ pub fn diff_services(
     }
     let affected = affected_vpcs(before, after, &changes);
     let scoper = Scoper::new(before, after, &changes);
+    let index = compare::index(&changes);
     // What each destination needs compared: (destination, services, sources).
     let mut plans: Vec<(&String, Services, From, bool)> = Vec::new();
     for dst in dsts {
@@ -591,20 +593,33 @@ pub fn diff_services(
             let these = (!*all).then_some(&these);
             let mut rb = bulk::reached_many(before, &ds, here, these)?;
             let mut ra = bulk::reached_many(after, &ds, here, these)?;
-            for n in chunk {
-                let d = plans[*n].0;
-                let side = Sides {
-                    before,
-                    after,
-                    changes: &changes,
-                    bulk: true,
-                };
-                flows[*n] = side.compare(
-                    d,
-                    here,
-                    rb.remove(d).unwrap_or_default(),
-                    ra.remove(d).unwrap_or_default(),
-                );
+            // Compared in parallel: a changed flow is explained by its
+            // source's own walks (`compare`), many of them when much changed.
+            let sides: Vec<(usize, &String, Reached, Reached)> = chunk
+                .iter()
+                .map(|n| {
+                    let d = plans[*n].0;
+                    (
+                        *n,
+                        d,
+                        rb.remove(d).unwrap_or_default(),
+                        ra.remove(d).unwrap_or_default(),
+                    )
+                })
+                .collect();
+            let side = Sides {
+                before,
+                after,
+                changes: &changes,
+                index: &index,
+                bulk: true,
+            };
+            let compared: Vec<(usize, Vec<FlowChange>)> = sides
+                .into_par_iter()
+                .map(|(n, d, b, a)| (n, side.compare(d, here, b, a)))
+                .collect();
+            for (n, f) in compared {
+                flows[n] = f;
             }
         }
     }
@@ -625,6 +640,7 @@ pub fn diff_services(
             before,
             after,
             changes: &changes,
+            index: &index,
             bulk: false,
         };
         flows[n] = side.compare(dst, here, rb, ra);

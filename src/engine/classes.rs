@@ -8,10 +8,11 @@ use super::query::ephemeral_range;
 
 /// Interfaces the walk treats alike as sources, so one walk answers for all
 /// of them ([`Start::Interface`] with `also`): same VPC, subnet (route table,
-/// network ACL), security groups, type, state and ephemeral range, and no
-/// public IP (the internet gateway translates each one's own: such an
-/// interface is a class of its own, as is a Client VPN association's or a
-/// NAT gateway's interface, whose walk starts at that node). Each class lists interfaces by ID.
+/// network ACL), security groups, type, state and ephemeral range. (Each
+/// member leaves through an internet gateway from its own addresses, its
+/// public IP or IPv6 address: `Walk::class`.) A Client VPN association's or
+/// a NAT gateway's interface is a class of its own: its walk starts at that
+/// node. Each class lists interfaces by ID.
 pub fn source_classes(net: &Network) -> Vec<Vec<String>> {
     keyed_classes(net).into_iter().map(|(_, m)| m).collect()
 }
@@ -67,8 +68,7 @@ fn keyed_classes(net: &Network) -> Vec<(ClassKey<'_>, Vec<String>)> {
             .as_ref()
             .and_then(|id| net.instances.get(id))
             .is_none_or(|inst| inst.running());
-        let public = i.private_ips.iter().any(|p| p.public.is_some());
-        let own = if public || special.contains(i.id.as_str()) {
+        let own = if special.contains(i.id.as_str()) {
             i.id.as_str()
         } else {
             ""

@@ -894,7 +894,12 @@ pub fn render(spec: &Spec) -> Case {
         let base = cidr.trim_end_matches(".0/24").to_string();
         let v6base = v6.as_ref().map(|c| c.trim_end_matches("::/64").to_string());
         let ip = format!("{base}.{}", 10 + k);
-        let public = (e.public || spec.sane.is_some()).then(|| format!("198.51.100.{}", 10 + k));
+        // A sane network gives most interfaces a public IP; every third
+        // has none (with one, an interface is a class of its own: without,
+        // a subnet's members are walked together, IPv6 through the internet
+        // gateway included).
+        let public = (e.public || (spec.sane.is_some() && k % 3 != 2))
+            .then(|| format!("198.51.100.{}", 10 + k));
         let instance = e
             .instance
             .filter(|_| e.kind == 0 && !e.available)
