@@ -15,10 +15,21 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 
-use crate::hs::IntervalSet;
+use crate::hs::{IntervalSet, PacketSet};
 use crate::model::Network;
 
-use super::rules::{PeerAddrs, RuleSets};
+/// Addresses a security-group peer stands for: those it surely covers, and
+/// those it may cover when the input lacks something (a prefix list's
+/// entries, a group outside the input).
+#[derive(Clone, Debug, Default)]
+pub struct PeerAddrs {
+    pub yes: IntervalSet,
+    pub maybe: IntervalSet,
+}
+
+/// `rules::sg_rule_set` of each rule of a group's side, in the group's
+/// order.
+pub type RuleSets = Arc<Vec<(PacketSet, PacketSet)>>;
 
 pub(super) struct Derived {
     shape: Shape,

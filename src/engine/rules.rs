@@ -1,5 +1,6 @@
 //! Model rules as sets of packets on the wire (the current frame).
 
+pub use super::derived::{PeerAddrs, RuleSets};
 use ipnet::IpNet;
 
 use crate::hs::{self, Cube, Field, Interval, IntervalSet, PacketSet};
@@ -61,15 +62,6 @@ pub fn cidr_set(net: &IpNet) -> IntervalSet {
     hs::prefix(*net)
 }
 
-/// Addresses a security-group peer stands for: those it surely covers, and
-/// those it may cover when the input lacks something (a prefix list's
-/// entries, a group outside the input).
-#[derive(Clone, Debug, Default)]
-pub struct PeerAddrs {
-    pub yes: IntervalSet,
-    pub maybe: IntervalSet,
-}
-
 pub fn peer_addresses(net: &Network, peer: &Peer) -> PeerAddrs {
     match peer {
         Peer::Cidr(c) => PeerAddrs {
@@ -126,9 +118,6 @@ pub fn peer_addresses(net: &Network, peer: &Peer) -> PeerAddrs {
         }
     }
 }
-
-/// [`sg_rule_set`] of each rule of a group's side, in the group's order.
-pub type RuleSets = std::sync::Arc<Vec<(PacketSet, PacketSet)>>;
 
 /// [`peer_addresses`] of group `g`, remembered with the network; `None`
 /// when the network changed shape since (then computed each time).
