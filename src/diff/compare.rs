@@ -103,94 +103,6 @@ fn met(side: &str, a: &Analysis, packets: &PacketSet) -> Vec<Met> {
     out
 }
 
-/// The changes that explain `packets` changing between the two answers, and
-/// what the packets met at each: for packets gained, where they stopped
-/// before and the changed rule that lets them through after; for packets
-/// lost, what let them through before and where they stop after.
-fn because(
-    changes: &[Change],
-    index: &ChangeIndex<'_>,
-    before: &[Arc<Analysis>],
-    after: &[Arc<Analysis>],
-    packets: &PacketSet,
-    direction: Direction,
-    ids: &[&str],
-) -> Vec<Because> {
-    let mb: Vec<Met> = before
-        .iter()
-        .flat_map(|a| met("before", a, packets))
-        .collect();
-    let ma: Vec<Met> = after
-        .iter()
-        .flat_map(|a| met("after", a, packets))
-        .collect();
-    // Only the changes of resources met or named can explain it (a diff
-    // of many changes has many flows: not every change for every flow).
-    let mut candidates: Vec<usize> = mb
-        .iter()
-        .chain(&ma)
-        .map(|m| m.0.as_str())
-        .chain(ids.iter().copied())
-        .filter_map(|r| index.get(r))
-        .flatten()
-        .copied()
-        .collect();
-    candidates.sort_unstable();
-    candidates.dedup();
-    let mut out = Vec::new();
-    for (i, c) in candidates.into_iter().map(|i| (i, &changes[i])) {
-        let at_b: Vec<&Met> = mb.iter().filter(|m| m.0 == c.resource).collect();
-        let at_a: Vec<&Met> = ma.iter().filter(|m| m.0 == c.resource).collect();
-        let named = ids.contains(&c.resource.as_str());
-        if at_b.is_empty() && at_a.is_empty() && !named {
-            continue;
-        }
-        let names_detail = |m: &Met| c.details.iter().any(|d| label_in(&m.2, &d.label));
-        let mut details: Vec<usize> = c
-            .details
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| at_b.iter().chain(&at_a).any(|m| label_in(&m.2, &d.label)))
-            .map(|(j, _)| j)
-            .collect();
-        if details.is_empty() {
-            details = (0..c.details.len()).collect();
-        }
-        // What to show of each side.
-        let shown: Vec<&Met> = match direction {
-            Direction::Gained => {
-                let allow: Vec<&Met> = at_a.iter().copied().filter(|m| m.3).collect();
-                let changed: Vec<&Met> =
-                    allow.iter().copied().filter(|m| names_detail(m)).collect();
-                at_b.iter()
-                    .copied()
-                    .filter(|m| !m.3)
-                    .chain(if changed.is_empty() { allow } else { changed })
-                    .collect()
-            }
-            Direction::Lost => at_b
-                .iter()
-                .copied()
-                .filter(|m| m.3)
-                .chain(at_a.iter().copied().filter(|m| !m.3))
-                .collect(),
-            Direction::Undecided => at_a.clone(),
-        };
-        let mut lines: Vec<String> = Vec::new();
-        for m in shown {
-            if !lines.contains(&m.1) {
-                lines.push(m.1.clone());
-            }
-        }
-        out.push(Because {
-            change: i,
-            details,
-            met: lines,
-        });
-    }
-    out
-}
-
 /// Whether a hop's rule text names the rule `label` (`sgr-…`, `inbound rule 100`).
 fn label_in(rule: &str, label: &str) -> bool {
     if label.is_empty() || rule.is_empty() {
@@ -231,6 +143,113 @@ pub(super) struct Sides<'n> {
 }
 
 impl Sides<'_> {
+    /// The changes that explain `packets` changing between the two answers, and
+    /// what the packets met at each: for packets gained, where they stopped
+    /// before and the changed rule that lets them through after; for packets
+    /// lost, what let them through before and where they stop after.
+    fn because(
+        &self,
+        before: &[Arc<Analysis>],
+        after: &[Arc<Analysis>],
+        packets: &PacketSet,
+        direction: Direction,
+        ids: &[&str],
+        groups: &[BTreeSet<&str>],
+    ) -> Vec<Because> {
+        let mb: Vec<Met> = before
+            .iter()
+            .flat_map(|a| met("before", a, packets))
+            .collect();
+        let ma: Vec<Met> = after
+            .iter()
+            .flat_map(|a| met("after", a, packets))
+            .collect();
+        // Packets left undecided at an interface's security groups are left so
+        // by all of its groups together (the leaf names the first): each group
+        // of the flow's interfaces that carry it is met there too.
+        let undecided_at = |ms: Vec<Met>| -> Vec<Met> {
+            let mut out = ms.clone();
+            for m in ms.iter().filter(|m| m.1.contains(" unknown: ")) {
+                for g in groups
+                    .iter()
+                    .filter(|s| s.contains(m.0.as_str()))
+                    .flat_map(|s| s.iter())
+                {
+                    if *g != m.0 {
+                        out.push((g.to_string(), m.1.clone(), m.2.clone(), false));
+                    }
+                }
+            }
+            out
+        };
+        let (mb, ma) = (undecided_at(mb), undecided_at(ma));
+        // Only the changes of resources met or named can explain it (a diff
+        // of many changes has many flows: not every change for every flow).
+        let mut candidates: Vec<usize> = mb
+            .iter()
+            .chain(&ma)
+            .map(|m| m.0.as_str())
+            .chain(ids.iter().copied())
+            .filter_map(|r| self.index.get(r))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut out = Vec::new();
+        for (i, c) in candidates.into_iter().map(|i| (i, &self.changes[i])) {
+            let at_b: Vec<&Met> = mb.iter().filter(|m| m.0 == c.resource).collect();
+            let at_a: Vec<&Met> = ma.iter().filter(|m| m.0 == c.resource).collect();
+            let named = ids.contains(&c.resource.as_str());
+            if at_b.is_empty() && at_a.is_empty() && !named {
+                continue;
+            }
+            let names_detail = |m: &Met| c.details.iter().any(|d| label_in(&m.2, &d.label));
+            let mut details: Vec<usize> = c
+                .details
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| at_b.iter().chain(&at_a).any(|m| label_in(&m.2, &d.label)))
+                .map(|(j, _)| j)
+                .collect();
+            if details.is_empty() {
+                details = (0..c.details.len()).collect();
+            }
+            // What to show of each side.
+            let shown: Vec<&Met> = match direction {
+                Direction::Gained => {
+                    let allow: Vec<&Met> = at_a.iter().copied().filter(|m| m.3).collect();
+                    let changed: Vec<&Met> =
+                        allow.iter().copied().filter(|m| names_detail(m)).collect();
+                    at_b.iter()
+                        .copied()
+                        .filter(|m| !m.3)
+                        .chain(if changed.is_empty() { allow } else { changed })
+                        .collect()
+                }
+                Direction::Lost => at_b
+                    .iter()
+                    .copied()
+                    .filter(|m| m.3)
+                    .chain(at_a.iter().copied().filter(|m| !m.3))
+                    .collect(),
+                Direction::Undecided => at_a.clone(),
+            };
+            let mut lines: Vec<String> = Vec::new();
+            for m in shown {
+                if !lines.contains(&m.1) {
+                    lines.push(m.1.clone());
+                }
+            }
+            out.push(Because {
+                change: i,
+                details,
+                met: lines,
+            });
+        }
+        out
+    }
+
     /// The flow changes of one destination, from what reached it before
     /// (`rb`) and after (`ra`).
     pub(super) fn compare(
@@ -240,7 +259,7 @@ impl Sides<'_> {
         rb: Reached,
         ra: Reached,
     ) -> Vec<FlowChange> {
-        let (before, after, changes, bulk) = (self.before, self.after, self.changes, self.bulk);
+        let (before, after, bulk) = (self.before, self.after, self.bulk);
         let (b, a) = (before.interfaces.get(dst), after.interfaces.get(dst));
         let presence = match (b, a) {
             (Some(_), Some(_)) => Presence::Both,
@@ -297,6 +316,18 @@ impl Sides<'_> {
             if let Some(i) = a.or(b) {
                 src_ids.push(&i.subnet);
             }
+            // The groups of each interface of the flow (either side).
+            let groups: Vec<BTreeSet<&str>> = src_ids
+                .iter()
+                .map(|id| {
+                    [before, after]
+                        .iter()
+                        .filter_map(|n| n.interfaces.get(*id))
+                        .flat_map(|i| i.groups.iter().map(String::as_str))
+                        .collect()
+                })
+                .filter(|s: &BTreeSet<&str>| !s.is_empty())
+                .collect();
             for (direction, mut packets) in [
                 (Direction::Gained, as_.difference(&bs)),
                 (Direction::Lost, bs.difference(&as_)),
@@ -306,9 +337,7 @@ impl Sides<'_> {
                     continue;
                 }
                 packets.coalesce();
-                let because = because(
-                    changes, self.index, &ban, &aan, &packets, direction, &src_ids,
-                );
+                let because = self.because(&ban, &aan, &packets, direction, &src_ids, &groups);
                 flows.push(FlowChange {
                     dst: dst.clone(),
                     dst_ip: to,

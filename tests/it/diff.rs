@@ -890,3 +890,42 @@ fn a_rule_another_group_of_the_destination_covers_changes_only_its_excess() {
         d.flows.iter().map(|f| f.class()).collect::<Vec<_>>()
     );
 }
+
+/// Found by the differential test (seed `0x20261209`): packets from a
+/// Client VPN association's interface to `eni-0` were unreachable before
+/// (the reply goes to the association) and undecided after, at `eni-0`'s
+/// groups: one rule of `sg-0` names a prefix list without entries. The
+/// leaf names the first group (`sg-0`); the change removed `sg-wide-0`'s
+/// rule. Both ways found the flow, neither named a cause: every group of
+/// an interface where packets became undecided is now met there.
+#[test]
+fn packets_left_undecided_by_another_group_name_the_changed_one() {
+    let before = crate::support::load_model_path(
+        &root().join("tests/data/differential/differential-0000000020261209.yaml"),
+    );
+    let mut after = before.clone();
+    after
+        .security_groups
+        .get_mut("sg-wide-0")
+        .unwrap()
+        .ingress
+        .remove(0);
+    after.reindex();
+    assert!(fast_diff_matches_full(&before, &after).unwrap() > 0);
+    let d = diff::diff_with(&before, &after, false).unwrap();
+    let undecided: Vec<&reach::diff::FlowChange> = d
+        .flows
+        .iter()
+        .filter(|f| f.direction == Direction::Undecided && f.dst == "eni-0")
+        .collect();
+    assert!(!undecided.is_empty());
+    for f in undecided {
+        assert!(
+            f.because
+                .iter()
+                .any(|b| d.changes[b.change].resource == "sg-wide-0"),
+            "{} has no cause",
+            f.class()
+        );
+    }
+}
