@@ -12,7 +12,9 @@ use super::query::ephemeral_range;
 /// member leaves through an internet gateway from its own addresses, its
 /// public IP or IPv6 address: `Walk::class`.) A Client VPN association's or
 /// a NAT gateway's interface is a class of its own: its walk starts at that
-/// node. Each class lists interfaces by ID.
+/// node; so is an appliance's (a route's target: it is on other members'
+/// paths, and a class tracks every member's connections). Each class lists
+/// interfaces by ID.
 pub fn source_classes(net: &Network) -> Vec<Vec<String>> {
     keyed_classes(net).into_iter().map(|(_, m)| m).collect()
 }
@@ -57,6 +59,26 @@ fn keyed_classes(net: &Network) -> Vec<(ClassKey<'_>, Vec<String>)> {
         special.insert(&a.id);
         if let Some(i) = &a.interface {
             special.insert(i);
+        }
+    }
+    // An appliance (a route's target) is on other interfaces' paths: asked
+    // with them, it would count their connections as its own when their
+    // replies pass through it (a class tracks every member's connections).
+    let mut instances: BTreeSet<&str> = BTreeSet::new();
+    for r in net.route_tables.values().flat_map(|t| &t.routes) {
+        match &r.target {
+            crate::model::Target::NetworkInterface(e) => {
+                special.insert(e);
+            }
+            crate::model::Target::Instance(i) => {
+                instances.insert(i);
+            }
+            _ => {}
+        }
+    }
+    for i in net.interfaces.values() {
+        if i.instance.as_deref().is_some_and(|x| instances.contains(x)) {
+            special.insert(&i.id);
         }
     }
     let mut classes: BTreeMap<ClassKey<'_>, Vec<String>> = BTreeMap::new();

@@ -392,3 +392,36 @@ fn every_member_of_a_place_reaches_ipv6_through_the_internet_gateway() {
         who_matches_per_interface(&net, "eni-b1", Protocol::TCP, (443, 443)).unwrap();
     assert!(compared >= 3 && gathered >= 3, "{compared} {gathered}");
 }
+
+/// An appliance (a route's target) is a class of its own. Here the internet
+/// gateway's route table sends the subnet's inbound traffic to eni-2, which
+/// shares groups and subnet with eni-3 (public IP). eni-3's reply from the
+/// internet passes eni-2, whose group admits nothing inbound and which
+/// started no connection: eni-3 does not reach the internet. Walked in one
+/// class with eni-2, eni-3's connection was counted as eni-2's and the
+/// reply passed: `who` listed eni-3 (a wrong `reachable`; found by the
+/// differential test, seed 0x20261209).
+#[test]
+fn an_appliance_is_a_class_of_its_own() {
+    let net =
+        crate::support::load_model_path(&root().join("tests/data/who/appliance-own-class.yaml"));
+    assert!(
+        engine::source_classes(&net)
+            .iter()
+            .any(|c| c == &["eni-2".to_string()]),
+        "{:?}",
+        engine::source_classes(&net)
+    );
+    let ask = Ask {
+        dst: QuerySpec::parse("internet->8.8.8.8:0").unwrap().dst,
+        services: vec![(Protocol::TCP, (15, 25))],
+        from: From::Interfaces,
+    };
+    let answer = who::who(&net, &ask).unwrap();
+    assert!(
+        answer.found.is_empty(),
+        "{:?}",
+        answer.found.iter().map(|f| &f.source).collect::<Vec<_>>()
+    );
+    who_matches_per_interface(&net, "8.8.8.8", Protocol::TCP, (15, 25)).unwrap();
+}
