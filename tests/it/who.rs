@@ -425,3 +425,34 @@ fn an_appliance_is_a_class_of_its_own() {
     );
     who_matches_per_interface(&net, "8.8.8.8", Protocol::TCP, (15, 25)).unwrap();
 }
+
+/// Toward an interface whose groups admit only a part of the internet (and
+/// other members by group reference, not on this port), eni-0's packets
+/// for its public IP are routed to a transit gateway the input lacks: they
+/// become `unknown` before they meet the target's groups, and `who` lists
+/// eni-0 with them undecided. (Skipping the places the target's groups
+/// cannot admit, tried for speed, lost exactly these: the differential
+/// test, seed 0x2026120b, found it.)
+#[test]
+fn packets_unknown_before_the_target_are_listed_whatever_its_groups_admit() {
+    let net = crate::support::load_model_path(
+        &root().join("tests/data/who/unknown-before-a-narrow-target.yaml"),
+    );
+    let ask = Ask {
+        dst: engine::DstSpec::Eni("eni-3".into()),
+        services: vec![(Protocol::UDP, (53, 53))],
+        from: From::Interfaces,
+    };
+    let answer = who::who(&net, &ask).unwrap();
+    let public: IpAddr = "198.51.100.13".parse().unwrap();
+    let f = answer
+        .found
+        .iter()
+        .find(|f| {
+            f.dst == public
+                && matches!(&f.source, Source::Interfaces { enis, .. } if enis.contains(&"eni-0".to_string()))
+        })
+        .expect("eni-0 listed toward the public IP");
+    assert!(f.reach.some.is_empty() && !f.reach.undecided.is_empty());
+    who_matches_per_interface(&net, "eni-3", Protocol::UDP, (53, 53)).unwrap();
+}

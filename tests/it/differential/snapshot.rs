@@ -989,6 +989,14 @@ pub fn render(spec: &Spec) -> Case {
             }
             let _ = writeln!(y, "      - {{proto: all, from: {peer}}}");
             let _ = writeln!(y, "      - {{proto: all, from: {peer6}}}");
+            // Every fourth ordinary interface carries this group instead:
+            // the VPC's interfaces by group reference, and a part of the
+            // internet no address of the input lies in (a least-privilege
+            // target: most sources do not reach it).
+            let _ = writeln!(
+                y,
+                "  - id: sg-narrow-{v}\n    vpc: vpc-{v}\n    ingress:\n      - {{proto: tcp, ports: 20-1500, from: sg-wide-{v}}}\n      - {{proto: udp, ports: 1024-65535, from: sg-wide-{v}}}\n      - {{proto: icmp, type: 8, from: sg-wide-{v}}}\n      - {{proto: icmpv6, type: 128, from: sg-wide-{v}}}\n      - {{proto: all, from: 52.0.0.0/8}}\n      - {{proto: all, from: '2600::/12'}}"
+            );
         }
     }
     // Network ACLs.
@@ -1259,8 +1267,13 @@ pub fn render(spec: &Spec) -> Case {
             .map(|g| format!("sg-{g}"))
             .collect();
         groups.dedup();
+        let narrow = sane && e.kind == 0 && k % 4 == 3;
         if sane && e.kind == 0 {
-            groups.push(format!("sg-wide-{}", ew.vpc));
+            groups.push(format!(
+                "sg-{}-{}",
+                if narrow { "narrow" } else { "wide" },
+                ew.vpc
+            ));
         }
         let mut ports: Vec<(bool, (u16, u16))> = groups
             .iter()
@@ -1271,7 +1284,7 @@ pub fn render(spec: &Spec) -> Case {
             .collect();
         if let Some(p) = spec.sane
             && e.kind == 0
-            && p % 3 != 0
+            && (p % 3 != 0 || narrow)
         {
             ports.push((false, (20, 1500)));
             ports.push((true, (1024, 65535)));
