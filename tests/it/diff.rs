@@ -762,6 +762,42 @@ pub fn fast_diff_matches_full(
     if let Some(f) = fast.flows.iter().find(|f| f.because.is_empty()) {
         return Err(format!("{} has no cause", f.class()));
     }
+    // The same causes (change and rule details; the hops met may differ:
+    // the fast way asks only the ports a change touches).
+    let causes = |d: &Diff| {
+        let mut v: Vec<(String, String)> = d
+            .flows
+            .iter()
+            .map(|f| {
+                let enis = match &f.source {
+                    Source::Interfaces { enis, .. } => enis.join(","),
+                    _ => String::new(),
+                };
+                (
+                    format!(
+                        "{} {} at {} from {enis}",
+                        f.direction.name(),
+                        f.class(),
+                        f.dst_ip
+                    ),
+                    format!(
+                        "{:?}",
+                        f.because
+                            .iter()
+                            .map(|b| (b.change, &b.details))
+                            .collect::<Vec<_>>()
+                    ),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    for ((class, f), (_, b)) in causes(&fast).iter().zip(&causes(&full)) {
+        if f != b {
+            return Err(format!("{class}: causes differ: fast {f} full {b}"));
+        }
+    }
     Ok(kf.len())
 }
 
