@@ -270,26 +270,11 @@ impl<'n> Scoper<'n> {
         // An interface a route sends packets to (an appliance) filters
         // packets on their way elsewhere: a change to it or to its groups
         // can touch any destination.
-        let mut appliances: BTreeSet<&str> = BTreeSet::new();
-        for n in [before, after] {
-            let mut instances: BTreeSet<&str> = BTreeSet::new();
-            for r in n.route_tables.values().flat_map(|t| &t.routes) {
-                match &r.target {
-                    crate::model::Target::NetworkInterface(e) => {
-                        appliances.insert(e);
-                    }
-                    crate::model::Target::Instance(i) => {
-                        instances.insert(i);
-                    }
-                    _ => {}
-                }
-            }
-            for i in n.interfaces.values() {
-                if i.instance.as_deref().is_some_and(|x| instances.contains(x)) {
-                    appliances.insert(&i.id);
-                }
-            }
-        }
+        let appliances: BTreeSet<&str> = before
+            .appliances()
+            .into_iter()
+            .chain(after.appliances())
+            .collect();
         let appliance_member = |g: &str| {
             [before, after].iter().any(|n| {
                 n.members_of_group(g)

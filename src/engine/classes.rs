@@ -64,23 +64,7 @@ fn keyed_classes(net: &Network) -> Vec<(ClassKey<'_>, Vec<String>)> {
     // An appliance (a route's target) is on other interfaces' paths: asked
     // with them, it would count their connections as its own when their
     // replies pass through it (a class tracks every member's connections).
-    let mut instances: BTreeSet<&str> = BTreeSet::new();
-    for r in net.route_tables.values().flat_map(|t| &t.routes) {
-        match &r.target {
-            crate::model::Target::NetworkInterface(e) => {
-                special.insert(e);
-            }
-            crate::model::Target::Instance(i) => {
-                instances.insert(i);
-            }
-            _ => {}
-        }
-    }
-    for i in net.interfaces.values() {
-        if i.instance.as_deref().is_some_and(|x| instances.contains(x)) {
-            special.insert(&i.id);
-        }
-    }
+    special.extend(net.appliances());
     let mut classes: BTreeMap<ClassKey<'_>, Vec<String>> = BTreeMap::new();
     for i in net.interfaces.values().filter(|i| i.originates()) {
         let mut groups: Vec<&str> = i.groups.iter().map(String::as_str).collect();

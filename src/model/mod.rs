@@ -659,6 +659,31 @@ impl Network {
             .find(|n| n.interface.as_deref() == Some(eni))
     }
 
+    /// Appliances: the interfaces a route sends packets to (a route's
+    /// target: a network interface, or each interface of an instance), in
+    /// any route table (subnet, gateway or transit gateway attachment).
+    pub fn appliances(&self) -> std::collections::BTreeSet<&str> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut instances = std::collections::BTreeSet::new();
+        for r in self.route_tables.values().flat_map(|t| &t.routes) {
+            match &r.target {
+                Target::NetworkInterface(e) => {
+                    out.insert(e.as_str());
+                }
+                Target::Instance(i) => {
+                    instances.insert(i.as_str());
+                }
+                _ => {}
+            }
+        }
+        for i in self.interfaces.values() {
+            if i.instance.as_deref().is_some_and(|x| instances.contains(x)) {
+                out.insert(i.id.as_str());
+            }
+        }
+        out
+    }
+
     /// Interfaces carrying security group `sg`.
     pub fn members_of_group<'a>(&'a self, sg: &'a str) -> impl Iterator<Item = &'a Interface> + 'a {
         let fresh = |net: &Network| {

@@ -717,25 +717,24 @@ pub fn fast_diff_matches_full(
 ) -> Result<usize, String> {
     let fast = diff::diff_with(before, after, true).map_err(|e| e.to_string())?;
     let full = diff::diff_with(before, after, false).map_err(|e| e.to_string())?;
+    // A flow as both ways must name it.
+    let label = |f: &diff::FlowChange| {
+        let enis = match &f.source {
+            Source::Interfaces { enis, .. } => enis.join(","),
+            _ => String::new(),
+        };
+        format!(
+            "{} {} at {} from {enis}",
+            f.direction.name(),
+            f.class(),
+            f.dst_ip
+        )
+    };
     let key = |d: &Diff| {
         let mut v: Vec<(String, reach::hs::PacketSet)> = d
             .flows
             .iter()
-            .map(|f| {
-                let enis = match &f.source {
-                    Source::Interfaces { enis, .. } => enis.join(","),
-                    _ => String::new(),
-                };
-                (
-                    format!(
-                        "{} {} at {} from {enis}",
-                        f.direction.name(),
-                        f.class(),
-                        f.dst_ip
-                    ),
-                    f.packets.clone(),
-                )
-            })
+            .map(|f| (label(f), f.packets.clone()))
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
@@ -769,17 +768,8 @@ pub fn fast_diff_matches_full(
             .flows
             .iter()
             .map(|f| {
-                let enis = match &f.source {
-                    Source::Interfaces { enis, .. } => enis.join(","),
-                    _ => String::new(),
-                };
                 (
-                    format!(
-                        "{} {} at {} from {enis}",
-                        f.direction.name(),
-                        f.class(),
-                        f.dst_ip
-                    ),
+                    label(f),
                     format!(
                         "{:?}",
                         f.because
