@@ -305,47 +305,58 @@ fn source_address(i: &Interface, dst: IpAddr, token: &str) -> Result<IpAddr, Eng
 /// The ephemeral range a host opens connections from (aws-semantics.md §1).
 /// [`ephemeral`] without its assumption.
 pub(super) fn ephemeral_range(net: &Network, i: &Interface) -> (u16, u16) {
-    match i.instance.as_ref().and_then(|id| net.instances.get(id)) {
-        Some(inst) if inst.platform == Platform::Windows => EPHEMERAL_WINDOWS,
-        Some(_) => EPHEMERAL_LINUX,
-        None if i.instance.is_some() => EPHEMERAL_LINUX,
-        None => EPHEMERAL_ANY,
-    }
+    ephemeral_with(net, i, None)
 }
 
 pub(super) fn ephemeral(net: &Network, i: &Interface, assumptions: &mut Vec<String>) -> (u16, u16) {
-    match i.instance.as_ref().and_then(|id| net.instances.get(id)) {
+    ephemeral_with(net, i, Some(assumptions))
+}
+
+/// The one decision of [`ephemeral`] and [`ephemeral_range`]; the
+/// assumption is written only when asked for.
+fn ephemeral_with(
+    net: &Network,
+    i: &Interface,
+    assumptions: Option<&mut Vec<String>>,
+) -> (u16, u16) {
+    let (range, why) = match i.instance.as_ref().and_then(|id| net.instances.get(id)) {
         Some(inst) if inst.platform == Platform::Windows => {
-            assumptions.push(format!(
-                "{} runs Windows: source ports 49152-65535 (--src-port overrides)",
-                inst.id
-            ));
-            EPHEMERAL_WINDOWS
+            (EPHEMERAL_WINDOWS, Ephemeral::Windows(inst.id.as_str()))
         }
-        Some(inst) => {
-            assumptions.push(format!(
-                "{} is assumed to run Linux: source ports 32768-60999 (--src-port overrides)",
-                inst.id
-            ));
-            EPHEMERAL_LINUX
-        }
+        Some(inst) => (EPHEMERAL_LINUX, Ephemeral::Linux(inst.id.as_str())),
         None => match &i.instance {
-            Some(inst) => {
-                assumptions.push(format!(
-                    "{inst} (from the `Attachment` of {}; not in describe-instances) is assumed to run Linux: source ports 32768-60999 (--src-port overrides)",
-                    i.id
-                ));
-                EPHEMERAL_LINUX
-            }
-            None => {
-                assumptions.push(format!(
-                    "{} is not an instance: source ports 1024-65535 (--src-port overrides)",
-                    i.id
-                ));
-                EPHEMERAL_ANY
-            }
+            Some(inst) => (EPHEMERAL_LINUX, Ephemeral::Unlisted(inst.as_str())),
+            None => (EPHEMERAL_ANY, Ephemeral::NotAnInstance),
         },
+    };
+    if let Some(assumptions) = assumptions {
+        assumptions.push(match why {
+            Ephemeral::Windows(inst) => {
+                format!("{inst} runs Windows: source ports 49152-65535 (--src-port overrides)")
+            }
+            Ephemeral::Linux(inst) => format!(
+                "{inst} is assumed to run Linux: source ports 32768-60999 (--src-port overrides)"
+            ),
+            Ephemeral::Unlisted(inst) => format!(
+                "{inst} (from the `Attachment` of {}; not in describe-instances) is assumed to run Linux: source ports 32768-60999 (--src-port overrides)",
+                i.id
+            ),
+            Ephemeral::NotAnInstance => format!(
+                "{} is not an instance: source ports 1024-65535 (--src-port overrides)",
+                i.id
+            ),
+        });
     }
+    range
+}
+
+/// Why a host has its ephemeral range ([`ephemeral_with`]).
+enum Ephemeral<'a> {
+    Windows(&'a str),
+    Linux(&'a str),
+    /// An instance named by the interface's attachment, not listed.
+    Unlisted(&'a str),
+    NotAnInstance,
 }
 
 /// `icmp` is ICMP for IPv4, `icmpv6` for IPv6: the other one for the

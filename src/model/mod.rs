@@ -661,7 +661,7 @@ impl Network {
 
     /// Appliances: the interfaces a route sends packets to (a route's
     /// target: a network interface, or each interface of an instance), in
-    /// any route table (subnet, gateway or transit gateway attachment).
+    /// any VPC route table (a subnet's or a gateway's).
     pub fn appliances(&self) -> std::collections::BTreeSet<&str> {
         let mut out = std::collections::BTreeSet::new();
         let mut instances = std::collections::BTreeSet::new();

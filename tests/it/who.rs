@@ -28,6 +28,20 @@ fn restricted(r: &Reach, ip: IpAddr) -> Reach {
     }
 }
 
+/// The interfaces `who` found reaching (every class's members), sorted.
+fn interfaces_found(answer: &who::Answer) -> Vec<String> {
+    let mut out: Vec<String> = answer
+        .found
+        .iter()
+        .flat_map(|f| match &f.source {
+            Source::Interfaces { enis, .. } => enis.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// `who` from every interface to `dst` on (protocol, ports) against one
 /// `check` per interface; `Err` says where they differ.
 pub fn who_matches_per_interface(
@@ -202,16 +216,7 @@ fn classes_of_one_subnet_walked_together_meet_their_own_groups() {
             from: From::Interfaces,
         };
         let answer = who::who(&net, &ask).unwrap();
-        let mut got: Vec<String> = answer
-            .found
-            .iter()
-            .flat_map(|f| match &f.source {
-                Source::Interfaces { enis, .. } => enis.clone(),
-                _ => Vec::new(),
-            })
-            .collect();
-        got.sort();
-        assert_eq!(got, reaching, "tcp {ports:?}");
+        assert_eq!(interfaces_found(&answer), reaching, "tcp {ports:?}");
         // Each class's explanation names its own groups on the way out.
         for f in &answer.found {
             let Source::Interfaces { groups, .. } = &f.source else {
@@ -378,16 +383,7 @@ fn every_member_of_a_place_reaches_ipv6_through_the_internet_gateway() {
         from: From::Interfaces,
     };
     let answer = who::who(&net, &ask).unwrap();
-    let mut reaching: Vec<String> = answer
-        .found
-        .iter()
-        .flat_map(|f| match &f.source {
-            Source::Interfaces { enis, .. } => enis.clone(),
-            _ => Vec::new(),
-        })
-        .collect();
-    reaching.sort();
-    assert_eq!(reaching, ["eni-a1", "eni-a2", "eni-a3"]);
+    assert_eq!(interfaces_found(&answer), ["eni-a1", "eni-a2", "eni-a3"]);
     let (compared, _, gathered) =
         who_matches_per_interface(&net, "eni-b1", Protocol::TCP, (443, 443)).unwrap();
     assert!(compared >= 3 && gathered >= 3, "{compared} {gathered}");
