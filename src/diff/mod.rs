@@ -31,9 +31,10 @@ use reached::{Reached, Services, point, proto_number, reached};
 
 /// VPCs whose destinations a change can touch: the VPCs of the changes and
 /// every VPC connected to one, by peering, a transit gateway (or two that
-/// peer), or both having an internet gateway (a path between them through
-/// the internet); every VPC when a
-/// change belongs to none (a prefix list, an Elastic IP).
+/// peer), or both on the internet (an internet gateway, or an egress-only
+/// one for what they send); every VPC when a change belongs to none (a
+/// prefix list, an Elastic IP) or one of those VPCs routes outside the
+/// input ([`routes_outside`]).
 pub fn affected_vpcs(before: &Network, after: &Network, changes: &[Change]) -> BTreeSet<String> {
     let all: BTreeSet<String> = before
         .vpcs
@@ -55,11 +56,25 @@ pub fn affected_vpcs(before: &Network, after: &Network, changes: &[Change]) -> B
         for p in net.peerings.values() {
             link(&p.requester_vpc, &p.accepter_vpc);
         }
-        let online: Vec<&String> = net
+        // On the internet: VPCs with an internet gateway, and those that
+        // send IPv6 through an egress-only one.
+        let mut online: Vec<&String> = net
             .internet_gateways
             .values()
             .flat_map(|g| &g.vpcs)
             .collect();
+        online.extend(
+            net.route_tables
+                .values()
+                .filter(|t| {
+                    t.routes.iter().any(|r| {
+                        matches!(r.target, crate::model::Target::EgressOnlyInternetGateway(_))
+                    })
+                })
+                .map(|t| &t.vpc),
+        );
+        online.sort();
+        online.dedup();
         for w in online.windows(2) {
             link(w[0], w[1]);
         }
@@ -98,7 +113,62 @@ pub fn affected_vpcs(before: &Network, after: &Network, changes: &[Change]) -> B
             todo.extend(n.iter().filter(|x| !out.contains(*x)).cloned());
         }
     }
+    // A VPC that routes somewhere outside the input (on-premises, a
+    // target the input lacks) sends packets that a host outside the input
+    // may take at any address, or that become unknown on the way: any
+    // destination asked at an address (a public IP, an IPv6 address) may
+    // see them (differential seed 0x2026120f: a route to a virtual private
+    // gateway reached another VPC's public IP "on-premises").
+    if out
+        .iter()
+        .any(|v| routes_outside(before, v) || routes_outside(after, v))
+    {
+        return all;
+    }
     out
+}
+
+/// Whether a route table of `vpc` sends packets outside the input: to a
+/// virtual private gateway, a VPC endpoint or a target the model does not
+/// walk, to a gateway, interface or connection the input lacks, or to a
+/// transit gateway the input lacks or that has attachments other than VPCs
+/// (or routes to one the input lacks).
+fn routes_outside(net: &Network, vpc: &str) -> bool {
+    use crate::model::{Target, TgwResourceType};
+    let tgw_outside = |id: &str| {
+        !net.transit_gateways.contains_key(id)
+            || net
+                .tgw_attachments
+                .values()
+                .any(|a| a.tgw == id && a.resource_type != TgwResourceType::Vpc)
+            || net
+                .tgw_route_tables
+                .values()
+                .filter(|t| t.tgw == id)
+                .any(|t| match &t.routes {
+                    None => true,
+                    Some(_) if t.routes_truncated => true,
+                    Some(routes) => routes
+                        .iter()
+                        .flat_map(|r| &r.targets)
+                        .any(|t| !net.tgw_attachments.contains_key(&t.attachment)),
+                })
+    };
+    net.route_tables
+        .values()
+        .filter(|t| t.vpc == vpc)
+        .flat_map(|t| &t.routes)
+        .any(|r| match &r.target {
+            Target::Local => false,
+            Target::InternetGateway(id) => !net.internet_gateways.contains_key(id),
+            Target::EgressOnlyInternetGateway(_) => false,
+            Target::NatGateway(id) => !net.nat_gateways.contains_key(id),
+            Target::VpcPeering(id) => !net.peerings.contains_key(id),
+            Target::TransitGateway(id) => tgw_outside(id),
+            Target::NetworkInterface(id) => !net.interfaces.contains_key(id),
+            Target::Instance(id) => net.instance_interfaces(id).is_empty(),
+            Target::VirtualPrivateGateway(_) | Target::VpcEndpoint(_) | Target::Other(_) => true,
+        })
 }
 
 /// What of one destination's sources a set of changes can touch.

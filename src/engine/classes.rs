@@ -100,10 +100,11 @@ fn keyed_classes(net: &Network) -> Vec<(ClassKey<'_>, Vec<String>)> {
 }
 
 /// [`source_classes`] gathered by place: the classes of one subnet (route
-/// table, network ACL), type, state and ephemeral range, that differ only
-/// in their security groups, for one walk from all of them (each member's
-/// packets meet its own groups on the way out; security groups are met by a
-/// source only there, its replies come back through them statefully). So
+/// table, network ACL), type and state, that differ only in their security
+/// groups and ephemeral range, for one walk from all of them (each member's
+/// packets leave from its own source ports and meet its own groups on the
+/// way out; security groups are met by a source only there, its replies
+/// come back through them statefully). So
 /// one walk of a gathering answers for each member exactly; only its
 /// explanation's outbound hop names every class's groups. A class whose
 /// members list no group is a gathering of its own. Each gathering lists
@@ -122,14 +123,21 @@ pub fn source_places(net: &Network) -> Vec<Vec<(usize, Vec<String>)>> {
 
 fn places_of(net: &Network) -> Vec<Vec<(usize, Vec<String>)>> {
     use std::collections::BTreeMap;
-    let mut places: BTreeMap<Place<'_>, Vec<(usize, Vec<String>)>> = BTreeMap::new();
+    // The place without the ephemeral range: each member's packets leave
+    // from its own source ports (`Query::from_class`).
+    type Gathered<'n> = (&'n str, &'n str, &'n str, &'n str, bool, &'n str);
+    let mut places: BTreeMap<Gathered<'_>, Vec<(usize, Vec<String>)>> = BTreeMap::new();
     let mut out = Vec::new();
     for (n, (key, members)) in keyed_classes(net).into_iter().enumerate() {
         if key.groups.is_empty() {
             out.push(vec![(n, members)]);
             continue;
         }
-        places.entry(key.order.3).or_default().push((n, members));
+        let (vpc, subnet, kind, status, answering, _, own) = key.order.3;
+        places
+            .entry((vpc, subnet, kind, status, answering, own))
+            .or_default()
+            .push((n, members));
     }
     out.extend(places.into_values());
     out

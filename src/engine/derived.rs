@@ -1,7 +1,8 @@
 //! What the engine computes once per network and keeps with it (in
 //! [`Network::memo`], a slot the model holds without reading): the
 //! addresses of each security group as a peer (a walk meets the same
-//! group-naming rules at every hop of every walk), each group's rule sets,
+//! group-naming rules at every hop of every walk), each group's rule sets
+//! and their descriptions,
 //! the internet as a source (every `internet` query starts from it) and the
 //! source places (`who`, `diff` and `exposure` start there).
 //!
@@ -29,14 +30,23 @@ pub struct PeerAddrs {
 
 /// `rules::sg_rule_set` of each rule of a group's side, in the group's
 /// order.
-pub type RuleSets = Arc<Vec<(PacketSet, PacketSet)>>;
+pub type RuleSets = Vec<(PacketSet, PacketSet)>;
+
+/// What is kept of one side of one group of the input: its rules' sets and
+/// their descriptions, each computed the first time a walk needs it. Read
+/// without a lock (a walk meets groups at every hop, from every thread).
+#[derive(Default)]
+pub(super) struct GroupSide {
+    pub(super) sets: OnceLock<RuleSets>,
+    pub(super) texts: OnceLock<Vec<String>>,
+}
 
 pub(super) struct Derived {
     shape: Shape,
     pub(super) groups: RwLock<HashMap<String, Arc<PeerAddrs>>>,
     pub(super) internet: OnceLock<IntervalSet>,
-    /// Each rule's sets of a group, one side (egress: true).
-    pub(super) rules: RwLock<HashMap<(String, bool), RuleSets>>,
+    /// Each group of the input, its two sides (ingress, egress).
+    groups_sides: OnceLock<rustc_hash::FxHashMap<String, [GroupSide; 2]>>,
     pub(super) places: OnceLock<Places>,
 }
 
@@ -65,8 +75,22 @@ pub(super) fn of(net: &Network) -> Option<&Derived> {
         shape: shape(net),
         groups: Default::default(),
         internet: Default::default(),
-        rules: Default::default(),
+        groups_sides: Default::default(),
         places: Default::default(),
     })?;
     (memo.shape == shape(net)).then_some(memo)
+}
+
+impl Derived {
+    /// What is kept of a side of the group `id` of `net` (`None` when the
+    /// input has no such group).
+    pub(super) fn group_side(&self, net: &Network, id: &str, egress: bool) -> Option<&GroupSide> {
+        let all = self.groups_sides.get_or_init(|| {
+            net.security_groups
+                .keys()
+                .map(|g| (g.clone(), Default::default()))
+                .collect()
+        });
+        all.get(id).map(|s| &s[usize::from(egress)])
+    }
 }

@@ -160,8 +160,9 @@ impl QuerySpec {
 pub enum Start {
     /// Leaves this interface from its address; with `also`, a class of
     /// interfaces asked together (`who`, `diff`): each leaves from its own
-    /// address, and every member shares the first's subnet, groups, state and
-    /// ephemeral range, so one walk answers for all ([`crate::engine::source_classes`]).
+    /// address, from its own source ports ([`Query::class_ports`]), through
+    /// its own groups, and every member shares the first's subnet, type and
+    /// state, so one walk answers for all ([`crate::engine::source_places`]).
     Interface {
         eni: String,
         ip: IpAddr,
@@ -207,6 +208,11 @@ pub struct Query {
     /// The interface the user named as destination, if any.
     pub dst_eni: Option<String>,
     pub src_ports: (u16, u16),
+    /// A class whose members open connections from different ephemeral
+    /// ranges (Linux, Windows, not an instance), asked in one walk: each
+    /// member's addresses with its own source ports, instead of
+    /// `src_ports` for all ([`Query::from_class`]).
+    pub class_ports: Option<Vec<(IntervalSet, (u16, u16))>>,
     /// The user's groups as given (`--group`), for `client`.
     pub groups: Vec<String>,
     /// Assumptions made while resolving, stated in the output.
@@ -571,6 +577,7 @@ impl Query {
             superset_sources: false,
             dst_eni,
             src_ports: opts.src_ports.unwrap_or(default_ports),
+            class_ports: None,
             groups: opts.groups.clone(),
             assumptions,
             users: Vec::new(),
@@ -600,7 +607,17 @@ impl Query {
             Start::Internet { sources } => sources.clone(),
             Start::Client { .. } => hs::all_v4().union(&hs::all_v6()),
         };
-        self.packets_from(src)
+        match &self.class_ports {
+            // Each member's packets from its own source ports.
+            Some(by) => {
+                let mut out = PacketSet::empty();
+                for (addrs, ports) in by {
+                    out = out.union(&self.packets_with(src.intersect(addrs), *ports));
+                }
+                out
+            }
+            None => self.packets_from(src),
+        }
     }
 
     /// The same question toward every address of `dsts` (those of
@@ -640,6 +657,11 @@ impl Query {
 
     /// The query's packets from these source addresses.
     pub fn packets_from(&self, src: IntervalSet) -> PacketSet {
+        self.packets_with(src, self.src_ports)
+    }
+
+    /// [`Query::packets_from`] from these source ports.
+    fn packets_with(&self, src: IntervalSet, src_ports: (u16, u16)) -> PacketSet {
         let point = |v: u128| IntervalSet::from_interval(Interval::point(v));
         let range = |(a, b): (u16, u16)| {
             IntervalSet::from_interval(Interval {
@@ -676,7 +698,7 @@ impl Query {
             fields.push((Field::IcmpType, ports));
         } else {
             fields.push((Field::DstPort, ports));
-            fields.push((Field::SrcPort, range(self.src_ports)));
+            fields.push((Field::SrcPort, range(src_ports)));
         }
         PacketSet::product(&fields)
     }
@@ -702,11 +724,13 @@ impl Query {
             DstSpec::Instance(id) => primary(instance_eni(net, id, false, &mut Vec::new())?, id)?,
             DstSpec::Eni(id) => primary(eni(net, id)?, id)?,
         };
-        let sources: Vec<(String, IpAddr)> = members
+        let found: Vec<(&Interface, IpAddr)> = members
             .iter()
             .filter_map(|m| net.interfaces.get(m))
-            .filter_map(|i| i.address_like(dst_ip).map(|a| (i.id.clone(), a)))
+            .filter_map(|i| i.address_like(dst_ip).map(|a| (i, a)))
             .collect();
+        let sources: Vec<(String, IpAddr)> =
+            found.iter().map(|(i, a)| (i.id.clone(), *a)).collect();
         let Some(((rep, _), rest)) = sources.split_first() else {
             return Ok(None);
         };
@@ -740,6 +764,25 @@ impl Query {
         let mut q = Query::resolve_place(net, spec, &QueryOptions::default())?;
         if let Start::Interface { also, .. } = &mut q.start {
             *also = rest.to_vec();
+        }
+        // Members opening connections from another ephemeral range than
+        // the first's (a Windows instance beside Linux ones): each sends
+        // from its own, with its assumption stated.
+        let ranges: Vec<(u16, u16)> = found.iter().map(|(i, _)| ephemeral_range(net, i)).collect();
+        if ranges.iter().any(|r| *r != ranges[0]) {
+            let mut by: Vec<(IntervalSet, (u16, u16))> = Vec::new();
+            for ((i, a), range) in found.iter().zip(ranges) {
+                match by.iter_mut().find(|(_, r)| *r == range) {
+                    Some((addrs, _)) => *addrs = addrs.union(&point_set(*a)),
+                    None => {
+                        if !by.is_empty() {
+                            ephemeral(net, i, &mut q.assumptions);
+                        }
+                        by.push((point_set(*a), range));
+                    }
+                }
+            }
+            q.class_ports = Some(by);
         }
         if !rest.is_empty() {
             q.assumptions.push(format!(

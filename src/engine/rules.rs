@@ -201,28 +201,57 @@ pub fn prefix_list_addresses(net: &Network, id: &str) -> Option<IntervalSet> {
 
 /// [`sg_rule_set`] of every rule of `sg` on `side`, remembered with the
 /// network (a walk meets the same groups at every source and destination).
-pub fn sg_rule_sets(net: &Network, sg: &crate::model::SecurityGroup, side: Side) -> RuleSets {
+pub fn sg_rule_sets<'n>(
+    net: &'n Network,
+    sg: &crate::model::SecurityGroup,
+    side: Side,
+) -> std::borrow::Cow<'n, [(PacketSet, PacketSet)]> {
+    use std::borrow::Cow;
     let rules = match side {
         Side::Ingress => &sg.ingress,
         Side::Egress => &sg.egress,
     };
-    let fresh = || -> RuleSets {
-        std::sync::Arc::new(rules.iter().map(|r| sg_rule_set(net, r, side)).collect())
-    };
-    let Some(memo) = super::derived::of(net) else {
-        return fresh();
-    };
-    let key = (sg.id.clone(), side == Side::Egress);
-    if let Some(r) = memo.rules.read().ok().and_then(|m| m.get(&key).cloned())
-        && r.len() == rules.len()
-    {
-        return r;
+    let fresh = || -> RuleSets { rules.iter().map(|r| sg_rule_set(net, r, side)).collect() };
+    let kept = super::derived::of(net)
+        .and_then(|m| m.group_side(net, &sg.id, side == Side::Egress))
+        .map(|s| s.sets.get_or_init(fresh))
+        .filter(|r| r.len() == rules.len());
+    match kept {
+        Some(r) => Cow::Borrowed(r.as_slice()),
+        None => Cow::Owned(fresh()),
     }
-    let r = fresh();
-    if let Ok(mut m) = memo.rules.write() {
-        m.insert(key, r.clone());
+}
+
+/// [`describe_sg_rule`] of the rule at `index` of a side of `sg`, kept
+/// with the network (a walk describes a passing rule at every hop).
+pub fn sg_rule_text<'n>(
+    net: &'n Network,
+    sg: &crate::model::SecurityGroup,
+    side: Side,
+    index: usize,
+) -> std::borrow::Cow<'n, str> {
+    use std::borrow::Cow;
+    let rules = match side {
+        Side::Ingress => &sg.ingress,
+        Side::Egress => &sg.egress,
+    };
+    let kept = super::derived::of(net)
+        .and_then(|m| m.group_side(net, &sg.id, side == Side::Egress))
+        .map(|s| {
+            s.texts
+                .get_or_init(|| rules.iter().map(|r| describe_sg_rule(r, side)).collect())
+        })
+        .filter(|t| t.len() == rules.len())
+        .and_then(|t| t.get(index));
+    match kept {
+        Some(t) => Cow::Borrowed(t.as_str()),
+        None => Cow::Owned(
+            rules
+                .get(index)
+                .map(|r| describe_sg_rule(r, side))
+                .unwrap_or_default(),
+        ),
     }
-    r
 }
 
 /// The packets one SG rule allows, and those it *might* allow (its peer is

@@ -480,6 +480,8 @@ struct AddrIndex {
     /// Subnet -> the route table explicitly associated with it (the first
     /// in ID order).
     route_table: std::collections::HashMap<String, String>,
+    /// VPC -> its main route table (the first in ID order).
+    main_table: std::collections::HashMap<String, String>,
 }
 
 impl AddrIndex {
@@ -511,6 +513,9 @@ impl AddrIndex {
         for rt in net.route_tables.values() {
             for sub in &rt.subnets {
                 x.route_table.entry(sub.clone()).or_insert(rt.id.clone());
+            }
+            if rt.main {
+                x.main_table.entry(rt.vpc.clone()).or_insert(rt.id.clone());
             }
         }
         x
@@ -578,11 +583,20 @@ impl Network {
     /// The route table governing a subnet: its explicit association, else the main table of its VPC.
     pub fn route_table_of(&self, subnet: &str) -> Option<&RouteTable> {
         let vpc = &self.subnets.get(subnet)?.vpc;
-        self.addr_index()
+        let index = self.addr_index();
+        index
             .route_table
             .get(subnet)
             .and_then(|id| self.route_tables.get(id))
             .filter(|rt| rt.subnets.iter().any(|s| s == subnet))
+            .or_else(|| {
+                index
+                    .main_table
+                    .get(vpc)
+                    .and_then(|id| self.route_tables.get(id))
+                    .filter(|rt| rt.main && &rt.vpc == vpc)
+            })
+            // An index older than an edit of the tables.
             .or_else(|| {
                 self.route_tables
                     .values()

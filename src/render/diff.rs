@@ -224,12 +224,18 @@ impl DiffReport {
             }
             let _ = writeln!(o, "{title}:");
             // Flows alike but for their source print once, sources listed.
+            // (In first-seen order; looked up by key: a diff of many
+            // changes has a million flows.)
             let mut groups: Vec<(String, &FlowOut, Vec<&FlowOut>)> = Vec::new();
+            let mut at: std::collections::HashMap<String, usize> = Default::default();
             for f in flows {
                 let key = f.alike();
-                match groups.iter_mut().find(|(k, _, _)| *k == key) {
-                    Some((_, _, members)) => members.push(f),
-                    None => groups.push((key, f, vec![f])),
+                match at.get(&key) {
+                    Some(n) => groups[*n].2.push(f),
+                    None => {
+                        at.insert(key.clone(), groups.len());
+                        groups.push((key, f, vec![f]));
+                    }
                 }
             }
             for (_, f, members) in groups {
@@ -276,16 +282,18 @@ impl FindingsReport {
     /// change came from a plan).
     pub fn from_diff(d: &Diff, report: &DiffReport, run_id: String) -> Self {
         let mut findings: Vec<Finding> = Vec::new();
-        // One key per finding, in order.
-        let mut seen: Vec<String> = Vec::new();
+        // Each finding's index by key, and the sources of the flows alike
+        // met after its first, each named before the ones met earlier.
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        let mut also: Vec<Vec<&str>> = Vec::new();
         for (f, out) in d.flows.iter().zip(&report.flows) {
             let key = out.alike();
-            if let Some(i) = seen.iter().position(|k| *k == key) {
-                let fd = &mut findings[i];
-                fd.name = format!("{}; {}", out.source, fd.name);
+            if let Some(i) = seen.get(&key) {
+                also[*i].push(&out.source);
                 continue;
             }
-            seen.push(key);
+            seen.insert(key, findings.len());
+            also.push(Vec::new());
             let internet = f.source == Source::Internet;
             let ports = ports_of(&f.packets, f.protocol);
             let (rule_id, severity) = match f.direction {
@@ -333,6 +341,13 @@ impl FindingsReport {
                 tf_address,
                 location: None,
             });
+        }
+        for (fd, more) in findings.iter_mut().zip(also) {
+            if !more.is_empty() {
+                let mut names: Vec<&str> = more.into_iter().rev().collect();
+                names.push(&fd.name);
+                fd.name = names.join("; ");
+            }
         }
         Self {
             command: "diff".into(),

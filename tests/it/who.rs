@@ -452,3 +452,84 @@ fn packets_unknown_before_the_target_are_listed_whatever_its_groups_admit() {
     assert!(f.reach.some.is_empty() && !f.reach.undecided.is_empty());
     who_matches_per_interface(&net, "eni-3", Protocol::UDP, (53, 53)).unwrap();
 }
+
+/// Classes of one subnet that open connections from different ephemeral
+/// ranges (Linux, Windows, not an instance) are walked together, each
+/// member from its own source ports: the network ACL that lets replies in
+/// only to 32768-40000 passes the Linux instance's and part of the plain
+/// interface's, none of the Windows instance's.
+#[test]
+fn members_walked_together_leave_from_their_own_source_ports() {
+    let net =
+        crate::support::load_model_path(&root().join("tests/data/who/mixed-ephemeral-ranges.yaml"));
+    assert!(
+        engine::source_places(&net).iter().any(|g| g.len() == 3),
+        "the three classes are one place: {:?}",
+        engine::source_places(&net)
+    );
+    let ask = Ask {
+        dst: engine::DstSpec::Eni("eni-9".into()),
+        services: vec![(Protocol::TCP, (22, 22))],
+        from: From::Interfaces,
+    };
+    let answer = who::who(&net, &ask).unwrap();
+    assert_eq!(interfaces_found(&answer), ["eni-1", "eni-3"]);
+    let src_ports = |eni: &str| -> Vec<(u128, u128)> {
+        let f = answer
+            .found
+            .iter()
+            .find(|f| matches!(&f.source, Source::Interfaces { enis, .. } if enis == &[eni.to_string()]))
+            .unwrap();
+        f.reach
+            .some
+            .project(hs::Field::SrcPort)
+            .intervals()
+            .iter()
+            .map(|i| (i.lo, i.hi))
+            .collect()
+    };
+    assert_eq!(src_ports("eni-1"), [(32768, 40000)]);
+    assert_eq!(src_ports("eni-3"), [(32768, 40000)]);
+    // The Windows instance's assumption is stated by the walk that asks it.
+    who_matches_per_interface(&net, "eni-9", Protocol::TCP, (22, 22)).unwrap();
+    // `diff` reads the place's walk member by member: removing the ACL's
+    // limit gains the Windows instance alone.
+    let text =
+        std::fs::read_to_string(root().join("tests/data/who/mixed-ephemeral-ranges.yaml")).unwrap();
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let path = dir.path().join("after.yaml");
+    std::fs::write(
+        &path,
+        text.replace("ports: 32768-40000", "ports: 1024-65535"),
+    )
+    .unwrap();
+    let after = crate::support::load_model_path(&path);
+    let d = reach::diff::diff(&net, &after).unwrap();
+    let gained: Vec<(String, Vec<(u128, u128)>)> = d
+        .flows
+        .iter()
+        .filter(|f| f.dst == "eni-9" && f.protocol == Protocol::TCP)
+        .filter_map(|f| match &f.source {
+            Source::Interfaces { enis, .. } => Some((
+                enis.join(","),
+                f.packets
+                    .project(Field::SrcPort)
+                    .intervals()
+                    .iter()
+                    .map(|i| (i.lo, i.hi))
+                    .collect(),
+            )),
+            _ => None,
+        })
+        .collect();
+    // The Windows instance gains every port it sends from (it reached
+    // nothing before); the others gain the ports above 40000.
+    assert_eq!(
+        gained,
+        [
+            ("eni-1".to_string(), vec![(40001, 60999)]),
+            ("eni-2".to_string(), vec![(49152, 65535)]),
+            ("eni-3".to_string(), vec![(1024, 32767), (40001, 65535)]),
+        ]
+    );
+}

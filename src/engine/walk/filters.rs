@@ -17,7 +17,7 @@ struct Matched<'n> {
     maybe: PacketSet,
     /// The rules that match some of them (group ID and rule): described
     /// only when some packets pass ([`Walk::settle`]).
-    hops: Vec<(&'n str, &'n crate::model::SgRule)>,
+    hops: Vec<(&'n crate::model::SecurityGroup, usize)>,
     /// Why some are undecided.
     unknown_peers: Vec<String>,
 }
@@ -109,7 +109,7 @@ impl<'n> Walk<'n, '_> {
                 if !all
                     .hops
                     .iter()
-                    .any(|x| x.0 == h.0 && std::ptr::eq(x.1, h.1))
+                    .any(|x| std::ptr::eq(x.0, h.0) && x.1 == h.1)
                 {
                     all.hops.push(h);
                 }
@@ -158,7 +158,7 @@ impl<'n> Walk<'n, '_> {
                 Side::Egress => &sg.egress,
             };
             let sets = rules::sg_rule_sets(self.net, sg, side);
-            for (r, (set, may)) in rules.iter().zip(sets.iter()) {
+            for (n, (r, (set, may))) in rules.iter().zip(sets.iter()).enumerate() {
                 // Across a transit gateway without security-group
                 // referencing, a rule naming a group matches nothing.
                 if trail.ct.tgw_no_sg_refs
@@ -169,7 +169,7 @@ impl<'n> Walk<'n, '_> {
                 }
                 if meets(set) {
                     if set.overlaps(img) {
-                        matched.push((sg.id.as_str(), r));
+                        matched.push((sg, n));
                     }
                     allowed = allowed.union(&set.intersect(img));
                 }
@@ -253,12 +253,13 @@ impl<'n> Walk<'n, '_> {
         if self.dir == Direction::Forward {
             trail.ct.enis.insert(owner.to_string());
         }
-        trail.hops.extend(matched.into_iter().map(|(sg, r)| {
+        let net = self.net;
+        trail.hops.extend(matched.into_iter().map(|(sg, n)| {
             Hop::new(
-                sg,
+                &sg.id,
                 "security-group",
                 "allow",
-                rules::describe_sg_rule(r, side),
+                rules::sg_rule_text(net, sg, side, n),
             )
         }));
         Some(pass)

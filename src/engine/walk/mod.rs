@@ -489,21 +489,23 @@ impl<'n> Walk<'n, '_> {
 /// groups (`who`'s and `diff`'s walks from a whole subnet): each member's
 /// addresses with its groups (and whether it is of a group-less kind);
 /// `None` when every member carries the first's groups (the usual walk).
-fn class_groups(
-    net: &Network,
-    first: &Interface,
+fn class_groups<'n>(
+    net: &'n Network,
+    first: &'n Interface,
     q: &Query,
 ) -> Option<Vec<(IntervalSet, Vec<String>, bool)>> {
     let Start::Interface { ip, also, .. } = &q.start else {
         return None;
     };
-    let sorted = |i: &Interface| {
-        let mut g = i.groups.clone();
-        g.sort();
+    // Group sets compared as sorted IDs borrowed from the input; owned
+    // once per distinct set.
+    let sorted = |i: &'n Interface| {
+        let mut g: Vec<&'n str> = i.groups.iter().map(String::as_str).collect();
+        g.sort_unstable();
         g
     };
     let own = sorted(first);
-    let mut out: Vec<(IntervalSet, Vec<String>, bool)> =
+    let mut out: Vec<(IntervalSet, Vec<&'n str>, bool)> =
         vec![(point(*ip), own.clone(), first.groupless())];
     let mut differ = false;
     for (e, a) in also {
@@ -518,7 +520,11 @@ fn class_groups(
             None => out.push((point(*a), g, i.groupless())),
         }
     }
-    differ.then_some(out)
+    differ.then(|| {
+        out.into_iter()
+            .map(|(a, g, l)| (a, g.into_iter().map(str::to_string).collect(), l))
+            .collect()
+    })
 }
 
 /// Why an interface answers nothing, if it does not: not `in-use`, or its
