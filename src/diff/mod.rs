@@ -565,7 +565,7 @@ pub fn diff_services(
         destinations: dsts.len(),
         assumptions: vec![
             "compared: tcp and udp on every port and every ICMP type, from the internet, every access user group and every interface".into(),
-            "a change reaches only destinations in its VPC and VPCs connected to it by peering or through internet gateways; there, a security group's inbound rules only what enters its members on the protocols and ports they treat differently, its outbound rules and an interface's own change only what that interface sends or receives; the rest is not recomputed".into(),
+            "a change reaches only destinations in its VPC and VPCs connected to it by peering, a transit gateway or the internet (every VPC when one of them routes outside the input: a virtual private gateway, a target the input lacks); there, a security group's inbound rules only what enters its members on the protocols and ports they treat differently, its outbound rules and an interface's own change only what that interface sends or receives; the rest is not recomputed".into(),
         ],
         ..Diff::default()
     };
