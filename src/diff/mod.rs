@@ -34,7 +34,7 @@ use reached::{Reached, Services, point, proto_number, reached};
 /// peer), or both on the internet (an internet gateway, or an egress-only
 /// one for what they send); every VPC when a change belongs to none (a
 /// prefix list, an Elastic IP) or one of those VPCs routes outside the
-/// input ([`routes_outside`]).
+/// input ([`routing_outside`]).
 pub fn affected_vpcs(before: &Network, after: &Network, changes: &[Change]) -> BTreeSet<String> {
     let all: BTreeSet<String> = before
         .vpcs
@@ -119,21 +119,23 @@ pub fn affected_vpcs(before: &Network, after: &Network, changes: &[Change]) -> B
     // destination asked at an address (a public IP, an IPv6 address) may
     // see them (differential seed 0x2026120f: a route to a virtual private
     // gateway reached another VPC's public IP "on-premises").
-    if out
-        .iter()
-        .any(|v| routes_outside(before, v) || routes_outside(after, v))
-    {
+    let outside: BTreeSet<&str> = routing_outside(before)
+        .into_iter()
+        .chain(routing_outside(after))
+        .collect();
+    if out.iter().any(|v| outside.contains(v.as_str())) {
         return all;
     }
     out
 }
 
-/// Whether a route table of `vpc` sends packets outside the input: to a
+/// The VPCs with a route table that sends packets outside the input: to a
 /// virtual private gateway, a VPC endpoint or a target the model does not
 /// walk, to a gateway, interface or connection the input lacks, or to a
 /// transit gateway the input lacks or that has attachments other than VPCs
-/// (or routes to one the input lacks).
-fn routes_outside(net: &Network, vpc: &str) -> bool {
+/// (or routes to one the input lacks, or does not list its routes). One
+/// pass over the tables; each transit gateway judged once.
+fn routing_outside(net: &Network) -> BTreeSet<&str> {
     use crate::model::{Target, TgwResourceType};
     let tgw_outside = |id: &str| {
         !net.transit_gateways.contains_key(id)
@@ -154,21 +156,27 @@ fn routes_outside(net: &Network, vpc: &str) -> bool {
                         .any(|t| !net.tgw_attachments.contains_key(&t.attachment)),
                 })
     };
-    net.route_tables
-        .values()
-        .filter(|t| t.vpc == vpc)
-        .flat_map(|t| &t.routes)
-        .any(|r| match &r.target {
-            Target::Local => false,
+    let mut tgws: BTreeMap<&str, bool> = BTreeMap::new();
+    let mut out = BTreeSet::new();
+    for t in net.route_tables.values() {
+        if out.contains(t.vpc.as_str()) {
+            continue;
+        }
+        let leaves = t.routes.iter().any(|r| match &r.target {
+            Target::Local | Target::EgressOnlyInternetGateway(_) => false,
             Target::InternetGateway(id) => !net.internet_gateways.contains_key(id),
-            Target::EgressOnlyInternetGateway(_) => false,
             Target::NatGateway(id) => !net.nat_gateways.contains_key(id),
             Target::VpcPeering(id) => !net.peerings.contains_key(id),
-            Target::TransitGateway(id) => tgw_outside(id),
+            Target::TransitGateway(id) => *tgws.entry(id).or_insert_with(|| tgw_outside(id)),
             Target::NetworkInterface(id) => !net.interfaces.contains_key(id),
             Target::Instance(id) => net.instance_interfaces(id).is_empty(),
             Target::VirtualPrivateGateway(_) | Target::VpcEndpoint(_) | Target::Other(_) => true,
-        })
+        });
+        if leaves {
+            out.insert(t.vpc.as_str());
+        }
+    }
+    out
 }
 
 /// What of one destination's sources a set of changes can touch.

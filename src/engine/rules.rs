@@ -207,13 +207,9 @@ pub fn sg_rule_sets<'n>(
     side: Side,
 ) -> std::borrow::Cow<'n, [(PacketSet, PacketSet)]> {
     use std::borrow::Cow;
-    let rules = match side {
-        Side::Ingress => &sg.ingress,
-        Side::Egress => &sg.egress,
-    };
+    let rules = side_rules(sg, side);
     let fresh = || -> RuleSets { rules.iter().map(|r| sg_rule_set(net, r, side)).collect() };
-    let kept = super::derived::of(net)
-        .and_then(|m| m.group_side(net, &sg.id, side == Side::Egress))
+    let kept = kept_side(net, sg, side)
         .map(|s| s.sets.get_or_init(fresh))
         .filter(|r| r.len() == rules.len());
     match kept {
@@ -231,12 +227,8 @@ pub fn sg_rule_text<'n>(
     index: usize,
 ) -> std::borrow::Cow<'n, str> {
     use std::borrow::Cow;
-    let rules = match side {
-        Side::Ingress => &sg.ingress,
-        Side::Egress => &sg.egress,
-    };
-    let kept = super::derived::of(net)
-        .and_then(|m| m.group_side(net, &sg.id, side == Side::Egress))
+    let rules = side_rules(sg, side);
+    let kept = kept_side(net, sg, side)
         .map(|s| {
             s.texts
                 .get_or_init(|| rules.iter().map(|r| describe_sg_rule(r, side)).collect())
@@ -252,6 +244,24 @@ pub fn sg_rule_text<'n>(
                 .unwrap_or_default(),
         ),
     }
+}
+
+/// A group's rules of one side.
+pub(super) fn side_rules(sg: &crate::model::SecurityGroup, side: Side) -> &[SgRule] {
+    match side {
+        Side::Ingress => &sg.ingress,
+        Side::Egress => &sg.egress,
+    }
+}
+
+/// What the network's memo keeps of a side of `sg` (`None`: no memo, or
+/// the group is not the input's).
+fn kept_side<'n>(
+    net: &'n Network,
+    sg: &crate::model::SecurityGroup,
+    side: Side,
+) -> Option<&'n super::derived::GroupSide> {
+    super::derived::of(net)?.group_side(net, &sg.id, side == Side::Egress)
 }
 
 /// The packets one SG rule allows, and those it *might* allow (its peer is
@@ -289,10 +299,7 @@ pub fn sg_rule_set(net: &Network, rule: &SgRule, side: Side) -> (PacketSet, Pack
 /// might (see [`sg_rule_set`]); `None` when the group is not in the input.
 pub fn group_rules_set(net: &Network, group: &str, side: Side) -> Option<(PacketSet, PacketSet)> {
     let sg = net.security_groups.get(group)?;
-    let rules = match side {
-        Side::Ingress => &sg.ingress,
-        Side::Egress => &sg.egress,
-    };
+    let rules = side_rules(sg, side);
     let mut yes = PacketSet::empty();
     let mut maybe = PacketSet::empty();
     for r in rules {

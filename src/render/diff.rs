@@ -226,19 +226,18 @@ impl DiffReport {
             // Flows alike but for their source print once, sources listed.
             // (In first-seen order; looked up by key: a diff of many
             // changes has a million flows.)
-            let mut groups: Vec<(String, &FlowOut, Vec<&FlowOut>)> = Vec::new();
+            let mut groups: Vec<(&FlowOut, Vec<&FlowOut>)> = Vec::new();
             let mut at: std::collections::HashMap<String, usize> = Default::default();
             for f in flows {
-                let key = f.alike();
-                match at.get(&key) {
-                    Some(n) => groups[*n].2.push(f),
-                    None => {
-                        at.insert(key.clone(), groups.len());
-                        groups.push((key, f, vec![f]));
+                match at.entry(f.alike()) {
+                    std::collections::hash_map::Entry::Occupied(n) => groups[*n.get()].1.push(f),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(groups.len());
+                        groups.push((f, vec![f]));
                     }
                 }
             }
-            for (_, f, members) in groups {
+            for (f, members) in groups {
                 let mut sources: Vec<&str> = members.iter().map(|m| m.source.as_str()).collect();
                 let more = sources.len().saturating_sub(6);
                 sources.truncate(6);

@@ -153,10 +153,7 @@ impl<'n> Walk<'n, '_> {
                 maybe = PacketSet::all();
                 continue;
             };
-            let rules = match side {
-                Side::Ingress => &sg.ingress,
-                Side::Egress => &sg.egress,
-            };
+            let rules = rules::side_rules(sg, side);
             let sets = rules::sg_rule_sets(self.net, sg, side);
             for (n, (r, (set, may))) in rules.iter().zip(sets.iter()).enumerate() {
                 // Across a transit gateway without security-group
