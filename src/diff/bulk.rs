@@ -24,9 +24,9 @@ use super::reached::{Reached, merge, point, proto_number, reached};
 struct Target<'a> {
     dst: &'a str,
     to: IpAddr,
-    /// The destination's primary address: only its own arrivals count (as
-    /// `who` asks it, by interface); its other addresses (public, IPv6) are
-    /// asked as addresses.
+    /// The destination's primary address (asked by interface); its other
+    /// addresses (public, IPv6) are asked as addresses, and there too only
+    /// packets delivered to it count (as `who` asks them).
     primary: bool,
 }
 
@@ -178,8 +178,7 @@ fn asked_of<'a>(
 }
 
 /// What one place's interfaces get to the target of `asked` (as `who`
-/// asks it: the primary address by interface, so an arrival elsewhere does
-/// not count; another address as an address).
+/// asks it: at each address, only what is delivered to the target counts).
 fn place_reach(
     net: &Network,
     class: &[String],
@@ -202,7 +201,7 @@ fn place_reach(
     let Some(q) = Query::from_class(net, &members, dst, asked.protocol, asked.span)? else {
         return Ok(Vec::new());
     };
-    let q = q.on_ports(asked.ports.clone());
+    let q = q.on_ports(asked.ports.clone()).delivered_to(Some(t.dst));
     let reach = engine::check(net, q).reach();
     let (some, undecided) = (reach.some, reach.undecided);
     if some.is_empty() && undecided.is_empty() {

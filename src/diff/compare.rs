@@ -2,6 +2,7 @@
 //! each with the changes that explain it (the resources its packets met).
 
 use std::collections::BTreeSet;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::engine::{Analysis, End, Path};
@@ -11,13 +12,14 @@ use crate::who::{From, Source};
 
 use super::answer::{Because, Direction, FlowChange, Presence};
 use super::changes::Change;
-use super::reached::{Reached, proto_number, reached};
+use super::reached::{Reached, proto_number, reached_at};
 
-/// The answers of one interface's own walks to `dst` for `key` (none when
-/// either is not in `net`).
+/// The answers of one interface's own walks to `dst` at its address `to`
+/// for `key` (none when either is not in `net`).
 fn own_answer(
     net: &Network,
     dst: &str,
+    to: IpAddr,
     eni: &str,
     services: &[(Protocol, (u16, u16))],
     key: &(String, u8),
@@ -42,10 +44,17 @@ fn own_answer(
     .copied()
     .filter(|(p, _)| proto_number(*p) == key.1)
     .collect();
-    reached(net, dst, &services, From::These(vec![eni.to_string()]))
-        .ok()
-        .and_then(|r| r.get(key).map(|v| v.4.clone()))
-        .unwrap_or_default()
+    // Only the key's address: the key is one address's.
+    reached_at(
+        net,
+        dst,
+        &services,
+        From::These(vec![eni.to_string()]),
+        Some(to),
+    )
+    .ok()
+    .and_then(|r| r.get(key).map(|v| v.4.clone()))
+    .unwrap_or_default()
 }
 
 /// The paths of `a` that carry any of `packets`.
@@ -300,8 +309,8 @@ impl Sides<'_> {
             let changed = !as_.same_as(&bs) || !au.difference(&bu).is_empty();
             let (ban, aan) = match &source {
                 Source::Interfaces { enis, .. } if bulk && changed => (
-                    own_answer(before, dst, &enis[0], here, key),
-                    own_answer(after, dst, &enis[0], here, key),
+                    own_answer(before, dst, to, &enis[0], here, key),
+                    own_answer(after, dst, to, &enis[0], here, key),
                 ),
                 _ => (ban, aan),
             };

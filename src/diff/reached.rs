@@ -58,12 +58,23 @@ pub(super) fn reached(
     services: &[(Protocol, (u16, u16))],
     from: From,
 ) -> Result<Reached, EngineError> {
+    reached_at(net, dst, services, from, None)
+}
+
+/// [`reached`], at the destination's address `at` only when given.
+pub(super) fn reached_at(
+    net: &Network,
+    dst: &str,
+    services: &[(Protocol, (u16, u16))],
+    from: From,
+    at: Option<IpAddr>,
+) -> Result<Reached, EngineError> {
     let ask = Ask {
         dst: DstSpec::Eni(dst.to_string()),
         services: services.to_vec(),
         from,
     };
-    let answer = who::who(net, &ask)?;
+    let answer = who::who_at(net, &ask, at)?;
     let mut out = Reached::new();
     for f in answer.found {
         let Found {

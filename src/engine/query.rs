@@ -639,6 +639,20 @@ impl Query {
         self
     }
 
+    /// The query asked of an address of interface `eni` (a public or IPv6
+    /// address, asked as an address) counting only what is delivered to
+    /// `eni`, as a query naming it does: packets delivered to another
+    /// interface are dropped, and packets leaving the input (on-premises,
+    /// the internet) are undecided. (`who` asks an interface at each of
+    /// its addresses: a source whose packets for its public address go
+    /// on-premises does not reach it there.)
+    pub fn delivered_to(mut self, eni: Option<&str>) -> Query {
+        if let Some(e) = eni {
+            self.dst_eni = Some(e.to_string());
+        }
+        self
+    }
+
     /// An internet query walked from every public address instead of its
     /// sources (which leave out the input's own addresses: one hole per
     /// address, multiplied by one box per destination when many are asked

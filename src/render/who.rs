@@ -240,7 +240,11 @@ impl WhoReport {
             if !s.interfaces.is_empty() {
                 let _ = writeln!(o, "    interfaces: {}", s.interfaces.join(", "));
             }
-            let _ = writeln!(o, "    via {}", s.via.join(", "));
+            // Nothing on the way for a class whose packets are only
+            // undecided.
+            if !s.via.is_empty() {
+                let _ = writeln!(o, "    via {}", s.via.join(", "));
+            }
             for u in &s.unknown {
                 let _ = writeln!(o, "    unknown: {u}");
             }
@@ -277,14 +281,18 @@ impl FindingsReport {
                     })
                     .flat_map(|p| p.forward.hops.iter()),
             );
+            let via = if out.via.is_empty() {
+                String::new()
+            } else {
+                format!("\nvia {}", out.via.join(", "))
+            };
             let details = format!(
-                "{} -> {} {} {}\nfrom {}\nvia {}\n\n{}",
+                "{} -> {} {} {}\nfrom {}{via}\n\n{}",
                 out.source,
                 out.destination,
                 out.protocol,
                 out.ports,
                 out.addresses,
-                out.via.join(", "),
                 Report::brief(&f.analysis, net).to_text(false)
             );
             let kind = match &f.source {

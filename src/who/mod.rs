@@ -143,7 +143,8 @@ impl Source {
 pub struct Found {
     pub source: Source,
     /// The target's address the packets go to (an interface is reached at
-    /// its private address, its public IPv4 addresses and its IPv6 address).
+    /// its private address, its public IPv4 addresses and its IPv6 address;
+    /// at each, only packets delivered to it count: [`Query::delivered_to`]).
     pub dst: IpAddr,
     pub protocol: Protocol,
     /// Packets that get there and back (for every network choice, for some),
@@ -325,8 +326,17 @@ fn addresses(net: &Network, ask: &Ask) -> Result<(Addresses, Option<String>), En
 
 /// Answers `ask` on `net`.
 pub fn who(net: &Network, ask: &Ask) -> Result<Answer, EngineError> {
-    let (targets, dst_eni) = addresses(net, ask)?;
+    who_at(net, ask, None)
+}
+
+/// [`who`], asking only the target's address `at` when given (one of
+/// those it is reached at; `diff` explaining one flow).
+pub fn who_at(net: &Network, ask: &Ask, at: Option<IpAddr>) -> Result<Answer, EngineError> {
+    let (mut targets, dst_eni) = addresses(net, ask)?;
     let dst_ip = targets[0].1;
+    if let Some(at) = at {
+        targets.retain(|(_, ip)| *ip == at);
+    }
     let mut found = Vec::new();
     let mut asked = Vec::new();
     for (dst, ip) in &targets {
@@ -404,7 +414,7 @@ fn ask_sources(
         });
     };
     if want(&From::Internet) {
-        let q = Query::resolve(net, named(spec(SrcSpec::Internet)), None)?;
+        let q = Query::resolve(net, named(spec(SrcSpec::Internet)), None)?.delivered_to(t.eni);
         let a = engine::check(net, q);
         let reach = a.reach();
         if !nothing(&reach) {
@@ -413,7 +423,8 @@ fn ask_sources(
     }
     let has_access = !net.client_vpn_endpoints.is_empty() || !net.va_endpoints.is_empty();
     if want(&From::Client) && has_access {
-        let q = Query::resolve_with(net, named(spec(SrcSpec::Client)), &QueryOptions::default())?;
+        let q = Query::resolve_with(net, named(spec(SrcSpec::Client)), &QueryOptions::default())?
+            .delivered_to(t.eni);
         let a = std::sync::Arc::new(engine::check(net, q));
         for acc in &a.access {
             if nothing(&acc.reach) {
@@ -470,7 +481,8 @@ fn ask_sources(
             if owners.is_empty() {
                 // A host outside the input: asked as a query from it.
                 if ip.is_ipv4() == dst_ip.is_ipv4() {
-                    let q = Query::resolve(net, named(spec(SrcSpec::Ip(*ip))), None)?;
+                    let q = Query::resolve(net, named(spec(SrcSpec::Ip(*ip))), None)?
+                        .delivered_to(t.eni);
                     let a = engine::check(net, q);
                     let reach = a.reach();
                     if !nothing(&reach) {
@@ -587,6 +599,7 @@ fn class_found(
     let Some(q) = Query::from_class(net, &members, t.dst.clone(), t.protocol, t.ports)? else {
         return Ok(None);
     };
+    let q = q.delivered_to(t.eni);
     let a = engine::check(net, q);
     let reach = a.reach();
     if nothing(&reach) {

@@ -369,3 +369,70 @@ fn the_ipv6_default_nacl_rule_is_32768() {
     let r = check(&net(), "eni-0web0000000000001->10.0.2.30:5432");
     verdict(&r, "reachable");
 }
+
+/// A route of the public subnet sends vpc-b's CIDR to the virtual private
+/// gateway (propagated from on-premises). A query naming eni-0egr (in vpc-b)
+/// is not reached by packets that leave for on-premises: whether that
+/// network delivers them back into AWS is outside the input, so the answer
+/// is `unknown`, naming the gateway and the interface (it was `reachable`:
+/// the on-premises host was assumed to be the interface). The same packets
+/// asked by address keep the address's meaning: a host on-premises takes
+/// them, as the assumption says.
+#[test]
+fn a_named_interface_behind_an_on_premises_route_is_unknown_not_reachable() {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join(SNAP)).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let f = dir.path().join("route-tables.json");
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+    let table = v["RouteTables"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|t| t["RouteTableId"] == "rtb-0pub000000000000a2")
+        .expect("the public route table");
+    table["Routes"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "GatewayId": "vgw-0e0e0e0e0e0e0e0e1",
+            "Origin": "EnableVgwRoutePropagation",
+            "State": "active",
+            "DestinationCidrBlock": "10.1.0.0/16"
+        }));
+    std::fs::write(&f, v.to_string()).unwrap();
+    let net = load_snapshot(dir.path());
+
+    let named = check(&net, "eni-0web0000000000001->eni-0egr0000000000009:443");
+    verdict(&named, "unknown");
+    assert!(
+        unknown_mentions(&named, "vgw-0e0e0e0e0e0e0e0e1")
+            && named
+                .unknown
+                .iter()
+                .any(|u| u.reason.contains("delivers it to eni-0egr0000000000009")),
+        "{}",
+        named.to_text(false)
+    );
+    assert!(
+        !assumed(&named, "assumed to accept the connection"),
+        "{}",
+        named.to_text(false)
+    );
+
+    let by_address = check(&net, "eni-0web0000000000001->10.1.1.5:443");
+    verdict(&by_address, "reachable");
+    assert!(
+        assumed(
+            &by_address,
+            "10.1.1.5 is on-premises behind vgw-0e0e0e0e0e0e0e0e1"
+        ),
+        "{}",
+        by_address.to_text(false)
+    );
+}

@@ -116,6 +116,9 @@ pub fn who_matches_per_interface(
             let Ok(q) = engine::Query::resolve(net, spec, None) else {
                 continue;
             };
+            // As `who` asks each address of an interface: only what is
+            // delivered to it counts.
+            let q = q.delivered_to(answer.dst_eni.as_deref());
             let own = engine::check(net, q).reach();
             let batched = answer.found.iter().find(|f| {
                 f.dst == dst_ip
@@ -532,4 +535,51 @@ fn members_walked_together_leave_from_their_own_source_ports() {
             ("eni-3".to_string(), vec![(1024, 32767), (40001, 65535)]),
         ]
     );
+}
+
+/// eni-0's packets for eni-2's public IP (198.51.100.12) are routed to a
+/// virtual private gateway: they leave for on-premises and never meet eni-2
+/// in the input. `who eni-2` lists eni-0 at that address as undecided (the
+/// on-premises network might send them back in through the internet), not
+/// as reaching it — it was listed as reaching, the host on-premises taken
+/// for eni-2. Asked of the address itself, `check` keeps the address's
+/// meaning (a host on-premises takes them).
+#[test]
+fn packets_leaving_for_on_premises_do_not_reach_the_target_at_its_public_address() {
+    let net = crate::support::load_model_path(
+        &root().join("tests/data/differential/differential-000000002026120f.yaml"),
+    );
+    let ask = Ask {
+        dst: engine::DstSpec::Eni("eni-2".into()),
+        services: vec![(Protocol::TCP, (22, 22))],
+        from: From::Interfaces,
+    };
+    let answer = who::who(&net, &ask).unwrap();
+    let public: IpAddr = "198.51.100.12".parse().unwrap();
+    let f = answer
+        .found
+        .iter()
+        .find(|f| {
+            f.dst == public
+                && matches!(&f.source, Source::Interfaces { enis, .. } if enis.contains(&"eni-0".to_string()))
+        })
+        .expect("eni-0 listed toward the public IP");
+    assert!(
+        f.reach.some.is_empty() && !f.reach.undecided.is_empty(),
+        "some {:?} undecided {:?}",
+        f.reach.some,
+        f.reach.undecided
+    );
+    assert!(
+        f.analysis.paths.iter().any(
+            |p| matches!(&p.forward.end, engine::End::Unknown { component, reason }
+                if component == "vgw-1" && reason.contains("delivers it to eni-2"))
+        ),
+        "the undecided packets stop at vgw-1"
+    );
+    who_matches_per_interface(&net, "eni-2", Protocol::TCP, (22, 22)).unwrap();
+
+    let spec = QuerySpec::parse("eni-0->198.51.100.12:22").unwrap();
+    let own = engine::check(&net, engine::Query::resolve(&net, spec, None).unwrap());
+    assert_eq!(own.verdict, engine::Verdict::Reachable);
 }

@@ -237,7 +237,7 @@ fn through_cvpn(
             }
             None => {
                 let flow = Flow::new(packets.clone());
-                let forward = walk::from_association(net, ep, a, flow, hops, assumptions);
+                let forward = walk::from_association(net, query, ep, a, flow, hops, assumptions);
                 let back_to = Back::Eni(a.id.clone());
                 finish_paths(net, query, forward, &back_to, assumptions)
             }
@@ -342,7 +342,15 @@ fn through_va(
     let mut paths = Vec::new();
     let mut per_subnet = Vec::new();
     for subnet in &ep.subnets {
-        let forward = walk::from_va(net, ep, subnet, carried.clone(), hops.clone(), assumptions);
+        let forward = walk::from_va(
+            net,
+            query,
+            ep,
+            subnet,
+            carried.clone(),
+            hops.clone(),
+            assumptions,
+        );
         let back_to = Back::Eni(ep.id.clone());
         let mut ps = finish_paths(net, query, forward, &back_to, assumptions);
         ps.extend(refused.iter().cloned());

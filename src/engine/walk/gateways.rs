@@ -236,6 +236,14 @@ impl<'n> Walk<'n, '_> {
                 },
             );
         }
+        let Some(flow) = self.leaving_input(
+            flow,
+            &t,
+            id,
+            &format!("the on-premises network through {id}"),
+        ) else {
+            return;
+        };
         let mut t = t;
         t.ct.onprem = Some((id.to_string(), node.vpc().to_string()));
         self.assume(format!(

@@ -121,6 +121,9 @@ impl<'n> Walk<'n, '_> {
     fn off_the_input(&mut self, rest: Flow, trail: Trail) {
         let (private, outside) = rest.split_field(Field::Dst, &rules::special_addresses());
         self.drop(private, trail.clone(), Cause::PrivateOnInternet);
+        let Some(outside) = self.leaving_input(outside, &trail, "internet", "the internet") else {
+            return;
+        };
         if !outside.is_empty() && self.dir == Direction::Forward {
             self.assume(format!(
                 "{} is outside the input: assumed to accept the connection and answer",

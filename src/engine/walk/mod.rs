@@ -88,6 +88,11 @@ struct Walk<'n, 'a> {
     /// interface it starts at, and the other members (their packets leave
     /// through the same subnet, each from its own address).
     class: Option<(&'n str, Vec<&'n crate::model::Interface>)>,
+    /// The interface the query names as its destination (`Query::dst_eni`):
+    /// a forward walk reaches it only by delivery to it, so packets that
+    /// leave the input (on-premises, the internet) are undecided, not
+    /// delivered ([`Walk::leaving_input`]).
+    target: Option<String>,
 }
 
 /// The path so far.
@@ -182,6 +187,7 @@ pub(super) fn forward(
     assumptions: &mut BTreeSet<String>,
 ) -> Vec<Leaf> {
     let mut w = Walk::new(net, Direction::Forward, assumptions);
+    w.target = q.dst_eni.clone();
     if let Start::Interface { eni, also, .. } = &q.start
         && !also.is_empty()
         && let Some((first, _)) = net.interfaces.get_key_value(eni)
@@ -200,6 +206,7 @@ pub(super) fn forward(
 /// routed to this association, are source-NATed by its ENI and enter the VPC.
 pub(super) fn from_association(
     net: &Network,
+    q: &Query,
     ep: &ClientVpnEndpoint,
     assoc: &ClientVpnAssociation,
     flow: Flow,
@@ -207,6 +214,7 @@ pub(super) fn from_association(
     assumptions: &mut BTreeSet<String>,
 ) -> Vec<Leaf> {
     let mut w = Walk::new(net, Direction::Forward, assumptions);
+    w.target = q.dst_eni.clone();
     w.association_entry(ep, assoc, flow, hops);
     w.leaves
 }
@@ -217,6 +225,7 @@ pub(super) fn from_association(
 /// security groups, from a port the endpoint picks.
 pub(super) fn from_va(
     net: &Network,
+    q: &Query,
     ep: &VaEndpoint,
     subnet: &str,
     flow: Flow,
@@ -224,6 +233,7 @@ pub(super) fn from_va(
     assumptions: &mut BTreeSet<String>,
 ) -> Vec<Leaf> {
     let mut w = Walk::new(net, Direction::Forward, assumptions);
+    w.target = q.dst_eni.clone();
     w.va_entry(ep, subnet, flow, hops);
     w.leaves
 }
@@ -250,6 +260,7 @@ impl<'n, 'a> Walk<'n, 'a> {
             assumptions,
             replies_leave: false,
             class: None,
+            target: None,
         }
     }
 
@@ -402,6 +413,31 @@ impl<'n> Walk<'n, '_> {
             flow,
             state: trail.ct,
         });
+    }
+
+    /// Packets of a forward walk leaving the input for `place` (on-premises
+    /// through `component`, the internet): when the query names the
+    /// interface it asks about, whether that network delivers them to it is
+    /// outside the input, so they are undecided (`None` returned); else the
+    /// flow, for the caller to deliver to a host outside the input.
+    fn leaving_input(
+        &mut self,
+        flow: Flow,
+        trail: &Trail,
+        component: &str,
+        place: &str,
+    ) -> Option<Flow> {
+        match (&self.target, self.dir) {
+            (Some(eni), Direction::Forward) => {
+                let reason = format!(
+                    "{} leaves the input for {place}: whether that network delivers it to {eni} is outside the input",
+                    flow.current(Field::Dst).summary(Field::Dst)
+                );
+                self.unknown(flow, trail.clone(), component, reason);
+                None
+            }
+            _ => Some(flow),
+        }
     }
 
     fn drop(&mut self, flow: Flow, trail: Trail, cause: Cause) {

@@ -481,6 +481,14 @@ impl<'n> Walk<'n, '_> {
                 },
             );
         }
+        let Some(flow) = self.leaving_input(
+            flow,
+            &t,
+            &att.id,
+            &format!("the on-premises network through {}", att.id),
+        ) else {
+            return;
+        };
         let mut t = t;
         t.ct.tgw_onprem = Some(att.id.clone());
         self.assume(format!(

@@ -137,6 +137,11 @@ impl<'n> Enc<'n> {
         let f = self.nacl(node.subnet(), Side::Egress, &st.h);
         let vpc = node.vpc();
         self.guard(f, |me| {
+            // Toward a named interface: whether on-premises delivers it
+            // there is not in the input.
+            if me.q.dst_eni.is_some() {
+                return Ok(Out::unknown());
+            }
             let back = me.reply(st);
             me.gateway_entry(id, Entry::Vpc(vpc), back)
         })

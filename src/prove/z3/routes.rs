@@ -237,6 +237,9 @@ impl<'n> Enc<'n> {
     /// Left the input onto the internet.
     pub(super) fn internet_end(&mut self, st: St) -> R {
         match st.dir {
+            // Toward a named interface: whether the network outside
+            // delivers it there is not in the input.
+            Dir::Forward if self.q.dst_eni.is_some() => Ok(Out::unknown()),
             Dir::Forward => {
                 let back = self.reply(st);
                 self.on_internet(back)

@@ -174,6 +174,11 @@ impl<'n> Enc<'n> {
                 if st.dir == Dir::Return {
                     return Ok(Out::fail());
                 }
+                // Toward a named interface: whether on-premises delivers
+                // it there is not in the input.
+                if self.q.dst_eni.is_some() {
+                    return Ok(Out::unknown());
+                }
                 // On-premises answers; the reply enters through `att`.
                 let back = self.reply(st);
                 return self.tgw_table(tgw, att, None, back);

@@ -1578,6 +1578,12 @@ fn round_trip(
     sim.dir = Dir::Return;
     sim.nats_seen.clear();
     sim.tgw_hops = 0;
+    // A query naming its destination interface: packets leaving the input
+    // (internet, on-premises) may or may not be delivered to it there.
+    if q.dst_eni.is_some() && matches!(fwd, End::Internet(_) | End::OnPrem(..) | End::OnPremTgw(..))
+    {
+        return Fate::Unknown;
+    }
     let back = match fwd {
         End::Arrived(id, p) => {
             if q.dst_eni.as_ref().is_some_and(|want| *want != id) {
