@@ -38,6 +38,9 @@ struct Asked<'a> {
     span: (u16, u16),
     ports: hs::IntervalSet,
     target: Target<'a>,
+    /// Nothing on the internet gets to the address on these ports
+    /// (`who::closed_outside`): the walks stop when they reach it.
+    closed: bool,
 }
 
 /// [`reached`] of every destination of `dsts` in `net` (those not in `net`
@@ -161,6 +164,8 @@ fn asked_of<'a>(
                     (Some(a), Some(b)) => (a.lo as u16, b.hi as u16),
                     _ => continue,
                 };
+                let closed = !is_primary
+                    && who::closed_outside(net, d.as_str(), to, protocol, span, Some(&ports));
                 out.push(Asked {
                     protocol,
                     span,
@@ -170,6 +175,7 @@ fn asked_of<'a>(
                         to,
                         primary: is_primary,
                     },
+                    closed,
                 });
             }
         }
@@ -201,7 +207,11 @@ fn place_reach(
     let Some(q) = Query::from_class(net, &members, dst, asked.protocol, asked.span)? else {
         return Ok(Vec::new());
     };
-    let q = q.on_ports(asked.ports.clone()).delivered_to(Some(t.dst));
+    let mut q = q.on_ports(asked.ports.clone()).delivered_to(Some(t.dst));
+    if asked.closed {
+        // Only the packets are read here, never the paths.
+        q = q.closed_outside();
+    }
     let reach = engine::check(net, q).reach();
     let (some, undecided) = (reach.some, reach.undecided);
     if some.is_empty() && undecided.is_empty() {

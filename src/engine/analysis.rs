@@ -132,6 +132,9 @@ pub enum Cause {
         component: String,
     },
     PrivateOnInternet,
+    /// On the internet toward a destination that nothing on the internet
+    /// gets to on these ports (`Query::closed_outside`).
+    ClosedOutside,
     /// Arrived at an interface other than the one the query names.
     OtherInterface {
         reached: String,
@@ -284,7 +287,7 @@ impl Cause {
             }
             ServicePort { service, .. } => (service.clone(), "aws-service"),
             NotADestination { component } => (component.clone(), "nat-gateway"),
-            PrivateOnInternet => ("internet".into(), "internet"),
+            PrivateOnInternet | ClosedOutside => ("internet".into(), "internet"),
             OtherInterface { reached, .. } | ReturnElsewhere { reached } => {
                 (reached.clone(), "network-interface")
             }

@@ -207,6 +207,11 @@ pub struct Query {
     pub superset_sources: bool,
     /// The interface the user named as destination, if any.
     pub dst_eni: Option<String>,
+    /// Nothing gets from the internet to `dst_ip` on the query's ports
+    /// (`who` checked it once: [`Query::from_anywhere_outside`]): packets of
+    /// the forward walk that reach the internet toward it are dropped there
+    /// instead of walked on ([`Query::closed_outside`]).
+    pub closed_outside: bool,
     pub src_ports: (u16, u16),
     /// A class whose members open connections from different ephemeral
     /// ranges (Linux, Windows, not an instance), asked in one walk: each
@@ -575,6 +580,7 @@ impl Query {
             dst_set: None,
             port_set: None,
             superset_sources: false,
+            closed_outside: false,
             dst_eni,
             src_ports: opts.src_ports.unwrap_or(default_ports),
             class_ports: None,
@@ -669,6 +675,41 @@ impl Query {
         self
     }
 
+    /// An internet query walked from every address a packet can carry on
+    /// the internet: every public address, the input's own public IPv4
+    /// addresses (what an internet or NAT gateway translates a source to)
+    /// and every IPv6 address (sources an internet or egress-only gateway
+    /// leaves untranslated). When none of its forward packets is delivered
+    /// or undecided, nothing any walk puts on the internet gets to the
+    /// destination: `who` then stops its walks there
+    /// ([`Query::closed_outside`]).
+    pub fn from_anywhere_outside(mut self, net: &Network) -> Query {
+        if let Start::Internet { sources } = &mut self.start {
+            let own = IntervalSet::from_intervals(
+                net.interfaces
+                    .values()
+                    .flat_map(|i| i.private_ips.iter().filter_map(|p| p.public))
+                    .chain(net.nat_gateways.values().filter_map(|n| n.public_ip))
+                    .chain(net.idle_addresses.keys().copied())
+                    .map(|a| Interval::point(hs::addr(a))),
+            );
+            *sources = super::rules::public_addresses()
+                .union(&hs::all_v6())
+                .union(&own);
+        }
+        self
+    }
+
+    /// The query, its forward packets stopped when they reach the internet
+    /// toward its destination (dropped there, `Cause::ClosedOutside`): for a
+    /// destination [`Query::from_anywhere_outside`] showed closed to every
+    /// packet on the internet, the same answer in shorter walks. (Its
+    /// paths end there: `who` walks again without it what it lists.)
+    pub fn closed_outside(mut self) -> Query {
+        self.closed_outside = true;
+        self
+    }
+
     /// The query's packets from these source addresses.
     pub fn packets_from(&self, src: IntervalSet) -> PacketSet {
         self.packets_with(src, self.src_ports)
@@ -733,6 +774,21 @@ impl Query {
         protocol: Protocol,
         ports: (u16, u16),
     ) -> Result<Option<Query>, EngineError> {
+        let members: Vec<&Interface> = members
+            .iter()
+            .filter_map(|m| net.interfaces.get(m))
+            .collect();
+        Query::from_members(net, &members, dst, protocol, ports)
+    }
+
+    /// [`Query::from_class`] of interfaces already looked up.
+    pub fn from_members(
+        net: &Network,
+        members: &[&Interface],
+        dst: DstSpec,
+        protocol: Protocol,
+        ports: (u16, u16),
+    ) -> Result<Option<Query>, EngineError> {
         let dst_ip = match &dst {
             DstSpec::Ip(ip) => *ip,
             DstSpec::Instance(id) => primary(instance_eni(net, id, false, &mut Vec::new())?, id)?,
@@ -740,8 +796,7 @@ impl Query {
         };
         let found: Vec<(&Interface, IpAddr)> = members
             .iter()
-            .filter_map(|m| net.interfaces.get(m))
-            .filter_map(|i| i.address_like(dst_ip).map(|a| (i, a)))
+            .filter_map(|i| i.address_like(dst_ip).map(|a| (*i, a)))
             .collect();
         let sources: Vec<(String, IpAddr)> =
             found.iter().map(|(i, a)| (i.id.clone(), *a)).collect();

@@ -221,6 +221,12 @@ fn paths(cause: &Cause, src: &str, dst: &str) -> Option<(String, Option<String>)
             ),
             None,
         ),
+        Cause::ClosedOutside => (
+            format!(
+                "nothing on the internet gets to {dst} on these ports (checked once from every address a packet can carry there)"
+            ),
+            None,
+        ),
         Cause::OtherInterface { reached, expected } => (
             format!(
                 "routing delivers {dst} to {reached}, not to {expected} (overlapping address space)"

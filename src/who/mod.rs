@@ -350,12 +350,17 @@ pub fn who_at(net: &Network, ask: &Ask, at: Option<IpAddr>) -> Result<Answer, En
             if !asked.contains(&(protocol, ports)) {
                 asked.push((protocol, ports));
             }
+            let closed = dst_eni
+                .as_deref()
+                .is_some_and(|e| closed_outside(net, e, *ip, protocol, ports, None));
+
             let target = Target {
                 dst,
                 ip: *ip,
                 eni: dst_eni.as_deref(),
                 protocol,
                 ports,
+                closed,
             };
             ask_sources(net, ask, &target, &mut found)?;
         }
@@ -384,6 +389,59 @@ struct Target<'a> {
     eni: Option<&'a str>,
     protocol: Protocol,
     ports: (u16, u16),
+    /// Nothing on the internet gets to `ip` on this service
+    /// ([`closed_outside`]): interfaces' walks stop when they reach it.
+    closed: bool,
+}
+
+/// Whether nothing on the internet gets to interface `eni` at its address
+/// `ip` (a public IPv4 or an IPv6 address of an ordinary interface) on
+/// `protocol` and `ports` (each of `port_set` when given): one walk from
+/// every address a packet can carry on the internet
+/// ([`Query::from_anywhere_outside`]) whose forward packets are all
+/// dropped. Every walk that puts packets on the internet toward `ip` then
+/// shares that fate from there, whatever came before (the walk on from the
+/// internet reads the packet's header only; a transit gateway crossed
+/// before only removes group-reference matches), so `who` stops those
+/// walks there ([`Query::closed_outside`]). `false` when not so, or not
+/// told (a private address, a NAT gateway's interface, whose entry depends
+/// on the connection's translations).
+pub fn closed_outside(
+    net: &Network,
+    eni: &str,
+    ip: IpAddr,
+    protocol: Protocol,
+    ports: (u16, u16),
+    port_set: Option<&IntervalSet>,
+) -> bool {
+    let Some(i) = net.interfaces.get(eni) else {
+        return false;
+    };
+    if i.private_ips.iter().any(|p| p.address == ip)
+        || !i.has_ip(ip) && !i.private_ips.iter().any(|p| p.public == Some(ip))
+        || i.kind == "nat_gateway"
+        || net.nat_gateway_by_interface(eni).is_some()
+    {
+        return false;
+    }
+    let spec = named(QuerySpec {
+        text: String::new(),
+        src: SrcSpec::Internet,
+        dst: DstSpec::Ip(ip),
+        protocol,
+        ports,
+    });
+    let Ok(q) = Query::resolve(net, spec, None) else {
+        return false;
+    };
+    let mut q = q.delivered_to(Some(eni)).from_anywhere_outside(net);
+    if let Some(p) = port_set {
+        q = q.on_ports(p.clone());
+    }
+    engine::check(net, q)
+        .paths
+        .iter()
+        .all(|p| matches!(p.forward.end, engine::End::Dropped(_)))
 }
 
 /// Every source class of `ask` toward one address and service.
@@ -588,34 +646,48 @@ fn class_found(
     let dst_ip = t.ip;
     // The target itself is no source of its own reach (nor is another
     // holder of its address).
-    let members: Vec<String> = class
-        .into_iter()
+    let members: Vec<&crate::model::Interface> = class
+        .iter()
         .filter(|m| Some(m.as_str()) != t.eni)
-        .filter(|m| net.interfaces.get(m).is_some_and(|i| !i.has_ip(dst_ip)))
+        .filter_map(|m| net.interfaces.get(m))
+        .filter(|i| !i.has_ip(dst_ip))
         .collect();
     if members.is_empty() {
         return Ok(None);
     }
-    let Some(q) = Query::from_class(net, &members, t.dst.clone(), t.protocol, t.ports)? else {
+    let Some(q) = Query::from_members(net, &members, t.dst.clone(), t.protocol, t.ports)? else {
         return Ok(None);
     };
     let q = q.delivered_to(t.eni);
-    let a = engine::check(net, q);
-    let reach = a.reach();
+    // Closed from the internet: walked first only up to it; what that
+    // finds is walked again in full for its explanation.
+    let (a, reach) = if t.closed {
+        let a = engine::check(net, q.clone().closed_outside());
+        if nothing(&a.reach()) {
+            return Ok(None);
+        }
+
+        let a = engine::check(net, q);
+        let reach = a.reach();
+        (a, reach)
+    } else {
+        let a = engine::check(net, q);
+        let reach = a.reach();
+        (a, reach)
+    };
     if nothing(&reach) {
         return Ok(None);
     }
     let got = sources_of(&reach.some).union(&sources_of(&reach.undecided));
     let enis: Vec<String> = members
         .iter()
-        .filter_map(|m| net.interfaces.get(m))
         .filter(|i| {
             i.address_like(dst_ip)
                 .is_some_and(|ip| got.contains(hs::addr(ip)))
         })
         .map(|i| i.id.clone())
         .collect();
-    let first = &net.interfaces[&members[0]];
+    let first = members[0];
     let mut groups = first.groups.clone();
     groups.sort();
     let via = via_of(&a.paths);

@@ -583,3 +583,79 @@ fn packets_leaving_for_on_premises_do_not_reach_the_target_at_its_public_address
     let own = engine::check(&net, engine::Query::resolve(&net, spec, None).unwrap());
     assert_eq!(own.verdict, engine::Verdict::Reachable);
 }
+
+/// `who` stops a walk when its packets reach the internet toward an
+/// address nothing on the internet gets to (`who::closed_outside`, checked
+/// once from every address a packet can carry there). eni-t's public IP is
+/// closed on 5432: eni-b1's packets (through a NAT gateway and the
+/// internet) are not listed, eni-b3's, undecided before the internet (a
+/// route to a transit gateway the input lacks), are, and every
+/// interface's own check agrees. Opening the port to the internet opens
+/// the address: no longer closed, and eni-b1 is listed (through the NAT
+/// gateway's public IP).
+#[test]
+fn walks_stop_at_the_internet_toward_an_address_closed_from_there() {
+    let mut net = crate::support::load_model_path(
+        &root().join("tests/data/who/closed-from-the-internet.yaml"),
+    );
+    let public: IpAddr = "198.51.100.10".parse().unwrap();
+    assert!(who::closed_outside(
+        &net,
+        "eni-t",
+        public,
+        Protocol::TCP,
+        (5432, 5432),
+        None
+    ));
+    assert!(!who::closed_outside(
+        &net,
+        "eni-t",
+        "10.0.1.10".parse().unwrap(),
+        Protocol::TCP,
+        (5432, 5432),
+        None
+    ));
+    let ask = Ask {
+        dst: engine::DstSpec::Eni("eni-t".into()),
+        services: vec![(Protocol::TCP, (5432, 5432))],
+        from: From::Interfaces,
+    };
+    let listed = |net: &Network| -> Vec<(String, bool)> {
+        let answer = who::who(net, &ask).unwrap();
+        let mut out: Vec<(String, bool)> = answer
+            .found
+            .iter()
+            .filter(|f| f.dst == public)
+            .flat_map(|f| match &f.source {
+                Source::Interfaces { enis, .. } => enis
+                    .iter()
+                    .map(|e| (e.clone(), f.reach.some.is_empty()))
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    assert_eq!(listed(&net), vec![("eni-b3".to_string(), true)]);
+    who_matches_per_interface(&net, "eni-t", Protocol::TCP, (5432, 5432)).unwrap();
+
+    let sg = net.security_groups.get_mut("sg-t").unwrap();
+    let mut open = sg.ingress[0].clone();
+    open.peer = reach::model::Peer::Cidr("0.0.0.0/0".parse().unwrap());
+    sg.ingress.push(open);
+    let net = net.clone();
+    assert!(!who::closed_outside(
+        &net,
+        "eni-t",
+        public,
+        Protocol::TCP,
+        (5432, 5432),
+        None
+    ));
+    assert_eq!(
+        listed(&net),
+        vec![("eni-b1".to_string(), false), ("eni-b3".to_string(), true)]
+    );
+    who_matches_per_interface(&net, "eni-t", Protocol::TCP, (5432, 5432)).unwrap();
+}

@@ -20,6 +20,16 @@ impl<'n> Walk<'n, '_> {
         }
         let net = self.net;
         let mut rest = flow;
+        if self.dir == Direction::Forward
+            && let Some(closed) = &self.closed_outside
+        {
+            let (hit, miss) = rest.split_field(Field::Dst, closed);
+            rest = miss;
+            self.drop(hit, trail.clone(), Cause::ClosedOutside);
+        }
+        if rest.is_empty() {
+            return;
+        }
         // Allocated Elastic IPs associated with nothing forward nowhere (§5).
         let dsts = rest.current(Field::Dst);
         for (ip, alloc) in net
@@ -70,6 +80,7 @@ impl<'n> Walk<'n, '_> {
         }
         let dsts = rest.current(Field::Dst);
         let publics: Vec<IpAddr> = match dsts.intervals() {
+            [] => Vec::new(),
             [i] if i.lo == i.hi => vec![hs::addr_of(i.lo)],
             _ => self
                 .net

@@ -93,6 +93,9 @@ struct Walk<'n, 'a> {
     /// leave the input (on-premises, the internet) are undecided, not
     /// delivered ([`Walk::leaving_input`]).
     target: Option<String>,
+    /// Forward packets reaching the internet toward these addresses are
+    /// dropped there (`Query::closed_outside`).
+    closed_outside: Option<IntervalSet>,
 }
 
 /// The path so far.
@@ -188,6 +191,9 @@ pub(super) fn forward(
 ) -> Vec<Leaf> {
     let mut w = Walk::new(net, Direction::Forward, assumptions);
     w.target = q.dst_eni.clone();
+    if q.closed_outside {
+        w.closed_outside = Some(point(q.dst_ip));
+    }
     if let Start::Interface { eni, also, .. } = &q.start
         && !also.is_empty()
         && let Some((first, _)) = net.interfaces.get_key_value(eni)
@@ -261,6 +267,7 @@ impl<'n, 'a> Walk<'n, 'a> {
             replies_leave: false,
             class: None,
             target: None,
+            closed_outside: None,
         }
     }
 
