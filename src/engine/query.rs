@@ -696,6 +696,9 @@ impl Query {
             *sources = super::rules::public_addresses()
                 .union(&hs::all_v6())
                 .union(&own);
+            // Only the forward walk is read: replies are not handed back
+            // into the input.
+            self.superset_sources = true;
         }
         self
     }

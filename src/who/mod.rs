@@ -350,9 +350,13 @@ pub fn who_at(net: &Network, ask: &Ask, at: Option<IpAddr>) -> Result<Answer, En
             if !asked.contains(&(protocol, ports)) {
                 asked.push((protocol, ports));
             }
-            let closed = dst_eni
-                .as_deref()
-                .is_some_and(|e| closed_outside(net, e, *ip, protocol, ports, None));
+            // Only interfaces' walks are stopped: not worked out when no
+            // interface is asked.
+            let interfaces = !matches!(ask.from, From::Internet | From::Client);
+            let closed = interfaces
+                && dst_eni
+                    .as_deref()
+                    .is_some_and(|e| closed_outside(net, e, *ip, protocol, ports, None));
 
             let target = Target {
                 dst,

@@ -837,3 +837,41 @@ fn assert_sarif_validates_and_junit_has_a_case_per_assertion() {
     let md = run("markdown");
     assert!(md.contains("no ssh from the internet anywhere"), "{md}");
 }
+
+/// An interface target is asked at its public address as `who` asks it:
+/// only what is delivered to it counts. eni-0's packets for eni-2's public
+/// IP go on-premises through vgw-1, so `must_not_reach` is undecided there
+/// (it was violated: the host on-premises was taken for eni-2), and so is
+/// `only` with nobody allowed.
+#[test]
+fn an_interface_target_at_its_public_address_counts_only_what_it_receives() {
+    let net = crate::support::load_model_path(
+        &root().join("tests/data/differential/differential-000000002026120f.yaml"),
+    );
+    for kind in ["must_not_reach", "only"] {
+        let extra = if kind == "only" {
+            ", allowed: []"
+        } else {
+            ", from: eni-0"
+        };
+        let o = one(
+            &net,
+            &format!("assertions:\n  - {{name: x, kind: {kind}, to: eni-2, ports: 22{extra}}}\n"),
+        );
+        assert_eq!(o.status, Status::Unknown, "{kind}: {}", o.message);
+        assert!(
+            o.findings.iter().all(|f| f.status != Status::Violated),
+            "{kind}: {}",
+            o.message
+        );
+        let f = o
+            .findings
+            .iter()
+            .find(|f| f.flow == "eni-0->eni-2@198.51.100.12:22/tcp")
+            .unwrap_or_else(|| panic!("{kind}: eni-0 at the public IP listed"));
+        assert_eq!(f.status, Status::Unknown, "{kind}");
+        if let Some(a) = &f.analysis {
+            assert_eq!(a.verdict, reach::engine::Verdict::Unknown, "{kind}");
+        }
+    }
+}

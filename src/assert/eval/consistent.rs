@@ -53,6 +53,7 @@ pub(super) fn consistent(net: &Network, cx: &Cx) -> Result<(usize, Vec<Finding>)
                 let Ok(q) = Query::resolve_with(net, spec, &opts) else {
                     continue;
                 };
+                let q = q.delivered_to(t.eni.as_deref());
                 checked += 1;
                 let an = Arc::new(engine::check(net, q));
                 for acc in an.access.iter().filter(|x| &x.endpoint == ep_id) {

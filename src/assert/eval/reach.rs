@@ -53,7 +53,11 @@ pub(super) fn must_reach(net: &Network, cx: &Cx) -> Result<(usize, Vec<Finding>)
                         protocol: proto,
                         ports: svc.ports,
                     });
-                    let mut q = Query::resolve_with(net, spec, &opts).map_err(|e| cx.engine(e))?;
+                    // At an interface's public or IPv6 address, only what
+                    // is delivered to it counts (as `who` asks it).
+                    let mut q = Query::resolve_with(net, spec, &opts)
+                        .map_err(|e| cx.engine(e))?
+                        .delivered_to(t.eni.as_deref());
                     if let (Source::Internet(addrs), Start::Internet { sources }) =
                         (src, &mut q.start)
                     {

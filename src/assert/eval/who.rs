@@ -5,9 +5,9 @@
 use crate::assert::error::AssertError;
 use crate::assert::policy::{Kind, Service};
 use crate::assert::select::{self, Resolved, Target};
-use crate::engine::{QueryOptions, SrcSpec};
+use crate::engine::{DstSpec, EngineError, Query, QueryOptions, SrcSpec};
 use crate::hs::{Field, PacketSet};
-use crate::model::Network;
+use crate::model::{Network, Protocol};
 use crate::who::{self, Ask, From};
 
 use super::context::{Cx, flow_label, protocol_for};
@@ -129,6 +129,29 @@ fn from_of(r: &Resolved) -> Vec<From> {
     }
 }
 
+/// `who` of one target address: an interface at this one of its addresses
+/// (only what is delivered to it counts there, as `reach who` asks it), or
+/// an address no interface holds.
+fn ask_target(
+    net: &Network,
+    t: &Target,
+    protocol: Protocol,
+    ports: (u16, u16),
+    from: From,
+) -> Result<who::Answer, EngineError> {
+    let by_id = t.eni.as_ref().map(|id| DstSpec::Eni(id.clone()));
+    let (dst, at) = match by_id {
+        Some(d) if Query::resolve_destination(net, &d).is_ok() => (d, Some(t.ip)),
+        _ => (t.spec(), None),
+    };
+    let ask = Ask {
+        dst,
+        services: vec![(protocol, ports)],
+        from,
+    };
+    who::who_at(net, &ask, at)
+}
+
 /// `must_not_reach`, `no_exposure` and access analyzer scopes: nothing the
 /// sources send gets there and back, except what `except` lists.
 pub(super) fn forbid(net: &Network, cx: &Cx) -> Result<(usize, Vec<Finding>), AssertError> {
@@ -164,12 +187,7 @@ pub(super) fn forbid(net: &Network, cx: &Cx) -> Result<(usize, Vec<Finding>), As
         for svc in &a.services {
             let proto = protocol_for(svc.protocol, dst_ip);
             for f in &froms {
-                let ask = Ask {
-                    dst: t.spec(),
-                    services: vec![(proto, svc.ports)],
-                    from: f.clone(),
-                };
-                let answer = match who::who(net, &ask) {
+                let answer = match ask_target(net, t, proto, svc.ports, f.clone()) {
                     Ok(x) => x,
                     // A source of another address family than the target.
                     Err(_) if matches!(f, From::Source(_)) => continue,
@@ -245,12 +263,8 @@ pub(super) fn only(net: &Network, cx: &Cx) -> Result<(usize, Vec<Finding>), Asse
         let dst_ip = t.ip;
         for svc in &a.services {
             let proto = protocol_for(svc.protocol, dst_ip);
-            let ask = Ask {
-                dst: t.spec(),
-                services: vec![(proto, svc.ports)],
-                from: From::All,
-            };
-            let answer = who::who(net, &ask).map_err(|e| cx.engine(e))?;
+            let answer =
+                ask_target(net, t, proto, svc.ports, From::All).map_err(|e| cx.engine(e))?;
             checked += 1;
             for found in answer.found.iter().filter(|f| f.dst == dst_ip) {
                 let ok = allowed.source_addresses(net, &found.source, &found.analysis.query.users);

@@ -89,7 +89,9 @@ pub(super) fn witness_check(
         opts.src_ports = Some((w.src_port, w.src_port));
     }
     let spec = named(spec);
-    let q = Query::resolve_with(net, spec, &opts).ok()?;
+    let q = Query::resolve_with(net, spec, &opts)
+        .ok()?
+        .delivered_to(target.eni.as_deref());
     Some(Arc::new(engine::check(net, q)))
 }
 

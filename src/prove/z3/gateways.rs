@@ -128,7 +128,10 @@ impl<'n> Enc<'n> {
             // the host (aws-semantics.md §5).
             return Ok(Out::fail());
         }
-        if let Node::Nat(n) = node {
+        let named = self.q.dst_eni.is_some();
+        if let Node::Nat(n) = node
+            && !named
+        {
             return Ok(self.unsupported(format!(
                 "NAT gateway `{}` sending through virtual private gateway `{id}` (its replies would need the NAT translation undone on entry)",
                 n.id
@@ -138,8 +141,9 @@ impl<'n> Enc<'n> {
         let vpc = node.vpc();
         self.guard(f, |me| {
             // Toward a named interface: whether on-premises delivers it
-            // there is not in the input.
-            if me.q.dst_eni.is_some() {
+            // there is not in the input (no reply walked: a NAT gateway's
+            // is not needed either).
+            if named {
                 return Ok(Out::unknown());
             }
             let back = me.reply(st);
