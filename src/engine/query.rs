@@ -685,17 +685,8 @@ impl Query {
     /// ([`Query::closed_outside`]).
     pub fn from_anywhere_outside(mut self, net: &Network) -> Query {
         if let Start::Internet { sources } = &mut self.start {
-            let own = IntervalSet::from_intervals(
-                net.interfaces
-                    .values()
-                    .flat_map(|i| i.private_ips.iter().filter_map(|p| p.public))
-                    .chain(net.nat_gateways.values().filter_map(|n| n.public_ip))
-                    .chain(net.idle_addresses.keys().copied())
-                    .map(|a| Interval::point(hs::addr(a))),
-            );
-            *sources = super::rules::public_addresses()
-                .union(&hs::all_v6())
-                .union(&own);
+            let own = IntervalSet::from_intervals(rules::own_public_ips(net));
+            *sources = rules::public_addresses().union(&hs::all_v6()).union(&own);
             // Only the forward walk is read: replies are not handed back
             // into the input.
             self.superset_sources = true;

@@ -427,16 +427,20 @@ pub fn internet_sources(net: &Network) -> IntervalSet {
     }
 }
 
-fn internet_of(net: &Network) -> IntervalSet {
-    let own = net
-        .interfaces
+/// The input's own public IPv4 addresses: interfaces' public and Elastic
+/// IPs, NAT gateways' and idle Elastic IPs.
+pub(super) fn own_public_ips(net: &Network) -> impl Iterator<Item = Interval> + '_ {
+    net.interfaces
         .values()
         .flat_map(|i| i.private_ips.iter().filter_map(|p| p.public))
         .chain(net.nat_gateways.values().filter_map(|n| n.public_ip))
         .chain(net.idle_addresses.keys().copied())
-        .map(|a| Interval::point(hs::addr(a)));
+        .map(|a| Interval::point(hs::addr(a)))
+}
+
+fn internet_of(net: &Network) -> IntervalSet {
     let own = IntervalSet::from_intervals(
-        own.chain(net.interfaces.values().flat_map(interface_intervals)),
+        own_public_ips(net).chain(net.interfaces.values().flat_map(interface_intervals)),
     )
     .union(&input_cidrs(net));
     public_addresses().difference(&own)

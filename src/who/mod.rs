@@ -665,20 +665,11 @@ fn class_found(
     let q = q.delivered_to(t.eni);
     // Closed from the internet: walked first only up to it; what that
     // finds is walked again in full for its explanation.
-    let (a, reach) = if t.closed {
-        let a = engine::check(net, q.clone().closed_outside());
-        if nothing(&a.reach()) {
-            return Ok(None);
-        }
-
-        let a = engine::check(net, q);
-        let reach = a.reach();
-        (a, reach)
-    } else {
-        let a = engine::check(net, q);
-        let reach = a.reach();
-        (a, reach)
-    };
+    if t.closed && nothing(&engine::check(net, q.clone().closed_outside()).reach()) {
+        return Ok(None);
+    }
+    let a = engine::check(net, q);
+    let reach = a.reach();
     if nothing(&reach) {
         return Ok(None);
     }

@@ -30,18 +30,7 @@ fn load(dir: &Path) -> Network {
 
 /// A copy of the snapshot with `file` changed by `edit`.
 fn variant(file: &str, edit: impl Fn(&mut serde_json::Value)) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    for e in std::fs::read_dir(root().join(SNAP)).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "json") {
-            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
-        }
-    }
-    let f = dir.path().join(file);
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
-    edit(&mut v);
-    std::fs::write(&f, v.to_string()).unwrap();
+    let dir = crate::support::snapshot_variant(SNAP, file, edit);
     let p = dir.path().to_path_buf();
     (dir, p)
 }

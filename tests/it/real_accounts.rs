@@ -6,7 +6,7 @@ use reach::render::Report;
 
 use super::bad_input::assert_error;
 use super::cli::reach;
-use super::support::{all_hops, check, load_snapshot, root};
+use super::support::{all_hops, check, load_snapshot, root, snapshot_variant};
 
 const SNAP: &str = "tests/data/real-account";
 
@@ -341,20 +341,11 @@ fn an_aws_managed_prefix_list_never_captures_vpc_addresses() {
 // Issue 10, item 9: the IPv6 default network ACL rule is `*` (32768 in the API).
 #[test]
 fn the_ipv6_default_nacl_rule_is_32768() {
-    let dir = tempfile::tempdir().unwrap();
-    for e in std::fs::read_dir(root().join(SNAP)).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "json") {
-            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
-        }
-    }
-    let f = dir.path().join("network-acls.json");
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
-    // No IPv6 allow rule (101) left in the first ACL.
-    let entries = v["NetworkAcls"][0]["Entries"].as_array_mut().unwrap();
-    entries.retain(|e| e["RuleNumber"] != 101);
-    std::fs::write(&f, v.to_string()).unwrap();
+    let dir = snapshot_variant(SNAP, "network-acls.json", |v| {
+        // No IPv6 allow rule (101) left in the first ACL.
+        let entries = v["NetworkAcls"][0]["Entries"].as_array_mut().unwrap();
+        entries.retain(|e| e["RuleNumber"] != 101);
+    });
     let r = check(
         &load_snapshot(dir.path()),
         "internet->[2600:1f18:4a3:6a01::10]:443",
@@ -380,32 +371,23 @@ fn the_ipv6_default_nacl_rule_is_32768() {
 /// them, as the assumption says.
 #[test]
 fn a_named_interface_behind_an_on_premises_route_is_unknown_not_reachable() {
-    let dir = tempfile::tempdir().unwrap();
-    for e in std::fs::read_dir(root().join(SNAP)).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "json") {
-            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
-        }
-    }
-    let f = dir.path().join("route-tables.json");
-    let mut v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
-    let table = v["RouteTables"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|t| t["RouteTableId"] == "rtb-0pub000000000000a2")
-        .expect("the public route table");
-    table["Routes"]
-        .as_array_mut()
-        .unwrap()
-        .push(serde_json::json!({
-            "GatewayId": "vgw-0e0e0e0e0e0e0e0e1",
-            "Origin": "EnableVgwRoutePropagation",
-            "State": "active",
-            "DestinationCidrBlock": "10.1.0.0/16"
-        }));
-    std::fs::write(&f, v.to_string()).unwrap();
+    let dir = snapshot_variant(SNAP, "route-tables.json", |v| {
+        let table = v["RouteTables"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|t| t["RouteTableId"] == "rtb-0pub000000000000a2")
+            .expect("the public route table");
+        table["Routes"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "GatewayId": "vgw-0e0e0e0e0e0e0e0e1",
+                "Origin": "EnableVgwRoutePropagation",
+                "State": "active",
+                "DestinationCidrBlock": "10.1.0.0/16"
+            }));
+    });
     let net = load_snapshot(dir.path());
 
     let named = check(&net, "eni-0web0000000000001->eni-0egr0000000000009:443");

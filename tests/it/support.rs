@@ -31,6 +31,29 @@ pub fn load_snapshot(dir: &std::path::Path) -> Network {
     l.finish().expect("snapshot lowers")
 }
 
+/// A copy of the AWS CLI JSON snapshot `snap` (relative to the checkout)
+/// with `file` changed by `edit`, in a temporary folder that lives as long
+/// as the returned guard.
+pub fn snapshot_variant(
+    snap: &str,
+    file: &str,
+    edit: impl Fn(&mut serde_json::Value),
+) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join(snap)).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "json") {
+            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let f = dir.path().join(file);
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+    edit(&mut v);
+    std::fs::write(&f, v.to_string()).unwrap();
+    dir
+}
+
 pub fn load_model(name: &str) -> Network {
     load_model_path(&root().join("models").join(name))
 }

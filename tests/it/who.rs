@@ -29,6 +29,20 @@ fn restricted(r: &Reach, ip: IpAddr) -> Reach {
 }
 
 /// The interfaces `who` found reaching (every class's members), sorted.
+/// The class `answer` lists with interface `eni` toward address `at`.
+#[track_caller]
+fn found_at<'a>(answer: &'a who::Answer, eni: &str, at: &str) -> &'a who::Found {
+    let at: IpAddr = at.parse().unwrap();
+    answer
+        .found
+        .iter()
+        .find(|f| {
+            f.dst == at
+                && matches!(&f.source, Source::Interfaces { enis, .. } if enis.iter().any(|e| e == eni))
+        })
+        .unwrap_or_else(|| panic!("{eni} listed toward {at}"))
+}
+
 fn interfaces_found(answer: &who::Answer) -> Vec<String> {
     let mut out: Vec<String> = answer
         .found
@@ -443,15 +457,7 @@ fn packets_unknown_before_the_target_are_listed_whatever_its_groups_admit() {
         from: From::Interfaces,
     };
     let answer = who::who(&net, &ask).unwrap();
-    let public: IpAddr = "198.51.100.13".parse().unwrap();
-    let f = answer
-        .found
-        .iter()
-        .find(|f| {
-            f.dst == public
-                && matches!(&f.source, Source::Interfaces { enis, .. } if enis.contains(&"eni-0".to_string()))
-        })
-        .expect("eni-0 listed toward the public IP");
+    let f = found_at(&answer, "eni-0", "198.51.100.13");
     assert!(f.reach.some.is_empty() && !f.reach.undecided.is_empty());
     who_matches_per_interface(&net, "eni-3", Protocol::UDP, (53, 53)).unwrap();
 }
@@ -555,15 +561,7 @@ fn packets_leaving_for_on_premises_do_not_reach_the_target_at_its_public_address
         from: From::Interfaces,
     };
     let answer = who::who(&net, &ask).unwrap();
-    let public: IpAddr = "198.51.100.12".parse().unwrap();
-    let f = answer
-        .found
-        .iter()
-        .find(|f| {
-            f.dst == public
-                && matches!(&f.source, Source::Interfaces { enis, .. } if enis.contains(&"eni-0".to_string()))
-        })
-        .expect("eni-0 listed toward the public IP");
+    let f = found_at(&answer, "eni-0", "198.51.100.12");
     assert!(
         f.reach.some.is_empty() && !f.reach.undecided.is_empty(),
         "some {:?} undecided {:?}",

@@ -189,11 +189,7 @@ pub(super) fn forward(
     flow: Flow,
     assumptions: &mut BTreeSet<String>,
 ) -> Vec<Leaf> {
-    let mut w = Walk::new(net, Direction::Forward, assumptions);
-    w.target = q.dst_eni.clone();
-    if q.closed_outside {
-        w.closed_outside = Some(point(q.dst_ip));
-    }
+    let mut w = Walk::forward_for(net, q, assumptions);
     if let Start::Interface { eni, also, .. } = &q.start
         && !also.is_empty()
         && let Some((first, _)) = net.interfaces.get_key_value(eni)
@@ -219,8 +215,7 @@ pub(super) fn from_association(
     hops: Vec<Hop>,
     assumptions: &mut BTreeSet<String>,
 ) -> Vec<Leaf> {
-    let mut w = Walk::new(net, Direction::Forward, assumptions);
-    w.target = q.dst_eni.clone();
+    let mut w = Walk::forward_for(net, q, assumptions);
     w.association_entry(ep, assoc, flow, hops);
     w.leaves
 }
@@ -238,8 +233,7 @@ pub(super) fn from_va(
     hops: Vec<Hop>,
     assumptions: &mut BTreeSet<String>,
 ) -> Vec<Leaf> {
-    let mut w = Walk::new(net, Direction::Forward, assumptions);
-    w.target = q.dst_eni.clone();
+    let mut w = Walk::forward_for(net, q, assumptions);
     w.va_entry(ep, subnet, flow, hops);
     w.leaves
 }
@@ -269,6 +263,15 @@ impl<'n, 'a> Walk<'n, 'a> {
             target: None,
             closed_outside: None,
         }
+    }
+
+    /// A forward walk of query `q`: toward its named interface, stopped at
+    /// the internet when it is closed from there.
+    fn forward_for(net: &'n Network, q: &Query, assumptions: &'a mut BTreeSet<String>) -> Self {
+        let mut w = Walk::new(net, Direction::Forward, assumptions);
+        w.target = q.dst_eni.clone();
+        w.closed_outside = q.closed_outside.then(|| point(q.dst_ip));
+        w
     }
 
     fn assume(&mut self, text: String) {
