@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -18,7 +19,9 @@ use crate::hs::{self, Field};
 use crate::model::{Network, Protocol};
 use crate::who::{self, From, Source};
 
-use super::reached::{Reached, merge, point, proto_number, reached};
+use super::compare::ChangeIndex;
+use super::reached::{Entry, Reached, merge, point, proto_number, reached};
+use super::trace::Trace;
 
 /// One address of a destination.
 struct Target<'a> {
@@ -41,14 +44,23 @@ struct Asked<'a> {
     /// Nothing on the internet gets to the address on these ports
     /// (`who::closed_outside`): the walks stop when they reach it.
     closed: bool,
+    /// The ports are one service asked (a member's own walks ask each
+    /// service apart: with several, its hops name rules of each only where
+    /// its packets on that service met them).
+    one_service: bool,
 }
 
 /// [`reached`] of every destination of `dsts` in `net` (those not in `net`
 /// are left out): from every source (`these` = `None`, `From::All`), or
 /// from interfaces by ID, each destination `d` from those of `these[d]`
 /// (`From::These`), and from the internet too where `these[d]` says so.
+/// Interfaces' entries keep what their subnet's walk met at the resources
+/// of `relevant` (the changed ones), as `side` ("before", "after") saw it
+/// ([`Trace`]).
 pub(super) fn reached_many(
     net: &Network,
+    side: &str,
+    relevant: &ChangeIndex,
     dsts: &[&String],
     services: &[(Protocol, (u16, u16))],
     these: Option<&BTreeMap<&String, (Vec<String>, bool)>>,
@@ -104,14 +116,14 @@ pub(super) fn reached_many(
         .collect();
     let shares: Vec<Result<Vec<(String, Reached)>, EngineError>> = jobs
         .par_iter()
-        .map(|(class, asked)| place_reach(net, class, asked))
+        .map(|(class, asked)| place_reach(net, side, relevant, class, asked))
         .collect();
     for s in shares {
         for (d, r) in s? {
             let keep = these.and_then(|t| t.get(&d)).map(|x| &x.0);
             let into = out.entry(d).or_default();
             for (k, v) in r {
-                let Source::Interfaces { enis, .. } = &v.3 else {
+                let Source::Interfaces { enis, .. } = &v.source else {
                     continue;
                 };
                 if keep.is_some_and(|ids| !enis.iter().all(|e| ids.contains(e))) {
@@ -148,18 +160,21 @@ fn asked_of<'a>(
         for (to, is_primary) in addresses {
             // The ports of one protocol asked together (the answers are
             // merged per protocol anyway: [`merge`]).
-            let mut by: Vec<(Protocol, hs::IntervalSet)> = Vec::new();
+            let mut by: Vec<(Protocol, hs::IntervalSet, usize)> = Vec::new();
             for (protocol, (lo, hi)) in who::services_toward(services, to) {
                 let range = hs::IntervalSet::from_interval(hs::Interval {
                     lo: u128::from(lo),
                     hi: u128::from(hi),
                 });
-                match by.iter_mut().find(|(p, _)| *p == protocol) {
-                    Some((_, ports)) => *ports = ports.union(&range),
-                    None => by.push((protocol, range)),
+                match by.iter_mut().find(|(p, ..)| *p == protocol) {
+                    Some((_, ports, n)) => {
+                        *ports = ports.union(&range);
+                        *n += 1;
+                    }
+                    None => by.push((protocol, range, 1)),
                 }
             }
-            for (protocol, ports) in by {
+            for (protocol, ports, n) in by {
                 let span = match (ports.intervals().first(), ports.intervals().last()) {
                     (Some(a), Some(b)) => (a.lo as u16, b.hi as u16),
                     _ => continue,
@@ -176,6 +191,7 @@ fn asked_of<'a>(
                         primary: is_primary,
                     },
                     closed,
+                    one_service: n == 1,
                 });
             }
         }
@@ -184,9 +200,12 @@ fn asked_of<'a>(
 }
 
 /// What one place's interfaces get to the target of `asked` (as `who`
-/// asks it: at each address, only what is delivered to the target counts).
+/// asks it: at each address, only what is delivered to the target counts),
+/// each with what the walk met at the resources of `relevant`.
 fn place_reach(
     net: &Network,
+    side: &str,
+    relevant: &ChangeIndex,
     class: &[String],
     asked: &Asked,
 ) -> Result<Vec<(String, Reached)>, EngineError> {
@@ -207,16 +226,25 @@ fn place_reach(
     let Some(q) = Query::from_class(net, &members, dst, asked.protocol, asked.span)? else {
         return Ok(Vec::new());
     };
-    let mut q = q.on_ports(asked.ports.clone()).delivered_to(Some(t.dst));
+    let mut q = q
+        .on_ports(asked.ports.clone())
+        .delivered_to(Some(t.dst))
+        .trace_sources();
     if asked.closed {
         // Only the packets are read here, never the paths.
         q = q.closed_outside();
     }
-    let reach = engine::check(net, q).reach();
+    let analysis = engine::check(net, q);
+    let reach = analysis.reach();
     let (some, undecided) = (reach.some, reach.undecided);
     if some.is_empty() && undecided.is_empty() {
         return Ok(Vec::new());
     }
+    // A walk stopped at the internet does not say where its packets stop
+    // after it, and one of several services does not say which rule met
+    // which: the members' own walks explain them.
+    let trace = (!asked.closed && asked.one_service)
+        .then(|| Arc::new(Trace::of(side, &analysis, relevant)));
     let p = proto_number(asked.protocol);
     let got = some
         .project(Field::Src)
@@ -237,19 +265,19 @@ fn place_reach(
         let src = point(ip);
         out.insert(
             (format!("eni {e} to {}", t.to), p),
-            (
-                t.to,
-                some.restrict(Field::Src, &src),
-                undecided.restrict(Field::Src, &src),
-                Source::Interfaces {
+            Entry {
+                to: t.to,
+                some: some.restrict(Field::Src, &src),
+                undecided: undecided.restrict(Field::Src, &src),
+                source: Source::Interfaces {
                     vpc: i.vpc.clone(),
                     subnet: i.subnet.clone(),
                     groups,
                     enis: vec![e.clone()],
                 },
-                // Explained by the member's own walk, if it changed.
-                Vec::new(),
-            ),
+                answers: Vec::new(),
+                trace: trace.clone(),
+            },
         );
     }
     Ok(vec![(t.dst.to_string(), out)])

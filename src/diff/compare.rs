@@ -5,14 +5,15 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::engine::{Analysis, End, Path};
-use crate::hs::PacketSet;
+use crate::engine::Analysis;
+use crate::hs::{IntervalSet, PacketSet};
 use crate::model::{Network, Protocol};
 use crate::who::{From, Source};
 
 use super::answer::{Because, Direction, FlowChange, Presence};
 use super::changes::Change;
-use super::reached::{Reached, proto_number, reached_at};
+use super::reached::{Entry, Reached, point, proto_number, reached_at};
+use super::trace::{Met, Trace, met};
 
 /// The answers of one interface's own walks to `dst` at its address `to`
 /// for `key` (none when either is not in `net`).
@@ -53,63 +54,8 @@ fn own_answer(
         Some(to),
     )
     .ok()
-    .and_then(|r| r.get(key).map(|v| v.4.clone()))
+    .and_then(|r| r.get(key).map(|v| v.answers.clone()))
     .unwrap_or_default()
-}
-
-/// The paths of `a` that carry any of `packets`.
-fn carrying<'a>(a: &'a Analysis, packets: &'a PacketSet) -> impl Iterator<Item = &'a Path> {
-    a.paths.iter().filter(move |p| {
-        p.forward.flow.some.overlaps(packets)
-            || p.back
-                .as_ref()
-                .is_some_and(|b| b.flow.some.overlaps(packets))
-    })
-}
-
-/// A hop the changed packets met: (component, line, rule text, allowed?).
-type Met = (String, String, String, bool);
-
-/// The hops `packets` met in `a` (`side`: "before" or "after").
-fn met(side: &str, a: &Analysis, packets: &PacketSet) -> Vec<Met> {
-    let mut out = Vec::new();
-    for p in carrying(a, packets) {
-        for leaf in std::iter::once(&p.forward).chain(p.back.as_ref()) {
-            for h in &leaf.hops {
-                // Replies of tracked connections say nothing about a change.
-                if h.action == "allow-stateful" {
-                    continue;
-                }
-                out.push((
-                    h.component.clone(),
-                    format!(
-                        "{side} ({}): {} {} {}",
-                        leaf.direction.name(),
-                        h.component,
-                        h.action,
-                        h.rule
-                    ),
-                    h.rule.clone(),
-                    h.action != "deny",
-                ));
-            }
-            // Where the packets became unknown: the component that could
-            // not decide (a group whose rule names what the input lacks)
-            // may be a changed one, with no hop before it.
-            if let End::Unknown { component, reason } = &leaf.end {
-                out.push((
-                    component.clone(),
-                    format!(
-                        "{side} ({}): {component} unknown: {reason}",
-                        leaf.direction.name()
-                    ),
-                    reason.clone(),
-                    false,
-                ));
-            }
-        }
-    }
-    out
 }
 
 /// Whether a hop's rule text names the rule `label` (`sgr-…`, `inbound rule 100`).
@@ -123,6 +69,28 @@ fn label_in(rule: &str, label: &str) -> bool {
             // `inbound rule 10` must not match `inbound rule 100`.
             let next = rule[at + label.len()..].chars().next();
             !next.is_some_and(|c| c.is_ascii_alphanumeric())
+        }
+    }
+}
+
+/// How one side explains a flow that changed.
+enum Explain<'t> {
+    /// The answers of walks from the flow's source alone (none: it reached
+    /// nothing on this side).
+    Answers(Vec<Arc<Analysis>>),
+    /// What a walk from the source's whole subnet met, read for the
+    /// source's address alone.
+    Trace(&'t Trace, IntervalSet),
+}
+
+impl Explain<'_> {
+    /// The hops `packets` met (`side`: "before" or "after").
+    fn met(&self, side: &str, packets: &PacketSet) -> Vec<Met> {
+        match self {
+            Explain::Answers(answers) => {
+                answers.iter().flat_map(|a| met(side, a, packets)).collect()
+            }
+            Explain::Trace(t, src) => t.met(src, packets),
         }
     }
 }
@@ -149,6 +117,9 @@ pub(super) struct Sides<'n> {
     /// The answers are the fast way's (`bulk`): interfaces' have no
     /// explanation of their own.
     pub(super) bulk: bool,
+    /// Such a flow may be explained from its subnet's walk ([`Trace`]);
+    /// otherwise by its own walks.
+    pub(super) traces: bool,
 }
 
 impl Sides<'_> {
@@ -158,21 +129,14 @@ impl Sides<'_> {
     /// lost, what let them through before and where they stop after.
     fn because(
         &self,
-        before: &[Arc<Analysis>],
-        after: &[Arc<Analysis>],
+        before: &Explain,
+        after: &Explain,
         packets: &PacketSet,
         direction: Direction,
         ids: &[&str],
         groups: &[BTreeSet<&str>],
     ) -> Vec<Because> {
-        let mb: Vec<Met> = before
-            .iter()
-            .flat_map(|a| met("before", a, packets))
-            .collect();
-        let ma: Vec<Met> = after
-            .iter()
-            .flat_map(|a| met("after", a, packets))
-            .collect();
+        let (mb, ma) = (before.met("before", packets), after.met("after", packets));
         // Packets left undecided at an interface's security groups are left so
         // by all of its groups together (the leaf names the first): each group
         // of the flow's interfaces that carry it is met there too.
@@ -259,6 +223,38 @@ impl Sides<'_> {
         out
     }
 
+    /// How `net`'s side explains the flow of `key` to `dst` that changed,
+    /// read off a walk from a whole subnet (`bulk`; `e`: this side's entry):
+    /// by what that walk met, read for the flow's interface alone, or by its
+    /// own walks where the walk cannot tell its packets apart.
+    fn explain<'e>(
+        &self,
+        net: &Network,
+        e: Option<&'e Entry>,
+        dst: &str,
+        here: &[(Protocol, (u16, u16))],
+        key: &(String, u8),
+    ) -> Explain<'e> {
+        // Reached nothing here: its own walk finds nothing either.
+        let Some(e) = e else {
+            return Explain::Answers(Vec::new());
+        };
+        let Source::Interfaces { enis, .. } = &e.source else {
+            return Explain::Answers(e.answers.clone());
+        };
+        let src = net
+            .interfaces
+            .get(&enis[0])
+            .and_then(|i| i.address_like(e.to))
+            .map(point);
+        if let (Some(t), Some(src), true) = (&e.trace, src, self.traces)
+            && t.explains(&src)
+        {
+            return Explain::Trace(t, src);
+        }
+        Explain::Answers(own_answer(net, dst, e.to, &enis[0], here, key))
+    }
+
     /// The flow changes of one destination, from what reached it before
     /// (`rb`) and after (`ra`).
     pub(super) fn compare(
@@ -275,44 +271,37 @@ impl Sides<'_> {
             (None, Some(_)) => Presence::Added,
             _ => Presence::Removed,
         };
-        let Some(dst_ip) = a.or(b).and_then(|i| i.primary_ip()) else {
+        if a.or(b).and_then(|i| i.primary_ip()).is_none() {
             return Vec::new();
-        };
+        }
         let mut flows = Vec::new();
         let keys: BTreeSet<&(String, u8)> = rb.keys().chain(ra.keys()).collect();
         for key in keys {
-            // One side's entry for `key`: packets reached and undecided,
-            // the source, the answers, the address (empty when absent).
-            let side = |r: &'_ Reached| match r.get(key) {
-                Some((to, s, u, src, an)) => (
-                    s.clone(),
-                    u.clone(),
-                    Some(src.clone()),
-                    an.clone(),
-                    Some(*to),
-                ),
-                None => (
-                    PacketSet::empty(),
-                    PacketSet::empty(),
-                    None,
-                    Vec::new(),
-                    None,
-                ),
+            let (eb, ea) = (rb.get(key), ra.get(key));
+            let packets = |e: Option<&Entry>| match e {
+                Some(e) => (e.some.clone(), e.undecided.clone()),
+                None => (PacketSet::empty(), PacketSet::empty()),
             };
-            let (bs, bu, bsrc, ban, bto) = side(&rb);
-            let (as_, au, asrc, aan, ato) = side(&ra);
-            let to = ato.or(bto).unwrap_or(dst_ip);
-            let source = asrc.or(bsrc).expect("a side has the key");
+            let ((bs, bu), (as_, au)) = (packets(eb), packets(ea));
+            let Some(any) = ea.or(eb) else {
+                continue;
+            };
+            let to = any.to;
+            let source = any.source.clone();
             let protocol = Protocol::Number(key.1);
-            // Read off a walk from a whole subnet, whose explanation names
-            // every member's groups: the class's own walk explains a change.
+            // Read off a walk from a whole subnet: explained by what that
+            // walk met, read for this source alone, or by its own walks.
             let changed = !as_.same_as(&bs) || !au.difference(&bu).is_empty();
-            let (ban, aan) = match &source {
-                Source::Interfaces { enis, .. } if bulk && changed => (
-                    own_answer(before, dst, to, &enis[0], here, key),
-                    own_answer(after, dst, to, &enis[0], here, key),
-                ),
-                _ => (ban, aan),
+            let (ban, aan) = if bulk && changed {
+                (
+                    self.explain(before, eb, dst, here, key),
+                    self.explain(after, ea, dst, here, key),
+                )
+            } else {
+                let answers = |e: Option<&Entry>| {
+                    Explain::Answers(e.map(|e| e.answers.clone()).unwrap_or_default())
+                };
+                (answers(eb), answers(ea))
             };
             let mut src_ids: Vec<&str> = vec![dst.as_str()];
             if let Source::Interfaces { enis, subnet, .. } = &source {

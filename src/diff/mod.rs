@@ -13,6 +13,7 @@ mod changes;
 mod compare;
 mod reached;
 mod resources;
+mod trace;
 
 pub use answer::{Because, Diff, Direction, FlowChange, Presence};
 pub use changes::{Change, Detail, Kind};
@@ -563,6 +564,27 @@ pub fn diff_services(
     services: &[(Protocol, (u16, u16))],
     only: Option<&BTreeSet<String>>,
 ) -> Result<Diff, EngineError> {
+    compute(before, after, skip, services, only, true)
+}
+
+/// [`diff`], each changed flow of an interface explained by walks from that
+/// interface alone, never read off its subnet's walk: the explanations the
+/// fast way must equal (tests compare them).
+#[doc(hidden)]
+pub fn diff_explained_alone(before: &Network, after: &Network) -> Result<Diff, EngineError> {
+    compute(before, after, true, &[], None, false)
+}
+
+/// [`diff_services`]; `traces`: a changed flow of an interface may be
+/// explained from its subnet's walk (`trace`).
+fn compute(
+    before: &Network,
+    after: &Network,
+    skip: bool,
+    services: &[(Protocol, (u16, u16))],
+    only: Option<&BTreeSet<String>>,
+    traces: bool,
+) -> Result<Diff, EngineError> {
     let changes = changes(before, after);
     let dsts: BTreeSet<&String> = before
         .interfaces
@@ -654,8 +676,8 @@ pub fn diff_services(
                 })
                 .collect();
             let these = (!*all).then_some(&these);
-            let mut rb = bulk::reached_many(before, &ds, here, these)?;
-            let mut ra = bulk::reached_many(after, &ds, here, these)?;
+            let mut rb = bulk::reached_many(before, "before", &index, &ds, here, these)?;
+            let mut ra = bulk::reached_many(after, "after", &index, &ds, here, these)?;
             // Compared in parallel: a changed flow is explained by its
             // source's own walks (`compare`), many of them when much changed.
             let sides: Vec<(usize, &String, Reached, Reached)> = chunk
@@ -676,6 +698,7 @@ pub fn diff_services(
                 changes: &changes,
                 index: &index,
                 bulk: true,
+                traces,
             };
             let compared: Vec<(usize, Vec<FlowChange>)> = sides
                 .into_par_iter()
@@ -705,6 +728,7 @@ pub fn diff_services(
             changes: &changes,
             index: &index,
             bulk: false,
+            traces,
         };
         flows[n] = side.compare(dst, here, rb, ra);
     }

@@ -10,6 +10,8 @@ use crate::hs::{self, Field, Interval, IntervalSet, PacketSet};
 use crate::model::{Network, Protocol};
 use crate::who::{self, Ask, Found, From, Source};
 
+use super::trace::Trace;
+
 pub(super) fn point(ip: IpAddr) -> IntervalSet {
     IntervalSet::from_interval(Interval::point(hs::addr(ip)))
 }
@@ -20,23 +22,38 @@ pub(super) fn point(ip: IpAddr) -> IntervalSet {
 /// Protocols and ports (ICMP types) asked.
 pub(super) type Services = Vec<(Protocol, (u16, u16))>;
 
-pub(super) type Reached =
-    BTreeMap<(String, u8), (IpAddr, PacketSet, PacketSet, Source, Vec<Arc<Analysis>>)>;
+pub(super) type Reached = BTreeMap<(String, u8), Entry>;
+
+/// What reaches a destination from one source on one protocol.
+pub(super) struct Entry {
+    /// The destination's address asked.
+    pub(super) to: IpAddr,
+    /// The packets that get there and back for some network choice.
+    pub(super) some: PacketSet,
+    pub(super) undecided: PacketSet,
+    pub(super) source: Source,
+    /// The answers they were read from (walks of the source's own; none
+    /// from a walk of its whole subnet: `bulk`).
+    pub(super) answers: Vec<Arc<Analysis>>,
+    /// From a walk of the source's whole subnet (`bulk`): what it met at
+    /// the changed resources, to explain a change without walking again;
+    /// `None` when that walk cannot (it stopped at the internet,
+    /// `Query::closed_outside`): the source's own walks explain it.
+    pub(super) trace: Option<Arc<Trace>>,
+}
 
 /// Adds `v` to `out`: a key asked on several port ranges of one protocol
 /// (`diff` narrowed to the ports a change touches, `synth`'s services) holds
 /// the union of their packets and every answer (one would overwrite the
 /// other's packets otherwise).
-pub(super) fn merge(
-    out: &mut Reached,
-    key: (String, u8),
-    v: (IpAddr, PacketSet, PacketSet, Source, Vec<Arc<Analysis>>),
-) {
+pub(super) fn merge(out: &mut Reached, key: (String, u8), v: Entry) {
     match out.get_mut(&key) {
         Some(have) => {
-            have.1 = have.1.union(&v.1);
-            have.2 = have.2.union(&v.2);
-            have.4.extend(v.4);
+            have.some = have.some.union(&v.some);
+            have.undecided = have.undecided.union(&v.undecided);
+            have.answers.extend(v.answers);
+            // Two walks: their own walks explain it.
+            have.trace = None;
         }
         None => {
             out.insert(key, v);
@@ -108,13 +125,14 @@ pub(super) fn reached_at(
                     merge(
                         &mut out,
                         (format!("eni {e} to {to}"), p),
-                        (
+                        Entry {
                             to,
-                            reach.some.restrict(Field::Src, &point(ip)),
-                            reach.undecided.restrict(Field::Src, &point(ip)),
-                            one,
-                            vec![analysis.clone()],
-                        ),
+                            some: reach.some.restrict(Field::Src, &point(ip)),
+                            undecided: reach.undecided.restrict(Field::Src, &point(ip)),
+                            source: one,
+                            answers: vec![analysis.clone()],
+                            trace: None,
+                        },
                     );
                 }
             }
@@ -122,7 +140,14 @@ pub(super) fn reached_at(
                 merge(
                     &mut out,
                     (format!("{} to {to}", source.key()), p),
-                    (to, reach.some, reach.undecided, source, vec![analysis]),
+                    Entry {
+                        to,
+                        some: reach.some,
+                        undecided: reach.undecided,
+                        source,
+                        answers: vec![analysis],
+                        trace: None,
+                    },
                 );
             }
         }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::hs::PacketSet;
+use crate::hs::{IntervalSet, PacketSet};
 
 use super::decision::{PolicyCheck, User};
 use super::flow::{Flow, Src as FlowSrc};
@@ -39,6 +39,11 @@ pub struct Hop {
     pub rule: String,
     /// When the rule names a prefix list: the entry (CIDR) that matched.
     pub entry: Option<String>,
+    /// A walk from several interfaces at once whose members carry different
+    /// security groups (`who`'s and `diff`'s walks from a whole subnet): the
+    /// source addresses of the members whose outbound groups this hop is of.
+    /// `None`: every packet of the path met it.
+    pub sources: Option<IntervalSet>,
 }
 
 impl Hop {
@@ -54,6 +59,7 @@ impl Hop {
             action,
             rule: rule.into(),
             entry: None,
+            sources: None,
         }
     }
 

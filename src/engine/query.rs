@@ -212,6 +212,11 @@ pub struct Query {
     /// the forward walk that reach the internet toward it are dropped there
     /// instead of walked on ([`Query::closed_outside`]).
     pub closed_outside: bool,
+    /// A walk from several interfaces at once tags each matched
+    /// security-group rule's hop with the members' addresses whose packets
+    /// it matched ([`crate::engine::Hop::sources`]), so that one member's
+    /// hops can be read off it (`diff`'s explanations: [`Query::trace_sources`]).
+    pub trace_sources: bool,
     pub src_ports: (u16, u16),
     /// A class whose members open connections from different ephemeral
     /// ranges (Linux, Windows, not an instance), asked in one walk: each
@@ -581,6 +586,7 @@ impl Query {
             port_set: None,
             superset_sources: false,
             closed_outside: false,
+            trace_sources: false,
             dst_eni,
             src_ports: opts.src_ports.unwrap_or(default_ports),
             class_ports: None,
@@ -701,6 +707,15 @@ impl Query {
     /// paths end there: `who` walks again without it what it lists.)
     pub fn closed_outside(mut self) -> Query {
         self.closed_outside = true;
+        self
+    }
+
+    /// The query, its walk from several interfaces keeping, on each
+    /// security-group hop, the members' addresses whose packets the rule
+    /// matched (on the way out each member meets only its own groups; on the
+    /// way in a rule may match some members only).
+    pub fn trace_sources(mut self) -> Query {
+        self.trace_sources = true;
         self
     }
 

@@ -788,6 +788,27 @@ pub fn fast_diff_matches_full(
             return Err(format!("{class}: causes differ: fast {f} full {b}"));
         }
     }
+    // A changed flow of an interface is explained from its subnet's walk,
+    // read for that interface alone: exactly as walking it alone explains it
+    // (every cause and every hop met).
+    let alone = diff::diff_explained_alone(before, after).map_err(|e| e.to_string())?;
+    if alone.flows.len() != fast.flows.len() {
+        return Err(format!(
+            "{} flows explained alone, {} read off the subnets' walks",
+            alone.flows.len(),
+            fast.flows.len()
+        ));
+    }
+    for (a, f) in alone.flows.iter().zip(&fast.flows) {
+        if label(a) != label(f) || !a.packets.same_as(&f.packets) || a.because != f.because {
+            return Err(format!(
+                "{}: explained alone {:?}, read off its subnet's walk {:?}",
+                label(f),
+                a.because,
+                f.because
+            ));
+        }
+    }
     Ok(kf.len())
 }
 
@@ -954,4 +975,57 @@ fn packets_left_undecided_by_another_group_name_the_changed_one() {
             f.class()
         );
     }
+}
+
+/// `diff` walks a subnet's interfaces together and explains a changed flow
+/// of one of them from that walk, read for that interface alone: only the
+/// rules its own packets met. (Read for the whole walk, eni-x's lost flow
+/// would also be explained by sg-d's rule for sg-y, which only eni-y's
+/// packets met, and by sg-y, eni-y's outbound group.) The same explanations
+/// as walking eni-x alone (`diff_explained_alone`).
+#[test]
+fn a_flow_read_off_its_subnets_walk_is_explained_by_its_own_packets_alone() {
+    let before =
+        crate::support::load_model_path(&root().join("tests/data/diff/one-walk-per-subnet.yaml"));
+    let mut after = before.clone();
+    after
+        .security_groups
+        .get_mut("sg-d")
+        .unwrap()
+        .ingress
+        .remove(1);
+    let y = after.security_groups.get_mut("sg-y").unwrap();
+    y.ingress[0].ports = reach::model::PortMatch::Ports { from: 21, to: 22 };
+    after.reindex();
+    let d = diff::diff(&before, &after).unwrap();
+    let to_d: Vec<usize> = (0..d.flows.len())
+        .filter(|i| d.flows[*i].dst == "eni-d")
+        .collect();
+    let sources: Vec<String> = to_d
+        .iter()
+        .flat_map(|i| match &d.flows[*i].source {
+            Source::Interfaces { enis, .. } => enis.clone(),
+            other => vec![other.key()],
+        })
+        .collect();
+    assert_eq!(sources, ["eni-x"], "{sources:?}");
+    let f = &d.flows[to_d[0]];
+    assert_eq!(f.direction, Direction::Lost);
+    let text = because(&d, to_d[0]);
+
+    assert!(text.contains("tcp 5432 from 10.0.1.0/24"), "{text}");
+    assert!(!text.contains("from sg-y"), "{text}");
+    assert!(
+        !f.because
+            .iter()
+            .any(|b| d.changes[b.change].resource == "sg-y"),
+        "{text}"
+    );
+    let alone = diff::diff_explained_alone(&before, &after).unwrap();
+    assert_eq!(alone.flows.len(), d.flows.len());
+    for (a, b) in alone.flows.iter().zip(&d.flows) {
+        assert_eq!(a.class(), b.class());
+        assert_eq!(a.because, b.because, "{}", a.class());
+    }
+    fast_diff_matches_full(&before, &after).unwrap();
 }

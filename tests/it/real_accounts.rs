@@ -417,4 +417,41 @@ fn a_named_interface_behind_an_on_premises_route_is_unknown_not_reachable() {
         "{}",
         by_address.to_text(false)
     );
+    // The assumption says what the input shows of the gateway: not listed,
+    // listed attached to the route's VPC (`describe-vpn-gateways`), or
+    // listed detached while the route is active.
+    assert!(
+        assumed(
+            &by_address,
+            "assumed attached to vpc-0a11aa11aa11aa111 (the input does not list vgw-0e0e0e0e0e0e0e0e1)"
+        ),
+        "{:?}",
+        by_address.assumptions
+    );
+    for (state, says) in [
+        (
+            "attached",
+            "which the input shows attached to vpc-0a11aa11aa11aa111",
+        ),
+        (
+            "detached",
+            "the input does not list it attached there, but the route to it is active",
+        ),
+    ] {
+        let doc = serde_json::json!({"VpnGateways": [{
+            "State": "available",
+            "Type": "ipsec.1",
+            "VpcAttachments": [{"State": state, "VpcId": "vpc-0a11aa11aa11aa111"}],
+            "VpnGatewayId": "vgw-0e0e0e0e0e0e0e0e1",
+            "AmazonSideAsn": 64512,
+            "Tags": []
+        }]});
+        std::fs::write(dir.path().join("vpn-gateways.json"), doc.to_string()).unwrap();
+        let r = check(
+            &load_snapshot(dir.path()),
+            "eni-0web0000000000001->10.1.1.5:443",
+        );
+        verdict(&r, "reachable");
+        assert!(assumed(&r, says), "{state}: {:?}", r.assumptions);
+    }
 }

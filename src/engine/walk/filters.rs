@@ -20,6 +20,18 @@ struct Matched<'n> {
     hops: Vec<(&'n crate::model::SecurityGroup, usize)>,
     /// Why some are undecided.
     unknown_peers: Vec<String>,
+    /// A walk from a class whose members carry different groups: whose
+    /// each hop is ([`Walk::class_security_groups`]).
+    sources: Option<Sources>,
+}
+
+/// For a walk from a class of sources whose members carry different groups
+/// ([`Walk::class_security_groups`]): the source addresses of the members
+/// each matched rule (`hops`, in [`Matched::hops`]' order) and each group
+/// (`groups`, in the order given to [`Walk::settle`]) is of.
+struct Sources {
+    hops: Vec<IntervalSet>,
+    groups: Vec<IntervalSet>,
 }
 
 impl<'n> Walk<'n, '_> {
@@ -84,7 +96,10 @@ impl<'n> Walk<'n, '_> {
     ) -> Option<Flow> {
         let img = flow.image();
         let mut all = Matched::default();
-        let mut groups: Vec<String> = Vec::new();
+        // The source addresses each hop is of (parallel to `all.hops`), and
+        // each group's (for the hops naming it where packets stop).
+        let mut hop_sources: Vec<IntervalSet> = Vec::new();
+        let mut groups: Vec<(String, IntervalSet)> = Vec::new();
         for (addrs, gs, groupless) in members {
             let mine = img.restrict(Field::Src, addrs);
             if mine.is_empty() {
@@ -106,12 +121,16 @@ impl<'n> Walk<'n, '_> {
             all.allowed = all.allowed.union(&m.allowed.intersect(&mine));
             all.maybe = all.maybe.union(&m.maybe.intersect(&mine));
             for h in m.hops {
-                if !all
+                match all
                     .hops
                     .iter()
-                    .any(|x| std::ptr::eq(x.0, h.0) && x.1 == h.1)
+                    .position(|x| std::ptr::eq(x.0, h.0) && x.1 == h.1)
                 {
-                    all.hops.push(h);
+                    Some(at) => hop_sources[at] = hop_sources[at].union(addrs),
+                    None => {
+                        all.hops.push(h);
+                        hop_sources.push(addrs.clone());
+                    }
                 }
             }
             for u in m.unknown_peers {
@@ -120,12 +139,18 @@ impl<'n> Walk<'n, '_> {
                 }
             }
             for g in gs {
-                if !groups.contains(g) {
-                    groups.push(g.clone());
+                match groups.iter_mut().find(|(x, _)| x == g) {
+                    Some((_, a)) => *a = a.union(addrs),
+                    None => groups.push((g.clone(), addrs.clone())),
                 }
             }
         }
-        self.settle(owner, &groups, Side::Egress, flow, trail, all)
+        let (names, deny_sources): (Vec<String>, Vec<IntervalSet>) = groups.into_iter().unzip();
+        all.sources = Some(Sources {
+            hops: hop_sources,
+            groups: deny_sources,
+        });
+        self.settle(owner, &names, Side::Egress, flow, trail, all)
     }
 
     /// What the rules of `groups` allow of `img` (and may: peers the input
@@ -191,6 +216,7 @@ impl<'n> Walk<'n, '_> {
             maybe,
             hops: matched,
             unknown_peers,
+            sources: None,
         }
     }
 
@@ -210,6 +236,7 @@ impl<'n> Walk<'n, '_> {
             maybe,
             hops: matched,
             unknown_peers,
+            sources,
         } = m;
         let (pass, rest) = flow.split(&allowed);
         let (undecided, blocked) = rest.split(&maybe);
@@ -219,8 +246,8 @@ impl<'n> Walk<'n, '_> {
         }
         if !blocked.is_empty() {
             let mut t = trail.clone();
-            for g in groups {
-                t.hops.push(Hop::new(
+            for (n, g) in groups.iter().enumerate() {
+                let mut hop = Hop::new(
                     g,
                     "security-group",
                     "deny",
@@ -232,7 +259,9 @@ impl<'n> Walk<'n, '_> {
                             "outbound"
                         }
                     ),
-                ));
+                );
+                hop.sources = sources.as_ref().and_then(|s| s.groups.get(n).cloned());
+                t.hops.push(hop);
             }
             self.drop(
                 blocked,
@@ -251,14 +280,34 @@ impl<'n> Walk<'n, '_> {
             trail.ct.enis.insert(owner.to_string());
         }
         let net = self.net;
-        trail.hops.extend(matched.into_iter().map(|(sg, n)| {
-            Hop::new(
-                &sg.id,
-                "security-group",
-                "allow",
-                rules::sg_rule_text(net, sg, side, n),
-            )
-        }));
+        // A walk from several interfaces: each rule's hop names the sources
+        // (original addresses) of the packets it matched here.
+        let tagged: Vec<IntervalSet> = if self.trace_sources && sources.is_none() {
+            matched
+                .iter()
+                .map(|(sg, n)| {
+                    let (set, _) = &rules::sg_rule_sets(net, sg, side)[*n];
+                    flow.split(set).0.some.project(Field::Src)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        trail
+            .hops
+            .extend(matched.into_iter().enumerate().map(|(k, (sg, n))| {
+                let mut hop = Hop::new(
+                    &sg.id,
+                    "security-group",
+                    "allow",
+                    rules::sg_rule_text(net, sg, side, n),
+                );
+                hop.sources = match &sources {
+                    Some(s) => s.hops.get(k).cloned(),
+                    None => tagged.get(k).cloned(),
+                };
+                hop
+            }));
         Some(pass)
     }
 

@@ -246,10 +246,22 @@ impl<'n> Walk<'n, '_> {
         };
         let mut t = t;
         t.ct.onprem = Some((id.to_string(), node.vpc().to_string()));
+        // What the input says of the gateway's attachment (a route is
+        // `blackhole` once its gateway is detached, so an active route's
+        // gateway is taken as attached whatever the input lists).
+        let vpc = node.vpc();
+        let attached = match self.net.vpn_gateways.get(id) {
+            Some(g) if g.attached_vpcs().any(|v| v == vpc) => {
+                format!("which the input shows attached to {vpc}")
+            }
+            Some(_) => format!(
+                "assumed attached to {vpc}: the input does not list it attached there, but the route to it is active (the snapshot's documents may be from different times)"
+            ),
+            None => format!("assumed attached to {vpc} (the input does not list {id})"),
+        };
         self.assume(format!(
-            "{} is on-premises behind {id}, outside the input: assumed to accept the connection and to route the reply back through {id}, which is assumed attached to {} (virtual private gateways are not read)",
+            "{} is on-premises behind {id}, outside the input: assumed to accept the connection and to route the reply back through {id}, {attached}",
             flow.current(Field::Dst).summary(Field::Dst),
-            node.vpc()
         ));
         self.leaf(
             flow,

@@ -96,6 +96,9 @@ struct Walk<'n, 'a> {
     /// Forward packets reaching the internet toward these addresses are
     /// dropped there (`Query::closed_outside`).
     closed_outside: Option<IntervalSet>,
+    /// Tag security-group hops with the sources they are of
+    /// (`Query::trace_sources`, a walk from several interfaces).
+    trace_sources: bool,
 }
 
 /// The path so far.
@@ -247,6 +250,7 @@ pub(super) fn back(
 ) -> Vec<Leaf> {
     let mut w = Walk::new(net, Direction::Return, assumptions);
     w.replies_leave = q.superset_sources;
+    w.trace_sources = q.trace_sources && many_sources(q);
     w.reply(q, arrived);
     w.leaves
 }
@@ -262,6 +266,7 @@ impl<'n, 'a> Walk<'n, 'a> {
             class: None,
             target: None,
             closed_outside: None,
+            trace_sources: false,
         }
     }
 
@@ -271,6 +276,7 @@ impl<'n, 'a> Walk<'n, 'a> {
         let mut w = Walk::new(net, Direction::Forward, assumptions);
         w.target = q.dst_eni.clone();
         w.closed_outside = q.closed_outside.then(|| point(q.dst_ip));
+        w.trace_sources = q.trace_sources && many_sources(q);
         w
     }
 
@@ -529,6 +535,11 @@ impl<'n> Walk<'n, '_> {
         };
         self.route(node, flow, trail);
     }
+}
+
+/// Whether `q` walks from several interfaces at once.
+fn many_sources(q: &Query) -> bool {
+    matches!(&q.start, Start::Interface { also, .. } if !also.is_empty())
 }
 
 /// A class of sources asked together whose members carry different security

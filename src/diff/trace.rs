@@ -1,0 +1,183 @@
+//! What a walk met at the resources a change names, kept to explain the
+//! flows that changed without walking again: `diff`'s fast way walks a
+//! whole subnet at a time (`bulk`), and a changed flow of one of its
+//! interfaces is explained from that walk, read for that interface alone,
+//! as its own walk would explain it (`Sides::because`).
+//!
+//! Must not know output or file formats.
+
+use std::collections::HashMap;
+
+use crate::engine::{Analysis, End, Hop, Leaf, Path};
+use crate::hs::{Field, IntervalSet, PacketSet};
+
+/// A hop the changed packets met: (component, line, rule text, allowed?).
+pub(super) type Met = (String, String, String, bool);
+
+/// The hops of `leaf` as [`Met`]s (`side`: "before" or "after"), each with
+/// the source addresses it is of in a walk from several interfaces
+/// ([`Hop::sources`]); where the leaf became unknown last (the component
+/// that could not decide may be a changed one, with no hop before it).
+/// Replies of tracked connections say nothing about a change: left out.
+fn leaf_mets<'l>(side: &str, leaf: &'l Leaf) -> Vec<(Met, Option<&'l IntervalSet>)> {
+    let mut out = Vec::new();
+    for h in &leaf.hops {
+        if h.action == "allow-stateful" {
+            continue;
+        }
+        out.push((hop_met(side, leaf, h), h.sources.as_ref()));
+    }
+    if let End::Unknown { component, reason } = &leaf.end {
+        out.push((
+            (
+                component.clone(),
+                format!(
+                    "{side} ({}): {component} unknown: {reason}",
+                    leaf.direction.name()
+                ),
+                reason.clone(),
+                false,
+            ),
+            None,
+        ));
+    }
+    out
+}
+
+fn hop_met(side: &str, leaf: &Leaf, h: &Hop) -> Met {
+    (
+        h.component.clone(),
+        format!(
+            "{side} ({}): {} {} {}",
+            leaf.direction.name(),
+            h.component,
+            h.action,
+            h.rule
+        ),
+        h.rule.clone(),
+        h.action != "deny",
+    )
+}
+
+/// The paths of `a` that carry any of `packets`.
+fn carrying<'a>(a: &'a Analysis, packets: &'a PacketSet) -> impl Iterator<Item = &'a Path> {
+    a.paths.iter().filter(move |p| {
+        p.forward.flow.some.overlaps(packets)
+            || p.back
+                .as_ref()
+                .is_some_and(|b| b.flow.some.overlaps(packets))
+    })
+}
+
+/// The hops `packets` met in `a` (a walk from one interface).
+pub(super) fn met(side: &str, a: &Analysis, packets: &PacketSet) -> Vec<Met> {
+    let mut out = Vec::new();
+    for p in carrying(a, packets) {
+        for leaf in std::iter::once(&p.forward).chain(p.back.as_ref()) {
+            out.extend(leaf_mets(side, leaf).into_iter().map(|(m, _)| m));
+        }
+    }
+    out
+}
+
+/// One path of a walk from a subnet, as much of it as explains a change.
+struct TracePath {
+    /// What the forward leaf carries (original packets), and their sources.
+    forward: PacketSet,
+    forward_src: IntervalSet,
+    /// The reply's leaf: what it carries and its sources (whose reply it is).
+    back: Option<(PacketSet, IntervalSet)>,
+    /// The forward leaf's hops at the resources asked about, each with the
+    /// sources it is of.
+    forward_met: Vec<(Met, Option<IntervalSet>)>,
+    back_met: Vec<Met>,
+    /// A leaf became unknown: why may depend on every member's packets (a
+    /// rule of a group matching some of them; the first member's groups at
+    /// the source), which a member's own walk would not name.
+    unknown: bool,
+}
+
+/// What a walk from several interfaces at once met at the resources asked
+/// about ([`Trace::of`]).
+pub(super) struct Trace {
+    paths: Vec<TracePath>,
+}
+
+impl Trace {
+    /// The paths of `a` that met one of `relevant` (by component ID) or
+    /// became unknown, with their hops there (`side`: "before" or "after").
+    pub(super) fn of(side: &str, a: &Analysis, relevant: &HashMap<&str, Vec<usize>>) -> Trace {
+        let mut paths = Vec::new();
+        for p in &a.paths {
+            let keep = |m: &Met| relevant.contains_key(m.0.as_str()) || m.1.contains(" unknown: ");
+            let forward_met: Vec<(Met, Option<IntervalSet>)> = leaf_mets(side, &p.forward)
+                .into_iter()
+                .filter(|(m, _)| keep(m))
+                .map(|(m, s)| (m, s.cloned()))
+                .collect();
+            let back_met: Vec<Met> = p
+                .back
+                .iter()
+                .flat_map(|b| leaf_mets(side, b))
+                .map(|(m, _)| m)
+                .filter(|m| keep(m))
+                .collect();
+            let unknown = std::iter::once(&p.forward)
+                .chain(p.back.as_ref())
+                .any(|l| matches!(l.end, End::Unknown { .. }));
+            if forward_met.is_empty() && back_met.is_empty() && !unknown {
+                continue;
+            }
+            paths.push(TracePath {
+                forward: p.forward.flow.some.clone(),
+                forward_src: p.forward.flow.some.project(Field::Src),
+                back: p
+                    .back
+                    .as_ref()
+                    .map(|b| (b.flow.some.clone(), b.flow.some.project(Field::Src))),
+                forward_met,
+                back_met,
+                unknown,
+            });
+        }
+        Trace { paths }
+    }
+
+    /// The paths of the interface at `src` (its forward packets, and its
+    /// own replies).
+    fn of_source<'t>(&'t self, src: &'t IntervalSet) -> impl Iterator<Item = &'t TracePath> {
+        let meets = |s: &IntervalSet| !s.intersect(src).is_empty();
+        self.paths
+            .iter()
+            .filter(move |p| meets(&p.forward_src) && p.back.as_ref().is_none_or(|(_, s)| meets(s)))
+    }
+
+    /// Whether the interface at `src` can be explained from here: not when
+    /// some of its packets became unknown ([`TracePath::unknown`]).
+    pub(super) fn explains(&self, src: &IntervalSet) -> bool {
+        !self.of_source(src).any(|p| p.unknown)
+    }
+
+    /// The hops `packets` (of the interface at `src` only) met, as its own
+    /// walk would list them ([`met`]).
+    pub(super) fn met(&self, src: &IntervalSet, packets: &PacketSet) -> Vec<Met> {
+        let mut out = Vec::new();
+        for p in self.of_source(src) {
+            let carries = p.forward.overlaps(packets)
+                || p.back.as_ref().is_some_and(|(b, _)| b.overlaps(packets));
+            if !carries {
+                continue;
+            }
+            for (m, sources) in &p.forward_met {
+                if sources
+                    .as_ref()
+                    .is_none_or(|s| !s.intersect(src).is_empty())
+                {
+                    out.push(m.clone());
+                }
+            }
+            out.extend(p.back_met.iter().cloned());
+        }
+        out
+    }
+}
