@@ -14,31 +14,27 @@ use crate::hs::{Field, IntervalSet, PacketSet};
 /// A hop the changed packets met: (component, line, rule text, allowed?).
 pub(super) type Met = (String, String, String, bool);
 
-/// The hops of `leaf` as [`Met`]s (`side`: "before" or "after"), each with
-/// the source addresses it is of in a walk from several interfaces
-/// ([`Hop::sources`]); where the leaf became unknown last (the component
-/// that could not decide may be a changed one, with no hop before it).
-/// Replies of tracked connections say nothing about a change: left out.
-fn leaf_mets<'l>(side: &str, leaf: &'l Leaf) -> Vec<(Met, Option<&'l IntervalSet>)> {
+/// The hops of `leaf` as [`Met`]s (`side`: "before" or "after"), and
+/// where the leaf became unknown last (the component that could not decide
+/// may be a changed one, with no hop before it). Replies of tracked
+/// connections say nothing about a change: left out.
+fn leaf_mets(side: &str, leaf: &Leaf) -> Vec<Met> {
     let mut out = Vec::new();
     for h in &leaf.hops {
         if h.action == "allow-stateful" {
             continue;
         }
-        out.push((hop_met(side, leaf, h), h.sources.as_ref()));
+        out.push(hop_met(side, leaf, h));
     }
     if let End::Unknown { component, reason } = &leaf.end {
         out.push((
-            (
-                component.clone(),
-                format!(
-                    "{side} ({}): {component} unknown: {reason}",
-                    leaf.direction.name()
-                ),
-                reason.clone(),
-                false,
+            component.clone(),
+            format!(
+                "{side} ({}): {component} unknown: {reason}",
+                leaf.direction.name()
             ),
-            None,
+            reason.clone(),
+            false,
         ));
     }
     out
@@ -74,7 +70,7 @@ pub(super) fn met(side: &str, a: &Analysis, packets: &PacketSet) -> Vec<Met> {
     let mut out = Vec::new();
     for p in carrying(a, packets) {
         for leaf in std::iter::once(&p.forward).chain(p.back.as_ref()) {
-            out.extend(leaf_mets(side, leaf).into_iter().map(|(m, _)| m));
+            out.extend(leaf_mets(side, leaf));
         }
     }
     out
@@ -87,10 +83,9 @@ struct TracePath {
     forward_src: IntervalSet,
     /// The reply's leaf: what it carries and its sources (whose reply it is).
     back: Option<(PacketSet, IntervalSet)>,
-    /// The forward leaf's hops at the resources asked about, each with the
-    /// sources it is of.
-    forward_met: Vec<(Met, Option<IntervalSet>)>,
-    back_met: Vec<Met>,
+    /// The hops at the resources asked about, forward then reply, each with
+    /// the sources it is of (`None`: every packet of its leaf).
+    mets: Vec<(Met, Option<IntervalSet>)>,
     /// A leaf became unknown: why may depend on every member's packets (a
     /// rule of a group matching some of them; the first member's groups at
     /// the source), which a member's own walk would not name.
@@ -103,29 +98,35 @@ pub(super) struct Trace {
     paths: Vec<TracePath>,
 }
 
+/// Whether `because` reads a hop: one at a changed resource (`relevant`),
+/// or one whose line says it became unknown (` unknown: `, which a line
+/// `{component} {action} {rule}` holds only through its rule: IDs and
+/// actions have no spaces).
+fn read(relevant: &HashMap<&str, Vec<usize>>, h: &Hop) -> bool {
+    relevant.contains_key(h.component.as_str())
+        || h.rule.contains(" unknown: ")
+        || h.rule.starts_with("unknown: ")
+}
+
 impl Trace {
     /// The paths of `a` that met one of `relevant` (by component ID) or
     /// became unknown, with their hops there (`side`: "before" or "after").
     pub(super) fn of(side: &str, a: &Analysis, relevant: &HashMap<&str, Vec<usize>>) -> Trace {
         let mut paths = Vec::new();
         for p in &a.paths {
-            let keep = |m: &Met| relevant.contains_key(m.0.as_str()) || m.1.contains(" unknown: ");
-            let forward_met: Vec<(Met, Option<IntervalSet>)> = leaf_mets(side, &p.forward)
-                .into_iter()
-                .filter(|(m, _)| keep(m))
-                .map(|(m, s)| (m, s.cloned()))
-                .collect();
-            let back_met: Vec<Met> = p
-                .back
-                .iter()
-                .flat_map(|b| leaf_mets(side, b))
-                .map(|(m, _)| m)
-                .filter(|m| keep(m))
-                .collect();
-            let unknown = std::iter::once(&p.forward)
-                .chain(p.back.as_ref())
-                .any(|l| matches!(l.end, End::Unknown { .. }));
-            if forward_met.is_empty() && back_met.is_empty() && !unknown {
+            let mut mets: Vec<(Met, Option<IntervalSet>)> = Vec::new();
+            let mut unknown = false;
+            for leaf in std::iter::once(&p.forward).chain(p.back.as_ref()) {
+                for h in &leaf.hops {
+                    if h.action != "allow-stateful" && read(relevant, h) {
+                        mets.push((hop_met(side, leaf, h), h.sources.clone()));
+                    }
+                }
+                // Its sources are explained by their own walks
+                // ([`Trace::explains`]): its reason is never read here.
+                unknown |= matches!(leaf.end, End::Unknown { .. });
+            }
+            if mets.is_empty() && !unknown {
                 continue;
             }
             paths.push(TracePath {
@@ -135,8 +136,7 @@ impl Trace {
                     .back
                     .as_ref()
                     .map(|b| (b.flow.some.clone(), b.flow.some.project(Field::Src))),
-                forward_met,
-                back_met,
+                mets,
                 unknown,
             });
         }
@@ -159,7 +159,9 @@ impl Trace {
     }
 
     /// The hops `packets` (of the interface at `src` only) met, as its own
-    /// walk would list them ([`met`]).
+    /// walk would list them ([`met`]): of the hops that only some members'
+    /// packets met ([`Hop::sources`]: a rule of a security group or a
+    /// network ACL entry), those its own packets met.
     pub(super) fn met(&self, src: &IntervalSet, packets: &PacketSet) -> Vec<Met> {
         let mut out = Vec::new();
         for p in self.of_source(src) {
@@ -168,7 +170,7 @@ impl Trace {
             if !carries {
                 continue;
             }
-            for (m, sources) in &p.forward_met {
+            for (m, sources) in &p.mets {
                 if sources
                     .as_ref()
                     .is_none_or(|s| !s.intersect(src).is_empty())
@@ -176,7 +178,6 @@ impl Trace {
                     out.push(m.clone());
                 }
             }
-            out.extend(p.back_met.iter().cloned());
         }
         out
     }

@@ -39,9 +39,12 @@ pub struct Hop {
     pub rule: String,
     /// When the rule names a prefix list: the entry (CIDR) that matched.
     pub entry: Option<String>,
-    /// A walk from several interfaces at once whose members carry different
-    /// security groups (`who`'s and `diff`'s walks from a whole subnet): the
-    /// source addresses of the members whose outbound groups this hop is of.
+    /// A walk from several interfaces at once (`diff`'s walks from a whole
+    /// subnet, under `Query::trace_sources`): the source addresses (original)
+    /// of the members whose packets this hop is of, where a path's packets
+    /// meet it only in part: a security-group rule matched (on the way out
+    /// each member meets its own groups; on the way in or back a rule may
+    /// match some members only), a network ACL entry that took some of them.
     /// `None`: every packet of the path met it.
     pub sources: Option<IntervalSet>,
 }

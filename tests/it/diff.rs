@@ -1029,3 +1029,42 @@ fn a_flow_read_off_its_subnets_walk_is_explained_by_its_own_packets_alone() {
     }
     fast_diff_matches_full(&before, &after).unwrap();
 }
+
+/// A network ACL entry that took only another member's packets, on the
+/// way in or on the way back, is not the flow's: removing acl-d's entry 110
+/// (inbound, then outbound) loses eni-x's flow, explained by entry 110
+/// alone, not by entry 100 (eni-y's), which the subnet's walk also met.
+#[test]
+fn an_acl_entry_only_another_members_packets_met_does_not_explain_the_flow() {
+    let before = crate::support::load_model_path(
+        &root().join("tests/data/diff/one-walk-per-subnet-acl.yaml"),
+    );
+    for inbound in [true, false] {
+        let mut after = before.clone();
+        let acl = after.network_acls.get_mut("acl-d").unwrap();
+        let entries = if inbound {
+            &mut acl.inbound
+        } else {
+            &mut acl.outbound
+        };
+        entries.retain(|e| e.number != 110);
+        after.reindex();
+        let d = diff::diff(&before, &after).unwrap();
+        let to_d: Vec<usize> = (0..d.flows.len())
+            .filter(|i| d.flows[*i].dst == "eni-d")
+            .collect();
+        let sources: Vec<String> = to_d
+            .iter()
+            .flat_map(|i| match &d.flows[*i].source {
+                Source::Interfaces { enis, .. } => enis.clone(),
+                other => vec![other.key()],
+            })
+            .collect();
+        assert_eq!(sources, ["eni-x"], "inbound {inbound}: {sources:?}");
+        let text = because(&d, to_d[0]);
+        assert_eq!(d.flows[to_d[0]].direction, Direction::Lost, "{text}");
+        assert!(text.contains("10.0.1.0/24"), "inbound {inbound}: {text}");
+        assert!(!text.contains("10.0.1.20/32"), "inbound {inbound}: {text}");
+        fast_diff_matches_full(&before, &after).unwrap();
+    }
+}

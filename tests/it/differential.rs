@@ -163,9 +163,10 @@ struct Stats {
     disagreements: std::collections::BTreeMap<String, (usize, String)>,
 }
 
-/// `net` with one change, by `n`: a security group's first inbound or
-/// outbound rule removed, or a network ACL's first inbound entry removed
-/// (the kinds `diff` narrows differently); `None` when there is none.
+/// `net` with one change, by `n`: a security group's inbound or outbound
+/// rule removed, or one or two of a network ACL's inbound or outbound
+/// entries removed (the kinds `diff` narrows differently); `None` when
+/// there is none.
 fn mutated(net: &Network, n: usize) -> Option<Network> {
     let mut after = net.clone();
     match n % 3 {
@@ -182,17 +183,30 @@ fn mutated(net: &Network, n: usize) -> Option<Network> {
             if rules.is_empty() {
                 return None;
             }
-            rules.remove(0);
+            // Any rule, not only the first (a rule some sources of a
+            // subnet match and others not).
+            rules.remove((n / 5) % rules.len());
         }
         _ => {
             let acls: Vec<String> = net.network_acls.keys().cloned().collect();
             let a = after
                 .network_acls
                 .get_mut(acls.get((n / 3) % acls.len().max(1))?)?;
-            if a.inbound.is_empty() {
+            // Either direction (outbound entries filter replies too), any
+            // entry, and sometimes the next one too (two changed entries).
+            let entries = if (n / 3).is_multiple_of(2) {
+                &mut a.inbound
+            } else {
+                &mut a.outbound
+            };
+            if entries.is_empty() {
                 return None;
             }
-            a.inbound.remove(0);
+            let at = (n / 5) % entries.len();
+            entries.remove(at);
+            if !(n / 7).is_multiple_of(2) && at < entries.len() {
+                entries.remove(at);
+            }
         }
     }
     after.reindex();

@@ -146,10 +146,12 @@ impl<'n> Walk<'n, '_> {
             }
         }
         let (names, deny_sources): (Vec<String>, Vec<IntervalSet>) = groups.into_iter().unzip();
-        all.sources = Some(Sources {
-            hops: hop_sources,
-            groups: deny_sources,
-        });
+        if self.trace_sources {
+            all.sources = Some(Sources {
+                hops: hop_sources,
+                groups: deny_sources,
+            });
+        }
         self.settle(owner, &names, Side::Egress, flow, trail, all)
     }
 
@@ -367,12 +369,18 @@ impl<'n> Walk<'n, '_> {
                 Action::Allow => {
                     allowed = allowed.union(&first);
                     if !hit.is_empty() {
-                        trail.hops.push(Hop::new(
+                        let mut hop = Hop::new(
                             &acl.id,
                             "network-acl",
                             "allow",
                             rules::describe_nacl_entry(e, side),
-                        ));
+                        );
+                        // The packets allowed go on together: in a walk from
+                        // several interfaces, the entry is of those it took.
+                        if self.trace_sources {
+                            hop.sources = Some(hit.some.project(Field::Src));
+                        }
+                        trail.hops.push(hop);
                     }
                 }
                 Action::Deny => self.drop(
