@@ -8,20 +8,27 @@
 //!
 //! Must not know output or file formats.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
 use crate::engine::{self, DstSpec, EngineError, Query};
 use crate::hs::{self, Field};
-use crate::model::{Network, Protocol};
+use crate::model::{Interface, Network, Protocol};
 use crate::who::{self, From, Source};
 
 use super::compare::ChangeIndex;
 use super::reached::{Entry, Reached, merge, point, proto_number, reached};
 use super::trace::Trace;
+
+/// A place's interfaces, and those of them asked as sources.
+type Class<'p, 'n> = (&'p Vec<&'n Interface>, Vec<&'n Interface>);
+
+/// What a place's packets may get to ([`exits_of`]): (the place's first
+/// interface, protocol number, ports, IPv4?).
+type ExitKey = (String, u8, hs::IntervalSet, bool);
 
 /// One address of a destination.
 struct Target<'a> {
@@ -59,6 +66,7 @@ struct Asked<'a> {
 /// ([`Trace`]).
 pub(super) fn reached_many(
     net: &Network,
+    exits: &Exits,
     side: &str,
     relevant: &ChangeIndex,
     dsts: &[&String],
@@ -98,25 +106,43 @@ pub(super) fn reached_many(
     }
     let members: Option<BTreeSet<&String>> = these.map(|t| t.values().flat_map(|x| &x.0).collect());
     // One walk per place (the classes of one subnet, each member through
-    // its own groups: `engine::source_places`).
-    let mut classes: Vec<Vec<String>> = engine::source_places(net)
+    // its own groups: `engine::source_places`), its interfaces looked up
+    // once, not once per address asked; with the whole place (its exits
+    // are read for all its members: [`exits_of`]).
+    let places: Vec<Vec<&Interface>> = engine::source_places(net)
         .into_iter()
-        .map(|g| g.into_iter().flat_map(|(_, c)| c).collect())
+        .map(|g| {
+            g.into_iter()
+                .flat_map(|(_, c)| c)
+                .filter_map(|e| net.interfaces.get(&e))
+                .collect()
+        })
         .collect();
-    if let Some(m) = &members {
-        for c in &mut classes {
-            c.retain(|e| m.contains(&e));
-        }
-        classes.retain(|c| !c.is_empty());
-    }
+    let classes: Vec<Class> = places
+        .iter()
+        .map(|p| {
+            let mut c = p.clone();
+            if let Some(m) = &members {
+                c.retain(|i| m.contains(&i.id));
+            }
+            (p, c)
+        })
+        .filter(|(_, c)| !c.is_empty())
+        .collect();
     let asked = asked_of(net, &dsts, services);
-    let jobs: Vec<(&Vec<String>, &Asked)> = classes
+    let jobs: Vec<(&Class, &Asked)> = classes
         .iter()
         .flat_map(|c| asked.iter().map(move |b| (c, b)))
         .collect();
     let shares: Vec<Result<Vec<(String, Reached)>, EngineError>> = jobs
         .par_iter()
-        .map(|(class, asked)| place_reach(net, side, relevant, class, asked))
+        .map(|((place, class), asked)| {
+            // Nothing of the place gets toward the address: no walk.
+            if !exits_of(net, exits, place, asked)?.contains(hs::addr(asked.target.to)) {
+                return Ok(Vec::new());
+            }
+            place_reach(net, side, relevant, class, asked)
+        })
         .collect();
     for s in shares {
         for (d, r) in s? {
@@ -134,6 +160,74 @@ pub(super) fn reached_many(
         }
     }
     Ok(out)
+}
+
+/// Where each place's packets may get, per service asked, on one side
+/// ([`exits_of`]): the destinations some packet of the place is not
+/// dropped on its way toward, keyed by the place's first interface, the
+/// protocol, the ports and the address family.
+#[derive(Default)]
+pub(super) struct Exits {
+    known: Mutex<HashMap<ExitKey, Arc<OnceLock<hs::IntervalSet>>>>,
+}
+
+/// The destinations the packets of `place` on `asked`'s protocol and
+/// ports (of its target's address family) may get to: one walk toward
+/// every address, stopped where packets pass the network ACL out of the
+/// place's subnet (`Query::to_subnet_exit`), whatever it did not drop.
+/// Every packet's fate up to there is its own, and a walk from fewer of
+/// the place's interfaces toward one address drops what this one drops: a
+/// target outside this set is reached by nothing of the place (nor left
+/// undecided), and its walk is skipped. Once per side, place and service.
+fn exits_of(
+    net: &Network,
+    exits: &Exits,
+    place: &[&Interface],
+    asked: &Asked,
+) -> Result<hs::IntervalSet, EngineError> {
+    let to = asked.target.to;
+    let Some(first) = place.first() else {
+        return Ok(hs::IntervalSet::empty());
+    };
+    let key = (
+        first.id.clone(),
+        proto_number(asked.protocol),
+        asked.ports.clone(),
+        to.is_ipv4(),
+    );
+    let cell = {
+        let mut known = exits.known.lock().map_err(|_| EngineError::Query {
+            token: first.id.clone(),
+            message: "a walk panicked".into(),
+        })?;
+        known.entry(key).or_default().clone()
+    };
+    if let Some(s) = cell.get() {
+        return Ok(s.clone());
+    }
+    let family = if to.is_ipv4() {
+        hs::all_v4()
+    } else {
+        hs::all_v6()
+    };
+    let found = match Query::from_members(net, place, DstSpec::Ip(to), asked.protocol, asked.span)?
+    {
+        None => hs::IntervalSet::empty(),
+        Some(q) => {
+            let q = q
+                .toward(family)
+                .on_ports(asked.ports.clone())
+                .to_subnet_exit();
+            engine::check(net, q)
+                .paths
+                .iter()
+                .filter(|p| !matches!(p.forward.end, engine::End::Dropped(_)))
+                .fold(hs::IntervalSet::empty(), |s, p| {
+                    s.union(&p.forward.flow.some.project(Field::Dst))
+                })
+        }
+    };
+    Ok(cell.get_or_init(|| found).clone())
 }
 
 /// The destinations' addresses (as `who` asks them: the primary private
@@ -206,24 +300,23 @@ fn place_reach(
     net: &Network,
     side: &str,
     relevant: &ChangeIndex,
-    class: &[String],
+    class: &[&Interface],
     asked: &Asked,
 ) -> Result<Vec<(String, Reached)>, EngineError> {
     let t = &asked.target;
     // The target is no source of its own reach (nor is another holder of
     // its address).
-    let members: Vec<String> = class
+    let members: Vec<&Interface> = class
         .iter()
-        .filter(|e| e.as_str() != t.dst)
-        .filter(|e| net.interfaces.get(*e).is_some_and(|i| !i.has_ip(t.to)))
-        .cloned()
+        .filter(|i| i.id != t.dst && !i.has_ip(t.to))
+        .copied()
         .collect();
     let dst = if t.primary {
         DstSpec::Eni(t.dst.to_string())
     } else {
         DstSpec::Ip(t.to)
     };
-    let Some(q) = Query::from_class(net, &members, dst, asked.protocol, asked.span)? else {
+    let Some(q) = Query::from_members(net, &members, dst, asked.protocol, asked.span)? else {
         return Ok(Vec::new());
     };
     let mut q = q
@@ -250,10 +343,8 @@ fn place_reach(
         .project(Field::Src)
         .union(&undecided.project(Field::Src));
     let mut out = Reached::new();
-    for e in &members {
-        let Some(i) = net.interfaces.get(e) else {
-            continue;
-        };
+    for i in &members {
+        let e = &i.id;
         let Some(ip) = i.address_like(t.to) else {
             continue;
         };

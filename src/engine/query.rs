@@ -217,6 +217,11 @@ pub struct Query {
     /// it matched ([`crate::engine::Hop::sources`]), so that one member's
     /// hops can be read off it (`diff`'s explanations: [`Query::trace_sources`]).
     pub trace_sources: bool,
+    /// Forward packets that get out of the source interface's subnet
+    /// through its network ACL stop there, undecided
+    /// ([`Query::to_subnet_exit`]): where a walk's packets can get at all,
+    /// cheaply (`diff` skips the walks toward the rest).
+    pub stop_leaving: bool,
     pub src_ports: (u16, u16),
     /// A class whose members open connections from different ephemeral
     /// ranges (Linux, Windows, not an instance), asked in one walk: each
@@ -587,6 +592,7 @@ impl Query {
             superset_sources: false,
             closed_outside: false,
             trace_sources: false,
+            stop_leaving: false,
             dst_eni,
             src_ports: opts.src_ports.unwrap_or(default_ports),
             class_ports: None,
@@ -716,6 +722,18 @@ impl Query {
     /// way in a rule may match some members only).
     pub fn trace_sources(mut self) -> Query {
         self.trace_sources = true;
+        self
+    }
+
+    /// The query (from interfaces), its forward packets stopped where they
+    /// pass the network ACL out of the source's subnet: they end there
+    /// undecided (`End::Unknown`), unwalked beyond. Every other packet's
+    /// fate is its own walk's: a packet this walk drops, any walk of the
+    /// same source and header drops there too (what a subnet's packets can
+    /// get past it at all, read by `diff` before walking toward each
+    /// destination).
+    pub fn to_subnet_exit(mut self) -> Query {
+        self.stop_leaving = true;
         self
     }
 

@@ -1061,3 +1061,59 @@ fn an_acl_entry_only_another_members_packets_met_does_not_explain_the_flow() {
         fast_diff_matches_full(&before, &after).unwrap();
     }
 }
+
+/// A destination nothing of a subnet gets toward (its outbound network ACL
+/// drops the packets) is not walked to, and everything else still is: a
+/// destination in the subnet itself (no network ACL crossed), and one whose
+/// packets pass. The fast way finds the same flows as the reference.
+#[test]
+fn a_subnet_whose_acl_lets_nothing_out_still_reaches_its_own_subnet() {
+    let before = crate::support::load_model_path(&root().join("tests/data/diff/subnet-exit.yaml"));
+    let mut after = before.clone();
+    let open = after.security_groups.get_mut("sg-open").unwrap();
+    open.ingress[0].ports = reach::model::PortMatch::Ports { from: 21, to: 22 };
+    after.reindex();
+    let d = diff::diff(&before, &after).unwrap();
+    let (to_a2, mut sources) = flows_to(&d, "eni-a2");
+    sources.sort();
+    assert_eq!(sources, ["eni-a1", "eni-b1"], "{sources:?}");
+    assert!(
+        to_a2
+            .iter()
+            .all(|i| d.flows[*i].direction == Direction::Gained)
+    );
+    let (_, sources) = flows_to(&d, "eni-b1");
+    assert!(sources.is_empty(), "{sources:?}");
+    fast_diff_matches_full(&before, &after).unwrap();
+
+    // The walk `diff` asks first: stopped where packets leave subnet-a, it
+    // drops what acl-a does not let out and leaves undecided what stays in
+    // subnet-a or gets out; nothing is walked beyond.
+    let a1 = &before.interfaces["eni-a1"];
+    let q = reach::engine::Query::from_members(
+        &before,
+        &[a1],
+        reach::engine::DstSpec::Ip("10.0.2.10".parse().unwrap()),
+        Protocol::TCP,
+        (21, 21),
+    )
+    .unwrap()
+    .unwrap()
+    .toward(reach::hs::all_v4())
+    .to_subnet_exit();
+    let a = reach::engine::check(&before, q);
+    let undecided = a.undecided.project(reach::hs::Field::Dst);
+    let subnet_a = reach::hs::prefix("10.0.1.0/24".parse().unwrap());
+    assert_eq!(
+        undecided,
+        subnet_a,
+        "{}",
+        undecided.summary(reach::hs::Field::Dst)
+    );
+    assert!(a.reachable_some.is_empty());
+    assert!(a.paths.iter().all(|p| p.back.is_none()));
+    assert!(a.paths.iter().any(|p| matches!(
+        &p.forward.end,
+        reach::engine::End::Dropped(reach::engine::Cause::NaclDefaultDeny { acl, .. }) if acl == "acl-a"
+    )));
+}

@@ -22,6 +22,12 @@ const ONE_PASS: usize = 8;
 impl<'n> Walk<'n, '_> {
     /// Delivers inside a VPC to whichever interface holds the destination address.
     pub(super) fn deliver(&mut self, vpc: &str, from: Cross<'_>, flow: Flow, trail: Trail) {
+        if self.dir == Direction::Forward
+            && let Cross::Subnet(s) = from
+            && self.stop_leaving.as_deref() == Some(s)
+        {
+            return self.leave_subnet(s, flow, trail);
+        }
         let mut rest = flow;
         // Replies to a translated source (a Client VPN association, a Verified
         // Access endpoint's interfaces) go back to the node that translated it.
@@ -122,6 +128,39 @@ impl<'n> Walk<'n, '_> {
                 vpc: vpc.to_string(),
             },
         );
+    }
+
+    /// A walk stopped where its packets leave the source's subnet `s`
+    /// (`Query::to_subnet_exit`), at a delivery inside the VPC: what stays
+    /// in `s` stops undecided at once (no holder looked up); the rest
+    /// crosses `s`'s outbound network ACL once, whatever its destination
+    /// subnet, and what passes stops there.
+    fn leave_subnet(&mut self, s: &str, flow: Flow, trail: Trail) {
+        let Some(here) = self.net.subnets.get(s).map(|x| {
+            x.cidrs.iter().fold(IntervalSet::empty(), |acc, c| {
+                acc.union(&rules::cidr_set(c))
+            })
+        }) else {
+            return self.unknown(flow, trail, s, format!("{s} is not in the input"));
+        };
+        let (inside, outside) = flow.split_field(Field::Dst, &here);
+        if !inside.is_empty() {
+            self.unknown(
+                inside,
+                trail.clone(),
+                s,
+                format!("stays in {s} (the walk stops there: Query::to_subnet_exit)"),
+            );
+        }
+        let mut t = trail;
+        if let Some(pass) = self.nacl(s, Side::Egress, outside, &mut t) {
+            self.unknown(
+                pass,
+                t,
+                s,
+                format!("leaves {s} (the walk stops there: Query::to_subnet_exit)"),
+            );
+        }
     }
 
     /// Many holders (a walk toward many destinations): the flow split in one

@@ -413,7 +413,22 @@ impl<'n> Walk<'n, '_> {
             },
         );
         let (pass, _) = flow.split(&allowed);
-        (!pass.is_empty()).then_some(pass)
+        if pass.is_empty() {
+            return None;
+        }
+        if side == Side::Egress
+            && self.dir == Direction::Forward
+            && self.stop_leaving.as_deref() == Some(subnet)
+        {
+            self.unknown(
+                pass,
+                trail.clone(),
+                &acl.id,
+                format!("leaves {subnet} (the walk stops there: Query::to_subnet_exit)"),
+            );
+            return None;
+        }
+        Some(pass)
     }
 
     /// ACLs of the subnet boundary crossed: the sender's outbound (same VPC) then the receiver's inbound.

@@ -96,6 +96,9 @@ struct Walk<'n, 'a> {
     /// Forward packets reaching the internet toward these addresses are
     /// dropped there (`Query::closed_outside`).
     closed_outside: Option<IntervalSet>,
+    /// Forward packets passing this subnet's outbound network ACL stop
+    /// there, undecided (`Query::stop_leaving`).
+    stop_leaving: Option<String>,
     /// Tag security-group hops with the sources they are of
     /// (`Query::trace_sources`, a walk from several interfaces).
     trace_sources: bool,
@@ -266,6 +269,7 @@ impl<'n, 'a> Walk<'n, 'a> {
             class: None,
             target: None,
             closed_outside: None,
+            stop_leaving: None,
             trace_sources: false,
         }
     }
@@ -276,6 +280,11 @@ impl<'n, 'a> Walk<'n, 'a> {
         let mut w = Walk::new(net, Direction::Forward, assumptions);
         w.target = q.dst_eni.clone();
         w.closed_outside = q.closed_outside.then(|| point(q.dst_ip));
+        if q.stop_leaving
+            && let Start::Interface { eni, .. } = &q.start
+        {
+            w.stop_leaving = net.interfaces.get(eni).map(|i| i.subnet.clone());
+        }
         w.trace_sources = q.trace_sources && many_sources(q);
         w
     }
