@@ -202,32 +202,33 @@ fn exits_of(
         })?;
         known.entry(key).or_default().clone()
     };
-    if let Some(s) = cell.get() {
-        return Ok(s.clone());
-    }
-    let family = if to.is_ipv4() {
-        hs::all_v4()
-    } else {
-        hs::all_v6()
-    };
-    let found = match Query::from_members(net, place, DstSpec::Ip(to), asked.protocol, asked.span)?
-    {
-        None => hs::IntervalSet::empty(),
-        Some(q) => {
-            let q = q
-                .toward(family)
-                .on_ports(asked.ports.clone())
-                .to_subnet_exit();
-            engine::check(net, q)
-                .paths
-                .iter()
-                .filter(|p| !matches!(p.forward.end, engine::End::Dropped(_)))
-                .fold(hs::IntervalSet::empty(), |s, p| {
-                    s.union(&p.forward.flow.some.project(Field::Dst))
-                })
+    // Worked out once (a job of the same place and service waits): a query
+    // that cannot be resolved skips nothing, and its walks say why.
+    let found = cell.get_or_init(|| {
+        let family = if to.is_ipv4() {
+            hs::all_v4()
+        } else {
+            hs::all_v6()
+        };
+        match Query::from_members(net, place, DstSpec::Ip(to), asked.protocol, asked.span) {
+            Ok(None) => hs::IntervalSet::empty(),
+            Err(_) => family,
+            Ok(Some(q)) => {
+                let q = q
+                    .toward(family)
+                    .on_ports(asked.ports.clone())
+                    .to_subnet_exit();
+                engine::check(net, q)
+                    .paths
+                    .iter()
+                    .filter(|p| !matches!(p.forward.end, engine::End::Dropped(_)))
+                    .fold(hs::IntervalSet::empty(), |s, p| {
+                        s.union(&p.forward.flow.some.project(Field::Dst))
+                    })
+            }
         }
-    };
-    Ok(cell.get_or_init(|| found).clone())
+    });
+    Ok(found.clone())
 }
 
 /// The destinations' addresses (as `who` asks them: the primary private

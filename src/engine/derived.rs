@@ -3,8 +3,9 @@
 //! addresses of each security group as a peer (a walk meets the same
 //! group-naming rules at every hop of every walk), each group's rule sets
 //! and their descriptions,
-//! the internet as a source (every `internet` query starts from it) and the
-//! source places (`who`, `diff` and `exposure` start there).
+//! the internet as a source (every `internet` query starts from it), the
+//! source places (`who`, `diff` and `exposure` start there) and what each
+//! subnet holds.
 //!
 //! A clone of a network starts with an empty slot and `Network::reindex`
 //! empties it: networks are edited as clones (`diff`, `synth`) before they
@@ -48,6 +49,9 @@ pub(super) struct Derived {
     /// Each group of the input, its two sides (ingress, egress).
     groups_sides: OnceLock<rustc_hash::FxHashMap<String, [GroupSide; 2]>>,
     pub(super) places: OnceLock<Places>,
+    /// What each subnet holds: its CIDRs and every address of an interface
+    /// or NAT gateway in it ([`super::rules::subnet_held`]).
+    pub(super) held: OnceLock<rustc_hash::FxHashMap<String, IntervalSet>>,
 }
 
 /// [`super::source_places`]' answer.
@@ -77,6 +81,7 @@ pub(super) fn of(net: &Network) -> Option<&Derived> {
         internet: Default::default(),
         groups_sides: Default::default(),
         places: Default::default(),
+        held: Default::default(),
     })?;
     (memo.shape == shape(net)).then_some(memo)
 }

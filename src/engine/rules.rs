@@ -471,6 +471,48 @@ pub fn subnet_addresses(net: &Network, subnet: &str) -> Option<IntervalSet> {
     )
 }
 
+/// The addresses a delivery from inside `subnet` reaches without crossing
+/// its network ACL: its CIDRs, and every address an interface or NAT
+/// gateway of the subnet holds (an input may list an interface at an
+/// address outside its subnet's CIDRs; delivery goes by holder). Worked
+/// out once per network for every subnet.
+pub fn subnet_held(net: &Network, subnet: &str) -> IntervalSet {
+    let all = |net: &Network| {
+        let mut by: rustc_hash::FxHashMap<String, Vec<Interval>> = Default::default();
+        for s in net.subnets.values() {
+            by.entry(s.id.clone()).or_default().extend(
+                s.cidrs
+                    .iter()
+                    .flat_map(|c| cidr_set(c).intervals().to_vec()),
+            );
+        }
+        for i in net.interfaces.values() {
+            by.entry(i.subnet.clone())
+                .or_default()
+                .extend(interface_intervals(i));
+        }
+        for n in net.nat_gateways.values() {
+            if let Some(a) = n.private_ip {
+                by.entry(n.subnet.clone())
+                    .or_default()
+                    .push(Interval::point(hs::addr(a)));
+            }
+        }
+        by.into_iter()
+            .map(|(s, v)| (s, IntervalSet::from_intervals(v)))
+            .collect::<rustc_hash::FxHashMap<String, IntervalSet>>()
+    };
+    match super::derived::of(net) {
+        Some(memo) => memo
+            .held
+            .get_or_init(|| all(net))
+            .get(subnet)
+            .cloned()
+            .unwrap_or_default(),
+        None => all(net).remove(subnet).unwrap_or_default(),
+    }
+}
+
 pub fn association_addresses(net: &Network, a: &ClientVpnAssociation) -> Option<IntervalSet> {
     if let Some(i) = a.interface.as_ref().and_then(|e| net.interfaces.get(e)) {
         return Some(IntervalSet::from_intervals(

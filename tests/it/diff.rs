@@ -1067,7 +1067,7 @@ fn an_acl_entry_only_another_members_packets_met_does_not_explain_the_flow() {
 /// destination in the subnet itself (no network ACL crossed), and one whose
 /// packets pass. The fast way finds the same flows as the reference.
 #[test]
-fn a_subnet_whose_acl_lets_nothing_out_still_reaches_its_own_subnet() {
+fn a_subnet_whose_acl_lets_no_connection_out_still_reaches_its_own_subnet() {
     let before = crate::support::load_model_path(&root().join("tests/data/diff/subnet-exit.yaml"));
     let mut after = before.clone();
     let open = after.security_groups.get_mut("sg-open").unwrap();
@@ -1116,4 +1116,26 @@ fn a_subnet_whose_acl_lets_nothing_out_still_reaches_its_own_subnet() {
         &p.forward.end,
         reach::engine::End::Dropped(reach::engine::Cause::NaclDefaultDeny { acl, .. }) if acl == "acl-a"
     )));
+}
+
+/// An interface of a subnet listed at an address outside the subnet's
+/// CIDRs (an input the loader does not reject) is reached from its own
+/// subnet without crossing the network ACL, as delivery goes by holder: the
+/// walk `diff` asks first must not take packets toward it for leaving.
+#[test]
+fn a_holder_outside_its_subnets_cidrs_is_not_taken_for_leaving() {
+    let mut before =
+        crate::support::load_model_path(&root().join("tests/data/diff/subnet-exit.yaml"));
+    let a2 = before.interfaces.get_mut("eni-a2").unwrap();
+    a2.private_ips[0].address = "10.0.3.20".parse().unwrap();
+    before.reindex();
+    let mut after = before.clone();
+    let open = after.security_groups.get_mut("sg-open").unwrap();
+    open.ingress[0].ports = reach::model::PortMatch::Ports { from: 21, to: 22 };
+    after.reindex();
+    let d = diff::diff(&before, &after).unwrap();
+    let (_, mut sources) = flows_to(&d, "eni-a2");
+    sources.sort();
+    assert_eq!(sources, ["eni-a1", "eni-b1"], "{sources:?}");
+    fast_diff_matches_full(&before, &after).unwrap();
 }

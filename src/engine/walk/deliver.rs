@@ -132,17 +132,13 @@ impl<'n> Walk<'n, '_> {
 
     /// A walk stopped where its packets leave the source's subnet `s`
     /// (`Query::to_subnet_exit`), at a delivery inside the VPC: what stays
-    /// in `s` stops undecided at once (no holder looked up); the rest
-    /// crosses `s`'s outbound network ACL once, whatever its destination
-    /// subnet, and what passes stops there.
+    /// in `s` (its CIDRs, and whatever an interface or NAT gateway of `s`
+    /// holds: delivery goes by holder, and no ACL is crossed to one in
+    /// `s`) stops undecided at once, no holder looked up; the rest crosses
+    /// `s`'s outbound network ACL once, whatever its destination subnet,
+    /// and what passes stops there (`Walk::nacl`).
     fn leave_subnet(&mut self, s: &str, flow: Flow, trail: Trail) {
-        let Some(here) = self.net.subnets.get(s).map(|x| {
-            x.cidrs.iter().fold(IntervalSet::empty(), |acc, c| {
-                acc.union(&rules::cidr_set(c))
-            })
-        }) else {
-            return self.unknown(flow, trail, s, format!("{s} is not in the input"));
-        };
+        let here = rules::subnet_held(self.net, s);
         let (inside, outside) = flow.split_field(Field::Dst, &here);
         if !inside.is_empty() {
             self.unknown(
@@ -153,14 +149,8 @@ impl<'n> Walk<'n, '_> {
             );
         }
         let mut t = trail;
-        if let Some(pass) = self.nacl(s, Side::Egress, outside, &mut t) {
-            self.unknown(
-                pass,
-                t,
-                s,
-                format!("leaves {s} (the walk stops there: Query::to_subnet_exit)"),
-            );
-        }
+        // Stopped in `nacl` where it passes: nothing comes back.
+        let _ = self.nacl(s, Side::Egress, outside, &mut t);
     }
 
     /// Many holders (a walk toward many destinations): the flow split in one
