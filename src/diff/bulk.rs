@@ -138,7 +138,7 @@ pub(super) fn reached_many(
         .par_iter()
         .map(|((place, class), asked)| {
             // Nothing of the place gets toward the address: no walk.
-            if !exits_of(net, exits, place, asked)?.contains(hs::addr(asked.target.to)) {
+            if !exits_of(net, exits, place, asked).contains(hs::addr(asked.target.to)) {
                 return Ok(Vec::new());
             }
             place_reach(net, side, relevant, class, asked)
@@ -179,15 +179,10 @@ pub(super) struct Exits {
 /// the place's interfaces toward one address drops what this one drops: a
 /// target outside this set is reached by nothing of the place (nor left
 /// undecided), and its walk is skipped. Once per side, place and service.
-fn exits_of(
-    net: &Network,
-    exits: &Exits,
-    place: &[&Interface],
-    asked: &Asked,
-) -> Result<hs::IntervalSet, EngineError> {
+fn exits_of(net: &Network, exits: &Exits, place: &[&Interface], asked: &Asked) -> hs::IntervalSet {
     let to = asked.target.to;
     let Some(first) = place.first() else {
-        return Ok(hs::IntervalSet::empty());
+        return hs::IntervalSet::empty();
     };
     let key = (
         first.id.clone(),
@@ -195,13 +190,14 @@ fn exits_of(
         asked.ports.clone(),
         to.is_ipv4(),
     );
-    let cell = {
-        let mut known = exits.known.lock().map_err(|_| EngineError::Query {
-            token: first.id.clone(),
-            message: "a walk panicked".into(),
-        })?;
-        known.entry(key).or_default().clone()
-    };
+    // Nothing panics while the map is held.
+    let cell = exits
+        .known
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_default()
+        .clone();
     // Worked out once (a job of the same place and service waits): a query
     // that cannot be resolved skips nothing, and its walks say why.
     let found = cell.get_or_init(|| {
@@ -228,7 +224,7 @@ fn exits_of(
             }
         }
     });
-    Ok(found.clone())
+    found.clone()
 }
 
 /// The destinations' addresses (as `who` asks them: the primary private

@@ -219,59 +219,49 @@ struct Narrower {
 
 impl Narrower {
     fn new(before: &Network, after: &Network) -> Narrower {
-        let mut translated = [Some(IntervalSet::empty()), Some(IntervalSet::empty())];
-        for (k, public) in [false, true].into_iter().enumerate() {
-            let mut out: Vec<Interval> = Vec::new();
-            let mut settled = true;
-            for net in [before, after] {
-                for i in net.interfaces.values() {
-                    if public {
-                        out.extend(
-                            i.private_ips
-                                .iter()
-                                .filter_map(|p| p.public)
-                                .map(|p| Interval::point(hs::addr(p))),
-                        );
-                    }
-                    if i.kind == "nat_gateway" || net.nat_gateway_by_interface(&i.id).is_some() {
-                        out.extend(
-                            engine::sets::interface_addresses(i)
-                                .intervals()
-                                .iter()
-                                .copied(),
-                        );
-                    }
-                }
-                for n in net.nat_gateways.values() {
-                    let public_ip = n.public_ip.iter().filter(|_| public);
-                    out.extend(
-                        n.private_ip
-                            .iter()
-                            .chain(public_ip)
-                            .map(|a| Interval::point(hs::addr(*a))),
-                    );
-                }
-                for e in net.client_vpn_endpoints.values() {
-                    for a in &e.associations {
-                        match engine::sets::association_addresses(net, a)
-                            .or_else(|| engine::sets::subnet_addresses(net, &a.subnet))
-                        {
-                            Some(at) => out.extend(at.intervals().iter().copied()),
-                            None => settled = false,
-                        }
-                    }
-                }
-                for e in net.va_endpoints.values() {
-                    for s in &e.subnets {
-                        match engine::sets::subnet_addresses(net, s) {
-                            Some(at) => out.extend(at.intervals().iter().copied()),
-                            None => settled = false,
-                        }
-                    }
+        // What every destination fears (translating gateways, access
+        // endpoints) and what only one with a public address does (public
+        // IPv4 addresses), in one pass.
+        let (mut always, mut public) = (Vec::<Interval>::new(), Vec::<Interval>::new());
+        let point = |a: &std::net::IpAddr| Interval::point(hs::addr(*a));
+        let mut settled = true;
+        for net in [before, after] {
+            for i in net.interfaces.values() {
+                public.extend(
+                    i.private_ips
+                        .iter()
+                        .filter_map(|p| p.public.as_ref())
+                        .map(point),
+                );
+                if i.kind == "nat_gateway" || net.nat_gateway_by_interface(&i.id).is_some() {
+                    always.extend(engine::sets::interface_addresses(i).intervals());
                 }
             }
-            translated[k] = settled.then(|| IntervalSet::from_intervals(out));
+            for n in net.nat_gateways.values() {
+                always.extend(n.private_ip.iter().map(point));
+                public.extend(n.public_ip.iter().map(point));
+            }
+            let endpoints = net.client_vpn_endpoints.values().flat_map(|e| {
+                e.associations.iter().map(move |a| {
+                    engine::sets::association_addresses(net, a)
+                        .or_else(|| engine::sets::subnet_addresses(net, &a.subnet))
+                })
+            });
+            let va = net.va_endpoints.values().flat_map(|e| {
+                e.subnets
+                    .iter()
+                    .map(move |s| engine::sets::subnet_addresses(net, s))
+            });
+            for at in endpoints.chain(va) {
+                match at {
+                    Some(at) => always.extend(at.intervals()),
+                    None => settled = false,
+                }
+            }
         }
+        let always = IntervalSet::from_intervals(always);
+        let with_public = always.union(&IntervalSet::from_intervals(public));
+        let translated = [settled.then_some(always), settled.then_some(with_public)];
         let mut addresses: BTreeMap<&String, IntervalSet> = BTreeMap::new();
         for net in [before, after] {
             for i in net.interfaces.values() {
@@ -668,7 +658,7 @@ fn compute(
     // The destinations compared, and what each needs recomputed (worked
     // out in parallel: at 10k interfaces with 1% of the rules changed,
     // 1,412 destinations of mostly distinct groups).
-    let compared: Vec<&String> = dsts
+    let kept: Vec<&String> = dsts
         .into_iter()
         .filter(|dst| {
             if only.is_some_and(|o| !o.contains(*dst)) {
@@ -680,11 +670,11 @@ fn compute(
             (!skip || affected.contains(&vpc)) && a.or(b).and_then(|i| i.primary_ip()).is_some()
         })
         .collect();
-    let scopes: Vec<Option<Scope>> = compared
+    let scopes: Vec<Option<Scope>> = kept
         .par_iter()
         .map(|d| skip.then(|| scoper.scope(d)))
         .collect();
-    for (dst, scope) in compared.into_iter().zip(scopes) {
+    for (dst, scope) in kept.into_iter().zip(scopes) {
         // `who`'s default: every tcp and udp port and every ICMP type of
         // each address's family (ICMPv6 for the interface's IPv6 address).
         let mut here: Vec<(Protocol, (u16, u16))> = services.to_vec();

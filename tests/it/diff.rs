@@ -1068,11 +1068,7 @@ fn an_acl_entry_only_another_members_packets_met_does_not_explain_the_flow() {
 /// packets pass. The fast way finds the same flows as the reference.
 #[test]
 fn a_subnet_whose_acl_lets_no_connection_out_still_reaches_its_own_subnet() {
-    let before = crate::support::load_model_path(&root().join("tests/data/diff/subnet-exit.yaml"));
-    let mut after = before.clone();
-    let open = after.security_groups.get_mut("sg-open").unwrap();
-    open.ingress[0].ports = reach::model::PortMatch::Ports { from: 21, to: 22 };
-    after.reindex();
+    let (before, after) = subnet_exit(|_| {});
     let d = diff::diff(&before, &after).unwrap();
     let (to_a2, mut sources) = flows_to(&d, "eni-a2");
     sources.sort();
@@ -1124,18 +1120,29 @@ fn a_subnet_whose_acl_lets_no_connection_out_still_reaches_its_own_subnet() {
 /// walk `diff` asks first must not take packets toward it for leaving.
 #[test]
 fn a_holder_outside_its_subnets_cidrs_is_not_taken_for_leaving() {
-    let mut before =
-        crate::support::load_model_path(&root().join("tests/data/diff/subnet-exit.yaml"));
-    let a2 = before.interfaces.get_mut("eni-a2").unwrap();
-    a2.private_ips[0].address = "10.0.3.20".parse().unwrap();
-    before.reindex();
-    let mut after = before.clone();
-    let open = after.security_groups.get_mut("sg-open").unwrap();
-    open.ingress[0].ports = reach::model::PortMatch::Ports { from: 21, to: 22 };
-    after.reindex();
+    let (before, after) = subnet_exit(|net| {
+        let a2 = net.interfaces.get_mut("eni-a2").unwrap();
+        a2.private_ips[0].address = "10.0.3.20".parse().unwrap();
+    });
     let d = diff::diff(&before, &after).unwrap();
     let (_, mut sources) = flows_to(&d, "eni-a2");
     sources.sort();
     assert_eq!(sources, ["eni-a1", "eni-b1"], "{sources:?}");
     fast_diff_matches_full(&before, &after).unwrap();
+}
+
+/// `tests/data/diff/subnet-exit.yaml` edited by `edit`, before and after
+/// sg-open admits tcp 21 too.
+fn subnet_exit(
+    edit: impl Fn(&mut reach::model::Network),
+) -> (reach::model::Network, reach::model::Network) {
+    let mut before =
+        crate::support::load_model_path(&root().join("tests/data/diff/subnet-exit.yaml"));
+    edit(&mut before);
+    before.reindex();
+    let mut after = before.clone();
+    let open = after.security_groups.get_mut("sg-open").unwrap();
+    open.ingress[0].ports = reach::model::PortMatch::Ports { from: 21, to: 22 };
+    after.reindex();
+    (before, after)
 }
