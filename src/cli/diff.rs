@@ -130,8 +130,13 @@ pub(super) fn run(args: DiffArgs) -> Result<Verdict> {
             }
         }
     }
-    Ok(match args.fail_on {
+    let verdict = match args.fail_on {
         Some(f) if matched(&d, f) => Verdict::Unreachable,
         _ => Verdict::Reachable,
-    })
+    };
+    // The process exits next: freeing two networks and a million flows one
+    // by one took seconds (a tenth of the output's time at 10k with 1% of
+    // rules changed).
+    std::mem::forget((d, report, out, before, after));
+    Ok(verdict)
 }

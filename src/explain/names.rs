@@ -73,11 +73,23 @@ impl Names {
     fn part(&self, s: &IntervalSet, universes: &[(&'static str, IntervalSet)]) -> String {
         let plain = hs::addr_items(s);
         let mut best: Option<(usize, String)> = None;
+        // A universe costs one item more than what it lacks: none beats a
+        // single CIDR, and what it lacks takes at least one CIDR per
+        // interval but one (an IPv6 cover may join two across the
+        // v4-mapped range): counted before any is written out.
+        if plain.len() <= 1 {
+            return self.list(&plain);
+        }
         for (name, u) in universes {
             if u.is_empty() || !s.is_subset(u) {
                 continue;
             }
-            let rest = hs::addr_items(&u.difference(s));
+            let lacks = u.difference(s);
+            let at_least = lacks.intervals().len().max(1);
+            if at_least >= plain.len() || best.as_ref().is_some_and(|(c, _)| *c <= at_least) {
+                continue;
+            }
+            let rest = hs::addr_items(&lacks);
             let cost = rest.len() + 1;
             if cost >= plain.len() || best.as_ref().is_some_and(|(c, _)| *c <= cost) {
                 continue;
@@ -160,6 +172,11 @@ mod tests {
             n.addresses(&v6),
             "every public IPv6 address except 2001:db8::/32"
         );
+        // What it lacks is two intervals (around the v4-mapped range) read
+        // as one CIDR: not ruled out by counting intervals.
+        let v6 = hs::all_v6().difference(&set(&["::/8"]));
+        assert_eq!(n.addresses(&v6), "every IPv6 address except ::/8");
+        assert_eq!(set(&["::/8"]).intersect(&hs::all_v6()).intervals().len(), 2);
     }
 
     #[test]

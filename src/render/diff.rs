@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diff::{Diff, Direction, FlowChange, Presence};
@@ -156,9 +157,10 @@ impl DiffReport {
     pub fn new(d: &Diff, net: &Network) -> DiffReport {
         let names = Names::new(net, Some(4));
         let full = Names::new(net, None);
+        // In parallel, in order: a diff of many changes has a million flows.
         let flows: Vec<FlowOut> = d
             .flows
-            .iter()
+            .par_iter()
             .map(|f| flow_out(f, d, &names, &full, net))
             .collect();
         let count = |dir: Direction| d.flows.iter().filter(|f| f.direction == dir).count();
