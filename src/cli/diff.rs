@@ -95,7 +95,7 @@ pub(super) fn run(args: DiffArgs) -> Result<Verdict> {
         None => load_side(&args.after)?,
     };
     let d = diff::diff(&before, &after)?;
-    let mut report = DiffReport::new(&d, &after);
+    let mut report = DiffReport::new(&d, &after, matches!(args.format, Format::Json));
     report.warnings.extend(plan_warnings.iter().cloned());
     let out = match args.format {
         Format::Json => report.to_json(),

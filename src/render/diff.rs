@@ -89,7 +89,13 @@ fn source_line(s: &Source, net: &Network) -> String {
     }
 }
 
-fn flow_out(f: &FlowChange, d: &Diff, names: &Names, full: &Names, net: &Network) -> FlowOut {
+fn flow_out(
+    f: &FlowChange,
+    d: &Diff,
+    names: &Names,
+    full: Option<&Names>,
+    net: &Network,
+) -> FlowOut {
     let field = if f.protocol.is_icmp() {
         Field::IcmpType
     } else {
@@ -132,7 +138,7 @@ fn flow_out(f: &FlowChange, d: &Diff, names: &Names, full: &Names, net: &Network
         ports: ports_of(&f.packets, f.protocol).summary(field),
         class: f.class(),
         because,
-        packets: packets(&f.packets, full),
+        packets: full.map(|n| packets(&f.packets, n)).unwrap_or_default(),
     }
 }
 
@@ -154,14 +160,18 @@ impl FlowOut {
 }
 
 impl DiffReport {
-    pub fn new(d: &Diff, net: &Network) -> DiffReport {
+    /// The report of `d` (`net`: the network after). `boxes`: each flow's
+    /// packets written out as boxes (`FlowOut::packets`, which JSON prints
+    /// and no other format reads: left empty otherwise, a fifth of the
+    /// report's time and most of its memory with a million flows).
+    pub fn new(d: &Diff, net: &Network, boxes: bool) -> DiffReport {
         let names = Names::new(net, Some(4));
-        let full = Names::new(net, None);
+        let full = boxes.then(|| Names::new(net, None));
         // In parallel, in order: a diff of many changes has a million flows.
         let flows: Vec<FlowOut> = d
             .flows
             .par_iter()
-            .map(|f| flow_out(f, d, &names, &full, net))
+            .map(|f| flow_out(f, d, &names, full.as_ref(), net))
             .collect();
         let count = |dir: Direction| d.flows.iter().filter(|f| f.direction == dir).count();
         let exposure = d.flows.iter().filter(|f| f.is_new_exposure()).count();

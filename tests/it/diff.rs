@@ -333,6 +333,15 @@ fn cli_diff_fail_on_sets_the_exit_code() {
     assert_eq!(c, Some(1));
     let v: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["flows"][0]["direction"], "gained");
+    // JSON writes each flow's packets out as boxes (the one format that
+    // prints them; the others' reports leave them out).
+    let boxes = v["flows"][0]["packets"].as_array().unwrap();
+    assert!(
+        boxes
+            .iter()
+            .any(|b| b["text"].as_str().unwrap().contains("dport 3389")),
+        "{json}"
+    );
     // Same snapshot on both sides: nothing, exit 0 even with any-change.
     let out = std::process::Command::new(bin)
         .arg("diff")
