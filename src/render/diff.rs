@@ -162,8 +162,9 @@ impl FlowOut {
 impl DiffReport {
     /// The report of `d` (`net`: the network after). `boxes`: each flow's
     /// packets written out as boxes (`FlowOut::packets`, which JSON prints
-    /// and no other format reads: left empty otherwise, a fifth of the
-    /// report's time and most of its memory with a million flows).
+    /// and no other format reads: left empty otherwise; with a million
+    /// flows they were most of the report's memory and half of its time
+    /// once the rest was cheap).
     pub fn new(d: &Diff, net: &Network, boxes: bool) -> DiffReport {
         let names = Names::new(net, Some(4));
         let full = boxes.then(|| Names::new(net, None));
@@ -209,6 +210,8 @@ impl DiffReport {
         }
     }
 
+    /// JSON: each flow's `packets` as built (empty unless [`Self::new`]
+    /// was asked for boxes).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("serializable") + "\n"
     }
