@@ -456,9 +456,6 @@ pub fn special_addresses() -> IntervalSet {
         })
 }
 
-/// The addresses a Client VPN association translates client traffic to: its
-/// ENI's private IP when the input has the ENI, else (stated as an
-/// assumption) any address of its subnet.
 /// A subnet's IPv4 addresses.
 pub fn subnet_addresses(net: &Network, subnet: &str) -> Option<IntervalSet> {
     let subnet = net.subnets.get(subnet)?;
@@ -513,6 +510,9 @@ pub fn subnet_held(net: &Network, subnet: &str) -> IntervalSet {
     }
 }
 
+/// The addresses a Client VPN association translates client traffic to: its
+/// ENI's private IP when the input has the ENI, else (stated as an
+/// assumption) any address of its subnet.
 pub fn association_addresses(net: &Network, a: &ClientVpnAssociation) -> Option<IntervalSet> {
     if let Some(i) = a.interface.as_ref().and_then(|e| net.interfaces.get(e)) {
         return Some(IntervalSet::from_intervals(

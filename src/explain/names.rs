@@ -80,18 +80,22 @@ impl Names {
         if plain.len() <= 1 {
             return self.list(&plain);
         }
+        // A reading of `cost` items loses to the CIDRs or to the best so far.
+        let beaten = |cost: usize, best: &Option<(usize, String)>| {
+            cost >= plain.len() || best.as_ref().is_some_and(|(c, _)| *c <= cost)
+        };
         for (name, u) in universes {
             if u.is_empty() || !s.is_subset(u) {
                 continue;
             }
             let lacks = u.difference(s);
             let at_least = lacks.intervals().len().max(1);
-            if at_least >= plain.len() || best.as_ref().is_some_and(|(c, _)| *c <= at_least) {
+            if beaten(at_least, &best) {
                 continue;
             }
             let rest = hs::addr_items(&lacks);
             let cost = rest.len() + 1;
-            if cost >= plain.len() || best.as_ref().is_some_and(|(c, _)| *c <= cost) {
+            if beaten(cost, &best) {
                 continue;
             }
             let text = if rest.is_empty() {
