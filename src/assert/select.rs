@@ -53,25 +53,23 @@ pub struct Target {
 }
 
 impl Target {
+    /// As a query names it: `eni-…`, `eni-…@203.0.113.10` (only what is
+    /// delivered to the interface counts there), an address.
     pub fn spec(&self) -> DstSpec {
         match &self.eni {
             Some(id) if self.primary => DstSpec::Eni(id.clone()),
-            _ => DstSpec::Ip(self.ip),
+            Some(id) => DstSpec::EniAt {
+                eni: id.clone(),
+                ip: self.ip,
+            },
+            None => DstSpec::Ip(self.ip),
         }
     }
 
-    /// How messages name it: `eni-…`, `eni-…@203.0.113.10`, an address.
+    /// How messages name it: `eni-…`, `eni-…@203.0.113.10`, an address
+    /// (as a query writes it).
     pub fn label(&self) -> String {
-        let ip = if self.ip.is_ipv6() {
-            format!("[{}]", self.ip)
-        } else {
-            self.ip.to_string()
-        };
-        match &self.eni {
-            Some(id) if self.primary => id.clone(),
-            Some(id) => format!("{id}@{ip}"),
-            None => ip,
-        }
+        self.spec().to_string()
     }
 
     /// Every address an interface is asked at: its primary private

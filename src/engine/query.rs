@@ -33,6 +33,38 @@ pub enum DstSpec {
     Ip(IpAddr),
     Instance(String),
     Eni(String),
+    /// `eni-…@ADDRESS`: the interface at one of its addresses (a secondary
+    /// private, public or Elastic, or IPv6 address); only what is delivered
+    /// to it counts, as `who` and `assert` ask it ([`Query::delivered_to`]).
+    EniAt {
+        eni: String,
+        ip: IpAddr,
+    },
+}
+
+impl std::fmt::Display for SrcSpec {
+    /// As a query writes it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SrcSpec::Internet => f.write_str("internet"),
+            SrcSpec::Client => f.write_str("client"),
+            SrcSpec::Ip(ip) => write!(f, "{ip}"),
+            SrcSpec::Instance(s) | SrcSpec::Eni(s) => f.write_str(s),
+        }
+    }
+}
+
+impl std::fmt::Display for DstSpec {
+    /// As a query writes it (an IPv6 address in brackets, so a port can follow).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DstSpec::Ip(ip) if ip.is_ipv6() => write!(f, "[{ip}]"),
+            DstSpec::Ip(ip) => write!(f, "{ip}"),
+            DstSpec::Instance(s) | DstSpec::Eni(s) => f.write_str(s),
+            DstSpec::EniAt { eni, ip } if ip.is_ipv6() => write!(f, "{eni}@[{ip}]"),
+            DstSpec::EniAt { eni, ip } => write!(f, "{eni}@{ip}"),
+        }
+    }
 }
 
 /// A query as the user wrote it.
@@ -82,6 +114,23 @@ pub fn parse_port_range(tok: &str) -> Result<(u16, u16), EngineError> {
 }
 
 impl QuerySpec {
+    /// The spec with its text written as a query: `SRC->DST:PORTS/PROTOCOL`,
+    /// which [`QuerySpec::parse`] reads back.
+    pub fn named(mut self) -> QuerySpec {
+        let ports = if self.ports.0 == self.ports.1 {
+            self.ports.0.to_string()
+        } else {
+            format!("{}-{}", self.ports.0, self.ports.1)
+        };
+        self.text = format!(
+            "{}->{}:{ports}/{}",
+            self.src,
+            self.dst,
+            self.protocol.name()
+        );
+        self
+    }
+
     pub fn parse(text: &str) -> Result<QuerySpec, EngineError> {
         let (src, rest) = text
             .split_once("->")
@@ -104,6 +153,17 @@ impl QuerySpec {
                 (r, proto)
             }
             _ => (rest, Protocol::TCP),
+        };
+        // `eni-…@ADDRESS`: an interface at one of its addresses.
+        let (at, rest) = match rest.trim_start().split_once('@') {
+            Some((id, r)) if id.starts_with("eni-") => (Some(id.trim()), r),
+            Some((id, _)) => {
+                return Err(bad(
+                    id,
+                    "only a network interface is named at an address: eni-…@ADDRESS",
+                ));
+            }
+            None => (None, rest),
         };
         let (dst, port) = if let Some(r) = rest.strip_prefix('[') {
             let (a, p) = r
@@ -137,13 +197,24 @@ impl QuerySpec {
                 )
             })?),
         };
-        let dst = match dst.trim() {
-            s if s.starts_with("i-") => DstSpec::Instance(s.into()),
-            s if s.starts_with("eni-") => DstSpec::Eni(s.into()),
-            s => DstSpec::Ip(
-                s.parse()
-                    .map_err(|_| bad(s, "destination must be an IP address, i-… or eni-…"))?,
-            ),
+        let dst = match (at, dst.trim()) {
+            (Some(eni), s) => DstSpec::EniAt {
+                eni: eni.into(),
+                ip: s.parse().map_err(|_| {
+                    bad(
+                        s,
+                        format!("after `{eni}@` comes an address of the interface"),
+                    )
+                })?,
+            },
+            (None, s) if s.starts_with("i-") => DstSpec::Instance(s.into()),
+            (None, s) if s.starts_with("eni-") => DstSpec::Eni(s.into()),
+            (None, s) => DstSpec::Ip(s.parse().map_err(|_| {
+                bad(
+                    s,
+                    "destination must be an IP address, i-…, eni-… or eni-…@ADDRESS",
+                )
+            })?),
         };
         Ok(QuerySpec {
             text: text.to_string(),
@@ -547,7 +618,40 @@ fn destination(
             let i = eni(net, id)?;
             (primary(i, id)?, Some(i.id.clone()))
         }
+        DstSpec::EniAt { eni: id, ip } => (held(eni(net, id)?, *ip)?, Some(id.clone())),
     })
+}
+
+/// `ip`, when interface `i` holds it: a private address (or one of its
+/// delegated prefixes), a public or Elastic IP mapped to one, an IPv6
+/// address.
+fn held(i: &Interface, ip: IpAddr) -> Result<IpAddr, EngineError> {
+    if i.has_ip(ip) || i.private_ips.iter().any(|p| p.public == Some(ip)) {
+        return Ok(ip);
+    }
+    let mut held: Vec<String> = Vec::new();
+    for p in &i.private_ips {
+        held.push(p.address.to_string());
+        held.extend(p.public.map(|a| format!("{a} (public)")));
+    }
+    held.extend(i.ipv6.iter().map(IpAddr::to_string));
+    held.extend(i.prefixes.iter().map(|p| format!("{p} (prefix)")));
+    let token = DstSpec::EniAt {
+        eni: i.id.clone(),
+        ip,
+    };
+    Err(bad(
+        &token.to_string(),
+        format!(
+            "{} does not hold {ip}; its addresses: {}",
+            i.id,
+            if held.is_empty() {
+                "none".to_string()
+            } else {
+                held.join(", ")
+            }
+        ),
+    ))
 }
 
 impl Query {
@@ -820,6 +924,7 @@ impl Query {
             DstSpec::Ip(ip) => *ip,
             DstSpec::Instance(id) => primary(instance_eni(net, id, false, &mut Vec::new())?, id)?,
             DstSpec::Eni(id) => primary(eni(net, id)?, id)?,
+            DstSpec::EniAt { eni: id, ip } => held(eni(net, id)?, *ip)?,
         };
         let found: Vec<(&Interface, IpAddr)> = members
             .iter()
@@ -837,11 +942,7 @@ impl Query {
             } else {
                 format!(" (+{} alike)", rest.len())
             },
-            match &dst {
-                DstSpec::Ip(ip) if ip.is_ipv6() => format!("[{ip}]"),
-                DstSpec::Ip(ip) => ip.to_string(),
-                DstSpec::Instance(s) | DstSpec::Eni(s) => s.clone(),
-            },
+            dst,
             ports.0,
             if ports.0 == ports.1 {
                 String::new()
@@ -887,5 +988,38 @@ impl Query {
             ));
         }
         Ok(Some(q))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every destination form reads back from the text [`QuerySpec::named`]
+    /// writes, `eni-…@ADDRESS` with an IPv6 address in brackets among them.
+    #[test]
+    fn a_named_spec_parses_back() {
+        for text in [
+            "internet->eni-0a@203.0.113.10:22/tcp",
+            "eni-0b->eni-0a@[2600:1f18::10]:443-444/tcp",
+            "10.0.0.5->eni-0a:53/udp",
+            "client->i-0a:8/icmp",
+            "2600::1->[2600::2]:0-65535/tcp",
+        ] {
+            let spec = QuerySpec::parse(text).expect(text);
+            let written = spec.clone().named();
+            assert_eq!(written.text, text);
+            assert_eq!(QuerySpec::parse(&written.text).unwrap(), spec);
+        }
+        let spec = QuerySpec::parse("internet->eni-0a@[2600:1f18::10]:22").unwrap();
+        assert_eq!(
+            spec.dst,
+            DstSpec::EniAt {
+                eni: "eni-0a".into(),
+                ip: "2600:1f18::10".parse().unwrap()
+            }
+        );
+        // Only an interface takes `@`.
+        assert!(QuerySpec::parse("internet->i-0a@10.0.0.1:22").is_err());
     }
 }

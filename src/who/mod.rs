@@ -308,12 +308,18 @@ type Addresses = Vec<(DstSpec, IpAddr)>;
 
 /// The addresses a target is reached at: an interface (or instance) at its
 /// primary private address, each public IPv4 address mapped to it, and its
-/// first IPv6 address; an address as given.
+/// first IPv6 address; an interface at one address (`eni-…@ADDRESS`) or an
+/// address as given.
 fn addresses(net: &Network, ask: &Ask) -> Result<(Addresses, Option<String>), EngineError> {
     // The target as a query resolves it (errors name the token).
     let (dst_ip, dst_eni) = Query::resolve_destination(net, &ask.dst)?;
     let mut out = vec![(ask.dst.clone(), dst_ip)];
-    if let Some(i) = dst_eni.as_ref().and_then(|e| net.interfaces.get(e)) {
+    let whole = matches!(ask.dst, DstSpec::Eni(_) | DstSpec::Instance(_));
+    if let Some(i) = dst_eni
+        .as_ref()
+        .filter(|_| whole)
+        .and_then(|e| net.interfaces.get(e))
+    {
         for p in i.private_ips.iter().filter_map(|p| p.public) {
             out.push((DstSpec::Ip(p), p));
         }
@@ -428,13 +434,14 @@ pub fn closed_outside(
     {
         return false;
     }
-    let spec = named(QuerySpec {
+    let spec = QuerySpec {
         text: String::new(),
         src: SrcSpec::Internet,
         dst: DstSpec::Ip(ip),
         protocol,
         ports,
-    });
+    }
+    .named();
     let Ok(q) = Query::resolve(net, spec, None) else {
         return false;
     };
@@ -476,7 +483,7 @@ fn ask_sources(
         });
     };
     if want(&From::Internet) {
-        let q = Query::resolve(net, named(spec(SrcSpec::Internet)), None)?.delivered_to(t.eni);
+        let q = Query::resolve(net, spec(SrcSpec::Internet).named(), None)?.delivered_to(t.eni);
         let a = engine::check(net, q);
         let reach = a.reach();
         if !nothing(&reach) {
@@ -485,7 +492,7 @@ fn ask_sources(
     }
     let has_access = !net.client_vpn_endpoints.is_empty() || !net.va_endpoints.is_empty();
     if want(&From::Client) && has_access {
-        let q = Query::resolve_with(net, named(spec(SrcSpec::Client)), &QueryOptions::default())?
+        let q = Query::resolve_with(net, spec(SrcSpec::Client).named(), &QueryOptions::default())?
             .delivered_to(t.eni);
         let a = std::sync::Arc::new(engine::check(net, q));
         for acc in &a.access {
@@ -543,7 +550,7 @@ fn ask_sources(
             if owners.is_empty() {
                 // A host outside the input: asked as a query from it.
                 if ip.is_ipv4() == dst_ip.is_ipv4() {
-                    let q = Query::resolve(net, named(spec(SrcSpec::Ip(*ip))), None)?
+                    let q = Query::resolve(net, spec(SrcSpec::Ip(*ip)).named(), None)?
                         .delivered_to(t.eni);
                     let a = engine::check(net, q);
                     let reach = a.reach();
@@ -608,28 +615,6 @@ fn gathering_found(
         }
     }
     Ok(out)
-}
-
-/// The spec with its text written as a query.
-fn named(mut spec: QuerySpec) -> QuerySpec {
-    let src = match &spec.src {
-        SrcSpec::Internet => "internet".to_string(),
-        SrcSpec::Client => "client".to_string(),
-        SrcSpec::Ip(ip) => ip.to_string(),
-        SrcSpec::Instance(s) | SrcSpec::Eni(s) => s.clone(),
-    };
-    let dst = match &spec.dst {
-        DstSpec::Ip(ip) if ip.is_ipv6() => format!("[{ip}]"),
-        DstSpec::Ip(ip) => ip.to_string(),
-        DstSpec::Instance(s) | DstSpec::Eni(s) => s.clone(),
-    };
-    let ports = if spec.ports.0 == spec.ports.1 {
-        spec.ports.0.to_string()
-    } else {
-        format!("{}-{}", spec.ports.0, spec.ports.1)
-    };
-    spec.text = format!("{src}->{dst}:{ports}/{}", spec.protocol.name());
-    spec
 }
 
 /// The destination ports (or ICMP types) of `set`.

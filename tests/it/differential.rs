@@ -230,11 +230,11 @@ fn check_case(case: &snapshot::Case, stats: &mut Stats) -> Result<(), String> {
     if let Some(q) = case.queries.first()
         && let Ok(spec) = QuerySpec::parse(&q.text)
     {
-        let dst = q.text.split_once("->").map_or("", |x| x.1);
-        let dst = dst.rsplit_once(':').map_or(dst, |x| x.0);
-        let dst = dst.trim_start_matches('[').trim_end_matches(']');
+        // As the query writes it (`eni-…@ADDRESS`, an IPv6 address in
+        // brackets).
+        let dst = spec.dst.to_string();
         let (n, shared, gathered) =
-            crate::who::who_matches_per_interface(&net, dst, spec.protocol, spec.ports)
+            crate::who::who_matches_per_interface(&net, &dst, spec.protocol, spec.ports)
                 .map_err(|e| format!("`who`: {e}"))?;
         stats.who += n;
         stats.who_shared += shared;

@@ -130,6 +130,49 @@ fn mixed_families_are_input_errors() {
     }
 }
 
+/// `eni-…@ADDRESS`: an interface at one of its addresses (a public or
+/// Elastic IP, an IPv6 address, an address of a delegated prefix), as
+/// `assert` and `who` name a flow class; an address it does not hold is an
+/// input error that lists those it does.
+#[test]
+fn an_interface_is_asked_at_one_of_its_addresses() {
+    let r = ask("internet->eni-0web0000000000001@3.80.0.10:443");
+    verdict(&r, "partial");
+    assert!(hops_mention(&r, "destination 3.80.0.10 -> 10.0.1.10"));
+    let r = ask("internet->eni-0web0000000000001@[2600:1f18:4a3:6a01::10]:22");
+    verdict(&r, "unreachable");
+    assert_eq!(blocked_by(&r), ["sg-0web00000000000001"]);
+    verdict(
+        &ask("eni-0web0000000000001->eni-0app0000000000003@10.0.2.70:5432"),
+        "reachable",
+    );
+    let snap = root().join(SNAP);
+    let snap = snap.to_str().unwrap();
+    for (q, needles) in [
+        (
+            "internet->eni-0web2000000000002@3.80.0.10:443",
+            &[
+                "`eni-0web2000000000002@3.80.0.10`",
+                "eni-0web2000000000002 does not hold 3.80.0.10; its addresses: 10.0.2.20",
+            ][..],
+        ),
+        (
+            "internet->eni-0app0000000000003@[2600:1f18:4a3:6a01::10]:22",
+            &["its addresses: 10.0.2.30, 2600:1f18:4a3:6a02::30, 10.0.2.64/28 (prefix)"][..],
+        ),
+        (
+            "internet->eni-0web0000000000001@web:443",
+            &["after `eni-0web0000000000001@` comes an address of the interface"][..],
+        ),
+        (
+            "internet->eni-0nope000000000000@3.80.0.10:443",
+            &["`eni-0nope000000000000`: no such network interface"][..],
+        ),
+    ] {
+        assert_error(&reach(&["check", "--snapshot", snap, q]), needles);
+    }
+}
+
 #[test]
 fn a_query_over_no_packet_cannot_be_resolved() {
     let n = net();
@@ -405,6 +448,21 @@ fn a_named_interface_behind_an_on_premises_route_is_unknown_not_reachable() {
         !assumed(&named, "assumed to accept the connection"),
         "{}",
         named.to_text(false)
+    );
+
+    // Named at that address (`eni-…@ADDRESS`, as `assert` names a flow
+    // class), it is the interface that is asked: unknown too.
+    let at = check(
+        &net,
+        "eni-0web0000000000001->eni-0egr0000000000009@10.1.1.5:443",
+    );
+    verdict(&at, "unknown");
+    assert!(
+        at.unknown
+            .iter()
+            .any(|u| u.reason.contains("delivers it to eni-0egr0000000000009")),
+        "{}",
+        at.to_text(false)
     );
 
     let by_address = check(&net, "eni-0web0000000000001->10.1.1.5:443");

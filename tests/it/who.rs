@@ -96,9 +96,16 @@ pub fn who_matches_per_interface(
             .flat_map(|g| g.into_iter().flat_map(|(_, c)| c)),
     );
     // Every address `who` asked (an interface's private, public and IPv6
-    // addresses), each against one check per interface.
+    // addresses; the one named, `eni-…@ADDRESS`), each against one check
+    // per interface.
     let mut addresses = vec![answer.dst_ip];
-    if let Some(i) = answer.dst_eni.as_ref().and_then(|e| net.interfaces.get(e)) {
+    let whole = !matches!(target, engine::DstSpec::EniAt { .. });
+    if let Some(i) = answer
+        .dst_eni
+        .as_ref()
+        .filter(|_| whole)
+        .and_then(|e| net.interfaces.get(e))
+    {
         addresses.extend(i.private_ips.iter().filter_map(|p| p.public));
         addresses.extend(i.ipv6.first().copied());
     }

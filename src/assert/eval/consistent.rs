@@ -10,7 +10,7 @@ use crate::model::{ClientVpnEndpoint, Network};
 
 use super::context::{Cx, flow_label, protocol_for};
 use super::results::{EXPLAINED_PER_ASSERTION, Finding, Packet, Status};
-use super::witness::{blocking, named, witness_check};
+use super::witness::{blocking, witness_check};
 
 /// `consistent`: through every association of a Client VPN endpoint, the
 /// same packets get there and back.
@@ -43,17 +43,17 @@ pub(super) fn consistent(net: &Network, cx: &Cx) -> Result<(usize, Vec<Finding>)
                     via: Some(ep_id.clone()),
                     ..QueryOptions::default()
                 };
-                let spec = named(QuerySpec {
+                let spec = QuerySpec {
                     text: String::new(),
                     src: SrcSpec::Client,
                     dst: t.spec(),
                     protocol: proto,
                     ports: svc.ports,
-                });
+                }
+                .named();
                 let Ok(q) = Query::resolve_with(net, spec, &opts) else {
                     continue;
                 };
-                let q = q.delivered_to(t.eni.as_deref());
                 checked += 1;
                 let an = Arc::new(engine::check(net, q));
                 for acc in an.access.iter().filter(|x| &x.endpoint == ep_id) {

@@ -10,7 +10,7 @@ use crate::model::Network;
 
 use super::context::{Cx, flow_label, protocol_for};
 use super::results::{EXPLAINED_PER_ASSERTION, Finding, Packet, Status};
-use super::witness::{blocking, named, witness_check};
+use super::witness::{blocking, witness_check};
 
 pub(super) fn must_reach(net: &Network, cx: &Cx) -> Result<(usize, Vec<Finding>), AssertError> {
     let a = cx.a;
@@ -46,18 +46,18 @@ pub(super) fn must_reach(net: &Network, cx: &Cx) -> Result<(usize, Vec<Finding>)
                 for sp in &src_ports {
                     let proto = protocol_for(svc.protocol, dst_ip);
                     let (spec_src, label, opts) = source_query(src, *sp);
-                    let spec = named(QuerySpec {
+                    let spec = QuerySpec {
                         text: String::new(),
                         src: spec_src.clone(),
                         dst: t.spec(),
                         protocol: proto,
                         ports: svc.ports,
-                    });
-                    // At an interface's public or IPv6 address, only what
-                    // is delivered to it counts (as `who` asks it).
-                    let mut q = Query::resolve_with(net, spec, &opts)
-                        .map_err(|e| cx.engine(e))?
-                        .delivered_to(t.eni.as_deref());
+                    }
+                    .named();
+                    // At an interface's public or IPv6 address
+                    // (`eni-…@ADDRESS`), only what is delivered to it counts
+                    // (as `who` asks it).
+                    let mut q = Query::resolve_with(net, spec, &opts).map_err(|e| cx.engine(e))?;
                     if let (Source::Internet(addrs), Start::Internet { sources }) =
                         (src, &mut q.start)
                     {

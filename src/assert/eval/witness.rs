@@ -8,7 +8,6 @@ use crate::assert::select::Target;
 use crate::engine::{self, Analysis, End, Query, QueryOptions, QuerySpec, SrcSpec, Verdict};
 use crate::model::Network;
 
-use super::context::ports_label;
 use super::results::Packet;
 
 /// The resource and rule that let the witness through: the destination's
@@ -88,30 +87,9 @@ pub(super) fn witness_check(
     if w.protocol.has_ports() && !matches!(src, SrcSpec::Client) {
         opts.src_ports = Some((w.src_port, w.src_port));
     }
-    let spec = named(spec);
-    let q = Query::resolve_with(net, spec, &opts)
-        .ok()?
-        .delivered_to(target.eni.as_deref());
+    let spec = spec.named();
+    // At an interface's public or IPv6 address (`eni-…@ADDRESS`), only what
+    // is delivered to it counts.
+    let q = Query::resolve_with(net, spec, &opts).ok()?;
     Some(Arc::new(engine::check(net, q)))
-}
-
-/// The spec's text written as a query.
-pub(super) fn named(mut spec: QuerySpec) -> QuerySpec {
-    let src = match &spec.src {
-        SrcSpec::Internet => "internet".to_string(),
-        SrcSpec::Client => "client".to_string(),
-        SrcSpec::Ip(ip) => ip.to_string(),
-        SrcSpec::Instance(s) | SrcSpec::Eni(s) => s.clone(),
-    };
-    let dst = match &spec.dst {
-        engine::DstSpec::Ip(ip) if ip.is_ipv6() => format!("[{ip}]"),
-        engine::DstSpec::Ip(ip) => ip.to_string(),
-        engine::DstSpec::Instance(s) | engine::DstSpec::Eni(s) => s.clone(),
-    };
-    spec.text = format!(
-        "{src}->{dst}:{}/{}",
-        ports_label(spec.ports),
-        spec.protocol.name()
-    );
-    spec
 }

@@ -1405,6 +1405,21 @@ pub fn resolve(
                 Some(i.id.clone()),
             )
         }
+        // The interface at one of its own addresses: private or public
+        // (either of a private IP), IPv6, or in a delegated prefix.
+        DstSpec::EniAt { eni, ip } => {
+            let i = net.interfaces.get(eni).ok_or("no such interface")?;
+            let own = i
+                .private_ips
+                .iter()
+                .any(|p| p.address == *ip || p.public == Some(*ip))
+                || i.ipv6.contains(ip)
+                || i.prefixes.iter().any(|p| p.contains(ip));
+            if !own {
+                return Err("the interface does not hold the address".into());
+            }
+            (*ip, Some(i.id.clone()))
+        }
     };
     let proto = match spec.protocol {
         Protocol::Number(1) if dst.is_ipv6() => return Err("icmp to IPv6".into()),

@@ -1856,7 +1856,29 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
         _ => Vec::new(),
     };
     let src_port = q.src_port.map(|p| PORTS[usize::from(p) % PORTS.len()]);
+    // Now and then the destination names its interface, `eni-…@ADDRESS`:
+    // the one holding the address, or now and then another (an input error).
+    let at = (q.src_ref % 5 == 2 && dst.parse::<std::net::IpAddr>().is_ok())
+        .then(|| {
+            let holds = |e: &&EniW| {
+                e.ip == dst
+                    || e.public.as_ref() == Some(&dst)
+                    || e.ipv6.as_ref() == Some(&dst)
+                    || e.prefix.as_ref().is_some_and(|p| p.1 == dst)
+            };
+            w.enis
+                .iter()
+                .find(holds)
+                .filter(|_| !q.dst_ref.is_multiple_of(7))
+                .or(deni)
+                .map(|e| e.id.clone())
+        })
+        .flatten();
     let dst = if v6 { format!("[{dst}]") } else { dst };
+    let dst = match at {
+        Some(id) => format!("{id}@{dst}"),
+        None => dst,
+    };
     Query {
         text: format!("{src}->{dst}:{port}/{proto}"),
         groups,
