@@ -69,7 +69,7 @@ pub(super) struct Ask {
     /// (exit 2 at the end).
     #[arg(long, value_name = "FILE", conflicts_with = "query")]
     pub(super) queries: Option<PathBuf>,
-    /// `SRC->DST:PORT[/tcp|udp|icmp]`; SRC is an IP, i-…, eni-… or `internet`; DST an IP, i-… or eni-….
+    /// `SRC->DST:PORT[/tcp|udp|icmp|icmpv6]`; SRC is an IP, i-…, eni-…, `internet` or `client`; DST an IP, i-…, eni-… or eni-…@ADDRESS (the interface at that address).
     #[arg(allow_hyphen_values = true, required_unless_present = "queries")]
     pub(super) query: Option<String>,
 }

@@ -30,7 +30,7 @@ pub(super) struct WhoArgs {
     /// For `--format sarif|markdown`: Terraform files under DIR.
     #[arg(long, value_name = "DIR")]
     tf_root: Option<std::path::PathBuf>,
-    /// `DST[:PORTS][/tcp|udp|icmp|icmpv6]`: an IP (IPv6 in brackets with a port), `i-…` or `eni-…`.
+    /// `DST[:PORTS][/tcp|udp|icmp|icmpv6]`: an IP (IPv6 in brackets with a port), `i-…`, `eni-…` (every address) or `eni-…@ADDRESS` (that one).
     #[arg(allow_hyphen_values = true)]
     target: String,
 }

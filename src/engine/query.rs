@@ -34,8 +34,9 @@ pub enum DstSpec {
     Instance(String),
     Eni(String),
     /// `eni-…@ADDRESS`: the interface at one of its addresses (a secondary
-    /// private, public or Elastic, or IPv6 address); only what is delivered
-    /// to it counts, as `who` and `assert` ask it ([`Query::delivered_to`]).
+    /// private, public or Elastic, IPv6 or delegated-prefix address); only
+    /// what is delivered to it counts, as `who` and `assert` ask it
+    /// ([`Query::delivered_to`]).
     EniAt {
         eni: String,
         ip: IpAddr,
@@ -155,16 +156,18 @@ impl QuerySpec {
             _ => (rest, Protocol::TCP),
         };
         // `eni-…@ADDRESS`: an interface at one of its addresses.
-        let (at, rest) = match rest.trim_start().split_once('@') {
-            Some((id, r)) if id.starts_with("eni-") => (Some(id.trim()), r),
-            Some((id, _)) => {
+        let whole = rest.trim();
+        let (at, rest) = match whole.split_once('@') {
+            Some((id, r)) if id.trim().starts_with("eni-") => (Some(id.trim()), r.trim_start()),
+            Some(_) => {
                 return Err(bad(
-                    id,
+                    whole,
                     "only a network interface is named at an address: eni-…@ADDRESS",
                 ));
             }
-            None => (None, rest),
+            None => (None, whole),
         };
+        let at_text = at.map(|id| format!("{id}@")).unwrap_or_default();
         let (dst, port) = if let Some(r) = rest.strip_prefix('[') {
             let (a, p) = r
                 .split_once("]:")
@@ -178,7 +181,9 @@ impl QuerySpec {
             if a.contains(':') {
                 return Err(bad(
                     rest,
-                    format!("an IPv6 destination with a port is written in brackets: `[{a}]:{p}`"),
+                    format!(
+                        "an IPv6 destination with a port is written in brackets: `{at_text}[{a}]:{p}`"
+                    ),
                 ));
             }
             (a, p)
@@ -202,7 +207,7 @@ impl QuerySpec {
                 eni: eni.into(),
                 ip: s.parse().map_err(|_| {
                     bad(
-                        s,
+                        &format!("{eni}@{s}"),
                         format!("after `{eni}@` comes an address of the interface"),
                     )
                 })?,
@@ -634,7 +639,11 @@ fn held(i: &Interface, ip: IpAddr) -> Result<IpAddr, EngineError> {
         held.push(p.address.to_string());
         held.extend(p.public.map(|a| format!("{a} (public)")));
     }
-    held.extend(i.ipv6.iter().map(IpAddr::to_string));
+    for a in &i.ipv6 {
+        if !i.private_ips.iter().any(|p| p.address == *a) {
+            held.push(a.to_string());
+        }
+    }
     held.extend(i.prefixes.iter().map(|p| format!("{p} (prefix)")));
     let token = DstSpec::EniAt {
         eni: i.id.clone(),
@@ -643,7 +652,7 @@ fn held(i: &Interface, ip: IpAddr) -> Result<IpAddr, EngineError> {
     Err(bad(
         &token.to_string(),
         format!(
-            "{} does not hold {ip}; its addresses: {}",
+            "`{}` does not hold `{ip}`; its addresses: {}",
             i.id,
             if held.is_empty() {
                 "none".to_string()
@@ -1019,7 +1028,29 @@ mod tests {
                 ip: "2600:1f18::10".parse().unwrap()
             }
         );
-        // Only an interface takes `@`.
-        assert!(QuerySpec::parse("internet->i-0a@10.0.0.1:22").is_err());
+        // Only an interface takes `@`; the messages name what was written.
+        let err = |q: &str| QuerySpec::parse(q).unwrap_err().to_string();
+        let e = err("internet->i-0a@10.0.0.1:22");
+        assert!(
+            e.contains("`i-0a@10.0.0.1:22`") && e.contains("only a network interface"),
+            "{e}"
+        );
+        let e = err("internet->eni-0a@:22");
+        assert!(
+            e.contains("`eni-0a@`") && e.contains("comes an address"),
+            "{e}"
+        );
+        let e = err("internet->eni-0a@2600::1:22");
+        assert!(e.contains("`eni-0a@[2600::1]:22`"), "{e}");
+        // Spaces around the parts are not part of them.
+        assert_eq!(
+            QuerySpec::parse("internet-> eni-0a @ [2600::1]:22")
+                .unwrap()
+                .dst,
+            DstSpec::EniAt {
+                eni: "eni-0a".into(),
+                ip: "2600::1".parse().unwrap()
+            }
+        );
     }
 }

@@ -320,11 +320,16 @@ impl FindingsReport {
     /// the text report.
     pub fn from_check(a: &Analysis, report: &Report, details: String, run_id: String) -> Self {
         let q = &report.query;
-        let dst = a
-            .query
-            .dst_eni
-            .clone()
-            .unwrap_or_else(|| q.destination.clone());
+        // An interface at one of its addresses keeps the address: each is
+        // a flow class of its own.
+        let dst = match &a.query.spec.dst {
+            crate::engine::DstSpec::EniAt { .. } => a.query.spec.dst.to_string(),
+            _ => a
+                .query
+                .dst_eni
+                .clone()
+                .unwrap_or_else(|| q.destination.clone()),
+        };
         let flow_class = format!("{}->{dst}:{}/{}", q.source, q.ports, q.protocol);
         let mut stops: Vec<_> = a.paths.iter().filter_map(|p| p.stop()).collect();
         stops.sort_by_key(|l| l.direction);

@@ -64,21 +64,26 @@ impl Ask {
             Some((h, p)) if !p.contains(':') && !p.contains(']') => (h, Some(p)),
             _ => (target, None),
         };
+        // `eni-…@ADDRESS`: the port and brackets are read off the address.
+        let (at, head) = match head.split_once('@') {
+            Some((id, rest)) => (format!("{id}@"), rest.trim_start()),
+            None => (String::new(), head),
+        };
         let has_port = if head.starts_with('[') {
             head.contains("]:")
         } else {
             head.contains(':') && head.matches(':').count() == 1
         };
+        let p = proto.map(|p| format!("/{p}")).unwrap_or_default();
         let spec = if has_port {
-            QuerySpec::parse(&format!("internet->{target}"))?
+            QuerySpec::parse(&format!("internet->{at}{head}{p}"))?
         } else {
             let dst = if head.contains(':') && !head.starts_with('[') {
                 format!("[{head}]")
             } else {
                 head.to_string()
             };
-            let p = proto.map(|p| format!("/{p}")).unwrap_or_default();
-            QuerySpec::parse(&format!("internet->{dst}:0{p}"))?
+            QuerySpec::parse(&format!("internet->{at}{dst}:0{p}"))?
         };
         let services = if has_port {
             vec![(spec.protocol, spec.ports)]
@@ -427,11 +432,12 @@ pub fn closed_outside(
     let Some(i) = net.interfaces.get(eni) else {
         return false;
     };
-    if i.private_ips.iter().any(|p| p.address == ip)
-        || !i.has_ip(ip) && !i.private_ips.iter().any(|p| p.public == Some(ip))
-        || i.kind == "nat_gateway"
-        || net.nat_gateway_by_interface(eni).is_some()
-    {
+    // A public IPv4 mapped to it, or its own IPv6 address (not a private
+    // address, nor an IPv4 address of a delegated prefix: the internet
+    // routes neither).
+    let public = i.private_ips.iter().any(|p| p.public == Some(ip))
+        || ip.is_ipv6() && i.has_ip(ip) && !i.private_ips.iter().any(|p| p.address == ip);
+    if !public || i.kind == "nat_gateway" || net.nat_gateway_by_interface(eni).is_some() {
         return false;
     }
     let spec = QuerySpec {

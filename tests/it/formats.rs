@@ -157,6 +157,41 @@ fn the_schema_rejects_what_github_would() {
     assert!(!schema_errors(&v, &doc).is_empty(), "line 0 is invalid");
 }
 
+/// An interface asked at two of its addresses (`eni-…@ADDRESS`), blocked
+/// by the same group both times, gives two findings: the address is part
+/// of the flow class the fingerprint is made of.
+#[test]
+fn an_interface_at_two_addresses_is_two_findings() {
+    let fingerprint = |q: &str| -> String {
+        let r = reach(&[
+            "check",
+            "--format",
+            "sarif",
+            "--snapshot",
+            "tests/data/real-account",
+            q,
+        ]);
+        assert_eq!(r.code, 1, "{q}: {}", r.stderr);
+        let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+        let result = &doc["runs"][0]["results"][0];
+        assert!(
+            result["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("stopped by sg-0web00000000000001"),
+            "{result}"
+        );
+        result["partialFingerprints"][reach::render::FINGERPRINT_KEY]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_ne!(
+        fingerprint("internet->eni-0web0000000000001@3.80.0.10:22"),
+        fingerprint("internet->eni-0web0000000000001@[2600:1f18:4a3:6a01::10]:22")
+    );
+}
+
 #[test]
 fn sarif_rule_ids_and_fingerprints_are_stable_across_runs() {
     let fingerprints = |out: &str| -> Vec<(String, String)> {

@@ -153,7 +153,7 @@ fn an_interface_is_asked_at_one_of_its_addresses() {
             "internet->eni-0web2000000000002@3.80.0.10:443",
             &[
                 "`eni-0web2000000000002@3.80.0.10`",
-                "eni-0web2000000000002 does not hold 3.80.0.10; its addresses: 10.0.2.20",
+                "`eni-0web2000000000002` does not hold `3.80.0.10`; its addresses: 10.0.2.20",
             ][..],
         ),
         (

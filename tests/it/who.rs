@@ -389,6 +389,76 @@ fn cli_who_prints_sources_and_exits_by_whether_anything_reaches() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("eni-nope"));
 }
 
+/// `reach who eni-…@ADDRESS[:PORTS][/proto]`: the interface at that one
+/// address (IPv4 or IPv6, with or without ports), where `eni-…` asks every
+/// address it is reached at; each source reaches it as its own `check` of
+/// the same written target says.
+#[test]
+fn cli_who_asks_an_interface_at_one_address() {
+    let bin = env!("CARGO_BIN_EXE_reach");
+    let snap = root().join("tests/data/real-account");
+    let who = |target: &str| -> serde_json::Value {
+        let out = std::process::Command::new(bin)
+            .args(["who", "--format", "json", "--snapshot"])
+            .arg(&snap)
+            .arg(target)
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{target}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let destinations = |v: &serde_json::Value| -> Vec<String> {
+        let mut d: Vec<String> = v["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["destination"].as_str().unwrap().to_string())
+            .collect();
+        d.sort();
+        d.dedup();
+        d
+    };
+    let eni = "eni-0web0000000000001";
+    let every = who(&format!("{eni}:443"));
+    assert_eq!(
+        destinations(&every),
+        ["10.0.1.10", "2600:1f18:4a3:6a01::10", "3.80.0.10"]
+    );
+    for (target, address) in [
+        (format!("{eni}@3.80.0.10:443"), "3.80.0.10"),
+        (format!("{eni}@3.80.0.10"), "3.80.0.10"),
+        (
+            format!("{eni}@[2600:1f18:4a3:6a01::10]:443/tcp"),
+            "2600:1f18:4a3:6a01::10",
+        ),
+        (
+            format!("{eni}@2600:1f18:4a3:6a01::10"),
+            "2600:1f18:4a3:6a01::10",
+        ),
+    ] {
+        let v = who(&target);
+        assert_eq!(destinations(&v), [address], "{target}");
+        assert_eq!(v["address"], address, "{target}");
+    }
+    // On 443, the same sources as `eni-…` lists toward that address.
+    let at = who(&format!("{eni}@3.80.0.10:443"));
+    let toward = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["destination"] == "3.80.0.10")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(toward(&at), toward(&every));
+    assert!(!toward(&at).is_empty());
+}
+
 /// Members of a place leave through the internet gateway each with its own
 /// IPv6 address (global, untranslated): `who` once passed only the first
 /// member's, dropping the others' packets as if they had no public address

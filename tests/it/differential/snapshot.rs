@@ -198,6 +198,9 @@ pub struct QuerySpec {
     ports: u8,
     group: Option<u8>,
     src_port: Option<u8>,
+    /// Whether the destination names its interface (`eni-…@ADDRESS`), and
+    /// now and then one that does not hold the address.
+    at: u8,
 }
 
 #[derive(Clone, Debug)]
@@ -355,9 +358,10 @@ fn query() -> impl Strategy<Value = QuerySpec> {
         any::<u8>(),
         option::weighted(0.3, 0u8..3),
         option::weighted(0.1, any::<u8>()),
+        any::<u8>(),
     )
         .prop_map(
-            |(src, src_ref, dst, dst_ref, proto, ports, group, src_port)| QuerySpec {
+            |(src, src_ref, dst, dst_ref, proto, ports, group, src_port, at)| QuerySpec {
                 src,
                 src_ref,
                 dst,
@@ -366,6 +370,7 @@ fn query() -> impl Strategy<Value = QuerySpec> {
                 ports,
                 group,
                 src_port,
+                at,
             },
         )
 }
@@ -1857,8 +1862,9 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
     };
     let src_port = q.src_port.map(|p| PORTS[usize::from(p) % PORTS.len()]);
     // Now and then the destination names its interface, `eni-…@ADDRESS`:
-    // the one holding the address, or now and then another (an input error).
-    let at = (q.src_ref % 5 == 2 && dst.parse::<std::net::IpAddr>().is_ok())
+    // the one holding the address, or now and then another (an input error,
+    // as is an address no interface holds).
+    let at = (q.at % 5 == 1 && dst.parse::<std::net::IpAddr>().is_ok())
         .then(|| {
             let holds = |e: &&EniW| {
                 e.ip == dst
@@ -1866,12 +1872,12 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
                     || e.ipv6.as_ref() == Some(&dst)
                     || e.prefix.as_ref().is_some_and(|p| p.1 == dst)
             };
-            w.enis
-                .iter()
-                .find(holds)
-                .filter(|_| !q.dst_ref.is_multiple_of(7))
-                .or(deni)
-                .map(|e| e.id.clone())
+            if q.at % 20 == 1 {
+                w.enis.iter().find(|e| !holds(e)).or(deni)
+            } else {
+                w.enis.iter().find(holds).or(deni)
+            }
+            .map(|e| e.id.clone())
         })
         .flatten();
     let dst = if v6 { format!("[{dst}]") } else { dst };
