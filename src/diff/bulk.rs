@@ -110,11 +110,11 @@ pub(super) fn reached_many(
     // once, not once per address asked; with the whole place (its exits
     // are read for all its members: [`exits_of`]).
     let places: Vec<Vec<&Interface>> = engine::source_places(net)
-        .into_iter()
+        .iter()
         .map(|g| {
-            g.into_iter()
+            g.iter()
                 .flat_map(|(_, c)| c)
-                .filter_map(|e| net.interfaces.get(&e))
+                .filter_map(|e| net.interfaces.get(e))
                 .collect()
         })
         .collect();

@@ -19,7 +19,7 @@ mod walk;
 
 pub use analysis::{Access, Analysis, Cause, Direction, End, Hop, Leaf, Path, Reach, Verdict, Via};
 pub use check::{check, check_packets};
-pub use classes::{source_classes, source_places};
+pub use classes::{Gathering, source_classes, source_places};
 pub use flow::Flow;
 pub use query::{
     DstSpec, EngineError, Query, QueryOptions, QuerySpec, SrcSpec, Start, parse_port_range,

@@ -283,11 +283,12 @@ pub struct Query {
     pub superset_sources: bool,
     /// The interface the user named as destination, if any.
     pub dst_eni: Option<String>,
-    /// Nothing gets from the internet to `dst_ip` on the query's ports
-    /// (`who` checked it once: [`Query::from_anywhere_outside`]): packets of
-    /// the forward walk that reach the internet toward it are dropped there
-    /// instead of walked on ([`Query::closed_outside`]).
-    pub closed_outside: bool,
+    /// Destinations nothing gets to from the internet on the query's ports
+    /// (`who` checked each once: [`Query::from_anywhere_outside`]): packets
+    /// of the forward walk that reach the internet toward one are dropped
+    /// there instead of walked on ([`Query::closed_outside`],
+    /// [`Query::closed_outside_at`]).
+    pub closed_outside: Option<IntervalSet>,
     /// A walk from several interfaces at once tags each matched
     /// security-group rule's hop with the members' addresses whose packets
     /// it matched ([`crate::engine::Hop::sources`]), so that one member's
@@ -703,7 +704,7 @@ impl Query {
             dst_set: None,
             port_set: None,
             superset_sources: false,
-            closed_outside: false,
+            closed_outside: None,
             trace_sources: false,
             stop_leaving: false,
             dst_eni,
@@ -824,8 +825,15 @@ impl Query {
     /// destination [`Query::from_anywhere_outside`] showed closed to every
     /// packet on the internet, the same answer in shorter walks. (Its
     /// paths end there: `who` walks again without it what it lists.)
-    pub fn closed_outside(mut self) -> Query {
-        self.closed_outside = true;
+    pub fn closed_outside(self) -> Query {
+        let at = point_set(self.dst_ip);
+        self.closed_outside_at(at)
+    }
+
+    /// [`Query::closed_outside`] for these destinations (a walk toward
+    /// several at once, [`Query::toward`], some of them closed).
+    pub fn closed_outside_at(mut self, dsts: IntervalSet) -> Query {
+        self.closed_outside = (!dsts.is_empty()).then_some(dsts);
         self
     }
 

@@ -348,37 +348,57 @@ pub fn who_at(net: &Network, ask: &Ask, at: Option<IpAddr>) -> Result<Answer, En
     if let Some(at) = at {
         targets.retain(|(_, ip)| *ip == at);
     }
+    // Each address and service asked, and whether nothing on the internet
+    // gets to it there (only interfaces' walks are stopped: not worked out
+    // when no interface is asked).
+    let interfaces = !matches!(ask.from, From::Internet | From::Client);
+    let build = || {
+        let mut asks: Vec<Asked> = Vec::new();
+        for (k, (_, ip)) in targets.iter().enumerate() {
+            for (protocol, ports) in services(ask, *ip) {
+                // ICMP of the other family is not asked of this address.
+                if (protocol == Protocol::ICMP && ip.is_ipv6())
+                    || (protocol == Protocol::ICMPV6 && ip.is_ipv4())
+                {
+                    continue;
+                }
+                let closed = interfaces
+                    && dst_eni
+                        .as_deref()
+                        .is_some_and(|e| closed_outside(net, e, *ip, protocol, ports, None));
+                asks.push(Asked {
+                    target: k,
+                    protocol,
+                    ports,
+                    closed,
+                });
+            }
+        }
+        asks
+    };
+    // The source places are worked out meanwhile (the first walk above
+    // and they are each ~20 ms at 10k interfaces, on one thread).
+    let (asks, _) = rayon::join(build, || {
+        matches!(ask.from, From::All | From::Interfaces).then(|| engine::source_places(net))
+    });
+    let probed = probe_places(net, ask, &targets, dst_eni.as_deref(), &asks);
     let mut found = Vec::new();
     let mut asked = Vec::new();
-    for (dst, ip) in &targets {
-        for (protocol, ports) in services(ask, *ip) {
-            // ICMP of the other family is not asked of this address.
-            if (protocol == Protocol::ICMP && ip.is_ipv6())
-                || (protocol == Protocol::ICMPV6 && ip.is_ipv4())
-            {
-                continue;
-            }
-            if !asked.contains(&(protocol, ports)) {
-                asked.push((protocol, ports));
-            }
-            // Only interfaces' walks are stopped: not worked out when no
-            // interface is asked.
-            let interfaces = !matches!(ask.from, From::Internet | From::Client);
-            let closed = interfaces
-                && dst_eni
-                    .as_deref()
-                    .is_some_and(|e| closed_outside(net, e, *ip, protocol, ports, None));
-
-            let target = Target {
-                dst,
-                ip: *ip,
-                eni: dst_eni.as_deref(),
-                protocol,
-                ports,
-                closed,
-            };
-            ask_sources(net, ask, &target, &mut found)?;
+    for (n, a) in asks.iter().enumerate() {
+        let (dst, ip) = &targets[a.target];
+        if !asked.contains(&(a.protocol, a.ports)) {
+            asked.push((a.protocol, a.ports));
         }
+        let target = Target {
+            dst,
+            ip: *ip,
+            eni: dst_eni.as_deref(),
+            protocol: a.protocol,
+            ports: a.ports,
+            closed: a.closed,
+        };
+        let probe = probed.as_deref().map(|p| (p, n));
+        ask_sources(net, ask, &target, probe, &mut found)?;
     }
     let mut assumptions: Vec<String> = Vec::new();
     for f in &found {
@@ -395,6 +415,127 @@ pub fn who_at(net: &Network, ask: &Ask, at: Option<IpAddr>) -> Result<Answer, En
         found,
         assumptions,
     })
+}
+
+/// One address of the target (an index into its addresses) and one
+/// service, and whether it is closed from the internet ([`closed_outside`]).
+struct Asked {
+    target: usize,
+    protocol: Protocol,
+    ports: (u16, u16),
+    closed: bool,
+}
+
+/// For an interface asked at several addresses of one family (its private
+/// and public IPv4 addresses) on the same service: per gathering of
+/// [`engine::source_places`], the asks (indices into `asks`) it is to be
+/// walked toward, found by one walk of it toward all those addresses at
+/// once ([`Query::toward`]; each packet's fate is its own header's, so what
+/// it finds at an address is what a walk toward that address alone finds).
+/// Most gatherings reach none of them: one walk instead of one per address
+/// (`who` at 10k interfaces walks each of ~1,000 gatherings toward two
+/// addresses). An ask alone in its family and service, or a gathering with a
+/// member holding one of the addresses (no source toward that one), is
+/// walked as asked. `None`: not probed (only interfaces asked all at once
+/// are, `From::All` and `From::Interfaces`), every gathering walked.
+fn probe_places(
+    net: &Network,
+    ask: &Ask,
+    targets: &Addresses,
+    eni: Option<&str>,
+    asks: &[Asked],
+) -> Option<Vec<Vec<usize>>> {
+    use rayon::prelude::*;
+    if !matches!(ask.from, From::All | From::Interfaces) {
+        return None;
+    }
+    let eni = eni?;
+    // The asks of one family and service, together.
+    let mut alike: Vec<Vec<usize>> = Vec::new();
+    for (n, a) in asks.iter().enumerate() {
+        let v4 = targets[a.target].1.is_ipv4();
+        match alike.iter_mut().find(|g| {
+            let b = &asks[g[0]];
+            targets[b.target].1.is_ipv4() == v4 && (b.protocol, b.ports) == (a.protocol, a.ports)
+        }) {
+            Some(g) => g.push(n),
+            None => alike.push(vec![n]),
+        }
+    }
+    if alike.iter().all(|g| g.len() < 2) {
+        return None;
+    }
+    let places = engine::source_places(net);
+    Some(
+        places
+            .par_iter()
+            .map(|place| probe_place(net, targets, eni, asks, &alike, place))
+            .collect(),
+    )
+}
+
+/// [`probe_places`] for one gathering.
+fn probe_place(
+    net: &Network,
+    targets: &Addresses,
+    eni: &str,
+    asks: &[Asked],
+    alike: &[Vec<usize>],
+    place: &engine::Gathering,
+) -> Vec<usize> {
+    let members: Vec<&crate::model::Interface> = place
+        .iter()
+        .flat_map(|(_, class)| class)
+        .filter(|m| m.as_str() != eni)
+        .filter_map(|m| net.interfaces.get(m))
+        .collect();
+    let mut out = Vec::new();
+    for group in alike {
+        let ips: Vec<IpAddr> = group.iter().map(|n| targets[asks[*n].target].1).collect();
+        if group.len() < 2 || members.iter().any(|i| ips.iter().any(|ip| i.has_ip(*ip))) {
+            out.extend(group);
+            continue;
+        }
+        let first = &asks[group[0]];
+        let q = match Query::from_members(
+            net,
+            &members,
+            targets[first.target].0.clone(),
+            first.protocol,
+            first.ports,
+        ) {
+            Ok(Some(q)) => q,
+            // No member has an address of the family: none is a source.
+            Ok(None) => continue,
+            Err(_) => {
+                out.extend(group);
+                continue;
+            }
+        };
+        let points = |closed: bool| {
+            IntervalSet::from_intervals(
+                group
+                    .iter()
+                    .zip(&ips)
+                    .filter(|(n, _)| !closed || asks[**n].closed)
+                    .map(|(_, ip)| hs::Interval::point(hs::addr(*ip))),
+            )
+        };
+        let q = q
+            .toward(points(false))
+            .delivered_to(Some(eni))
+            .closed_outside_at(points(true));
+        let reach = engine::check(net, q).reach();
+        let got = reach.some.union(&reach.undecided).project(Field::Dst);
+        out.extend(
+            group
+                .iter()
+                .zip(&ips)
+                .filter(|(_, ip)| got.contains(hs::addr(**ip)))
+                .map(|(n, _)| *n),
+        );
+    }
+    out
 }
 
 /// One address of the target and one service.
@@ -462,10 +603,14 @@ pub fn closed_outside(
 }
 
 /// Every source class of `ask` toward one address and service.
+///
+/// `probe`: which gatherings [`probe_places`] found anything of at this
+/// ask (its index among them): only those are walked.
 fn ask_sources(
     net: &Network,
     ask: &Ask,
     t: &Target<'_>,
+    probe: Option<(&[Vec<usize>], usize)>,
     found: &mut Vec<Found>,
 ) -> Result<(), EngineError> {
     let (protocol, ports, dst_ip) = (t.protocol, t.ports, t.ip);
@@ -532,8 +677,9 @@ fn ask_sources(
     // Gatherings of classes one walk answers for (see
     // `engine::source_places`), each class with its place in
     // `source_classes` order (the order they are listed in).
-    let gatherings: Vec<Vec<(usize, Vec<String>)>> = match &ask.from {
-        From::All | From::Interfaces => engine::source_places(net),
+    let gatherings: Vec<engine::Gathering> = match &ask.from {
+        // Walked below, only those the probe found anything of.
+        From::All | From::Interfaces => Vec::new(),
         From::Source(SrcSpec::Eni(id)) => vec![vec![(0, vec![id.clone()])]],
         From::These(ids) => ids
             .iter()
@@ -576,10 +722,23 @@ fn ask_sources(
         _ => Vec::new(),
     };
     use rayon::prelude::*;
-    let walked: Vec<Result<Vec<(usize, Found)>, EngineError>> = gatherings
-        .into_par_iter()
-        .map(|g| gathering_found(net, t, g))
-        .collect();
+    let walked: Vec<Result<Vec<(usize, Found)>, EngineError>> =
+        if matches!(ask.from, From::All | From::Interfaces) {
+            // The probe read the gatherings of `source_places`, in its
+            // order: only those it found anything of are walked.
+            let places = engine::source_places(net);
+            places
+                .par_iter()
+                .enumerate()
+                .filter(|(k, _)| probe.is_none_or(|(probed, n)| probed[*k].contains(&n)))
+                .map(|(_, g)| gathering_found(net, t, g.clone()))
+                .collect()
+        } else {
+            gatherings
+                .into_par_iter()
+                .map(|g| gathering_found(net, t, g))
+                .collect()
+        };
     let mut classes = Vec::new();
     for f in walked {
         classes.extend(f?);

@@ -91,9 +91,9 @@ pub fn who_matches_per_interface(
     // groups).
     gathered.extend(
         engine::source_places(net)
-            .into_iter()
+            .iter()
             .filter(|g| g.len() > 1)
-            .flat_map(|g| g.into_iter().flat_map(|(_, c)| c)),
+            .flat_map(|g| g.iter().flat_map(|(_, c)| c.iter().cloned())),
     );
     // Every address `who` asked (an interface's private, public and IPv6
     // addresses; the one named, `eni-…@ADDRESS`), each against one check

@@ -279,7 +279,7 @@ impl<'n, 'a> Walk<'n, 'a> {
     fn forward_for(net: &'n Network, q: &Query, assumptions: &'a mut BTreeSet<String>) -> Self {
         let mut w = Walk::new(net, Direction::Forward, assumptions);
         w.target = q.dst_eni.clone();
-        w.closed_outside = q.closed_outside.then(|| point(q.dst_ip));
+        w.closed_outside = q.closed_outside.clone();
         if q.stop_leaving
             && let Start::Interface { eni, .. } = &q.start
         {
