@@ -82,7 +82,7 @@ impl Target {
             public,
             primary,
         };
-        if let Some(p) = i.primary_ip() {
+        if let Some(p) = i.main_ip() {
             out.push(t(p, false, true));
         }
         for p in &i.private_ips {
@@ -90,7 +90,7 @@ impl Target {
                 out.push(t(pb, true, false));
             }
         }
-        if let Some(v6) = i.ipv6.first().filter(|v6| Some(**v6) != i.primary_ip()) {
+        if let Some(v6) = i.ipv6.first().filter(|v6| Some(**v6) != i.main_ip()) {
             out.push(t(*v6, false, false));
         }
         out

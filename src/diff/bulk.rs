@@ -238,14 +238,14 @@ fn asked_of<'a>(
     let mut out: Vec<Asked<'a>> = Vec::new();
     for d in dsts {
         let i = &net.interfaces[*d];
-        let Some(primary) = i.primary_ip() else {
+        let Some(primary) = i.main_ip() else {
             continue;
         };
         let mut addresses = vec![(primary, true)];
         for p in i.private_ips.iter().filter_map(|p| p.public) {
             addresses.push((p, false));
         }
-        if let Some(v6) = i.ipv6.first() {
+        if let Some(v6) = i.ipv6.first().filter(|v6| **v6 != primary) {
             addresses.push((*v6, false));
         }
         for (to, is_primary) in addresses {

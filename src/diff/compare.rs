@@ -271,7 +271,7 @@ impl Sides<'_> {
             (None, Some(_)) => Presence::Added,
             _ => Presence::Removed,
         };
-        if a.or(b).and_then(|i| i.primary_ip()).is_none() {
+        if a.or(b).and_then(|i| i.main_ip()).is_none() {
             return Vec::new();
         }
         let mut flows = Vec::new();

@@ -667,7 +667,7 @@ fn compute(
             let (b, a) = (before.interfaces.get(*dst), after.interfaces.get(*dst));
             let vpc = a.or(b).map(|i| i.vpc.clone()).unwrap_or_default();
             // An interface without an address has no flows to compare.
-            (!skip || affected.contains(&vpc)) && a.or(b).and_then(|i| i.primary_ip()).is_some()
+            (!skip || affected.contains(&vpc)) && a.or(b).and_then(|i| i.main_ip()).is_some()
         })
         .collect();
     let scopes: Vec<Option<Scope>> = kept

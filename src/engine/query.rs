@@ -381,8 +381,8 @@ fn eni<'n>(net: &'n Network, id: &str) -> Result<&'n Interface, EngineError> {
 }
 
 fn primary(i: &Interface, token: &str) -> Result<IpAddr, EngineError> {
-    i.primary_ip()
-        .ok_or_else(|| bad(token, "the network interface has no private IP address"))
+    i.main_ip()
+        .ok_or_else(|| bad(token, "the network interface has no IP address"))
 }
 
 /// The interface's address of the destination's family.

@@ -276,6 +276,14 @@ impl Interface {
         self.private_ips.first().map(|p| p.address)
     }
 
+    /// The address a query naming the interface means: its primary private
+    /// IP or, for an IPv6-only interface (in an IPv6-only subnet AWS
+    /// assigns no private IPv4 address, and `describe-network-interfaces`
+    /// lists no `PrivateIpAddresses`), its first IPv6 address.
+    pub fn main_ip(&self) -> Option<IpAddr> {
+        self.primary_ip().or_else(|| self.ipv6.first().copied())
+    }
+
     /// The first address of the family of `like` (IPv4: the primary private IP).
     pub fn address_like(&self, like: IpAddr) -> Option<IpAddr> {
         if like.is_ipv4() {

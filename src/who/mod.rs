@@ -328,7 +328,8 @@ fn addresses(net: &Network, ask: &Ask) -> Result<(Addresses, Option<String>), En
         for p in i.private_ips.iter().filter_map(|p| p.public) {
             out.push((DstSpec::Ip(p), p));
         }
-        if let Some(v6) = i.ipv6.first() {
+        // (An IPv6-only interface is asked at it already.)
+        if let Some(v6) = i.ipv6.first().filter(|v6| **v6 != dst_ip) {
             out.push((DstSpec::Ip(*v6), *v6));
         }
     }

@@ -164,6 +164,8 @@ struct Stats {
     /// answered alike, and input errors to both.
     eni_at: usize,
     eni_at_errors: usize,
+    /// Queries to an IPv6-only interface named by its ID, answered alike.
+    v6_only: usize,
     disagreements: std::collections::BTreeMap<String, (usize, String)>,
 }
 
@@ -278,6 +280,13 @@ fn check_case(case: &snapshot::Case, stats: &mut Stats) -> Result<(), String> {
             .text
             .split_once("->")
             .is_some_and(|(_, d)| d.contains('@'));
+        // The destination an IPv6-only interface named by its ID.
+        let v6_only = q
+            .text
+            .split_once("->")
+            .and_then(|(_, d)| d.split(':').next())
+            .and_then(|id| net.interfaces.get(id))
+            .is_some_and(|i| i.private_ips.is_empty());
         match compare(&net, q, stats) {
             Ok(Answer::Error) => {
                 stats.errors += 1;
@@ -286,6 +295,7 @@ fn check_case(case: &snapshot::Case, stats: &mut Stats) -> Result<(), String> {
             Ok(Answer::Agreed(v)) => {
                 stats.verdicts[verdict_index(v)] += 1;
                 stats.eni_at += usize::from(at);
+                stats.v6_only += usize::from(v6_only);
             }
             Err(e) if stats.survey => {
                 // Survey mode: count the disagreement and go on.
@@ -446,6 +456,10 @@ fn engine_and_simulator_agree() {
     announce(&format!(
         "differential: {} queries named an interface at an address (`eni-…@ADDRESS`) and were answered alike, {} more were input errors to both",
         s.eni_at, s.eni_at_errors
+    ));
+    announce(&format!(
+        "differential: {} queries to an IPv6-only interface named by its ID (no private IPv4 address: at its IPv6 address) were answered alike",
+        s.v6_only
     ));
     // The generator writes the form (about one query in fifteen resolves):
     // a run of CI's size that met none has lost it.

@@ -16,6 +16,7 @@ mod fixtures;
 mod formats;
 mod fuzz;
 mod inputs;
+mod ipv6_only;
 mod lint;
 mod load;
 mod models;

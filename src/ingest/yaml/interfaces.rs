@@ -129,8 +129,21 @@ fn lower_interface(st: &State, cx: &Cx, i: &InterfaceY) -> Result<Interface, Ing
     let res = resource("network interface", &i.id);
     let (vpc, cidrs) = subnet_vpc(st, cx, &res, &i.subnet)?;
     let addrs: Vec<IpAddr> = i.ip.iter().chain(&i.ips).map(|a| a.0).collect();
-    if addrs.is_empty() {
-        return Err(cx.err(&res, "ip", "missing (or `ips`)"));
+    // An IPv6-only interface (in an IPv6-only subnet) has no private IPv4
+    // address: it lists only `ipv6`.
+    if addrs.is_empty() && i.ipv6.is_empty() {
+        return Err(cx.err(
+            &res,
+            "ip",
+            "missing (or `ips`; an IPv6-only interface lists `ipv6` instead)",
+        ));
+    }
+    if addrs.is_empty() && i.public_ip.is_some() {
+        return Err(cx.err(
+            &res,
+            "public_ip",
+            "an interface without a private IPv4 address (`ip`) has no public IPv4 address",
+        ));
     }
     for (n, a) in addrs.iter().enumerate() {
         let field = if i.ip.is_some() && n == 0 {

@@ -1393,17 +1393,11 @@ pub fn resolve(
         DstSpec::Ip(a) => (*a, None),
         DstSpec::Instance(id) => {
             let i = primary_eni(net, id).ok_or("no such instance")?;
-            (
-                i.private_ips.first().ok_or("no address")?.address,
-                Some(i.id.clone()),
-            )
+            (named_address(i).ok_or("no address")?, Some(i.id.clone()))
         }
         DstSpec::Eni(id) => {
             let i = net.interfaces.get(id).ok_or("no such interface")?;
-            (
-                i.private_ips.first().ok_or("no address")?.address,
-                Some(i.id.clone()),
-            )
+            (named_address(i).ok_or("no address")?, Some(i.id.clone()))
         }
         // The interface at one of its own addresses: private or public
         // (either of a private IP), IPv6, or in a delegated prefix.
@@ -2076,7 +2070,14 @@ fn verdict_of(net: &Network, q: &Ask) -> Verdict {
                     per_ep.push(all_of(&vs));
                 }
                 for e in &vaes {
-                    let v = if !va_leads(net, e, q) || !va_allows(net, e, groups) {
+                    let v = if e.status == "active"
+                        && va_target_unknown(net, e)
+                        && va_allows(net, e, groups)
+                    {
+                        // Where it sends traffic is unknown: whatever the
+                        // query, once the user is let in.
+                        Verdict::Unknown
+                    } else if !va_leads(net, e, q) || !va_allows(net, e, groups) {
                         Verdict::Unreachable
                     } else {
                         let v = *per_va
@@ -2177,6 +2178,18 @@ fn va_allows(net: &Network, e: &VaEndpoint, groups: &[String]) -> bool {
     g.is_some_and(|d| cedar_allows(d, groups)) && o.is_none_or(|d| cedar_allows(d, groups))
 }
 
+/// A network-interface endpoint sends to its interface's private IP
+/// (aws-semantics.md, Verified Access): an interface without one (IPv6
+/// only) leaves where it sends unknown.
+fn va_target_unknown(net: &Network, e: &VaEndpoint) -> bool {
+    let VaTarget::NetworkInterface(id) = &e.target else {
+        return false;
+    };
+    net.interfaces
+        .get(id)
+        .is_some_and(|i| i.private_ips.is_empty())
+}
+
 /// Whether an endpoint can carry the query to its destination: active, TCP,
 /// a network-interface target whose primary private IP is the destination.
 fn va_leads(net: &Network, e: &VaEndpoint, q: &Ask) -> bool {
@@ -2189,6 +2202,16 @@ fn va_leads(net: &Network, e: &VaEndpoint, q: &Ask) -> bool {
         && e.ports
             .iter()
             .any(|(lo, hi)| *lo <= q.dports.1 && q.dports.0 <= *hi)
+}
+
+/// The address a query naming interface `i` goes to: its first private
+/// IP; an IPv6-only interface (AWS lists no private IPv4 address for one in
+/// an IPv6-only subnet) has none, and is named at its first IPv6 address.
+fn named_address(i: &reach::model::Interface) -> Option<IpAddr> {
+    match i.private_ips.first() {
+        Some(p) => Some(p.address),
+        None => i.ipv6.first().copied(),
+    }
 }
 
 fn primary_eni_address(net: &Network, id: &str) -> Option<IpAddr> {

@@ -129,6 +129,10 @@ pub struct Eni {
     /// None: a bare interface; Some(instance index).
     instance: Option<u8>,
     v6: bool,
+    /// With `v6` (an ordinary interface without a delegated prefix): IPv6
+    /// only, no private IPv4 address (an IPv6-only subnet's interface, as
+    /// `describe-network-interfaces` lists it: no `PrivateIpAddresses`).
+    v6_only: bool,
     /// A delegated prefix: Some(IPv6?).
     prefix: Option<bool>,
     /// Detached (`status: available`), for interfaces without instance.
@@ -429,17 +433,19 @@ fn eni() -> impl Strategy<Value = Eni> {
         vec(any::<u8>(), 0..=2),
         option::weighted(0.7, 0u8..3),
         prop::bool::weighted(0.6),
+        prop::bool::weighted(0.3),
         option::weighted(0.15, any::<bool>()),
         prop::bool::weighted(0.08),
         prop_oneof![12 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8), 1 => Just(4u8), 1 => Just(5u8)],
     )
         .prop_map(
-            |(subnet, public, groups, instance, v6, prefix, available, kind)| Eni {
+            |(subnet, public, groups, instance, v6, v6_only, prefix, available, kind)| Eni {
                 subnet,
                 public,
                 groups,
                 instance,
                 v6,
+                v6_only,
                 prefix,
                 available,
                 kind,
@@ -648,6 +654,8 @@ struct EniW {
     public: Option<String>,
     instance: Option<String>,
     ipv6: Option<String>,
+    /// No private IPv4 address (`ip` is then held by nothing).
+    v6_only: bool,
     /// (delegated prefix, an address in it)
     prefix: Option<(String, String)>,
 }
@@ -924,13 +932,15 @@ pub fn render(spec: &Spec) -> Case {
             )),
             (None, _) => None,
         };
+        let v6_only = e.v6_only && e.kind == 0 && ipv6.is_some() && prefix.is_none();
         w.enis.push(EniW {
             id: format!("eni-{k}"),
             vpc,
             ip,
-            public,
+            public: public.filter(|_| !v6_only),
             instance,
             ipv6,
+            v6_only,
             prefix,
         });
     }
@@ -1252,7 +1262,11 @@ pub fn render(spec: &Spec) -> Case {
             continue;
         };
         let sid = pick(&w.subnets, e.subnet).expect("rendered").id;
-        let _ = write!(y, "  - {{id: {}, subnet: {sid}, ip: {}", ew.id, ew.ip);
+        if ew.v6_only {
+            let _ = write!(y, "  - {{id: {}, subnet: {sid}", ew.id);
+        } else {
+            let _ = write!(y, "  - {{id: {}, subnet: {sid}, ip: {}", ew.id, ew.ip);
+        }
         if let Some(p) = &ew.public {
             let _ = write!(y, ", public_ip: {p}");
         }
