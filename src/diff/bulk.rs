@@ -270,8 +270,9 @@ fn asked_of<'a>(
                     (Some(a), Some(b)) => (a.lo as u16, b.hi as u16),
                     _ => continue,
                 };
-                let closed = !is_primary
-                    && who::closed_outside(net, d.as_str(), to, protocol, span, Some(&ports));
+                // (`closed_outside` answers a private address at once; an
+                // IPv6-only interface's main address is its public IPv6.)
+                let closed = who::closed_outside(net, d.as_str(), to, protocol, span, Some(&ports));
                 out.push(Asked {
                     protocol,
                     span,

@@ -209,8 +209,9 @@ fn a_yaml_model_lists_an_ipv6_only_interface_by_its_ipv6_address() {
     ]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("2600:1f18:1:101::10"), "{}", run.stdout);
-    // Without any address, or with a public IPv4 address but no private
-    // one: errors naming the interface and the field.
+    // Without any address, with a public IPv4 address but no private one,
+    // with an `ipv6` entry that is not an IPv6 address: errors naming the
+    // interface and the field.
     for (eni, field) in [
         (
             "{id: eni-v6, subnet: subnet-v6, groups: [sg-v6]}",
@@ -219,6 +220,11 @@ fn a_yaml_model_lists_an_ipv6_only_interface_by_its_ipv6_address() {
         (
             "{id: eni-v6, subnet: subnet-v6, ipv6: ['2600:1f18:1:101::10'], public_ip: 203.0.113.9, groups: [sg-v6]}",
             "field `public_ip`",
+        ),
+        // Not an IPv6 address.
+        (
+            "{id: eni-v6, subnet: subnet-v6, ipv6: ['10.1.1.5'], groups: [sg-v6]}",
+            "field `ipv6[0]`",
         ),
     ] {
         let bad = dir.path().join("bad.yaml");

@@ -138,6 +138,12 @@ fn lower_interface(st: &State, cx: &Cx, i: &InterfaceY) -> Result<Interface, Ing
             "missing (or `ips`; an IPv6-only interface lists `ipv6` instead)",
         ));
     }
+    for (n, a) in i.ipv6.iter().enumerate() {
+        let field = format!("ipv6[{n}]");
+        if !a.0.is_ipv6() {
+            return Err(cx.err(&res, &field, format!("`{}` is not an IPv6 address", a.0)));
+        }
+    }
     if addrs.is_empty() && i.public_ip.is_some() {
         return Err(cx.err(
             &res,

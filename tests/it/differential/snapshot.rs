@@ -1704,7 +1704,14 @@ fn render_query(w: &World, q: &QuerySpec) -> Query {
         0 | 1 => deni.map(|e| e.ip.clone()),
         2 => deni.and_then(|e| e.public.clone()),
         3 => pick(&instances, q.dst_ref),
-        4 => deni.map(|e| e.id.clone()),
+        // Every other time an IPv6-only interface, when there is one
+        // (named by its ID, it is its IPv6 address).
+        4 => w
+            .enis
+            .iter()
+            .find(|e| e.v6_only && q.dst_ref.is_multiple_of(2))
+            .or(deni)
+            .map(|e| e.id.clone()),
         5 => nat.map(|n| {
             if q.dst_ref.is_multiple_of(2) {
                 n.1
