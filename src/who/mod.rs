@@ -45,6 +45,12 @@ impl From {
             }
         })
     }
+
+    /// Every interface of the input is asked: its source places
+    /// ([`engine::source_places`]) are walked.
+    fn every_interface(&self) -> bool {
+        matches!(self, From::All | From::Interfaces)
+    }
 }
 
 /// A `who` question: the target, and the protocols and ports asked.
@@ -379,10 +385,18 @@ pub fn who_at(net: &Network, ask: &Ask, at: Option<IpAddr>) -> Result<Answer, En
     };
     // The source places are worked out meanwhile (the first walk above
     // and they are each ~20 ms at 10k interfaces, on one thread).
-    let (asks, _) = rayon::join(build, || {
-        matches!(ask.from, From::All | From::Interfaces).then(|| engine::source_places(net))
+    let (asks, every) = rayon::join(build, || {
+        ask.from
+            .every_interface()
+            .then(|| engine::source_places(net))
     });
-    let probed = probe_places(net, ask, &targets, dst_eni.as_deref(), &asks);
+    let probed = every
+        .as_deref()
+        .and_then(|all| probe_places(net, all, &targets, dst_eni.as_deref(), &asks));
+    let places = every.as_deref().map(|all| Places {
+        all,
+        probed: probed.as_deref(),
+    });
     let mut found = Vec::new();
     let mut asked = Vec::new();
     for (n, a) in asks.iter().enumerate() {
@@ -398,8 +412,13 @@ pub fn who_at(net: &Network, ask: &Ask, at: Option<IpAddr>) -> Result<Answer, En
             ports: a.ports,
             closed: a.closed,
         };
-        let probe = probed.as_deref().map(|p| (p, n));
-        ask_sources(net, ask, &target, probe, &mut found)?;
+        ask_sources(
+            net,
+            ask,
+            &target,
+            places.as_ref().map(|p| (p, n)),
+            &mut found,
+        )?;
     }
     let mut assumptions: Vec<String> = Vec::new();
     for f in &found {
@@ -427,9 +446,19 @@ struct Asked {
     closed: bool,
 }
 
+/// The source places `who` walks when it asks every interface
+/// ([`engine::source_places`]), and which asks each is walked toward.
+struct Places<'a> {
+    all: &'a [engine::Gathering],
+    /// Per place (in `all`'s order), the asks ([`Asked`], by index) the
+    /// probe found anything of there; `None`: not probed, every place
+    /// walked toward every ask.
+    probed: Option<&'a [Vec<usize>]>,
+}
+
 /// For an interface asked at several addresses of one family (its private
-/// and public IPv4 addresses) on the same service: per gathering of
-/// [`engine::source_places`], the asks (indices into `asks`) it is to be
+/// and public IPv4 addresses) on the same service: per place of `places`
+/// (the gatherings of [`engine::source_places`]), the asks (indices into `asks`) it is to be
 /// walked toward, found by one walk of it toward all those addresses at
 /// once ([`Query::toward`]; each packet's fate is its own header's, so what
 /// it finds at an address is what a walk toward that address alone finds).
@@ -437,19 +466,16 @@ struct Asked {
 /// (`who` at 10k interfaces walks each of ~1,000 gatherings toward two
 /// addresses). An ask alone in its family and service, or a gathering with a
 /// member holding one of the addresses (no source toward that one), is
-/// walked as asked. `None`: not probed (only interfaces asked all at once
-/// are, `From::All` and `From::Interfaces`), every gathering walked.
+/// walked as asked. `None`: not probed (no interface target, or no two
+/// asks alike), every gathering walked.
 fn probe_places(
     net: &Network,
-    ask: &Ask,
+    places: &[engine::Gathering],
     targets: &Addresses,
     eni: Option<&str>,
     asks: &[Asked],
 ) -> Option<Vec<Vec<usize>>> {
     use rayon::prelude::*;
-    if !matches!(ask.from, From::All | From::Interfaces) {
-        return None;
-    }
     let eni = eni?;
     // The asks of one family and service, together.
     let mut alike: Vec<Vec<usize>> = Vec::new();
@@ -466,7 +492,6 @@ fn probe_places(
     if alike.iter().all(|g| g.len() < 2) {
         return None;
     }
-    let places = engine::source_places(net);
     Some(
         places
             .par_iter()
@@ -605,13 +630,14 @@ pub fn closed_outside(
 
 /// Every source class of `ask` toward one address and service.
 ///
-/// `probe`: which gatherings [`probe_places`] found anything of at this
-/// ask (its index among them): only those are walked.
+/// `places`: when every interface is asked, the source places and this
+/// ask's index among the asks; only the places the probe found anything
+/// of at this ask are walked.
 fn ask_sources(
     net: &Network,
     ask: &Ask,
     t: &Target<'_>,
-    probe: Option<(&[Vec<usize>], usize)>,
+    places: Option<(&Places<'_>, usize)>,
     found: &mut Vec<Found>,
 ) -> Result<(), EngineError> {
     let (protocol, ports, dst_ip) = (t.protocol, t.ports, t.ip);
@@ -679,7 +705,7 @@ fn ask_sources(
     // `engine::source_places`), each class with its place in
     // `source_classes` order (the order they are listed in).
     let gatherings: Vec<engine::Gathering> = match &ask.from {
-        // Walked below, only those the probe found anything of.
+        // `places`, walked below.
         From::All | From::Interfaces => Vec::new(),
         From::Source(SrcSpec::Eni(id)) => vec![vec![(0, vec![id.clone()])]],
         From::These(ids) => ids
@@ -723,23 +749,19 @@ fn ask_sources(
         _ => Vec::new(),
     };
     use rayon::prelude::*;
-    let walked: Vec<Result<Vec<(usize, Found)>, EngineError>> =
-        if matches!(ask.from, From::All | From::Interfaces) {
-            // The probe read the gatherings of `source_places`, in its
-            // order: only those it found anything of are walked.
-            let places = engine::source_places(net);
-            places
-                .par_iter()
-                .enumerate()
-                .filter(|(k, _)| probe.is_none_or(|(probed, n)| probed[*k].contains(&n)))
-                .map(|(_, g)| gathering_found(net, t, g.clone()))
-                .collect()
-        } else {
-            gatherings
-                .into_par_iter()
-                .map(|g| gathering_found(net, t, g))
-                .collect()
-        };
+    let walked: Vec<Result<Vec<(usize, Found)>, EngineError>> = match places {
+        Some((p, n)) => p
+            .all
+            .par_iter()
+            .enumerate()
+            .filter(|(k, _)| p.probed.is_none_or(|probed| probed[*k].contains(&n)))
+            .map(|(_, g)| gathering_found(net, t, g.clone()))
+            .collect(),
+        None => gatherings
+            .into_par_iter()
+            .map(|g| gathering_found(net, t, g))
+            .collect(),
+    };
     let mut classes = Vec::new();
     for f in walked {
         classes.extend(f?);

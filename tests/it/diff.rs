@@ -37,7 +37,8 @@ fn data(name: &str) -> PathBuf {
     root().join("tests/data").join(name)
 }
 
-fn group<'v>(v: &'v mut Value, id: &str) -> &'v mut Value {
+/// Security group `id` of a `SecurityGroups` document.
+pub fn group<'v>(v: &'v mut Value, id: &str) -> &'v mut Value {
     v["SecurityGroups"]
         .as_array_mut()
         .unwrap()

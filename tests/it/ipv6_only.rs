@@ -10,35 +10,17 @@ use reach::diff::{self, Direction};
 use reach::engine::{self, DstSpec};
 use reach::model::{Network, Protocol};
 use reach::who::{self, Ask, From, Source};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::cli::reach;
-use crate::support::load_snapshot;
+use crate::support::{load_snapshot, snapshot_variant};
 
 const ENI: &str = "eni-0app0000000000003";
 const V6: &str = "2600:1f18:4a3:6a02::30";
 
-/// `tests/data/real-account` with `ENI` made IPv6-only, and `more` applied
-/// to the document `file` (when given), in a folder under `target/tmp`.
-/// A change to one document: its file name and the edit.
-type Edit<'a> = (&'a str, &'a dyn Fn(&mut Value));
-
-fn snapshot(more: Option<Edit<'_>>) -> tempfile::TempDir {
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let src = crate::support::root().join("tests/data/real-account");
-    for e in std::fs::read_dir(&src).unwrap() {
-        let p = e.unwrap().path();
-        if p.extension().is_some_and(|x| x == "json") {
-            std::fs::copy(&p, dir.path().join(p.file_name().unwrap())).unwrap();
-        }
-    }
-    let edit = |file: &str, f: &dyn Fn(&mut Value)| {
-        let path = dir.path().join(file);
-        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        f(&mut v);
-        std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
-    };
-    edit("network-interfaces.json", &|v| {
+/// `tests/data/real-account` with `ENI` made IPv6-only.
+fn snapshot() -> tempfile::TempDir {
+    snapshot_variant("tests/data/real-account", "network-interfaces.json", |v| {
         let e = v["NetworkInterfaces"]
             .as_array_mut()
             .unwrap()
@@ -50,11 +32,7 @@ fn snapshot(more: Option<Edit<'_>>) -> tempfile::TempDir {
         o.remove("PrivateDnsName");
         o.insert("PrivateIpAddresses".into(), json!([]));
         o.insert("Ipv6Native".into(), json!(true));
-    });
-    if let Some((file, f)) = more {
-        edit(file, f);
-    }
-    dir
+    })
 }
 
 fn load(dir: &Path) -> Network {
@@ -66,7 +44,7 @@ fn load(dir: &Path) -> Network {
 
 #[test]
 fn an_ipv6_only_interface_named_by_its_id_is_its_ipv6_address() {
-    let dir = snapshot(None);
+    let dir = snapshot();
     let net = load(dir.path());
     let by_id = crate::support::check(&net, &format!("eni-0web0000000000001->{ENI}:5432"));
     let by_ip = crate::support::check(&net, &format!("eni-0web0000000000001->[{V6}]:5432"));
@@ -96,7 +74,7 @@ fn an_ipv6_only_interface_named_by_its_id_is_its_ipv6_address() {
 
 #[test]
 fn who_answers_for_an_ipv6_only_interface_once_at_its_ipv6_address() {
-    let dir = snapshot(None);
+    let dir = snapshot();
     let net = load(dir.path());
     let ask = Ask {
         dst: DstSpec::Eni(ENI.into()),
@@ -147,20 +125,21 @@ fn who_answers_for_an_ipv6_only_interface_once_at_its_ipv6_address() {
 
 #[test]
 fn diff_compares_an_ipv6_only_interface() {
-    let before = snapshot(None);
-    let open = |v: &mut Value| {
-        let g = v["SecurityGroups"]
-            .as_array_mut()
-            .unwrap()
-            .iter_mut()
-            .find(|g| g["GroupId"] == "sg-0app00000000000002")
-            .unwrap();
-        g["IpPermissions"].as_array_mut().unwrap().push(json!({
-            "IpProtocol": "tcp", "FromPort": 9000, "ToPort": 9000,
-            "IpRanges": [], "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
-            "PrefixListIds": [], "UserIdGroupPairs": []}));
-    };
-    let after = snapshot(Some(("security-groups.json", &open)));
+    let before = snapshot();
+    // A copy of it (an absolute path) with a rule added.
+    let after = snapshot_variant(
+        before.path().to_str().unwrap(),
+        "security-groups.json",
+        |v| {
+            crate::diff::group(v, "sg-0app00000000000002")["IpPermissions"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({
+                    "IpProtocol": "tcp", "FromPort": 9000, "ToPort": 9000,
+                    "IpRanges": [], "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+                    "PrefixListIds": [], "UserIdGroupPairs": []}));
+        },
+    );
     let (b, a) = (load(before.path()), load(after.path()));
     let d = diff::diff(&b, &a).unwrap();
     let mine: Vec<_> = d.flows.iter().filter(|f| f.dst == ENI).collect();
@@ -195,18 +174,21 @@ fn a_yaml_model_lists_an_ipv6_only_interface_by_its_ipv6_address() {
              interfaces:\n  - {eni}\n"
         )
     };
+    let check = |path: &Path| {
+        reach(&[
+            "check",
+            "--model",
+            path.to_str().unwrap(),
+            "internet->eni-v6:22",
+        ])
+    };
     let ok = dir.path().join("v6.yaml");
     std::fs::write(
         &ok,
         model("{id: eni-v6, subnet: subnet-v6, ipv6: ['2600:1f18:1:101::10'], groups: [sg-v6]}"),
     )
     .unwrap();
-    let run = reach(&[
-        "check",
-        "--model",
-        ok.to_str().unwrap(),
-        "internet->eni-v6:22",
-    ]);
+    let run = check(&ok);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("2600:1f18:1:101::10"), "{}", run.stdout);
     // Without any address, with a public IPv4 address but no private one,
@@ -229,12 +211,7 @@ fn a_yaml_model_lists_an_ipv6_only_interface_by_its_ipv6_address() {
     ] {
         let bad = dir.path().join("bad.yaml");
         std::fs::write(&bad, model(eni)).unwrap();
-        let run = reach(&[
-            "check",
-            "--model",
-            bad.to_str().unwrap(),
-            "internet->eni-v6:22",
-        ]);
+        let run = check(&bad);
         assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
         assert!(
             run.stderr.contains("`eni-v6`") && run.stderr.contains(field),
