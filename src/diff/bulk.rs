@@ -23,6 +23,10 @@ use super::compare::ChangeIndex;
 use super::reached::{Entry, Reached, merge, point, proto_number, reached};
 use super::trace::Trace;
 
+/// What one place's walk toward one address found, by destination
+/// ([`place_reach`]), and whether it found undecided packets.
+type PlaceReach = (Vec<(String, Reached)>, bool);
+
 /// A place's interfaces, and those of them asked as sources.
 type Class<'p, 'n> = (&'p Vec<&'n Interface>, Vec<&'n Interface>);
 
@@ -64,6 +68,21 @@ struct Asked<'a> {
 /// Interfaces' entries keep what their subnet's walk met at the resources
 /// of `relevant` (the changed ones), as `side` ("before", "after") saw it
 /// ([`Trace`]).
+///
+/// Also returns, walk by walk (a place toward an address on a protocol),
+/// whether it found undecided packets. Given as `twins` to the same call on
+/// the other side (the same jobs in the same order), where the groups of
+/// every destination asked admit none of the packets asked
+/// ([`admits_none`]) and only destinations' groups' inbound rules changed
+/// (`Scoper::sources_alike`), a walk whose twin found nothing undecided is
+/// skipped: it would find nothing. The two walks are the same up to the
+/// destination's groups, and every packet that gets there is dropped there
+/// on this side, so all this walk could find is what was left undecided
+/// before getting there, and its twin left that undecided too. (A walk
+/// stopped at the internet toward an address nothing gets to from there,
+/// `closed`, stops packets all dropped on the way, never undecided, on
+/// either side.)
+#[allow(clippy::too_many_arguments)]
 pub(super) fn reached_many(
     net: &Network,
     exits: &Exits,
@@ -72,7 +91,8 @@ pub(super) fn reached_many(
     dsts: &[&String],
     services: &[(Protocol, (u16, u16))],
     these: Option<&BTreeMap<&String, (Vec<String>, bool)>>,
-) -> Result<BTreeMap<String, Reached>, EngineError> {
+    twins: Option<&[bool]>,
+) -> Result<(BTreeMap<String, Reached>, Vec<bool>), EngineError> {
     let dsts: Vec<&String> = dsts
         .iter()
         .copied()
@@ -134,18 +154,29 @@ pub(super) fn reached_many(
         .iter()
         .flat_map(|c| asked.iter().map(move |b| (c, b)))
         .collect();
-    let shares: Vec<Result<Vec<(String, Reached)>, EngineError>> = jobs
+    // The twins are these jobs, in this order (the same places, members
+    // and asks on both sides: `Scoper::sources_alike`); else none skipped.
+    let twins = twins.filter(|t| t.len() == jobs.len());
+    let shares: Vec<Result<PlaceReach, EngineError>> = jobs
         .par_iter()
-        .map(|((place, class), asked)| {
+        .enumerate()
+        .map(|(n, ((place, class), asked))| {
+            // The twin found nothing undecided: nothing to find here.
+            if twins.is_some_and(|t| !t[n]) {
+                return Ok((Vec::new(), false));
+            }
             // Nothing of the place gets toward the address: no walk.
             if !exits_of(net, exits, place, asked).contains(hs::addr(asked.target.to)) {
-                return Ok(Vec::new());
+                return Ok((Vec::new(), false));
             }
             place_reach(net, side, relevant, class, asked)
         })
         .collect();
+    let mut undecided = Vec::with_capacity(shares.len());
     for s in shares {
-        for (d, r) in s? {
+        let (s, u) = s?;
+        undecided.push(u);
+        for (d, r) in s {
             let keep = these.and_then(|t| t.get(&d)).map(|x| &x.0);
             let into = out.entry(d).or_default();
             for (k, v) in r {
@@ -159,7 +190,33 @@ pub(super) fn reached_many(
             }
         }
     }
-    Ok(out)
+    Ok((out, undecided))
+}
+
+/// Whether the groups of destination `dst` in `net` admit, by any inbound
+/// rule (or may: a peer the input does not settle, a group it lacks), none
+/// of the packets of `services`, from any source: tcp and udp services only
+/// (`false` when one is of another protocol, or the interface's groups are
+/// not checked).
+pub(super) fn admits_none(net: &Network, dst: &str, services: &[(Protocol, (u16, u16))]) -> bool {
+    let Some(i) = net.interfaces.get(dst) else {
+        return false;
+    };
+    if i.groupless() || i.groups.is_empty() || services.is_empty() {
+        return false;
+    }
+    let groups: Vec<&str> = i.groups.iter().map(String::as_str).collect();
+    let [(yes, maybe), _] = super::ingress_views(net, &groups);
+    let admitted = yes.union(&maybe);
+    let one = |lo: u128, hi: u128| hs::IntervalSet::from_interval(hs::Interval { lo, hi });
+    services.iter().all(|(p, (lo, hi))| {
+        let n = u128::from(proto_number(*p));
+        (*p == Protocol::TCP || *p == Protocol::UDP)
+            && admitted
+                .restrict(Field::Proto, &one(n, n))
+                .restrict(Field::DstPort, &one(u128::from(*lo), u128::from(*hi)))
+                .is_empty()
+    })
 }
 
 /// Where each place's packets may get, per service asked, on one side
@@ -294,13 +351,14 @@ fn asked_of<'a>(
 /// What one place's interfaces get to the target of `asked` (as `who`
 /// asks it: at each address, only what is delivered to the target counts),
 /// each with what the walk met at the resources of `relevant`.
+/// Also whether the walk found undecided packets.
 fn place_reach(
     net: &Network,
     side: &str,
     relevant: &ChangeIndex,
     class: &[&Interface],
     asked: &Asked,
-) -> Result<Vec<(String, Reached)>, EngineError> {
+) -> Result<PlaceReach, EngineError> {
     let t = &asked.target;
     // The target is no source of its own reach (nor is another holder of
     // its address).
@@ -315,7 +373,7 @@ fn place_reach(
         DstSpec::Ip(t.to)
     };
     let Some(q) = Query::from_members(net, &members, dst, asked.protocol, asked.span)? else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     };
     let mut q = q
         .on_ports(asked.ports.clone())
@@ -329,7 +387,7 @@ fn place_reach(
     let reach = analysis.reach();
     let (some, undecided) = (reach.some, reach.undecided);
     if some.is_empty() && undecided.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), false));
     }
     // A walk stopped at the internet does not say where its packets stop
     // after it, and one of several services does not say which rule met
@@ -369,5 +427,5 @@ fn place_reach(
             },
         );
     }
-    Ok(vec![(t.dst.to_string(), out)])
+    Ok((vec![(t.dst.to_string(), out)], !undecided.is_empty()))
 }

@@ -180,6 +180,22 @@ fn routing_outside(net: &Network) -> BTreeSet<&str> {
     out
 }
 
+/// One of the two networks compared.
+#[derive(Clone, Copy)]
+enum Side {
+    Before,
+    After,
+}
+
+impl Side {
+    fn other(self) -> Side {
+        match self {
+            Side::Before => Side::After,
+            Side::After => Side::Before,
+        }
+    }
+}
+
 /// What of one destination's sources a set of changes can touch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Scope {
@@ -455,6 +471,16 @@ impl<'n> Scoper<'n> {
         out
     }
 
+    /// Every change is to security groups' inbound rules: what any source
+    /// sends, up to where it enters a destination's groups, is the same on
+    /// both sides (its interfaces, their groups' outbound rules, its
+    /// subnet's routes and network ACL are unchanged; inbound rules filter
+    /// only what enters their members, and an appliance's groups are
+    /// [`Scoper::full`]).
+    fn sources_alike(&self) -> bool {
+        !self.full && self.interfaces.is_empty() && self.sources.is_empty()
+    }
+
     /// What `dst` needs recomputed.
     fn scope(&self, dst: &str) -> Scope {
         if self.full || self.interfaces.contains(dst) {
@@ -718,8 +744,13 @@ fn compute(
     // Destinations asked alike are asked together, a few at a time (each
     // side's answers for them held at once, then compared and dropped).
     const AT_ONCE: usize = 16;
-    // Where each place's packets may get, per side (`bulk::exits_of`).
+    // Where each place's packets may get, per side (`bulk::exits_of`);
+    // one answer for both when no change touches what sources send before
+    // it enters a destination (`Scoper::sources_alike`): the walks to the
+    // subnet's exit meet nothing changed.
     let exits = (bulk::Exits::default(), bulk::Exits::default());
+    let alike = skip && scoper.sources_alike();
+    let after_exits = if alike { &exits.0 } else { &exits.1 };
     let mut flows: Vec<Vec<FlowChange>> = (0..plans.len()).map(|_| Vec::new()).collect();
     for ((here, all), members) in &together {
         for chunk in members.chunks(AT_ONCE) {
@@ -732,8 +763,41 @@ fn compute(
                 })
                 .collect();
             let these = (!*all).then_some(&these);
-            let mut rb = bulk::reached_many(before, &exits.0, "before", &index, &ds, here, these)?;
-            let mut ra = bulk::reached_many(after, &exits.1, "after", &index, &ds, here, these)?;
+            let walk = |side: Side, ds: &[&String], twins: Option<&[bool]>| {
+                let (net, exits, name) = match side {
+                    Side::Before => (before, &exits.0, "before"),
+                    Side::After => (after, after_exits, "after"),
+                };
+                bulk::reached_many(net, exits, name, &index, ds, here, these, twins)
+            };
+            // A destination whose groups admit none of the packets asked on
+            // one side (a rule added: before; removed: after), while only
+            // destinations' groups' inbound rules changed: the other side is
+            // walked first, and each walk on this side whose twin found
+            // nothing undecided is skipped (`bulk::reached_many`).
+            let quiet = |net: &Network, d: &String| alike && bulk::admits_none(net, d, here);
+            let (quiet_before, rest): (Vec<&String>, Vec<&String>) =
+                ds.into_iter().partition(|d| quiet(before, d));
+            let (quiet_after, rest): (Vec<&String>, Vec<&String>) =
+                rest.into_iter().partition(|d| quiet(after, d));
+            let (mut rb, mut ra) = (BTreeMap::new(), BTreeMap::new());
+            for (ds, quiet) in [(quiet_before, Side::Before), (quiet_after, Side::After)] {
+                if ds.is_empty() {
+                    continue;
+                }
+                let (loud, log) = walk(quiet.other(), &ds, None)?;
+                let (calm, _) = walk(quiet, &ds, Some(&log))?;
+                let (b, a) = match quiet {
+                    Side::Before => (calm, loud),
+                    Side::After => (loud, calm),
+                };
+                rb.extend(b);
+                ra.extend(a);
+            }
+            if !rest.is_empty() {
+                rb.extend(walk(Side::Before, &rest, None)?.0);
+                ra.extend(walk(Side::After, &rest, None)?.0);
+            }
             // Compared in parallel: a changed flow is explained by its
             // source's own walks (`compare`), many of them when much changed.
             let sides: Vec<(usize, &String, Reached, Reached)> = chunk

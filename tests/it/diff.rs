@@ -417,10 +417,16 @@ fn skipping_untouched_destinations_never_hides_a_flow_change() {
                 variants[5].push(n);
             }
         }
-        // Up to four of each kind of change.
+        // Up to four of each kind of change; an inbound rule removed, and
+        // added (the other way).
         for after in variants.iter().flat_map(|v| v.iter().take(4)) {
             mutations += 1;
             fast_diff_matches_full(net, after).unwrap_or_else(|e| panic!("{}: {e}", input.name));
+        }
+        for added in variants[0].iter().take(4) {
+            mutations += 1;
+            fast_diff_matches_full(added, net)
+                .unwrap_or_else(|e| panic!("{} (a rule added): {e}", input.name));
         }
     }
     assert!(mutations > 50, "only {mutations} mutations");

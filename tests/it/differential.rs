@@ -267,6 +267,12 @@ fn check_case(case: &snapshot::Case, stats: &mut Stats) -> Result<(), String> {
         stats.diff_flows += crate::diff::fast_diff_matches_full(&net, &after)
             .map_err(|e| format!("`diff`: {e}"))?;
         stats.diffs += 1;
+        // And the other way: a rule added (the destination's groups may
+        // admit none of the packets asked before: `diff` walks after first
+        // and skips the walks before that can find nothing).
+        stats.diff_flows += crate::diff::fast_diff_matches_full(&after, &net)
+            .map_err(|e| format!("`diff` the other way: {e}"))?;
+        stats.diffs += 1;
     }
     // `exposure` walks the internet toward every public address at once:
     // address by address, it must answer as each address's own check.
