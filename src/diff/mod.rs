@@ -333,6 +333,55 @@ impl Narrower {
     }
 }
 
+/// The interfaces (of either network) that hold an address another
+/// interface holds too (private, public, IPv6, delegated prefix: two VPCs
+/// with one CIDR, an address listed twice), each with those others: packets
+/// to its address may be delivered to one of them instead, through that
+/// one's groups. Found by one sweep over every address interval, sorted:
+/// each run of overlapping intervals is one cluster, and each member of a
+/// cluster of several interfaces gets every other (a superset of those it
+/// shares an address with).
+fn co_holders<'n>(before: &'n Network, after: &'n Network) -> BTreeMap<&'n str, BTreeSet<&'n str>> {
+    let mut all: Vec<(u128, u128, &'n str)> = Vec::new();
+    for net in [before, after] {
+        for i in net.interfaces.values() {
+            for v in engine::sets::interface_addresses(i).intervals() {
+                all.push((v.lo, v.hi, i.id.as_str()));
+            }
+            for p in i.private_ips.iter().filter_map(|p| p.public) {
+                let a = hs::addr(p);
+                all.push((a, a, i.id.as_str()));
+            }
+        }
+    }
+    all.sort_unstable();
+    let mut out: BTreeMap<&'n str, BTreeSet<&'n str>> = BTreeMap::new();
+    let mut close = |cluster: &mut Vec<&'n str>| {
+        cluster.sort_unstable();
+        cluster.dedup();
+        if cluster.len() > 1 {
+            for a in cluster.iter() {
+                out.entry(a)
+                    .or_default()
+                    .extend(cluster.iter().filter(|b| *b != a));
+            }
+        }
+        cluster.clear();
+    };
+    let mut cluster: Vec<&'n str> = Vec::new();
+    let mut end: Option<u128> = None;
+    for (lo, hi, id) in all {
+        if end.is_some_and(|e| lo > e) {
+            close(&mut cluster);
+            end = None;
+        }
+        cluster.push(id);
+        end = Some(end.map_or(hi, |e| e.max(hi)));
+    }
+    close(&mut cluster);
+    out
+}
+
 /// The groups an interface carries in either network.
 fn groups_of<'n>(before: &'n Network, after: &'n Network, eni: &str) -> BTreeSet<&'n String> {
     before
@@ -362,6 +411,12 @@ struct Scoper<'n> {
     sources: BTreeSet<String>,
     /// Groups whose inbound rules changed, in the changes' order.
     inbound: Vec<&'n str>,
+    /// Destinations that share an address with an interface carrying one
+    /// of `inbound` ([`co_holders`]): packets to them may meet a changed
+    /// group that is not theirs (delivered to that other holder, which may
+    /// leave them undecided, a load balancer forwarding them): every
+    /// source, never skipped by `bulk::admits_none`.
+    shared_changed: BTreeSet<&'n str>,
     /// [`inbound_services`] and [`Narrower::narrow`] per set of the
     /// destination's groups and whether it has a public address (most
     /// destinations share one).
@@ -395,6 +450,7 @@ impl<'n> Scoper<'n> {
             interfaces: BTreeSet::new(),
             sources: BTreeSet::new(),
             inbound: Vec::new(),
+            shared_changed: BTreeSet::new(),
             services: std::sync::Mutex::new(BTreeMap::new()),
             narrower: Narrower::new(before, after),
         };
@@ -468,6 +524,18 @@ impl<'n> Scoper<'n> {
                 _ => out.full = true,
             }
         }
+        if !out.inbound.is_empty() {
+            let changed = |eni: &str| {
+                groups_of(before, after, eni)
+                    .iter()
+                    .any(|g| out.inbound.contains(&g.as_str()))
+            };
+            out.shared_changed = co_holders(before, after)
+                .into_iter()
+                .filter(|(_, others)| others.iter().any(|o| changed(o)))
+                .map(|(d, _)| d)
+                .collect();
+        }
         out
     }
 
@@ -481,9 +549,17 @@ impl<'n> Scoper<'n> {
         !self.full && self.interfaces.is_empty() && self.sources.is_empty()
     }
 
+    /// Whether `dst`'s walks may be skipped on a side where its groups
+    /// admit none of the packets asked (`bulk::admits_none`): only when
+    /// only groups' inbound rules changed and no other holder of its
+    /// addresses carries a changed group.
+    fn may_quiet(&self, dst: &str) -> bool {
+        self.sources_alike() && !self.shared_changed.contains(dst)
+    }
+
     /// What `dst` needs recomputed.
     fn scope(&self, dst: &str) -> Scope {
-        if self.full || self.interfaces.contains(dst) {
+        if self.full || self.interfaces.contains(dst) || self.shared_changed.contains(dst) {
             return Scope::Full;
         }
         let dst_groups = groups_of(self.before, self.after, dst);
@@ -775,7 +851,9 @@ fn compute(
             // destinations' groups' inbound rules changed: the other side is
             // walked first, and each walk on this side whose twin found
             // nothing undecided is skipped (`bulk::reached_many`).
-            let quiet = |net: &Network, d: &String| alike && bulk::admits_none(net, d, here);
+            let quiet = |net: &Network, d: &String| {
+                alike && scoper.may_quiet(d) && bulk::admits_none(net, d, here)
+            };
             let (quiet_before, rest): (Vec<&String>, Vec<&String>) =
                 ds.into_iter().partition(|d| quiet(before, d));
             let (quiet_after, rest): (Vec<&String>, Vec<&String>) =

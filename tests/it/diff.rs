@@ -1162,3 +1162,52 @@ fn subnet_exit(
     after.reindex();
     (before, after)
 }
+
+/// Packets to eni-d's address from vpc-c are delivered to eni-x, which holds
+/// the same address in another VPC (same CIDR), and which leaves what its
+/// group lets in undecided (a Network Load Balancer). A change to eni-x's
+/// group then changes what `who` finds toward eni-d (undecided), though
+/// eni-d's own groups did not change; and when eni-d's group loses the rule
+/// eni-x's gains, eni-d admits nothing on 443 after, yet its walks after
+/// must not be skipped for finding nothing undecided before
+/// (`Scoper::shared_changed`).
+#[test]
+fn a_change_to_another_holder_of_the_address_is_seen_at_the_destination() {
+    let before =
+        crate::support::load_model_path(&root().join("tests/data/diff/same-address-two-vpcs.yaml"));
+    let open_443 = |net: &mut reach::model::Network, g: &str, open: bool| {
+        use reach::model::PortMatch;
+        let p443 = PortMatch::Ports { from: 443, to: 443 };
+        let rules = &mut net.security_groups.get_mut(g).unwrap().ingress;
+        if open {
+            // As its tcp 22 rule, on 443.
+            let mut r = rules[0].clone();
+            r.ports = p443;
+            r.rule_id = None;
+            r.position = format!("ingress[{}]", rules.len());
+            rules.push(r);
+        } else {
+            rules.retain(|r| r.ports != p443);
+        }
+    };
+    // eni-x's group alone gains 443; then eni-d's loses it as eni-x's gains it.
+    let mut only_x = before.clone();
+    open_443(&mut only_x, "sg-x", true);
+    only_x.reindex();
+    let mut both = only_x.clone();
+    open_443(&mut both, "sg-d", false);
+    both.reindex();
+    for (name, after) in [("sg-x gains", &only_x), ("sg-d loses, sg-x gains", &both)] {
+        let full = diff::diff_with(&before, after, false).unwrap();
+        assert!(
+            full.flows.iter().any(|f| f.dst == "eni-d"
+                && f.direction == Direction::Undecided
+                && matches!(&f.source, Source::Interfaces { enis, .. } if enis == &["eni-p"])),
+            "{name}: {:#?}",
+            full.flows.iter().map(|f| f.class()).collect::<Vec<_>>()
+        );
+        fast_diff_matches_full(&before, after).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // And the other way.
+        fast_diff_matches_full(after, &before).unwrap_or_else(|e| panic!("{name}, undone: {e}"));
+    }
+}
