@@ -411,11 +411,12 @@ struct Scoper<'n> {
     sources: BTreeSet<String>,
     /// Groups whose inbound rules changed, in the changes' order.
     inbound: Vec<&'n str>,
-    /// Destinations that share an address with an interface carrying one
-    /// of `inbound` ([`co_holders`]): packets to them may meet a changed
-    /// group that is not theirs (delivered to that other holder, which may
-    /// leave them undecided, a load balancer forwarding them): every
-    /// source, never skipped by `bulk::admits_none`.
+    /// Destinations that share an address with an interface that changed
+    /// (`interfaces`) or carries one of `inbound` ([`co_holders`]): packets
+    /// to them may meet a changed interface or group that is not theirs
+    /// (delivered to that other holder, which may leave them undecided, a
+    /// load balancer forwarding them): every source, never skipped by
+    /// `bulk::admits_none`.
     shared_changed: BTreeSet<&'n str>,
     /// [`inbound_services`] and [`Narrower::narrow`] per set of the
     /// destination's groups and whether it has a public address (most
@@ -524,11 +525,12 @@ impl<'n> Scoper<'n> {
                 _ => out.full = true,
             }
         }
-        if !out.inbound.is_empty() {
+        if !out.inbound.is_empty() || !out.interfaces.is_empty() {
             let changed = |eni: &str| {
-                groups_of(before, after, eni)
-                    .iter()
-                    .any(|g| out.inbound.contains(&g.as_str()))
+                out.interfaces.contains(eni)
+                    || groups_of(before, after, eni)
+                        .iter()
+                        .any(|g| out.inbound.contains(&g.as_str()))
             };
             out.shared_changed = co_holders(before, after)
                 .into_iter()

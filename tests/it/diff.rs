@@ -1165,12 +1165,12 @@ fn subnet_exit(
 
 /// Packets to eni-d's address from vpc-c are delivered to eni-x, which holds
 /// the same address in another VPC (same CIDR), and which leaves what its
-/// group lets in undecided (a Network Load Balancer). A change to eni-x's
+/// group lets in undecided (an Application Load Balancer). A change to eni-x's
 /// group then changes what `who` finds toward eni-d (undecided), though
 /// eni-d's own groups did not change; and when eni-d's group loses the rule
 /// eni-x's gains, eni-d admits nothing on 443 after, yet its walks after
-/// must not be skipped for finding nothing undecided before
-/// (`Scoper::shared_changed`).
+/// must not be skipped for finding nothing undecided before; and eni-x
+/// joining a group that lets 443 in does the same (`Scoper::shared_changed`).
 #[test]
 fn a_change_to_another_holder_of_the_address_is_seen_at_the_destination() {
     let before =
@@ -1197,7 +1197,20 @@ fn a_change_to_another_holder_of_the_address_is_seen_at_the_destination() {
     let mut both = only_x.clone();
     open_443(&mut both, "sg-d", false);
     both.reindex();
-    for (name, after) in [("sg-x gains", &only_x), ("sg-d loses, sg-x gains", &both)] {
+    // eni-x joins sg-d, which lets 443 in (an interface change).
+    let mut joins = before.clone();
+    joins
+        .interfaces
+        .get_mut("eni-x")
+        .unwrap()
+        .groups
+        .push("sg-d".into());
+    joins.reindex();
+    for (name, after) in [
+        ("sg-x gains", &only_x),
+        ("sg-d loses, sg-x gains", &both),
+        ("eni-x joins sg-d", &joins),
+    ] {
         let full = diff::diff_with(&before, after, false).unwrap();
         assert!(
             full.flows.iter().any(|f| f.dst == "eni-d"
