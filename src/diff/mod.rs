@@ -525,7 +525,8 @@ impl<'n> Scoper<'n> {
                 _ => out.full = true,
             }
         }
-        if !out.inbound.is_empty() || !out.interfaces.is_empty() {
+        // (Read only when not `full`: every destination gets every source.)
+        if !out.full && (!out.inbound.is_empty() || !out.interfaces.is_empty()) {
             let changed = |eni: &str| {
                 out.interfaces.contains(eni)
                     || groups_of(before, after, eni)
@@ -854,7 +855,7 @@ fn compute(
             // walked first, and each walk on this side whose twin found
             // nothing undecided is skipped (`bulk::reached_many`).
             let quiet = |net: &Network, d: &String| {
-                alike && scoper.may_quiet(d) && bulk::admits_none(net, d, here)
+                skip && scoper.may_quiet(d) && bulk::admits_none(net, d, here)
             };
             let (quiet_before, rest): (Vec<&String>, Vec<&String>) =
                 ds.into_iter().partition(|d| quiet(before, d));
