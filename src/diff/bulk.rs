@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rayon::prelude::*;
 
 use crate::engine::{self, DstSpec, EngineError, Query};
-use crate::hs::{self, Field};
+use crate::hs::{self, Field, PacketSet};
 use crate::model::{Interface, Network, Protocol};
 use crate::who::{self, From, Source};
 
@@ -31,7 +31,7 @@ type PlaceReach = (Vec<(String, Reached)>, bool);
 type Class<'p, 'n> = (&'p Vec<&'n Interface>, Vec<&'n Interface>);
 
 /// What a place's packets may get to ([`exits_of`]): (the place's first
-/// interface, protocol number, ports, IPv4?).
+/// interface, protocol number, the ports walked, IPv4?).
 type ExitKey = (String, u8, hs::IntervalSet, bool);
 
 /// One address of a destination.
@@ -166,7 +166,7 @@ pub(super) fn reached_many(
                 return Ok((Vec::new(), false));
             }
             // Nothing of the place gets toward the address: no walk.
-            if !exits_of(net, exits, place, asked).contains(hs::addr(asked.target.to)) {
+            if !exits_of(net, exits, place, asked) {
                 return Ok((Vec::new(), false));
             }
             place_reach(net, side, relevant, class, asked)
@@ -219,34 +219,99 @@ pub(super) fn admits_none(net: &Network, dst: &str, services: &[(Protocol, (u16,
     })
 }
 
-/// Where each place's packets may get, per service asked, on one side
-/// ([`exits_of`]): the destinations some packet of the place is not
-/// dropped on its way toward, keyed by the place's first interface, the
-/// protocol, the ports and the address family.
-#[derive(Default)]
+/// Where each place's packets may get, per protocol, on one side
+/// ([`exits_of`]): the destinations and ports some packet of the place is
+/// not dropped on its way toward, keyed by the place's first interface,
+/// the protocol, the ports walked and the address family.
 pub(super) struct Exits {
-    known: Mutex<HashMap<ExitKey, Arc<OnceLock<hs::IntervalSet>>>>,
+    known: Mutex<HashMap<ExitKey, Arc<OnceLock<PacketSet>>>>,
+    /// The span of the tcp and udp ports any destination of the diff is
+    /// asked on, per protocol number: walked at once.
+    ports: HashMap<u8, hs::IntervalSet>,
 }
 
-/// The destinations the packets of `place` on `asked`'s protocol and
-/// ports (of its target's address family) may get to: one walk toward
-/// every address, stopped where packets pass the network ACL out of the
-/// place's subnet (`Query::to_subnet_exit`), whatever it did not drop.
-/// Every packet's fate up to there is its own, and a walk from fewer of
-/// the place's interfaces toward one address drops what this one drops: a
-/// target outside this set is reached by nothing of the place (nor left
-/// undecided), and its walk is skipped. Once per side, place and service.
-fn exits_of(net: &Network, exits: &Exits, place: &[&Interface], asked: &Asked) -> hs::IntervalSet {
+impl Exits {
+    /// For a diff asking each destination on one of `asked` (`who`'s
+    /// services: none is every port).
+    pub(super) fn new<'a>(asked: impl IntoIterator<Item = &'a [(Protocol, (u16, u16))]>) -> Exits {
+        let mut ports: HashMap<u8, hs::IntervalSet> = HashMap::new();
+        let every = [
+            (Protocol::TCP, (0, u16::MAX)),
+            (Protocol::UDP, (0, u16::MAX)),
+        ];
+        for services in asked {
+            let services = if services.is_empty() {
+                &every[..]
+            } else {
+                services
+            };
+            for (p, (lo, hi)) in services {
+                if *p != Protocol::TCP && *p != Protocol::UDP {
+                    continue;
+                }
+                let range = hs::IntervalSet::from_interval(hs::Interval {
+                    lo: u128::from(*lo),
+                    hi: u128::from(*hi),
+                });
+                let e = ports.entry(proto_number(*p)).or_default();
+                *e = e.union(&range);
+            }
+        }
+        // Their span: one range is walked faster than many ports apart
+        // (each its own boxes), and the walk then skips no less.
+        for set in ports.values_mut() {
+            if let (Some(a), Some(b)) = (set.intervals().first(), set.intervals().last()) {
+                *set = hs::IntervalSet::from_interval(hs::Interval { lo: a.lo, hi: b.hi });
+            }
+        }
+        Exits {
+            known: Mutex::default(),
+            ports,
+        }
+    }
+}
+
+/// Whether any packet of `place` on `asked`'s protocol and ports may get
+/// toward its target's address: one walk toward every address of its
+/// family, on the span of the tcp or udp ports the diff asks of any
+/// destination (on the ports asked, for ICMP), stopped where packets pass the network ACL
+/// out of the place's subnet (`Query::to_subnet_exit`), whatever it did
+/// not drop, kept as destination and port. Every packet's fate up to there
+/// is its own, and a walk from fewer of the place's interfaces toward one
+/// address on fewer ports drops what this one drops: a target outside
+/// this set on the ports asked is reached by nothing of the place (nor
+/// left undecided), and its walk is skipped. Once per side, place and
+/// protocol (at 10k interfaces with 1% of the rules changed, a walk per
+/// port set asked was a tenth of `diff`; a walk on every port, where one
+/// port is asked, a tenth more of it).
+fn exits_of(net: &Network, exits: &Exits, place: &[&Interface], asked: &Asked) -> bool {
     let to = asked.target.to;
     let Some(first) = place.first() else {
-        return hs::IntervalSet::empty();
+        return false;
     };
-    let key = (
-        first.id.clone(),
-        proto_number(asked.protocol),
-        asked.ports.clone(),
-        to.is_ipv4(),
-    );
+    let icmp = asked.protocol.is_icmp();
+    let port_field = if icmp {
+        Field::IcmpType
+    } else {
+        Field::DstPort
+    };
+    let number = proto_number(asked.protocol);
+    // The ports walked: the span of all the diff asks of the protocol (every
+    // port, were the ports asked here not among them), or for ICMP those
+    // asked here.
+    let walked = match exits.ports.get(&number) {
+        _ if icmp => asked.ports.clone(),
+        Some(all) if asked.ports.is_subset(all) => all.clone(),
+        _ => hs::IntervalSet::from_interval(hs::Interval {
+            lo: 0,
+            hi: u128::from(u16::MAX),
+        }),
+    };
+    let span = match (walked.intervals().first(), walked.intervals().last()) {
+        (Some(a), Some(b)) => (a.lo as u16, b.hi as u16),
+        _ => return false,
+    };
+    let key = (first.id.clone(), number, walked.clone(), to.is_ipv4());
     // Nothing panics while the map is held.
     let cell = exits
         .known
@@ -255,7 +320,7 @@ fn exits_of(net: &Network, exits: &Exits, place: &[&Interface], asked: &Asked) -
         .entry(key)
         .or_default()
         .clone();
-    // Worked out once (a job of the same place and service waits): a query
+    // Worked out once (a job of the same place and protocol waits): a query
     // that cannot be resolved skips nothing, and its walks say why.
     let found = cell.get_or_init(|| {
         let family = if to.is_ipv4() {
@@ -263,25 +328,27 @@ fn exits_of(net: &Network, exits: &Exits, place: &[&Interface], asked: &Asked) -
         } else {
             hs::all_v6()
         };
-        match Query::from_members(net, place, DstSpec::Ip(to), asked.protocol, asked.span) {
-            Ok(None) => hs::IntervalSet::empty(),
-            Err(_) => family,
+        let everywhere = || PacketSet::product(&[(Field::Dst, family.clone())]);
+        match Query::from_members(net, place, DstSpec::Ip(to), asked.protocol, span) {
+            Ok(None) => PacketSet::empty(),
+            Err(_) => everywhere(),
             Ok(Some(q)) => {
-                let q = q
-                    .toward(family)
-                    .on_ports(asked.ports.clone())
-                    .to_subnet_exit();
+                let q = q.toward(family.clone()).on_ports(walked).to_subnet_exit();
+                let kept = [Field::Dst, port_field];
                 engine::check(net, q)
                     .paths
                     .iter()
                     .filter(|p| !matches!(p.forward.end, engine::End::Dropped(_)))
-                    .fold(hs::IntervalSet::empty(), |s, p| {
-                        s.union(&p.forward.flow.some.project(Field::Dst))
+                    .fold(PacketSet::empty(), |s, p| {
+                        s.union(&p.forward.flow.some.project_onto(&kept))
                     })
             }
         }
     });
-    found.clone()
+    found.overlaps(&PacketSet::product(&[
+        (Field::Dst, point(to)),
+        (port_field, asked.ports.clone()),
+    ]))
 }
 
 /// The destinations' addresses (as `who` asks them: the primary private
@@ -393,7 +460,7 @@ fn place_reach(
     // after it, and one of several services does not say which rule met
     // which: the members' own walks explain them.
     let trace = (!asked.closed && asked.one_service)
-        .then(|| Arc::new(Trace::of(side, &analysis, relevant)));
+        .then(|| Arc::new(Trace::of(side, &analysis, relevant, t.dst)));
     let p = proto_number(asked.protocol);
     let got = some
         .project(Field::Src)

@@ -827,7 +827,8 @@ fn compute(
     // one answer for both when no change touches what sources send before
     // it enters a destination (`Scoper::sources_alike`): the walks to the
     // subnet's exit meet nothing changed.
-    let exits = (bulk::Exits::default(), bulk::Exits::default());
+    let asked = || plans.iter().map(|p| p.1.as_slice());
+    let exits = (bulk::Exits::new(asked()), bulk::Exits::new(asked()));
     let alike = skip && scoper.sources_alike();
     let after_exits = if alike { &exits.0 } else { &exits.1 };
     let mut flows: Vec<Vec<FlowChange>> = (0..plans.len()).map(|_| Vec::new()).collect();

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use crate::engine::{Analysis, End, Hop, Leaf, Path};
+use crate::engine::{Analysis, Direction, End, Hop, Leaf, Path};
 use crate::hs::{Field, IntervalSet, PacketSet};
 
 /// A hop the changed packets met: (component, line, rule text, allowed?).
@@ -26,18 +26,24 @@ fn leaf_mets(side: &str, leaf: &Leaf) -> Vec<Met> {
         }
         out.push(hop_met(side, leaf, h));
     }
-    if let End::Unknown { component, reason } = &leaf.end {
-        out.push((
-            component.clone(),
-            format!(
-                "{side} ({}): {component} unknown: {reason}",
-                leaf.direction.name()
-            ),
-            reason.clone(),
-            false,
-        ));
-    }
+    out.extend(end_met(side, leaf));
     out
+}
+
+/// Where `leaf` became unknown, as a [`Met`] (none when it did not).
+fn end_met(side: &str, leaf: &Leaf) -> Option<Met> {
+    let End::Unknown { component, reason } = &leaf.end else {
+        return None;
+    };
+    Some((
+        component.clone(),
+        format!(
+            "{side} ({}): {component} unknown: {reason}",
+            leaf.direction.name()
+        ),
+        reason.clone(),
+        false,
+    ))
 }
 
 fn hop_met(side: &str, leaf: &Leaf, h: &Hop) -> Met {
@@ -109,9 +115,15 @@ fn read(relevant: &HashMap<&str, Vec<usize>>, h: &Hop) -> bool {
 }
 
 impl Trace {
-    /// The paths of `a` that met one of `relevant` (by component ID) or
-    /// became unknown, with their hops there (`side`: "before" or "after").
-    pub(super) fn of(side: &str, a: &Analysis, relevant: &HashMap<&str, Vec<usize>>) -> Trace {
+    /// The paths of `a` (a walk toward interface `dst`) that met one of
+    /// `relevant` (by component ID) or became unknown, with their hops
+    /// there (`side`: "before" or "after").
+    pub(super) fn of(
+        side: &str,
+        a: &Analysis,
+        relevant: &HashMap<&str, Vec<usize>>,
+        dst: &str,
+    ) -> Trace {
         let mut paths = Vec::new();
         for p in &a.paths {
             let mut mets: Vec<(Met, Option<IntervalSet>)> = Vec::new();
@@ -122,9 +134,22 @@ impl Trace {
                         mets.push((hop_met(side, leaf, h), h.sources.clone()));
                     }
                 }
-                // Its sources are explained by their own walks
-                // ([`Trace::explains`]): its reason is never read here.
-                unknown |= matches!(leaf.end, End::Unknown { .. });
+                match &leaf.end {
+                    // Packets that got to the destination itself and stop
+                    // there unknown (a load balancer forwarding them, an
+                    // appliance): why is the destination's alone, the same
+                    // for every member's packets (`engine::walk`'s
+                    // invariant): read here as its own walk lists it.
+                    End::Unknown { component, .. }
+                        if component == dst && leaf.direction == Direction::Forward =>
+                    {
+                        mets.extend(end_met(side, leaf).map(|m| (m, None)));
+                    }
+                    // Its sources are explained by their own walks
+                    // ([`Trace::explains`]): its reason is never read here.
+                    End::Unknown { .. } => unknown = true,
+                    _ => {}
+                }
             }
             if mets.is_empty() && !unknown {
                 continue;

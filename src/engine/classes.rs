@@ -4,7 +4,7 @@
 
 use crate::model::Network;
 
-use super::query::ephemeral_range;
+use super::query::ephemeral_range_of;
 
 /// Interfaces the walk treats alike as sources, so one walk answers for all
 /// of them ([`Start::Interface`] with `also`): same VPC, subnet (route table,
@@ -42,7 +42,8 @@ type Place<'n> = (
 );
 
 fn keyed_classes(net: &Network) -> Vec<(ClassKey<'_>, Vec<String>)> {
-    use std::collections::{BTreeMap, BTreeSet};
+    use rayon::prelude::*;
+    use std::collections::BTreeSet;
     // Interfaces a walk starts from at another node (a Client VPN
     // association, a NAT gateway), which carries the node's groups, not
     // the interface's: each a class of its own.
@@ -65,38 +66,49 @@ fn keyed_classes(net: &Network) -> Vec<(ClassKey<'_>, Vec<String>)> {
     // with them, it would count their connections as its own when their
     // replies pass through it (a class tracks every member's connections).
     special.extend(net.appliances());
-    let mut classes: BTreeMap<ClassKey<'_>, Vec<String>> = BTreeMap::new();
-    for i in net.interfaces.values().filter(|i| i.originates()) {
-        let mut groups: Vec<&str> = i.groups.iter().map(String::as_str).collect();
-        groups.sort();
-        let answering = i
-            .instance
-            .as_ref()
-            .and_then(|id| net.instances.get(id))
-            .is_none_or(|inst| inst.running());
-        let own = if special.contains(i.id.as_str()) {
-            i.id.as_str()
-        } else {
-            ""
-        };
-        let place = (
-            i.vpc.as_str(),
-            i.subnet.as_str(),
-            i.kind.as_str(),
-            i.status.as_str(),
-            answering,
-            ephemeral_range(net, i),
-            own,
-        );
-        classes
-            .entry(ClassKey {
+    // Keyed in parallel and sorted (at 10k interfaces a map filled one
+    // interface at a time was ~30 ms of `who`'s every run, comparing keys):
+    // by key, then ID, so a class lists its members in ID order, as the
+    // interfaces are.
+    let sources: Vec<&crate::model::Interface> =
+        net.interfaces.values().filter(|i| i.originates()).collect();
+    let mut keyed: Vec<(ClassKey<'_>, &str)> = sources
+        .par_iter()
+        .map(|i| {
+            let mut groups: Vec<&str> = i.groups.iter().map(String::as_str).collect();
+            groups.sort();
+            let inst = i.instance.as_ref().and_then(|id| net.instances.get(id));
+            let answering = inst.is_none_or(|inst| inst.running());
+            let own = if special.contains(i.id.as_str()) {
+                i.id.as_str()
+            } else {
+                ""
+            };
+            let place = (
+                i.vpc.as_str(),
+                i.subnet.as_str(),
+                i.kind.as_str(),
+                i.status.as_str(),
+                answering,
+                ephemeral_range_of(i, inst),
+                own,
+            );
+            let key = ClassKey {
                 order: (i.vpc.as_str(), i.subnet.as_str(), groups.join(","), place),
                 groups,
-            })
-            .or_default()
-            .push(i.id.clone());
+            };
+            (key, i.id.as_str())
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    let mut classes: Vec<(ClassKey<'_>, Vec<String>)> = Vec::new();
+    for (key, id) in keyed {
+        match classes.last_mut() {
+            Some((k, members)) if *k == key => members.push(id.to_string()),
+            _ => classes.push((key, vec![id.to_string()])),
+        }
     }
-    classes.into_iter().collect()
+    classes
 }
 
 /// [`source_classes`] gathered by place: the classes of one subnet (route

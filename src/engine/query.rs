@@ -406,6 +406,20 @@ pub(super) fn ephemeral_range(net: &Network, i: &Interface) -> (u16, u16) {
     ephemeral_with(net, i, None)
 }
 
+/// [`ephemeral_range`] of `i`, whose instance the caller looked up
+/// (`inst`: `i.instance` in `net.instances`).
+pub(super) fn ephemeral_range_of(
+    i: &Interface,
+    inst: Option<&crate::model::Instance>,
+) -> (u16, u16) {
+    match inst {
+        Some(inst) if inst.platform == Platform::Windows => EPHEMERAL_WINDOWS,
+        Some(_) => EPHEMERAL_LINUX,
+        None if i.instance.is_some() => EPHEMERAL_LINUX,
+        None => EPHEMERAL_ANY,
+    }
+}
+
 pub(super) fn ephemeral(net: &Network, i: &Interface, assumptions: &mut Vec<String>) -> (u16, u16) {
     ephemeral_with(net, i, Some(assumptions))
 }
@@ -417,17 +431,19 @@ fn ephemeral_with(
     i: &Interface,
     assumptions: Option<&mut Vec<String>>,
 ) -> (u16, u16) {
-    let (range, why) = match i.instance.as_ref().and_then(|id| net.instances.get(id)) {
-        Some(inst) if inst.platform == Platform::Windows => {
-            (EPHEMERAL_WINDOWS, Ephemeral::Windows(inst.id.as_str()))
-        }
-        Some(inst) => (EPHEMERAL_LINUX, Ephemeral::Linux(inst.id.as_str())),
-        None => match &i.instance {
-            Some(inst) => (EPHEMERAL_LINUX, Ephemeral::Unlisted(inst.as_str())),
-            None => (EPHEMERAL_ANY, Ephemeral::NotAnInstance),
-        },
-    };
+    let inst = i.instance.as_ref().and_then(|id| net.instances.get(id));
+    let range = ephemeral_range_of(i, inst);
     if let Some(assumptions) = assumptions {
+        let why = match inst {
+            Some(inst) if inst.platform == Platform::Windows => {
+                Ephemeral::Windows(inst.id.as_str())
+            }
+            Some(inst) => Ephemeral::Linux(inst.id.as_str()),
+            None => match &i.instance {
+                Some(inst) => Ephemeral::Unlisted(inst.as_str()),
+                None => Ephemeral::NotAnInstance,
+            },
+        };
         assumptions.push(match why {
             Ephemeral::Windows(inst) => {
                 format!("{inst} runs Windows: source ports 49152-65535 (--src-port overrides)")

@@ -181,6 +181,16 @@ impl PacketSet {
         IntervalSet::from_intervals(self.cubes.iter().map(|c| c.get(f)))
     }
 
+    /// The set with every field but `keep` made full: the packets that
+    /// agree on the fields of `keep` with one of the set's (a projection
+    /// onto several fields at once).
+    pub fn project_onto(&self, keep: &[Field]) -> Self {
+        PacketSet::from_cubes(self.cubes.iter().map(|c| {
+            keep.iter()
+                .fold(Cube::all(), |out, f| out.with(*f, c.get(*f)))
+        }))
+    }
+
     /// Where the set's values of `f` lie against `vals`, without building a
     /// set: an empty set is `Outside`.
     pub fn place_on(&self, f: Field, vals: &IntervalSet) -> Place {
@@ -828,6 +838,41 @@ pub(crate) mod tests {
         fn ops_match_brute_force_icmpcode_dst_sport(a in arb_cubes(ACT_B), b in arb_cubes(ACT_B), fi in 0..3usize, vals in arb_iset()) {
             check_ops(ACT_B, a, b, fi, vals)?;
         }
+    }
+
+    #[test]
+    fn projecting_onto_fields_forgets_the_others_exactly() {
+        let pfx = |c: &str| super::super::addr::prefix(c.parse().unwrap());
+        let port = |p: u128| IntervalSet::from_interval(Interval::point(p));
+        let s = PacketSet::product(&[
+            (Field::Src, pfx("10.0.0.0/24")),
+            (Field::Dst, pfx("10.1.0.0/24")),
+            (Field::DstPort, port(22)),
+        ])
+        .union(&PacketSet::product(&[
+            (Field::Src, pfx("10.9.0.0/24")),
+            (Field::Dst, pfx("10.1.0.0/16")),
+            (Field::DstPort, port(443)),
+        ]));
+        let p = s.project_onto(&[Field::Dst, Field::DstPort]);
+        let want =
+            PacketSet::product(&[(Field::Dst, pfx("10.1.0.0/24")), (Field::DstPort, port(22))])
+                .union(&PacketSet::product(&[
+                    (Field::Dst, pfx("10.1.0.0/16")),
+                    (Field::DstPort, port(443)),
+                ]));
+        assert!(p.same_as(&want), "{p:?}");
+        // Any source now: the kept fields alone decide.
+        assert!(p.overlaps(&PacketSet::product(&[
+            (Field::Src, pfx("192.0.2.0/24")),
+            (Field::Dst, pfx("10.1.5.0/24")),
+            (Field::DstPort, port(443)),
+        ])));
+        assert!(!p.overlaps(&PacketSet::product(&[
+            (Field::Dst, pfx("10.1.5.0/24")),
+            (Field::DstPort, port(22)),
+        ])));
+        assert!(PacketSet::empty().project_onto(&[Field::Dst]).is_empty());
     }
 
     #[test]

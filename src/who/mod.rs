@@ -350,16 +350,16 @@ pub fn who(net: &Network, ask: &Ask) -> Result<Answer, EngineError> {
 /// [`who`], asking only the target's address `at` when given (one of
 /// those it is reached at; `diff` explaining one flow).
 pub fn who_at(net: &Network, ask: &Ask, at: Option<IpAddr>) -> Result<Answer, EngineError> {
-    let (mut targets, dst_eni) = addresses(net, ask)?;
-    let dst_ip = targets[0].1;
-    if let Some(at) = at {
-        targets.retain(|(_, ip)| *ip == at);
-    }
     // Each address and service asked, and whether nothing on the internet
     // gets to it there (only interfaces' walks are stopped: not worked out
     // when no interface is asked).
     let interfaces = !matches!(ask.from, From::Internet | From::Client);
-    let build = || {
+    let build = || -> Result<_, EngineError> {
+        let (mut targets, dst_eni) = addresses(net, ask)?;
+        let dst_ip = targets[0].1;
+        if let Some(at) = at {
+            targets.retain(|(_, ip)| *ip == at);
+        }
         let mut asks: Vec<Asked> = Vec::new();
         for (k, (_, ip)) in targets.iter().enumerate() {
             for (protocol, ports) in services(ask, *ip) {
@@ -381,15 +381,17 @@ pub fn who_at(net: &Network, ask: &Ask, at: Option<IpAddr>) -> Result<Answer, En
                 });
             }
         }
-        asks
+        Ok((dst_ip, targets, dst_eni, asks))
     };
-    // The source places are worked out meanwhile (the first walk above
-    // and they are each ~20 ms at 10k interfaces, on one thread).
-    let (asks, every) = rayon::join(build, || {
+    // The source places are worked out meanwhile (at 10k interfaces the
+    // target's resolution, which builds the network's address index, and
+    // the first walk above take ~30 ms on one thread, and so do they).
+    let (built, every) = rayon::join(build, || {
         ask.from
             .every_interface()
             .then(|| engine::source_places(net))
     });
+    let (dst_ip, targets, dst_eni, asks) = built?;
     let probed = every
         .as_deref()
         .and_then(|all| probe_places(net, all, &targets, dst_eni.as_deref(), &asks));

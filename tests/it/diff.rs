@@ -1224,3 +1224,45 @@ fn a_change_to_another_holder_of_the_address_is_seen_at_the_destination() {
         fast_diff_matches_full(after, &before).unwrap_or_else(|e| panic!("{name}, undone: {e}"));
     }
 }
+
+/// A flow made undecided at its source's own group is explained by that
+/// source's own walks, never read off its subnet's walk: that walk names the
+/// first group of the classes walked together (sg-a), the source's own walk
+/// its own (sg-b), whose change explains it. The destination's group changes
+/// too, so both interfaces are walked together. Reading such a stop off the
+/// subnet's walk (as a stop at the destination itself is read) loses sg-b's
+/// change from the flow's causes.
+#[test]
+fn a_flow_made_undecided_at_its_own_group_is_explained_by_its_own_walk() {
+    use reach::model::{Peer, PortMatch};
+    let before = crate::support::load_model_path(
+        &root().join("tests/data/diff/undecided-at-a-source-group.yaml"),
+    );
+    let mut after = before.clone();
+    {
+        let sg_b = after.security_groups.get_mut("sg-b").unwrap();
+        sg_b.egress[0].peer = Peer::PrefixList("pl-x".into());
+        let sg_d = after.security_groups.get_mut("sg-d").unwrap();
+        let mut r = sg_d.ingress[0].clone();
+        r.ports = PortMatch::Ports { from: 80, to: 80 };
+        r.position = "ingress[1]".into();
+        sg_d.ingress.push(r);
+    }
+    after.reindex();
+    let d = diff::diff(&before, &after).unwrap();
+    let f = d
+        .flows
+        .iter()
+        .find(|f| {
+            f.direction == diff::Direction::Undecided
+                && matches!(&f.source, Source::Interfaces { enis, .. } if enis == &["eni-b"])
+        })
+        .expect("eni-b's flow to eni-d newly undecided");
+    let sg_b = d.changes.iter().position(|c| c.resource == "sg-b").unwrap();
+    assert!(
+        f.because.iter().any(|b| b.change == sg_b),
+        "{:?}",
+        f.because
+    );
+    fast_diff_matches_full(&before, &after).unwrap();
+}

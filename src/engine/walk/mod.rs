@@ -469,6 +469,12 @@ impl<'n> Walk<'n, '_> {
         self.leaf(flow, trail, End::Dropped(cause));
     }
 
+    /// The packets of `flow` stop here, undecided: `component` cannot tell
+    /// what happens to them, for `reason`. Invariant (`diff`'s traces read
+    /// it): an unknown whose component is the interface the packets are
+    /// delivered to, on the way there, has a reason worded from that
+    /// interface alone (it forwards them, it is an appliance, it lists no
+    /// group), never from the packets or their sources.
     fn unknown(&mut self, flow: Flow, trail: Trail, component: &str, reason: impl Into<String>) {
         self.leaf(
             flow,
