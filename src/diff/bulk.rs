@@ -235,33 +235,23 @@ impl Exits {
     /// services: none is every port).
     pub(super) fn new<'a>(asked: impl IntoIterator<Item = &'a [(Protocol, (u16, u16))]>) -> Exits {
         let mut ports: HashMap<u8, hs::IntervalSet> = HashMap::new();
-        let every = [
-            (Protocol::TCP, (0, u16::MAX)),
-            (Protocol::UDP, (0, u16::MAX)),
-        ];
         for services in asked {
-            let services = if services.is_empty() {
-                &every[..]
-            } else {
-                services
-            };
-            for (p, (lo, hi)) in services {
-                if *p != Protocol::TCP && *p != Protocol::UDP {
+            // What `asked_of` asks; of tcp and udp, the same of every
+            // address (only ICMP's family depends on it).
+            let any = IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
+            for (p, (lo, hi)) in who::services_toward(services, any) {
+                if p != Protocol::TCP && p != Protocol::UDP {
                     continue;
                 }
-                let range = hs::IntervalSet::from_interval(hs::Interval {
-                    lo: u128::from(*lo),
-                    hi: u128::from(*hi),
-                });
-                let e = ports.entry(proto_number(*p)).or_default();
-                *e = e.union(&range);
+                let e = ports.entry(proto_number(p)).or_default();
+                *e = e.union(&port_range(lo, hi));
             }
         }
         // Their span: one range is walked faster than many ports apart
         // (each its own boxes), and the walk then skips no less.
         for set in ports.values_mut() {
-            if let (Some(a), Some(b)) = (set.intervals().first(), set.intervals().last()) {
-                *set = hs::IntervalSet::from_interval(hs::Interval { lo: a.lo, hi: b.hi });
+            if let Some(span) = set.hull() {
+                *set = hs::IntervalSet::from_interval(span);
             }
         }
         Exits {
@@ -302,14 +292,10 @@ fn exits_of(net: &Network, exits: &Exits, place: &[&Interface], asked: &Asked) -
     let walked = match exits.ports.get(&number) {
         _ if icmp => asked.ports.clone(),
         Some(all) if asked.ports.is_subset(all) => all.clone(),
-        _ => hs::IntervalSet::from_interval(hs::Interval {
-            lo: 0,
-            hi: u128::from(u16::MAX),
-        }),
+        _ => hs::IntervalSet::full(Field::DstPort),
     };
-    let span = match (walked.intervals().first(), walked.intervals().last()) {
-        (Some(a), Some(b)) => (a.lo as u16, b.hi as u16),
-        _ => return false,
+    let Some(span) = port_span(&walked) else {
+        return false;
     };
     let key = (first.id.clone(), number, walked.clone(), to.is_ipv4());
     // Nothing panics while the map is held.
@@ -351,6 +337,19 @@ fn exits_of(net: &Network, exits: &Exits, place: &[&Interface], asked: &Asked) -
     ]))
 }
 
+/// Ports `lo`-`hi` as a set.
+fn port_range(lo: u16, hi: u16) -> hs::IntervalSet {
+    hs::IntervalSet::from_interval(hs::Interval {
+        lo: u128::from(lo),
+        hi: u128::from(hi),
+    })
+}
+
+/// The first and last port of `ports` (`None` when it has none).
+fn port_span(ports: &hs::IntervalSet) -> Option<(u16, u16)> {
+    ports.hull().map(|i| (i.lo as u16, i.hi as u16))
+}
+
 /// The destinations' addresses (as `who` asks them: the primary private
 /// address, each public IPv4 address, the first IPv6 address), each with
 /// each service: a walk from every place for each.
@@ -377,10 +376,7 @@ fn asked_of<'a>(
             // merged per protocol anyway: [`merge`]).
             let mut by: Vec<(Protocol, hs::IntervalSet, usize)> = Vec::new();
             for (protocol, (lo, hi)) in who::services_toward(services, to) {
-                let range = hs::IntervalSet::from_interval(hs::Interval {
-                    lo: u128::from(lo),
-                    hi: u128::from(hi),
-                });
+                let range = port_range(lo, hi);
                 match by.iter_mut().find(|(p, ..)| *p == protocol) {
                     Some((_, ports, n)) => {
                         *ports = ports.union(&range);
@@ -390,9 +386,8 @@ fn asked_of<'a>(
                 }
             }
             for (protocol, ports, n) in by {
-                let span = match (ports.intervals().first(), ports.intervals().last()) {
-                    (Some(a), Some(b)) => (a.lo as u16, b.hi as u16),
-                    _ => continue,
+                let Some(span) = port_span(&ports) else {
+                    continue;
                 };
                 // (`closed_outside` answers a private address at once; an
                 // IPv6-only interface's main address is its public IPv6.)

@@ -412,11 +412,24 @@ pub(super) fn ephemeral_range_of(
     i: &Interface,
     inst: Option<&crate::model::Instance>,
 ) -> (u16, u16) {
+    ephemeral_of(i, inst).0
+}
+
+/// The one decision of [`ephemeral`], [`ephemeral_range`] and
+/// [`ephemeral_range_of`]: the range, and why.
+fn ephemeral_of<'a>(
+    i: &'a Interface,
+    inst: Option<&'a crate::model::Instance>,
+) -> ((u16, u16), Ephemeral<'a>) {
     match inst {
-        Some(inst) if inst.platform == Platform::Windows => EPHEMERAL_WINDOWS,
-        Some(_) => EPHEMERAL_LINUX,
-        None if i.instance.is_some() => EPHEMERAL_LINUX,
-        None => EPHEMERAL_ANY,
+        Some(inst) if inst.platform == Platform::Windows => {
+            (EPHEMERAL_WINDOWS, Ephemeral::Windows(inst.id.as_str()))
+        }
+        Some(inst) => (EPHEMERAL_LINUX, Ephemeral::Linux(inst.id.as_str())),
+        None => match &i.instance {
+            Some(inst) => (EPHEMERAL_LINUX, Ephemeral::Unlisted(inst.as_str())),
+            None => (EPHEMERAL_ANY, Ephemeral::NotAnInstance),
+        },
     }
 }
 
@@ -424,26 +437,16 @@ pub(super) fn ephemeral(net: &Network, i: &Interface, assumptions: &mut Vec<Stri
     ephemeral_with(net, i, Some(assumptions))
 }
 
-/// The one decision of [`ephemeral`] and [`ephemeral_range`]; the
-/// assumption is written only when asked for.
+/// [`ephemeral_of`] of `i`'s instance in `net`; the assumption is
+/// written only when asked for.
 fn ephemeral_with(
     net: &Network,
     i: &Interface,
     assumptions: Option<&mut Vec<String>>,
 ) -> (u16, u16) {
     let inst = i.instance.as_ref().and_then(|id| net.instances.get(id));
-    let range = ephemeral_range_of(i, inst);
+    let (range, why) = ephemeral_of(i, inst);
     if let Some(assumptions) = assumptions {
-        let why = match inst {
-            Some(inst) if inst.platform == Platform::Windows => {
-                Ephemeral::Windows(inst.id.as_str())
-            }
-            Some(inst) => Ephemeral::Linux(inst.id.as_str()),
-            None => match &i.instance {
-                Some(inst) => Ephemeral::Unlisted(inst.as_str()),
-                None => Ephemeral::NotAnInstance,
-            },
-        };
         assumptions.push(match why {
             Ephemeral::Windows(inst) => {
                 format!("{inst} runs Windows: source ports 49152-65535 (--src-port overrides)")

@@ -104,6 +104,14 @@ impl IntervalSet {
         self.ivs.is_empty()
     }
 
+    /// The smallest interval holding the whole set (`None` when empty).
+    pub fn hull(&self) -> Option<Interval> {
+        Some(Interval {
+            lo: self.ivs.first()?.lo,
+            hi: self.ivs.last()?.hi,
+        })
+    }
+
     pub fn contains(&self, v: u128) -> bool {
         let idx = self.ivs.partition_point(|i| i.hi < v);
         self.ivs.get(idx).is_some_and(|i| i.lo <= v)
