@@ -10,7 +10,7 @@ use crate::who::Source;
 use super::changes::Change;
 
 /// What happened to a flow class.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Direction {
     /// Reachable after, not before.
     Gained,
@@ -40,14 +40,14 @@ pub enum Presence {
 
 /// A change that explains a flow change: the changed resource, the rules
 /// of it involved, and what the packets met there before and after.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Because {
     /// Index into [`Diff::changes`].
     pub change: usize,
     /// The details of the change involved (indices into its `details`).
     pub details: Vec<usize>,
     /// Hops at the changed resource: `before: acl-… inbound rule 100 allow`.
-    pub met: Vec<String>,
+    pub met: Vec<std::sync::Arc<str>>,
 }
 
 /// One flow class that changed: a source class to one destination, one protocol.

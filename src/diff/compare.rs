@@ -145,11 +145,11 @@ impl Sides<'_> {
             for m in ms.iter().filter(|m| m.1.contains(" unknown: ")) {
                 for g in groups
                     .iter()
-                    .filter(|s| s.contains(m.0.as_str()))
+                    .filter(|s| s.contains(&*m.0))
                     .flat_map(|s| s.iter())
                 {
-                    if *g != m.0 {
-                        out.push((g.to_string(), m.1.clone(), m.2.clone(), false));
+                    if *g != &*m.0 {
+                        out.push(((*g).into(), m.1.clone(), m.2.clone(), false));
                     }
                 }
             }
@@ -161,7 +161,7 @@ impl Sides<'_> {
         let mut candidates: Vec<usize> = mb
             .iter()
             .chain(&ma)
-            .map(|m| m.0.as_str())
+            .map(|m| &*m.0)
             .chain(ids.iter().copied())
             .filter_map(|r| self.index.get(r))
             .flatten()
@@ -171,8 +171,8 @@ impl Sides<'_> {
         candidates.dedup();
         let mut out = Vec::new();
         for (i, c) in candidates.into_iter().map(|i| (i, &self.changes[i])) {
-            let at_b: Vec<&Met> = mb.iter().filter(|m| m.0 == c.resource).collect();
-            let at_a: Vec<&Met> = ma.iter().filter(|m| m.0 == c.resource).collect();
+            let at_b: Vec<&Met> = mb.iter().filter(|m| *m.0 == *c.resource).collect();
+            let at_a: Vec<&Met> = ma.iter().filter(|m| *m.0 == *c.resource).collect();
             let named = ids.contains(&c.resource.as_str());
             if at_b.is_empty() && at_a.is_empty() && !named {
                 continue;
@@ -208,7 +208,7 @@ impl Sides<'_> {
                     .collect(),
                 Direction::Undecided => at_a.clone(),
             };
-            let mut lines: Vec<String> = Vec::new();
+            let mut lines: Vec<Arc<str>> = Vec::new();
             for m in shown {
                 if !lines.contains(&m.1) {
                     lines.push(m.1.clone());

@@ -7,12 +7,16 @@
 //! Must not know output or file formats.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::engine::{Analysis, Direction, End, Hop, Leaf, Path};
 use crate::hs::{Field, IntervalSet, PacketSet};
 
 /// A hop the changed packets met: (component, line, rule text, allowed?).
-pub(super) type Met = (String, String, String, bool);
+/// A hop met at a resource: (its component, the line that says so, its
+/// rule, whether it passed packets). Shared, not copied: the same hop
+/// explains the flow of every member of a subnet's walk.
+pub(super) type Met = (Arc<str>, Arc<str>, Arc<str>, bool);
 
 /// The hops of `leaf` as [`Met`]s (`side`: "before" or "after"), and
 /// where the leaf became unknown last (the component that could not decide
@@ -36,27 +40,29 @@ fn end_met(side: &str, leaf: &Leaf) -> Option<Met> {
         return None;
     };
     Some((
-        component.clone(),
+        component.as_str().into(),
         format!(
             "{side} ({}): {component} unknown: {reason}",
             leaf.direction.name()
-        ),
-        reason.clone(),
+        )
+        .into(),
+        reason.as_str().into(),
         false,
     ))
 }
 
 fn hop_met(side: &str, leaf: &Leaf, h: &Hop) -> Met {
     (
-        h.component.clone(),
+        h.component.as_str().into(),
         format!(
             "{side} ({}): {} {} {}",
             leaf.direction.name(),
             h.component,
             h.action,
             h.rule
-        ),
-        h.rule.clone(),
+        )
+        .into(),
+        h.rule.as_str().into(),
         h.action != "deny",
     )
 }

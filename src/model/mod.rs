@@ -25,7 +25,7 @@ pub use routes::*;
 pub use transit::*;
 
 /// IP protocol as AWS rules spell it: a number, or all.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Protocol {
     All,
     Number(u8),

@@ -112,7 +112,7 @@ impl Ask {
 }
 
 /// Who a source class is.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Source {
     /// Hosts on the internet (outside the input).
     Internet,
