@@ -56,7 +56,8 @@ pub struct FlowChange {
     pub dst: String,
     pub dst_ip: IpAddr,
     pub presence: Presence,
-    pub source: Source,
+    /// Shared by every flow of the class.
+    pub source: std::sync::Arc<Source>,
     pub protocol: Protocol,
     pub direction: Direction,
     /// Exactly the packets (original coordinates) that changed.
@@ -80,7 +81,7 @@ impl FlowChange {
 
     /// New exposure: the internet gained packets.
     pub fn is_new_exposure(&self) -> bool {
-        self.direction == Direction::Gained && self.source == Source::Internet
+        self.direction == Direction::Gained && *self.source == Source::Internet
     }
 }
 

@@ -86,6 +86,7 @@ struct Asked<'a> {
 pub(super) fn reached_many(
     net: &Network,
     exits: &Exits,
+    sources: &Sources,
     side: &str,
     relevant: &ChangeIndex,
     dsts: &[&String],
@@ -169,7 +170,7 @@ pub(super) fn reached_many(
             if !exits_of(net, exits, place, asked) {
                 return Ok((Vec::new(), false));
             }
-            place_reach(net, side, relevant, class, asked)
+            place_reach(net, side, sources, relevant, class, asked)
         })
         .collect();
     let mut undecided = Vec::with_capacity(shares.len());
@@ -180,7 +181,7 @@ pub(super) fn reached_many(
             let keep = these.and_then(|t| t.get(&d)).map(|x| &x.0);
             let into = out.entry(d).or_default();
             for (k, v) in r {
-                let Source::Interfaces { enis, .. } = &v.source else {
+                let Source::Interfaces { enis, .. } = &*v.source else {
                     continue;
                 };
                 if keep.is_some_and(|ids| !enis.iter().all(|e| ids.contains(e))) {
@@ -191,6 +192,33 @@ pub(super) fn reached_many(
         }
     }
     Ok((out, undecided))
+}
+
+/// Each interface's source class as its flows name it ([`interface_source`]),
+/// by ID: made once per side and shared by every flow from it (a diff of
+/// many changes has a million flows, and their sources were a quarter of
+/// their memory).
+pub(super) type Sources = HashMap<String, Arc<Source>>;
+
+/// [`Sources`] of `net`.
+pub(super) fn sources_of(net: &Network) -> Sources {
+    net.interfaces
+        .values()
+        .map(|i| (i.id.clone(), Arc::new(interface_source(i))))
+        .collect()
+}
+
+/// Interface `i` as a source of its own: its VPC, subnet, groups (sorted)
+/// and itself.
+fn interface_source(i: &Interface) -> Source {
+    let mut groups = i.groups.clone();
+    groups.sort();
+    Source::Interfaces {
+        vpc: i.vpc.clone(),
+        subnet: i.subnet.clone(),
+        groups,
+        enis: vec![i.id.clone()],
+    }
 }
 
 /// Whether the groups of destination `dst` in `net` admit, by any inbound
@@ -417,6 +445,7 @@ fn asked_of<'a>(
 fn place_reach(
     net: &Network,
     side: &str,
+    sources: &Sources,
     relevant: &ChangeIndex,
     class: &[&Interface],
     asked: &Asked,
@@ -469,8 +498,6 @@ fn place_reach(
         if !got.contains(hs::addr(ip)) {
             continue;
         }
-        let mut groups = i.groups.clone();
-        groups.sort();
         let src = point(ip);
         out.insert(
             (format!("eni {e} to {}", t.to), p),
@@ -478,11 +505,9 @@ fn place_reach(
                 to: t.to,
                 some: some.restrict(Field::Src, &src),
                 undecided: undecided.restrict(Field::Src, &src),
-                source: Source::Interfaces {
-                    vpc: i.vpc.clone(),
-                    subnet: i.subnet.clone(),
-                    groups,
-                    enis: vec![e.clone()],
+                source: match sources.get(e.as_str()) {
+                    Some(s) => s.clone(),
+                    None => Arc::new(interface_source(i)),
                 },
                 answers: Vec::new(),
                 trace: trace.clone(),

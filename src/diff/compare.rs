@@ -239,7 +239,7 @@ impl Sides<'_> {
         let Some(e) = e else {
             return Explain::Answers(Vec::new());
         };
-        let Source::Interfaces { enis, .. } = &e.source else {
+        let Source::Interfaces { enis, .. } = &*e.source else {
             return Explain::Answers(e.answers.clone());
         };
         let src = net
@@ -304,11 +304,11 @@ impl Sides<'_> {
                 (answers(eb), answers(ea))
             };
             let mut src_ids: Vec<&str> = vec![dst.as_str()];
-            if let Source::Interfaces { enis, subnet, .. } = &source {
+            if let Source::Interfaces { enis, subnet, .. } = &*source {
                 src_ids.extend(enis.iter().map(String::as_str));
                 src_ids.push(subnet);
             }
-            if let Source::Access { endpoint, .. } = &source {
+            if let Source::Access { endpoint, .. } = &*source {
                 src_ids.push(endpoint);
             }
             if let Some(i) = a.or(b) {

@@ -831,6 +831,12 @@ fn compute(
     let exits = (bulk::Exits::new(asked()), bulk::Exits::new(asked()));
     let alike = skip && scoper.sources_alike();
     let after_exits = if alike { &exits.0 } else { &exits.1 };
+    // Each interface's source class, per side (shared by its flows).
+    let sources = if skip {
+        rayon::join(|| bulk::sources_of(before), || bulk::sources_of(after))
+    } else {
+        Default::default()
+    };
     let mut flows: Vec<Vec<FlowChange>> = (0..plans.len()).map(|_| Vec::new()).collect();
     for ((here, all), members) in &together {
         for chunk in members.chunks(AT_ONCE) {
@@ -844,11 +850,11 @@ fn compute(
                 .collect();
             let these = (!*all).then_some(&these);
             let walk = |side: Side, ds: &[&String], twins: Option<&[bool]>| {
-                let (net, exits, name) = match side {
-                    Side::Before => (before, &exits.0, "before"),
-                    Side::After => (after, after_exits, "after"),
+                let (net, exits, sources, name) = match side {
+                    Side::Before => (before, &exits.0, &sources.0, "before"),
+                    Side::After => (after, after_exits, &sources.1, "after"),
                 };
-                bulk::reached_many(net, exits, name, &index, ds, here, these, twins)
+                bulk::reached_many(net, exits, sources, name, &index, ds, here, these, twins)
             };
             // A destination whose groups admit none of the packets asked on
             // one side (a rule added: before; removed: after), while only

@@ -31,7 +31,8 @@ pub(super) struct Entry {
     /// The packets that get there and back for some network choice.
     pub(super) some: PacketSet,
     pub(super) undecided: PacketSet,
-    pub(super) source: Source,
+    /// Shared: the same class is the source of many flows.
+    pub(super) source: Arc<Source>,
     /// The answers they were read from (walks of the source's own; none
     /// from a walk of its whole subnet: `bulk`).
     pub(super) answers: Vec<Arc<Analysis>>,
@@ -129,7 +130,7 @@ pub(super) fn reached_at(
                             to,
                             some: reach.some.restrict(Field::Src, &point(ip)),
                             undecided: reach.undecided.restrict(Field::Src, &point(ip)),
-                            source: one,
+                            source: Arc::new(one),
                             answers: vec![analysis.clone()],
                             trace: None,
                         },
@@ -144,7 +145,7 @@ pub(super) fn reached_at(
                         to,
                         some: reach.some,
                         undecided: reach.undecided,
-                        source,
+                        source: Arc::new(source),
                         answers: vec![analysis],
                         trace: None,
                     },

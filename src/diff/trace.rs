@@ -177,7 +177,7 @@ impl Trace {
     /// The paths of the interface at `src` (its forward packets, and its
     /// own replies).
     fn of_source<'t>(&'t self, src: &'t IntervalSet) -> impl Iterator<Item = &'t TracePath> {
-        let meets = |s: &IntervalSet| !s.intersect(src).is_empty();
+        let meets = |s: &IntervalSet| s.overlaps(src);
         self.paths
             .iter()
             .filter(move |p| meets(&p.forward_src) && p.back.as_ref().is_none_or(|(_, s)| meets(s)))
@@ -204,7 +204,7 @@ impl Trace {
             for (m, sources) in &p.mets {
                 if sources
                     .as_ref()
-                    .is_none_or(|s| !s.intersect(src).is_empty())
+                    .is_none_or(|s| s.overlaps(src))
                 {
                     out.push(m.clone());
                 }

@@ -154,6 +154,24 @@ impl IntervalSet {
         Self::from_intervals(self.ivs.iter().chain(o.ivs.iter()).copied())
     }
 
+    /// Whether the two sets share a value (`intersect` not empty, without
+    /// building it).
+    pub fn overlaps(&self, o: &Self) -> bool {
+        let (a, b) = (&self.ivs, &o.ivs);
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            if a[i].lo <= b[j].hi && b[j].lo <= a[i].hi {
+                return true;
+            }
+            if a[i].hi < b[j].hi {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        false
+    }
+
     pub fn intersect(&self, o: &Self) -> Self {
         let (a, b) = (&self.ivs, &o.ivs);
         let (mut i, mut j) = (0, 0);
@@ -231,6 +249,30 @@ mod tests {
         assert!(top.contains(u128::MAX));
         assert!(top.touches(&iv(0, u128::MAX - 2)));
         assert!(!top.touches(&iv(0, u128::MAX - 3)));
+    }
+
+    /// `overlaps` is `intersect` not being empty, on sets that touch at
+    /// an end, interleave, nest, miss by one, or are empty.
+    #[test]
+    fn overlaps_is_a_nonempty_intersection() {
+        let sets = [
+            set(&[]),
+            set(&[(0, 0)]),
+            set(&[(1, 3), (7, 9)]),
+            set(&[(4, 6)]),
+            set(&[(3, 4)]),
+            set(&[(10, 20), (30, 40)]),
+            set(&[(9, 10)]),
+            set(&[(0, u128::MAX)]),
+            set(&[(21, 29), (41, 50)]),
+        ];
+        for a in &sets {
+            for b in &sets {
+                assert_eq!(a.overlaps(b), !a.intersect(b).is_empty(), "{a:?} {b:?}");
+            }
+        }
+        assert!(!set(&[(1, 3)]).overlaps(&set(&[(4, 6)])));
+        assert!(set(&[(1, 3), (7, 9)]).overlaps(&set(&[(4, 7)])));
     }
 
     #[test]

@@ -225,7 +225,7 @@ fn alike_flows(d: &Diff, names: &Names, net: &Network) -> Vec<Alike> {
     let mut sources: Vec<Vec<Arc<str>>> = vec![Vec::new(); written.len()];
     for (f, g) in d.flows.iter().zip(&of) {
         let line = lines
-            .entry(&f.source)
+            .entry(&*f.source)
             .or_insert_with(|| source_line(&f.source, net).into())
             .clone();
         sources[merged[*g]].push(line);
@@ -402,7 +402,7 @@ impl FindingsReport {
         // after its first, each before the ones met earlier.
         for g in &report.alike {
             let (f, out) = (&d.flows[g.index], &g.first);
-            let internet = f.source == Source::Internet;
+            let internet = *f.source == Source::Internet;
             let ports = ports_of(&f.packets, f.protocol);
             let (rule_id, severity) = match f.direction {
                 Direction::Gained if internet => (
@@ -482,12 +482,12 @@ mod tests {
             dst: "eni-0dst".into(),
             dst_ip: "10.0.0.9".parse().unwrap(),
             presence: Presence::Both,
-            source: Source::Interfaces {
+            source: std::sync::Arc::new(Source::Interfaces {
                 vpc: "vpc-1".into(),
                 subnet: "subnet-1".into(),
                 groups: vec!["sg-1".into()],
                 enis: vec![eni.into()],
-            },
+            }),
             protocol: Protocol::TCP,
             direction: Direction::Gained,
             packets: PacketSet::product(&[

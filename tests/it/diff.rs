@@ -161,7 +161,7 @@ fn nacl_deny_renumbered_above_an_allow_is_lost_access_naming_both_entries() {
     // The internet lost 443 to the web server's public address.
     let i = *lost
         .iter()
-        .find(|i| d.flows[**i].source == Source::Internet && d.flows[**i].dst_ip.is_ipv4())
+        .find(|i| *d.flows[**i].source == Source::Internet && d.flows[**i].dst_ip.is_ipv4())
         .expect("the internet lost access");
     let why = because(&d, i);
     assert!(why.contains("acl-0a000000000000001"), "{why}");
@@ -192,7 +192,7 @@ fn client_vpn_authorization_for_a_new_group_shows_that_groups_reach() {
         .collect();
     assert!(!gained.is_empty());
     for f in &gained {
-        match &f.source {
+        match &*f.source {
             Source::Access { group: Some(g), .. } => assert!(g.contains(group), "{g}"),
             s => panic!("unexpected source {s:?}"),
         }
@@ -292,7 +292,7 @@ fn an_interface_in_one_snapshot_only_is_reported_with_its_reachability() {
         gone.iter()
             .all(|f| f.direction == Direction::Lost && f.presence == diff::Presence::Removed)
     );
-    assert!(gone.iter().any(|f| f.source == Source::Internet));
+    assert!(gone.iter().any(|f| *f.source == Source::Internet));
 }
 
 #[test]
@@ -735,7 +735,7 @@ pub fn fast_diff_matches_full(
     let full = diff::diff_with(before, after, false).map_err(|e| e.to_string())?;
     // A flow as both ways must name it.
     let label = |f: &diff::FlowChange| {
-        let enis = match &f.source {
+        let enis = match &*f.source {
             Source::Interfaces { enis, .. } => enis.join(","),
             _ => String::new(),
         };
@@ -907,7 +907,7 @@ fn a_cidr_rule_removed_behind_a_group_reference_is_lost_across_a_transit_gateway
         assert!(
             d.flows.iter().any(|f| f.direction == Direction::Lost
                 && f.dst == "eni-0b1work000000003"
-                && matches!(&f.source, Source::Interfaces { enis, .. }
+                && matches!(&*f.source, Source::Interfaces { enis, .. }
                     if enis == &["eni-0a1work000000001".to_string()])),
             "skip={skip}: {:#?}",
             d.flows.iter().map(|f| f.class()).collect::<Vec<_>>()
@@ -948,7 +948,7 @@ fn a_rule_another_group_of_the_destination_covers_changes_only_its_excess() {
     assert!(
         d.flows
             .iter()
-            .all(|f| !matches!(f.source, Source::Interfaces { .. })),
+            .all(|f| !matches!(*f.source, Source::Interfaces { .. })),
         "{:#?}",
         d.flows.iter().map(|f| f.class()).collect::<Vec<_>>()
     );
@@ -1040,7 +1040,7 @@ fn flows_to(d: &Diff, dst: &str) -> (Vec<usize>, Vec<String>) {
         .collect();
     let sources = at
         .iter()
-        .flat_map(|i| match &d.flows[*i].source {
+        .flat_map(|i| match &*d.flows[*i].source {
             Source::Interfaces { enis, .. } => enis.clone(),
             other => vec![other.key()],
         })
@@ -1215,7 +1215,7 @@ fn a_change_to_another_holder_of_the_address_is_seen_at_the_destination() {
         assert!(
             full.flows.iter().any(|f| f.dst == "eni-d"
                 && f.direction == Direction::Undecided
-                && matches!(&f.source, Source::Interfaces { enis, .. } if enis == &["eni-p"])),
+                && matches!(&*f.source, Source::Interfaces { enis, .. } if enis == &["eni-p"])),
             "{name}: {:#?}",
             full.flows.iter().map(|f| f.class()).collect::<Vec<_>>()
         );
@@ -1255,7 +1255,7 @@ fn a_flow_made_undecided_at_its_own_group_is_explained_by_its_own_walk() {
         .iter()
         .find(|f| {
             f.direction == diff::Direction::Undecided
-                && matches!(&f.source, Source::Interfaces { enis, .. } if enis == &["eni-b"])
+                && matches!(&*f.source, Source::Interfaces { enis, .. } if enis == &["eni-b"])
         })
         .expect("eni-b's flow to eni-d newly undecided");
     let sg_b = d.changes.iter().position(|c| c.resource == "sg-b").unwrap();

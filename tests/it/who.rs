@@ -595,7 +595,7 @@ fn members_walked_together_leave_from_their_own_source_ports() {
         .flows
         .iter()
         .filter(|f| f.dst == "eni-9" && f.protocol == Protocol::TCP)
-        .filter_map(|f| match &f.source {
+        .filter_map(|f| match &*f.source {
             Source::Interfaces { enis, .. } => Some((
                 enis.join(","),
                 f.packets
