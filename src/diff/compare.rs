@@ -276,13 +276,15 @@ impl Sides<'_> {
         }
         let mut flows = Vec::new();
         let keys: BTreeSet<&(String, u8)> = rb.keys().chain(ra.keys()).collect();
+        let none = PacketSet::empty();
         for key in keys {
             let (eb, ea) = (rb.get(key), ra.get(key));
-            let packets = |e: Option<&Entry>| match e {
-                Some(e) => (e.some.clone(), e.undecided.clone()),
-                None => (PacketSet::empty(), PacketSet::empty()),
-            };
-            let ((bs, bu), (as_, au)) = (packets(eb), packets(ea));
+            let ((bs, bu), (as_, au)) = [eb, ea]
+                .map(|e| match e {
+                    Some(e) => (&e.some, &e.undecided),
+                    None => (&none, &none),
+                })
+                .into();
             let Some(any) = ea.or(eb) else {
                 continue;
             };
@@ -292,6 +294,10 @@ impl Sides<'_> {
             // Read off a walk from a whole subnet: explained by what that
             // walk met, read for this source alone, or by its own walks.
             let changed = !as_.same_as(&bs) || !au.difference(&bu).is_empty();
+            // Nothing gained, lost or newly undecided: no flow change.
+            if !changed {
+                continue;
+            }
             let (ban, aan) = if bulk && changed {
                 (
                     self.explain(before, eb, dst, here, key),

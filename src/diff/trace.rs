@@ -202,10 +202,7 @@ impl Trace {
                 continue;
             }
             for (m, sources) in &p.mets {
-                if sources
-                    .as_ref()
-                    .is_none_or(|s| s.overlaps(src))
-                {
+                if sources.as_ref().is_none_or(|s| s.overlaps(src)) {
                     out.push(m.clone());
                 }
             }
