@@ -291,14 +291,13 @@ impl Sides<'_> {
             let to = any.to;
             let source = any.source.clone();
             let protocol = Protocol::Number(key.1);
-            // Read off a walk from a whole subnet: explained by what that
-            // walk met, read for this source alone, or by its own walks.
-            let changed = !as_.same_as(&bs) || !au.difference(&bu).is_empty();
             // Nothing gained, lost or newly undecided: no flow change.
-            if !changed {
+            if as_.same_as(bs) && au.difference(bu).is_empty() {
                 continue;
             }
-            let (ban, aan) = if bulk && changed {
+            // Read off a walk from a whole subnet: explained by what that
+            // walk met, read for this source alone, or by its own walks.
+            let (ban, aan) = if bulk {
                 (
                     self.explain(before, eb, dst, here, key),
                     self.explain(after, ea, dst, here, key),
@@ -333,9 +332,9 @@ impl Sides<'_> {
                 .filter(|s: &BTreeSet<&str>| !s.is_empty())
                 .collect();
             for (direction, mut packets) in [
-                (Direction::Gained, as_.difference(&bs)),
-                (Direction::Lost, bs.difference(&as_)),
-                (Direction::Undecided, au.difference(&bu)),
+                (Direction::Gained, as_.difference(bs)),
+                (Direction::Lost, bs.difference(as_)),
+                (Direction::Undecided, au.difference(bu)),
             ] {
                 if packets.is_empty() {
                     continue;
